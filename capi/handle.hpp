@@ -1,0 +1,48 @@
+// What an idmap_t is: the core mapping plus what the C ABI keeps beside it.
+#ifndef IDMAP_CAPI_HANDLE_HPP
+#define IDMAP_CAPI_HANDLE_HPP
+
+#include "aarch64_paging/arch.hpp"
+#include "aarch64_paging/error.hpp"
+#include "aarch64_paging/mapping.hpp"
+#include "idmap.h"
+
+struct idmap {
+    aarch64_paging::Mapping<> mapping;
+    // walk_range records failures on a const map too.
+    mutable idmap_error_t last_error{};
+    // Set by idmap_enable_mmu: the registers to load back on idmap_disable_mmu.
+    aarch64_paging::arch::MmuRegisters mmu_previous{};
+    bool mmu_enabled = false;
+    bool in_use = false;
+};
+
+namespace idmap_capi {
+
+// A free handle, or nullptr (on a board: all IDMAP_MAX_MAPS in use; host: no memory).
+idmap* acquire_handle();
+void release_handle(idmap* map);
+
+inline idmap_error_t to_c(const aarch64_paging::MapError& e) {
+    return idmap_error_t{static_cast<idmap_status_t>(e.status), e.va.value(),
+                         idmap_region_t{e.region.start().value(), e.region.end().value()}, e.value};
+}
+
+inline aarch64_paging::MapError from_c(const idmap_error_t& e) {
+    return aarch64_paging::MapError{static_cast<aarch64_paging::Status>(e.status),
+                                    aarch64_paging::VirtualAddress(e.va),
+                                    aarch64_paging::MemoryRegion(e.region.start, e.region.end),
+                                    e.value};
+}
+
+// Records a failure as the map's last error; gives the status back.
+inline idmap_status_t record(const idmap* map, const aarch64_paging::Result& result) {
+    if (!result.is_ok()) {
+        map->last_error = to_c(result.error());
+    }
+    return static_cast<idmap_status_t>(result.status());
+}
+
+}  // namespace idmap_capi
+
+#endif

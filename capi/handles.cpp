@@ -1,0 +1,52 @@
+// Where idmap_t handles come from: never from the table allocator. On a board, a fixed
+// array of IDMAP_MAX_MAPS (no heap); on the host, the heap.
+#include "handle.hpp"
+
+#if defined(IDMAP_HOST)
+#include <stdlib.h>
+#endif
+
+namespace idmap_capi {
+
+#if defined(IDMAP_HOST)
+
+idmap* acquire_handle() {
+    // calloc gives zeroed storage; idmap is an implicit-lifetime type whose empty state
+    // is all zeros, and the assignment makes that explicit.
+    auto* map = static_cast<idmap*>(calloc(1, sizeof(idmap)));
+    if (map != nullptr) {
+        *map = idmap{};
+        map->in_use = true;
+    }
+    return map;
+}
+
+void release_handle(idmap* map) { free(map); }
+
+#else
+
+#if !defined(IDMAP_MAX_MAPS)
+#error "IDMAP_MAX_MAPS (idmap_t handles) comes from the board's board.mk"
+#endif
+
+namespace {
+// Constant-initialised: no constructor runs, so none needs a C++ runtime.
+idmap g_handles[IDMAP_MAX_MAPS];
+}  // namespace
+
+idmap* acquire_handle() {
+    for (idmap& map : g_handles) {
+        if (!map.in_use) {
+            map = idmap{};
+            map.in_use = true;
+            return &map;
+        }
+    }
+    return nullptr;
+}
+
+void release_handle(idmap* map) { map->in_use = false; }
+
+#endif
+
+}  // namespace idmap_capi

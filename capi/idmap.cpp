@@ -1,0 +1,162 @@
+// The C ABI of shared/spec/c-abi.md: each function converts its arguments, forwards to
+// the core (aarch64_paging::Mapping) and records a failure as the map's last error.
+#include "idmap.h"
+
+#include "aarch64_paging/allocator.hpp"
+#include "aarch64_paging/mapping.hpp"
+#include "aarch64_paging/mmu.hpp"
+#include "aarch64_paging/text.hpp"
+#include "handle.hpp"
+
+using aarch64_paging::Attributes;
+using aarch64_paging::Constraints;
+using aarch64_paging::Descriptor;
+using aarch64_paging::MemoryRegion;
+using aarch64_paging::PageAllocator;
+using aarch64_paging::PhysicalAddress;
+using aarch64_paging::Result;
+using aarch64_paging::Status;
+using idmap_capi::record;
+
+namespace {
+
+MemoryRegion region_of(const idmap_region_t* range) { return MemoryRegion(range->start, range->end); }
+
+idmap_region_t to_c(const MemoryRegion& region) {
+    return idmap_region_t{region.start().value(), region.end().value()};
+}
+
+idmap_t* new_map(size_t asid, unsigned root_level, const PageAllocator& allocator) {
+    idmap* map = idmap_capi::acquire_handle();
+    if (map == nullptr) {
+        return nullptr;
+    }
+    if (!map->mapping.init(asid, root_level, allocator).is_ok()) {
+        idmap_capi::release_handle(map);
+        return nullptr;
+    }
+    return map;
+}
+
+}  // namespace
+
+extern "C" {
+
+idmap_region_t idmap_region(uint64_t start, uint64_t end) { return to_c(MemoryRegion(start, end)); }
+
+idmap_t* idmap_new(size_t asid, unsigned root_level) {
+    return new_map(asid, root_level, aarch64_paging::default_page_allocator());
+}
+
+idmap_t* idmap_new_with_allocator(size_t asid, unsigned root_level, const idmap_allocator_t* alloc) {
+    if (alloc == nullptr) {
+        return nullptr;
+    }
+    return new_map(asid, root_level, PageAllocator{alloc->alloc_page, alloc->free_page, alloc->ctx});
+}
+
+void idmap_free(idmap_t* map) {
+    if (map == nullptr) {
+        return;
+    }
+    if (map->mmu_enabled) {
+        (void)idmap_disable_mmu(map);
+    }
+    map->mapping.release();
+    idmap_capi::release_handle(map);
+}
+
+idmap_status_t idmap_activate(idmap_t* map) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.activate());
+}
+
+idmap_status_t idmap_deactivate(idmap_t* map) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    const Result result = map->mapping.deactivate();
+    if (result.is_ok()) {
+        map->mmu_enabled = false;
+    }
+    return record(map, result);
+}
+
+bool idmap_is_active(const idmap_t* map) { return map != nullptr && map->mapping.is_active(); }
+
+idmap_status_t idmap_map_range(idmap_t* map, const idmap_region_t* range, uint64_t flags) {
+    return idmap_map_range_with_constraints(map, range, flags, 0);
+}
+
+idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region_t* range,
+                                                uint64_t flags, uint32_t constraints) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    const MemoryRegion region = region_of(range);
+    return record(map, map->mapping.map_range(region, PhysicalAddress(region.start().value()),
+                                              Attributes(flags), Constraints(constraints)));
+}
+
+idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idmap_modify_fn fn,
+                                  void* ctx) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr || fn == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.modify_range(region_of(range), [fn, ctx](const MemoryRegion& region,
+                                                                             Descriptor& entry,
+                                                                             unsigned level) {
+        const idmap_region_t c_region = to_c(region);
+        idmap_descriptor_t c_entry{entry.bits()};
+        const int rc = fn(&c_region, &c_entry, level, ctx);
+        entry = Descriptor(c_entry.bits);
+        return rc == 0;
+    }));
+}
+
+idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range, idmap_walk_fn fn,
+                                void* ctx) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr || fn == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.walk_range(region_of(range), [fn, ctx](const MemoryRegion& region,
+                                                                           Descriptor entry,
+                                                                           unsigned level) {
+        const idmap_region_t c_region = to_c(region);
+        const idmap_descriptor_t c_entry{entry.bits()};
+        return fn(&c_region, &c_entry, level, ctx) == 0;
+    }));
+}
+
+uint64_t idmap_root_address(const idmap_t* map) {
+    return map != nullptr ? map->mapping.root_address().value() : 0;
+}
+
+uint64_t idmap_size(const idmap_t* map) { return map != nullptr ? map->mapping.size() : 0; }
+
+size_t idmap_table_count(const idmap_t* map) { return map != nullptr ? map->mapping.table_count() : 0; }
+
+const idmap_error_t* idmap_last_error(const idmap_t* map) {
+    return map != nullptr ? &map->last_error : nullptr;
+}
+
+void idmap_dump(const idmap_t* map, idmap_write_fn write, void* ctx) {
+    if (map == nullptr || write == nullptr) {
+        return;
+    }
+    aarch64_paging::TextWriter out(write, ctx);
+    map->mapping.dump(out);
+}
+
+}  // extern "C"

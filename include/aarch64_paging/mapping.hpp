@@ -1,0 +1,643 @@
+// The generic core: a tree of translation tables for one regime and VA range, with the
+// granule and the table address translation as parameters. IdMap (idmap.hpp) and the
+// C ABI are thin layers over it.
+//
+// Every change runs in three steps, so that a failed call changes nothing:
+//   plan     walk the range without writing: count the table pages the change needs
+//            and, on an active map, check every entry against break-before-make;
+//   reserve  take that many pages from the allocator, or give them back and fail;
+//   apply    walk again and write; this step cannot fail for lack of memory.
+// Recursion is per table (depth at most four), never per entry; the leaf level is
+// written by a plain loop.
+#ifndef AARCH64_PAGING_MAPPING_HPP
+#define AARCH64_PAGING_MAPPING_HPP
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aarch64_paging/address.hpp"
+#include "aarch64_paging/allocator.hpp"
+#include "aarch64_paging/arch.hpp"
+#include "aarch64_paging/attributes.hpp"
+#include "aarch64_paging/break_before_make.hpp"
+#include "aarch64_paging/descriptor.hpp"
+#include "aarch64_paging/error.hpp"
+#include "aarch64_paging/granule.hpp"
+#include "aarch64_paging/region.hpp"
+#include "aarch64_paging/regime.hpp"
+#include "aarch64_paging/text.hpp"
+#include "aarch64_paging/translation.hpp"
+
+namespace aarch64_paging {
+
+// Writes one line of the dump for entries [first, last] of a table at level
+// (src/dump.cpp). kind: the entries' descriptor (the first of a folded run).
+void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last,
+                  uint64_t va_start, uint64_t va_end, Descriptor first_entry);
+
+template <class G = Granule4K, class T = IdTranslation>
+class Mapping {
+public:
+    static constexpr unsigned LEAF_LEVEL = G::leaf_level;
+
+    // An empty, unusable mapping; init() makes it one. Constant-initialised and trivially
+    // destructible, so a static one needs no constructor or atexit: release() frees it.
+    constexpr Mapping() = default;
+
+    // Allocates the root table at root_level (G::min_root_level to 3).
+    // Errors: InvalidArgument for a bad root level, an ASID over 16 bits, an incomplete
+    // allocator or a mapping already initialised; OutOfMemory without a root page.
+    [[nodiscard]] Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator);
+    // Deactivates the mapping if it is active and returns every table page.
+    void release();
+    bool is_initialised() const { return root_ != nullptr; }
+
+    // Maps region to the physical range starting at pa with flags (ACCESSED added, and
+    // TABLE_OR_PAGE on pages), with the largest blocks constraints allow.
+    // Errors: AddressRange, RegionBackwards, InvalidFlags (refused flags or unknown
+    // constraints), BreakBeforeMakeViolation (active only), OutOfMemory. On any error
+    // the tables are as they were.
+    [[nodiscard]] Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                   Constraints constraints = Constraints::NONE);
+
+    // Splits entries so every leaf passed lies inside region, then calls
+    // fn(const MemoryRegion& leaf_region, Descriptor& entry, unsigned level) -> bool, once
+    // per leaf; false stops with PteUpdateFault. On an active mapping fn first runs on
+    // copies, to check break-before-make before anything changes.
+    // Errors: those of map_range for region; InvalidFlags when fn flips TABLE_OR_PAGE or
+    // changes the output address (value = those bits); PteUpdateFault (value = the entry
+    // before the call); BreakBeforeMakeViolation and OutOfMemory before any change.
+    // The entry for which fn failed keeps its old value.
+    template <class F>
+    [[nodiscard]] Result modify_range(const MemoryRegion& region, F&& fn);
+
+    // Calls fn(const MemoryRegion& leaf_region, Descriptor entry, unsigned level) -> bool
+    // for every leaf (block, page or invalid) intersecting region, with the whole region
+    // the leaf maps. Splits nothing. Errors: those of map_range for region; PteUpdateFault
+    // (value = the descriptor) when fn answers false.
+    template <class F>
+    [[nodiscard]] Result walk_range(const MemoryRegion& region, F&& fn) const;
+
+    // Saves TTBR0_EL1 and installs this table with its ASID. Errors: AlreadyActive,
+    // InvalidArgument when not initialised.
+    [[nodiscard]] Result activate();
+    // Restores the saved TTBR0_EL1 and invalidates the ASID's TLB entries.
+    // Errors: NotActive.
+    [[nodiscard]] Result deactivate();
+    // For callers that install the table themselves (enable_mmu): record that it is live
+    // and the TTBR value it replaced. Errors: as activate().
+    [[nodiscard]] Result mark_active(uint64_t previous_ttbr);
+    // Records that the caller has taken the table out of use. Errors: NotActive.
+    [[nodiscard]] Result mark_inactive();
+
+    bool is_active() const { return active_; }
+    // Root table address | ASID << 48: the TTBR value activate() writes.
+    uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
+    PhysicalAddress root_address() const {
+        return root_ != nullptr ? T::physical(root_) : PhysicalAddress(0);
+    }
+    // Bytes of input address space the table covers, from 0.
+    uint64_t size() const { return root_ != nullptr ? uint64_t{1} << G::va_bits(root_level_) : 0; }
+    size_t table_count() const { return tables_; }
+    unsigned root_level() const { return root_level_; }
+    uint16_t asid() const { return asid_; }
+
+    // Calls fn(const void* table) for every table page, the root included.
+    template <class F>
+    void for_each_table(F&& fn) const {
+        if (root_ != nullptr) {
+            visit_tables(root_, root_level_, fn);
+        }
+    }
+
+    // The whole tree, one line per table entry or folded run of entries.
+    void dump(TextWriter& out) const;
+
+private:
+    // Pages taken from the allocator by the reserve step, chained through their first word.
+    class PageReserve {
+    public:
+        explicit PageReserve(const PageAllocator& allocator) : allocator_(allocator) {}
+        ~PageReserve() { release(); }
+        PageReserve(const PageReserve&) = delete;
+        PageReserve& operator=(const PageReserve&) = delete;
+
+        bool reserve(size_t count);
+        Descriptor* take();
+        void release();
+
+    private:
+        const PageAllocator& allocator_;
+        void* head_ = nullptr;
+    };
+
+    // What a split leaves in a new table: the block's attributes spread over the entries
+    // below it, or nothing for an empty entry.
+    static Descriptor split_entry(Descriptor parent, unsigned child_level, unsigned index) {
+        if (parent.bits() == 0) {
+            return Descriptor();
+        }
+        uint64_t bits = parent.bits() + uint64_t{index} * G::level_size(child_level);
+        if (child_level == LEAF_LEVEL) {
+            bits |= bits_of(Attributes::TABLE_OR_PAGE);
+        }
+        return Descriptor(bits);
+    }
+    static constexpr uint64_t bits_of(Attributes a) { return aarch64_paging::bits(a); }
+
+    Descriptor* subtable(Descriptor entry) const {
+        return static_cast<Descriptor*>(T::virt(entry.output_address()));
+    }
+    Descriptor table_descriptor(const Descriptor* table) const {
+        return Descriptor(T::physical(table), Attributes::VALID | Attributes::TABLE_OR_PAGE);
+    }
+    static bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
+        return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
+    }
+    bool block_fits(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
+                    Constraints constraints) const {
+        return G::block_allowed(level) && !contains(constraints, Constraints::NO_BLOCK_MAPPINGS) &&
+               covers_entry(level, va, end) && (pa & (G::level_size(level) - 1)) == 0;
+    }
+
+    // Calls body(index, va, chunk_end) for each entry of a table at level that [va, end)
+    // touches, with the part of the range inside that entry.
+    template <class Body>
+    static Result for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
+        const uint64_t size = G::level_size(level);
+        while (va < end) {
+            const uint64_t next = (va & ~(size - 1)) + size;
+            const uint64_t chunk_end = next < end ? next : end;
+            Result result = body(G::index(va, level), va, chunk_end);
+            if (!result) {
+                return result;
+            }
+            va = chunk_end;
+        }
+        return {};
+    }
+
+    Result check_region(const MemoryRegion& region) const;
+
+    Result plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                    uint64_t pa, Attributes flags, Constraints constraints, size_t& pages,
+                    const MemoryRegion& region) const;
+    void apply_map(Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
+                   Attributes flags, Constraints constraints, PageReserve& reserve);
+
+    template <class F>
+    Result plan_modify(const Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                       uint64_t end, F& fn, size_t& pages, const MemoryRegion& region) const;
+    template <class F>
+    Result apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
+                        PageReserve& reserve, const MemoryRegion& region);
+    // Runs fn on a copy of entry and checks what it did: the rules every modify obeys,
+    // and break-before-make on an active mapping.
+    template <class F>
+    Result modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, F& fn,
+                    const MemoryRegion& region, Descriptor& next) const;
+
+    template <class F>
+    Result walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn) const;
+
+    Descriptor* new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
+                          bool fully_overwritten);
+    void free_tables(Descriptor* table, unsigned level);
+    template <class F>
+    void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
+    void dump_table(TextWriter& out, const Descriptor* table, unsigned level, uint64_t base) const;
+
+    Descriptor* root_ = nullptr;
+    PageAllocator allocator_;
+    size_t tables_ = 0;
+    uint64_t saved_ttbr_ = 0;
+    uint16_t asid_ = 0;
+    uint8_t root_level_ = 0;
+    bool active_ = false;
+};
+
+// ---- Implementation
+
+template <class G, class T>
+bool Mapping<G, T>::PageReserve::reserve(size_t count) {
+    for (; count > 0; --count) {
+        void* page = allocator_.alloc_page(allocator_.ctx);
+        const uint64_t pa = page != nullptr ? T::physical(page).value() : 0;
+        // A page the descriptor cannot point at (unaligned, or beyond the output address
+        // bits) is as good as none.
+        if (page == nullptr || (pa & ~G::output_address_mask) != 0) {
+            if (page != nullptr) {
+                allocator_.free_page(allocator_.ctx, page);
+            }
+            release();
+            return false;
+        }
+        *static_cast<void**>(page) = head_;
+        head_ = page;
+    }
+    return true;
+}
+
+template <class G, class T>
+Descriptor* Mapping<G, T>::PageReserve::take() {
+    void* page = head_;
+    head_ = *static_cast<void**>(page);
+    return static_cast<Descriptor*>(page);
+}
+
+template <class G, class T>
+void Mapping<G, T>::PageReserve::release() {
+    while (head_ != nullptr) {
+        void* page = head_;
+        head_ = *static_cast<void**>(page);
+        allocator_.free_page(allocator_.ctx, page);
+    }
+}
+
+template <class G, class T>
+Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator) {
+    if (root_ != nullptr || root_level < G::min_root_level || root_level > LEAF_LEVEL ||
+        asid > MAX_ASID || !allocator.is_complete()) {
+        return Status::InvalidArgument;
+    }
+    allocator_ = allocator;
+    PageReserve reserve(allocator_);
+    if (!reserve.reserve(1)) {
+        return Status::OutOfMemory;
+    }
+    asid_ = static_cast<uint16_t>(asid);
+    root_level_ = static_cast<uint8_t>(root_level);
+    root_ = new_table(reserve, Descriptor(), root_level, false);
+    return {};
+}
+
+template <class G, class T>
+void Mapping<G, T>::release() {
+    if (root_ == nullptr) {
+        return;
+    }
+    if (active_) {
+        (void)deactivate();
+    }
+    free_tables(root_, root_level_);
+    root_ = nullptr;
+}
+
+template <class G, class T>
+Result Mapping<G, T>::mark_active(uint64_t previous_ttbr) {
+    if (root_ == nullptr) {
+        return Status::InvalidArgument;
+    }
+    if (active_) {
+        return Status::AlreadyActive;
+    }
+    saved_ttbr_ = previous_ttbr;
+    active_ = true;
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::mark_inactive() {
+    if (!active_) {
+        return Status::NotActive;
+    }
+    active_ = false;
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::activate() {
+    if (root_ == nullptr || active_) {
+        return mark_active(0);  // the error it gives
+    }
+    return mark_active(arch::swap_ttbr0_el1(ttbr()));
+}
+
+template <class G, class T>
+Result Mapping<G, T>::deactivate() {
+    if (!active_) {
+        return Status::NotActive;
+    }
+    arch::restore_ttbr0_el1(saved_ttbr_, asid_);
+    return mark_inactive();
+}
+
+template <class G, class T>
+Result Mapping<G, T>::check_region(const MemoryRegion& region) const {
+    if (root_ == nullptr) {
+        return Status::InvalidArgument;
+    }
+    if (region.is_backwards()) {
+        return MapError::region_backwards(region);
+    }
+    if (region.end().value() > size()) {
+        return MapError::address_range(region.end());
+    }
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                Constraints constraints) {
+    if (Result r = check_region(region); !r) {
+        return r;
+    }
+    if (intersects(flags, REFUSED_MAP_FLAGS)) {
+        return MapError::invalid_flags(bits_of(flags & REFUSED_MAP_FLAGS));
+    }
+    if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
+        return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
+    }
+    // The output range must fit the descriptor's output address bits; only a translation
+    // other than the identity can make it not.
+    const uint64_t oa_limit = G::output_address_mask + G::page_size;
+    if ((pa.value() & (G::page_size - 1)) != 0 || pa.value() > oa_limit ||
+        region.len() > oa_limit - pa.value()) {
+        return MapError::address_range(region.start());
+    }
+    const uint64_t va = region.start().value();
+    const uint64_t end = region.end().value();
+    size_t pages = 0;
+    if (Result r = plan_map(root_, root_level_, va, end, pa.value(), flags, constraints, pages, region);
+        !r) {
+        return r;
+    }
+    PageReserve reserve(allocator_);
+    if (!reserve.reserve(pages)) {
+        return Status::OutOfMemory;
+    }
+    apply_map(root_, root_level_, va, end, pa.value(), flags, constraints, reserve);
+    if (active_) {
+        arch::table_store_barrier();
+    }
+    return {};
+}
+
+// table is nullptr for a table the change itself creates: it holds nothing live.
+template <class G, class T>
+Result Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                               uint64_t pa, Attributes flags, Constraints constraints,
+                               size_t& pages, const MemoryRegion& region) const {
+    const bool check_live = active_ && table != nullptr;
+    if (level == LEAF_LEVEL) {
+        if (check_live) {
+            const Attributes leaf = flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE;
+            for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size, pa += G::page_size) {
+                if (needs_break_before_make(table[i], Descriptor(PhysicalAddress(pa), leaf))) {
+                    return MapError::break_before_make(region);
+                }
+            }
+        }
+        return {};
+    }
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+        const uint64_t at = pa + (from - va);
+        const Descriptor entry = table != nullptr ? table[i] : Descriptor();
+        if (entry.is_table(level)) {
+            return plan_map(subtable(entry), level + 1, from, to, at, flags, constraints, pages, region);
+        }
+        if (block_fits(level, from, to, at, constraints)) {
+            if (check_live && needs_break_before_make(entry, Descriptor(PhysicalAddress(at), flags | Attributes::ACCESSED))) {
+                return MapError::break_before_make(region);
+            }
+            return {};
+        }
+        // A new table: splitting a live block would need break-before-make.
+        if (check_live && entry.is_valid()) {
+            return MapError::break_before_make(region);
+        }
+        ++pages;
+        return plan_map(nullptr, level + 1, from, to, at, flags, constraints, pages, region);
+    });
+}
+
+template <class G, class T>
+void Mapping<G, T>::apply_map(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                              uint64_t pa, Attributes flags, Constraints constraints,
+                              PageReserve& reserve) {
+    if (level == LEAF_LEVEL) {
+        const uint64_t leaf = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
+        Descriptor* entry = table + G::index(va, level);
+        const uint64_t count = (end - va) >> G::page_shift;
+        for (uint64_t k = 0; k < count; ++k) {
+            entry[k] = Descriptor(((pa + (k << G::page_shift)) & G::output_address_mask) | leaf);
+        }
+        return;
+    }
+    const uint64_t block = bits_of(flags | Attributes::ACCESSED);
+    (void)for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+        const uint64_t at = pa + (from - va);
+        Descriptor& entry = table[i];
+        if (entry.is_table(level)) {
+            apply_map(subtable(entry), level + 1, from, to, at, flags, constraints, reserve);
+        } else if (block_fits(level, from, to, at, constraints)) {
+            entry = Descriptor((at & G::output_address_mask) | block);
+        } else {
+            Descriptor* sub = new_table(reserve, entry, level + 1, covers_entry(level, from, to));
+            apply_map(sub, level + 1, from, to, at, flags, constraints, reserve);
+            if (active_) {
+                // The walker must not see the table before its entries.
+                arch::table_store_barrier();
+            }
+            entry = table_descriptor(sub);
+        }
+        return {};
+    });
+}
+
+template <class G, class T>
+template <class F>
+Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
+    if (Result r = check_region(region); !r) {
+        return r;
+    }
+    const uint64_t va = region.start().value();
+    const uint64_t end = region.end().value();
+    size_t pages = 0;
+    if (Result r = plan_modify(root_, Descriptor(), root_level_, va, end, fn, pages, region); !r) {
+        return r;
+    }
+    PageReserve reserve(allocator_);
+    if (!reserve.reserve(pages)) {
+        return Status::OutOfMemory;
+    }
+    Result result = apply_modify(root_, root_level_, va, end, fn, reserve, region);
+    if (active_) {
+        arch::table_store_barrier();
+    }
+    return result;
+}
+
+template <class G, class T>
+template <class F>
+Result Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, F& fn,
+                               const MemoryRegion& region, Descriptor& next) const {
+    next = entry;
+    if (!fn(MemoryRegion(va, end), next, level)) {
+        return MapError::pte_update_fault(entry.bits());
+    }
+    const uint64_t fixed = G::output_address_mask | bits_of(Attributes::TABLE_OR_PAGE);
+    if (const uint64_t changed = (next.bits() ^ entry.bits()) & fixed; changed != 0) {
+        return MapError::invalid_flags(changed);
+    }
+    if (active_ && needs_break_before_make(entry, next)) {
+        return MapError::break_before_make(region);
+    }
+    return {};
+}
+
+// Only an active mapping runs fn in the plan (on copies); an inactive one just counts
+// the pages splits need. table is nullptr below a split: its entries derive from parent.
+template <class G, class T>
+template <class F>
+Result Mapping<G, T>::plan_modify(const Descriptor* table, Descriptor parent, unsigned level,
+                                  uint64_t va, uint64_t end, F& fn, size_t& pages,
+                                  const MemoryRegion& region) const {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+        const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
+        if (table != nullptr && entry.is_table(level)) {
+            return plan_modify(subtable(entry), Descriptor(), level + 1, from, to, fn, pages, region);
+        }
+        if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
+            Descriptor next;
+            return active_ ? modified(entry, level, from, to, fn, region, next) : Result();
+        }
+        if (active_ && table != nullptr && entry.is_valid()) {
+            return MapError::break_before_make(region);
+        }
+        ++pages;
+        return plan_modify(nullptr, entry, level + 1, from, to, fn, pages, region);
+    });
+}
+
+template <class G, class T>
+template <class F>
+Result Mapping<G, T>::apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                                   F& fn, PageReserve& reserve, const MemoryRegion& region) {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+        Descriptor& entry = table[i];
+        if (entry.is_table(level)) {
+            return apply_modify(subtable(entry), level + 1, from, to, fn, reserve, region);
+        }
+        if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
+            Descriptor next;
+            if (Result r = modified(entry, level, from, to, fn, region, next); !r) {
+                return r;
+            }
+            entry = next;
+            return {};
+        }
+        Descriptor* sub = new_table(reserve, entry, level + 1, false);
+        if (active_) {
+            arch::table_store_barrier();
+        }
+        entry = table_descriptor(sub);
+        return apply_modify(sub, level + 1, from, to, fn, reserve, region);
+    });
+}
+
+template <class G, class T>
+template <class F>
+Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
+    if (Result r = check_region(region); !r) {
+        return r;
+    }
+    return walk(root_, root_level_, region.start().value(), region.end().value(), fn);
+}
+
+template <class G, class T>
+template <class F>
+Result Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                           F& fn) const {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+        const Descriptor entry = table[i];
+        if (entry.is_table(level)) {
+            return walk(subtable(entry), level + 1, from, to, fn);
+        }
+        const uint64_t start = from & ~(G::level_size(level) - 1);
+        if (!fn(MemoryRegion(start, start + G::level_size(level)), entry, level)) {
+            return MapError::pte_update_fault(entry.bits());
+        }
+        return {};
+    });
+}
+
+template <class G, class T>
+Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
+                                     bool fully_overwritten) {
+    Descriptor* table = reserve.take();
+    if (!fully_overwritten) {
+        for (unsigned i = 0; i < G::entries; ++i) {
+            table[i] = split_entry(replaced, level, i);
+        }
+    }
+    ++tables_;
+    return table;
+}
+
+template <class G, class T>
+void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
+    if (level < LEAF_LEVEL) {
+        for (unsigned i = 0; i < G::entries; ++i) {
+            if (table[i].is_table(level)) {
+                free_tables(subtable(table[i]), level + 1);
+            }
+        }
+    }
+    allocator_.free_page(allocator_.ctx, table);
+    --tables_;
+}
+
+template <class G, class T>
+template <class F>
+void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
+    fn(static_cast<const void*>(table));
+    if (level < LEAF_LEVEL) {
+        for (unsigned i = 0; i < G::entries; ++i) {
+            if (table[i].is_table(level)) {
+                visit_tables(subtable(table[i]), level + 1, fn);
+            }
+        }
+    }
+}
+
+template <class G, class T>
+void Mapping<G, T>::dump(TextWriter& out) const {
+    out.str("EL1&0 TTBR0, root level ").dec(root_level_).str(", ").hex(0).chr('-').hex(size() - 1);
+    out.str(", ASID ").dec(asid_).str(", ").dec(tables_).str(tables_ == 1 ? " table, " : " tables, ");
+    out.str(active_ ? "active" : "inactive").str(", root ").hex(root_address().value()).chr('\n');
+    if (root_ != nullptr) {
+        dump_table(out, root_, root_level_, 0);
+    }
+}
+
+// Folds runs of entries that continue each other: empty entries, and leaves with the
+// same attributes whose output addresses follow on.
+template <class G, class T>
+void Mapping<G, T>::dump_table(TextWriter& out, const Descriptor* table, unsigned level,
+                               uint64_t base) const {
+    const uint64_t size = G::level_size(level);
+    const unsigned count = root_level_ == level ? static_cast<unsigned>((this->size() - 1) >> G::level_shift(level)) + 1 : G::entries;
+    for (unsigned i = 0; i < count;) {
+        const Descriptor entry = table[i];
+        unsigned last = i;
+        if (!entry.is_table(level)) {
+            const uint64_t step = entry.bits() == 0 ? 0 : size;
+            while (last + 1 < count && table[last + 1].bits() == entry.bits() + (last + 1 - i) * step) {
+                ++last;
+            }
+        }
+        const uint64_t va = base + i * size;
+        dump_entries(out, level, i, last, va, va + (last - i + 1) * size - 1, entry);
+        if (entry.is_table(level)) {
+            dump_table(out, subtable(entry), level + 1, va);
+        }
+        i = last + 1;
+    }
+}
+
+extern template class Mapping<Granule4K, IdTranslation>;
+
+}  // namespace aarch64_paging
+
+#endif

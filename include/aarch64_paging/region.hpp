@@ -1,0 +1,47 @@
+// A range of virtual addresses, [start, end), in whole 4 KiB pages.
+#ifndef AARCH64_PAGING_REGION_HPP
+#define AARCH64_PAGING_REGION_HPP
+
+#include <stdint.h>
+
+#include "aarch64_paging/address.hpp"
+
+namespace aarch64_paging {
+
+inline constexpr uint64_t PAGE_SIZE = 4096;
+
+class MemoryRegion {
+public:
+    constexpr MemoryRegion() = default;
+    // start rounded down and end rounded up to PAGE_SIZE. Where rounding end up would pass
+    // 2^64 it is kept as given; such a region lies beyond every table, so every call
+    // given it fails with AddressRange.
+    constexpr MemoryRegion(VirtualAddress start, VirtualAddress end)
+        : start_(start.value() & ~(PAGE_SIZE - 1)), end_(round_up(end.value())) {}
+    constexpr MemoryRegion(uint64_t start, uint64_t end)
+        : MemoryRegion(VirtualAddress(start), VirtualAddress(end)) {}
+
+    constexpr VirtualAddress start() const { return VirtualAddress(start_); }
+    constexpr VirtualAddress end() const { return VirtualAddress(end_); }
+    // Bytes covered; 0 for an empty or backwards region.
+    constexpr uint64_t len() const { return end_ > start_ ? end_ - start_ : 0; }
+    constexpr bool is_empty() const { return end_ <= start_; }
+    constexpr bool is_backwards() const { return end_ < start_; }
+
+    constexpr bool operator==(const MemoryRegion& o) const {
+        return start_ == o.start_ && end_ == o.end_;
+    }
+    constexpr bool operator!=(const MemoryRegion& o) const { return !(*this == o); }
+
+private:
+    static constexpr uint64_t round_up(uint64_t end) {
+        return end > UINT64_MAX - (PAGE_SIZE - 1) ? end : (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    }
+
+    uint64_t start_ = 0;
+    uint64_t end_ = 0;
+};
+
+}  // namespace aarch64_paging
+
+#endif
