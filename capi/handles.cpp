@@ -11,9 +11,8 @@ namespace idmap_capi {
 #if defined(IDMAP_HOST)
 
 idmap* acquire_handle() {
-    // calloc gives zeroed storage; idmap is an implicit-lifetime type whose empty state
-    // is all zeros, and the assignment makes that explicit.
-    auto* map = static_cast<idmap*>(calloc(1, sizeof(idmap)));
+    // idmap is an implicit-lifetime type: malloc's storage holds one once assigned.
+    auto* map = static_cast<idmap*>(malloc(sizeof(idmap)));
     if (map != nullptr) {
         *map = idmap{};
         map->in_use = true;

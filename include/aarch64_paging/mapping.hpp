@@ -182,8 +182,9 @@ private:
     Result plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
                     uint64_t pa, Attributes flags, Constraints constraints, size_t& pages,
                     const MemoryRegion& region) const;
-    void apply_map(Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
-                   Attributes flags, Constraints constraints, PageReserve& reserve);
+    // fresh: table is new and every entry in [va, end) is to be written, whatever it holds.
+    void apply_map(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
+                   uint64_t pa, Attributes flags, Constraints constraints, PageReserve& reserve);
 
     template <class F>
     Result plan_modify(const Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
@@ -366,7 +367,7 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     if (!reserve.reserve(pages)) {
         return Status::OutOfMemory;
     }
-    apply_map(root_, root_level_, va, end, pa.value(), flags, constraints, reserve);
+    apply_map(root_, false, root_level_, va, end, pa.value(), flags, constraints, reserve);
     if (active_) {
         arch::table_store_barrier();
     }
@@ -412,8 +413,8 @@ Result Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t
 }
 
 template <class G, class T>
-void Mapping<G, T>::apply_map(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                              uint64_t pa, Attributes flags, Constraints constraints,
+void Mapping<G, T>::apply_map(Descriptor* table, bool fresh, unsigned level, uint64_t va,
+                              uint64_t end, uint64_t pa, Attributes flags, Constraints constraints,
                               PageReserve& reserve) {
     if (level == LEAF_LEVEL) {
         const uint64_t leaf = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
@@ -428,13 +429,15 @@ void Mapping<G, T>::apply_map(Descriptor* table, unsigned level, uint64_t va, ui
     (void)for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
         const uint64_t at = pa + (from - va);
         Descriptor& entry = table[i];
-        if (entry.is_table(level)) {
-            apply_map(subtable(entry), level + 1, from, to, at, flags, constraints, reserve);
+        if (!fresh && entry.is_table(level)) {
+            apply_map(subtable(entry), false, level + 1, from, to, at, flags, constraints, reserve);
         } else if (block_fits(level, from, to, at, constraints)) {
             entry = Descriptor((at & G::output_address_mask) | block);
         } else {
-            Descriptor* sub = new_table(reserve, entry, level + 1, covers_entry(level, from, to));
-            apply_map(sub, level + 1, from, to, at, flags, constraints, reserve);
+            // A table every entry of which this call writes need not be filled first.
+            const bool overwritten = covers_entry(level, from, to);
+            Descriptor* sub = new_table(reserve, fresh ? Descriptor() : entry, level + 1, overwritten);
+            apply_map(sub, overwritten, level + 1, from, to, at, flags, constraints, reserve);
             if (active_) {
                 // The walker must not see the table before its entries.
                 arch::table_store_barrier();

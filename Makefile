@@ -1,0 +1,289 @@
+# Makefile - builds libidmap for the host and for every board, and runs the tests.
+#
+#   make                      build/host/libidmap.a, the host unit tests, the C99 programs
+#   make BOARD=<b> [LLVM=1]   build/<b>/libidmap.a (build/<b>-llvm/ with LLVM=1)
+#   make boards [LLVM=1]      every board in boards/*/
+#   make test                 everything below; ends with "N passed, M failed"
+#   make deps                 check the tools; as root on Debian, install them
+#   make size [LLVM=1]        size of each board's .a with totals
+#   make install PREFIX=dir [BOARD=<b>]   headers, .a, pkg-config file
+#   make clean
+#
+# Fragments included at the end (examples/*.mk, examples/*/*.mk, tests/target/*.mk,
+# bench/*.mk) may use every variable defined above them; the list is in the
+# "Fragments" section.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+include toolchain.mk
+
+VERSION ?= 0.1.0
+PREFIX  ?= /usr/local
+
+BUILD_ROOT := build
+BOARDS := $(sort $(patsubst boards/%/board.mk,%,$(wildcard boards/*/board.mk)))
+BOARD_VARIABLES := BOARD_CPU_FLAGS BOARD_POOL_PAGES BOARD_MAX_MAPS BOARD_LOAD_ADDR QEMU_MACHINE
+
+INCLUDES := -Iinclude -Isrc
+
+# Sources (wildcards: new files are picked up without editing this file).
+LIB_SRCS         := $(sort $(wildcard src/*.cpp capi/*.cpp))
+HOST_ARCH_SRCS   := $(sort $(wildcard src/arch/host/*.cpp))
+TARGET_ARCH_SRCS := $(sort $(wildcard src/arch/aarch64/*.cpp src/arch/aarch64/*.S))
+TEST_SRCS        := $(sort $(wildcard tests/*.cpp))
+C_TEST_SRCS      := $(sort $(wildcard tests/c/*.c))
+C_TEST_NAMES     := $(basename $(notdir $(C_TEST_SRCS)))
+PUBLIC_HEADERS   := include/idmap.h
+PUBLIC_CXX_HEADERS := $(sort $(wildcard include/aarch64_paging/*.hpp))
+
+# Runs make sub-builds with -j2 unless the caller already gave -j (then the jobserver
+# is shared). Recursively expanded on purpose: MAKEFLAGS has -j only in recipes.
+# Recipes that run make write $(MAKE) literally, so that make hands them the jobserver.
+PAR = $(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j2)
+MAKEFLAGS += --no-print-directory
+
+# $(call objs,build-dir,sources): one object per source, keeping the extension so
+# foo.cpp and foo.S never collide.
+objs = $(patsubst %,$(1)/obj/%.o,$(2))
+
+# $(call lib_rules,build-dir,c++ compiler,c++ flags,asm compiler,asm flags,sources,ar)
+# Rules for build-dir/libidmap.a. build-dir/flags.stamp holds the flags and the source
+# list, so that changing either (OPT=..., a deleted file) rebuilds what depends on it.
+define lib_rules
+$(1)/libidmap.a: $(call objs,$(1),$(6)) $(1)/flags.stamp
+	@rm -f $$@
+	$(7) rcs $$@ $(call objs,$(1),$(6))
+
+$(1)/obj/%.cpp.o: %.cpp $(1)/flags.stamp
+	@mkdir -p $$(@D)
+	$(2) $(3) -MMD -MP -c $$< -o $$@
+
+$(1)/obj/%.S.o: %.S $(1)/flags.stamp
+	@mkdir -p $$(@D)
+	$(4) $(5) -MMD -MP -c $$< -o $$@
+
+$(1)/flags.stamp: FORCE
+	@mkdir -p $$(@D)
+	@printf '%s\n' '$(2) $(3)' '$(4) $(5)' '$(6)' '$(7)' | cmp -s - $$@ || \
+		printf '%s\n' '$(2) $(3)' '$(4) $(5)' '$(6)' '$(7)' > $$@
+
+-include $(patsubst %.o,%.d,$(call objs,$(1),$(6)))
+endef
+
+# ---------------------------------------------------------------------------------
+# Host: the library (links into a C program with no C++ runtime), unit tests, C99
+# programs. Defined whatever BOARD says, so that `make test` works from any make.
+
+HOST_BUILD     := $(BUILD_ROOT)/host
+HOST_SAN_BUILD := $(BUILD_ROOT)/host-san
+HOST_LIB       := $(HOST_BUILD)/libidmap.a
+HOST_SAN_LIB   := $(HOST_SAN_BUILD)/libidmap.a
+HOST_UNIT      := $(HOST_BUILD)/tests/unit
+HOST_SAN_UNIT  := $(HOST_SAN_BUILD)/tests/unit
+C_TEST_BINS    := $(C_TEST_NAMES:%=$(HOST_BUILD)/c/%)
+
+HOST_LIB_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti \
+	-fno-threadsafe-statics -nostdinc++ -fno-asynchronous-unwind-tables \
+	-DIDMAP_HOST=1 $(INCLUDES)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g
+# GCC documents that sanitizers cause false -Wmaybe-uninitialized warnings (GCC 12 has
+# them in libstdc++'s <regex>, which Catch2 uses); the plain build keeps that warning.
+HOST_CXX_IS_CLANG := $(findstring clang,$(shell $(HOST_CXX) --version 2>/dev/null))
+SAN_COMPILE_FLAGS := $(SAN_FLAGS) $(if $(HOST_CXX_IS_CLANG),,-Wno-maybe-uninitialized)
+TEST_CXXFLAGS := -std=c++17 -O1 -g -Wall -Wextra -Werror -DIDMAP_HOST=1 $(INCLUDES)
+# The exact compile line a C user has: nothing but the .a on the link line.
+C_TEST_CFLAGS := -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude
+# Everything a host C program may need from libc; anything else (libstdc++,
+# libsupc++, __cxa_*, operator new, _Unwind_*) fails the symbol check.
+HOST_ALLOWED_SYMBOLS := aligned_alloc free malloc memset memcpy memmove memcmp
+
+HOST_LIB_SRCS := $(LIB_SRCS) $(HOST_ARCH_SRCS)
+
+$(eval $(call lib_rules,$(HOST_BUILD),$(HOST_CXX),$(HOST_LIB_CXXFLAGS),$(HOST_CC),$(HOST_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
+$(eval $(call lib_rules,$(HOST_SAN_BUILD),$(HOST_CXX),$(HOST_LIB_CXXFLAGS) $(SAN_COMPILE_FLAGS),$(HOST_CC),$(HOST_LIB_CXXFLAGS) $(SAN_COMPILE_FLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
+
+# $(call test_rules,build-dir,extra compile flags,extra link flags)
+define test_rules
+$(1)/tests/unit: $(call objs,$(1)/tests,$(TEST_SRCS)) $(1)/libidmap.a
+	$(HOST_CXX) $(3) -o $$@ $(call objs,$(1)/tests,$(TEST_SRCS)) $(1)/libidmap.a
+
+$(1)/tests/obj/%.cpp.o: %.cpp $(1)/tests/flags.stamp
+	@mkdir -p $$(@D)
+	$(HOST_CXX) $(TEST_CXXFLAGS) $(2) -MMD -MP -c $$< -o $$@
+
+$(1)/tests/flags.stamp: FORCE
+	@mkdir -p $$(@D)
+	@printf '%s\n' '$(HOST_CXX) $(TEST_CXXFLAGS) $(2)' '$(3)' '$(TEST_SRCS)' | cmp -s - $$@ || \
+		printf '%s\n' '$(HOST_CXX) $(TEST_CXXFLAGS) $(2)' '$(3)' '$(TEST_SRCS)' > $$@
+
+-include $(patsubst %.o,%.d,$(call objs,$(1)/tests,$(TEST_SRCS)))
+endef
+
+$(eval $(call test_rules,$(HOST_BUILD),,))
+$(eval $(call test_rules,$(HOST_SAN_BUILD),$(SAN_COMPILE_FLAGS),$(SAN_FLAGS)))
+
+$(HOST_BUILD)/c/%: tests/c/%.c $(HOST_LIB) include/idmap.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(C_TEST_CFLAGS) $< $(HOST_LIB) -o $@
+
+.PHONY: host host-lib host-tests host-san
+host-lib: $(HOST_LIB)
+host-tests: $(HOST_UNIT) $(C_TEST_BINS)
+host-san: $(HOST_SAN_UNIT)
+host: host-lib host-tests
+
+# ---------------------------------------------------------------------------------
+# Board: make BOARD=<name> [LLVM=1] [OPT=-O2]
+
+ifneq ($(strip $(BOARD)),)
+ifneq ($(words $(BOARD)),1)
+$(error BOARD must be one board name; boards: $(BOARDS))
+endif
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error Unknown BOARD '$(BOARD)'. Boards (boards/*/board.mk): $(BOARDS))
+endif
+ifneq ($(filter host host-san,$(BOARD)),)
+$(error BOARD '$(BOARD)' clashes with a host build directory; rename the board)
+endif
+
+BOARD_DIR := boards/$(BOARD)
+include $(BOARD_DIR)/board.mk
+$(foreach v,$(BOARD_VARIABLES),$(if $(strip $($(v))),,$(error $(BOARD_DIR)/board.mk does not set $(v))))
+
+BUILD := $(BUILD_ROOT)/$(BOARD)$(if $(filter llvm,$(TARGET_TOOLCHAIN)),-llvm)
+LIB   := $(BUILD)/libidmap.a
+OPT   ?= -Os
+
+# Code generation for anything that runs on the board (library, examples, target
+# tests): no FP/SIMD registers, no unwind tables, no PIC, no unaligned accesses (code
+# may run with the MMU off), sections per function for --gc-sections.
+TARGET_COMMON_FLAGS := $(OPT) -Wall -Wextra -Werror -ffreestanding -nostdlib \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-ffunction-sections -fdata-sections -fno-pic -mstrict-align \
+	$(BOARD_CPU_FLAGS) $(TARGET_TOOLCHAIN_FLAGS)
+TARGET_CXXFLAGS := -std=c++17 $(TARGET_COMMON_FLAGS) -fno-exceptions -fno-rtti \
+	-fno-threadsafe-statics -nostdinc++
+TARGET_CFLAGS  := $(TARGET_COMMON_FLAGS)
+# .S files go through $(TARGET_CC); clang warns (-Werror) about C-only options there.
+TARGET_ASFLAGS := $(BOARD_CPU_FLAGS) -Wall -Wextra -Werror -ffreestanding -nostdlib
+# Include paths for code that uses the library and the board's memory map.
+BOARD_INCLUDES := -Iinclude -I$(BOARD_DIR)
+BOARD_DEFINES  := -DIDMAP_POOL_PAGES=$(BOARD_POOL_PAGES) -DIDMAP_MAX_MAPS=$(BOARD_MAX_MAPS)
+
+TARGET_LIB_SRCS := $(LIB_SRCS) $(TARGET_ARCH_SRCS)
+TARGET_LIB_CPPFLAGS := $(BOARD_DEFINES) $(INCLUDES) -I$(BOARD_DIR)
+
+$(eval $(call lib_rules,$(BUILD),$(TARGET_CXX),$(TARGET_CXXFLAGS) $(TARGET_LIB_CPPFLAGS),$(TARGET_CC),$(TARGET_ASFLAGS) $(TARGET_LIB_CPPFLAGS),$(TARGET_LIB_SRCS),$(TARGET_AR)))
+
+export BOARD BOARD_DIR BUILD LIB
+endif
+
+# ---------------------------------------------------------------------------------
+# Top-level targets
+
+.PHONY: all lib boards size install clean test deps check-deps FORCE
+FORCE:
+
+ifneq ($(strip $(BOARD)),)
+all: $(LIB)
+lib: $(LIB)
+else
+all: host
+lib: $(HOST_LIB)
+endif
+
+# One sub-make per board (LLVM=... on the command line reaches them through MAKEFLAGS).
+boards: $(BOARDS:%=board-%)
+board-%: FORCE
+	@$(MAKE) BOARD=$* lib
+
+# Build directory of board $(1) for the toolchain in use.
+board_build = $(BUILD_ROOT)/$(1)$(if $(filter llvm,$(TARGET_TOOLCHAIN)),-llvm)
+
+size: boards
+	@for b in $(BOARDS); do \
+		echo "== $$b ($(TARGET_TOOLCHAIN)): $(call board_build,$$b)/libidmap.a"; \
+		$(TARGET_SIZE) -t $(call board_build,$$b)/libidmap.a || exit 1; \
+	done
+
+# make install PREFIX=dir [DESTDIR=staging] [BOARD=name]
+INSTALL_ROOT    = $(DESTDIR)$(PREFIX)
+# A board's library goes to lib/<board>/ whichever toolchain built it (LLVM=1 installs
+# build/<board>-llvm/libidmap.a there).
+ifneq ($(strip $(BOARD)),)
+INSTALL_LIBDIR_SUFFIX := /$(BOARD)
+INSTALL_PC_NAME       := idmap-$(BOARD)
+INSTALL_DESCRIPTION   := for board $(BOARD) (AArch64, built with $(TARGET_TOOLCHAIN))
+else
+INSTALL_LIBDIR_SUFFIX :=
+INSTALL_PC_NAME       := idmap
+INSTALL_DESCRIPTION   := for the host
+endif
+
+install: lib idmap.pc.in
+	install -d $(INSTALL_ROOT)/include/aarch64_paging $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX) $(INSTALL_ROOT)/lib/pkgconfig
+	install -m 0644 $(PUBLIC_HEADERS) $(INSTALL_ROOT)/include/
+	$(if $(PUBLIC_CXX_HEADERS),install -m 0644 $(PUBLIC_CXX_HEADERS) $(INSTALL_ROOT)/include/aarch64_paging/)
+	install -m 0644 $(if $(strip $(BOARD)),$(LIB),$(HOST_LIB)) $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX)/libidmap.a
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
+		-e 's|@NAME@|$(INSTALL_PC_NAME)|g' -e 's|@DESCRIPTION@|$(INSTALL_DESCRIPTION)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' idmap.pc.in > $(INSTALL_ROOT)/lib/pkgconfig/$(INSTALL_PC_NAME).pc
+
+clean:
+	rm -rf $(BUILD_ROOT)
+
+# ---------------------------------------------------------------------------------
+# Prerequisites: `make deps` checks, and installs as root on Debian; test and run
+# (run: add check-deps as its first prerequisite) only check.
+
+deps:
+	@tools/deps.sh --install
+
+check-deps:
+	@tools/deps.sh
+
+# ---------------------------------------------------------------------------------
+# make test: every check is one step of tools/run_step.sh, which records PASS/FAIL and
+# never stops the run; the last line is "N passed, M failed".
+
+# The results file is exported to make test (and the sub-makes it runs) only, so a
+# `make test-target` run on its own elsewhere does not write into it.
+TEST_RESULTS := $(abspath $(BUILD_ROOT)/test-results.txt)
+RUN_STEP := tools/run_step.sh
+
+test: export IDMAP_TEST_RESULTS := $(TEST_RESULTS)
+test: check-deps
+	@mkdir -p $(BUILD_ROOT) && : > $(TEST_RESULTS)
+	@$(RUN_STEP) "unit tests" '$(MAKE) $(PAR) $(HOST_UNIT) && $(HOST_UNIT)'
+	@$(RUN_STEP) "unit tests (ASan+UBSan)" '$(MAKE) $(PAR) $(HOST_SAN_UNIT) && UBSAN_OPTIONS=print_stacktrace=1 $(HOST_SAN_UNIT)'
+	@for p in $(C_TEST_NAMES); do \
+		$(RUN_STEP) "C99 program $$p" "$(MAKE) $(PAR) $(HOST_BUILD)/c/$$p && $(HOST_BUILD)/c/$$p"; \
+	done
+	@$(RUN_STEP) "symbols: host" '$(MAKE) $(PAR) $(HOST_LIB) && tests/check_symbols.sh $(HOST_NM) $(HOST_LIB) $(HOST_ALLOWED_SYMBOLS)'
+	@for b in $(BOARDS); do \
+		$(RUN_STEP) "symbols: $$b (gcc)" "$(MAKE) $(PAR) BOARD=$$b LLVM= lib && tests/check_symbols.sh $(GCC_TARGET_NM) $(BUILD_ROOT)/$$b/libidmap.a"; \
+		$(RUN_STEP) "symbols: $$b (llvm)" "$(MAKE) $(PAR) BOARD=$$b LLVM=1 lib && tests/check_symbols.sh $(LLVM_TARGET_NM) $(BUILD_ROOT)/$$b-llvm/libidmap.a"; \
+	done
+	@$(RUN_STEP) "install + pkg-config" 'MAKE="$(MAKE) $(PAR)" tools/check_install.sh $(firstword $(BOARDS))'
+	@if tools/has_rule.sh test-target $(MAKE); then \
+		$(RUN_STEP) --group "target tests" '$(MAKE) test-target'; \
+	fi
+	@$(RUN_STEP) --summary
+
+# ---------------------------------------------------------------------------------
+# Fragments. They may use:
+#   tools:   TARGET_CC TARGET_CXX TARGET_LD TARGET_AR TARGET_NM TARGET_SIZE
+#            TARGET_OBJCOPY TARGET_LDFLAGS TARGET_TOOLCHAIN (toolchain.mk), HOST_*
+#   boards:  BOARDS; with BOARD set: BOARD BOARD_DIR BUILD LIB, the board.mk variables
+#            (BOARD_CPU_FLAGS BOARD_POOL_PAGES BOARD_MAX_MAPS BOARD_LOAD_ADDR
+#            QEMU_MACHINE), TARGET_CFLAGS TARGET_CXXFLAGS TARGET_ASFLAGS BOARD_INCLUDES
+#            BOARD_DEFINES
+#   tests:   RUN_STEP "name" 'shell command' records one step of make test (PASS/FAIL
+#            lines "PASS name" in $IDMAP_TEST_RESULTS, set only under make test; outside
+#            it RUN_STEP just runs the command and returns its status);
+#            check-deps as a prerequisite of anything that needs the tools.
+-include $(wildcard examples/*.mk examples/*/*.mk tests/target/*.mk)
+-include $(wildcard bench/*.mk)
