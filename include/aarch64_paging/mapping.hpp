@@ -179,6 +179,14 @@ private:
 
     Result check_region(const MemoryRegion& region) const;
 
+    // The leaf table that holds all of [va, end), if the tables down to it exist.
+    Descriptor* leaf_table(uint64_t va, uint64_t end) const;
+    // Whether writing pages for [va, end) over the live entries of a leaf table would need
+    // break-before-make.
+    static bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+                               Attributes flags);
+    static void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
+
     Result plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
                     uint64_t pa, Attributes flags, Constraints constraints, size_t& pages,
                     const MemoryRegion& region) const;
@@ -192,11 +200,13 @@ private:
     template <class F>
     Result apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
                         PageReserve& reserve, const MemoryRegion& region);
-    // Runs fn on a copy of entry and checks what it did: the rules every modify obeys,
-    // and break-before-make on an active mapping.
+    // Runs fn on a copy of entry into next and checks what it did: the rules every modify
+    // obeys, and break-before-make on an active mapping. False, with error, when refused.
+    // Inlined: it runs once per leaf.
     template <class F>
-    Result modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, F& fn,
-                    const MemoryRegion& region, Descriptor& next) const;
+    [[gnu::always_inline]] bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+                                         F& fn, const MemoryRegion& region, Descriptor& next,
+                                         MapError& error) const;
 
     template <class F>
     Result walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn) const;
@@ -358,6 +368,17 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     }
     const uint64_t va = region.start().value();
     const uint64_t end = region.end().value();
+    // The common small change, inside one existing leaf table: no allocation, no recursion.
+    if (Descriptor* leaf = leaf_table(va, end)) {
+        if (active_ && pages_need_bbm(leaf, va, end, pa.value(), flags)) {
+            return MapError::break_before_make(region);
+        }
+        write_pages(leaf, va, end, pa.value(), flags);
+        if (active_) {
+            arch::table_store_barrier();
+        }
+        return {};
+    }
     size_t pages = 0;
     if (Result r = plan_map(root_, root_level_, va, end, pa.value(), flags, constraints, pages, region);
         !r) {
@@ -374,6 +395,45 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     return {};
 }
 
+template <class G, class T>
+Descriptor* Mapping<G, T>::leaf_table(uint64_t va, uint64_t end) const {
+    if (va == end || ((va ^ (end - 1)) >> G::level_shift(LEAF_LEVEL - 1)) != 0) {
+        return nullptr;
+    }
+    Descriptor* table = root_;
+    for (unsigned level = root_level_; level < LEAF_LEVEL; ++level) {
+        const Descriptor entry = table[G::index(va, level)];
+        if (!entry.is_table(level)) {
+            return nullptr;
+        }
+        table = subtable(entry);
+    }
+    return table;
+}
+
+template <class G, class T>
+bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+                                   Attributes flags) {
+    const Attributes page = flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE;
+    for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
+        if (needs_break_before_make(table[i], Descriptor(PhysicalAddress(pa), page))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+template <class G, class T>
+void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+                                Attributes flags) {
+    const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
+    Descriptor* entry = table + G::index(va, LEAF_LEVEL);
+    const uint64_t count = (end - va) >> G::page_shift;
+    for (uint64_t k = 0; k < count; ++k) {
+        entry[k] = Descriptor(((pa + (k << G::page_shift)) & G::output_address_mask) | page);
+    }
+}
+
 // table is nullptr for a table the change itself creates: it holds nothing live.
 template <class G, class T>
 Result Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
@@ -381,13 +441,8 @@ Result Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t
                                size_t& pages, const MemoryRegion& region) const {
     const bool check_live = active_ && table != nullptr;
     if (level == LEAF_LEVEL) {
-        if (check_live) {
-            const Attributes leaf = flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE;
-            for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size, pa += G::page_size) {
-                if (needs_break_before_make(table[i], Descriptor(PhysicalAddress(pa), leaf))) {
-                    return MapError::break_before_make(region);
-                }
-            }
+        if (check_live && pages_need_bbm(table, va, end, pa, flags)) {
+            return MapError::break_before_make(region);
         }
         return {};
     }
@@ -417,12 +472,7 @@ void Mapping<G, T>::apply_map(Descriptor* table, bool fresh, unsigned level, uin
                               uint64_t end, uint64_t pa, Attributes flags, Constraints constraints,
                               PageReserve& reserve) {
     if (level == LEAF_LEVEL) {
-        const uint64_t leaf = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
-        Descriptor* entry = table + G::index(va, level);
-        const uint64_t count = (end - va) >> G::page_shift;
-        for (uint64_t k = 0; k < count; ++k) {
-            entry[k] = Descriptor(((pa + (k << G::page_shift)) & G::output_address_mask) | leaf);
-        }
+        write_pages(table, va, end, pa, flags);
         return;
     }
     const uint64_t block = bits_of(flags | Attributes::ACCESSED);
@@ -473,20 +523,24 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
 
 template <class G, class T>
 template <class F>
-Result Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, F& fn,
-                               const MemoryRegion& region, Descriptor& next) const {
+inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+                                    F& fn, const MemoryRegion& region, Descriptor& next,
+                                    MapError& error) const {
     next = entry;
     if (!fn(MemoryRegion(va, end), next, level)) {
-        return MapError::pte_update_fault(entry.bits());
+        error = MapError::pte_update_fault(entry.bits());
+        return false;
     }
     const uint64_t fixed = G::output_address_mask | bits_of(Attributes::TABLE_OR_PAGE);
     if (const uint64_t changed = (next.bits() ^ entry.bits()) & fixed; changed != 0) {
-        return MapError::invalid_flags(changed);
+        error = MapError::invalid_flags(changed);
+        return false;
     }
     if (active_ && needs_break_before_make(entry, next)) {
-        return MapError::break_before_make(region);
+        error = MapError::break_before_make(region);
+        return false;
     }
-    return {};
+    return true;
 }
 
 // Only an active mapping runs fn in the plan (on copies); an inactive one just counts
@@ -496,6 +550,9 @@ template <class F>
 Result Mapping<G, T>::plan_modify(const Descriptor* table, Descriptor parent, unsigned level,
                                   uint64_t va, uint64_t end, F& fn, size_t& pages,
                                   const MemoryRegion& region) const {
+    if (level == LEAF_LEVEL && !active_) {
+        return {};
+    }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
         const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
         if (table != nullptr && entry.is_table(level)) {
@@ -503,7 +560,11 @@ Result Mapping<G, T>::plan_modify(const Descriptor* table, Descriptor parent, un
         }
         if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
             Descriptor next;
-            return active_ ? modified(entry, level, from, to, fn, region, next) : Result();
+            MapError error;
+            if (active_ && !modified(entry, level, from, to, fn, region, next, error)) {
+                return error;
+            }
+            return {};
         }
         if (active_ && table != nullptr && entry.is_valid()) {
             return MapError::break_before_make(region);
@@ -517,6 +578,17 @@ template <class G, class T>
 template <class F>
 Result Mapping<G, T>::apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
                                    F& fn, PageReserve& reserve, const MemoryRegion& region) {
+    if (level == LEAF_LEVEL) {
+        for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
+            Descriptor next;
+            MapError error;
+            if (!modified(table[i], level, va, va + G::page_size, fn, region, next, error)) {
+                return error;
+            }
+            table[i] = next;
+        }
+        return {};
+    }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
         Descriptor& entry = table[i];
         if (entry.is_table(level)) {
@@ -524,8 +596,9 @@ Result Mapping<G, T>::apply_modify(Descriptor* table, unsigned level, uint64_t v
         }
         if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
             Descriptor next;
-            if (Result r = modified(entry, level, from, to, fn, region, next); !r) {
-                return r;
+            MapError error;
+            if (!modified(entry, level, from, to, fn, region, next, error)) {
+                return error;
             }
             entry = next;
             return {};
@@ -552,6 +625,14 @@ template <class G, class T>
 template <class F>
 Result Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
                            F& fn) const {
+    if (level == LEAF_LEVEL) {
+        for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
+            if (!fn(MemoryRegion(va, va + G::page_size), table[i], level)) {
+                return MapError::pte_update_fault(table[i].bits());
+            }
+        }
+        return {};
+    }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
         const Descriptor entry = table[i];
         if (entry.is_table(level)) {
@@ -569,9 +650,18 @@ template <class G, class T>
 Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
                                      bool fully_overwritten) {
     Descriptor* table = reserve.take();
-    if (!fully_overwritten) {
+    if (fully_overwritten) {
+        // Nothing to fill.
+    } else if (replaced.bits() == 0) {
         for (unsigned i = 0; i < G::entries; ++i) {
-            table[i] = split_entry(replaced, level, i);
+            table[i] = Descriptor();
+        }
+    } else {
+        // split_entry for every index, without its per-entry tests.
+        const uint64_t first = split_entry(replaced, level, 0).bits();
+        const uint64_t step = G::level_size(level);
+        for (unsigned i = 0; i < G::entries; ++i) {
+            table[i] = Descriptor(first + i * step);
         }
     }
     ++tables_;
