@@ -6,7 +6,9 @@
 
 #if !defined(IDMAP_HOST)
 
-extern "C" void* memcpy(void* dst, const void* src, size_t n) {
+// Weak, so that a strong memcpy anywhere in the program (a libc linked in whole) wins
+// without a duplicate-symbol error.
+extern "C" [[gnu::weak]] void* memcpy(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     const auto* s = static_cast<const unsigned char*>(src);
     while (n-- > 0) {

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# run-matrix.sh - build the target suite and run it in QEMU on every configuration.
+#
+#   run-matrix.sh BOARD...        (make test-target calls it; MAKE = the make to use)
+#
+# For each board: its QEMU_MACHINE (board.mk), entered at the EL QEMU gives (raspi3b: EL3,
+# the others EL1); for qemu-virt and xlnx-zcu102 also virtualization=on (entered at EL2)
+# and secure=on (EL3); for qemu-virt also -cpu max (FEAT_TTST: root level 3). Each with
+# the GNU and the LLVM toolchain. Each run's own last line "N passed, M failed" is parsed;
+# a run that ends without it (crash, timeout) counts as one failure. The last line is
+# "N passed, M failed" over all runs; the exit status is 0 iff M is 0.
+set -u
+cd "$(dirname "$0")/../.."
+
+make_cmd=${MAKE:-make}
+timeout_s=${QEMU_TIMEOUT:-60}
+logs=build/target-logs
+results=${IDMAP_TEST_RESULTS:-}
+mkdir -p "$logs"
+
+if [ $# -eq 0 ]; then
+    echo "usage: run-matrix.sh BOARD..." >&2
+    exit 2
+fi
+
+# Configurations: "board|tag|qemu machine arguments" (tag names the log file)
+configs=()
+for b in "$@"; do
+    if [ ! -f "boards/$b/board.mk" ]; then
+        echo "run-matrix.sh: no board $b (boards/$b/board.mk)" >&2
+        exit 2
+    fi
+    machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
+    m=$(echo "$machine" | sed -n 's/.*-M \([^ ,]*\).*/\1/p')
+    configs+=("$b|default|$machine")
+    case $m in
+    virt | xlnx-zcu102)
+        configs+=("$b|virtualization|${machine/-M $m/-M $m,virtualization=on}")
+        configs+=("$b|secure|${machine/-M $m/-M $m,secure=on}")
+        ;;
+    esac
+    if [ "$m" = virt ]; then
+        configs+=("$b|cpu-max|${machine/-cpu cortex-a57/-cpu max}")
+    fi
+done
+
+record() { # PASS|FAIL name
+    if [ -n "$results" ]; then echo "$1 $2" >> "$results"; fi
+}
+
+start=$SECONDS
+total_pass=0
+total_fail=0
+failed_runs=()
+broken_builds=" "
+
+for tc in gcc llvm; do
+    llvm=
+    [ $tc = llvm ] && llvm=1
+    for b in "$@"; do
+        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite > "$logs/build-$b-$tc.log" 2>&1; then
+            grep -E -A3 'error|Error|undefined' "$logs/build-$b-$tc.log" | head -n 30 | sed 's/^/    /'
+            echo "FAIL build $b ($tc): see $logs/build-$b-$tc.log"
+            total_fail=$((total_fail + 1))
+            failed_runs+=("build $b ($tc)")
+            broken_builds+="$b-$tc "
+            record FAIL "target: build $b ($tc)"
+        fi
+    done
+done
+
+for tc in gcc llvm; do
+    for c in "${configs[@]}"; do
+        IFS='|' read -r b tag machine <<< "$c"
+        dir=build/$b$([ $tc = llvm ] && echo -llvm)
+        elf=$dir/tests/target/target-suite.elf
+        # not an image left from an earlier build
+        [[ $broken_builds == *" $b-$tc "* ]] && continue
+        log=$logs/$b-$tag-$tc.log
+        t0=$(date +%s%N)
+        tests/target/qemu-run.sh --timeout "$timeout_s" -- $machine -kernel "$elf" > "$log" 2>&1
+        rc=$?
+        dt=$(( ($(date +%s%N) - t0) / 1000000 ))
+        dt=$(printf '%d.%02d' $((dt / 1000)) $((dt % 1000 / 10)))
+        # "qemu-virt EL2 (gcc)": the EL the suite says it was entered at
+        el=$(grep -o -m1 'entered at EL[0-3]' "$log" | sed 's/entered at //')
+        name="$b ${el:-EL?}$([ "$tag" = cpu-max ] && echo ' -cpu max') ($tc)"
+        summary=$(tr -d '\r' < "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+        if [ -n "$summary" ]; then
+            p=${summary%% passed*}
+            f=${summary#*passed, }
+            f=${f%% failed}
+        else
+            p=0
+            f=1
+        fi
+        total_pass=$((total_pass + p))
+        total_fail=$((total_fail + f))
+        if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ -n "$summary" ]; then
+            printf 'PASS %-30s %s (%ss)\n' "$name:" "$summary" "$dt"
+            record PASS "target: $name"
+        else
+            why="exit status $rc"
+            [ "$rc" -eq 124 ] && why="TIMEOUT after ${timeout_s}s"
+            [ -z "$summary" ] && why="$why, no summary line"
+            # a summary of no failures with a failing exit still fails the run
+            [ -n "$summary" ] && [ "$f" -eq 0 ] && total_fail=$((total_fail + 1))
+            printf 'FAIL %-30s %s (%s, %ss; log %s)\n' "$name:" "${summary:-?}" "$why" "$dt" "$log"
+            grep -E '^not ok|^#   |unexpected exception|^x30|TIMEOUT|Bail out' "$log" | head -n 40 | sed 's/^/    /'
+            if [ -z "$summary" ]; then
+                echo "    ... last lines:"
+                tail -n 5 "$log" | sed 's/^/    /'
+            fi
+            failed_runs+=("$name")
+            record FAIL "target: $name"
+        fi
+    done
+done
+
+echo
+echo "== target suite: ${#configs[@]} configurations x 2 toolchains in $((SECONDS - start))s"
+if [ ${#failed_runs[@]} -gt 0 ]; then
+    echo "failed runs: ${failed_runs[*]}"
+fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,1477 @@
+/*
+ * suite.c - the on-target test suite: the library against QEMU's Arm MMU model.
+ *
+ * Prints one line per case, "ok N - name" or "not ok N - name: details" (more details
+ * follow as "#" lines), then "N passed, M failed"; bm_main returns 0 iff all passed,
+ * which is QEMU's exit status (semihosting).
+ *
+ * What it checks (issue 3):
+ *  - for several layouts (blocks, pages, ragged edges, attributes, holes, overrides) at
+ *    root levels 0, 1, 2 (and 3 where ID_AA64MMFR2_EL1.ST says FEAT_TTST), for a few
+ *    hundred addresses each, that AT S1E1R / AT S1E1W and PAR_EL1 agree with
+ *    idmap_walk_range (output address, fault exactly where invalid and at the level of
+ *    the invalid entry, memory attributes and shareability, write permission) and with
+ *    the flags the test mapped;
+ *  - faults taken through the vector table: a write to READ_ONLY (page, 2 MiB and
+ *    1 GiB block), execution from EXECUTE_NEVER, unmapped accesses at each level;
+ *  - map_range on a live map is usable at once; activate/deactivate set and restore
+ *    TTBR0_EL1 and deactivate invalidates the ASID; break-before-make violations are
+ *    refused while active, accepted after deactivate, effective after activate;
+ *  - the seed's example scenario;
+ *  - idmap_enable_mmu / idmap_disable_mmu: register values, switching between maps of
+ *    different root levels, and turning the MMU off at the end.
+ *
+ * Every map that is switched to maps this image (code read-only executable, data and
+ * stack read-write), except where the image cannot lie inside the map's range (qemu-virt
+ * RAM is at 1 GiB): there the AT checks run from a flash page (at_trampoline.S).
+ * While such a test map is live nothing is printed (the UART may be outside it):
+ * results are collected and printed after switching back to the home map.
+ */
+#include "bm.h"
+#include "board.h"
+#include "idmap.h"
+
+#define PAGE 0x1000ULL
+#define MIB2 0x200000ULL
+#define GIB1 0x40000000ULL
+
+#define V IDMAP_ATTR_VALID
+#define NG IDMAP_ATTR_NON_GLOBAL
+#define XN IDMAP_ATTR_EXECUTE_NEVER
+#define RO IDMAP_ATTR_READ_ONLY
+#define NORMAL IDMAP_ATTR_NORMAL
+#define DEV IDMAP_ATTR_DEVICE_NGNRE
+/* What the image and the board need, in every map (all non-global: maps with different
+ * ASIDs are switched in and out). */
+#define F_CODE (NORMAL | RO | NG | V)
+#define F_RODATA (NORMAL | RO | XN | NG | V)
+#define F_DATA (NORMAL | XN | NG | V)
+#define F_DEVICE (DEV | XN | NG | V)
+
+/* Descriptor bits the flags of map_range decide (AttrIndx, NS, AP, SH, nG, DBM, PXN,
+ * UXN, software bits); VALID, TABLE_OR_PAGE, AF and the contiguous bit are compared
+ * separately or belong to the library. */
+#define DESC_ATTR_MASK                                                                     \
+    ((7ULL << 2) | (1ULL << 5) | (3ULL << 6) | (3ULL << 8) | (1ULL << 11) | (1ULL << 51) | \
+     (3ULL << 53) | (0xfULL << 55))
+#define ATTRINDX(d) (((d) >> 2) & 7)
+#define DESC_SH(d) (((d) >> 8) & 3)
+
+#define RAM(off) (BOARD_RAM_BASE + (off))
+/* RAM used by the cases below: 64 MiB into RAM, clear of every board's image. */
+#define SEED_REGION RAM(0x04200000ULL)   /* the seed's 0x80200000..0x80400000, moved */
+#define RO_BLOCK RAM(0x05000000ULL)      /* READ_ONLY 2 MiB block */
+#define HOLE_TABLE RAM(0x05200000ULL)    /* one page mapped, the next ones not */
+#define HOLE_BLOCK RAM(0x05400000ULL)    /* an unmapped 2 MiB slot */
+#define LIVE_PAGE RAM(0x05600000ULL)     /* mapped while the map is live */
+#define LIVE_BLOCK RAM(0x05800000ULL)    /* mapped while the map is live */
+#define BBM_BLOCK RAM(0x05a00000ULL)     /* break-before-make cases */
+#define FLUSH_PAGE RAM(0x05c00000ULL)    /* read-only in the home map */
+#define RO_GIB 0x1000000000ULL           /* 64 GiB: a READ_ONLY 1 GiB block (no memory) */
+#define HOLE_GIB 0x200000000ULL          /* 8 GiB: an unmapped 1 GiB slot */
+#define HOLE_L0 0x10000000000ULL         /* 1 TiB: an unmapped level-0 slot */
+
+#if BOARD_RAM_SIZE < 0x06000000ULL
+#error "the target suite uses the first 96 MiB of RAM"
+#endif
+
+#define HOME_ASID 1
+
+static uint8_t ro_page[4096] __attribute__((aligned(4096)));
+static uint8_t xn_page[4096] __attribute__((aligned(4096)));
+static uint8_t exec_page[4096] __attribute__((aligned(4096)));
+
+/* ---------------------------------------------------------------------------------
+ * Reporting */
+
+#define MAX_NOTES 6
+static unsigned t_count, t_failed, t_problems;
+static char t_name[200];
+static char t_notes[MAX_NOTES][400];
+static char t_skip[120];
+
+static void case_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void case_begin(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bm_vsnprintf(t_name, sizeof t_name, fmt, ap);
+    va_end(ap);
+    t_problems = 0;
+    t_skip[0] = '\0';
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+    if (t_problems < MAX_NOTES) {
+        va_list ap;
+        va_start(ap, fmt);
+        bm_vsnprintf(t_notes[t_problems], sizeof t_notes[0], fmt, ap);
+        va_end(ap);
+    }
+    t_problems++;
+}
+
+#define CHECK(cond, ...) ((cond) ? 1 : (fail(__VA_ARGS__), 0))
+
+static int case_end(void)
+{
+    t_count++;
+    if (t_problems == 0) {
+        if (t_skip[0])
+            bm_printf("ok %u - %s # SKIP %s\n", t_count, t_name, t_skip);
+        else
+            bm_printf("ok %u - %s\n", t_count, t_name);
+        return 1;
+    }
+    t_failed++;
+    bm_printf("not ok %u - %s: %s", t_count, t_name, t_notes[0]);
+    if (t_problems > 1)
+        bm_printf(" (%u problems, more below)", t_problems);
+    bm_printf("\n");
+    for (unsigned i = 1; i < t_problems && i < MAX_NOTES; i++)
+        bm_printf("#   %s\n", t_notes[i]);
+    if (t_problems > MAX_NOTES)
+        bm_printf("#   ... and %u more\n", t_problems - MAX_NOTES);
+    return 0;
+}
+
+static const char *status_name(idmap_status_t st)
+{
+    static char buf[80];
+    bm_snprintf(buf, sizeof buf, "%d (%s)", (int)st, idmap_status_str(st));
+    return buf;
+}
+
+static const char *last_error_text(const idmap_t *map)
+{
+    static char buf[200];
+    idmap_format_error(idmap_last_error(map), buf, sizeof buf);
+    return buf;
+}
+
+/* ---------------------------------------------------------------------------------
+ * System registers */
+
+struct mmu_regs {
+    uint64_t sctlr, tcr, mair, ttbr0;
+};
+
+static struct mmu_regs read_mmu_regs(void)
+{
+    struct mmu_regs r;
+    r.sctlr = BM_READ_SYSREG(sctlr_el1);
+    r.tcr = BM_READ_SYSREG(tcr_el1);
+    r.mair = BM_READ_SYSREG(mair_el1);
+    r.ttbr0 = BM_READ_SYSREG(ttbr0_el1);
+    return r;
+}
+
+static void check_regs_equal(const char *what, struct mmu_regs got, struct mmu_regs want)
+{
+    CHECK(got.sctlr == want.sctlr, "%s: SCTLR_EL1 0x%llx, expected 0x%llx", what,
+          (unsigned long long)got.sctlr, (unsigned long long)want.sctlr);
+    CHECK(got.tcr == want.tcr, "%s: TCR_EL1 0x%llx, expected 0x%llx", what,
+          (unsigned long long)got.tcr, (unsigned long long)want.tcr);
+    CHECK(got.mair == want.mair, "%s: MAIR_EL1 0x%llx, expected 0x%llx", what,
+          (unsigned long long)got.mair, (unsigned long long)want.mair);
+    CHECK(got.ttbr0 == want.ttbr0, "%s: TTBR0_EL1 0x%llx, expected 0x%llx", what,
+          (unsigned long long)got.ttbr0, (unsigned long long)want.ttbr0);
+}
+
+static unsigned log2_u64(uint64_t v)
+{
+    unsigned n = 0;
+    while (v > 1) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+}
+
+static uint64_t ttbr_of(const idmap_t *map, uint64_t asid)
+{
+    return idmap_root_address(map) | (asid << 48);
+}
+
+static int have_ttst(void)
+{
+    return ((bm_read_id_aa64mmfr2() >> 28) & 0xf) != 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Layouts: what a test map maps, in order (a later entry overrides an earlier one). */
+
+struct spec {
+    uint64_t start, end, flags;
+    uint32_t constraints;
+};
+
+#define MAX_SPECS 48
+struct layout {
+    const char *name;
+    unsigned level;
+    uint64_t size;
+    unsigned n, nbase;
+    struct spec s[MAX_SPECS];
+    uint64_t window_lo, window_hi; /* where the layout's own regions lie */
+};
+
+static struct layout g_layout; /* one at a time; large */
+
+static void lay_init(struct layout *l, const char *name, unsigned level)
+{
+    l->name = name;
+    l->level = level;
+    l->size = PAGE << (9 * (4 - level));
+    l->n = l->nbase = 0;
+    l->window_lo = l->window_hi = 0;
+}
+
+static void lay_put(struct layout *l, uint64_t start, uint64_t end, uint64_t flags,
+                    uint32_t constraints)
+{
+    if (l->n < MAX_SPECS && start < end && end <= l->size)
+        l->s[l->n++] = (struct spec){start, end, flags, constraints};
+}
+
+static int overlaps_base(const struct layout *l, uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < l->nbase; i++)
+        if (start < l->s[i].end && l->s[i].start < end)
+            return 1;
+    return 0;
+}
+
+/* A region of the layout proper; left out where it would overlap the image, the
+ * devices or the flash pages (these stay mapped as the program needs them). */
+static void lay_add(struct layout *l, uint64_t start, uint64_t end, uint64_t flags,
+                    uint32_t constraints)
+{
+    if (!overlaps_base(l, start, end))
+        lay_put(l, start, end, flags, constraints);
+}
+
+static uint64_t img_start(void) { return (uintptr_t)__image_start; }
+static uint64_t img_end(void) { return (uintptr_t)__image_end; }
+
+static int image_fits(uint64_t size)
+{
+    return img_end() <= size;
+}
+
+/* The image (code read-only executable, rodata read-only, data/bss/stack read-write,
+ * execute-never), the device window (clipped to the map) and the flash pages that
+ * hold the AT trampolines. */
+static void lay_add_base(struct layout *l)
+{
+    if (image_fits(l->size)) {
+        lay_put(l, img_start(), (uintptr_t)__text_end, F_CODE, 0);
+        lay_put(l, (uintptr_t)__text_end, (uintptr_t)__rodata_end, F_RODATA, 0);
+        lay_put(l, (uintptr_t)__rodata_end, img_end(), F_DATA, 0);
+    }
+    if (BOARD_DEVICE_BASE < l->size) {
+        uint64_t end = BOARD_DEVICE_BASE + BOARD_DEVICE_SIZE;
+        lay_put(l, BOARD_DEVICE_BASE, end < l->size ? end : l->size, F_DEVICE, 0);
+    }
+#ifdef LOWTEXT_A_ADDR
+    lay_put(l, LOWTEXT_A_ADDR, LOWTEXT_A_ADDR + PAGE, F_CODE, 0);
+#endif
+#ifdef LOWTEXT_B_ADDR
+    lay_put(l, LOWTEXT_B_ADDR, LOWTEXT_B_ADDR + PAGE, F_CODE, 0);
+#endif
+    l->nbase = l->n;
+}
+
+static const struct spec *lay_lookup(const struct layout *l, uint64_t va)
+{
+    const struct spec *found = 0;
+    for (unsigned i = 0; i < l->n; i++)
+        if (va >= l->s[i].start && va < l->s[i].end)
+            found = &l->s[i];
+    return found;
+}
+
+/* Maps the layout into map; on failure fails the current case and answers non-zero. */
+static int lay_map(idmap_t *map, const struct layout *l)
+{
+    for (unsigned i = 0; i < l->n; i++) {
+        const struct spec *s = &l->s[i];
+        idmap_region_t r = idmap_region(s->start, s->end);
+        idmap_status_t st = idmap_map_range_with_constraints(map, &r, s->flags, s->constraints);
+        if (st != IDMAP_OK) {
+            fail("map_range [0x%llx, 0x%llx) flags 0x%llx: %s", (unsigned long long)s->start,
+                 (unsigned long long)s->end, (unsigned long long)s->flags,
+                 last_error_text(map));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Blocks at every level, ragged edges, read-only blocks, pages only, invalid entries.
+ * w: a 1 GiB-aligned window base (root levels 0 and 1) or 2 MiB-aligned (level 2). */
+static void layout_blocks(struct layout *l, uint64_t w)
+{
+    if (l->level <= 1) {
+        /* pages, 2 MiB blocks, a 1 GiB block, 2 MiB blocks, pages */
+        lay_add(l, w + 0x3000, w + 2 * GIB1 + 3 * MIB2 + 0x5000, NORMAL | XN | NG | V, 0);
+        lay_add(l, w + 3 * GIB1, w + 4 * GIB1, DEV | XN | NG | V, 0);
+        lay_add(l, w + 4 * GIB1 + 5 * MIB2, w + 4 * GIB1 + 9 * MIB2, NORMAL | RO | NG | V, 0);
+        lay_add(l, w + 5 * GIB1 - 0x2000, w + 5 * GIB1 + 0x3000, NORMAL | RO | XN | NG | V, 0);
+        lay_add(l, w + 6 * GIB1, w + 6 * GIB1 + 4 * MIB2 + 0x3000, NORMAL | XN | NG | V,
+                IDMAP_NO_BLOCK_MAPPINGS);
+        lay_add(l, w + 7 * GIB1, w + 7 * GIB1 + 2 * MIB2, NORMAL | XN | NG, 0); /* not VALID */
+        lay_add(l, w + 8 * GIB1, w + 10 * GIB1, NORMAL | RO | XN | NG | V, 0);
+        lay_add(l, w + 9 * GIB1 - MIB2, w + 9 * GIB1 + MIB2, NORMAL | XN | NG, 0); /* hole */
+        l->window_lo = w;
+        l->window_hi = w + 11 * GIB1;
+        if (l->level == 0) {
+            /* across the first level-0 boundary (512 GiB), and up to the very end */
+            lay_add(l, 0x8000000000ULL - MIB2 - 0x1000, 0x8000000000ULL + MIB2 + 0x1000,
+                    NORMAL | XN | NG | V, 0);
+            lay_add(l, l->size - GIB1 - 0x1000, l->size, DEV | XN | NG | V, 0);
+        } else {
+            lay_add(l, l->size - MIB2 - 0x1000, l->size, NORMAL | XN | NG | V, 0);
+        }
+    } else {
+        lay_add(l, w + 0x3000, w + 3 * MIB2 + 0x5000, NORMAL | XN | NG | V, 0);
+        lay_add(l, w + 4 * MIB2, w + 6 * MIB2, DEV | XN | NG | V, 0);
+        lay_add(l, w + 8 * MIB2, w + 10 * MIB2, NORMAL | RO | NG | V, 0);
+        lay_add(l, w + 12 * MIB2 - 0x2000, w + 12 * MIB2 + 0x3000, NORMAL | RO | XN | NG | V, 0);
+        lay_add(l, w + 14 * MIB2, w + 16 * MIB2 + 0x3000, NORMAL | XN | NG | V,
+                IDMAP_NO_BLOCK_MAPPINGS);
+        lay_add(l, w + 18 * MIB2, w + 20 * MIB2, NORMAL | XN | NG, 0); /* not VALID */
+        lay_add(l, l->size - MIB2 - 0x1000, l->size, NORMAL | XN | NG | V, 0);
+        l->window_lo = w;
+        l->window_hi = w + 21 * MIB2;
+    }
+}
+
+/* Page by page attributes, then blocks overridden by smaller regions (splits, holes).
+ * w: 2 MiB aligned; uses 20 MiB from w. */
+static void layout_attributes(struct layout *l, uint64_t w)
+{
+    static const uint64_t page_flags[] = {
+        NORMAL | XN | NG | V,
+        NORMAL | RO | NG | V,
+        DEV | XN | NG | V,
+        NORMAL | IDMAP_ATTR_USER | XN | NG | V,
+        NORMAL | RO | XN | NG | V,
+        NORMAL | XN | NG, /* not VALID */
+        0,                /* nothing mapped (left as a hole below) */
+        DEV | RO | XN | NG | V,
+        NORMAL | IDMAP_ATTR_USER | RO | NG | V,
+        NORMAL | IDMAP_ATTR_SWFLAG_0 | IDMAP_ATTR_SWFLAG_3 | XN | NG | V,
+        NORMAL | IDMAP_ATTR_DBM | XN | NG | V,
+        NORMAL | V, /* global */
+        DEV | NG | V,
+    };
+    unsigned n = sizeof page_flags / sizeof page_flags[0];
+    for (unsigned i = 0; i < n; i++)
+        if (page_flags[i])
+            lay_add(l, w + (i + 3) * PAGE, w + (i + 4) * PAGE, page_flags[i], 0);
+    /* 2 MiB blocks, then a device run, a hole and a read-only run across a block edge */
+    lay_add(l, w + MIB2, w + 5 * MIB2, NORMAL | XN | NG | V, 0);
+    lay_add(l, w + 2 * MIB2 + 0x4000, w + 2 * MIB2 + 0x6000, DEV | XN | NG | V, 0);
+    lay_add(l, w + 3 * MIB2, w + 3 * MIB2 + 0x1000, NORMAL | XN | NG, 0);
+    lay_add(l, w + 4 * MIB2 - 0x1000, w + 4 * MIB2 + 0x1000, NORMAL | RO | NG | V, 0);
+    lay_add(l, w + 6 * MIB2, w + 7 * MIB2, DEV | RO | XN | NG | V, 0);
+    /* an invalid block with one valid page inside it */
+    lay_add(l, w + 8 * MIB2, w + 9 * MIB2, NORMAL | XN | NG, 0);
+    lay_add(l, w + 8 * MIB2 + 0x10000, w + 8 * MIB2 + 0x11000, NORMAL | XN | NG | V, 0);
+    /* a block made invalid again after being mapped */
+    lay_add(l, w + 9 * MIB2, w + 10 * MIB2, NORMAL | XN | NG | V, 0);
+    lay_add(l, w + 9 * MIB2, w + 10 * MIB2, DEV | XN | NG, 0);
+    l->window_lo = w;
+    l->window_hi = w + 10 * MIB2;
+}
+
+/* Root level 3: 2 MiB of address space, pages only. */
+static void layout_level3(struct layout *l)
+{
+    lay_add(l, 0x3000, 0x9000, NORMAL | XN | NG | V, 0);
+    lay_add(l, 0x10000, 0x20000, NORMAL | RO | NG | V, 0);
+    lay_add(l, 0x40000, 0x42000, DEV | XN | NG | V, 0);
+    lay_add(l, 0x50000, 0x54000, NORMAL | XN | NG, 0); /* not VALID */
+    lay_add(l, 0x80000, 0x81000, NORMAL | RO | XN | NG | V, 0);
+    lay_add(l, 0x81000, 0x82000, DEV | RO | XN | NG | V, 0);
+    lay_add(l, 0x82000, 0x83000, NORMAL | IDMAP_ATTR_USER | NG | V, 0);
+    lay_add(l, 0x1fe000, 0x200000, NORMAL | XN | NG | V, 0);
+    l->window_lo = 0;
+    l->window_hi = l->size;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Walking one address */
+
+struct leaf {
+    idmap_status_t status;
+    unsigned found;
+    idmap_region_t region;
+    uint64_t desc;
+    unsigned level;
+};
+
+static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,
+                   void *ctx)
+{
+    struct leaf *lf = ctx;
+    if (lf->found++ == 0) {
+        lf->region = *region;
+        lf->desc = desc->bits;
+        lf->level = level;
+    }
+    return 0;
+}
+
+static struct leaf walk_one(const idmap_t *map, uint64_t va)
+{
+    struct leaf lf = {IDMAP_OK, 0, {0, 0}, 0, 0};
+    idmap_region_t r = idmap_region(va, va + 1);
+    lf.status = idmap_walk_range(map, &r, leaf_cb, &lf);
+    return lf;
+}
+
+static const char *leaf_text(const struct leaf *lf)
+{
+    static char buf[160];
+    if (lf->status != IDMAP_OK)
+        bm_snprintf(buf, sizeof buf, "walk_range answered %s", status_name(lf->status));
+    else if (!lf->found)
+        bm_snprintf(buf, sizeof buf, "walk_range visited no entry");
+    else
+        bm_snprintf(buf, sizeof buf, "level %u descriptor 0x%016llx for [0x%llx, 0x%llx)",
+                    lf->level, (unsigned long long)lf->desc,
+                    (unsigned long long)lf->region.start, (unsigned long long)lf->region.end);
+    return buf;
+}
+
+static const char *leaf_text_of(const idmap_t *map, uint64_t va)
+{
+    struct leaf lf = walk_one(map, va);
+    return leaf_text(&lf);
+}
+
+static const char *par_text(char *buf, size_t len, uint64_t par)
+{
+    if (par & BM_PAR_F)
+        bm_snprintf(buf, len, "PAR 0x%llx (fault, FST 0x%02x)", (unsigned long long)par,
+                    (unsigned)BM_PAR_FST(par));
+    else
+        bm_snprintf(buf, len, "PAR 0x%llx (PA 0x%llx ATTR 0x%02x SH %u)",
+                    (unsigned long long)par, (unsigned long long)BM_PAR_PA(par),
+                    (unsigned)BM_PAR_ATTR(par), (unsigned)BM_PAR_SH(par));
+    return buf;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Samples and the AT comparison */
+
+#define MAX_SAMPLES 700
+static uint64_t s_va[MAX_SAMPLES], s_par_r[MAX_SAMPLES], s_par_w[MAX_SAMPLES];
+static unsigned s_n;
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static void sample(uint64_t va)
+{
+    for (unsigned i = 0; i < s_n; i++)
+        if (s_va[i] == va)
+            return;
+    if (s_n < MAX_SAMPLES)
+        s_va[s_n++] = va;
+}
+
+static void sample_edges(uint64_t start, uint64_t end, uint64_t size)
+{
+    if (start)
+        sample(start - 1);
+    sample(start);
+    sample(start + 0x80);
+    if (start + PAGE < end)
+        sample(start + PAGE);
+    sample(start + ((end - start) / 2 & ~(PAGE - 1)) + 0x18);
+    if (end - PAGE > start)
+        sample(end - PAGE);
+    sample(end - 1);
+    if (end < size)
+        sample(end);
+    /* the first block boundaries inside */
+    uint64_t b2 = (start + MIB2) & ~(MIB2 - 1);
+    if (b2 < end) {
+        sample(b2 - 1);
+        sample(b2);
+    }
+    uint64_t b1 = (start + GIB1) & ~(GIB1 - 1);
+    if (b1 < end) {
+        sample(b1 - PAGE);
+        sample(b1);
+    }
+}
+
+static void make_samples(const struct layout *l, uint64_t seed)
+{
+    s_n = 0;
+    rng_state = seed | 1;
+    for (unsigned i = l->nbase; i < l->n; i++)
+        sample_edges(l->s[i].start, l->s[i].end, l->size);
+    for (unsigned i = 0; i < l->nbase; i++) {
+        sample(l->s[i].start);
+        sample(l->s[i].end - 1);
+        if (l->s[i].end < l->size)
+            sample(l->s[i].end);
+    }
+    unsigned bits = log2_u64(l->size);
+    for (unsigned i = 0; i < 60; i++) { /* log-uniform over the whole map */
+        unsigned b = 12 + (unsigned)(rng() % (bits - 11));
+        sample(rng() & ((b >= 64 ? ~0ULL : (1ULL << b) - 1)));
+    }
+    for (unsigned i = 0; i < 60; i++) /* uniform over the layout's window */
+        sample(l->window_lo + rng() % (l->window_hi - l->window_lo));
+    /* past the end of the map, and in the TTBR1 half */
+    sample(l->size);
+    sample(l->size + 0x123000);
+    if (l->level > 0)
+        sample(l->size * 2 - PAGE);
+    sample(0xffff000000000000ULL);
+    sample(0xfffffffffffff000ULL);
+}
+
+static unsigned mair_attr(unsigned index)
+{
+    return (unsigned)(IDMAP_MAIR_DEFAULT >> (8 * index)) & 0xff;
+}
+
+/* What the memory type asked for (IDMAP_ATTR_NORMAL, IDMAP_ATTR_DEVICE_NGNRE) reads as
+ * in PAR_EL1.ATTR: the contract's meaning, not the descriptor's. */
+static unsigned intended_attr(uint64_t flags)
+{
+    if ((flags & (7ULL << 2)) == (NORMAL & (7ULL << 2)))
+        return 0xff;
+    if ((flags & (7ULL << 2)) == (DEV & (7ULL << 2)))
+        return 0x04;
+    return mair_attr(ATTRINDX(flags));
+}
+
+static int is_translation_fault(uint64_t par)
+{
+    return (par & BM_PAR_F) && (BM_PAR_FST(par) & 0x3c) == 0x04;
+}
+
+static unsigned n_mismatch;
+/* Output addresses at or above 2^g_pa_bits (TCR_EL1.IPS of the live map) take an
+ * address size fault instead of translating. */
+static unsigned g_pa_bits = 48;
+
+static unsigned ips_bits(uint64_t tcr)
+{
+    static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 52, 52};
+    return bits[(tcr >> 32) & 7];
+}
+
+static void compare_one(const idmap_t *map, const struct layout *l, uint64_t va, uint64_t pr,
+                        uint64_t pw)
+{
+    char why[200];
+    size_t wl = 0;
+#define WHY(...)                                                                  \
+    do {                                                                          \
+        if (wl < sizeof why - 1)                                                  \
+            wl += bm_snprintf(why + wl, sizeof why - wl, "%s", wl ? "; " : ""); \
+        if (wl < sizeof why - 1)                                                  \
+            wl += bm_snprintf(why + wl, sizeof why - wl, __VA_ARGS__);            \
+    } while (0)
+
+    struct leaf lf = walk_one(map, va);
+    const struct spec *sp = va < l->size ? lay_lookup(l, va) : 0;
+    int m_valid = sp && (sp->flags & V);
+    uint64_t page = va & ~(PAGE - 1);
+
+    if (va >= l->size) {
+        if (lf.status != IDMAP_ERR_ADDRESS_RANGE)
+            WHY("outside the map, but walk_range answered %s", status_name(lf.status));
+        if (!is_translation_fault(pr) || !is_translation_fault(pw))
+            WHY("outside the map: expected translation faults");
+    } else if (lf.status != IDMAP_OK || lf.found != 1) {
+        WHY("expected exactly one leaf from walk_range");
+    } else {
+        int d_valid = (lf.desc & V) != 0;
+        unsigned lvl = lf.level;
+        /* the tables against what was mapped */
+        if (d_valid != m_valid)
+            WHY("tables say %s, mapped %s", d_valid ? "valid" : "invalid",
+                m_valid ? "valid" : "nothing valid");
+        if (d_valid && m_valid) {
+            if ((lf.desc & DESC_ATTR_MASK) != (sp->flags & DESC_ATTR_MASK))
+                WHY("descriptor attributes 0x%llx, mapped 0x%llx",
+                    (unsigned long long)(lf.desc & DESC_ATTR_MASK),
+                    (unsigned long long)(sp->flags & DESC_ATTR_MASK));
+            if (!(lf.desc & IDMAP_ATTR_ACCESSED))
+                WHY("AF clear");
+        }
+        if (d_valid) {
+            idmap_descriptor_t d = {lf.desc};
+            uint64_t pa = idmap_descriptor_output_address(&d) + ((va - lf.region.start) & ~(PAGE - 1));
+            if (pa != page)
+                WHY("tables give PA 0x%llx, not the identity", (unsigned long long)pa);
+            /* the hardware against the tables */
+            if (g_pa_bits < 64 && (pa >> g_pa_bits) != 0) {
+                /* beyond the PA size: address size fault at the entry's level */
+                if (!(pr & BM_PAR_F) || BM_PAR_FST(pr) != lvl || !(pw & BM_PAR_F) ||
+                    BM_PAR_FST(pw) != lvl)
+                    WHY("PA beyond %u bits (TCR.IPS): expected address size faults, level %u "
+                        "(FST 0x%02x)", g_pa_bits, lvl, lvl);
+            } else if (pr & BM_PAR_F) {
+                WHY("AT S1E1R faulted on a valid entry");
+            } else {
+                if (BM_PAR_PA(pr) != pa)
+                    WHY("AT S1E1R PA 0x%llx, tables 0x%llx", (unsigned long long)BM_PAR_PA(pr),
+                        (unsigned long long)pa);
+                if (BM_PAR_ATTR(pr) != mair_attr(ATTRINDX(lf.desc)))
+                    WHY("PAR.ATTR 0x%02x, AttrIndx %u means 0x%02x", (unsigned)BM_PAR_ATTR(pr),
+                        (unsigned)ATTRINDX(lf.desc), mair_attr(ATTRINDX(lf.desc)));
+                int device = (mair_attr(ATTRINDX(lf.desc)) & 0xf0) == 0;
+                if (BM_PAR_SH(pr) != DESC_SH(lf.desc) && !(device && BM_PAR_SH(pr) == 2))
+                    WHY("PAR.SH %u, descriptor SH %u", (unsigned)BM_PAR_SH(pr),
+                        (unsigned)DESC_SH(lf.desc));
+                /* ... and against what was asked */
+                if (m_valid && BM_PAR_ATTR(pr) != intended_attr(sp->flags))
+                    WHY("PAR.ATTR 0x%02x, the flags mapped mean 0x%02x", (unsigned)BM_PAR_ATTR(pr),
+                        intended_attr(sp->flags));
+                if (m_valid && intended_attr(sp->flags) == 0xff && BM_PAR_SH(pr) != 3)
+                    WHY("PAR.SH %u for NORMAL, which is inner shareable (3)",
+                        (unsigned)BM_PAR_SH(pr));
+            }
+            if (g_pa_bits < 64 && (pa >> g_pa_bits) != 0) {
+                /* checked above */
+            } else if (lf.desc & RO) {
+                if (!(pw & BM_PAR_F) || BM_PAR_FST(pw) != (unsigned)BM_FSC_PERMISSION(lvl))
+                    WHY("read-only: AT S1E1W should give a permission fault level %u (FST 0x%02x)",
+                        lvl, (unsigned)BM_FSC_PERMISSION(lvl));
+            } else if (pw & BM_PAR_F) {
+                WHY("AT S1E1W faulted on a writable entry");
+            } else if (BM_PAR_PA(pw) != pa) {
+                WHY("AT S1E1W PA 0x%llx, tables 0x%llx", (unsigned long long)BM_PAR_PA(pw),
+                    (unsigned long long)pa);
+            }
+            if (m_valid && !!(lf.desc & RO) != !!(sp->flags & RO))
+                WHY("write permission differs from the flags mapped");
+        } else {
+            unsigned fst = BM_FSC_TRANSLATION(lvl);
+            if (!(pr & BM_PAR_F) || BM_PAR_FST(pr) != fst)
+                WHY("invalid entry: AT S1E1R should give a translation fault level %u (FST 0x%02x)",
+                    lvl, fst);
+            if (!(pw & BM_PAR_F) || BM_PAR_FST(pw) != fst)
+                WHY("invalid entry: AT S1E1W should give a translation fault level %u (FST 0x%02x)",
+                    lvl, fst);
+        }
+    }
+    if (wl) {
+        char r[64], w[64], asked[48];
+        n_mismatch++;
+        if (sp)
+            bm_snprintf(asked, sizeof asked, "flags 0x%llx", (unsigned long long)sp->flags);
+        else
+            bm_snprintf(asked, sizeof asked, "nothing");
+        fail("va 0x%llx: %s | hardware: AT S1E1R %s, AT S1E1W %s | tables: %s | mapped: %s",
+             (unsigned long long)va, why, par_text(r, sizeof r, pr), par_text(w, sizeof w, pw),
+             leaf_text(&lf), asked);
+    }
+#undef WHY
+}
+
+/* ---------------------------------------------------------------------------------
+ * Running AT under a map */
+
+struct tt_par2 {
+    uint64_t read, write;
+};
+#ifdef LOWTEXT_A_ADDR
+struct tt_par2 tt_at_trampoline_a(uint64_t tcr, uint64_t ttbr, uint64_t va);
+#endif
+#ifdef LOWTEXT_B_ADDR
+struct tt_par2 tt_at_trampoline_b(uint64_t tcr, uint64_t ttbr, uint64_t va);
+#endif
+
+typedef struct tt_par2 (*trampoline_fn)(uint64_t, uint64_t, uint64_t);
+
+/* A trampoline inside [0, size) whose page this CPU can fetch from (flash0 is
+ * secure-only on virt with secure=on), or NULL. The home map must be enabled. */
+static trampoline_fn find_trampoline(uint64_t size)
+{
+#ifdef LOWTEXT_A_ADDR
+    static const struct {
+        uint64_t addr;
+        trampoline_fn fn;
+    } t[] = {
+        {LOWTEXT_A_ADDR, tt_at_trampoline_a},
+#ifdef LOWTEXT_B_ADDR
+        {LOWTEXT_B_ADDR, tt_at_trampoline_b},
+#endif
+    };
+    for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (t[i].addr + PAGE > size)
+            continue;
+        bm_expect_fault();
+        bm_probe_read(t[i].addr, 0);
+        if (!bm_fault_taken())
+            return t[i].fn;
+    }
+#else
+    (void)size;
+#endif
+    return 0;
+}
+
+static idmap_t *g_home;
+static idmap_mmu_config_t g_home_cfg;
+static struct mmu_regs g_regs_home;
+
+static uint64_t t0sz_for(uint64_t size)
+{
+    return 64 - log2_u64(size);
+}
+
+/* Builds the layout in a new map at its root level, translates the samples with the map
+ * live, and compares. One case. */
+static void run_layout_case(unsigned seed)
+{
+    struct layout *l = &g_layout;
+    uint64_t asid = 16 + seed;
+    int via_enable = image_fits(l->size);
+    trampoline_fn tramp = via_enable ? 0 : find_trampoline(l->size);
+
+    case_begin("root level %u, %s: AT S1E1R/W agree with walk_range and the flags mapped (%s)",
+               l->level, l->name, via_enable ? "idmap_enable_mmu" : "flash trampoline");
+    if (!via_enable && !tramp) {
+        bm_snprintf(t_skip, sizeof t_skip, "the image cannot lie inside a %llu KiB map here",
+                    (unsigned long long)(l->size >> 10));
+        case_end();
+        return;
+    }
+    idmap_t *map = idmap_new(asid, l->level);
+    if (!CHECK(map, "idmap_new(%llu, %u) answered NULL", (unsigned long long)asid, l->level)) {
+        case_end();
+        return;
+    }
+    if (lay_map(map, l)) {
+        idmap_free(map);
+        case_end();
+        return;
+    }
+    make_samples(l, 0x9e3779b97f4a7c15ULL * (seed + 1));
+
+    idmap_mmu_config_t cfg;
+    idmap_status_t st = idmap_mmu_config(map, BM_READ_SYSREG(id_aa64mmfr0_el1), &cfg);
+    CHECK(st == IDMAP_OK, "idmap_mmu_config: %s", status_name(st));
+    CHECK((cfg.tcr & 0x3f) == t0sz_for(l->size), "idmap_mmu_config: TCR.T0SZ %llu, expected %llu",
+          (unsigned long long)(cfg.tcr & 0x3f), (unsigned long long)t0sz_for(l->size));
+    CHECK(cfg.ttbr == ttbr_of(map, asid), "idmap_mmu_config: TTBR 0x%llx, expected 0x%llx",
+          (unsigned long long)cfg.ttbr, (unsigned long long)ttbr_of(map, asid));
+
+    struct mmu_regs live = {0, 0, 0, 0}, after;
+    idmap_status_t st_on = IDMAP_OK, st_off = IDMAP_OK;
+    if (via_enable) {
+        /* Nothing is printed until disable_mmu: the UART may be outside this map. */
+        st_on = idmap_enable_mmu(map);
+        if (st_on == IDMAP_OK) {
+            live = read_mmu_regs();
+            for (unsigned i = 0; i < s_n; i++) {
+                s_par_r[i] = bm_at_s1e1r(s_va[i]);
+                s_par_w[i] = bm_at_s1e1w(s_va[i]);
+            }
+            st_off = idmap_disable_mmu(map);
+        }
+    } else if (st == IDMAP_OK) {
+        for (unsigned i = 0; i < s_n; i++) {
+            struct tt_par2 p = tramp(cfg.tcr, cfg.ttbr, s_va[i]);
+            s_par_r[i] = p.read;
+            s_par_w[i] = p.write;
+        }
+    }
+    after = read_mmu_regs();
+
+    if (via_enable) {
+        CHECK(st_on == IDMAP_OK, "idmap_enable_mmu: %s", status_name(st_on));
+        CHECK(st_off == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st_off));
+        if (st_on == IDMAP_OK) {
+            CHECK(live.ttbr0 == ttbr_of(map, asid), "live TTBR0_EL1 0x%llx, expected 0x%llx",
+                  (unsigned long long)live.ttbr0, (unsigned long long)ttbr_of(map, asid));
+            CHECK(live.tcr == cfg.tcr, "live TCR_EL1 0x%llx, idmap_mmu_config said 0x%llx",
+                  (unsigned long long)live.tcr, (unsigned long long)cfg.tcr);
+            CHECK((live.sctlr & (IDMAP_SCTLR_M | IDMAP_SCTLR_C | IDMAP_SCTLR_I)) ==
+                      (IDMAP_SCTLR_M | IDMAP_SCTLR_C | IDMAP_SCTLR_I),
+                  "live SCTLR_EL1 0x%llx lacks M, C or I", (unsigned long long)live.sctlr);
+        }
+    }
+    check_regs_equal("back on the home map", after, g_regs_home);
+
+    n_mismatch = 0;
+    g_pa_bits = ips_bits(cfg.tcr);
+    if (st == IDMAP_OK && st_on == IDMAP_OK)
+        for (unsigned i = 0; i < s_n; i++)
+            compare_one(map, l, s_va[i], s_par_r[i], s_par_w[i]);
+    idmap_free(map);
+    if (n_mismatch)
+        fail("%u of %u addresses disagree", n_mismatch, s_n);
+    if (!t_problems) {
+        size_t len = 0;
+        while (t_name[len])
+            len++;
+        bm_snprintf(t_name + len, sizeof t_name - len, ", %u addresses", s_n);
+    }
+    case_end();
+}
+
+static void layout_cases(unsigned level, unsigned *seed)
+{
+    struct layout *l = &g_layout;
+    uint64_t w_blocks, w_attrs;
+    switch (level) {
+    case 0:
+        w_blocks = 0x7d00000000ULL;  /* 500 GiB, up to the 512 GiB level-0 boundary */
+        w_attrs = 0x8040000000ULL;   /* 513 GiB */
+        break;
+    case 1:
+        w_blocks = 0x1000000000ULL;  /* 64 GiB */
+        w_attrs = 0x2000000000ULL;
+        break;
+    default:
+        w_blocks = 0x10000000ULL;    /* 256 MiB */
+        w_attrs = 0x20000000ULL;
+        break;
+    }
+    if (level == 3) {
+        lay_init(l, "pages and holes", 3);
+        lay_add_base(l);
+        layout_level3(l);
+        run_layout_case((*seed)++);
+        return;
+    }
+    lay_init(l, "blocks, ragged edges, invalid blocks", level);
+    lay_add_base(l);
+    layout_blocks(l, w_blocks);
+    run_layout_case((*seed)++);
+
+    lay_init(l, "page attributes, splits and holes", level);
+    lay_add_base(l);
+    layout_attributes(l, w_attrs);
+    run_layout_case((*seed)++);
+}
+
+/* The home map itself, live all along. */
+static void home_map_case(void)
+{
+    struct layout *l = &g_layout;
+    lay_init(l, "home map", 1);
+    /* what build_home() mapped, in the same order */
+    lay_put(l, BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE, NORMAL | XN | NG | V, 0);
+    lay_put(l, FLUSH_PAGE, FLUSH_PAGE + PAGE, NORMAL | RO | XN | NG | V, 0);
+    lay_add_base(l);
+    l->window_lo = BOARD_RAM_BASE;
+    l->window_hi = BOARD_DEVICE_BASE + BOARD_DEVICE_SIZE > BOARD_RAM_BASE + BOARD_RAM_SIZE
+                       ? BOARD_DEVICE_BASE + BOARD_DEVICE_SIZE
+                       : BOARD_RAM_BASE + BOARD_RAM_SIZE;
+    case_begin("home map (root level 1): AT S1E1R/W agree with walk_range and the flags mapped");
+    make_samples(l, 12345);
+    for (unsigned i = 0; i < s_n; i++) {
+        s_par_r[i] = bm_at_s1e1r(s_va[i]);
+        s_par_w[i] = bm_at_s1e1w(s_va[i]);
+    }
+    n_mismatch = 0;
+    g_pa_bits = ips_bits(g_home_cfg.tcr);
+    for (unsigned i = 0; i < s_n; i++)
+        compare_one(g_home, l, s_va[i], s_par_r[i], s_par_w[i]);
+    if (n_mismatch)
+        fail("%u of %u addresses disagree", n_mismatch, s_n);
+    case_end();
+}
+
+/* ---------------------------------------------------------------------------------
+ * Faults through the vector table */
+
+static idmap_t *new_map_with_base(uint64_t asid, unsigned level)
+{
+    struct layout *l = &g_layout;
+    lay_init(l, "base", level);
+    lay_add_base(l);
+    idmap_t *map = idmap_new(asid, level);
+    if (!map) {
+        fail("idmap_new(%llu, %u) answered NULL", (unsigned long long)asid, level);
+        return 0;
+    }
+    if (lay_map(map, l)) {
+        idmap_free(map);
+        return 0;
+    }
+    return map;
+}
+
+static int map_or_fail(idmap_t *map, uint64_t start, uint64_t end, uint64_t flags)
+{
+    idmap_region_t r = idmap_region(start, end);
+    idmap_status_t st = idmap_map_range(map, &r, flags);
+    return CHECK(st == IDMAP_OK, "map_range [0x%llx, 0x%llx) flags 0x%llx: %s",
+                 (unsigned long long)start, (unsigned long long)end, (unsigned long long)flags,
+                 last_error_text(map));
+}
+
+/* Checks the recorded fault against the expected exception class, fault status code
+ * and address; what the tables say about addr goes into the message. */
+static void check_fault(const idmap_t *map, const char *what, uint64_t addr, unsigned ec,
+                        unsigned fsc, int wnr)
+{
+    struct leaf lf = walk_one(map, addr);
+    if (!bm_fault_taken()) {
+        fail("%s at 0x%llx: no exception | tables: %s", what, (unsigned long long)addr,
+             leaf_text(&lf));
+        return;
+    }
+    uint64_t esr = bm_fault.esr;
+    int ok = BM_ESR_EC(esr) == ec && BM_ESR_FSC(esr) == fsc && bm_fault.far == addr &&
+             (wnr < 0 || (int)BM_ESR_WNR(esr) == wnr);
+    if (!ok)
+        fail("%s at 0x%llx: ESR_EL1 0x%llx (EC 0x%02x FSC 0x%02x WnR %u) FAR_EL1 0x%llx, "
+             "expected EC 0x%02x FSC 0x%02x%s FAR 0x%llx | tables: %s",
+             what, (unsigned long long)addr, (unsigned long long)esr, (unsigned)BM_ESR_EC(esr),
+             (unsigned)BM_ESR_FSC(esr), (unsigned)BM_ESR_WNR(esr),
+             (unsigned long long)bm_fault.far, ec, fsc,
+             wnr < 0 ? "" : (wnr ? " WnR 1" : " WnR 0"), (unsigned long long)addr,
+             leaf_text(&lf));
+}
+
+static unsigned level_of(const idmap_t *map, uint64_t addr)
+{
+    struct leaf lf = walk_one(map, addr);
+    return lf.found ? lf.level : 99;
+}
+
+typedef uint64_t (*code_fn)(void);
+
+static void fault_cases(unsigned level)
+{
+    uint64_t asid = 40 + level;
+    case_begin("root level %u: fault map built and enabled", level);
+    idmap_t *map = new_map_with_base(asid, level);
+    int ok = map != 0;
+    ok = ok && map_or_fail(map, (uintptr_t)ro_page, (uintptr_t)ro_page + PAGE, F_RODATA);
+    ok = ok && map_or_fail(map, (uintptr_t)exec_page, (uintptr_t)exec_page + PAGE,
+                           NORMAL | NG | V);
+    ok = ok && map_or_fail(map, RO_BLOCK, RO_BLOCK + MIB2, F_RODATA);
+    ok = ok && map_or_fail(map, HOLE_TABLE, HOLE_TABLE + PAGE, F_DATA);
+    ok = ok && map_or_fail(map, RO_GIB, RO_GIB + GIB1, F_RODATA);
+    /* what the instructions are, written while the home map is live */
+    ro_page[0] = 0x5a;
+    ((volatile uint32_t *)xn_page)[0] = 0xd65f03c0;   /* ret */
+    ((volatile uint32_t *)exec_page)[0] = 0xd2800540; /* mov x0, #42 */
+    ((volatile uint32_t *)exec_page)[1] = 0xd65f03c0; /* ret */
+    bm_sync_icache((uintptr_t)xn_page, 8);
+    bm_sync_icache((uintptr_t)exec_page, 8);
+    idmap_status_t st = ok ? idmap_enable_mmu(map) : IDMAP_ERR_INVALID_ARGUMENT;
+    if (ok)
+        CHECK(st == IDMAP_OK, "idmap_enable_mmu: %s", status_name(st));
+    case_end();
+    if (!ok || st != IDMAP_OK) {
+        idmap_free(map);
+        return;
+    }
+
+    case_begin("root level %u: write to a READ_ONLY page: permission fault, level 3 (ESR, FAR)",
+               level);
+    CHECK(level_of(map, (uintptr_t)ro_page) == 3, "ro_page is not a level 3 page: %u",
+          level_of(map, (uintptr_t)ro_page));
+    bm_expect_fault();
+    uint64_t first = bm_probe_read((uintptr_t)ro_page, 0);
+    CHECK(!bm_fault_taken() && (first & 0xff) == 0x5a,
+          "reading the READ_ONLY page gave 0x%llx (fault ESR 0x%llx)", (unsigned long long)first,
+          (unsigned long long)bm_fault.esr);
+    bm_expect_fault();
+    bm_probe_write((uintptr_t)ro_page + 8, 0xdead);
+    check_fault(map, "store", (uintptr_t)ro_page + 8, BM_EC_DABORT_SAME_EL, BM_FSC_PERMISSION(3), 1);
+    CHECK(bm_fault.elr == (uintptr_t)bm_probe_write, "ELR_EL1 0x%llx is not the store at %p",
+          (unsigned long long)bm_fault.elr, (void *)bm_probe_write);
+    CHECK(((volatile uint64_t *)ro_page)[1] == 0, "the store went through");
+    case_end();
+
+    case_begin("root level %u: write to a READ_ONLY 2 MiB block: permission fault, level 2",
+               level);
+    CHECK(level_of(map, RO_BLOCK) == 2, "not a level 2 block: %u", level_of(map, RO_BLOCK));
+    bm_expect_fault();
+    bm_probe_write(RO_BLOCK + MIB2 - 8, 1);
+    check_fault(map, "store", RO_BLOCK + MIB2 - 8, BM_EC_DABORT_SAME_EL, BM_FSC_PERMISSION(2), 1);
+    case_end();
+
+    case_begin("root level %u: write to a READ_ONLY 1 GiB block: permission fault, level 1",
+               level);
+    CHECK(level_of(map, RO_GIB) == 1, "not a level 1 block: %u", level_of(map, RO_GIB));
+    bm_expect_fault();
+    bm_probe_write(RO_GIB + 0x12340, 1);
+    check_fault(map, "store", RO_GIB + 0x12340, BM_EC_DABORT_SAME_EL, BM_FSC_PERMISSION(1), 1);
+    case_end();
+
+    case_begin("root level %u: execute from an EXECUTE_NEVER page: instruction abort (EC 0x21)",
+               level);
+    bm_expect_fault();
+    uint64_t r = ((code_fn)(uintptr_t)xn_page)();
+    (void)r;
+    check_fault(map, "instruction fetch", (uintptr_t)xn_page, BM_EC_IABORT_SAME_EL,
+                BM_FSC_PERMISSION(level_of(map, (uintptr_t)xn_page)), -1);
+    CHECK(bm_fault.elr == (uintptr_t)xn_page, "ELR_EL1 0x%llx, expected 0x%llx",
+          (unsigned long long)bm_fault.elr, (unsigned long long)(uintptr_t)xn_page);
+    /* the same kind of code runs from a page mapped without EXECUTE_NEVER */
+    bm_expect_fault();
+    r = ((code_fn)(uintptr_t)exec_page)();
+    CHECK(!bm_fault_taken() && r == 42,
+          "code in the executable page at %p: returned %llu, fault %d (ESR 0x%llx)",
+          (void *)exec_page, (unsigned long long)r, bm_fault.taken,
+          (unsigned long long)bm_fault.esr);
+    case_end();
+
+    static const struct {
+        uint64_t addr;
+        unsigned level; /* of the invalid entry; skipped where above the root level */
+    } holes[] = {
+        {HOLE_TABLE + 2 * PAGE, 3},
+        {HOLE_BLOCK + 0x3000, 2},
+        {HOLE_GIB + 0x5000, 1},
+        {HOLE_L0 + 0x7000, 0},
+    };
+    for (unsigned i = 0; i < sizeof holes / sizeof holes[0]; i++) {
+        if (holes[i].level < level)
+            continue;
+        uint64_t a = holes[i].addr;
+        case_begin("root level %u: read of an unmapped address: translation fault, level %u",
+                   level, holes[i].level);
+        CHECK(level_of(map, a) == holes[i].level, "tables: the walk stops at level %u",
+              level_of(map, a));
+        bm_expect_fault();
+        uint64_t v = bm_probe_read(a, 0xbad);
+        check_fault(map, "load", a, BM_EC_DABORT_SAME_EL, BM_FSC_TRANSLATION(holes[i].level), 0);
+        CHECK(v == 0xbad, "the load returned 0x%llx", (unsigned long long)v);
+        case_end();
+    }
+
+    case_begin("root level %u: execute from an unmapped page: instruction abort, translation "
+               "fault level 3", level);
+    bm_expect_fault();
+    ((code_fn)(uintptr_t)(HOLE_TABLE + PAGE))();
+    check_fault(map, "instruction fetch", HOLE_TABLE + PAGE, BM_EC_IABORT_SAME_EL,
+                BM_FSC_TRANSLATION(3), -1);
+    case_end();
+
+    case_begin("root level %u: map_range on the live map: a new page and a new 2 MiB block "
+               "are usable at once", level);
+    bm_expect_fault();
+    bm_probe_read(LIVE_PAGE, 0);
+    check_fault(map, "load before mapping", LIVE_PAGE, BM_EC_DABORT_SAME_EL,
+                BM_FSC_TRANSLATION(2), 0);
+    if (map_or_fail(map, LIVE_PAGE, LIVE_PAGE + PAGE, F_DATA)) {
+        bm_expect_fault();
+        bm_probe_write(LIVE_PAGE + 16, 0x1234567890abcdefULL);
+        uint64_t v = bm_probe_read(LIVE_PAGE + 16, 0);
+        CHECK(!bm_fault_taken() && v == 0x1234567890abcdefULL,
+              "new page 0x%llx: read back 0x%llx, fault ESR 0x%llx FAR 0x%llx | tables: %s",
+              (unsigned long long)LIVE_PAGE, (unsigned long long)v,
+              (unsigned long long)bm_fault.esr, (unsigned long long)bm_fault.far,
+              leaf_text_of(map, LIVE_PAGE));
+    }
+    if (map_or_fail(map, LIVE_BLOCK, LIVE_BLOCK + MIB2, F_DATA)) {
+        bm_expect_fault();
+        bm_probe_write(LIVE_BLOCK + MIB2 - 8, 77);
+        uint64_t v = bm_probe_read(LIVE_BLOCK + MIB2 - 8, 0);
+        CHECK(!bm_fault_taken() && v == 77,
+              "new block 0x%llx: read back %llu, fault ESR 0x%llx FAR 0x%llx",
+              (unsigned long long)LIVE_BLOCK, (unsigned long long)v,
+              (unsigned long long)bm_fault.esr, (unsigned long long)bm_fault.far);
+        CHECK(level_of(map, LIVE_BLOCK) == 2, "the new region is not a 2 MiB block (level %u)",
+              level_of(map, LIVE_BLOCK));
+    }
+    case_end();
+
+    case_begin("root level %u: idmap_disable_mmu switches back to the home map", level);
+    st = idmap_disable_mmu(map);
+    CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
+    check_regs_equal("after disable", read_mmu_regs(), g_regs_home);
+    case_end();
+    idmap_free(map);
+}
+
+/* Enables nest: home -> root level 0 -> root level 1; each disable undoes the last. */
+static void nested_enable_case(void)
+{
+    case_begin("idmap_enable_mmu nests (home, root level 0, root level 1) and "
+               "idmap_disable_mmu unwinds one step at a time");
+    idmap_t *l0 = new_map_with_base(60, 0);
+    idmap_t *l1 = new_map_with_base(61, 1);
+    if (l0 && l1) {
+        idmap_status_t st0 = idmap_enable_mmu(l0);
+        struct mmu_regs on0 = read_mmu_regs();
+        idmap_status_t st1 = st0 == IDMAP_OK ? idmap_enable_mmu(l1) : IDMAP_ERR_INVALID_ARGUMENT;
+        struct mmu_regs on1 = read_mmu_regs();
+        idmap_status_t off1 = st1 == IDMAP_OK ? idmap_disable_mmu(l1) : IDMAP_OK;
+        struct mmu_regs back0 = read_mmu_regs();
+        idmap_status_t off0 = st0 == IDMAP_OK ? idmap_disable_mmu(l0) : IDMAP_OK;
+        struct mmu_regs back = read_mmu_regs();
+        CHECK(st0 == IDMAP_OK, "enable_mmu(root level 0): %s", status_name(st0));
+        CHECK(st1 == IDMAP_OK, "enable_mmu(root level 1): %s", status_name(st1));
+        CHECK(off1 == IDMAP_OK, "disable_mmu(root level 1): %s", status_name(off1));
+        CHECK(off0 == IDMAP_OK, "disable_mmu(root level 0): %s", status_name(off0));
+        CHECK(on0.ttbr0 == ttbr_of(l0, 60) && (on0.tcr & 0x3f) == 16,
+              "root level 0 live: TTBR0_EL1 0x%llx TCR_EL1 0x%llx (T0SZ 16 expected)",
+              (unsigned long long)on0.ttbr0, (unsigned long long)on0.tcr);
+        CHECK(on1.ttbr0 == ttbr_of(l1, 61) && (on1.tcr & 0x3f) == 25,
+              "root level 1 live: TTBR0_EL1 0x%llx TCR_EL1 0x%llx (T0SZ 25 expected)",
+              (unsigned long long)on1.ttbr0, (unsigned long long)on1.tcr);
+        check_regs_equal("after the inner disable", back0, on0);
+        check_regs_equal("after the outer disable", back, g_regs_home);
+        CHECK(!idmap_is_active(l0) && !idmap_is_active(l1), "a map is still active");
+    }
+    idmap_free(l1);
+    idmap_free(l0);
+    case_end();
+}
+
+/* ---------------------------------------------------------------------------------
+ * activate / deactivate, ASID invalidation, break-before-make, the seed example.
+ * These maps have root level 1, like the home map, so idmap_activate alone switches. */
+
+static void activate_cases(void)
+{
+    case_begin("idmap_activate writes TTBR0_EL1 = root | ASID << 48; idmap_deactivate "
+               "restores the previous value");
+    idmap_t *map = new_map_with_base(7, 1);
+    if (!map) {
+        case_end();
+        return;
+    }
+    uint64_t before = BM_READ_SYSREG(ttbr0_el1);
+    idmap_status_t st = idmap_activate(map);
+    uint64_t live = BM_READ_SYSREG(ttbr0_el1);
+    idmap_status_t again = idmap_activate(map);
+    int active = idmap_is_active(map);
+    idmap_status_t st2 = idmap_deactivate(map);
+    uint64_t after = BM_READ_SYSREG(ttbr0_el1);
+    idmap_status_t again2 = idmap_deactivate(map);
+    CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
+    CHECK(live == ttbr_of(map, 7), "live TTBR0_EL1 0x%llx, expected 0x%llx",
+          (unsigned long long)live, (unsigned long long)ttbr_of(map, 7));
+    CHECK(again == IDMAP_ERR_ALREADY_ACTIVE, "activate twice: %s", status_name(again));
+    CHECK(active, "idmap_is_active is false while active");
+    CHECK(st2 == IDMAP_OK, "deactivate: %s", status_name(st2));
+    CHECK(after == before, "TTBR0_EL1 0x%llx after deactivate, was 0x%llx",
+          (unsigned long long)after, (unsigned long long)before);
+    CHECK(again2 == IDMAP_ERR_NOT_ACTIVE, "deactivate twice: %s", status_name(again2));
+    CHECK(!idmap_is_active(map), "idmap_is_active is true after deactivate");
+    st = idmap_disable_mmu(map);
+    CHECK(st != IDMAP_OK, "idmap_disable_mmu on a map never enabled answered OK");
+    check_regs_equal("after the refused disable_mmu", read_mmu_regs(), g_regs_home);
+    idmap_free(map);
+    case_end();
+
+    /* The map has the home map's ASID, so writing TTBR0_EL1 does not make QEMU drop its
+     * TLB: only deactivate's TLBI ASIDE1 removes the writable entry for FLUSH_PAGE. */
+    case_begin("idmap_deactivate invalidates the ASID: a writable entry of the same ASID is gone");
+    map = new_map_with_base(HOME_ASID, 1);
+    if (map && map_or_fail(map, FLUSH_PAGE, FLUSH_PAGE + PAGE, F_DATA)) {
+        st = idmap_activate(map);
+        CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
+        bm_expect_fault();
+        bm_probe_write(FLUSH_PAGE, 0xf1);
+        int faulted = bm_fault_taken();
+        st2 = idmap_deactivate(map);
+        CHECK(!faulted, "write while the writable map was live: ESR 0x%llx",
+              (unsigned long long)bm_fault.esr);
+        CHECK(st2 == IDMAP_OK, "deactivate: %s", status_name(st2));
+        bm_expect_fault();
+        bm_probe_write(FLUSH_PAGE + 8, 0xf2);
+        check_fault(g_home, "store through the home map (FLUSH_PAGE is READ_ONLY there; a "
+                            "stale TLB entry would let it through)",
+                    FLUSH_PAGE + 8, BM_EC_DABORT_SAME_EL, BM_FSC_PERMISSION(3), 1);
+        CHECK(bm_probe_read(FLUSH_PAGE, 0) == 0xf1, "the write made while live is not in memory");
+    }
+    idmap_free(map);
+    case_end();
+}
+
+static void bbm_cases(void)
+{
+    const uint64_t asid = 9;
+    const uint64_t flags = NORMAL | XN | NG | V;
+    case_begin("break-before-make: set-up (a live 2 MiB block)");
+    idmap_t *map = new_map_with_base(asid, 1);
+    int ok = map && map_or_fail(map, BBM_BLOCK, BBM_BLOCK + MIB2, flags);
+    idmap_status_t st = ok ? idmap_activate(map) : IDMAP_ERR_INVALID_ARGUMENT;
+    if (ok)
+        CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
+    case_end();
+    if (!ok || st != IDMAP_OK) {
+        idmap_free(map);
+        return;
+    }
+
+    const struct leaf before = walk_one(map, BBM_BLOCK);
+    static const struct {
+        const char *what;
+        uint64_t start, end, flags;
+    } refused[] = {
+        {"splitting a live block (one page READ_ONLY)", BBM_BLOCK, BBM_BLOCK + PAGE,
+         NORMAL | RO | XN | NG | V},
+        {"changing a live block's memory type", BBM_BLOCK, BBM_BLOCK + MIB2, DEV | XN | NG | V},
+        {"clearing nG on a live block", BBM_BLOCK, BBM_BLOCK + MIB2, NORMAL | XN | V},
+    };
+    for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        case_begin("break-before-make: %s is refused while active", refused[i].what);
+        idmap_region_t r = idmap_region(refused[i].start, refused[i].end);
+        st = idmap_map_range(map, &r, refused[i].flags);
+        const idmap_error_t *e = idmap_last_error(map);
+        CHECK(st == IDMAP_ERR_BREAK_BEFORE_MAKE, "map_range answered %s", status_name(st));
+        CHECK(e->status == IDMAP_ERR_BREAK_BEFORE_MAKE && e->region.start == r.start &&
+                  e->region.end == r.end,
+              "last error: %s", last_error_text(map));
+        struct leaf lf = walk_one(map, BBM_BLOCK);
+        CHECK(lf.found == 1 && lf.level == 2 && lf.desc == before.desc,
+              "tables changed: level %u descriptor 0x%016llx before, now %s", before.level,
+              (unsigned long long)before.desc, leaf_text(&lf));
+        uint64_t pw = bm_at_s1e1w(BBM_BLOCK);
+        char pb[64];
+        CHECK(!(pw & BM_PAR_F) && BM_PAR_ATTR(pw) == 0xff, "hardware: AT S1E1W %s",
+              par_text(pb, sizeof pb, pw));
+        case_end();
+    }
+
+    case_begin("break-before-make: after deactivate the split and the type change are accepted");
+    st = idmap_deactivate(map);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    map_or_fail(map, BBM_BLOCK, BBM_BLOCK + PAGE, NORMAL | RO | XN | NG | V);
+    map_or_fail(map, BBM_BLOCK + MIB2 - PAGE, BBM_BLOCK + MIB2, DEV | XN | NG | V);
+    CHECK(level_of(map, BBM_BLOCK) == 3, "the block was not split (level %u)",
+          level_of(map, BBM_BLOCK));
+    case_end();
+
+    case_begin("break-before-make: after activate the changes take effect");
+    st = idmap_activate(map);
+    CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
+    bm_expect_fault();
+    bm_probe_write(BBM_BLOCK + 8, 1);
+    check_fault(map, "store to the page made READ_ONLY", BBM_BLOCK + 8, BM_EC_DABORT_SAME_EL,
+                BM_FSC_PERMISSION(3), 1);
+    uint64_t pr = bm_at_s1e1r(BBM_BLOCK + MIB2 - PAGE);
+    char pb[64];
+    CHECK(!(pr & BM_PAR_F) && BM_PAR_ATTR(pr) == 0x04,
+          "va 0x%llx (now DEVICE): hardware AT S1E1R %s | tables: %s",
+          (unsigned long long)(BBM_BLOCK + MIB2 - PAGE), par_text(pb, sizeof pb, pr),
+          leaf_text_of(map, BBM_BLOCK + MIB2 - PAGE));
+    bm_expect_fault();
+    bm_probe_write(BBM_BLOCK + PAGE, 2);
+    CHECK(!bm_fault_taken() && bm_probe_read(BBM_BLOCK + PAGE, 0) == 2,
+          "the rest of the old block is no longer writable: ESR 0x%llx",
+          (unsigned long long)bm_fault.esr);
+    st = idmap_deactivate(map);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    CHECK(BM_READ_SYSREG(ttbr0_el1) == g_regs_home.ttbr0, "TTBR0_EL1 not restored");
+    case_end();
+    idmap_free(map);
+}
+
+/* The crate's README example (aarch64-paging 0.5.0), on this board's RAM. */
+static void seed_case(void)
+{
+    const uint64_t start = SEED_REGION, end = SEED_REGION + MIB2;
+    case_begin("seed example: map [0x%llx, 0x%llx) NORMAL|NON_GLOBAL|VALID, activate, "
+               "deactivate, remap READ_ONLY, activate", (unsigned long long)start,
+               (unsigned long long)end);
+    idmap_t *idmap = new_map_with_base(2, 1);
+    if (!idmap) {
+        case_end();
+        return;
+    }
+    idmap_region_t r = idmap_region(start, end);
+    idmap_status_t st = idmap_map_range(idmap, &r, NORMAL | NG | V);
+    CHECK(st == IDMAP_OK, "map_range: %s", last_error_text(idmap));
+    st = idmap_activate(idmap);
+    CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
+    /* Write something to the memory... */
+    bm_expect_fault();
+    for (uint64_t a = start; a < end; a += 0x10000)
+        bm_probe_write(a, a ^ 0xa5a5a5a5a5a5a5a5ULL);
+    CHECK(!bm_fault_taken(), "write while mapped read-write: ESR 0x%llx FAR 0x%llx",
+          (unsigned long long)bm_fault.esr, (unsigned long long)bm_fault.far);
+    /* Restore TTBR0_EL1 to its earlier value while we modify the page table. */
+    st = idmap_deactivate(idmap);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    /* Now change the mapping to read-only and executable. */
+    st = idmap_map_range(idmap, &r, NORMAL | NG | RO | V);
+    CHECK(st == IDMAP_OK, "map_range READ_ONLY: %s", last_error_text(idmap));
+    st = idmap_activate(idmap);
+    CHECK(st == IDMAP_OK, "activate again: %s", status_name(st));
+    unsigned bad = 0;
+    for (uint64_t a = start; a < end; a += 0x10000)
+        bad += bm_probe_read(a, 0) != (a ^ 0xa5a5a5a5a5a5a5a5ULL);
+    CHECK(bad == 0, "%u of 32 words read back wrong", bad);
+    bm_expect_fault();
+    bm_probe_write(start + 0x100, 0);
+    check_fault(idmap, "store to the region now READ_ONLY", start + 0x100, BM_EC_DABORT_SAME_EL,
+                BM_FSC_PERMISSION(2), 1);
+    uint64_t pr = bm_at_s1e1r(start), pw = bm_at_s1e1w(start);
+    char b1[64], b2[64];
+    CHECK(!(pr & BM_PAR_F) && BM_PAR_ATTR(pr) == 0xff && (pw & BM_PAR_F),
+          "hardware: AT S1E1R %s, AT S1E1W %s", par_text(b1, sizeof b1, pr),
+          par_text(b2, sizeof b2, pw));
+    st = idmap_deactivate(idmap);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    idmap_free(idmap);
+    case_end();
+}
+
+/* ---------------------------------------------------------------------------------
+ * The home map, and the MMU on and off */
+
+static idmap_t *build_home(void)
+{
+    idmap_t *map = idmap_new(HOME_ASID, 1);
+    if (!CHECK(map, "idmap_new(1, 1) answered NULL"))
+        return 0;
+    /* RAM first, then what overrides parts of it; the same order as home_map_case(). */
+    int ok = map_or_fail(map, BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE, F_DATA);
+    ok = ok && map_or_fail(map, FLUSH_PAGE, FLUSH_PAGE + PAGE, F_RODATA);
+    struct layout *l = &g_layout;
+    lay_init(l, "base", 1);
+    lay_add_base(l);
+    ok = ok && !lay_map(map, l);
+    if (!ok) {
+        idmap_free(map);
+        return 0;
+    }
+    return map;
+}
+
+struct dump_count {
+    size_t bytes, lines;
+};
+
+static void dump_counter(void *ctx, const char *text, size_t len)
+{
+    struct dump_count *c = ctx;
+    c->bytes += len;
+    for (size_t i = 0; i < len; i++)
+        c->lines += text[i] == '\n';
+}
+
+int bm_main(unsigned entry_el)
+{
+    bm_uart_init();
+    uint64_t mmfr0 = BM_READ_SYSREG(id_aa64mmfr0_el1);
+    uint64_t midr = BM_READ_SYSREG(midr_el1);
+    bm_printf("# idmap target suite: board %s, entered at %s, MIDR_EL1 0x%llx, "
+              "ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx\n",
+              BOARD_NAME, bm_el_name(entry_el), (unsigned long long)midr,
+              (unsigned long long)mmfr0, (unsigned long long)bm_read_id_aa64mmfr2());
+    bm_printf("# image [0x%llx, 0x%llx)\n", (unsigned long long)img_start(),
+              (unsigned long long)img_end());
+
+    struct mmu_regs off = read_mmu_regs();
+
+    case_begin("home map built (root level 1: RAM, image, devices)");
+    g_home = build_home();
+    case_end();
+
+    case_begin("idmap_mmu_config gives the documented register values");
+    idmap_status_t st = g_home ? idmap_mmu_config(g_home, mmfr0, &g_home_cfg)
+                               : IDMAP_ERR_INVALID_ARGUMENT;
+    if (CHECK(st == IDMAP_OK, "idmap_mmu_config: %s", status_name(st))) {
+        const idmap_mmu_config_t *c = &g_home_cfg;
+        uint64_t parange = mmfr0 & 0xf;
+        uint64_t ips = parange > 5 ? 5 : parange;
+        CHECK(c->mair == IDMAP_MAIR_DEFAULT, "mair 0x%llx", (unsigned long long)c->mair);
+        CHECK((c->tcr & 0x3f) == 25, "TCR.T0SZ %llu, expected 25", (unsigned long long)(c->tcr & 0x3f));
+        CHECK(((c->tcr >> 14) & 3) == 0, "TCR.TG0 not 4 KiB");
+        CHECK(((c->tcr >> 8) & 0xf) == 5 && ((c->tcr >> 12) & 3) == 3,
+              "TCR IRGN0/ORGN0/SH0 0x%llx, expected write-back inner shareable walks",
+              (unsigned long long)((c->tcr >> 8) & 0x3f));
+        CHECK((c->tcr >> 23) & 1, "TCR.EPD1 clear");
+        CHECK(((c->tcr >> 32) & 7) == ips, "TCR.IPS %llu, PARange %llu",
+              (unsigned long long)((c->tcr >> 32) & 7), (unsigned long long)parange);
+        CHECK(c->ttbr == ttbr_of(g_home, HOME_ASID), "ttbr 0x%llx", (unsigned long long)c->ttbr);
+        CHECK((c->sctlr_set & (IDMAP_SCTLR_M | IDMAP_SCTLR_C | IDMAP_SCTLR_I)) ==
+                  (IDMAP_SCTLR_M | IDMAP_SCTLR_C | IDMAP_SCTLR_I),
+              "sctlr_set 0x%llx", (unsigned long long)c->sctlr_set);
+        CHECK((c->sctlr_clear & (IDMAP_SCTLR_A | IDMAP_SCTLR_WXN | IDMAP_SCTLR_EE)) ==
+                  (IDMAP_SCTLR_A | IDMAP_SCTLR_WXN | IDMAP_SCTLR_EE),
+              "sctlr_clear 0x%llx", (unsigned long long)c->sctlr_clear);
+    }
+    case_end();
+
+    case_begin("idmap_enable_mmu turns the MMU and caches on with the home map");
+    st = g_home ? idmap_enable_mmu(g_home) : IDMAP_ERR_INVALID_ARGUMENT;
+    g_regs_home = read_mmu_regs();
+    if (CHECK(st == IDMAP_OK, "idmap_enable_mmu: %s", status_name(st))) {
+        struct mmu_regs want = {(off.sctlr | g_home_cfg.sctlr_set) & ~g_home_cfg.sctlr_clear,
+                                g_home_cfg.tcr, g_home_cfg.mair, g_home_cfg.ttbr};
+        check_regs_equal("MMU on", g_regs_home, want);
+        idmap_status_t again = idmap_enable_mmu(g_home);
+        CHECK(again == IDMAP_ERR_ALREADY_ACTIVE, "enable_mmu twice: %s", status_name(again));
+    }
+    int mmu_on = st == IDMAP_OK;
+    case_end();
+    if (!mmu_on) {
+        bm_printf("Bail out! the MMU is not on; the rest would only crash\n");
+        bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
+        return 1;
+    }
+
+    case_begin("idmap_dump writes the home map");
+    struct dump_count dc = {0, 0};
+    idmap_dump(g_home, dump_counter, &dc);
+    CHECK(dc.lines >= 3 && dc.bytes > 100, "%zu bytes, %zu lines", dc.bytes, dc.lines);
+    case_end();
+
+    home_map_case();
+
+    unsigned seed = 1;
+    for (unsigned level = 0; level <= 2; level++)
+        layout_cases(level, &seed);
+    if (have_ttst()) {
+        layout_cases(3, &seed);
+    } else {
+        case_begin("root level 3 without FEAT_TTST: idmap_enable_mmu refuses, nothing changes");
+        idmap_t *map = idmap_new(3, 3);
+        if (CHECK(map, "idmap_new(3, 3) answered NULL")) {
+            st = idmap_enable_mmu(map);
+            CHECK(st == IDMAP_ERR_INVALID_ARGUMENT, "idmap_enable_mmu: %s", status_name(st));
+            check_regs_equal("after the refusal", read_mmu_regs(), g_regs_home);
+            idmap_free(map);
+        }
+        case_end();
+    }
+
+    fault_cases(1);
+    fault_cases(0);
+    nested_enable_case();
+    activate_cases();
+    bbm_cases();
+    seed_case();
+
+    case_begin("idmap_disable_mmu turns the MMU off and restores SCTLR, TCR, MAIR, TTBR0");
+    static volatile uint64_t written_with_cache_on;
+    written_with_cache_on = 0x600dcafe;
+    st = idmap_disable_mmu(g_home);
+    CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
+    check_regs_equal("MMU off", read_mmu_regs(), off);
+    CHECK(written_with_cache_on == 0x600dcafe, "data written with the cache on is lost");
+    CHECK(!idmap_is_active(g_home), "the home map is still active");
+    case_end();
+    idmap_free(g_home);
+
+    bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
+    return t_failed ? 1 : 0;
+}

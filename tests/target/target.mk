@@ -1,0 +1,40 @@
+# tests/target/target.mk - the on-target test suite (tests/target/suite.c) in QEMU.
+#
+#   make test-target                 every board in boards/, and qemu-virt entered at EL1,
+#                                    EL2 (virtualization=on), EL3 (secure=on) and with
+#                                    -cpu max (root level 3), each built with GNU and with
+#                                    LLVM; the last line is "N passed, M failed" over all
+#                                    runs (exit status 0 iff none failed)
+#   make test-target BOARD=<b>       the same for one board
+#   make target-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target/
+#
+# TARGET_QEMU_TIMEOUT=<s> bounds each run (default 20; a run takes well under a
+# second, so only a hung guest reaches it). Logs: build/target-logs/.
+# Under `make test` every run is also recorded as one step (tools/run_step.sh).
+
+include examples/common/common.mk
+
+TARGET_QEMU_TIMEOUT ?= 20
+
+.PHONY: test-target target-suite
+
+# Code pages in qemu-virt's flash for the AT checks of root levels 2 and 3 (RAM starts
+# at 1 GiB there, outside such maps; see at_trampoline.S). Flash 1 (0x04000000) is
+# non-secure on every virt variant; flash 0 (under 2 MiB, for root level 3) only
+# without secure=on.
+TARGET_SUITE_LOWTEXT_qemu-virt := -DLOWTEXT_A_ADDR=0x04000000 -DLOWTEXT_B_ADDR=0x00100000
+
+ifneq ($(strip $(BOARD)),)
+TARGET_SUITE_DIR := $(BUILD)/tests/target
+TARGET_SUITE_ELF := $(TARGET_SUITE_DIR)/target-suite.elf
+
+$(eval $(call bm_image,target-suite,$(TARGET_SUITE_DIR),tests/target/suite.c tests/target/at_trampoline.S,$(TARGET_SUITE_LOWTEXT_$(BOARD))))
+
+target-suite: $(TARGET_SUITE_ELF)
+endif
+
+# Only the boards named on the command line (BOARD=...), else all of them.
+TARGET_TEST_BOARDS := $(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))
+
+test-target: $(if $(wildcard tools/deps.sh),check-deps)
+	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(TARGET_QEMU_TIMEOUT) tests/target/run-matrix.sh $(TARGET_TEST_BOARDS)
