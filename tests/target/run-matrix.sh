@@ -58,7 +58,7 @@ for tc in gcc llvm; do
     llvm=
     [ $tc = llvm ] && llvm=1
     for b in "$@"; do
-        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite > "$logs/build-$b-$tc.log" 2>&1; then
+        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
             grep -E -A3 'error|Error|undefined' "$logs/build-$b-$tc.log" | head -n 30 | sed 's/^/    /'
             echo "FAIL build $b ($tc): see $logs/build-$b-$tc.log"
             total_fail=$((total_fail + 1))
@@ -117,8 +117,34 @@ for tc in gcc llvm; do
     done
 done
 
+# The demos (examples/c-bootloader, examples/cpp-kernel) on each board as QEMU enters it:
+# each passes when it exits 0, which it does only when all its checks passed.
+demos=0
+for tc in gcc llvm; do
+    for b in "$@"; do
+        [[ $broken_builds == *" $b-$tc "* ]] && continue
+        machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
+        for demo in c-bootloader cpp-kernel; do
+            elf=build/$b$([ $tc = llvm ] && echo -llvm)/examples/$demo/$demo.elf
+            log=$logs/$demo-$b-$tc.log
+            demos=$((demos + 1))
+            if tests/target/qemu-run.sh --timeout "$timeout_s" -- $machine -kernel "$elf" > "$log" 2>&1; then
+                printf 'PASS %-30s %s\n' "$demo $b ($tc):" "$(tail -n 1 "$log" | tr -d '\r')"
+                total_pass=$((total_pass + 1))
+                record PASS "demo: $demo $b ($tc)"
+            else
+                printf 'FAIL %-30s (log %s)\n' "$demo $b ($tc):" "$log"
+                grep -E 'FAIL|error|unexpected|TIMEOUT' "$log" | head -n 20 | sed 's/^/    /'
+                total_fail=$((total_fail + 1))
+                failed_runs+=("$demo $b ($tc)")
+                record FAIL "demo: $demo $b ($tc)"
+            fi
+        done
+    done
+done
+
 echo
-echo "== target suite: ${#configs[@]} configurations x 2 toolchains in $((SECONDS - start))s"
+echo "== target suite: ${#configs[@]} configurations x 2 toolchains, and $demos demo runs, in $((SECONDS - start))s"
 if [ ${#failed_runs[@]} -gt 0 ]; then
     echo "failed runs: ${failed_runs[*]}"
 fi
