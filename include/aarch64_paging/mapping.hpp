@@ -160,21 +160,22 @@ private:
                covers_entry(level, va, end) && (pa & (G::level_size(level) - 1)) == 0;
     }
 
-    // Calls body(index, va, chunk_end) for each entry of a table at level that [va, end)
-    // touches, with the part of the range inside that entry.
+    // Calls body(index, va, chunk_end) -> bool for each entry of a table at level that
+    // [va, end) touches, with the part of the range inside that entry; stops at the first
+    // false. The internal walks answer bool and leave the detail of a failure in a
+    // MapError, so that no 40-byte Result travels through every level and entry.
     template <class Body>
-    static Result for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
+    static bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
         const uint64_t size = G::level_size(level);
         while (va < end) {
             const uint64_t next = (va & ~(size - 1)) + size;
             const uint64_t chunk_end = next < end ? next : end;
-            Result result = body(G::index(va, level), va, chunk_end);
-            if (!result) {
-                return result;
+            if (!body(G::index(va, level), va, chunk_end)) {
+                return false;
             }
             va = chunk_end;
         }
-        return {};
+        return true;
     }
 
     Result check_region(const MemoryRegion& region) const;
@@ -187,19 +188,33 @@ private:
                                Attributes flags);
     static void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
 
-    Result plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                    uint64_t pa, Attributes flags, Constraints constraints, size_t& pages,
-                    const MemoryRegion& region) const;
+    // What one map_range call asks, passed down its walks.
+    struct MapCall {
+        Attributes flags;
+        Constraints constraints;
+        size_t pages;  // the tables the plan finds it needs
+    };
+    // False: a live entry would need break-before-make.
+    bool plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
+                  MapCall& call) const;
     // fresh: table is new and every entry in [va, end) is to be written, whatever it holds.
     void apply_map(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
-                   uint64_t pa, Attributes flags, Constraints constraints, PageReserve& reserve);
+                   uint64_t pa, const MapCall& call, PageReserve& reserve);
 
+    // What one modify_range call asks, passed down its walks.
     template <class F>
-    Result plan_modify(const Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                       uint64_t end, F& fn, size_t& pages, const MemoryRegion& region) const;
+    struct ModifyCall {
+        F& fn;
+        const MemoryRegion& region;
+        size_t pages;
+        MapError error;
+    };
     template <class F>
-    Result apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
-                        PageReserve& reserve, const MemoryRegion& region);
+    bool plan_modify(const Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                     uint64_t end, ModifyCall<F>& call) const;
+    template <class F>
+    bool apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                      ModifyCall<F>& call, PageReserve& reserve);
     // Runs fn on a copy of entry into next and checks what it did: the rules every modify
     // obeys, and break-before-make on an active mapping. False, with error, when refused.
     // Inlined: it runs once per leaf.
@@ -209,7 +224,8 @@ private:
                                          MapError& error) const;
 
     template <class F>
-    Result walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn) const;
+    bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
+              MapError& error) const;
 
     Descriptor* new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
                           bool fully_overwritten);
@@ -379,16 +395,15 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         }
         return {};
     }
-    size_t pages = 0;
-    if (Result r = plan_map(root_, root_level_, va, end, pa.value(), flags, constraints, pages, region);
-        !r) {
-        return r;
+    MapCall call{flags, constraints, 0};
+    if (!plan_map(root_, root_level_, va, end, pa.value(), call)) {
+        return MapError::break_before_make(region);
     }
     PageReserve reserve(allocator_);
-    if (!reserve.reserve(pages)) {
+    if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    apply_map(root_, false, root_level_, va, end, pa.value(), flags, constraints, reserve);
+    apply_map(root_, false, root_level_, va, end, pa.value(), call, reserve);
     if (active_) {
         arch::table_store_barrier();
     }
@@ -436,65 +451,58 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
 
 // table is nullptr for a table the change itself creates: it holds nothing live.
 template <class G, class T>
-Result Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                               uint64_t pa, Attributes flags, Constraints constraints,
-                               size_t& pages, const MemoryRegion& region) const {
+bool Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                             uint64_t pa, MapCall& call) const {
     const bool check_live = active_ && table != nullptr;
     if (level == LEAF_LEVEL) {
-        if (check_live && pages_need_bbm(table, va, end, pa, flags)) {
-            return MapError::break_before_make(region);
-        }
-        return {};
+        return !check_live || !pages_need_bbm(table, va, end, pa, call.flags);
     }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const uint64_t at = pa + (from - va);
         const Descriptor entry = table != nullptr ? table[i] : Descriptor();
         if (entry.is_table(level)) {
-            return plan_map(subtable(entry), level + 1, from, to, at, flags, constraints, pages, region);
+            return plan_map(subtable(entry), level + 1, from, to, at, call);
         }
-        if (block_fits(level, from, to, at, constraints)) {
-            if (check_live && needs_break_before_make(entry, Descriptor(PhysicalAddress(at), flags | Attributes::ACCESSED))) {
-                return MapError::break_before_make(region);
-            }
-            return {};
+        if (block_fits(level, from, to, at, call.constraints)) {
+            const Descriptor block(PhysicalAddress(at), call.flags | Attributes::ACCESSED);
+            return !check_live || !needs_break_before_make(entry, block);
         }
         // A new table: splitting a live block would need break-before-make.
         if (check_live && entry.is_valid()) {
-            return MapError::break_before_make(region);
+            return false;
         }
-        ++pages;
-        return plan_map(nullptr, level + 1, from, to, at, flags, constraints, pages, region);
+        ++call.pages;
+        return plan_map(nullptr, level + 1, from, to, at, call);
     });
 }
 
 template <class G, class T>
 void Mapping<G, T>::apply_map(Descriptor* table, bool fresh, unsigned level, uint64_t va,
-                              uint64_t end, uint64_t pa, Attributes flags, Constraints constraints,
-                              PageReserve& reserve) {
+                              uint64_t end, uint64_t pa, const MapCall& call, PageReserve& reserve) {
     if (level == LEAF_LEVEL) {
-        write_pages(table, va, end, pa, flags);
+        write_pages(table, va, end, pa, call.flags);
         return;
     }
-    const uint64_t block = bits_of(flags | Attributes::ACCESSED);
-    (void)for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+    const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
+    for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const uint64_t at = pa + (from - va);
         Descriptor& entry = table[i];
         if (!fresh && entry.is_table(level)) {
-            apply_map(subtable(entry), false, level + 1, from, to, at, flags, constraints, reserve);
-        } else if (block_fits(level, from, to, at, constraints)) {
+            apply_map(subtable(entry), false, level + 1, from, to, at, call, reserve);
+        } else if (block_fits(level, from, to, at, call.constraints)) {
             entry = Descriptor((at & G::output_address_mask) | block);
         } else {
             // A table every entry of which this call writes need not be filled first.
             const bool overwritten = covers_entry(level, from, to);
             Descriptor* sub = new_table(reserve, fresh ? Descriptor() : entry, level + 1, overwritten);
-            apply_map(sub, overwritten, level + 1, from, to, at, flags, constraints, reserve);
+            apply_map(sub, overwritten, level + 1, from, to, at, call, reserve);
             if (active_) {
                 // The walker must not see the table before its entries.
                 arch::table_store_barrier();
             }
             entry = table_descriptor(sub);
         }
-        return {};
+        return true;
     });
 }
 
@@ -506,19 +514,19 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
     }
     const uint64_t va = region.start().value();
     const uint64_t end = region.end().value();
-    size_t pages = 0;
-    if (Result r = plan_modify(root_, Descriptor(), root_level_, va, end, fn, pages, region); !r) {
-        return r;
+    ModifyCall<F> call{fn, region, 0, {}};
+    if (!plan_modify(root_, Descriptor(), root_level_, va, end, call)) {
+        return call.error;
     }
     PageReserve reserve(allocator_);
-    if (!reserve.reserve(pages)) {
+    if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    Result result = apply_modify(root_, root_level_, va, end, fn, reserve, region);
+    const bool ok = apply_modify(root_, root_level_, va, end, call, reserve);
     if (active_) {
         arch::table_store_barrier();
     }
-    return result;
+    return ok ? Result() : Result(call.error);
 }
 
 template <class G, class T>
@@ -547,68 +555,62 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
 // the pages splits need. table is nullptr below a split: its entries derive from parent.
 template <class G, class T>
 template <class F>
-Result Mapping<G, T>::plan_modify(const Descriptor* table, Descriptor parent, unsigned level,
-                                  uint64_t va, uint64_t end, F& fn, size_t& pages,
-                                  const MemoryRegion& region) const {
+bool Mapping<G, T>::plan_modify(const Descriptor* table, Descriptor parent, unsigned level,
+                                uint64_t va, uint64_t end, ModifyCall<F>& call) const {
     if (level == LEAF_LEVEL && !active_) {
-        return {};
+        return true;
     }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
         if (table != nullptr && entry.is_table(level)) {
-            return plan_modify(subtable(entry), Descriptor(), level + 1, from, to, fn, pages, region);
+            return plan_modify(subtable(entry), Descriptor(), level + 1, from, to, call);
         }
         if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
             Descriptor next;
-            MapError error;
-            if (active_ && !modified(entry, level, from, to, fn, region, next, error)) {
-                return error;
-            }
-            return {};
+            return !active_ || modified(entry, level, from, to, call.fn, call.region, next, call.error);
         }
         if (active_ && table != nullptr && entry.is_valid()) {
-            return MapError::break_before_make(region);
+            call.error = MapError::break_before_make(call.region);
+            return false;
         }
-        ++pages;
-        return plan_modify(nullptr, entry, level + 1, from, to, fn, pages, region);
+        ++call.pages;
+        return plan_modify(nullptr, entry, level + 1, from, to, call);
     });
 }
 
 template <class G, class T>
 template <class F>
-Result Mapping<G, T>::apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                                   F& fn, PageReserve& reserve, const MemoryRegion& region) {
+bool Mapping<G, T>::apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                                 ModifyCall<F>& call, PageReserve& reserve) {
     if (level == LEAF_LEVEL) {
         for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
             Descriptor next;
-            MapError error;
-            if (!modified(table[i], level, va, va + G::page_size, fn, region, next, error)) {
-                return error;
+            if (!modified(table[i], level, va, va + G::page_size, call.fn, call.region, next, call.error)) {
+                return false;
             }
             table[i] = next;
         }
-        return {};
+        return true;
     }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         Descriptor& entry = table[i];
         if (entry.is_table(level)) {
-            return apply_modify(subtable(entry), level + 1, from, to, fn, reserve, region);
+            return apply_modify(subtable(entry), level + 1, from, to, call, reserve);
         }
-        if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
+        if (covers_entry(level, from, to)) {
             Descriptor next;
-            MapError error;
-            if (!modified(entry, level, from, to, fn, region, next, error)) {
-                return error;
+            if (!modified(entry, level, from, to, call.fn, call.region, next, call.error)) {
+                return false;
             }
             entry = next;
-            return {};
+            return true;
         }
         Descriptor* sub = new_table(reserve, entry, level + 1, false);
         if (active_) {
             arch::table_store_barrier();
         }
         entry = table_descriptor(sub);
-        return apply_modify(sub, level + 1, from, to, fn, reserve, region);
+        return apply_modify(sub, level + 1, from, to, call, reserve);
     });
 }
 
@@ -618,31 +620,37 @@ Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
     if (Result r = check_region(region); !r) {
         return r;
     }
-    return walk(root_, root_level_, region.start().value(), region.end().value(), fn);
+    MapError error;
+    if (!walk(root_, root_level_, region.start().value(), region.end().value(), fn, error)) {
+        return error;
+    }
+    return {};
 }
 
 template <class G, class T>
 template <class F>
-Result Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                           F& fn) const {
+bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
+                         MapError& error) const {
     if (level == LEAF_LEVEL) {
         for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
             if (!fn(MemoryRegion(va, va + G::page_size), table[i], level)) {
-                return MapError::pte_update_fault(table[i].bits());
+                error = MapError::pte_update_fault(table[i].bits());
+                return false;
             }
         }
-        return {};
+        return true;
     }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) -> Result {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const Descriptor entry = table[i];
         if (entry.is_table(level)) {
-            return walk(subtable(entry), level + 1, from, to, fn);
+            return walk(subtable(entry), level + 1, from, to, fn, error);
         }
         const uint64_t start = from & ~(G::level_size(level) - 1);
         if (!fn(MemoryRegion(start, start + G::level_size(level)), entry, level)) {
-            return MapError::pte_update_fault(entry.bits());
+            error = MapError::pte_update_fault(entry.bits());
+            return false;
         }
-        return {};
+        return true;
     });
 }
 
@@ -653,9 +661,8 @@ Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, 
     if (fully_overwritten) {
         // Nothing to fill.
     } else if (replaced.bits() == 0) {
-        for (unsigned i = 0; i < G::entries; ++i) {
-            table[i] = Descriptor();
-        }
+        // memset: libc's on the host, the library's own (src/memset.cpp) on a board.
+        __builtin_memset(static_cast<void*>(table), 0, G::page_size);
     } else {
         // split_entry for every index, without its per-entry tests.
         const uint64_t first = split_entry(replaced, level, 0).bits();
