@@ -28,8 +28,13 @@ inline idmap_error_t to_c(const aarch64_paging::MapError& e) {
                          idmap_region_t{e.region.start().value(), e.region.end().value()}, e.value};
 }
 
+// A C caller may store any int in the status (C enums are ints); read it as one, since a
+// value outside idmap_status_t's enumerators is not a valid C++ idmap_status_t.
+static_assert(sizeof(idmap_status_t) == sizeof(int), "idmap_status_t is an int-sized enum");
 inline aarch64_paging::MapError from_c(const idmap_error_t& e) {
-    return aarch64_paging::MapError{static_cast<aarch64_paging::Status>(e.status),
+    int status;
+    __builtin_memcpy(&status, &e.status, sizeof status);
+    return aarch64_paging::MapError{static_cast<aarch64_paging::Status>(status),
                                     aarch64_paging::VirtualAddress(e.va),
                                     aarch64_paging::MemoryRegion(e.region.start, e.region.end),
                                     e.value};

@@ -23,6 +23,7 @@ constexpr uint64_t k1G = 0x40000000;
 // every page with a poison pattern (the library must initialise its tables itself), and
 // checks that only its own pages come back, each once.
 struct PagePool {
+    uint64_t poison = 0x5a5a5a5a5a5a5a5aULL;  // what each new page is filled with
     size_t budget = SIZE_MAX;  // pages it will still hand out
     size_t allocs = 0;         // successful allocations
     size_t failed = 0;         // NULL answers
@@ -44,9 +45,9 @@ struct PagePool {
         --pool->budget;
         void* page = std::aligned_alloc(4096, 4096);
         if (page == nullptr) return nullptr;
-        // 0x5a: bit 0 clear, so a table left unzeroed shows up as odd invalid entries
-        // rather than as pointers to follow.
-        std::memset(page, 0x5a, 4096);
+        // By default 0x5a: bit 0 clear, so a table left unzeroed shows up as odd invalid
+        // entries rather than as pointers to follow.
+        for (size_t i = 0; i < 512; ++i) static_cast<uint64_t*>(page)[i] = pool->poison;
         pool->live.insert(page);
         ++pool->allocs;
         return page;
@@ -253,6 +254,64 @@ TEST_CASE("new tables start empty whatever the allocator's page held", "[lifetim
     CHECK(valid == 1);
     idmap_free(m);
     CHECK(pool.outstanding() == 0);
+}
+
+TEST_CASE("new tables are built whatever their pages held, even entries that look like tables",
+          "[lifetime]") {
+    // Every new page is filled with table descriptors pointing at a trap page the library
+    // never got. A library that reads an entry of a new table before writing it follows
+    // them and writes into the trap. The cases: ranges covering whole entries that cannot
+    // be blocks (level 0; NO_BLOCK_MAPPINGS), whose new tables are overwritten entirely.
+    struct Row {
+        const char* what;
+        unsigned root_level;
+        uint64_t start, end;
+        uint32_t constraints;
+        size_t leaves;  // valid leaves the walk of [start, end) must meet
+    };
+    const Row rows[] = {
+        // Root 0, [0, 512G): a level-1 table of 512 1 GiB blocks.
+        {"a whole level-0 entry", 0, 0, 1ULL << 39, 0, 512},
+        // Root 0, [512G, 512G + 2G): a level-1 table with two blocks.
+        {"part of a level-0 entry", 0, 1ULL << 39, (1ULL << 39) + 2 * k1G, 0, 2},
+        // Root 1, pages only, [1G, 1G + 4M) -> level-2 table (fresh, partly written) and
+        // two whole level-3 tables.
+        {"pages only under a fresh level-2 table", 1, k1G, k1G + 2 * k2M, IDMAP_NO_BLOCK_MAPPINGS,
+         1024},
+        // Root 1, pages only, a whole 1 GiB entry: a level-2 table overwritten entirely,
+        // then 512 level-3 tables.
+        {"pages only over a whole 1 GiB entry", 1, k1G, 2 * k1G, IDMAP_NO_BLOCK_MAPPINGS,
+         512 * 512},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.what);
+        std::unique_ptr<uint64_t[]> trap_storage(new uint64_t[512 * 2]());
+        // A 4 KiB-aligned trap inside the storage (identity: its address is its PA).
+        uint64_t* trap = reinterpret_cast<uint64_t*>(
+            (reinterpret_cast<uintptr_t>(trap_storage.get()) + 4095) & ~uintptr_t{4095});
+        PagePool pool;
+        pool.poison = reinterpret_cast<uintptr_t>(trap) | IDMAP_ATTR_VALID | IDMAP_ATTR_TABLE_OR_PAGE;
+        const idmap_allocator_t a = pool.allocator();
+        idmap_t* m = idmap_new_with_allocator(1, row.root_level, &a);
+        REQUIRE(m != nullptr);
+        const idmap_region_t r = idmap_region(row.start, row.end);
+        CHECK(idmap_map_range_with_constraints(m, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID,
+                                               row.constraints) == IDMAP_OK);
+        size_t stray = 0;
+        for (size_t i = 0; i < 512; ++i) stray += trap[i] != 0 ? 1 : 0;
+        CHECK(stray == 0);  // nothing written into memory the library does not own
+        if (stray == 0) {
+            size_t valid = 0;
+            for (const Leaf& l : walk(m, row.start, row.end)) {
+                valid += (l.bits & IDMAP_ATTR_VALID) ? 1 : 0;
+            }
+            CHECK(valid == row.leaves);
+        }
+        CHECK(pool.outstanding() == idmap_table_count(m));
+        idmap_free(m);
+        CHECK(pool.bad_frees == 0);
+        CHECK(pool.outstanding() == 0);
+    }
 }
 
 TEST_CASE("table_count counts the allocator's pages in use", "[lifetime]") {

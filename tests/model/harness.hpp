@@ -1,0 +1,672 @@
+// Drives one idmap_t through the C ABI and the reference model side by side, and after
+// every call checks that they agree and that the tables are well-formed:
+//   - the status, and the detail the contract gives with it, and idmap_last_error;
+//   - the callbacks modify_range and walk_range make, in order, with what they are given;
+//   - the walker's view of every page equals the model's (level, bits, output address);
+//   - every table page reached exactly once, each a live page of the allocator, and
+//     reached == idmap_table_count == the allocator's outstanding pages == the model's;
+//   - no block at level 0, no valid entry the MMU would fault on, output addresses aligned
+//     to their level and equal to the input address, no table entry without a subtable,
+//     no attribute bits in table entries, contiguous bits only on consistent groups;
+//   - pages mapped with NO_BLOCK_MAPPINGS are pages, with NO_CONTIGUOUS_HINT have no hint;
+//   - a call that fails (other than a modify callback failing on an inactive map) leaves
+//     every table byte, the table count and the allocator's pages as they were.
+// The random operations (random_op) are shared by tests/test_property.cpp, with a seeded
+// generator, and fuzz/fuzz_idmap.cpp, with the fuzzer's bytes.
+#ifndef IDMAP_MODEL_HARNESS_HPP
+#define IDMAP_MODEL_HARNESS_HPP
+
+#include "allocator.hpp"
+#include "model.hpp"
+#include "vmsa.hpp"
+#include "walker.hpp"
+
+#include <idmap.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace idmap_model {
+
+inline uint64_t mix64(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+// A modify callback as data: a pure function of (region, entry, level), so that the
+// checks on copies an active map makes see what the real pass sees.
+struct ModifySpec {
+    uint64_t set = 0;    // bits set, then
+    uint64_t clear = 0;  // bits cleared
+    uint64_t salt = 0;
+    unsigned fail_one_in = 0;  // answer non-zero (after scribbling on the entry) on ~1/n entries
+    unsigned bad_one_in = 0;   // flip bad_bits on ~1/n entries
+    uint64_t bad_bits = 0;     // TABLE_OR_PAGE or output-address bits: INVALID_FLAGS
+    bool validate_any = false; // may set VALID on any entry (else only on identity leaves)
+
+    int apply(uint64_t start, uint64_t end, uint64_t& bits, unsigned level) const {
+        const uint64_t h = mix64(start ^ mix64(end ^ salt) ^ level);
+        uint64_t next = (bits | set) & ~clear;
+        // Setting VALID on an entry that is not already an identity block or page would
+        // create a mapping the contract does not describe (output address 0, a level-0
+        // block, a level-3 entry without the page bit): only with validate_any.
+        const bool identity_leaf = bits != 0 && (bits & kOaMask) == start && level != 0 &&
+                                   (level != kLeafLevel || (bits & kDescTableOrPage) != 0);
+        if (!validate_any && (bits & kDescValid) == 0 && !identity_leaf) {
+            next &= ~kDescValid;
+        }
+        if (bad_one_in != 0 && (h >> 20) % bad_one_in == 0) {
+            next ^= bad_bits;
+        }
+        bits = next;
+        return fail_one_in != 0 && h % fail_one_in == 0 ? 1 : 0;
+    }
+};
+
+struct WalkSpec {
+    uint64_t salt = 0;
+    unsigned fail_one_in = 0;
+    int apply(uint64_t start, uint64_t end, uint64_t, unsigned level) const {
+        return fail_one_in != 0 && mix64(start ^ mix64(end ^ salt) ^ level) % fail_one_in == 0 ? 1 : 0;
+    }
+};
+
+struct HarnessStats {
+    size_t calls = 0;          // C ABI calls checked against the model
+    size_t checks = 0;         // full tree checks
+    size_t by_status[11] = {};  // calls by the status they answered
+    size_t callbacks = 0;      // modify/walk callbacks checked
+    size_t unchanged_checks = 0;  // failed calls checked byte for byte
+    size_t max_tables = 0;
+
+    void add(const HarnessStats& o) {
+        calls += o.calls;
+        checks += o.checks;
+        for (size_t i = 0; i < 11; ++i) {
+            by_status[i] += o.by_status[i];
+        }
+        callbacks += o.callbacks;
+        unchanged_checks += o.unchanged_checks;
+        max_tables = std::max(max_tables, o.max_tables);
+    }
+};
+
+class Harness {
+public:
+    explicit Harness(unsigned root_level, size_t asid = 1)
+        : model_(root_level), c_alloc_(alloc_.c_allocator()) {
+        map_ = idmap_new_with_allocator(asid, root_level, &c_alloc_);
+        if (map_ == nullptr) {
+            fail("idmap_new_with_allocator returned NULL");
+            return;
+        }
+        root_ = idmap_root_address(map_);
+        if (idmap_size(map_) != model_.size()) {
+            fail("idmap_size is not 4 KiB << 9 * (4 - root level)");
+        }
+        check();
+    }
+    ~Harness() { finish(); }
+    Harness(const Harness&) = delete;
+    Harness& operator=(const Harness&) = delete;
+
+    bool ok() const { return failure_.empty(); }
+    const std::string& failure() const { return failure_; }
+    const HarnessStats& stats() const { return stats_; }
+    const Model& model() const { return model_; }
+    idmap_t* map() { return map_; }
+    CountingAllocator& allocator() { return alloc_; }
+
+    // The next call's allocator budget (pages); SIZE_MAX for none.
+    void set_budget(size_t pages) { alloc_.set_budget(pages); }
+
+    bool map_range(idmap_region_t r, uint64_t flags, uint32_t constraints, bool constraints_api) {
+        std::ostringstream d;
+        d << "map_range" << (constraints_api ? "_with_constraints" : "") << " " << describe(r) << " flags 0x"
+          << std::hex << flags << " constraints 0x" << constraints;
+        begin(d.str());
+        const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, alloc_.budget());
+        Before before = capture(want);
+        const idmap_status_t got = constraints_api
+                                       ? idmap_map_range_with_constraints(map_, &r, flags, constraints)
+                                       : idmap_map_range(map_, &r, flags);
+        return finish_call(want, got, before);
+    }
+
+    bool modify_range(idmap_region_t r, const ModifySpec& spec) {
+        std::ostringstream d;
+        d << "modify_range " << describe(r) << " set 0x" << std::hex << spec.set << " clear 0x" << spec.clear
+          << " fail 1/" << std::dec << spec.fail_one_in << " bad 1/" << spec.bad_one_in << " 0x" << std::hex
+          << spec.bad_bits << " salt 0x" << spec.salt;
+        begin(d.str());
+        std::vector<Call> want_calls;
+        const ModifyFn fn = [&spec](uint64_t s, uint64_t e, uint64_t& bits, unsigned level) {
+            return spec.apply(s, e, bits, level);
+        };
+        const bool was_active = model_.active();
+        const Outcome want = model_.modify_range(r, fn, alloc_.budget(), want_calls);
+        Before before = capture(want);
+        ModifyCtx ctx{&spec, {}};
+        const idmap_status_t got = idmap_modify_range(map_, &r, &modify_cb, &ctx);
+        if (!check_calls("modify", ctx.calls, want_calls, was_active)) {
+            return false;
+        }
+        return finish_call(want, got, before);
+    }
+
+    bool walk_range(idmap_region_t r, const WalkSpec& spec) {
+        std::ostringstream d;
+        d << "walk_range " << describe(r) << " fail 1/" << spec.fail_one_in << " salt 0x" << std::hex << spec.salt;
+        begin(d.str());
+        std::vector<Call> want_calls;
+        const WalkFn fn = [&spec](uint64_t s, uint64_t e, uint64_t bits, unsigned level) {
+            return spec.apply(s, e, bits, level);
+        };
+        const Outcome want = model_.walk_range(r, fn, want_calls);
+        Before before = capture(Outcome{want.status, 0, {0, 0}, 0, false, 0});
+        WalkCtx ctx{&spec, {}};
+        const idmap_status_t got = idmap_walk_range(map_, &r, &walk_cb, &ctx);
+        if (!check_calls("walk", ctx.calls, want_calls, false)) {
+            return false;
+        }
+        return finish_call(want, got, before);
+    }
+
+    bool activate() {
+        begin("activate");
+        const Outcome want = model_.activate();
+        Before before = capture(Outcome{want.status, 0, {0, 0}, 0, false, 0});
+        return finish_call(want, idmap_activate(map_), before);
+    }
+
+    bool deactivate() {
+        begin("deactivate");
+        const Outcome want = model_.deactivate();
+        Before before = capture(Outcome{want.status, 0, {0, 0}, 0, false, 0});
+        return finish_call(want, idmap_deactivate(map_), before);
+    }
+
+    // Every invariant, and the walker against the model.
+    bool check() {
+        if (!ok() || map_ == nullptr) {
+            return false;
+        }
+        ++stats_.checks;
+        const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
+        const TreeWalk w = walker.walk();
+        if (!w.violations.empty()) {
+            std::ostringstream s;
+            s << w.violations.size() << " violation(s), first: " << w.violations.front();
+            return fail(s.str());
+        }
+        stats_.max_tables = std::max(stats_.max_tables, w.tables.size());
+        const size_t count = idmap_table_count(map_);
+        if (w.tables.size() != count || count != alloc_.outstanding() || count != model_.tables()) {
+            std::ostringstream s;
+            s << "table pages: reached " << w.tables.size() << ", idmap_table_count " << count
+              << ", allocator outstanding " << alloc_.outstanding() << ", model " << model_.tables();
+            return fail(s.str());
+        }
+        if (idmap_root_address(map_) != root_) {
+            return fail("the root address changed");
+        }
+        if (idmap_is_active(map_) != model_.active()) {
+            return fail("idmap_is_active differs from the model");
+        }
+        const std::vector<Run> want = model_.runs();
+        if (w.runs != want) {
+            return fail("walker and model differ: " + first_difference(w.runs, want));
+        }
+        // Constraints the model remembers per page.
+        std::string problem;
+        model_.for_each_run([&](uint64_t first, uint64_t end, const PageInfo& info) {
+            if (!problem.empty() || (!info.no_block && !info.no_contig)) {
+                return;
+            }
+            auto it = std::upper_bound(w.runs.begin(), w.runs.end(), first,
+                                       [](uint64_t p, const Run& r) { return p < r.first; });
+            for (--it; it != w.runs.end() && it->first < end; ++it) {
+                std::ostringstream s;
+                if (info.no_block && it->leaf.level != kLeafLevel) {
+                    s << "NO_BLOCK_MAPPINGS asked, but " << *it;
+                } else if (info.no_contig && w.run_contig[static_cast<size_t>(it - w.runs.begin())]) {
+                    s << "NO_CONTIGUOUS_HINT asked, but contiguous bit in " << *it;
+                }
+                problem = s.str();
+                if (!problem.empty()) {
+                    return;
+                }
+            }
+        });
+        if (!problem.empty()) {
+            return fail(problem);
+        }
+        return true;
+    }
+
+    // Frees the map: every page back, none freed twice.
+    bool finish() {
+        if (map_ == nullptr) {
+            return ok();
+        }
+        idmap_free(map_);
+        map_ = nullptr;
+        if (alloc_.outstanding() != 0 || alloc_.bad_frees() != 0) {
+            std::ostringstream s;
+            s << "idmap_free left " << alloc_.outstanding() << " pages, " << alloc_.bad_frees() << " bad frees";
+            return fail(s.str());
+        }
+        return ok();
+    }
+
+private:
+    struct ModifyCtx {
+        const ModifySpec* spec;
+        std::vector<Call> calls;
+    };
+    struct WalkCtx {
+        const WalkSpec* spec;
+        std::vector<Call> calls;
+    };
+    struct Before {
+        bool taken = false;
+        std::vector<uint64_t> snapshot;
+        size_t tables = 0;
+        size_t outstanding = 0;
+    };
+
+    static int modify_cb(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
+        auto* c = static_cast<ModifyCtx*>(ctx);
+        c->calls.push_back(Call{r->start, r->end, d->bits & ~kContiguous, level});
+        uint64_t bits = d->bits;
+        const int rc = c->spec->apply(r->start, r->end, bits, level);
+        d->bits = bits;  // also when failing: the library must keep the old value
+        return rc;
+    }
+
+    static int walk_cb(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
+        auto* c = static_cast<WalkCtx*>(ctx);
+        c->calls.push_back(Call{r->start, r->end, d->bits & ~kContiguous, level});
+        return c->spec->apply(r->start, r->end, d->bits, level);
+    }
+
+    static std::string describe(const idmap_region_t& r) {
+        std::ostringstream s;
+        s << "[0x" << std::hex << r.start << ", 0x" << r.end << ")";
+        return s.str();
+    }
+
+    void begin(const std::string& what) {
+        ++stats_.calls;
+        recent_.push_back(what);
+        if (recent_.size() > 6) {
+            recent_.pop_front();
+        }
+    }
+
+    bool fail(const std::string& what) {
+        if (failure_.empty()) {
+            std::ostringstream s;
+            s << what << "\n  root level " << model_.root_level() << ", " << (model_.active() ? "active" : "inactive")
+              << ", after call " << stats_.calls << "; last calls:";
+            for (const std::string& r : recent_) {
+                s << "\n    " << r;
+            }
+            failure_ = s.str();
+        }
+        return false;
+    }
+
+    Before capture(const Outcome& want) {
+        Before b;
+        if (want.may_change) {
+            return b;
+        }
+        const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
+        b.taken = true;
+        b.snapshot = walker.walk(true).snapshot;
+        b.tables = idmap_table_count(map_);
+        b.outstanding = alloc_.outstanding();
+        return b;
+    }
+
+    static bool same_detail(const idmap_error_t& a, const idmap_error_t& b) {
+        if (a.status != b.status) {
+            return false;
+        }
+        switch (a.status) {
+            case IDMAP_ERR_ADDRESS_RANGE:
+            case IDMAP_ERR_INVALID_VIRTUAL_ADDRESS:
+                return a.va == b.va;
+            case IDMAP_ERR_REGION_BACKWARDS:
+            case IDMAP_ERR_BREAK_BEFORE_MAKE:
+                return a.region.start == b.region.start && a.region.end == b.region.end;
+            case IDMAP_ERR_PTE_UPDATE_FAULT:
+                return (a.value & ~kContiguous) == (b.value & ~kContiguous);
+            case IDMAP_ERR_INVALID_FLAGS:
+                return a.value == b.value;
+            default:
+                return true;
+        }
+    }
+
+    static std::string error_text(const idmap_error_t& e) {
+        char buf[160];
+        idmap_format_error(&e, buf, sizeof buf);
+        std::ostringstream s;
+        s << buf << " (status " << e.status << ", va 0x" << std::hex << e.va << ", region [0x" << e.region.start
+          << ", 0x" << e.region.end << "), value 0x" << e.value << ")";
+        return s.str();
+    }
+
+    bool finish_call(const Outcome& want, idmap_status_t got, Before& before) {
+        if (got >= 0 && static_cast<size_t>(got) < 11) {
+            ++stats_.by_status[got];
+        }
+        if (got != want.status) {
+            std::ostringstream s;
+            s << "status " << got << " (" << idmap_status_str(got) << "), the model says " << want.status << " ("
+              << idmap_status_str(want.status) << ")";
+            if (got != IDMAP_OK) {
+                s << "; library's error: " << error_text(*idmap_last_error(map_));
+            }
+            return fail(s.str());
+        }
+        const idmap_error_t& last = *idmap_last_error(map_);
+        if (!same_detail(last, model_.last_error())) {
+            return fail("idmap_last_error " + error_text(last) + ", the model says " + error_text(model_.last_error()));
+        }
+        if (before.taken) {
+            ++stats_.unchanged_checks;
+            const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
+            if (walker.walk(true).snapshot != before.snapshot) {
+                return fail("a failed call changed the tables");
+            }
+            if (idmap_table_count(map_) != before.tables || alloc_.outstanding() != before.outstanding) {
+                return fail("a failed call changed the table count or the allocator's pages");
+            }
+        }
+        return check();
+    }
+
+    // Active map: fn may run first on copies (the whole pass when it succeeds).
+    bool check_calls(const char* what, const std::vector<Call>& got, const std::vector<Call>& want, bool active) {
+        stats_.callbacks += got.size();
+        if (got == want) {
+            return true;
+        }
+        if (active && got.size() == 2 * want.size() && std::equal(want.begin(), want.end(), got.begin()) &&
+            std::equal(want.begin(), want.end(), got.begin() + static_cast<std::ptrdiff_t>(want.size()))) {
+            return true;
+        }
+        std::ostringstream s;
+        s << what << " callbacks: " << got.size() << " calls, the model expects " << want.size();
+        for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) {
+            if (!(got[i] == want[i])) {
+                s << "; call " << i << " got [0x" << std::hex << got[i].start << ", 0x" << got[i].end << ") bits 0x"
+                  << got[i].bits << " L" << got[i].level << ", expected [0x" << want[i].start << ", 0x"
+                  << want[i].end << ") bits 0x" << want[i].bits << " L" << want[i].level;
+                break;
+            }
+        }
+        return fail(s.str());
+    }
+
+    static std::string first_difference(const std::vector<Run>& got, const std::vector<Run>& want) {
+        std::ostringstream s;
+        size_t i = 0;
+        while (i < got.size() && i < want.size() && got[i] == want[i]) {
+            ++i;
+        }
+        s << "run " << i << ": tables ";
+        if (i < got.size()) {
+            s << got[i];
+        } else {
+            s << "(none)";
+        }
+        s << ", model ";
+        if (i < want.size()) {
+            s << want[i];
+        } else {
+            s << "(none)";
+        }
+        return s.str();
+    }
+
+    Model model_;
+    CountingAllocator alloc_;
+    idmap_allocator_t c_alloc_;
+    idmap_t* map_ = nullptr;
+    uint64_t root_ = 0;
+    std::string failure_;
+    std::deque<std::string> recent_;
+    HarnessStats stats_;
+};
+
+// ---- Random operations, from a source of numbers: the property test's seeded generator
+// or the fuzzer's bytes. Source: uint64_t below(uint64_t n) in [0, n) (0 when n is 0).
+
+struct SplitMix {
+    uint64_t state;
+    uint64_t next() { return mix64(state++); }
+    uint64_t below(uint64_t n) { return n == 0 ? 0 : next() % n; }
+};
+
+// The fuzzer's bytes, read little-endian, as few as the bound needs; zeros once spent.
+struct ByteSource {
+    const uint8_t* data;
+    size_t size;
+    size_t pos = 0;
+    bool spent() const { return pos >= size; }
+    uint64_t below(uint64_t n) {
+        if (n <= 1) {
+            return 0;
+        }
+        uint64_t v = 0;
+        for (uint64_t range = n - 1; range != 0; range >>= 8) {
+            v = (v << 8) | (pos < size ? data[pos] : 0);
+            ++pos;
+        }
+        return v % n;
+    }
+};
+
+// Where a sequence maps: a few zones, so that the tables stay small enough to check
+// after every call; block-, GiB- and table-boundary cases all happen inside them.
+struct Zones {
+    uint64_t size;
+    uint64_t base[3];
+    uint64_t span;  // ragged regions start within [base, base + span)
+
+    explicit Zones(unsigned root_level) : size(table_bytes(root_level)) {
+        constexpr uint64_t M = 1ull << 20, G = 1ull << 30;
+        if (root_level == 3) {
+            base[0] = base[1] = base[2] = 0;
+            span = size;
+        } else if (root_level == 2) {
+            base[0] = 0;
+            base[1] = 510 * M;
+            base[2] = size - 16 * M;
+            span = 12 * M;
+        } else {
+            base[0] = 0;
+            base[1] = root_level == 1 ? 37 * G : (700ull << 30) + 3 * G;  // in the second level-0 entry
+            base[2] = size - 4 * G;
+            span = 12 * M;
+        }
+    }
+};
+
+template <class Source>
+uint64_t random_flags(Source& src) {
+    if (src.below(100) < 4) {
+        // Refused: TABLE_OR_PAGE, an address/RES0 bit, or the contiguous bit.
+        switch (src.below(3)) {
+            case 0: return IDMAP_ATTR_TABLE_OR_PAGE | IDMAP_ATTR_VALID;
+            case 1: return (uint64_t{1} << (12 + src.below(38))) | IDMAP_ATTR_NORMAL;
+            default: return (uint64_t{1} << 52) | IDMAP_ATTR_VALID;
+        }
+    }
+    uint64_t f = src.below(100) < 85 ? IDMAP_ATTR_VALID : 0;
+    f |= src.below(100) < 60 ? IDMAP_ATTR_NORMAL : IDMAP_ATTR_DEVICE_NGNRE;
+    const uint64_t pick = src.below(uint64_t{1} << 12);
+    if (pick & 1) f |= IDMAP_ATTR_NON_GLOBAL;
+    if (pick & 2) f |= IDMAP_ATTR_READ_ONLY;
+    if ((pick & 12) == 12) f |= IDMAP_ATTR_USER;
+    if ((pick & 48) == 48) f |= IDMAP_ATTR_EXECUTE_NEVER;
+    if ((pick & 192) == 192) f |= IDMAP_ATTR_ACCESSED;
+    if ((pick & 768) == 768) f |= IDMAP_ATTR_SWFLAG_0 << src.below(4);
+    if ((pick & 3072) == 3072) {
+        // Accepted though no attribute of the contract: DBM, GP (50), ignored 59-63, NS (5),
+        // AttrIndx 2-7.
+        const uint64_t odd[] = {IDMAP_ATTR_DBM, uint64_t{1} << 50, uint64_t{1} << (59 + src.below(5)),
+                                uint64_t{1} << 5, uint64_t{1} << 3};
+        f |= odd[src.below(5)];
+    }
+    return f;
+}
+
+template <class Source>
+uint32_t random_constraints(Source& src) {
+    switch (src.below(20)) {
+        case 0: case 1: case 2: case 3: return IDMAP_NO_BLOCK_MAPPINGS;
+        case 4: case 5: case 6: return IDMAP_NO_CONTIGUOUS_HINT;
+        case 7: case 8: return IDMAP_NO_BLOCK_MAPPINGS | IDMAP_NO_CONTIGUOUS_HINT;
+        case 9: return uint32_t{1} << (2 + src.below(30));  // unknown
+        default: return 0;
+    }
+}
+
+template <class Source>
+idmap_region_t random_region(Source& src, const Zones& z) {
+    constexpr uint64_t P = kPageSize, M2 = 2ull << 20, G = 1ull << 30;
+    const uint64_t zone = z.base[src.below(3)];
+    uint64_t start = 0, end = 0;
+    switch (src.below(100) / 5) {
+        case 0: case 1: case 2: case 3: case 4: case 5: {  // ragged, 1..1100 pages
+            start = zone + src.below(z.span / P) * P;
+            const uint64_t lens[] = {4, 64, 1100};
+            end = start + (1 + src.below(lens[src.below(3)])) * P;
+            if (src.below(4) == 0) {  // not page-aligned: rounding
+                start += src.below(P);
+                end -= src.below(P);
+            }
+            break;
+        }
+        case 6: case 7: case 8: case 9:  // whole 2 MiB blocks
+            start = zone + src.below(z.span / M2 + 1) * M2;
+            end = start + (1 + src.below(4)) * M2;
+            break;
+        case 10: case 11:  // whole 1 GiB blocks, or across a GiB boundary with ragged ends
+            if (z.size >= 4 * G) {
+                start = zone + src.below(2) * G;
+                end = start + (1 + src.below(2)) * G;
+                if (src.below(2) == 0) {
+                    start = start + G - src.below(2048) * P;
+                    end = end + G + src.below(2048) * P;
+                }
+            } else {
+                start = zone;
+                end = zone + z.span;
+            }
+            break;
+        case 12:  // the whole table (level 0: its first 512 GiB)
+            start = 0;
+            end = z.size > (512 * G) ? 512 * G : z.size;
+            break;
+        case 13:  // empty
+            start = end = zone + src.below(z.span / P) * P;
+            break;
+        case 14: {  // refused
+            switch (src.below(6)) {
+                case 0: start = zone + 2 * P; end = zone + P; break;                  // backwards
+                case 1: start = z.size - P; end = z.size + P; break;                  // past the end
+                case 2: start = z.size; end = z.size + src.below(4) * P; break;       // beyond, maybe empty
+                case 3: start = zone; end = UINT64_MAX - src.below(P); break;         // rounding would wrap
+                case 4: start = UINT64_MAX - src.below(P); end = 0x1000; break;       // wrapped
+                default: start = zone; end = uint64_t{1} << (48 + src.below(16)); break;
+            }
+            return idmap_region_t{start, end};
+        }
+        default: {  // a small region near the top of the zone or the table
+            end = (zone == z.base[2] ? z.size : zone + z.span) - src.below(8) * P;
+            start = end - (1 + src.below(40)) * P;
+            break;
+        }
+    }
+    // Inside the table (a raw start past a raw end in one page is not backwards once
+    // rounded, and stays).
+    end = std::min(end, z.size);
+    start = std::min(start, z.size);
+    return idmap_region_t{start, end};
+}
+
+template <class Source>
+ModifySpec random_modify(Source& src) {
+    const uint64_t settable[] = {IDMAP_ATTR_VALID,       IDMAP_ATTR_READ_ONLY, IDMAP_ATTR_USER,
+                                 IDMAP_ATTR_NON_GLOBAL,  IDMAP_ATTR_SWFLAG_0,  IDMAP_ATTR_SWFLAG_3,
+                                 IDMAP_ATTR_EXECUTE_NEVER, IDMAP_ATTR_ACCESSED, IDMAP_ATTR_DBM,
+                                 IDMAP_ATTR_NORMAL,      uint64_t{1} << 8};
+    constexpr size_t n = sizeof settable / sizeof settable[0];
+    ModifySpec m;
+    const uint64_t set_mask = src.below(uint64_t{1} << n);
+    const uint64_t clear_mask = src.below(uint64_t{1} << n);
+    for (size_t i = 0; i < n; ++i) {
+        // Each bit with probability 1/4: set_mask & clear_mask bits pair up.
+        if ((set_mask >> i & 1) != 0 && (clear_mask >> i & 1) == 0 && src.below(2) == 0) m.set |= settable[i];
+        if ((clear_mask >> i & 1) != 0 && (set_mask >> i & 1) == 0 && src.below(2) == 0) m.clear |= settable[i];
+    }
+    m.salt = src.below(UINT64_MAX);
+    if (src.below(5) < 2) m.fail_one_in = 1 + static_cast<unsigned>(src.below(40));
+    if (src.below(8) == 0) {
+        m.bad_one_in = 1 + static_cast<unsigned>(src.below(20));
+        m.bad_bits = src.below(2) == 0 ? IDMAP_ATTR_TABLE_OR_PAGE : uint64_t{1} << (12 + src.below(36));
+    }
+    return m;
+}
+
+// One random call on h. allow_oom: sometimes give the allocator a small budget for it.
+template <class Source>
+bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom) {
+    if (allow_oom && src.below(10) == 0) {
+        h.set_budget(src.below(6));
+    }
+    bool ok = true;
+    const uint64_t kind = src.below(100);
+    if (kind < 35) {
+        ok = h.map_range(random_region(src, z), random_flags(src), 0, false);
+    } else if (kind < 52) {
+        const idmap_region_t r = random_region(src, z);
+        uint32_t c = random_constraints(src);
+        // Pages only over at most 8 MiB, so that the tables stay small.
+        if ((c & IDMAP_NO_BLOCK_MAPPINGS) != 0 && r.end > r.start && r.end - r.start > (8ull << 20)) {
+            c &= ~IDMAP_NO_BLOCK_MAPPINGS;
+        }
+        ok = h.map_range(r, random_flags(src), c, true);
+    } else if (kind < 72) {
+        ok = h.modify_range(random_region(src, z), random_modify(src));
+    } else if (kind < 82) {
+        WalkSpec w;
+        w.salt = src.below(UINT64_MAX);
+        w.fail_one_in = src.below(3) == 0 ? 1 + static_cast<unsigned>(src.below(30)) : 0;
+        ok = h.walk_range(random_region(src, z), w);
+    } else if (kind < 91) {
+        ok = h.activate();
+    } else {
+        ok = h.deactivate();
+    }
+    h.set_budget(SIZE_MAX);
+    return ok;
+}
+
+}  // namespace idmap_model
+
+#endif

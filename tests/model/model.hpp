@@ -1,0 +1,453 @@
+// The reference model of an idmap_t: deliberately simple, written from the contract
+// (shared/spec/c-abi.md) and sharing no code with the library.
+//
+// State: for every page of the table's range, the leaf entry that maps it (vmsa.hpp Leaf:
+// level, zero, attribute bits, output address - input address), whether NO_BLOCK_MAPPINGS
+// or NO_CONTIGUOUS_HINT was asked when it was mapped, plus the active state, the number of
+// table pages and the last error. Pages are kept as runs in an ordered map (page number ->
+// run), so a 256 TiB table costs what its distinct runs cost.
+//
+// Each call predicts the status (and the detail the contract gives with it), applies the
+// change the contract describes, and says whether the tables may have changed:
+//   map_range     ACCESSED added; 1 GiB blocks at level 1, 2 MiB at level 2 where the
+//                 range covers the whole entry and the entry is not already a table (never
+//                 replaced by a block), pages at level 3; NO_BLOCK_MAPPINGS: pages only.
+//   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
+//                 in address order; fn's result rules as the contract states them.
+//   splits        keep every page's translation: a block's entries below it map the same
+//                 output addresses with the same bits (bit 1 set at level 3); a zero entry
+//                 gives zero entries.
+// Break-before-make on an active map: splitting a valid leaf, or replacing a valid leaf
+// by a valid one with another output address, memory type or shareability, or without nG
+// where it had it. Errors that change nothing are found before any change: region, flags,
+// constraints, then break-before-make, then pages for new tables (OUT_OF_MEMORY when the
+// allocator has fewer pages left than the call needs new tables).
+#ifndef IDMAP_MODEL_MODEL_HPP
+#define IDMAP_MODEL_MODEL_HPP
+
+#include "vmsa.hpp"
+
+#include <idmap.h>
+
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <vector>
+
+namespace idmap_model {
+
+// What a call is predicted to answer.
+struct Outcome {
+    idmap_status_t status = IDMAP_OK;
+    uint64_t va = 0;              // ADDRESS_RANGE
+    idmap_region_t region{0, 0};  // REGION_BACKWARDS, BREAK_BEFORE_MAKE
+    uint64_t value = 0;           // PTE_UPDATE_FAULT, INVALID_FLAGS
+    // False when the call must leave the tables exactly as they were (every error but a
+    // failing modify callback on an inactive map).
+    bool may_change = true;
+    size_t new_tables = 0;
+};
+
+// One call of a modify or walk callback.
+struct Call {
+    uint64_t start, end;
+    uint64_t bits;
+    unsigned level;
+    bool operator==(const Call& o) const {
+        return start == o.start && end == o.end && bits == o.bits && level == o.level;
+    }
+};
+
+// A modify callback as a pure function of what it is given: answers the rc and
+// rewrites bits. It must not depend on the contiguous bit (the model does not predict it).
+using ModifyFn = std::function<int(uint64_t start, uint64_t end, uint64_t& bits, unsigned level)>;
+using WalkFn = std::function<int(uint64_t start, uint64_t end, uint64_t bits, unsigned level)>;
+
+struct PageInfo {
+    Leaf leaf;
+    bool no_block = false;   // mapped with NO_BLOCK_MAPPINGS: must stay pages
+    bool no_contig = false;  // last mapped with NO_CONTIGUOUS_HINT
+    bool operator==(const PageInfo& o) const {
+        return leaf == o.leaf && no_block == o.no_block && no_contig == o.no_contig;
+    }
+};
+
+class Model {
+public:
+    // Bits map_range refuses (contract): TABLE_OR_PAGE, bits 12-49, bit 52.
+    static constexpr uint64_t kRefusedFlags =
+        kDescTableOrPage | (((uint64_t{1} << 50) - 1) & ~(kPageSize - 1)) | (uint64_t{1} << 52);
+    static constexpr uint32_t kKnownConstraints = IDMAP_NO_BLOCK_MAPPINGS | IDMAP_NO_CONTIGUOUS_HINT;
+
+    explicit Model(unsigned root_level) : root_level_(root_level) {
+        Leaf empty;
+        empty.level = static_cast<uint8_t>(root_level);
+        runs_[0] = Span{size() >> kPageShift, PageInfo{empty, false, false}};
+    }
+
+    unsigned root_level() const { return root_level_; }
+    uint64_t size() const { return table_bytes(root_level_); }
+    bool active() const { return active_; }
+    size_t tables() const { return tables_; }
+    const idmap_error_t& last_error() const { return last_error_; }
+
+    // ---- Calls. budget: pages the allocator will still hand out.
+
+    Outcome map_range(idmap_region_t raw, uint64_t flags, uint32_t constraints, size_t budget) {
+        uint64_t s = 0, e = 0;
+        Outcome o = check_region(raw, s, e);
+        if (o.status == IDMAP_OK && (flags & kRefusedFlags) != 0) {
+            o = error(IDMAP_ERR_INVALID_FLAGS);
+            o.value = flags & kRefusedFlags;
+        }
+        if (o.status == IDMAP_OK && (constraints & ~kKnownConstraints) != 0) {
+            o = error(IDMAP_ERR_INVALID_FLAGS);
+            o.value = constraints & ~kKnownConstraints;
+        }
+        if (o.status != IDMAP_OK) {
+            return record(o);
+        }
+        Model next = *this;
+        Change c{s >> kPageShift, e >> kPageShift};
+        c.flags = flags;
+        c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
+        c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
+        c.active = active_;
+        next.for_root_entries(c, [&](unsigned level, uint64_t entry) { next.map_entry(level, entry, c); return true; });
+        if (c.bbm) {
+            o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
+            o.region = idmap_region_t{s, e};
+            return record(o);
+        }
+        if (c.splits > budget) {
+            return record(error(IDMAP_ERR_OUT_OF_MEMORY));
+        }
+        next.tables_ += c.splits;
+        next.coalesce();
+        *this = next;
+        o.new_tables = c.splits;
+        return o;
+    }
+
+    // calls: what fn is expected to be given, in order; on an active map the checks on
+    // copies come first (a whole pass when it succeeds, see harness).
+    Outcome modify_range(idmap_region_t raw, const ModifyFn& fn, size_t budget, std::vector<Call>& calls) {
+        uint64_t s = 0, e = 0;
+        Outcome o = check_region(raw, s, e);
+        if (o.status != IDMAP_OK) {
+            return record(o);
+        }
+        // Pages for every split of the range, whatever fn does.
+        Model dry = *this;
+        Change count{s >> kPageShift, e >> kPageShift};
+        const ModifyFn keep = [](uint64_t, uint64_t, uint64_t&, unsigned) { return 0; };
+        count.fn = &keep;
+        count.active = false;
+        dry.for_root_entries(count, [&](unsigned level, uint64_t entry) { return dry.modify_entry(level, entry, count); });
+
+        Model next = *this;
+        Change c{s >> kPageShift, e >> kPageShift};
+        c.fn = &fn;
+        c.active = active_;
+        c.calls = &calls;
+        c.region = idmap_region_t{s, e};
+        if (!active_ && count.splits > budget) {
+            return record(error(IDMAP_ERR_OUT_OF_MEMORY));
+        }
+        next.for_root_entries(c, [&](unsigned level, uint64_t entry) { return next.modify_entry(level, entry, c); });
+        if (active_ && c.failure.status != IDMAP_OK) {
+            c.failure.may_change = false;
+            return record(c.failure);
+        }
+        if (active_ && c.splits > budget) {
+            return record(error(IDMAP_ERR_OUT_OF_MEMORY));
+        }
+        next.tables_ += c.splits;
+        next.coalesce();
+        *this = next;
+        if (c.failure.status != IDMAP_OK) {
+            return record(c.failure);  // inactive: what was done before stays
+        }
+        o.new_tables = c.splits;
+        return o;
+    }
+
+    Outcome walk_range(idmap_region_t raw, const WalkFn& fn, std::vector<Call>& calls) {
+        uint64_t s = 0, e = 0;
+        Outcome o = check_region(raw, s, e);
+        if (o.status != IDMAP_OK) {
+            return record(o);
+        }
+        o.may_change = false;
+        uint64_t p = s >> kPageShift;
+        const uint64_t ep = e >> kPageShift;
+        while (p < ep) {
+            const Leaf leaf = info(p).leaf;
+            const uint64_t n = level_pages(leaf.level);
+            const uint64_t first = p & ~(n - 1);
+            const uint64_t va = first << kPageShift;
+            const uint64_t bits = leaf_descriptor(leaf, va);
+            calls.push_back(Call{va, va + (n << kPageShift), bits, leaf.level});
+            if (fn(va, va + (n << kPageShift), bits, leaf.level) != 0) {
+                Outcome f = error(IDMAP_ERR_PTE_UPDATE_FAULT);
+                f.value = bits;
+                return record(f);
+            }
+            p = first + n;
+        }
+        return o;
+    }
+
+    Outcome activate() {
+        if (active_) {
+            return record(error(IDMAP_ERR_ALREADY_ACTIVE));
+        }
+        active_ = true;
+        return Outcome{};
+    }
+
+    Outcome deactivate() {
+        if (!active_) {
+            return record(error(IDMAP_ERR_NOT_ACTIVE));
+        }
+        active_ = false;
+        return Outcome{};
+    }
+
+    // ---- State
+
+    // Every page of the table, coalesced by leaf state.
+    std::vector<Run> runs() const {
+        std::vector<Run> out;
+        for (const auto& [first, span] : runs_) {
+            append_run(out, first, span.end, span.info.leaf);
+        }
+        return out;
+    }
+
+    // fn(first, end, info) for every run of pages in one state.
+    template <class F>
+    void for_each_run(F&& fn) const {
+        for (const auto& [first, span] : runs_) {
+            fn(first, span.end, span.info);
+        }
+    }
+
+    const PageInfo& info(uint64_t page) const { return std::prev(runs_.upper_bound(page))->second.info; }
+
+private:
+    struct Span {
+        uint64_t end;
+        PageInfo info;
+    };
+
+    // One call's change in progress.
+    struct Change {
+        Change(uint64_t first, uint64_t end) : sp(first), ep(end) {}
+        uint64_t sp, ep;  // the range, in pages
+        bool active = false;  // break-before-make checked
+        // map_range
+        uint64_t flags = 0;
+        bool no_block = false;
+        bool no_contig = false;
+        bool bbm = false;
+        // modify_range
+        const ModifyFn* fn = nullptr;
+        std::vector<Call>* calls = nullptr;
+        idmap_region_t region{0, 0};
+        Outcome failure;
+        size_t splits = 0;
+    };
+
+    static Outcome error(idmap_status_t status) {
+        Outcome o;
+        o.status = status;
+        o.may_change = false;
+        return o;
+    }
+
+    Outcome record(const Outcome& o) {
+        if (o.status != IDMAP_OK) {
+            last_error_ = idmap_error_t{o.status, o.va, o.region, o.value};
+        }
+        return o;
+    }
+
+    // The contract's rounding, then the range errors.
+    Outcome check_region(idmap_region_t raw, uint64_t& s, uint64_t& e) const {
+        s = raw.start & ~(kPageSize - 1);
+        e = raw.end > UINT64_MAX - (kPageSize - 1) ? raw.end : (raw.end + kPageSize - 1) & ~(kPageSize - 1);
+        Outcome o;
+        if (e < s) {
+            o = error(IDMAP_ERR_REGION_BACKWARDS);
+            o.region = idmap_region_t{s, e};
+        } else if (e > size()) {
+            o = error(IDMAP_ERR_ADDRESS_RANGE);
+            o.va = e;
+        }
+        return o;
+    }
+
+    // fn(level, first page) for each root entry the change's range touches, in order,
+    // until fn answers false.
+    template <class F>
+    void for_root_entries(const Change& c, F&& fn) {
+        for_entries(root_level_, 0, c, fn);
+    }
+    // The same for the entries at level inside [base, base + 512 entries).
+    template <class F>
+    static void for_entries(unsigned level, uint64_t base, const Change& c, F&& fn) {
+        const uint64_t n = level_pages(level);
+        const uint64_t lo = c.sp > base ? c.sp : base;
+        const uint64_t hi_limit = base + n * kEntries;
+        const uint64_t hi = c.ep < hi_limit ? c.ep : hi_limit;
+        if (lo >= hi) {
+            return;
+        }
+        for (uint64_t entry = lo & ~(n - 1); entry < hi; entry += n) {
+            if (!fn(level, entry)) {
+                return;
+            }
+        }
+    }
+
+    void map_entry(unsigned level, uint64_t entry, Change& c) {
+        const uint64_t n = level_pages(level);
+        const PageInfo cur = info(entry);
+        if (cur.leaf.level > level) {
+            for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { map_entry(l, child, c); return true; });
+            return;
+        }
+        const bool whole = c.sp <= entry && entry + n <= c.ep;
+        if (level == kLeafLevel || (whole && !c.no_block && block_level(level))) {
+            Leaf next;
+            next.level = static_cast<uint8_t>(level);
+            next.zero = false;
+            next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
+            const uint64_t va = entry << kPageShift;
+            if (c.active && needs_break_before_make(leaf_descriptor(cur.leaf, va), leaf_descriptor(next, va))) {
+                c.bbm = true;
+            }
+            update(entry, entry + n, [&](PageInfo& p) {
+                p.leaf = next;
+                p.no_block = p.no_block || c.no_block;
+                p.no_contig = c.no_contig;
+            });
+            return;
+        }
+        if (c.active && cur.leaf.valid()) {
+            c.bbm = true;
+        }
+        split(entry, level, c);
+        for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { map_entry(l, child, c); return true; });
+    }
+
+    // False: stop (c.failure says why).
+    bool modify_entry(unsigned level, uint64_t entry, Change& c) {
+        const uint64_t n = level_pages(level);
+        const PageInfo cur = info(entry);
+        if (cur.leaf.level > level) {
+            bool go_on = true;
+            for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { return go_on = modify_entry(l, child, c); });
+            return go_on;
+        }
+        const bool whole = c.sp <= entry && entry + n <= c.ep;
+        const uint64_t va = entry << kPageShift;
+        if (level == kLeafLevel || whole) {
+            const uint64_t old_bits = leaf_descriptor(cur.leaf, va);
+            uint64_t bits = old_bits;
+            const uint64_t end = va + (n << kPageShift);
+            if (c.calls != nullptr) {
+                c.calls->push_back(Call{va, end, old_bits, level});
+            }
+            if ((*c.fn)(va, end, bits, level) != 0) {
+                c.failure = error(IDMAP_ERR_PTE_UPDATE_FAULT);
+                c.failure.value = old_bits;
+                c.failure.may_change = true;
+                return false;
+            }
+            if (const uint64_t changed = (bits ^ old_bits) & (kOaMask | kDescTableOrPage); changed != 0) {
+                c.failure = error(IDMAP_ERR_INVALID_FLAGS);
+                c.failure.value = changed;
+                c.failure.may_change = true;
+                return false;
+            }
+            if (c.active && needs_break_before_make(old_bits, bits)) {
+                c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
+                c.failure.region = c.region;
+                return false;
+            }
+            const Leaf next = leaf_of(bits, level, va);
+            update(entry, entry + n, [&](PageInfo& p) { p.leaf = next; });
+            return true;
+        }
+        if (c.active && cur.leaf.valid()) {
+            c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
+            c.failure.region = c.region;
+            return false;
+        }
+        split(entry, level, c);
+        bool go_on = true;
+        for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { return go_on = modify_entry(l, child, c); });
+        return go_on;
+    }
+
+    // The leaf entry at level starting at page entry becomes a table of 512 entries that
+    // keep every page's translation.
+    void split(uint64_t entry, unsigned level, Change& c) {
+        ++c.splits;
+        update(entry, entry + level_pages(level), [&](PageInfo& p) {
+            p.leaf.level = static_cast<uint8_t>(level + 1);
+            if (level + 1 == kLeafLevel && !p.leaf.zero) {
+                p.leaf.attrs |= kDescTableOrPage;
+            }
+        });
+    }
+
+    // fn(info) on every page of [first, end).
+    template <class F>
+    void update(uint64_t first, uint64_t end, F&& fn) {
+        cut(first);
+        cut(end);
+        for (auto it = runs_.find(first); it != runs_.end() && it->first < end; ++it) {
+            fn(it->second.info);
+        }
+    }
+
+    // Makes page a run boundary.
+    void cut(uint64_t page) {
+        if (page >= (size() >> kPageShift)) {
+            return;
+        }
+        auto it = std::prev(runs_.upper_bound(page));
+        if (it->first == page) {
+            return;
+        }
+        const Span tail{it->second.end, it->second.info};
+        it->second.end = page;
+        runs_.emplace(page, tail);
+    }
+
+    void coalesce() {
+        for (auto it = runs_.begin(); it != runs_.end();) {
+            auto next = std::next(it);
+            if (next != runs_.end() && next->second.info == it->second.info) {
+                it->second.end = next->second.end;
+                runs_.erase(next);
+            } else {
+                it = next;
+            }
+        }
+    }
+
+    unsigned root_level_;
+    std::map<uint64_t, Span> runs_;  // first page -> run
+    bool active_ = false;
+    size_t tables_ = 1;
+    idmap_error_t last_error_{};
+};
+
+}  // namespace idmap_model
+
+#endif

@@ -1,0 +1,182 @@
+// An independent software walker: decodes the tables from the root address as the MMU
+// would (Arm ARM DDI 0487K.a, D8.2 "Translation table walk", D8.3 descriptor formats),
+// 4 KiB granule, 48-bit output addresses, no FEAT_LPA2, no hierarchical attributes.
+//
+//   level 0:   0b11 table; anything else with bit 0 set is a fault (no level-0 blocks)
+//   level 1,2: 0b11 table, 0b01 block (output address aligned to the block)
+//   level 3:   0b11 page, 0b01 reserved (a fault)
+//   bit 0 clear: invalid, every other bit ignored by the MMU
+//
+// It reads every entry of every table it reaches, produces the state of every page (Leaf
+// runs, to compare with the model), the tables reached, and a list of violations of what
+// a well-formed identity map must be. It never dereferences an address that is not a
+// live page of the test's allocator (is_table_page), so a corrupt tree is reported, not
+// followed.
+#ifndef IDMAP_MODEL_WALKER_HPP
+#define IDMAP_MODEL_WALKER_HPP
+
+#include "vmsa.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace idmap_model {
+
+struct TreeWalk {
+    std::vector<Run> runs;         // every page of the table's range, coalesced
+    std::vector<bool> run_contig;  // parallel to runs: a leaf with the contiguous bit
+    std::vector<uint64_t> tables;  // table pages reached, root first, depth-first
+    std::vector<std::string> violations;
+    // With snapshot: every table reached, its address then its 512 entries.
+    std::vector<uint64_t> snapshot;
+    uint64_t mmu_valid_pages = 0;  // pages the MMU would translate
+};
+
+class Walker {
+public:
+    // is_table_page(pa): pa is a live page of the allocator, safe to read as a table.
+    Walker(uint64_t root_pa, unsigned root_level, std::function<bool(uint64_t)> is_table_page)
+        : root_pa_(root_pa), root_level_(root_level), is_table_page_(std::move(is_table_page)) {}
+
+    TreeWalk walk(bool snapshot = false) const {
+        TreeWalk out;
+        std::set<uint64_t> seen;
+        if (root_level_ > kLeafLevel) {
+            out.violations.push_back("root level above 3");
+            return out;
+        }
+        if ((root_pa_ & (kPageSize - 1)) != 0 || !is_table_page_(root_pa_)) {
+            out.violations.push_back("root address is not a live allocator page");
+            return out;
+        }
+        seen.insert(root_pa_);
+        table(out, seen, root_pa_, root_level_, 0, snapshot);
+        return out;
+    }
+
+private:
+    void violation(TreeWalk& out, const char* what, unsigned level, uint64_t va, uint64_t bits) const {
+        std::ostringstream s;
+        s << what << ": level " << level << " va 0x" << std::hex << va << " entry 0x" << bits;
+        out.violations.push_back(s.str());
+    }
+
+    void table(TreeWalk& out, std::set<uint64_t>& seen, uint64_t pa, unsigned level, uint64_t base,
+               bool snapshot) const {
+        uint64_t entries[kEntries];
+        std::memcpy(entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(pa)), sizeof entries);
+        out.tables.push_back(pa);
+        if (snapshot) {
+            out.snapshot.push_back(pa);
+            out.snapshot.insert(out.snapshot.end(), entries, entries + kEntries);
+        }
+        const uint64_t size = level_bytes(level);
+        for (unsigned i = 0; i < kEntries; ++i) {
+            const uint64_t d = entries[i];
+            const uint64_t va = base + i * size;
+            if (level < kLeafLevel && (d & 3) == 3) {
+                const uint64_t next = d & kOaMask;
+                if ((d & kTableDescriptorExtra) != 0) {
+                    violation(out, "table descriptor with bits beside the address", level, va, d);
+                }
+                if (!is_table_page_(next)) {
+                    violation(out, "table entry without a subtable (not a live allocator page)", level, va, d);
+                    append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, Leaf{});
+                    out.run_contig.resize(out.runs.size());
+                    continue;
+                }
+                if (!seen.insert(next).second) {
+                    violation(out, "table page reached twice (shared subtable or loop)", level, va, d);
+                    append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, Leaf{});
+                    out.run_contig.resize(out.runs.size());
+                    continue;
+                }
+                table(out, seen, next, level + 1, va, snapshot);
+                continue;
+            }
+            leaf(out, level, va, d);
+        }
+        check_contiguous(out, entries, level, base);
+    }
+
+    void leaf(TreeWalk& out, unsigned level, uint64_t va, uint64_t d) const {
+        const uint64_t size = level_bytes(level);
+        if ((d & kDescValid) != 0) {
+            bool mmu_valid = true;
+            if (level == 0) {
+                violation(out, "block at level 0 (a translation fault)", level, va, d);
+                mmu_valid = false;
+            }
+            if (level == kLeafLevel && (d & kDescTableOrPage) == 0) {
+                violation(out, "valid level-3 entry without the page bit (reserved, a fault)", level, va, d);
+                mmu_valid = false;
+            }
+            if (((d & kOaMask) & (size - 1)) != 0) {
+                violation(out, "output address not aligned to its level", level, va, d);
+            }
+            if ((d & kRes0HighOa) != 0) {
+                violation(out, "RES0 bits 49:48 set in a valid leaf", level, va, d);
+            }
+            if (mmu_valid && (d & kOaMask) != va) {
+                violation(out, "valid leaf not identity-mapped", level, va, d);
+            }
+            if (mmu_valid) {
+                out.mmu_valid_pages += level_pages(level);
+            }
+        }
+        const size_t before = out.runs.size();
+        append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, leaf_of(d, level, va));
+        const bool contig = (d & kContiguous) != 0;
+        if (out.runs.size() != before) {
+            out.run_contig.push_back(contig);
+        } else if (contig) {
+            out.run_contig.back() = true;
+        }
+    }
+
+    // The contiguous bit says 16 adjacent entries, aligned, translate a contiguous output
+    // range with the same attributes (D8.7 "The Contiguous bit"); anything else is a
+    // programming error that can give TLB conflicts.
+    void check_contiguous(TreeWalk& out, const uint64_t* entries, unsigned level, uint64_t base) const {
+        if (level == 0) {
+            return;
+        }
+        const uint64_t size = level_bytes(level);
+        for (unsigned g = 0; g < kEntries; g += 16) {
+            bool any = false;
+            for (unsigned k = 0; k < 16; ++k) {
+                const uint64_t d = entries[g + k];
+                const bool is_table = level < kLeafLevel && (d & 3) == 3;
+                any = any || (!is_table && (d & kContiguous) != 0);
+            }
+            if (!any) {
+                continue;
+            }
+            const uint64_t first = entries[g];
+            const uint64_t va = base + g * size;
+            bool ok = (first & kDescValid) != 0 && ((first & kOaMask) % (16 * size)) == 0;
+            for (unsigned k = 0; k < 16 && ok; ++k) {
+                const uint64_t d = entries[g + k];
+                const bool is_table = level < kLeafLevel && (d & 3) == 3;
+                ok = !is_table && (d & kContiguous) != 0 && (d & ~kOaMask) == (first & ~kOaMask) &&
+                     (d & kOaMask) == (first & kOaMask) + k * size;
+            }
+            if (!ok) {
+                violation(out, "contiguous bit on a group that is not 16 contiguous like entries", level, va, first);
+            }
+        }
+    }
+
+    uint64_t root_pa_;
+    unsigned root_level_;
+    std::function<bool(uint64_t)> is_table_page_;
+};
+
+}  // namespace idmap_model
+
+#endif
