@@ -114,10 +114,27 @@ public:
     void dump(TextWriter& out) const;
 
 private:
-    // Pages taken from the allocator by the reserve step, chained through their first word.
+    // Pages taken from owner's allocator by the reserve step, chained through their first
+    // word once checked. reserve() refuses (answers false: the call fails with OutOfMemory,
+    // nothing changed, every page taken given back) a page it cannot use:
+    //   - NULL;
+    //   - not PAGE_SIZE-aligned, or beyond the output address bits: given back too;
+    //   - handed out twice in one reservation: always detected, before anything is written
+    //     to it, and given back once. O(1) per page while the pages stay outside [lowest,
+    //     highest] of those reserved so far (an allocator handing out pages in address
+    //     order), else a scan of the reservation;
+    //   - one of the mapping's live table pages: not given back. Always detected for the
+    //     root table. Detected for every table while the mapping has at most
+    //     CHECKED_TABLES of them (the tree is walked once per reservation then: at most
+    //     CHECKED_TABLES * 512 entries read); above that only the root is checked, since a
+    //     walk of the tree per reservation would dominate calls that add one table.
+    //     So a live non-root table handed out again by a misbehaving allocator is not
+    //     detected in a mapping of more than CHECKED_TABLES tables.
     class PageReserve {
     public:
-        explicit PageReserve(const PageAllocator& allocator) : allocator_(allocator) {}
+        static constexpr size_t CHECKED_TABLES = 16;
+
+        explicit PageReserve(const Mapping& owner) : owner_(owner) {}
         ~PageReserve() { release(); }
         PageReserve(const PageReserve&) = delete;
         PageReserve& operator=(const PageReserve&) = delete;
@@ -127,8 +144,15 @@ private:
         void release();
 
     private:
-        const PageAllocator& allocator_;
+        // A page the allocator handed out that is already ours: reserved, or a live table.
+        bool is_ours(const void* page) const;
+
+        const Mapping& owner_;
         void* head_ = nullptr;
+        uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
+        uintptr_t highest_ = 0;
+        const void* live_[CHECKED_TABLES] = {};  // the live tables checked
+        size_t live_count_ = 0;
     };
 
     // What a split leaves in a new table: the block's attributes spread over the entries
@@ -154,10 +178,11 @@ private:
     static bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
     }
-    bool block_fits(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
-                    Constraints constraints) const {
+    // Whether entries at level that the range covers whole may be blocks: the level has
+    // them, the constraints allow them, and va and pa are aligned alike for the level.
+    static bool blocks_allowed(unsigned level, uint64_t va, uint64_t pa, Constraints constraints) {
         return G::block_allowed(level) && !contains(constraints, Constraints::NO_BLOCK_MAPPINGS) &&
-               covers_entry(level, va, end) && (pa & (G::level_size(level) - 1)) == 0;
+               ((pa - va) & (G::level_size(level) - 1)) == 0;
     }
 
     // Calls body(index, va, chunk_end) -> bool for each entry of a table at level that
@@ -247,22 +272,64 @@ private:
 
 template <class G, class T>
 bool Mapping<G, T>::PageReserve::reserve(size_t count) {
+    if (count == 0) {
+        return true;
+    }
+    if (owner_.tables_ <= CHECKED_TABLES) {
+        owner_.for_each_table([this](const void* table) {
+            if (live_count_ < CHECKED_TABLES) {
+                live_[live_count_++] = table;
+            }
+        });
+    } else {
+        live_[live_count_++] = owner_.root_;
+    }
+    const PageAllocator& allocator = owner_.allocator_;
     for (; count > 0; --count) {
-        void* page = allocator_.alloc_page(allocator_.ctx);
-        const uint64_t pa = page != nullptr ? T::physical(page).value() : 0;
+        void* page = allocator.alloc_page(allocator.ctx);
+        if (page == nullptr) {
+            release();
+            return false;
+        }
         // A page the descriptor cannot point at (unaligned, or beyond the output address
         // bits) is as good as none.
-        if (page == nullptr || (pa & ~G::output_address_mask) != 0) {
-            if (page != nullptr) {
-                allocator_.free_page(allocator_.ctx, page);
-            }
+        if ((T::physical(page).value() & ~G::output_address_mask) != 0) {
+            allocator.free_page(allocator.ctx, page);
+            release();
+            return false;
+        }
+        // Already ours: writing to it would corrupt a live table or the chain, and giving
+        // it back would free it twice.
+        if (is_ours(page)) {
             release();
             return false;
         }
         *static_cast<void**>(page) = head_;
         head_ = page;
+        const uintptr_t p = reinterpret_cast<uintptr_t>(page);
+        lowest_ = p < lowest_ ? p : lowest_;
+        highest_ = p > highest_ ? p : highest_;
     }
     return true;
+}
+
+template <class G, class T>
+bool Mapping<G, T>::PageReserve::is_ours(const void* page) const {
+    for (size_t i = 0; i < live_count_; ++i) {
+        if (live_[i] == page) {
+            return true;
+        }
+    }
+    const uintptr_t p = reinterpret_cast<uintptr_t>(page);
+    if (p < lowest_ || p > highest_) {
+        return false;
+    }
+    for (const void* q = head_; q != nullptr; q = *static_cast<void* const*>(q)) {
+        if (q == page) {
+            return true;
+        }
+    }
+    return false;
 }
 
 template <class G, class T>
@@ -274,10 +341,11 @@ Descriptor* Mapping<G, T>::PageReserve::take() {
 
 template <class G, class T>
 void Mapping<G, T>::PageReserve::release() {
+    const PageAllocator& allocator = owner_.allocator_;
     while (head_ != nullptr) {
         void* page = head_;
         head_ = *static_cast<void**>(page);
-        allocator_.free_page(allocator_.ctx, page);
+        allocator.free_page(allocator.ctx, page);
     }
 }
 
@@ -288,7 +356,7 @@ Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocat
         return Status::InvalidArgument;
     }
     allocator_ = allocator;
-    PageReserve reserve(allocator_);
+    PageReserve reserve(*this);
     if (!reserve.reserve(1)) {
         return Status::OutOfMemory;
     }
@@ -399,7 +467,7 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     if (!plan_map(root_, root_level_, va, end, pa.value(), call)) {
         return MapError::break_before_make(region);
     }
-    PageReserve reserve(allocator_);
+    PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
@@ -450,6 +518,8 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
 }
 
 // table is nullptr for a table the change itself creates: it holds nothing live.
+// The map walks loop over entries directly (no for_each_entry): they are the hot path of
+// every layout, and a block or a table per entry costs a few instructions this way.
 template <class G, class T>
 bool Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
                              uint64_t pa, MapCall& call) const {
@@ -457,23 +527,49 @@ bool Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t v
     if (level == LEAF_LEVEL) {
         return !check_live || !pages_need_bbm(table, va, end, pa, call.flags);
     }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        const uint64_t at = pa + (from - va);
+    const uint64_t size = G::level_size(level);
+    const bool blocks = blocks_allowed(level, va, pa, call.constraints);
+    if (table == nullptr && blocks) {
+        // In a new table the whole entries become blocks and need nothing; only a partial
+        // first and last entry need tables below them.
+        const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
+        if (first_end - va != size) {
+            ++call.pages;
+            plan_map(nullptr, level + 1, va, first_end, pa, call);
+        }
+        const uint64_t last_start = (end & ~(size - 1)) > first_end ? end & ~(size - 1) : first_end;
+        if (last_start < end) {
+            ++call.pages;
+            plan_map(nullptr, level + 1, last_start, end, pa + (last_start - va), call);
+        }
+        return true;
+    }
+    const Attributes block = call.flags | Attributes::ACCESSED;
+    for (unsigned i = G::index(va, level); va < end; ++i) {
+        const uint64_t next = (va | (size - 1)) + 1;
+        const uint64_t to = next < end ? next : end;
         const Descriptor entry = table != nullptr ? table[i] : Descriptor();
         if (entry.is_table(level)) {
-            return plan_map(subtable(entry), level + 1, from, to, at, call);
-        }
-        if (block_fits(level, from, to, at, call.constraints)) {
-            const Descriptor block(PhysicalAddress(at), call.flags | Attributes::ACCESSED);
-            return !check_live || !needs_break_before_make(entry, block);
-        }
-        // A new table: splitting a live block would need break-before-make.
-        if (check_live && entry.is_valid()) {
+            if (!plan_map(subtable(entry), level + 1, va, to, pa, call)) {
+                return false;
+            }
+        } else if (blocks && to - va == size) {
+            if (check_live && needs_break_before_make(entry, Descriptor(PhysicalAddress(pa), block))) {
+                return false;
+            }
+        } else if (check_live && entry.is_valid()) {
+            // A new table here would split a live block.
             return false;
+        } else {
+            ++call.pages;
+            if (!plan_map(nullptr, level + 1, va, to, pa, call)) {
+                return false;
+            }
         }
-        ++call.pages;
-        return plan_map(nullptr, level + 1, from, to, at, call);
-    });
+        pa += to - va;
+        va = to;
+    }
+    return true;
 }
 
 template <class G, class T>
@@ -483,27 +579,32 @@ void Mapping<G, T>::apply_map(Descriptor* table, bool fresh, unsigned level, uin
         write_pages(table, va, end, pa, call.flags);
         return;
     }
+    const uint64_t size = G::level_size(level);
+    const bool blocks = blocks_allowed(level, va, pa, call.constraints);
     const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
-    for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        const uint64_t at = pa + (from - va);
+    for (unsigned i = G::index(va, level); va < end; ++i) {
+        const uint64_t next = (va | (size - 1)) + 1;
+        const uint64_t to = next < end ? next : end;
         Descriptor& entry = table[i];
         if (!fresh && entry.is_table(level)) {
-            apply_map(subtable(entry), false, level + 1, from, to, at, call, reserve);
-        } else if (block_fits(level, from, to, at, call.constraints)) {
-            entry = Descriptor((at & G::output_address_mask) | block);
+            apply_map(subtable(entry), false, level + 1, va, to, pa, call, reserve);
+        } else if (blocks && to - va == size) {
+            entry = Descriptor((pa & G::output_address_mask) | block);
         } else {
             // A table every entry of which this call writes need not be filled first.
-            const bool overwritten = covers_entry(level, from, to);
+            const bool overwritten = to - va == size;
             Descriptor* sub = new_table(reserve, fresh ? Descriptor() : entry, level + 1, overwritten);
-            apply_map(sub, overwritten, level + 1, from, to, at, call, reserve);
-            if (active_) {
-                // The walker must not see the table before its entries.
+            apply_map(sub, overwritten, level + 1, va, to, pa, call, reserve);
+            if (active_ && !fresh) {
+                // The walker must not see the table before its entries. Below a new table
+                // nothing is reachable yet, so only where a new table joins the live tree.
                 arch::table_store_barrier();
             }
             entry = table_descriptor(sub);
         }
-        return true;
-    });
+        pa += to - va;
+        va = to;
+    }
 }
 
 template <class G, class T>
@@ -518,7 +619,7 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
     if (!plan_modify(root_, Descriptor(), root_level_, va, end, call)) {
         return call.error;
     }
-    PageReserve reserve(allocator_);
+    PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
