@@ -1,5 +1,6 @@
 /*
- * bench.c - the host benchmark of shared/spec/bench.md (issue 5): workloads W1-W7.
+ * bench.c - the host benchmark of shared/spec/bench.md (issue 5): workloads W1-W7, and
+ * W5cxx/W6cxx: W5 and W6 through the C++ API (bench/cxx_workloads.cpp).
  *
  *   make bench              builds build/host/libidmap.a as `make` does and runs this
  *   make bench-callgrind    instructions per entry, one callgrind run per workload
@@ -389,6 +390,28 @@ NOINLINE int bench_work_w6(run_t *run) {
     return 0;
 }
 
+/* bench/cxx_workloads.cpp: W5 and W6 through the C++ API, the callback inlined. */
+int bench_cxx_w5(idmap_t *map, uint64_t *calls);
+int bench_cxx_w6(const idmap_t *map, uint64_t *calls, uint64_t *valid);
+
+NOINLINE int bench_work_w5cxx(run_t *run) {
+    int st = bench_cxx_w5(run->map, &run->calls);
+    if (st != IDMAP_OK) {
+        fail_call(&run->fail, run->map, (idmap_status_t)st, "C++ modify_range([0x40000000, 0x80000000))");
+        return -1;
+    }
+    return 0;
+}
+
+NOINLINE int bench_work_w6cxx(run_t *run) {
+    int st = bench_cxx_w6(run->map, &run->calls, &run->valid);
+    if (st != IDMAP_OK) {
+        fail_call(&run->fail, run->map, (idmap_status_t)st, "C++ walk_range([0x40000000, 0x80000000))");
+        return -1;
+    }
+    return 0;
+}
+
 static int setup_w7(run_t *run) {
     if (setup_w1_layout(run) != 0) {
         return -1;
@@ -603,6 +626,11 @@ static const workload_t workloads[] = {
      bench_work_w6, after_w6, NULL},
     {"W7", "live-remap-1g", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w7,
      bench_work_w7, after_w7, check_w1},
+    /* The same workloads through the C++ API (bench/cxx_workloads.cpp). */
+    {"W5cxx", "modify-1g-c++", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
+     bench_work_w5cxx, after_w5, check_w5},
+    {"W6cxx", "walk-1g-c++", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
+     bench_work_w6cxx, after_w6, NULL},
 };
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -856,7 +884,7 @@ int main(int argc, char **argv) {
             for (char *tok = strtok(list, ", "); tok != NULL; tok = strtok(NULL, ", ")) {
                 const workload_t *w = find_workload(tok);
                 if (w == NULL) {
-                    fprintf(stderr, "bench: no workload '%s' (W1-W7)\n", tok);
+                    fprintf(stderr, "bench: no workload '%s' (W1-W7, W5cxx, W6cxx)\n", tok);
                     return 2;
                 }
                 selected[w - workloads] = 1;
