@@ -30,21 +30,17 @@ constexpr NamedBit kNamedBits[] = {
     {uint64_t{1} << 58, " SW3"},
 };
 
+// Fields decoded by table, indexed by their value: AttrIndx (bits 4:2) as the MAIR of
+// mmu.hpp sets it up, SH (bits 9:8), and PXN/UXN (bits 54:53).
+constexpr const char* kMemoryTypes[8] = {" Device-nGnRE", " Normal",      " AttrIndx=2", " AttrIndx=3",
+                                         " AttrIndx=4",   " AttrIndx=5", " AttrIndx=6", " AttrIndx=7"};
+constexpr const char* kShareability[4] = {"", " SH=1", " OSH", " ISH"};
+constexpr const char* kExecuteNever[4] = {"", " PXN", " UXN", " XN"};
+
 void write_attributes(TextWriter& out, Descriptor entry) {
     const uint64_t raw = entry.bits();
-    const uint64_t attr_index = (raw >> 2) & 7;
-    if (attr_index == 0) {
-        out.str(" Device-nGnRE");
-    } else if (attr_index == 1) {
-        out.str(" Normal");
-    } else {
-        out.str(" AttrIndx=").dec(attr_index);
-    }
-    const uint64_t shareability = (raw >> 8) & 3;
-    out.str(shareability == 3 ? " ISH" : shareability == 2 ? " OSH" : shareability == 0 ? "" : " SH=1");
-    out.str((raw & bits(Attributes::READ_ONLY)) != 0 ? " RO" : " RW");
-    const uint64_t xn = (raw >> 53) & 3;
-    out.str(xn == 3 ? " XN" : xn == 2 ? " UXN" : xn == 1 ? " PXN" : "");
+    out.str(kMemoryTypes[(raw >> 2) & 7]).str(kShareability[(raw >> 8) & 3]);
+    out.str((raw & bits(Attributes::READ_ONLY)) != 0 ? " RO" : " RW").str(kExecuteNever[(raw >> 53) & 3]);
     for (const NamedBit& named : kNamedBits) {
         if ((raw & named.bits) != 0) {
             out.str(named.name);
