@@ -257,21 +257,23 @@ typedef struct {
     uint64_t level_count[4];
 } run_t;
 
-static idmap_status_t map_w1_layout(idmap_t *m) {
+/* W1's layout, [1G, 2G) as 262,144 pages: W1's timed call, the setup of W5 and W6, and W7's
+ * timed call on the active map. A failure names the call between `before` and `after`. */
+static int map_w1_layout(run_t *run, const char *before, const char *after) {
     const idmap_region_t r = {GIB, 2 * GIB};
-    return idmap_map_range_with_constraints(m, &r, FLAGS, IDMAP_NO_BLOCK_MAPPINGS);
-}
-
-NOINLINE int bench_work_w1(run_t *run) {
-    idmap_status_t st = map_w1_layout(run->map);
+    idmap_status_t st =
+        idmap_map_range_with_constraints(run->map, &r, FLAGS, IDMAP_NO_BLOCK_MAPPINGS);
     if (st != IDMAP_OK) {
         fail_call(&run->fail, run->map, st,
-                  "map_range_with_constraints([0x40000000, 0x80000000), NORMAL|VALID, "
-                  "NO_BLOCK_MAPPINGS)");
+                  "%smap_range_with_constraints([0x40000000, 0x80000000), NORMAL|VALID, "
+                  "NO_BLOCK_MAPPINGS)%s",
+                  before, after);
         return -1;
     }
     return 0;
 }
+
+NOINLINE int bench_work_w1(run_t *run) { return map_w1_layout(run, "", ""); }
 
 NOINLINE int bench_work_w2(run_t *run) {
     const idmap_region_t r = {PAGE, 256 * GIB - PAGE};
@@ -334,16 +336,7 @@ NOINLINE int bench_work_w4(run_t *run) {
     return 0;
 }
 
-static int setup_w1_layout(run_t *run) {
-    idmap_status_t st = map_w1_layout(run->map);
-    if (st != IDMAP_OK) {
-        fail_call(&run->fail, run->map, st,
-                  "setup (W1): map_range_with_constraints([0x40000000, 0x80000000), "
-                  "NORMAL|VALID, NO_BLOCK_MAPPINGS)");
-        return -1;
-    }
-    return 0;
-}
+static int setup_w1_layout(run_t *run) { return map_w1_layout(run, "setup (W1): ", ""); }
 
 static int w5_set_swflag(const idmap_region_t *region, idmap_descriptor_t *desc, unsigned level,
                          void *ctx) {
@@ -424,16 +417,7 @@ static int setup_w7(run_t *run) {
     return 0;
 }
 
-NOINLINE int bench_work_w7(run_t *run) {
-    idmap_status_t st = map_w1_layout(run->map);
-    if (st != IDMAP_OK) {
-        fail_call(&run->fail, run->map, st,
-                  "map_range_with_constraints([0x40000000, 0x80000000), NORMAL|VALID, "
-                  "NO_BLOCK_MAPPINGS) on the active map");
-        return -1;
-    }
-    return 0;
-}
+NOINLINE int bench_work_w7(run_t *run) { return map_w1_layout(run, "", " on the active map"); }
 
 static int after_w6(run_t *run) {
     if (run->calls != W1_ENTRIES || run->valid != W1_ENTRIES) {

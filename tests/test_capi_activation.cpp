@@ -6,20 +6,14 @@
 #include <idmap.h>
 
 #include "arch/host/fake.hpp"
+#include "support/capi_support.hpp"
 
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
-#include <set>
 
 namespace fake = aarch64_paging::arch::fake;
+using namespace capi_test;
 
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-constexpr uint64_t kNG = IDMAP_ATTR_NON_GLOBAL;
 
 // ID_AA64MMFR0_EL1 = 0x1124: PARange [3:0] = 4 (44 bits), ASIDBits [7:4] = 2 (16 bits),
 // BigEnd [11:8] = 1, SNSMem [15:12] = 1 (a Cortex-A57).
@@ -29,19 +23,6 @@ constexpr uint64_t kMmfr2WithTtst = 1ULL << 28;
 
 // A TTBR0_EL1 value that is no map's: what deactivate must put back.
 constexpr uint64_t kPreviousTtbr = 0x0007000040123000ULL;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-idmap_status_t map_range(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_map_range(m, &r, flags);
-}
 
 void reset_fake() {
     fake::reset();

@@ -12,69 +12,16 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <cstdint>
-#include <functional>
-#include <memory>
-#include <ostream>
 #include <vector>
+
+using namespace capi_test;
 
 namespace {
 
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t k1G = 0x40000000;
-constexpr uint64_t kContiguous = 1ULL << 52;
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-constexpr uint64_t kNG = IDMAP_ATTR_NON_GLOBAL;
 constexpr uint64_t kDev = IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-bool operator==(const Leaf& a, const Leaf& b) {
-    return a.start == b.start && a.end == b.end && a.bits == b.bits && a.level == b.level;
-}
-std::ostream& operator<<(std::ostream& os, const Leaf& l) {
-    return os << "{0x" << std::hex << l.start << "..0x" << l.end << " bits 0x" << l.bits
-              << std::dec << " L" << l.level << "}";
-}
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-std::vector<Leaf> walk(const idmap_t* m, uint64_t start, uint64_t end) {
-    std::vector<Leaf> out;
-    idmap_region_t r{start, end};
-    REQUIRE(idmap_walk_range(m, &r, collect, &out) == IDMAP_OK);
-    return out;
-}
-
-std::vector<Leaf> trace(const idmap_t* m) { return walk(m, 0, idmap_size(m)); }
-
-idmap_status_t map_range(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_map_range(m, &r, flags);
-}
-
-// The attributes of a leaf (contiguous bit and address aside).
-uint64_t attrs(const Leaf& l) {
-    const idmap_descriptor_t d{l.bits};
-    return idmap_descriptor_flags(&d) & ~kContiguous;
-}
-uint64_t leaf_flags(uint64_t flags, unsigned level) {
-    return flags | IDMAP_ATTR_ACCESSED | (level == 3 ? IDMAP_ATTR_TABLE_OR_PAGE : 0);
-}
 
 // Every leaf of [start, end) holds exactly what map_range(flags) writes.
 void check_flags(const idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
@@ -86,17 +33,6 @@ void check_flags(const idmap_t* m, uint64_t start, uint64_t end, uint64_t flags)
         const idmap_descriptor_t d{l.bits};
         CHECK(idmap_descriptor_output_address(&d) == l.start);
     }
-}
-
-using ModifyFn = std::function<int(const idmap_region_t&, idmap_descriptor_t&, unsigned)>;
-
-int call_modify(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
-    return (*static_cast<ModifyFn*>(ctx))(*r, *d, level);
-}
-
-idmap_status_t modify(idmap_t* m, uint64_t start, uint64_t end, ModifyFn fn) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_modify_range(m, &r, call_modify, &fn);
 }
 
 // A pure updater (it may be called on copies first): sets, then clears bits.

@@ -4,24 +4,12 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <cstdint>
 #include <vector>
 
-namespace {
-
-constexpr uint64_t kContiguous = 1ULL << 52;
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-}  // namespace
+using namespace capi_test;
 
 TEST_CASE("the seed's example: map 2 MiB read-write, activate, deactivate, remap read-only, "
           "activate",

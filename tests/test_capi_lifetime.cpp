@@ -5,98 +5,24 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <set>
 #include <vector>
 
+using namespace capi_test;
+
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t k1G = 0x40000000;
-
-// A page source that counts what it hands out, fails once its budget is spent, fills
-// every page with a poison pattern (the library must initialise its tables itself), and
-// checks that only its own pages come back, each once.
-struct PagePool {
-    uint64_t poison = 0x5a5a5a5a5a5a5a5aULL;  // what each new page is filled with
-    size_t budget = SIZE_MAX;  // pages it will still hand out
-    size_t allocs = 0;         // successful allocations
-    size_t failed = 0;         // NULL answers
-    size_t bad_frees = 0;      // pages freed that were not ours (or twice)
-    std::set<void*> live;
-
-    ~PagePool() {
-        for (void* p : live) std::free(p);
-    }
-    size_t outstanding() const { return live.size(); }
-    idmap_allocator_t allocator() { return idmap_allocator_t{&alloc, &release, this}; }
-
-    static void* alloc(void* ctx) {
-        auto* pool = static_cast<PagePool*>(ctx);
-        if (pool->budget == 0) {
-            ++pool->failed;
-            return nullptr;
-        }
-        --pool->budget;
-        void* page = std::aligned_alloc(4096, 4096);
-        if (page == nullptr) return nullptr;
-        // By default 0x5a: bit 0 clear, so a table left unzeroed shows up as odd invalid
-        // entries rather than as pointers to follow.
-        for (size_t i = 0; i < 512; ++i) static_cast<uint64_t*>(page)[i] = pool->poison;
-        pool->live.insert(page);
-        ++pool->allocs;
-        return page;
-    }
-    static void release(void* ctx, void* page) {
-        auto* pool = static_cast<PagePool*>(ctx);
-        if (pool->live.erase(page) == 0) {
-            ++pool->bad_frees;
-            return;
-        }
-        std::free(page);
-    }
-};
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-std::vector<Leaf> walk(const idmap_t* m, uint64_t start, uint64_t end) {
-    std::vector<Leaf> out;
-    idmap_region_t r{start, end};
-    REQUIRE(idmap_walk_range(m, &r, collect, &out) == IDMAP_OK);
-    return out;
-}
-
-void map(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
-    const idmap_region_t r = idmap_region(start, end);
-    REQUIRE(idmap_map_range(m, &r, flags) == IDMAP_OK);
-}
 
 // Several tables on a root-level-1 map: [0, 4K) needs level-2 and level-3 tables,
 // [1G + 2M - 4K, 1G + 2M + 4K) needs another level 2 and two level 3 = 6 tables.
 void map_some_tables(idmap_t* m) {
-    map(m, 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
-    map(m, k1G + k2M - kPage, k1G + k2M + kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
+    require_map(m, 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
+    require_map(m, k1G + k2M - kPage, k1G + k2M + kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
     REQUIRE(idmap_table_count(m) == 6);
 }
 
@@ -187,7 +113,7 @@ TEST_CASE("an allocator with a NULL ctx is complete", "[lifetime]") {
     const idmap_allocator_t a{&ctxless_alloc, &ctxless_free, nullptr};
     idmap_t* m = idmap_new_with_allocator(1, 1, &a);
     REQUIRE(m != nullptr);
-    map(m, 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
+    require_map(m, 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
     CHECK(g_ctxless_outstanding == 3);
     idmap_free(m);
     CHECK(g_ctxless_outstanding == 0);
@@ -238,7 +164,7 @@ TEST_CASE("new tables start empty whatever the allocator's page held", "[lifetim
 
     // [4K, 8K): new level-2 and level-3 tables; every entry but one stays empty. The
     // crate zeroes new tables, so "empty" means all bits 0.
-    map(m, kPage, 2 * kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
+    require_map(m, kPage, 2 * kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
     leaves = walk(m, 0, idmap_size(m));
     // level 3: 512 entries of [0, 2M); level 2: 511 entries of [2M, 1G); level 1: 511.
     REQUIRE(leaves.size() == 512 + 511 + 511);
@@ -334,8 +260,9 @@ TEST_CASE("idmap_free returns every table page to the allocator", "[lifetime]") 
         idmap_t* m = idmap_new_with_allocator(7, level, &a);
         REQUIRE(m != nullptr);
         // A page at each end of the table; tables between them on every level.
-        map(m, 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
-        map(m, idmap_size(m) - kPage, idmap_size(m), IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID);
+        require_map(m, 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
+        require_map(m, idmap_size(m) - kPage, idmap_size(m),
+                    IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID);
         // 1 + 2*(3 - level) tables: the root, then one chain of tables per end.
         CHECK(idmap_table_count(m) == 1 + 2 * (3 - level));
         CHECK(pool.outstanding() == idmap_table_count(m));
@@ -375,7 +302,7 @@ TEST_CASE("maps are independent of each other", "[lifetime]") {
     Map a = new_map(1, 1);
     Map b = new_map(2, 1);
     CHECK(idmap_root_address(a.get()) != idmap_root_address(b.get()));
-    map(a.get(), 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
+    require_map(a.get(), 0, kPage, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID);
     CHECK(idmap_table_count(a.get()) == 3);
     CHECK(idmap_table_count(b.get()) == 1);
     const idmap_region_t bad{0x2000, 0x1000};

@@ -6,35 +6,15 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <cstdint>
-#include <memory>
 #include <ostream>
 #include <vector>
 
+using namespace capi_test;
+
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t k1G = 0x40000000;
-constexpr uint64_t k512G = 1ULL << 39;
-constexpr uint64_t kContiguous = 1ULL << 52;          // managed by the library
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-// Bytes one entry maps at each level: 4 KiB << 9*(3 - level).
-uint64_t granule(unsigned level) { return kPage << (9 * (3 - level)); }
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
 
 // Where and at which level a leaf is, without its bits: what a layout is made of.
 struct Span {
@@ -49,27 +29,6 @@ std::ostream& operator<<(std::ostream& os, const Span& s) {
     return os << "{0x" << std::hex << s.start << "..0x" << s.end << std::dec << " L" << s.level
               << "}";
 }
-std::ostream& operator<<(std::ostream& os, const Leaf& l) {
-    return os << "{0x" << std::hex << l.start << "..0x" << l.end << " bits 0x" << l.bits
-              << std::dec << " L" << l.level << "}";
-}
-bool operator==(const Leaf& a, const Leaf& b) {
-    return a.start == b.start && a.end == b.end && a.bits == b.bits && a.level == b.level;
-}
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-std::vector<Leaf> walk(const idmap_t* m, uint64_t start, uint64_t end) {
-    std::vector<Leaf> out;
-    idmap_region_t r{start, end};
-    REQUIRE(idmap_walk_range(m, &r, collect, &out) == IDMAP_OK);
-    return out;
-}
-
-std::vector<Leaf> trace(const idmap_t* m) { return walk(m, 0, idmap_size(m)); }
 
 std::vector<Span> spans(const std::vector<Leaf>& leaves) {
     std::vector<Span> out;
@@ -82,12 +41,6 @@ void add_run(std::vector<Span>& v, uint64_t start, uint64_t end, unsigned level)
     for (uint64_t a = start; a < end; a += granule(level)) v.push_back({a, a + granule(level), level});
 }
 
-// The attributes a leaf written by map_range(flags) must hold, the contiguous bit
-// aside: flags, ACCESSED, and TABLE_OR_PAGE on a level-3 page.
-uint64_t leaf_flags(uint64_t flags, unsigned level) {
-    return flags | IDMAP_ATTR_ACCESSED | (level == 3 ? IDMAP_ATTR_TABLE_OR_PAGE : 0);
-}
-
 // Every leaf maps its own address (identity), at its level's alignment, with flags.
 void check_identity_leaves(const std::vector<Leaf>& leaves, uint64_t flags) {
     for (const Leaf& l : leaves) {
@@ -98,11 +51,6 @@ void check_identity_leaves(const std::vector<Leaf>& leaves, uint64_t flags) {
         CHECK(idmap_descriptor_output_address(&d) == l.start);
         CHECK((idmap_descriptor_flags(&d) & ~kContiguous) == leaf_flags(flags, l.level));
     }
-}
-
-idmap_status_t map_range(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_map_range(m, &r, flags);
 }
 
 }  // namespace

@@ -5,72 +5,15 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <algorithm>
 #include <cstdint>
-#include <functional>
-#include <memory>
-#include <ostream>
 #include <vector>
 
+using namespace capi_test;
+
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t k1G = 0x40000000;
-constexpr uint64_t kContiguous = 1ULL << 52;
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-uint64_t granule(unsigned level) { return kPage << (9 * (3 - level)); }
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-bool operator==(const Leaf& a, const Leaf& b) {
-    return a.start == b.start && a.end == b.end && a.bits == b.bits && a.level == b.level;
-}
-std::ostream& operator<<(std::ostream& os, const Leaf& l) {
-    return os << "{0x" << std::hex << l.start << "..0x" << l.end << " bits 0x" << l.bits
-              << std::dec << " L" << l.level << "}";
-}
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-std::vector<Leaf> walk(const idmap_t* m, uint64_t start, uint64_t end) {
-    std::vector<Leaf> out;
-    idmap_region_t r{start, end};
-    REQUIRE(idmap_walk_range(m, &r, collect, &out) == IDMAP_OK);
-    return out;
-}
-
-std::vector<Leaf> trace(const idmap_t* m) { return walk(m, 0, idmap_size(m)); }
-
-void map(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags, uint32_t constraints = 0) {
-    const idmap_region_t r = idmap_region(start, end);
-    REQUIRE(idmap_map_range_with_constraints(m, &r, flags, constraints) == IDMAP_OK);
-}
-
-using ModifyFn = std::function<int(const idmap_region_t&, idmap_descriptor_t&, unsigned)>;
-
-int call_modify(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
-    return (*static_cast<ModifyFn*>(ctx))(*r, *d, level);
-}
-
-idmap_status_t modify(idmap_t* m, uint64_t start, uint64_t end, ModifyFn fn) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_modify_range(m, &r, call_modify, &fn);
-}
 
 // Records every call, and changes each entry with set/clear.
 struct Recorder {
@@ -84,14 +27,6 @@ struct Recorder {
         };
     }
 };
-
-uint64_t attrs(const Leaf& l) {
-    const idmap_descriptor_t d{l.bits};
-    return idmap_descriptor_flags(&d) & ~kContiguous;
-}
-uint64_t leaf_flags(uint64_t flags, unsigned level) {
-    return flags | IDMAP_ATTR_ACCESSED | (level == 3 ? IDMAP_ATTR_TABLE_OR_PAGE : 0);
-}
 
 // Every call's region is one whole entry at its level, and lies inside [start, end).
 void check_inside(const std::vector<Leaf>& calls, uint64_t start, uint64_t end) {
@@ -123,8 +58,8 @@ void check_tiles(std::vector<Leaf> calls, uint64_t start, uint64_t end) {
 TEST_CASE("modify_range passes a block that lies inside the range whole, at its level",
           "[modify]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW);
-    map(m.get(), k1G, 2 * k1G, kRW);
+    require_map(m.get(), 0, k2M, kRW);
+    require_map(m.get(), k1G, 2 * k1G, kRW);
     REQUIRE(idmap_table_count(m.get()) == 2);
 
     Recorder r2;
@@ -148,7 +83,7 @@ TEST_CASE("modify_range passes a block that lies inside the range whole, at its 
 TEST_CASE("modify_range splits a 2 MiB block so that only pages inside the range are passed",
           "[modify][split]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW);
+    require_map(m.get(), 0, k2M, kRW);
     REQUIRE(idmap_table_count(m.get()) == 2);
 
     Recorder rec;
@@ -183,7 +118,7 @@ TEST_CASE("modify_range splits a 2 MiB block so that only pages inside the range
 
 TEST_CASE("modify_range splits a 1 GiB block down to pages", "[modify][split]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k1G, kRW | IDMAP_ATTR_NON_GLOBAL);
+    require_map(m.get(), 0, k1G, kRW | IDMAP_ATTR_NON_GLOBAL);
     REQUIRE(idmap_table_count(m.get()) == 1);
 
     Recorder rec;
@@ -213,8 +148,8 @@ TEST_CASE("modify_range splits a 1 GiB block down to pages", "[modify][split]") 
 TEST_CASE("modify_range passes each leaf in the range exactly once on an inactive map",
           "[modify]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M + 2 * kPage, kRW);  // a block and two pages
-    map(m.get(), k1G, 2 * k1G, kRW);        // a 1 GiB block
+    require_map(m.get(), 0, k2M + 2 * kPage, kRW);  // a block and two pages
+    require_map(m.get(), k1G, 2 * k1G, kRW);        // a 1 GiB block
     const size_t tables = idmap_table_count(m.get());
 
     Recorder rec;
@@ -265,8 +200,8 @@ TEST_CASE("modify_range splits empty entries down to the range too", "[modify][s
 
 TEST_CASE("changes made by the callback on an inactive map are kept", "[modify]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, 4 * kPage, kRW | IDMAP_ATTR_NON_GLOBAL, IDMAP_NO_CONTIGUOUS_HINT);
-    map(m.get(), k2M, 2 * k2M, kRW | IDMAP_ATTR_NON_GLOBAL);
+    require_map(m.get(), 0, 4 * kPage, kRW | IDMAP_ATTR_NON_GLOBAL, IDMAP_NO_CONTIGUOUS_HINT);
+    require_map(m.get(), k2M, 2 * k2M, kRW | IDMAP_ATTR_NON_GLOBAL);
     // On an inactive map no break-before-make rule applies: memory type, nG, validity.
     struct Row {
         uint64_t start, end, set, clear;
@@ -295,7 +230,7 @@ TEST_CASE("changes made by the callback on an inactive map are kept", "[modify]"
 TEST_CASE("a non-zero callback stops modify_range with PTE_UPDATE_FAULT and the entry before",
           "[modify][errors]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, 4 * kPage, kRW, IDMAP_NO_CONTIGUOUS_HINT);
+    require_map(m.get(), 0, 4 * kPage, kRW, IDMAP_NO_CONTIGUOUS_HINT);
     const std::vector<Leaf> before = walk(m.get(), 0, 4 * kPage);
     REQUIRE(before.size() == 4);
 
@@ -324,7 +259,7 @@ TEST_CASE("a non-zero callback stops modify_range with PTE_UPDATE_FAULT and the 
 
 TEST_CASE("a callback that returns non-zero at once changes nothing", "[modify][errors]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW);
+    require_map(m.get(), 0, k2M, kRW);
     const std::vector<Leaf> before = trace(m.get());
     int calls = 0;
     const idmap_status_t st =
@@ -367,9 +302,9 @@ TEST_CASE("a callback that flips TABLE_OR_PAGE or changes output-address bits ge
     for (const Row& row : rows) {
         CAPTURE(row.what);
         Map m = new_map(1, 1);
-        map(m.get(), 0, k2M, kRW, IDMAP_NO_BLOCK_MAPPINGS);
-        map(m.get(), k2M, 2 * k2M, kRW);
-        map(m.get(), k1G, 2 * k1G, kRW);
+        require_map(m.get(), 0, k2M, kRW, IDMAP_NO_BLOCK_MAPPINGS);
+        require_map(m.get(), k2M, 2 * k2M, kRW);
+        require_map(m.get(), k1G, 2 * k1G, kRW);
         const std::vector<Leaf> before = trace(m.get());
         int calls = 0;
         const uint64_t x = row.xor_bits;
@@ -392,7 +327,7 @@ TEST_CASE("a callback that flips TABLE_OR_PAGE or changes output-address bits ge
 TEST_CASE("INVALID_FLAGS from the callback stops modify_range; earlier changes stay",
           "[modify][errors]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, 3 * kPage, kRW, IDMAP_NO_CONTIGUOUS_HINT);
+    require_map(m.get(), 0, 3 * kPage, kRW, IDMAP_NO_CONTIGUOUS_HINT);
     const std::vector<Leaf> before = walk(m.get(), 0, 3 * kPage);
     std::vector<uint64_t> starts;
     const idmap_status_t st =
@@ -412,7 +347,7 @@ TEST_CASE("INVALID_FLAGS from the callback stops modify_range; earlier changes s
 
 TEST_CASE("modify_range of an empty range succeeds without calling back", "[modify]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW);
+    require_map(m.get(), 0, k2M, kRW);
     const std::vector<Leaf> before = trace(m.get());
     for (uint64_t at : {uint64_t{0}, kPage, k2M, k1G}) {
         Recorder rec;
@@ -463,7 +398,7 @@ TEST_CASE("modify_range works on every root level", "[modify]") {
         CAPTURE(level);
         Map m = new_map(1, level);
         const uint64_t size = idmap_size(m.get());
-        map(m.get(), size - k2M, size, kRW);
+        require_map(m.get(), size - k2M, size, kRW);
         Recorder rec;
         rec.set = IDMAP_ATTR_READ_ONLY;
         REQUIRE(modify(m.get(), size - kPage, size, rec.fn()) == IDMAP_OK);

@@ -6,54 +6,17 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
+#include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <ostream>
-#include <set>
 #include <vector>
 
+using namespace capi_test;
+
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t k1G = 0x40000000;
-constexpr uint64_t k512G = 1ULL << 39;
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-constexpr uint64_t kNG = IDMAP_ATTR_NON_GLOBAL;
-
-// Counts pages, fails once its budget is spent, poisons what it hands out.
-struct PagePool {
-    size_t budget = SIZE_MAX;
-    size_t bad_frees = 0;
-    std::set<void*> live;
-
-    ~PagePool() {
-        for (void* p : live) std::free(p);
-    }
-    size_t outstanding() const { return live.size(); }
-    idmap_allocator_t allocator() { return idmap_allocator_t{&alloc, &release, this}; }
-
-    static void* alloc(void* ctx) {
-        auto* pool = static_cast<PagePool*>(ctx);
-        if (pool->budget == 0) return nullptr;
-        --pool->budget;
-        void* page = std::aligned_alloc(4096, 4096);
-        if (page == nullptr) return nullptr;
-        std::memset(page, 0x5a, 4096);
-        pool->live.insert(page);
-        return page;
-    }
-    static void release(void* ctx, void* page) {
-        auto* pool = static_cast<PagePool*>(ctx);
-        if (pool->live.erase(page) == 0) {
-            ++pool->bad_frees;
-            return;
-        }
-        std::free(page);
-    }
-};
 
 // A map on its own pool; the pool outlives the map.
 struct PooledMap {
@@ -68,26 +31,6 @@ struct PooledMap {
     PooledMap(const PooledMap&) = delete;
     PooledMap& operator=(const PooledMap&) = delete;
 };
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-bool operator==(const Leaf& a, const Leaf& b) {
-    return a.start == b.start && a.end == b.end && a.bits == b.bits && a.level == b.level;
-}
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-std::vector<Leaf> trace(const idmap_t* m) {
-    std::vector<Leaf> out;
-    idmap_region_t r{0, idmap_size(m)};
-    REQUIRE(idmap_walk_range(m, &r, collect, &out) == IDMAP_OK);
-    return out;
-}
 
 // What "exactly as before" is checked against.
 struct Snapshot {
@@ -104,21 +47,6 @@ std::ostream& operator<<(std::ostream& os, const Snapshot& s) {
 }
 Snapshot snapshot(PooledMap& pm) {
     return Snapshot{trace(pm.map), idmap_table_count(pm.map), pm.pool.outstanding()};
-}
-
-idmap_status_t map_range(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags,
-                         uint32_t constraints = 0) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_map_range_with_constraints(m, &r, flags, constraints);
-}
-
-using ModifyFn = std::function<int(const idmap_region_t&, idmap_descriptor_t&, unsigned)>;
-int call_modify(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
-    return (*static_cast<ModifyFn*>(ctx))(*r, *d, level);
-}
-idmap_status_t modify(idmap_t* m, uint64_t start, uint64_t end, ModifyFn fn) {
-    const idmap_region_t r = idmap_region(start, end);
-    return idmap_modify_range(m, &r, call_modify, &fn);
 }
 
 // One scenario: a map prepared with unlimited pages, then a call needing `needed` new

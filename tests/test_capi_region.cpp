@@ -4,32 +4,16 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <cstdint>
-#include <memory>
 #include <vector>
+
+using namespace capi_test;
 
 namespace {
 
-constexpr uint64_t kPage = 0x1000;
 constexpr uint64_t kMax = UINT64_MAX;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
 
 int count_modify(const idmap_region_t* r, idmap_descriptor_t*, unsigned level, void* ctx) {
     static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, 0, level});

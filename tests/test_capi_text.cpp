@@ -5,27 +5,19 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+using namespace capi_test;
+
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
 
 const idmap_status_t kAllStatuses[] = {
     IDMAP_OK,

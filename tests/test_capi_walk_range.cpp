@@ -4,40 +4,16 @@
 
 #include <idmap.h>
 
+#include "support/capi_support.hpp"
+
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <ostream>
 #include <vector>
 
+using namespace capi_test;
+
 namespace {
-
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t k2M = 0x200000;
-constexpr uint64_t k1G = 0x40000000;
-constexpr uint64_t kRW = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-
-using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
-
-Map new_map(size_t asid, unsigned root_level) {
-    Map m(idmap_new(asid, root_level), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
-uint64_t granule(unsigned level) { return kPage << (9 * (3 - level)); }
-
-struct Leaf {
-    uint64_t start, end, bits;
-    unsigned level;
-};
-bool operator==(const Leaf& a, const Leaf& b) {
-    return a.start == b.start && a.end == b.end && a.bits == b.bits && a.level == b.level;
-}
-std::ostream& operator<<(std::ostream& os, const Leaf& l) {
-    return os << "{0x" << std::hex << l.start << "..0x" << l.end << " bits 0x" << l.bits
-              << std::dec << " L" << l.level << "}";
-}
 
 struct Span {
     uint64_t start, end;
@@ -52,18 +28,6 @@ std::ostream& operator<<(std::ostream& os, const Span& s) {
               << (s.valid ? " valid}" : " invalid}");
 }
 
-int collect(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
-    static_cast<std::vector<Leaf>*>(ctx)->push_back({r->start, r->end, d->bits, level});
-    return 0;
-}
-
-std::vector<Leaf> walk(const idmap_t* m, uint64_t start, uint64_t end) {
-    std::vector<Leaf> out;
-    idmap_region_t r{start, end};
-    REQUIRE(idmap_walk_range(m, &r, collect, &out) == IDMAP_OK);
-    return out;
-}
-
 // Sorted by address: the contract does not fix the order of the calls.
 std::vector<Span> spans(std::vector<Leaf> leaves) {
     std::sort(leaves.begin(), leaves.end(),
@@ -73,11 +37,6 @@ std::vector<Span> spans(std::vector<Leaf> leaves) {
         out.push_back({l.start, l.end, l.level, (l.bits & IDMAP_ATTR_VALID) != 0});
     }
     return out;
-}
-
-void map(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
-    const idmap_region_t r = idmap_region(start, end);
-    REQUIRE(idmap_map_range(m, &r, flags) == IDMAP_OK);
 }
 
 // Stops after `limit` calls with the answer `answer`.
@@ -120,8 +79,8 @@ TEST_CASE("walk_range of a fresh map meets one empty root entry per root granule
 TEST_CASE("walk_range passes a block's whole region when the range covers part of it",
           "[walk]") {
     Map m = new_map(1, 1);
-    map(m.get(), k2M, 2 * k2M, kRW);   // a 2 MiB block
-    map(m.get(), k1G, 2 * k1G, kRW);   // a 1 GiB block
+    require_map(m.get(), k2M, 2 * k2M, kRW);   // a 2 MiB block
+    require_map(m.get(), k1G, 2 * k1G, kRW);   // a 1 GiB block
     const size_t tables = idmap_table_count(m.get());
     REQUIRE(tables == 2);
 
@@ -142,12 +101,12 @@ TEST_CASE("walk_range passes a block's whole region when the range covers part o
 
 TEST_CASE("walk_range includes invalid leaves next to valid ones", "[walk]") {
     Map m = new_map(1, 1);
-    map(m.get(), k2M, 2 * k2M, kRW);  // block at level-2 entry 1
+    require_map(m.get(), k2M, 2 * k2M, kRW);  // block at level-2 entry 1
     // [2M - 4K, 4M + 4K): the empty level-2 entry 0, the block, the empty entry 2.
     CHECK(spans(walk(m.get(), k2M - kPage, 2 * k2M + kPage)) ==
           std::vector<Span>{{0, k2M, 2, false}, {k2M, 2 * k2M, 2, true}, {2 * k2M, 3 * k2M, 2, false}});
     // An entry written without VALID is a leaf too.
-    map(m.get(), 2 * k2M, 3 * k2M, IDMAP_ATTR_NORMAL);
+    require_map(m.get(), 2 * k2M, 3 * k2M, IDMAP_ATTR_NORMAL);
     const std::vector<Leaf> got = walk(m.get(), 2 * k2M, 3 * k2M);
     REQUIRE(got.size() == 1);
     CHECK((got[0].bits & IDMAP_ATTR_VALID) == 0);
@@ -158,7 +117,7 @@ TEST_CASE("walk_range passes every leaf of a mixed layout once, with its level",
     Map m = new_map(1, 1);
     // [2M - 8K, 2M + 4K): pages 510 and 511 of level-3 table 0 (under level-2 entry 0),
     // then page 0 of level-3 table 1 (under level-2 entry 1).
-    map(m.get(), k2M - 2 * kPage, k2M + kPage, kRW);
+    require_map(m.get(), k2M - 2 * kPage, k2M + kPage, kRW);
     // Tables: root, level 2, two level 3 = 4.
     REQUIRE(idmap_table_count(m.get()) == 4);
     std::vector<Span> want;
@@ -173,7 +132,7 @@ TEST_CASE("walk_range passes every leaf of a mixed layout once, with its level",
 
 TEST_CASE("walk_range passes each leaf's descriptor as stored", "[walk]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW | IDMAP_ATTR_SWFLAG_1);
+    require_map(m.get(), 0, k2M, kRW | IDMAP_ATTR_SWFLAG_1);
     const std::vector<Leaf> got = walk(m.get(), 0, k2M);
     REQUIRE(got.size() == 1);
     const idmap_descriptor_t d{got[0].bits};
@@ -187,7 +146,7 @@ TEST_CASE("walk_range passes each leaf's descriptor as stored", "[walk]") {
 
 TEST_CASE("walk_range works on an active map", "[walk]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW | IDMAP_ATTR_NON_GLOBAL);
+    require_map(m.get(), 0, k2M, kRW | IDMAP_ATTR_NON_GLOBAL);
     REQUIRE(idmap_activate(m.get()) == IDMAP_OK);
     CHECK(spans(walk(m.get(), kPage, 2 * kPage)) == std::vector<Span>{{0, k2M, 2, true}});
     CHECK(idmap_table_count(m.get()) == 2);
@@ -196,8 +155,8 @@ TEST_CASE("walk_range works on an active map", "[walk]") {
 TEST_CASE("walk_range stops at a non-zero answer with PTE_UPDATE_FAULT and that descriptor",
           "[walk][errors]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, 4 * kPage, kRW);
-    map(m.get(), k2M, 2 * k2M, kRW | IDMAP_ATTR_READ_ONLY);
+    require_map(m.get(), 0, 4 * kPage, kRW);
+    require_map(m.get(), k2M, 2 * k2M, kRW | IDMAP_ATTR_READ_ONLY);
     const std::vector<Leaf> all = walk(m.get(), 0, 2 * k2M);
 
     for (int limit : {1, 2, 5}) {
@@ -256,7 +215,7 @@ TEST_CASE("walk_range gives the range errors of map_range", "[walk][errors]") {
 
 TEST_CASE("walk_range of an empty range succeeds without calling back", "[walk]") {
     Map m = new_map(1, 1);
-    map(m.get(), 0, k2M, kRW);
+    require_map(m.get(), 0, k2M, kRW);
     for (uint64_t at : {uint64_t{0}, kPage, k2M, k1G}) {
         CAPTURE(at);
         std::vector<Leaf> got;

@@ -9,25 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "error_handling: %s:%d: check failed: %s\n", __FILE__,   \
-                    __LINE__, #cond);                                                \
-            failures++;                                                              \
-        }                                                                            \
-    } while (0)
-
-#define REQUIRE(cond)                                                                \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "error_handling: %s:%d: required: %s\n", __FILE__,       \
-                    __LINE__, #cond);                                                \
-            return 1;                                                                \
-        }                                                                            \
-    } while (0)
+#include "check.h"
 
 #define PAGE ((uint64_t)0x1000)
 #define MIB2 ((uint64_t)0x200000)
@@ -216,8 +198,8 @@ int main(void)
     CHECK(d.bits == (0x80200000u | IDMAP_ATTR_VALID));
 
     idmap_free(map);
-    if (failures != 0) {
-        fprintf(stderr, "error_handling: %d check(s) failed\n", failures);
+    if (check_failures() != 0) {
+        fprintf(stderr, "error_handling: %d check(s) failed\n", check_failures());
         return 1;
     }
     printf("error_handling: ok\n");

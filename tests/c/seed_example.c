@@ -8,27 +8,7 @@
 
 #include <stdio.h>
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "seed_example: %s:%d: check failed: %s\n", __FILE__,     \
-                    __LINE__, #cond);                                                \
-            return 1;                                                                \
-        }                                                                            \
-    } while (0)
-
-/* Prints the map's last error and fails, when st is not IDMAP_OK. */
-#define CHECK_OK(map, st)                                                            \
-    do {                                                                             \
-        idmap_status_t st_ = (st);                                                   \
-        if (st_ != IDMAP_OK) {                                                       \
-            char line_[160];                                                         \
-            idmap_format_error(idmap_last_error(map), line_, sizeof line_);          \
-            fprintf(stderr, "seed_example: %s:%d: %s failed: %s (%s)\n", __FILE__,   \
-                    __LINE__, #st, idmap_status_str(st_), line_);                    \
-            return 1;                                                                \
-        }                                                                            \
-    } while (0)
+#include "check.h"
 
 #define CONTIGUOUS ((uint64_t)1 << 52)
 
@@ -55,14 +35,14 @@ static int check_block(const idmap_t *map, const idmap_region_t *region, uint64_
 {
     struct found f = {0, {0, 0}, 0, 0};
     idmap_descriptor_t d;
-    CHECK(idmap_walk_range(map, region, remember, &f) == IDMAP_OK);
-    CHECK(f.calls == 1);
-    CHECK(f.level == 2);
-    CHECK(f.region.start == 0x80200000u && f.region.end == 0x80400000u);
+    REQUIRE(idmap_walk_range(map, region, remember, &f) == IDMAP_OK);
+    REQUIRE(f.calls == 1);
+    REQUIRE(f.level == 2);
+    REQUIRE(f.region.start == 0x80200000u && f.region.end == 0x80400000u);
     d.bits = f.bits;
-    CHECK(idmap_descriptor_is_valid(&d));
-    CHECK(idmap_descriptor_output_address(&d) == 0x80200000u);
-    CHECK((idmap_descriptor_flags(&d) & ~CONTIGUOUS) == (flags | IDMAP_ATTR_ACCESSED));
+    REQUIRE(idmap_descriptor_is_valid(&d));
+    REQUIRE(idmap_descriptor_output_address(&d) == 0x80200000u);
+    REQUIRE((idmap_descriptor_flags(&d) & ~CONTIGUOUS) == (flags | IDMAP_ATTR_ACCESSED));
     return 0;
 }
 
@@ -77,31 +57,31 @@ int main(void)
 
     /* Create a new page table with identity mapping. */
     idmap = idmap_new(ASID, ROOT_LEVEL);
-    CHECK(idmap != NULL);
-    CHECK(idmap_size(idmap) == (uint64_t)1 << 39);
+    REQUIRE(idmap != NULL);
+    REQUIRE(idmap_size(idmap) == (uint64_t)1 << 39);
 
     /* Map a 2 MiB region of memory as read-write. */
     region = idmap_region(0x80200000, 0x80400000);
-    CHECK_OK(idmap, idmap_map_range(idmap, &region, RW));
+    REQUIRE_OK(idmap, idmap_map_range(idmap, &region, RW));
     if (check_block(idmap, &region, RW) != 0) return 1;
 
     /* Set TTBR0_EL1 to activate the page table. */
-    CHECK_OK(idmap, idmap_activate(idmap));
-    CHECK(idmap_is_active(idmap));
+    REQUIRE_OK(idmap, idmap_activate(idmap));
+    REQUIRE(idmap_is_active(idmap));
 
     /* Write something to the memory... */
 
     /* Restore TTBR0_EL1 to its earlier value while we modify the page table. */
-    CHECK_OK(idmap, idmap_deactivate(idmap));
-    CHECK(!idmap_is_active(idmap));
+    REQUIRE_OK(idmap, idmap_deactivate(idmap));
+    REQUIRE(!idmap_is_active(idmap));
 
     /* Now change the mapping to read-only and executable. */
-    CHECK_OK(idmap, idmap_map_range(idmap, &region, RO));
+    REQUIRE_OK(idmap, idmap_map_range(idmap, &region, RO));
     if (check_block(idmap, &region, RO) != 0) return 1;
 
-    CHECK_OK(idmap, idmap_activate(idmap));
-    CHECK(idmap_is_active(idmap));
-    CHECK(idmap_table_count(idmap) == 2);
+    REQUIRE_OK(idmap, idmap_activate(idmap));
+    REQUIRE(idmap_is_active(idmap));
+    REQUIRE(idmap_table_count(idmap) == 2);
 
     idmap_free(idmap); /* deactivates it first */
     printf("seed_example: ok\n");

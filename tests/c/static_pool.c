@@ -10,14 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "static_pool: %s:%d: check failed: %s\n", __FILE__,      \
-                    __LINE__, #cond);                                                \
-            return 1;                                                                \
-        }                                                                            \
-    } while (0)
+#include "check.h"
 
 #define PAGE_SIZE 4096u
 #define POOL_PAGES 16u
@@ -106,69 +99,69 @@ int main(void)
     alloc.ctx = &state;
 
     map = idmap_new_with_allocator(1, 1, &alloc);
-    CHECK(map != NULL);
-    CHECK(state.in_use == 1);
+    REQUIRE(map != NULL);
+    REQUIRE(state.in_use == 1);
     root = idmap_root_address(map);
-    CHECK(root == (uint64_t)(uintptr_t)pool[0]);
-    CHECK((root & (PAGE_SIZE - 1)) == 0);
+    REQUIRE(root == (uint64_t)(uintptr_t)pool[0]);
+    REQUIRE((root & (PAGE_SIZE - 1)) == 0);
 
     /* RAM as 2 MiB blocks: a level-2 table under level-1 entry 1. */
     r = idmap_region(RAM_BASE, (uint64_t)RAM_BASE + RAM_SIZE);
-    CHECK(idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_NON_GLOBAL |
+    REQUIRE(idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_NON_GLOBAL |
                                        IDMAP_ATTR_EXECUTE_NEVER | IDMAP_ATTR_VALID) == IDMAP_OK);
-    CHECK(idmap_table_count(map) == 2);
-    CHECK(state.in_use == 2);
+    REQUIRE(idmap_table_count(map) == 2);
+    REQUIRE(state.in_use == 2);
 
     /* The UART: one device page, under level-1 entry 0: a level-2 and a level-3 table. */
     r = idmap_region(UART_BASE, UART_BASE + PAGE_SIZE);
-    CHECK(idmap_map_range(map, &r, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_NON_GLOBAL |
+    REQUIRE(idmap_map_range(map, &r, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_NON_GLOBAL |
                                        IDMAP_ATTR_EXECUTE_NEVER | IDMAP_ATTR_VALID) == IDMAP_OK);
-    CHECK(idmap_table_count(map) == 4);
-    CHECK(state.in_use == 4);
+    REQUIRE(idmap_table_count(map) == 4);
+    REQUIRE(state.in_use == 4);
 
     /* The image read-only and executable, in pages: splits RAM's first 2 MiB block. */
     r = idmap_region(IMAGE_BASE, IMAGE_BASE + IMAGE_SIZE);
-    CHECK(idmap_map_range_with_constraints(
+    REQUIRE(idmap_map_range_with_constraints(
               map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_NON_GLOBAL | IDMAP_ATTR_READ_ONLY |
                            IDMAP_ATTR_VALID,
               IDMAP_NO_BLOCK_MAPPINGS) == IDMAP_OK);
-    CHECK(idmap_table_count(map) == 5);
-    CHECK(state.in_use == 5);
+    REQUIRE(idmap_table_count(map) == 5);
+    REQUIRE(state.in_use == 5);
 
     /* Walk RAM: 63 blocks + 512 pages of the split block, all valid and identity. */
     c.valid = c.invalid = 0;
     r = idmap_region(RAM_BASE, (uint64_t)RAM_BASE + RAM_SIZE);
-    CHECK(idmap_walk_range(map, &r, count, &c) == IDMAP_OK);
-    CHECK(c.valid == 63 + 512);
-    CHECK(c.invalid == 0);
+    REQUIRE(idmap_walk_range(map, &r, count, &c) == IDMAP_OK);
+    REQUIRE(c.valid == 63 + 512);
+    REQUIRE(c.invalid == 0);
 
     /* Out of pages on purpose: a page at 4 GiB would need two more tables, one is left. */
     state.limit = state.in_use + 1;
     before = idmap_table_count(map);
     r = idmap_region(0x100000000ull, 0x100000000ull + PAGE_SIZE);
-    CHECK(idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) ==
+    REQUIRE(idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) ==
           IDMAP_ERR_OUT_OF_MEMORY);
-    CHECK(idmap_last_error(map)->status == IDMAP_ERR_OUT_OF_MEMORY);
-    CHECK(idmap_table_count(map) == before);
-    CHECK(state.in_use == before); /* the page taken for the failed call came back */
+    REQUIRE(idmap_last_error(map)->status == IDMAP_ERR_OUT_OF_MEMORY);
+    REQUIRE(idmap_table_count(map) == before);
+    REQUIRE(state.in_use == before); /* the page taken for the failed call came back */
     c.valid = c.invalid = 0;
-    CHECK(idmap_walk_range(map, &r, count, &c) == IDMAP_OK);
-    CHECK(c.valid == 0);
+    REQUIRE(idmap_walk_range(map, &r, count, &c) == IDMAP_OK);
+    REQUIRE(c.valid == 0);
 
     /* With room again it works. */
     state.limit = POOL_PAGES;
-    CHECK(idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_OK);
-    CHECK(idmap_table_count(map) == before + 2);
+    REQUIRE(idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_OK);
+    REQUIRE(idmap_table_count(map) == before + 2);
 
-    CHECK(idmap_activate(map) == IDMAP_OK);
+    REQUIRE(idmap_activate(map) == IDMAP_OK);
     idmap_free(map);
-    CHECK(state.in_use == 0);
-    CHECK(state.bad_frees == 0);
+    REQUIRE(state.in_use == 0);
+    REQUIRE(state.bad_frees == 0);
 
     /* A pool with no page at all: no map. */
     state.limit = 0;
-    CHECK(idmap_new_with_allocator(1, 1, &alloc) == NULL);
-    CHECK(state.in_use == 0);
+    REQUIRE(idmap_new_with_allocator(1, 1, &alloc) == NULL);
+    REQUIRE(state.in_use == 0);
 
     printf("static_pool: ok\n");
     return 0;
