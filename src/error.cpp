@@ -45,6 +45,7 @@ void write_region(TextWriter& out, const MemoryRegion& region) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-non-const-parameter): written through sink
 size_t MapError::format(char* buf, size_t len) const {
     BoundedBuffer sink{buf, buf != nullptr ? len : 0, 0};
     {

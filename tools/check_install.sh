@@ -3,8 +3,9 @@
 #
 # Installs into a temporary prefix with `$MAKE install`, then builds and runs a C99
 # program with nothing but `pkg-config --cflags --libs idmap` (PKG_CONFIG_PATH pointed
-# there). With BOARD, also installs that board's library and checks that
-# `pkg-config idmap-BOARD` resolves to it. MAKE defaults to make.
+# there), and checks that the .pc carries include/idmap.h's version. With BOARD, also
+# installs that board's library and checks that `pkg-config idmap-BOARD` resolves to it.
+# MAKE defaults to make.
 set -eu
 
 make_cmd=${MAKE:-make}
@@ -23,6 +24,7 @@ cat > "$prefix/prog.c" <<'PROG'
 #include <idmap.h>
 
 int main(void) {
+    if (idmap_version() != IDMAP_VERSION) return 4;
     idmap_region_t r = idmap_region(0x80200000u, 0x80400000u);
     idmap_t *map = idmap_new(1, 1);
     if (map == NULL) return 1;
@@ -32,6 +34,16 @@ int main(void) {
     return 0;
 }
 PROG
+# The .pc carries the header's version (IDMAP_VERSION_MAJOR/MINOR/PATCH in idmap.h).
+version_part() { sed -n "s/^#define IDMAP_VERSION_$1 \([0-9][0-9]*\).*/\1/p" include/idmap.h; }
+header_version="$(version_part MAJOR).$(version_part MINOR).$(version_part PATCH)"
+pc_version=$(pkg-config --modversion idmap)
+echo "pkg-config --modversion idmap: $pc_version (include/idmap.h: $header_version)"
+[ "$pc_version" = "$header_version" ] ||
+    { echo "check_install: idmap.pc has version '$pc_version', idmap.h $header_version" >&2; exit 1; }
+pkg-config --exists "idmap >= $header_version" ||
+    { echo "check_install: pkg-config --exists 'idmap >= $header_version' failed" >&2; exit 1; }
+
 flags=$(pkg-config --cflags --libs idmap)
 echo "pkg-config --cflags --libs idmap: $flags"
 # shellcheck disable=SC2086  # flags is a list of words
@@ -43,6 +55,8 @@ if [ -n "$board" ]; then
     # shellcheck disable=SC2086
     $make_cmd install PREFIX="$prefix" BOARD="$board" LLVM=
     [ -f "$prefix/lib/$board/libidmap.a" ] || { echo "check_install: lib/$board/libidmap.a missing" >&2; exit 1; }
+    [ "$(pkg-config --modversion "idmap-$board")" = "$header_version" ] ||
+        { echo "check_install: idmap-$board.pc does not carry version $header_version" >&2; exit 1; }
     libs=$(pkg-config --libs "idmap-$board")
     echo "pkg-config --libs idmap-$board: $libs"
     case " $libs " in

@@ -14,7 +14,7 @@ set -u
 # ipxe-qemu: efi-virtio.rom, which QEMU's -M virt loads for its default NIC (without
 # -nic none) and refuses to start without; --no-install-recommends leaves it out.
 ALL_PACKAGES="make gcc g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu clang lld llvm \
-libclang-rt-14-dev qemu-system-arm ipxe-qemu catch2 pkg-config"
+libclang-rt-14-dev qemu-system-arm ipxe-qemu catch2 pkg-config valgrind clang-tidy cppcheck cmake doxygen"
 
 mode=check
 case "${1-}" in
@@ -68,6 +68,11 @@ if [ -f /etc/debian_version ]; then
     need ipxe-qemu "QEMU's efi-virtio.rom (for -M virt)" test -e /usr/lib/ipxe/qemu/efi-virtio.rom
 fi
 tool pkg-config pkg-config
+tool valgrind valgrind
+tool clang-tidy clang-tidy
+tool cppcheck cppcheck
+tool cmake cmake
+tool doxygen doxygen
 need catch2 "catch2 header <catch2/catch.hpp>" \
     bash -c "printf '#include <catch2/catch.hpp>\n' | $host_cxx -std=c++17 -x c++ -E -o /dev/null -"
 

@@ -1,5 +1,6 @@
-// Where table pages come from. The same shape as the C ABI's idmap_allocator_t, so a C
-// caller's allocator is used as it is. StaticPagePool is the no-heap source boards use.
+/// @file
+/// Where table pages come from. The same shape as the C ABI's idmap_allocator_t, so a C
+/// caller's allocator is used as it is. StaticPagePool is the no-heap source boards use.
 #ifndef AARCH64_PAGING_ALLOCATOR_HPP
 #define AARCH64_PAGING_ALLOCATOR_HPP
 
@@ -10,29 +11,40 @@
 
 namespace aarch64_paging {
 
+/// A source of table pages: two callbacks and their context, the layout of the C ABI's
+/// idmap_allocator_t. It gives table pages only, never the mapping object itself.
 struct PageAllocator {
-    // A PAGE_SIZE-aligned page of PAGE_SIZE bytes, or nullptr.
+    /// A PAGE_SIZE-aligned page of PAGE_SIZE bytes, or nullptr.
     void* (*alloc_page)(void* ctx) = nullptr;
+    /// Takes back a page that alloc_page gave.
     void (*free_page)(void* ctx, void* page) = nullptr;
+    /// Passed to both callbacks.
     void* ctx = nullptr;
 
+    /// Both callbacks are set: Mapping::init refuses an allocator that is not complete.
     constexpr bool is_complete() const { return alloc_page != nullptr && free_page != nullptr; }
 };
 
-// The build's default page source: on a board, a static pool of IDMAP_POOL_PAGES pages
-// in section .bss.idmap_pool (no heap anywhere); on the host, the heap.
+/// The build's default page source: on a board, a static pool of IDMAP_POOL_PAGES pages
+/// in section .bss.idmap_pool (no heap anywhere); on the host, the heap.
 PageAllocator default_page_allocator();
 
-// Pages pages in one aligned array, handed out first in order, then from a free list
-// threaded through the freed pages themselves. Constant-initialised: a static pool
-// lives in .bss (or in the section named by IDMAP_POOL_SECTION) and needs no constructor.
+/// Pages pages in one aligned array, handed out first in order, then from a free list
+/// threaded through the freed pages themselves. Constant-initialised: a static pool
+/// lives in .bss and needs no constructor (the build's default pool, on a board, is one in
+/// section .bss.idmap_pool).
+/// @tparam Pages the pool's size in pages of PAGE_SIZE bytes.
 template <size_t Pages>
 class StaticPagePool {
 public:
+    /// An unused pool.
     constexpr StaticPagePool() = default;
 
+    /// The pool as a PageAllocator; the pool must outlive every mapping given it.
     PageAllocator allocator() { return PageAllocator{&alloc, &release, this}; }
+    /// Pages in the pool.
     size_t capacity() const { return Pages; }
+    /// Pages handed out and not given back.
     size_t in_use() const { return in_use_; }
 
 private:

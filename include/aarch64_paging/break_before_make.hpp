@@ -1,11 +1,12 @@
-// The break-before-make rules for changing a live translation table entry (Arm ARM DDI
-// 0487K.a, D8.16.1 "Using break-before-make when updating translation table entries").
-// Without FEAT_BBM, an entry that the MMU may be using can go from valid to a different
-// valid value only when the TLB can hold either without a conflict: the output address,
-// the memory type and shareability stay, and the entry stays non-global if it was
-// (a global TLB entry would outlive the ASID flush). Anything else must first be made
-// invalid, the TLB invalidated, then written: that is the caller's sequence, after
-// deactivating, and the library refuses to do it behind the MMU's back.
+/// @file
+/// The break-before-make rules for changing a live translation table entry (Arm ARM DDI
+/// 0487K.a, D8.16.1 "Using break-before-make when updating translation table entries").
+/// Without FEAT_BBM, an entry that the MMU may be using can go from valid to a different
+/// valid value only when the TLB can hold either without a conflict: the output address,
+/// the memory type and shareability stay, and the entry stays non-global if it was
+/// (a global TLB entry would outlive the ASID flush). Anything else must first be made
+/// invalid, the TLB invalidated, then written: that is the caller's sequence, after
+/// deactivating, and the library refuses to do it behind the MMU's back.
 #ifndef AARCH64_PAGING_BREAK_BEFORE_MAKE_HPP
 #define AARCH64_PAGING_BREAK_BEFORE_MAKE_HPP
 
@@ -14,8 +15,8 @@
 
 namespace aarch64_paging {
 
-// True when replacing the live leaf entry old by next needs break-before-make.
-// Creating an entry where none was valid, or making one invalid, never does.
+/// True when replacing the live leaf entry old by next needs break-before-make.
+/// Creating an entry where none was valid, or making one invalid, never does.
 constexpr bool needs_break_before_make(Descriptor old, Descriptor next) {
     if (!old.is_valid() || !next.is_valid()) {
         return false;

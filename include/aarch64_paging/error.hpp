@@ -1,6 +1,7 @@
-// Errors: one status enum shared with the C ABI (same values as idmap_status_t), the
-// detail that goes with each, and a [[nodiscard]] result type, since without exceptions
-// an ignored error is the easiest bug to write.
+/// @file
+/// Errors: one status enum shared with the C ABI (same values as idmap_status_t), the
+/// detail that goes with each, and a [[nodiscard]] result type, since without exceptions
+/// an ignored error is the easiest bug to write.
 #ifndef AARCH64_PAGING_ERROR_HPP
 #define AARCH64_PAGING_ERROR_HPP
 
@@ -12,74 +13,98 @@
 
 namespace aarch64_paging {
 
+/// What a call answers: Ok, or what went wrong (the crate's MapError variants, plus
+/// OutOfMemory and the C ABI's argument and state errors). The values are idmap_status_t's.
 enum class Status : int {
+    /// Success.
     Ok = 0,
-    // An address outside what the table covers.
+    /// An address outside what the table covers.
     AddressRange = 1,
+    /// An address the call cannot take.
     InvalidVirtualAddress = 2,
-    // A region whose end is before its start.
+    /// A region whose end is before its start.
     RegionBackwards = 3,
-    // A modify or walk callback failed.
+    /// A modify or walk callback failed.
     PteUpdateFault = 4,
-    // Flags the call does not accept.
+    /// Flags the call does not accept.
     InvalidFlags = 5,
-    // The change to a live table would need break-before-make.
+    /// The change to a live table would need break-before-make.
     BreakBeforeMakeViolation = 6,
-    // No page for a new table.
+    /// No page for a new table.
     OutOfMemory = 7,
-    // A NULL pointer, a bad root level or ASID, ...
+    /// A NULL pointer, a bad root level or ASID, ...
     InvalidArgument = 8,
+    /// Activating a mapping that is active.
     AlreadyActive = 9,
+    /// Deactivating a mapping that is not active.
     NotActive = 10,
 };
 
-// A short description of status: "address out of range", ...
+/// A short description of status: "address out of range", ...; never null ("unknown
+/// status" for a value outside the enum).
 const char* status_str(Status status);
 
-// What went wrong, with the detail that goes with the status:
-//   AddressRange, InvalidVirtualAddress: va;   RegionBackwards, BreakBeforeMakeViolation:
-//   region;   PteUpdateFault: value = the descriptor;   InvalidFlags: value = the bits.
+/// What went wrong, with the detail that goes with the status:
+/// - AddressRange, InvalidVirtualAddress: va;
+/// - RegionBackwards, BreakBeforeMakeViolation: region;
+/// - PteUpdateFault: value = the descriptor;
+/// - InvalidFlags: value = the bits.
 struct MapError {
-    Status status = Status::Ok;
-    VirtualAddress va;
-    MemoryRegion region;
-    uint64_t value = 0;
+    Status status = Status::Ok;  ///< What went wrong; Ok for no error.
+    VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress: the address.
+    MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation: the region.
+    uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits.
 
+    /// AddressRange at @p va.
     static constexpr MapError address_range(VirtualAddress va) {
         return MapError{Status::AddressRange, va, {}, 0};
     }
+    /// InvalidVirtualAddress at @p va.
     static constexpr MapError invalid_virtual_address(VirtualAddress va) {
         return MapError{Status::InvalidVirtualAddress, va, {}, 0};
     }
+    /// RegionBackwards for @p region.
     static constexpr MapError region_backwards(MemoryRegion region) {
         return MapError{Status::RegionBackwards, {}, region, 0};
     }
+    /// PteUpdateFault for the entry @p descriptor.
     static constexpr MapError pte_update_fault(uint64_t descriptor) {
         return MapError{Status::PteUpdateFault, {}, {}, descriptor};
     }
+    /// InvalidFlags for the refused @p bits.
     static constexpr MapError invalid_flags(uint64_t bits) {
         return MapError{Status::InvalidFlags, {}, {}, bits};
     }
+    /// BreakBeforeMakeViolation in @p region.
     static constexpr MapError break_before_make(MemoryRegion region) {
         return MapError{Status::BreakBeforeMakeViolation, {}, region, 0};
     }
+    /// @p status without detail.
     static constexpr MapError of(Status status) { return MapError{status, {}, {}, 0}; }
 
-    // Writes the error as one line without a newline, as snprintf does: at most len - 1
-    // characters and a NUL (nothing when len is 0). Returns the length of the whole line.
+    /// Writes the error as one line without a newline, as snprintf does: at most len - 1
+    /// characters and a NUL (nothing when len is 0). Returns the length of the whole line.
     size_t format(char* buf, size_t len) const;
 };
 
-// The outcome of a call: Ok, or a MapError.
+/// The outcome of a call: Ok, or a MapError. [[nodiscard]]: a result cannot be dropped
+/// silently. Converts to true when Ok: `if (Result r = map.activate(); !r) return r;`.
 class [[nodiscard]] Result {
 public:
+    /// Ok.
     constexpr Result() = default;
+    /// The failure @p error (Ok if its status is Ok).
     constexpr Result(const MapError& error) : error_(error) {}  // NOLINT: implicit by design
+    /// @p status without detail.
     constexpr Result(Status status) : error_(MapError::of(status)) {}  // NOLINT
 
+    /// Success.
     constexpr bool is_ok() const { return error_.status == Status::Ok; }
+    /// is_ok().
     constexpr explicit operator bool() const { return is_ok(); }
+    /// Ok, or what went wrong.
     constexpr Status status() const { return error_.status; }
+    /// The error with its detail (status Ok on success).
     constexpr const MapError& error() const { return error_; }
 
 private:

@@ -1,14 +1,16 @@
-// The generic core: a tree of translation tables for one regime and VA range, with the
-// granule and the table address translation as parameters. IdMap (idmap.hpp) and the
-// C ABI are thin layers over it.
-//
-// Every change runs in three steps, so that a failed call changes nothing:
-//   plan     walk the range without writing: count the table pages the change needs
-//            and, on an active map, check every entry against break-before-make;
-//   reserve  take that many pages from the allocator, or give them back and fail;
-//   apply    walk again and write; this step cannot fail for lack of memory.
-// Recursion is per table (depth at most four), never per entry; the leaf level is
-// written by a plain loop.
+/// @file
+/// The generic core: a tree of translation tables for one regime and VA range, with the
+/// granule and the table address translation as parameters. IdMap (idmap.hpp) and the
+/// C ABI are thin layers over it.
+///
+/// Every change runs in three steps, so that a failed call changes nothing:
+/// - plan: walk the range without writing: count the table pages the change needs
+///   and, on an active map, check every entry against break-before-make;
+/// - reserve: take that many pages from the allocator, or give them back and fail;
+/// - apply: walk again and write; this step cannot fail for lack of memory.
+///
+/// Recursion is per table (depth at most four), never per entry; the leaf level is
+/// written by a plain loop.
 #ifndef AARCH64_PAGING_MAPPING_HPP
 #define AARCH64_PAGING_MAPPING_HPP
 
@@ -30,79 +32,92 @@
 
 namespace aarch64_paging {
 
-// Writes one line of the dump for entries [first, last] of a table at level
-// (src/dump.cpp). kind: the entries' descriptor (the first of a folded run).
+/// Writes one line of the dump for entries [first, last] of a table at level
+/// (src/dump.cpp), covering [va_start, va_end]; first_entry: the entries' descriptor (the
+/// first of a folded run). Used by Mapping::dump.
 void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last,
                   uint64_t va_start, uint64_t va_end, Descriptor first_entry);
 
+/// A tree of translation tables for one regime and VA range (the crate's Mapping): the
+/// generic core under IdMap and the C ABI. It owns its table pages from init() to
+/// release(); calls that change the tables change nothing when they fail.
+/// @tparam G the granule (Granule4K).
+/// @tparam T how table pages' physical addresses and pointers convert (IdTranslation).
 template <class G = Granule4K, class T = IdTranslation>
 class Mapping {
 public:
+    /// The level of pages: 3.
     static constexpr unsigned LEAF_LEVEL = G::leaf_level;
 
-    // An empty, unusable mapping; init() makes it one. Constant-initialised and trivially
-    // destructible, so a static one needs no constructor or atexit: release() frees it.
+    /// An empty, unusable mapping; init() makes it one. Constant-initialised and trivially
+    /// destructible, so a static one needs no constructor or atexit: release() frees it.
     constexpr Mapping() = default;
 
-    // Allocates the root table at root_level (G::min_root_level to 3).
-    // Errors: InvalidArgument for a bad root level, an ASID over 16 bits, an incomplete
-    // allocator or a mapping already initialised; OutOfMemory without a root page.
+    /// Allocates the root table at root_level (G::min_root_level to 3).
+    /// Errors: InvalidArgument for a bad root level, an ASID over 16 bits, an incomplete
+    /// allocator or a mapping already initialised; OutOfMemory without a root page.
     [[nodiscard]] Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator);
-    // Deactivates the mapping if it is active and returns every table page.
+    /// Deactivates the mapping if it is active and returns every table page.
     void release();
+    /// init() succeeded and release() has not run since: the mapping has a root table.
     bool is_initialised() const { return root_ != nullptr; }
 
-    // Maps region to the physical range starting at pa with flags (ACCESSED added, and
-    // TABLE_OR_PAGE on pages), with the largest blocks constraints allow.
-    // Errors: AddressRange, RegionBackwards, InvalidFlags (refused flags or unknown
-    // constraints), BreakBeforeMakeViolation (active only), OutOfMemory. On any error
-    // the tables are as they were.
+    /// Maps region to the physical range starting at pa with flags (ACCESSED added, and
+    /// TABLE_OR_PAGE on pages), with the largest blocks constraints allow.
+    /// Errors: AddressRange, RegionBackwards, InvalidFlags (refused flags or unknown
+    /// constraints), BreakBeforeMakeViolation (active only), OutOfMemory. On any error
+    /// the tables are as they were.
     [[nodiscard]] Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                    Constraints constraints = Constraints::NONE);
 
-    // Splits entries so every leaf passed lies inside region, then calls
-    // fn(const MemoryRegion& leaf_region, Descriptor& entry, unsigned level) -> bool, once
-    // per leaf; false stops with PteUpdateFault. On an active mapping fn first runs on
-    // copies, to check break-before-make before anything changes.
-    // Errors: those of map_range for region; InvalidFlags when fn flips TABLE_OR_PAGE or
-    // changes the output address (value = those bits); PteUpdateFault (value = the entry
-    // before the call); BreakBeforeMakeViolation and OutOfMemory before any change.
-    // The entry for which fn failed keeps its old value.
+    /// Splits entries so every leaf passed lies inside region, then calls
+    /// fn(const MemoryRegion& leaf_region, Descriptor& entry, unsigned level) -> bool, once
+    /// per leaf; false stops with PteUpdateFault. On an active mapping fn first runs on
+    /// copies, to check break-before-make before anything changes.
+    /// Errors: those of map_range for region; InvalidFlags when fn flips TABLE_OR_PAGE or
+    /// changes the output address (value = those bits); PteUpdateFault (value = the entry
+    /// before the call); BreakBeforeMakeViolation and OutOfMemory before any change.
+    /// The entry for which fn failed keeps its old value.
     template <class F>
     [[nodiscard]] Result modify_range(const MemoryRegion& region, F&& fn);
 
-    // Calls fn(const MemoryRegion& leaf_region, Descriptor entry, unsigned level) -> bool
-    // for every leaf (block, page or invalid) intersecting region, with the whole region
-    // the leaf maps. Splits nothing. Errors: those of map_range for region; PteUpdateFault
-    // (value = the descriptor) when fn answers false.
+    /// Calls fn(const MemoryRegion& leaf_region, Descriptor entry, unsigned level) -> bool
+    /// for every leaf (block, page or invalid) intersecting region, with the whole region
+    /// the leaf maps. Splits nothing. Errors: those of map_range for region; PteUpdateFault
+    /// (value = the descriptor) when fn answers false.
     template <class F>
     [[nodiscard]] Result walk_range(const MemoryRegion& region, F&& fn) const;
 
-    // Saves TTBR0_EL1 and installs this table with its ASID. Errors: AlreadyActive,
-    // InvalidArgument when not initialised.
+    /// Saves TTBR0_EL1 and installs this table with its ASID. Errors: AlreadyActive,
+    /// InvalidArgument when not initialised.
     [[nodiscard]] Result activate();
-    // Restores the saved TTBR0_EL1 and invalidates the ASID's TLB entries.
-    // Errors: NotActive.
+    /// Restores the saved TTBR0_EL1 and invalidates the ASID's TLB entries.
+    /// Errors: NotActive.
     [[nodiscard]] Result deactivate();
-    // For callers that install the table themselves (enable_mmu): record that it is live
-    // and the TTBR value it replaced. Errors: as activate().
+    /// For callers that install the table themselves (enable_mmu): record that it is live
+    /// and the TTBR value it replaced. Errors: as activate().
     [[nodiscard]] Result mark_active(uint64_t previous_ttbr);
-    // Records that the caller has taken the table out of use. Errors: NotActive.
+    /// Records that the caller has taken the table out of use. Errors: NotActive.
     [[nodiscard]] Result mark_inactive();
 
+    /// Whether the table is live: activate() or mark_active() ran, and no deactivate().
     bool is_active() const { return active_; }
-    // Root table address | ASID << 48: the TTBR value activate() writes.
+    /// Root table address | ASID << 48: the TTBR value activate() writes.
     uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
+    /// The physical address of the root table; 0 before init().
     PhysicalAddress root_address() const {
         return root_ != nullptr ? T::physical(root_) : PhysicalAddress(0);
     }
-    // Bytes of input address space the table covers, from 0.
+    /// Bytes of input address space the table covers, from 0.
     uint64_t size() const { return root_ != nullptr ? uint64_t{1} << G::va_bits(root_level_) : 0; }
+    /// Table pages in use, the root included.
     size_t table_count() const { return tables_; }
+    /// The level of the root table.
     unsigned root_level() const { return root_level_; }
+    /// The ASID, tagging the TLB entries of non-global entries.
     uint16_t asid() const { return asid_; }
 
-    // Calls fn(const void* table) for every table page, the root included.
+    /// Calls fn(const void* table) for every table page, the root included.
     template <class F>
     void for_each_table(F&& fn) const {
         if (root_ != nullptr) {
@@ -110,7 +125,7 @@ public:
         }
     }
 
-    // The whole tree, one line per table entry or folded run of entries.
+    /// The whole tree, one line per table entry or folded run of entries.
     void dump(TextWriter& out) const;
 
 private:
@@ -122,7 +137,8 @@ private:
     //   - handed out twice in one reservation: always detected, before anything is written
     //     to it, and given back once. O(1) per page while the pages stay outside [lowest,
     //     highest] of those reserved so far (an allocator handing out pages in address
-    //     order), else a scan of the reservation;
+    //     order, up or down), else a scan of the reservation: O(n^2) for n pages handed out
+    //     in scrambled order;
     //   - one of the mapping's live table pages: not given back. Always detected for the
     //     root table. Detected for every table while the mapping has at most
     //     CHECKED_TABLES of them (the tree is walked once per reservation then: at most
@@ -275,6 +291,7 @@ bool Mapping<G, T>::PageReserve::reserve(size_t count) {
     if (count == 0) {
         return true;
     }
+    live_count_ = 0;
     if (owner_.tables_ <= CHECKED_TABLES) {
         owner_.for_each_table([this](const void* table) {
             if (live_count_ < CHECKED_TABLES) {

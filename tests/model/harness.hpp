@@ -127,13 +127,18 @@ public:
 
     // The next call's allocator budget (pages); SIZE_MAX for none.
     void set_budget(size_t pages) { alloc_.set_budget(pages); }
+    // The next call's k-th page request fails (k >= 1): the model sees a budget of k - 1.
+    void fail_request(size_t k) {
+        alloc_.fail_request(k);
+        fail_budget_ = k - 1;
+    }
 
     bool map_range(idmap_region_t r, uint64_t flags, uint32_t constraints, bool constraints_api) {
         std::ostringstream d;
         d << "map_range" << (constraints_api ? "_with_constraints" : "") << " " << describe(r) << " flags 0x"
           << std::hex << flags << " constraints 0x" << constraints;
         begin(d.str());
-        const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, alloc_.budget());
+        const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, budget());
         Before before = capture(want);
         const idmap_status_t got = constraints_api
                                        ? idmap_map_range_with_constraints(map_, &r, flags, constraints)
@@ -152,7 +157,7 @@ public:
             return spec.apply(s, e, bits, level);
         };
         const bool was_active = model_.active();
-        const Outcome want = model_.modify_range(r, fn, alloc_.budget(), want_calls);
+        const Outcome want = model_.modify_range(r, fn, budget(), want_calls);
         Before before = capture(want);
         ModifyCtx ctx{&spec, {}};
         const idmap_status_t got = idmap_modify_range(map_, &r, &modify_cb, &ctx);
@@ -304,6 +309,13 @@ private:
         return s.str();
     }
 
+    // Pages the allocator will hand out in the next call; a pending failed request ends it.
+    size_t budget() {
+        const size_t b = std::min(alloc_.budget(), fail_budget_);
+        fail_budget_ = SIZE_MAX;
+        return b;
+    }
+
     void begin(const std::string& what) {
         ++stats_.calls;
         recent_.push_back(what);
@@ -332,7 +344,7 @@ private:
         }
         const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
         b.taken = true;
-        b.snapshot = walker.walk(true).snapshot;
+        b.snapshot = walker.snapshot();
         b.tables = idmap_table_count(map_);
         b.outstanding = alloc_.outstanding();
         return b;
@@ -368,6 +380,7 @@ private:
     }
 
     bool finish_call(const Outcome& want, idmap_status_t got, Before& before) {
+        alloc_.fail_request(0);  // a failure the call did not reach is not for the next one
         if (got >= 0 && static_cast<size_t>(got) < 11) {
             ++stats_.by_status[got];
         }
@@ -387,12 +400,17 @@ private:
         if (before.taken) {
             ++stats_.unchanged_checks;
             const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
-            if (walker.walk(true).snapshot != before.snapshot) {
+            if (walker.snapshot() != before.snapshot) {
                 return fail("a failed call changed the tables");
             }
             if (idmap_table_count(map_) != before.tables || alloc_.outstanding() != before.outstanding) {
                 return fail("a failed call changed the table count or the allocator's pages");
             }
+            if (idmap_is_active(map_) != model_.active()) {
+                return fail("idmap_is_active differs from the model");
+            }
+            // Byte for byte the tree that passed the last check, and the model unchanged.
+            return true;
         }
         return check();
     }
@@ -446,6 +464,7 @@ private:
     idmap_allocator_t c_alloc_;
     idmap_t* map_ = nullptr;
     uint64_t root_ = 0;
+    size_t fail_budget_ = SIZE_MAX;
     std::string failure_;
     std::deque<std::string> recent_;
     HarnessStats stats_;
@@ -586,13 +605,14 @@ idmap_region_t random_region(Source& src, const Zones& z) {
             start = end = zone + src.below(z.span / P) * P;
             break;
         case 14: {  // refused
-            switch (src.below(6)) {
+            switch (src.below(7)) {
                 case 0: start = zone + 2 * P; end = zone + P; break;                  // backwards
                 case 1: start = z.size - P; end = z.size + P; break;                  // past the end
                 case 2: start = z.size; end = z.size + src.below(4) * P; break;       // beyond, maybe empty
                 case 3: start = zone; end = UINT64_MAX - src.below(P); break;         // rounding would wrap
                 case 4: start = UINT64_MAX - src.below(P); end = 0x1000; break;       // wrapped
-                default: start = zone; end = uint64_t{1} << (48 + src.below(16)); break;
+                case 5: start = zone; end = uint64_t{1} << (48 + src.below(16)); break;
+                default: start = src.below(UINT64_MAX); end = src.below(UINT64_MAX); break;  // anything
             }
             return idmap_region_t{start, end};
         }

@@ -32,8 +32,6 @@ struct TreeWalk {
     std::vector<bool> run_contig;  // parallel to runs: a leaf with the contiguous bit
     std::vector<uint64_t> tables;  // table pages reached, root first, depth-first
     std::vector<std::string> violations;
-    // With snapshot: every table reached, its address then its 512 entries.
-    std::vector<uint64_t> snapshot;
     uint64_t mmu_valid_pages = 0;  // pages the MMU would translate
 };
 
@@ -43,7 +41,7 @@ public:
     Walker(uint64_t root_pa, unsigned root_level, std::function<bool(uint64_t)> is_table_page)
         : root_pa_(root_pa), root_level_(root_level), is_table_page_(std::move(is_table_page)) {}
 
-    TreeWalk walk(bool snapshot = false) const {
+    TreeWalk walk() const {
         TreeWalk out;
         std::set<uint64_t> seen;
         if (root_level_ > kLeafLevel) {
@@ -55,31 +53,60 @@ public:
             return out;
         }
         seen.insert(root_pa_);
-        table(out, seen, root_pa_, root_level_, 0, snapshot);
+        table(out, seen, root_pa_, root_level_, 0);
+        return out;
+    }
+
+    // Every table reached, its address then its 512 entries, root first, depth-first: the
+    // raw bytes, to compare before and after a call that must change nothing. Follows only
+    // table entries that point at live allocator pages, each once.
+    std::vector<uint64_t> snapshot() const {
+        std::vector<uint64_t> out;
+        std::set<uint64_t> seen;
+        if (root_level_ <= kLeafLevel && is_table_page_(root_pa_)) {
+            seen.insert(root_pa_);
+            copy(out, seen, root_pa_, root_level_);
+        }
         return out;
     }
 
 private:
+    void copy(std::vector<uint64_t>& out, std::set<uint64_t>& seen, uint64_t pa, unsigned level) const {
+        const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
+        out.push_back(pa);
+        out.insert(out.end(), entries, entries + kEntries);
+        if (level == kLeafLevel) {
+            return;
+        }
+        for (unsigned i = 0; i < kEntries; ++i) {
+            const uint64_t next = entries[i] & kOaMask;
+            if ((entries[i] & 3) == 3 && is_table_page_(next) && seen.insert(next).second) {
+                copy(out, seen, next, level + 1);
+            }
+        }
+    }
+
     void violation(TreeWalk& out, const char* what, unsigned level, uint64_t va, uint64_t bits) const {
         std::ostringstream s;
         s << what << ": level " << level << " va 0x" << std::hex << va << " entry 0x" << bits;
         out.violations.push_back(s.str());
     }
 
-    void table(TreeWalk& out, std::set<uint64_t>& seen, uint64_t pa, unsigned level, uint64_t base,
-               bool snapshot) const {
+    void table(TreeWalk& out, std::set<uint64_t>& seen, uint64_t pa, unsigned level, uint64_t base) const {
         uint64_t entries[kEntries];
         std::memcpy(entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(pa)), sizeof entries);
         out.tables.push_back(pa);
-        if (snapshot) {
-            out.snapshot.push_back(pa);
-            out.snapshot.insert(out.snapshot.end(), entries, entries + kEntries);
-        }
         const uint64_t size = level_bytes(level);
+        uint64_t contiguous = 0;
+        uint64_t prev = 0;
+        bool prev_leaf = false;  // prev is a leaf, the last run ends with it
+        bool prev_mmu_valid = false;
         for (unsigned i = 0; i < kEntries; ++i) {
             const uint64_t d = entries[i];
             const uint64_t va = base + i * size;
+            contiguous |= d & kContiguous;
             if (level < kLeafLevel && (d & 3) == 3) {
+                prev_leaf = false;
                 const uint64_t next = d & kOaMask;
                 if ((d & kTableDescriptorExtra) != 0) {
                     violation(out, "table descriptor with bits beside the address", level, va, d);
@@ -96,16 +123,36 @@ private:
                     out.run_contig.resize(out.runs.size());
                     continue;
                 }
-                table(out, seen, next, level + 1, va, snapshot);
+                table(out, seen, next, level + 1, va);
                 continue;
             }
-            leaf(out, level, va, d);
+            // The common case: a leaf continuing the one before it (same bits, the next
+            // output address) is in the same state and passes the same checks.
+            if (prev_leaf && d != 0 && ((d ^ prev) & ~kOaMask) == 0 && (d & kOaMask) == (prev & kOaMask) + size) {
+                out.runs.back().end += size >> kPageShift;
+                out.mmu_valid_pages += prev_mmu_valid ? size >> kPageShift : 0;
+            } else {
+                const uint64_t valid_before = out.mmu_valid_pages;
+                const size_t violations_before = out.violations.size();
+                leaf(out, level, va, d);
+                prev_mmu_valid = out.mmu_valid_pages != valid_before;
+                // Only a clean leaf is a model for the next one.
+                prev_leaf = out.violations.size() == violations_before;
+            }
+            prev = d;
         }
-        check_contiguous(out, entries, level, base);
+        if (contiguous != 0) {
+            check_contiguous(out, entries, level, base);
+        }
     }
 
     void leaf(TreeWalk& out, unsigned level, uint64_t va, uint64_t d) const {
         const uint64_t size = level_bytes(level);
+        if (d == 0 && !out.runs.empty() && out.runs.back().leaf.zero && out.runs.back().leaf.level == level &&
+            out.runs.back().end == va >> kPageShift) {
+            out.runs.back().end += size >> kPageShift;  // the common case: more empty entries
+            return;
+        }
         if ((d & kDescValid) != 0) {
             bool mmu_valid = true;
             if (level == 0) {

@@ -1,0 +1,39 @@
+# fuzz/fuzz.mk - the libFuzzer target (included by the Makefile).
+#
+#   make fuzz [FUZZ_SECONDS=60]   build build/fuzz/fuzz_idmap and fuzz for that long, starting
+#                                 from the seeds in fuzz/corpus/; new inputs go to
+#                                 build/fuzz/corpus/, a failing input to build/fuzz/crash-*
+#   make fuzz-replay              run every seed once, no fuzzing
+#
+# fuzz_idmap.cpp drives the C ABI from the fuzzer's bytes and checks the reference model
+# and the invariants of tests/model/ after every call. The library is compiled into it
+# with clang, ASan, UBSan and the fuzzer's coverage (build/fuzz/libidmap.a). A failing input
+# becomes a regression test: add its bytes to tests/test_fuzz_regressions.cpp.
+# make test runs `make fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)` as one step.
+
+FUZZ_SECONDS      ?= 60
+FUZZ_TEST_SECONDS ?= 45
+FUZZ_CXX   := clang++
+FUZZ_BUILD := $(BUILD_ROOT)/fuzz
+FUZZ_BIN   := $(FUZZ_BUILD)/fuzz_idmap
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -g
+# The library as the host builds it, plus the sanitizers and coverage for the fuzzer.
+FUZZ_LIB_CXXFLAGS := $(HOST_LIB_CXXFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_CXXFLAGS := -std=c++17 -O1 -Wall -Wextra -Werror -DIDMAP_HOST=1 -Iinclude $(FUZZ_SAN) -fsanitize=fuzzer
+# -max_len: enough for kFuzzMaxCalls calls; -timeout: one input runs in milliseconds.
+FUZZ_OPTIONS := -max_len=4096 -timeout=20 -print_final_stats=1
+
+$(eval $(call lib_rules,$(FUZZ_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS),clang,$(FUZZ_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
+
+$(FUZZ_BIN): fuzz/fuzz_idmap.cpp $(wildcard tests/model/*.hpp) include/idmap.h $(FUZZ_BUILD)/libidmap.a
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) fuzz/fuzz_idmap.cpp $(FUZZ_BUILD)/libidmap.a -o $@
+
+.PHONY: fuzz fuzz-replay
+fuzz: check-deps $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BIN) $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ \
+		$(FUZZ_BUILD)/corpus fuzz/corpus
+
+fuzz-replay: check-deps $(FUZZ_BIN)
+	$(FUZZ_BIN) $(FUZZ_OPTIONS) -runs=0 fuzz/corpus

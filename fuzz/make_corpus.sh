@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# make_corpus.sh - writes the seed corpus fuzz/corpus/ (committed; run again only to
+# change it). Every byte string decodes to calls (tests/model/fuzz_driver.hpp): the first
+# byte picks the root level (byte % 4), so each seed is one root level followed by
+# pseudo-random bytes from a fixed LCG, long enough for 25 to 64 calls.
+set -eu
+cd "$(dirname "$0")"
+mkdir -p corpus
+rm -f corpus/seed-*
+x=1
+for root in 0 1 2 3; do
+    for n in 1 2; do
+        len=$((300 * n * n))
+        out="corpus/seed-root$root-$n"
+        {
+            printf "\\$(printf '%03o' "$root")"
+            for ((i = 1; i < len; i++)); do
+                x=$(((x * 1103515245 + 12345) % 2147483648))
+                printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
+            done
+        } > "$out"
+    done
+done
+ls -l corpus
