@@ -235,12 +235,14 @@ private:
         Constraints constraints;
         size_t pages;  // the tables the plan finds it needs
     };
-    // False: a live entry would need break-before-make.
-    bool plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
-                  MapCall& call) const;
-    // fresh: table is new and every entry in [va, end) is to be written, whatever it holds.
-    void apply_map(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
-                   uint64_t pa, const MapCall& call, PageReserve& reserve);
+    // One walk serves both steps of map_range, compiled once for each. Planning (no
+    // reserve) counts the tables in call.pages and answers false where a live entry would
+    // need break-before-make, writing nothing (table is nullptr below a table it would
+    // create). Applying (with the reserve) writes, and cannot fail. fresh: table is new
+    // and every entry in [va, end) is to be written, whatever it holds.
+    template <bool Apply>
+    bool map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
+                  uint64_t pa, MapCall& call, PageReserve* reserve);
 
     // What one modify_range call asks, passed down its walks.
     template <class F>
@@ -250,12 +252,13 @@ private:
         size_t pages;
         MapError error;
     };
-    template <class F>
-    bool plan_modify(const Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                     uint64_t end, ModifyCall<F>& call) const;
-    template <class F>
-    bool apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                      ModifyCall<F>& call, PageReserve& reserve);
+    // One walk serves both steps of modify_range. Without a reserve it plans: counts the
+    // pages splits need and, on an active mapping only, runs fn on copies to check them;
+    // table is nullptr below a split, whose entries derive from parent. With a reserve it
+    // splits and modifies. False, with call.error, where it stops.
+    template <bool Apply, class F>
+    bool modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                     uint64_t end, ModifyCall<F>& call, PageReserve* reserve);
     // Runs fn on a copy of entry into next and checks what it did: the rules every modify
     // obeys, and break-before-make on an active mapping. False, with error, when refused.
     // Inlined: it runs once per leaf.
@@ -481,14 +484,14 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         return {};
     }
     MapCall call{flags, constraints, 0};
-    if (!plan_map(root_, root_level_, va, end, pa.value(), call)) {
+    if (!map_walk<false>(root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
         return MapError::break_before_make(region);
     }
     PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    apply_map(root_, false, root_level_, va, end, pa.value(), call, reserve);
+    map_walk<true>(root_, false, root_level_, va, end, pa.value(), call, &reserve);
     if (active_) {
         arch::table_store_barrier();
     }
@@ -534,94 +537,76 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
     }
 }
 
-// table is nullptr for a table the change itself creates: it holds nothing live.
-// The map walks loop over entries directly (no for_each_entry): they are the hot path of
-// every layout, and a block or a table per entry costs a few instructions this way.
+// The walk loops over entries directly (no for_each_entry): it is the hot path of every
+// layout, and a block or a table per entry costs a few instructions this way.
 template <class G, class T>
-bool Mapping<G, T>::plan_map(const Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                             uint64_t pa, MapCall& call) const {
-    const bool check_live = active_ && table != nullptr;
+template <bool Apply>
+bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
+                             uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
+    const bool live = active_ && !fresh;  // entries the MMU may be using
     if (level == LEAF_LEVEL) {
-        return !check_live || !pages_need_bbm(table, va, end, pa, call.flags);
+        if constexpr (!Apply) {
+            return !live || !pages_need_bbm(table, va, end, pa, call.flags);
+        }
+        write_pages(table, va, end, pa, call.flags);
+        return true;
     }
     const uint64_t size = G::level_size(level);
     const bool blocks = blocks_allowed(level, va, pa, call.constraints);
-    if (table == nullptr && blocks) {
+    if (!Apply && fresh && blocks) {
         // In a new table the whole entries become blocks and need nothing; only a partial
         // first and last entry need tables below them.
         const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
         if (first_end - va != size) {
             ++call.pages;
-            plan_map(nullptr, level + 1, va, first_end, pa, call);
+            map_walk<false>(nullptr, true, level + 1, va, first_end, pa, call, nullptr);
         }
         const uint64_t last_start = (end & ~(size - 1)) > first_end ? end & ~(size - 1) : first_end;
         if (last_start < end) {
             ++call.pages;
-            plan_map(nullptr, level + 1, last_start, end, pa + (last_start - va), call);
+            map_walk<false>(nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
         }
         return true;
     }
-    const Attributes block = call.flags | Attributes::ACCESSED;
+    const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
-        const Descriptor entry = table != nullptr ? table[i] : Descriptor();
+        const Descriptor entry = fresh ? Descriptor() : table[i];
         if (entry.is_table(level)) {
-            if (!plan_map(subtable(entry), level + 1, va, to, pa, call)) {
+            if (!map_walk<Apply>(subtable(entry), false, level + 1, va, to, pa, call, reserve)) {
                 return false;
             }
         } else if (blocks && to - va == size) {
-            if (check_live && needs_break_before_make(entry, Descriptor(PhysicalAddress(pa), block))) {
+            const Descriptor written((pa & G::output_address_mask) | block);
+            if constexpr (Apply) {
+                table[i] = written;
+            } else if (live && needs_break_before_make(entry, written)) {
                 return false;
             }
-        } else if (check_live && entry.is_valid()) {
-            // A new table here would split a live block.
-            return false;
-        } else {
+        } else if constexpr (!Apply) {
+            // A new table here: splitting a live block would need break-before-make.
+            if (live && entry.is_valid()) {
+                return false;
+            }
             ++call.pages;
-            if (!plan_map(nullptr, level + 1, va, to, pa, call)) {
-                return false;
+            map_walk<false>(nullptr, true, level + 1, va, to, pa, call, nullptr);
+        } else {
+            // A table every entry of which this call writes need not be filled first.
+            const bool overwritten = to - va == size;
+            Descriptor* sub = new_table(*reserve, entry, level + 1, overwritten);
+            map_walk<true>(sub, overwritten, level + 1, va, to, pa, call, reserve);
+            if (live) {
+                // The walker must not see the table before its entries. Below a new table
+                // nothing is reachable yet, so only where a new table joins the live tree.
+                arch::table_store_barrier();
             }
+            table[i] = table_descriptor(sub);
         }
         pa += to - va;
         va = to;
     }
     return true;
-}
-
-template <class G, class T>
-void Mapping<G, T>::apply_map(Descriptor* table, bool fresh, unsigned level, uint64_t va,
-                              uint64_t end, uint64_t pa, const MapCall& call, PageReserve& reserve) {
-    if (level == LEAF_LEVEL) {
-        write_pages(table, va, end, pa, call.flags);
-        return;
-    }
-    const uint64_t size = G::level_size(level);
-    const bool blocks = blocks_allowed(level, va, pa, call.constraints);
-    const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
-    for (unsigned i = G::index(va, level); va < end; ++i) {
-        const uint64_t next = (va | (size - 1)) + 1;
-        const uint64_t to = next < end ? next : end;
-        Descriptor& entry = table[i];
-        if (!fresh && entry.is_table(level)) {
-            apply_map(subtable(entry), false, level + 1, va, to, pa, call, reserve);
-        } else if (blocks && to - va == size) {
-            entry = Descriptor((pa & G::output_address_mask) | block);
-        } else {
-            // A table every entry of which this call writes need not be filled first.
-            const bool overwritten = to - va == size;
-            Descriptor* sub = new_table(reserve, fresh ? Descriptor() : entry, level + 1, overwritten);
-            apply_map(sub, overwritten, level + 1, va, to, pa, call, reserve);
-            if (active_ && !fresh) {
-                // The walker must not see the table before its entries. Below a new table
-                // nothing is reachable yet, so only where a new table joins the live tree.
-                arch::table_store_barrier();
-            }
-            entry = table_descriptor(sub);
-        }
-        pa += to - va;
-        va = to;
-    }
 }
 
 template <class G, class T>
@@ -633,14 +618,14 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
     const uint64_t va = region.start().value();
     const uint64_t end = region.end().value();
     ModifyCall<F> call{fn, region, 0, {}};
-    if (!plan_modify(root_, Descriptor(), root_level_, va, end, call)) {
+    if (!modify_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
         return call.error;
     }
     PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    const bool ok = apply_modify(root_, root_level_, va, end, call, reserve);
+    const bool ok = modify_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
     if (active_) {
         arch::table_store_barrier();
     }
@@ -669,66 +654,56 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
     return true;
 }
 
-// Only an active mapping runs fn in the plan (on copies); an inactive one just counts
-// the pages splits need. table is nullptr below a split: its entries derive from parent.
 template <class G, class T>
-template <class F>
-bool Mapping<G, T>::plan_modify(const Descriptor* table, Descriptor parent, unsigned level,
-                                uint64_t va, uint64_t end, ModifyCall<F>& call) const {
-    if (level == LEAF_LEVEL && !active_) {
+template <bool Apply, class F>
+bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                                uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
+    // Only an active mapping runs fn in the plan; an inactive one just counts pages.
+    const bool run_fn = Apply || active_;
+    if (level == LEAF_LEVEL) {
+        for (unsigned i = G::index(va, level); run_fn && va < end; ++i, va += G::page_size) {
+            // Applying, table is never nullptr.
+            const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, level, i);
+            Descriptor next;
+            if (!modified(entry, level, va, va + G::page_size, call.fn, call.region, next, call.error)) {
+                return false;
+            }
+            if constexpr (Apply) {
+                table[i] = next;
+            }
+        }
         return true;
     }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
         if (table != nullptr && entry.is_table(level)) {
-            return plan_modify(subtable(entry), Descriptor(), level + 1, from, to, call);
-        }
-        if (level == LEAF_LEVEL || covers_entry(level, from, to)) {
-            Descriptor next;
-            return !active_ || modified(entry, level, from, to, call.fn, call.region, next, call.error);
-        }
-        if (active_ && table != nullptr && entry.is_valid()) {
-            call.error = MapError::break_before_make(call.region);
-            return false;
-        }
-        ++call.pages;
-        return plan_modify(nullptr, entry, level + 1, from, to, call);
-    });
-}
-
-template <class G, class T>
-template <class F>
-bool Mapping<G, T>::apply_modify(Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                                 ModifyCall<F>& call, PageReserve& reserve) {
-    if (level == LEAF_LEVEL) {
-        for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
-            Descriptor next;
-            if (!modified(table[i], level, va, va + G::page_size, call.fn, call.region, next, call.error)) {
-                return false;
-            }
-            table[i] = next;
-        }
-        return true;
-    }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        Descriptor& entry = table[i];
-        if (entry.is_table(level)) {
-            return apply_modify(subtable(entry), level + 1, from, to, call, reserve);
+            return modify_walk<Apply>(subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
         if (covers_entry(level, from, to)) {
             Descriptor next;
-            if (!modified(entry, level, from, to, call.fn, call.region, next, call.error)) {
+            if (run_fn && !modified(entry, level, from, to, call.fn, call.region, next, call.error)) {
                 return false;
             }
-            entry = next;
+            if constexpr (Apply) {
+                table[i] = next;
+            }
             return true;
         }
-        Descriptor* sub = new_table(reserve, entry, level + 1, false);
-        if (active_) {
-            arch::table_store_barrier();
+        if constexpr (!Apply) {
+            if (active_ && table != nullptr && entry.is_valid()) {
+                call.error = MapError::break_before_make(call.region);
+                return false;
+            }
+            ++call.pages;
+            return modify_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
+        } else {
+            Descriptor* sub = new_table(*reserve, entry, level + 1, false);
+            if (active_) {
+                arch::table_store_barrier();
+            }
+            table[i] = table_descriptor(sub);
+            return modify_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
         }
-        entry = table_descriptor(sub);
-        return apply_modify(sub, level + 1, from, to, call, reserve);
     });
 }
 
