@@ -139,6 +139,18 @@ idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range,
     }));
 }
 
+idmap_status_t idmap_unmap_range(idmap_t* map, const idmap_region_t* range) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.unmap_range(region_of(range)));
+}
+
+size_t idmap_compact_subtables(idmap_t* map) { return map != nullptr ? map->mapping.compact_subtables() : 0; }
+
 uint64_t idmap_root_address(const idmap_t* map) {
     return map != nullptr ? map->mapping.root_address().value() : 0;
 }

@@ -241,6 +241,28 @@ idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idm
 idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
                                 idmap_walk_fn fn, void *ctx);
 
+/**
+ * Addition: removes every mapping of @p range. Its entries become empty (zero); a block
+ * that straddles an edge of the range is split so that what lies outside stays mapped;
+ * a table the call leaves empty is freed and its entry zeroed. On an active map the TLB
+ * is then invalidated (TLBI VMALLE1IS, DSB ISH, ISB) before any table is freed, so the
+ * change takes effect at once.
+ * @return IDMAP_OK, or (the table exactly as it was):
+ *   IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), IDMAP_ERR_ADDRESS_RANGE,
+ *   IDMAP_ERR_REGION_BACKWARDS (as for idmap_map_range()),
+ *   IDMAP_ERR_BREAK_BEFORE_MAKE (active map: a valid block straddles an edge of the range;
+ *   region = the rounded range), IDMAP_ERR_OUT_OF_MEMORY (no page for a split).
+ */
+idmap_status_t idmap_unmap_range(idmap_t *map, const idmap_region_t *range);
+
+/**
+ * Addition: frees every table below the root whose entries are all empty (zero), such
+ * as idmap_modify_range() leaves where it splits empty entries, and zeroes its entry; on
+ * an active map the TLB is invalidated first, as for idmap_unmap_range().
+ * @return the number of table pages freed (0 for a NULL @p map).
+ */
+size_t idmap_compact_subtables(idmap_t *map);
+
 /* ---- Descriptors */
 
 /** All bits of @p d but the output address (0 for NULL). */

@@ -265,3 +265,14 @@ TEST_CASE("dump folds runs of empty entries and of contiguous leaves", "[idmap]"
     CHECK(text.find("L2 [0-3] 0x40000000-0x407fffff: blocks -> 0x40000000 Normal ISH RW AF nG") != std::string::npos);
     CHECK(text.find("L1 [2-511] 0x80000000-0x7fffffffff: empty") != std::string::npos);
 }
+
+TEST_CASE("unmap_range through IdMap frees what it empties", "[idmap]") {
+    IdMap map(1, 1);
+    REQUIRE(map.map_range_with_constraints(MemoryRegion(0, MiB2), kNormal, Constraints::NO_BLOCK_MAPPINGS).is_ok());
+    REQUIRE(map.table_count() == 3);
+    REQUIRE(map.unmap_range(MemoryRegion(0, MiB2)).is_ok());
+    CHECK(map.table_count() == 1);
+    CHECK(leaves(map, MemoryRegion(0, GiB1)).empty());
+    CHECK(map.unmap_range(MemoryRegion(0x3000, 0x1000)).status() == Status::RegionBackwards);
+    CHECK(map.compact_subtables() == 0);
+}

@@ -25,6 +25,10 @@ uint64_t swap_ttbr0_el1(uint64_t ttbr);
 void restore_ttbr0_el1(uint64_t ttbr, uint16_t asid);
 /// DSB ISHST: translation table stores complete before what follows.
 void table_store_barrier();
+/// After entries were removed from a live table: DSB ISHST, TLBI VMALLE1IS (every
+/// stage-1 EL1&0 entry, global ones too, on every core of the Inner Shareable domain),
+/// DSB ISH, ISB. Only then may the tables that held them be reused.
+void invalidate_tlb_after_unmap();
 
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();

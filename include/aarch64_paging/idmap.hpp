@@ -85,6 +85,12 @@ public:
     [[nodiscard]] Result walk_range(const MemoryRegion& range, F&& fn) const {
         return mapping_.walk_range(range, fn);
     }
+    /// Removes every mapping of @p range, splitting blocks that straddle its edges and
+    /// freeing the tables it empties; on an active map the TLB is invalidated at once.
+    /// @return Ok, or the errors of Mapping::unmap_range, the map unchanged.
+    [[nodiscard]] Result unmap_range(const MemoryRegion& range) { return mapping_.unmap_range(range); }
+    /// Frees every subtable whose entries are all empty. @return the pages freed.
+    size_t compact_subtables() { return mapping_.compact_subtables(); }
 
     /// Saves TTBR0_EL1 and installs this map's root with its ASID (on the host only the
     /// state changes).

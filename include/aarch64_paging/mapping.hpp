@@ -88,6 +88,20 @@ public:
     template <class F>
     [[nodiscard]] Result walk_range(const MemoryRegion& region, F&& fn) const;
 
+    /// Removes every mapping of region: its entries become empty (zero), blocks that
+    /// straddle its edges are split to keep what lies outside, and a table left empty by
+    /// the call is freed, its entry zeroed. On an active mapping the TLB is then
+    /// invalidated (all of EL1&0, before any table is freed), so the change takes effect
+    /// at once.
+    /// Errors: those of map_range for region; BreakBeforeMakeViolation (active only) when a
+    /// valid block straddles an edge of region; OutOfMemory for the splits. On any error
+    /// the tables are as they were.
+    [[nodiscard]] Result unmap_range(const MemoryRegion& region);
+    /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
+    /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
+    /// is invalidated first, as unmap_range does. Returns the table pages freed.
+    size_t compact_subtables();
+
     /// Saves TTBR0_EL1 and installs this table with its ASID. Errors: AlreadyActive,
     /// InvalidArgument when not initialised.
     [[nodiscard]] Result activate();
@@ -274,6 +288,33 @@ private:
     Descriptor* new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
                           bool fully_overwritten);
     void free_tables(Descriptor* table, unsigned level);
+
+    // Tables taken out of the tree, freed only once the TLB can no longer hold them. Each
+    // page's first word links the next: a 4 KiB-aligned address, or 0, reads as an invalid
+    // descriptor to a walker still holding the page.
+    struct Retired {
+        void* head = nullptr;
+        size_t count = 0;
+    };
+    // Unlinks the subtree at table into retired (the page itself included).
+    void retire_tables(Descriptor* table, unsigned level, Retired& retired);
+    // Invalidates the TLB if the mapping is live and anything was removed, then frees.
+    void free_retired(Retired& retired, bool removed);
+    static bool is_empty(const Descriptor* table);
+
+    // What one unmap_range call asks, passed down its walks.
+    struct UnmapCall {
+        size_t pages;  // the splits the plan finds
+        bool removed;  // apply: an entry that was not empty became empty
+        Retired retired;
+    };
+    // As map_walk: planning (table may be nullptr below a split, entries derived from
+    // parent) answers false where a live block would be split; applying cannot fail.
+    template <bool Apply>
+    bool unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                    uint64_t end, UnmapCall& call, PageReserve* reserve);
+    // compact_subtables below table; answers whether table is now empty.
+    bool compact(Descriptor* table, unsigned level, Retired& retired);
     template <class F>
     void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
     void dump_table(TextWriter& out, const Descriptor* table, unsigned level, uint64_t base) const;
@@ -779,6 +820,140 @@ void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
     }
     allocator_.free_page(allocator_.ctx, table);
     --tables_;
+}
+
+template <class G, class T>
+void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, Retired& retired) {
+    if (level < LEAF_LEVEL) {
+        for (unsigned i = 0; i < G::entries; ++i) {
+            if (table[i].is_table(level)) {
+                retire_tables(subtable(table[i]), level + 1, retired);
+            }
+        }
+    }
+    *reinterpret_cast<void**>(table) = retired.head;
+    retired.head = table;
+    ++retired.count;
+    --tables_;
+}
+
+template <class G, class T>
+void Mapping<G, T>::free_retired(Retired& retired, bool removed) {
+    if (active_ && removed) {
+        arch::invalidate_tlb_after_unmap();
+    }
+    while (retired.head != nullptr) {
+        void* page = retired.head;
+        retired.head = *static_cast<void**>(page);
+        allocator_.free_page(allocator_.ctx, page);
+    }
+}
+
+template <class G, class T>
+bool Mapping<G, T>::is_empty(const Descriptor* table) {
+    for (unsigned i = 0; i < G::entries; ++i) {
+        if (table[i].bits() != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+template <class G, class T>
+Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
+    if (Result r = check_region(region); !r) {
+        return r;
+    }
+    const uint64_t va = region.start().value();
+    const uint64_t end = region.end().value();
+    UnmapCall call{0, false, {}};
+    if (!unmap_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
+        return MapError::break_before_make(region);
+    }
+    PageReserve reserve(*this);
+    if (!reserve.reserve(call.pages)) {
+        return Status::OutOfMemory;
+    }
+    unmap_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    free_retired(call.retired, call.removed);
+    return {};
+}
+
+template <class G, class T>
+template <bool Apply>
+bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                               uint64_t end, UnmapCall& call, PageReserve* reserve) {
+    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
+        const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
+        const bool whole = level == LEAF_LEVEL || covers_entry(level, from, to);
+        if (table != nullptr && entry.is_table(level)) {
+            if constexpr (Apply) {
+                Descriptor* sub = subtable(entry);
+                if (!whole) {
+                    unmap_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
+                }
+                if (whole || is_empty(sub)) {
+                    table[i] = Descriptor();
+                    retire_tables(sub, level + 1, call.retired);
+                    call.removed = true;
+                }
+                return true;
+            } else {
+                return whole || unmap_walk<false>(subtable(entry), Descriptor(), level + 1, from, to, call, nullptr);
+            }
+        }
+        if (entry.bits() == 0) {
+            return true;  // nothing mapped here
+        }
+        if (whole) {
+            if constexpr (Apply) {
+                table[i] = Descriptor();
+                call.removed = true;
+            }
+            return true;
+        }
+        // A block straddling an edge: split it, keeping the part outside the region.
+        if constexpr (!Apply) {
+            if (active_ && table != nullptr && entry.is_valid()) {
+                return false;
+            }
+            ++call.pages;
+            return unmap_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
+        } else {
+            Descriptor* sub = new_table(*reserve, entry, level + 1, false);
+            unmap_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
+            if (active_) {
+                arch::table_store_barrier();
+            }
+            table[i] = table_descriptor(sub);
+            return true;
+        }
+    });
+}
+
+template <class G, class T>
+size_t Mapping<G, T>::compact_subtables() {
+    Retired retired;
+    if (root_ != nullptr) {
+        compact(root_, root_level_, retired);
+    }
+    const size_t freed = retired.count;
+    free_retired(retired, freed != 0);
+    return freed;
+}
+
+template <class G, class T>
+bool Mapping<G, T>::compact(Descriptor* table, unsigned level, Retired& retired) {
+    bool empty = true;
+    for (unsigned i = 0; i < G::entries; ++i) {
+        if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, retired)) {
+            Descriptor* sub = subtable(table[i]);
+            table[i] = Descriptor();
+            retire_tables(sub, level + 1, retired);
+        }
+        empty = empty && table[i].bits() == 0;
+    }
+    return empty;
 }
 
 template <class G, class T>

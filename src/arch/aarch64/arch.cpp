@@ -37,6 +37,14 @@ void restore_ttbr0_el1(uint64_t ttbr, uint16_t asid) {
 
 void table_store_barrier() { asm volatile("dsb ishst" ::: "memory"); }
 
+void invalidate_tlb_after_unmap() {
+    asm volatile(
+        "dsb ishst\n"
+        "tlbi vmalle1is\n"
+        "dsb ish\n"
+        "isb" ::: "memory");
+}
+
 uint64_t read_id_aa64mmfr0_el1() {
     uint64_t value;
     asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(value));

@@ -47,6 +47,13 @@ void restore_ttbr0_el1(uint64_t ttbr, uint16_t asid) {
 
 void table_store_barrier() { ++fake::g_counters.dsb_ishst; }
 
+void invalidate_tlb_after_unmap() {
+    ++fake::g_counters.dsb_ishst;
+    ++fake::g_counters.tlbi_vmalle1;
+    ++fake::g_counters.dsb_ish;
+    ++fake::g_counters.isb;
+}
+
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }
 uint64_t read_id_aa64mmfr2_el1() { return fake::g_registers.id_aa64mmfr2_el1; }
 
