@@ -222,7 +222,13 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region
  *     forbidden change (nothing changed);
  *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split (nothing changed);
  *   - #IDMAP_ERR_INVALID_FLAGS: fn flipped TABLE_OR_PAGE or changed output-address bits;
- *     value = those bits;
+ *     value = those bits. As additions to the contract, the same for the other bits
+ *     idmap_map_range() refuses (RES0 bits 48-49, the contiguous bit 52), and for VALID
+ *     set on an entry that was invalid and is empty (all zero: it has no output address),
+ *     at level 0 (no blocks there), or at level 3 without the page bit (a reserved
+ *     encoding); value = the bits refused. fn may give an empty entry other attributes;
+ *     it keeps output address 0, so making it valid later maps physical 0: make
+ *     mappings with idmap_map_range();
  *   - #IDMAP_ERR_PTE_UPDATE_FAULT: fn answered non-zero; value = the entry as it was
  *     before that call.
  *

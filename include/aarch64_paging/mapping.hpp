@@ -74,8 +74,10 @@ public:
     /// fn(const MemoryRegion& leaf_region, Descriptor& entry, unsigned level) -> bool, once
     /// per leaf; false stops with PteUpdateFault. On an active mapping fn first runs on
     /// copies, to check break-before-make before anything changes.
-    /// Errors: those of map_range for region; InvalidFlags when fn flips TABLE_OR_PAGE or
-    /// changes the output address (value = those bits); PteUpdateFault (value = the entry
+    /// Errors: those of map_range for region; InvalidFlags when fn changes a bit map_range
+    /// refuses (TABLE_OR_PAGE, output address and RES0 bits 12-49, the contiguous bit), or
+    /// sets VALID on an entry that is empty, at level 0, or a page without the page bit
+    /// (value = those bits); PteUpdateFault (value = the entry
     /// before the call); BreakBeforeMakeViolation and OutOfMemory before any change.
     /// The entry for which fn failed keeps its old value.
     template <class F>
@@ -257,6 +259,7 @@ private:
     template <bool Apply>
     bool map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
                   uint64_t pa, MapCall& call, PageReserve* reserve);
+    void plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa, MapCall& call);
 
     // What one modify_range call asks, passed down its walks.
     template <class F>
@@ -580,6 +583,24 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
 
 // The walk loops over entries directly (no for_each_entry): it is the hot path of every
 // layout, and a block or a table per entry costs a few instructions this way.
+// In a new table whose level has blocks, the whole entries become blocks and need
+// nothing; only a partial first and last entry need tables below them.
+template <class G, class T>
+void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
+                                         MapCall& call) {
+    const uint64_t size = G::level_size(level);
+    const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
+    if (first_end - va != size) {
+        ++call.pages;
+        map_walk<false>(nullptr, true, level + 1, va, first_end, pa, call, nullptr);
+    }
+    const uint64_t last_start = (end & ~(size - 1)) > first_end ? end & ~(size - 1) : first_end;
+    if (last_start < end) {
+        ++call.pages;
+        map_walk<false>(nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
+    }
+}
+
 template <class G, class T>
 template <bool Apply>
 bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
@@ -595,18 +616,7 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
     const uint64_t size = G::level_size(level);
     const bool blocks = blocks_allowed(level, va, pa, call.constraints);
     if (!Apply && fresh && blocks) {
-        // In a new table the whole entries become blocks and need nothing; only a partial
-        // first and last entry need tables below them.
-        const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
-        if (first_end - va != size) {
-            ++call.pages;
-            map_walk<false>(nullptr, true, level + 1, va, first_end, pa, call, nullptr);
-        }
-        const uint64_t last_start = (end & ~(size - 1)) > first_end ? end & ~(size - 1) : first_end;
-        if (last_start < end) {
-            ++call.pages;
-            map_walk<false>(nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
-        }
+        plan_new_table_edges(level, va, end, pa, call);
         return true;
     }
     const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
@@ -683,9 +693,18 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
         error = MapError::pte_update_fault(entry.bits());
         return false;
     }
-    const uint64_t fixed = G::output_address_mask | bits_of(Attributes::TABLE_OR_PAGE);
-    if (const uint64_t changed = (next.bits() ^ entry.bits()) & fixed; changed != 0) {
-        error = MapError::invalid_flags(changed);
+    // What map_range refuses, fn may not change either: TABLE_OR_PAGE, the output address
+    // and RES0 bits 12-49, the contiguous bit. Nor may it make valid an entry that is
+    // empty (map_range makes mappings, with their output address), at a level without
+    // blocks, or at the leaf level without the page bit (a reserved encoding).
+    uint64_t refused = (next.bits() ^ entry.bits()) & bits_of(REFUSED_MAP_FLAGS);
+    if (next.is_valid() && !entry.is_valid() &&
+        (entry.bits() == 0 || (level != LEAF_LEVEL && !G::block_allowed(level)) ||
+         (level == LEAF_LEVEL && !next.is_table_or_page()))) {
+        refused |= bits_of(Attributes::VALID);
+    }
+    if (refused != 0) {
+        error = MapError::invalid_flags(refused);
         return false;
     }
     if (active_ && needs_break_before_make(entry, next)) {
