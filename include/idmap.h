@@ -116,7 +116,14 @@ typedef struct {
     uint64_t value; /**< PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits. */
 } idmap_error_t;
 
-/** Where table pages come from: table pages only; the idmap_t itself never comes from here. */
+/** Where table pages come from: table pages only; the idmap_t itself never comes from here.
+ *
+ * A page the library cannot use is refused: the call answers #IDMAP_ERR_OUT_OF_MEMORY
+ * (idmap_new_with_allocator() NULL) and changes nothing. Refused: NULL; a page that is not
+ * 4 KiB-aligned or lies above 48 bits (given back with free_page); a page handed out twice
+ * in one call (given back once); the map's root table; any other of its tables while the
+ * map has at most 16 (these never given back). A non-root table of a map of more than 16
+ * tables handed out again is not detected (the check would cost a walk of the tree). */
 typedef struct {
     void *(*alloc_page)(void *ctx); /**< A 4 KiB-aligned 4 KiB page, or NULL. */
     void (*free_page)(void *ctx, void *page); /**< Takes back a page alloc_page gave. */
@@ -224,17 +231,26 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region
  *   - #IDMAP_ERR_INVALID_FLAGS: fn flipped TABLE_OR_PAGE or changed output-address bits;
  *     value = those bits. As additions to the contract, the same for the other bits
  *     idmap_map_range() refuses (RES0 bits 48-49, the contiguous bit 52), and for VALID
- *     set on an entry that was invalid and is empty (all zero: it has no output address),
- *     at level 0 (no blocks there), or at level 3 without the page bit (a reserved
- *     encoding); value = the bits refused. fn may give an empty entry other attributes;
- *     it keeps output address 0, so making it valid later maps physical 0: make
- *     mappings with idmap_map_range();
+ *     set on an invalid entry that would then be malformed (at level 0, where there are
+ *     no blocks; at level 3 without the page bit, a reserved encoding) or would map
+ *     another address than its own (an empty entry's output address is 0); value = the
+ *     bits refused. fn may give an empty entry other attributes: it stays invalid;
  *   - #IDMAP_ERR_PTE_UPDATE_FAULT: fn answered non-zero; value = the entry as it was
  *     before that call.
  *
- * The entry for which fn failed keeps its old value. On an active map these failures are
- * found in the check on copies, before anything changes. On an inactive map the call
- * stops there; entries changed before keep their changes and splits already made stay.
+ * What a failed call leaves:
+ *   - every error but INVALID_FLAGS and PTE_UPDATE_FAULT on an inactive map: nothing
+ *     changed (on an active map fn ran on copies only). On an inactive map
+ *     OUT_OF_MEMORY comes before any call of fn: the pages for every split of the range
+ *     are taken first.
+ *   - INVALID_FLAGS or PTE_UPDATE_FAULT on an inactive map: the call stops at the leaf
+ *     for which fn failed, which keeps its old value whatever fn wrote. The leaves before
+ *     it (in address order) keep fn's changes; fn is not called for those after it, which
+ *     are unchanged. A block the range covers only in part is split when the walk reaches
+ *     it, so the splits made before the failure stay (the blocks around the range's
+ *     start, and those around its end only if the failing leaf lies in them); the pages
+ *     taken for splits not made are given back, and idmap_table_count() counts the tables
+ *     in the tree. Each split keeps every page's translation and attributes.
  * The tree is always well-formed and a leaf can never become a table. */
 idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idmap_modify_fn fn,
                                   void *ctx);

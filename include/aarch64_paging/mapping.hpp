@@ -56,7 +56,11 @@ public:
     /// Allocates the root table at root_level (G::min_root_level to 3).
     /// Errors: InvalidArgument for a bad root level, an ASID over 16 bits, an incomplete
     /// allocator or a mapping already initialised; OutOfMemory without a root page.
-    [[nodiscard]] Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator);
+    /// @p pa_offset: the output address of every input address va is va + pa_offset
+    /// (modulo 2^64; an identity map's is 0). modify_range refuses to make valid an entry
+    /// that maps anything else.
+    [[nodiscard]] Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+                              uint64_t pa_offset = 0);
     /// Deactivates the mapping if it is active and returns every table page.
     void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
@@ -223,9 +227,9 @@ private:
     // MapError, so that no 40-byte Result travels through every level and entry.
     template <class Body>
     static bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
-        const uint64_t size = G::level_size(level);
+        const uint64_t entry_size = G::level_size(level);
         while (va < end) {
-            const uint64_t next = (va & ~(size - 1)) + size;
+            const uint64_t next = (va & ~(entry_size - 1)) + entry_size;
             const uint64_t chunk_end = next < end ? next : end;
             if (!body(G::index(va, level), va, chunk_end)) {
                 return false;
@@ -276,6 +280,10 @@ private:
     template <bool Apply, class F>
     bool modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                      uint64_t end, ModifyCall<F>& call, PageReserve* reserve);
+    // modify_walk's leaf level: fn on each page of [va, end).
+    template <bool Apply, class F>
+    bool modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
+                      ModifyCall<F>& call);
     // Runs fn on a copy of entry into next and checks what it did: the rules every modify
     // obeys, and break-before-make on an active mapping. False, with error, when refused.
     // Inlined: it runs once per leaf.
@@ -326,6 +334,7 @@ private:
     PageAllocator allocator_;
     size_t tables_ = 0;
     uint64_t saved_ttbr_ = 0;
+    uint64_t pa_offset_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
     bool active_ = false;
@@ -414,7 +423,8 @@ void Mapping<G, T>::PageReserve::release() {
 }
 
 template <class G, class T>
-Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator) {
+Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+                           uint64_t pa_offset) {
     if (root_ != nullptr || root_level < G::min_root_level || root_level > LEAF_LEVEL ||
         asid > MAX_ASID || !allocator.is_complete()) {
         return Status::InvalidArgument;
@@ -426,6 +436,7 @@ Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocat
     }
     asid_ = static_cast<uint16_t>(asid);
     root_level_ = static_cast<uint8_t>(root_level);
+    pa_offset_ = pa_offset;
     root_ = new_table(reserve, Descriptor(), root_level, false);
     return {};
 }
@@ -588,13 +599,13 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
 template <class G, class T>
 void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
                                          MapCall& call) {
-    const uint64_t size = G::level_size(level);
-    const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
-    if (first_end - va != size) {
+    const uint64_t entry_size = G::level_size(level);
+    const uint64_t first_end = (va | (entry_size - 1)) + 1 < end ? (va | (entry_size - 1)) + 1 : end;
+    if (first_end - va != entry_size) {
         ++call.pages;
         map_walk<false>(nullptr, true, level + 1, va, first_end, pa, call, nullptr);
     }
-    const uint64_t last_start = (end & ~(size - 1)) > first_end ? end & ~(size - 1) : first_end;
+    const uint64_t last_start = (end & ~(entry_size - 1)) > first_end ? end & ~(entry_size - 1) : first_end;
     if (last_start < end) {
         ++call.pages;
         map_walk<false>(nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
@@ -613,7 +624,7 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
         write_pages(table, va, end, pa, call.flags);
         return true;
     }
-    const uint64_t size = G::level_size(level);
+    const uint64_t entry_size = G::level_size(level);
     const bool blocks = blocks_allowed(level, va, pa, call.constraints);
     if (!Apply && fresh && blocks) {
         plan_new_table_edges(level, va, end, pa, call);
@@ -621,14 +632,14 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
     }
     const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
     for (unsigned i = G::index(va, level); va < end; ++i) {
-        const uint64_t next = (va | (size - 1)) + 1;
+        const uint64_t next = (va | (entry_size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
         const Descriptor entry = fresh ? Descriptor() : table[i];
         if (entry.is_table(level)) {
             if (!map_walk<Apply>(subtable(entry), false, level + 1, va, to, pa, call, reserve)) {
                 return false;
             }
-        } else if (blocks && to - va == size) {
+        } else if (blocks && to - va == entry_size) {
             const Descriptor written((pa & G::output_address_mask) | block);
             if constexpr (Apply) {
                 table[i] = written;
@@ -644,7 +655,7 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
             map_walk<false>(nullptr, true, level + 1, va, to, pa, call, nullptr);
         } else {
             // A table every entry of which this call writes need not be filled first.
-            const bool overwritten = to - va == size;
+            const bool overwritten = to - va == entry_size;
             Descriptor* sub = new_table(*reserve, entry, level + 1, overwritten);
             map_walk<true>(sub, overwritten, level + 1, va, to, pa, call, reserve);
             if (live) {
@@ -694,14 +705,17 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
         return false;
     }
     // What map_range refuses, fn may not change either: TABLE_OR_PAGE, the output address
-    // and RES0 bits 12-49, the contiguous bit. Nor may it make valid an entry that is
-    // empty (map_range makes mappings, with their output address), at a level without
-    // blocks, or at the leaf level without the page bit (a reserved encoding).
+    // and RES0 bits 12-49, the contiguous bit. Nor may it make valid an entry that would
+    // then be malformed (a block at level 0, a page without the page bit: reserved
+    // encodings) or map another output address than the mapping's own for va (an empty
+    // entry's is 0).
     uint64_t refused = (next.bits() ^ entry.bits()) & bits_of(REFUSED_MAP_FLAGS);
-    if (next.is_valid() && !entry.is_valid() &&
-        (entry.bits() == 0 || (level != LEAF_LEVEL && !G::block_allowed(level)) ||
-         (level == LEAF_LEVEL && !next.is_table_or_page()))) {
-        refused |= bits_of(Attributes::VALID);
+    if (next.is_valid() && !entry.is_valid()) {
+        const bool well_formed = level == LEAF_LEVEL ? next.is_table_or_page() : G::block_allowed(level);
+        const uint64_t own = (va + pa_offset_) & G::output_address_mask;
+        if (!well_formed || next.output_address().value() != own) {
+            refused |= bits_of(Attributes::VALID);
+        }
     }
     if (refused != 0) {
         error = MapError::invalid_flags(refused);
@@ -716,26 +730,34 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
 
 template <class G, class T>
 template <bool Apply, class F>
+bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
+                                 ModifyCall<F>& call) {
+    for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size) {
+        // Applying, table is never nullptr.
+        const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, LEAF_LEVEL, i);
+        Descriptor next;
+        if (!modified(entry, LEAF_LEVEL, va, va + G::page_size, call.fn, call.region, next, call.error)) {
+            return false;
+        }
+        if constexpr (Apply) {
+            table[i] = next;
+        }
+    }
+    return true;
+}
+
+template <class G, class T>
+template <bool Apply, class F>
 bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                 uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
     // Only an active mapping runs fn in the plan; an inactive one just counts pages.
     const bool run_fn = Apply || active_;
     if (level == LEAF_LEVEL) {
-        for (unsigned i = G::index(va, level); run_fn && va < end; ++i, va += G::page_size) {
-            // Applying, table is never nullptr.
-            const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, level, i);
-            Descriptor next;
-            if (!modified(entry, level, va, va + G::page_size, call.fn, call.region, next, call.error)) {
-                return false;
-            }
-            if constexpr (Apply) {
-                table[i] = next;
-            }
-        }
-        return true;
+        return !run_fn || modify_pages<Apply>(table, parent, va, end, call);
     }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
+        // Applying, table is never nullptr.
+        const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, level, i);
         if (table != nullptr && entry.is_table(level)) {
             return modify_walk<Apply>(subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
@@ -1003,19 +1025,19 @@ void Mapping<G, T>::dump(TextWriter& out) const {
 template <class G, class T>
 void Mapping<G, T>::dump_table(TextWriter& out, const Descriptor* table, unsigned level,
                                uint64_t base) const {
-    const uint64_t size = G::level_size(level);
+    const uint64_t entry_size = G::level_size(level);
     const unsigned count = root_level_ == level ? static_cast<unsigned>((this->size() - 1) >> G::level_shift(level)) + 1 : G::entries;
     for (unsigned i = 0; i < count;) {
         const Descriptor entry = table[i];
         unsigned last = i;
         if (!entry.is_table(level)) {
-            const uint64_t step = entry.bits() == 0 ? 0 : size;
+            const uint64_t step = entry.bits() == 0 ? 0 : entry_size;
             while (last + 1 < count && table[last + 1].bits() == entry.bits() + (last + 1 - i) * step) {
                 ++last;
             }
         }
-        const uint64_t va = base + i * size;
-        dump_entries(out, level, i, last, va, va + (last - i + 1) * size - 1, entry);
+        const uint64_t va = base + i * entry_size;
+        dump_entries(out, level, i, last, va, va + (last - i + 1) * entry_size - 1, entry);
         if (entry.is_table(level)) {
             dump_table(out, subtable(entry), level + 1, va);
         }

@@ -4,8 +4,8 @@
 // State: for every page of the table's range, the leaf entry that maps it (vmsa.hpp Leaf:
 // level, zero, attribute bits, output address - input address), whether NO_BLOCK_MAPPINGS
 // or NO_CONTIGUOUS_HINT was asked when it was mapped, plus the active state, the number of
-// table pages and the last error. Pages are kept as runs in an ordered map (page number ->
-// run), so a 256 TiB table costs what its distinct runs cost.
+// table pages and the last error. Pages are kept as runs in a sorted vector, so a 256 TiB
+// table costs what its distinct runs cost.
 //
 // Each call predicts the status (and the detail the contract gives with it), applies the
 // change the contract describes, and says whether the tables may have changed:
@@ -13,7 +13,10 @@
 //                 range covers the whole entry and the entry is not already a table (never
 //                 replaced by a block), pages at level 3; NO_BLOCK_MAPPINGS: pages only.
 //   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
-//                 in address order; fn's result rules as the contract states them.
+//                 in address order; fn's result rules as the contract states them, with
+//                 idmap.h's addition: fn may change no bit map_range refuses, nor make
+//                 valid a level-0 entry, a page without the page bit, or an entry whose
+//                 output address is not its own (INVALID_FLAGS, value = the bits refused).
 //   splits        keep every page's translation: a block's entries below it map the same
 //                 output addresses with the same bits (bit 1 set at level 3); a zero entry
 //                 gives zero entries.
@@ -29,10 +32,10 @@
 
 #include <idmap.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <iterator>
-#include <map>
 #include <vector>
 
 namespace idmap_model {
@@ -83,7 +86,7 @@ public:
     explicit Model(unsigned root_level) : root_level_(root_level) {
         Leaf empty;
         empty.level = static_cast<uint8_t>(root_level);
-        runs_[0] = Span{size() >> kPageShift, PageInfo{empty, false, false}};
+        runs_.push_back(Span{0, size() >> kPageShift, PageInfo{empty, false, false}});
     }
 
     unsigned root_level() const { return root_level_; }
@@ -114,7 +117,7 @@ public:
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
         c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
         c.active = active_;
-        next.for_root_entries(c, [&](unsigned level, uint64_t entry) { next.map_entry(level, entry, c); return true; });
+        next.map_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
             o.region = idmap_region_t{s, e};
@@ -139,12 +142,7 @@ public:
             return record(o);
         }
         // Pages for every split of the range, whatever fn does.
-        Model dry = *this;
-        Change count{s >> kPageShift, e >> kPageShift};
-        const ModifyFn keep = [](uint64_t, uint64_t, uint64_t&, unsigned) { return 0; };
-        count.fn = &keep;
-        count.active = false;
-        dry.for_root_entries(count, [&](unsigned level, uint64_t entry) { return dry.modify_entry(level, entry, count); });
+        const size_t splits = splits_needed(Change{s >> kPageShift, e >> kPageShift});
 
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
@@ -152,10 +150,10 @@ public:
         c.active = active_;
         c.calls = &calls;
         c.region = idmap_region_t{s, e};
-        if (!active_ && count.splits > budget) {
+        if (!active_ && splits > budget) {
             return record(error(IDMAP_ERR_OUT_OF_MEMORY));
         }
-        next.for_root_entries(c, [&](unsigned level, uint64_t entry) { return next.modify_entry(level, entry, c); });
+        next.modify_entries(root_level_, 0, c);
         if (active_ && c.failure.status != IDMAP_OK) {
             c.failure.may_change = false;
             return record(c.failure);
@@ -220,8 +218,8 @@ public:
     // Every page of the table, coalesced by leaf state.
     std::vector<Run> runs() const {
         std::vector<Run> out;
-        for (const auto& [first, span] : runs_) {
-            append_run(out, first, span.end, span.info.leaf);
+        for (const Span& span : runs_) {
+            append_run(out, span.first, span.end, span.info.leaf);
         }
         return out;
     }
@@ -229,18 +227,25 @@ public:
     // fn(first, end, info) for every run of pages in one state.
     template <class F>
     void for_each_run(F&& fn) const {
-        for (const auto& [first, span] : runs_) {
-            fn(first, span.end, span.info);
+        for (const Span& span : runs_) {
+            fn(span.first, span.end, span.info);
         }
     }
 
-    const PageInfo& info(uint64_t page) const { return std::prev(runs_.upper_bound(page))->second.info; }
+    const PageInfo& info(uint64_t page) const { return find(page)->info; }
 
 private:
     struct Span {
+        uint64_t first;  // pages [first, end)
         uint64_t end;
         PageInfo info;
     };
+
+    // The run holding page.
+    std::vector<Span>::const_iterator find(uint64_t page) const {
+        return std::prev(std::upper_bound(runs_.begin(), runs_.end(), page,
+                                          [](uint64_t p, const Span& r) { return p < r.first; }));
+    }
 
     // One call's change in progress.
     struct Change {
@@ -289,108 +294,193 @@ private:
         return o;
     }
 
-    // fn(level, first page) for each root entry the change's range touches, in order,
-    // until fn answers false.
-    template <class F>
-    void for_root_entries(const Change& c, F&& fn) {
-        for_entries(root_level_, 0, c, fn);
-    }
-    // The same for the entries at level inside [base, base + 512 entries).
-    template <class F>
-    static void for_entries(unsigned level, uint64_t base, const Change& c, F&& fn) {
+    // The entries at level inside [base, base + 512 entries) that the change's range
+    // touches, as [first, end) of their first pages, stepping by the entry's pages.
+    static bool entries(unsigned level, uint64_t base, const Change& c, uint64_t& first, uint64_t& end) {
         const uint64_t n = level_pages(level);
-        const uint64_t lo = c.sp > base ? c.sp : base;
-        const uint64_t hi_limit = base + n * kEntries;
-        const uint64_t hi = c.ep < hi_limit ? c.ep : hi_limit;
-        if (lo >= hi) {
-            return;
-        }
-        for (uint64_t entry = lo & ~(n - 1); entry < hi; entry += n) {
-            if (!fn(level, entry)) {
-                return;
-            }
-        }
+        const uint64_t lo = std::max(c.sp, base);
+        end = std::min(c.ep, base + n * kEntries);
+        first = lo & ~(n - 1);
+        return lo < end;
     }
 
-    void map_entry(unsigned level, uint64_t entry, Change& c) {
-        const uint64_t n = level_pages(level);
-        const PageInfo cur = info(entry);
-        if (cur.leaf.level > level) {
-            for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { map_entry(l, child, c); return true; });
+    // Consecutive entries that a call leaves in one state, written at once when the next
+    // entry differs (fewer runs to cut than one write per entry).
+    struct Batch {
+        uint64_t first = 0, end = 0;
+        Leaf leaf;
+        template <class Write>
+        void add(uint64_t from, uint64_t to, const Leaf& next, Write&& write) {
+            if (end != from || next != leaf) {
+                flush(write);
+                first = from;
+            }
+            end = to;
+            leaf = next;
+        }
+        template <class Write>
+        void flush(Write&& write) {
+            if (first < end) {
+                write(first, end, leaf);
+            }
+            first = end;
+        }
+    };
+
+    // map_range on the entries at level (the children of one table, or the root's) inside
+    // [base, base + 512 entries).
+    void map_entries(unsigned level, uint64_t base, Change& c) {
+        uint64_t entry = 0, end = 0;
+        if (!entries(level, base, c, entry, end)) {
             return;
         }
-        const bool whole = c.sp <= entry && entry + n <= c.ep;
-        if (level == kLeafLevel || (whole && !c.no_block && block_level(level))) {
-            Leaf next;
-            next.level = static_cast<uint8_t>(level);
-            next.zero = false;
-            next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
-            const uint64_t va = entry << kPageShift;
-            if (c.active && needs_break_before_make(leaf_descriptor(cur.leaf, va), leaf_descriptor(next, va))) {
-                c.bbm = true;
-            }
-            update(entry, entry + n, [&](PageInfo& p) {
-                p.leaf = next;
+        const uint64_t n = level_pages(level);
+        const auto write = [&](uint64_t first, uint64_t last, const Leaf& leaf) {
+            update(first, last, [&](PageInfo& p) {
+                p.leaf = leaf;
                 p.no_block = p.no_block || c.no_block;
                 p.no_contig = c.no_contig;
             });
-            return;
+        };
+        Batch batch;
+        for (; entry < end; entry += n) {
+            const Leaf cur = info(entry).leaf;
+            if (cur.level > level) {  // a table: fill it
+                batch.flush(write);
+                map_entries(level + 1, entry, c);
+                continue;
+            }
+            const bool whole = c.sp <= entry && entry + n <= c.ep;
+            if (level == kLeafLevel || (whole && !c.no_block && block_level(level))) {
+                Leaf next;
+                next.level = static_cast<uint8_t>(level);
+                next.zero = false;
+                next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
+                const uint64_t va = entry << kPageShift;
+                c.bbm = c.bbm || (c.active && needs_break_before_make(leaf_descriptor(cur, va), leaf_descriptor(next, va)));
+                batch.add(entry, entry + n, next, write);
+                continue;
+            }
+            batch.flush(write);
+            c.bbm = c.bbm || (c.active && cur.valid());  // splitting a live block
+            split(entry, level, c);
+            map_entries(level + 1, entry, c);
         }
-        if (c.active && cur.leaf.valid()) {
-            c.bbm = true;
-        }
-        split(entry, level, c);
-        for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { map_entry(l, child, c); return true; });
+        batch.flush(write);
     }
 
-    // False: stop (c.failure says why).
-    bool modify_entry(unsigned level, uint64_t entry, Change& c) {
+    // The splits modify_range makes below the entry at level starting at page entry (a
+    // leaf at that level if leaf, else as the model has it).
+    size_t splits_needed(unsigned level, uint64_t entry, const Change& c, bool leaf) const {
+        const bool table = !leaf && info(entry).leaf.level > level;
         const uint64_t n = level_pages(level);
-        const PageInfo cur = info(entry);
-        if (cur.leaf.level > level) {
-            bool go_on = true;
-            for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { return go_on = modify_entry(l, child, c); });
-            return go_on;
+        if (!table && (level == kLeafLevel || (c.sp <= entry && entry + n <= c.ep))) {
+            return 0;
         }
-        const bool whole = c.sp <= entry && entry + n <= c.ep;
-        const uint64_t va = entry << kPageShift;
-        if (level == kLeafLevel || whole) {
-            const uint64_t old_bits = leaf_descriptor(cur.leaf, va);
-            uint64_t bits = old_bits;
-            const uint64_t end = va + (n << kPageShift);
-            if (c.calls != nullptr) {
-                c.calls->push_back(Call{va, end, old_bits, level});
+        size_t count = table ? 0 : 1;
+        uint64_t child = 0, end = 0;
+        if (entries(level + 1, entry, c, child, end)) {
+            for (; child < end; child += level_pages(level + 1)) {
+                count += splits_needed(level + 1, child, c, !table);
             }
-            if ((*c.fn)(va, end, bits, level) != 0) {
-                c.failure = error(IDMAP_ERR_PTE_UPDATE_FAULT);
-                c.failure.value = old_bits;
-                c.failure.may_change = true;
-                return false;
+        }
+        return count;
+    }
+
+    // Pages modify_range needs for splits: every one of the range, whatever fn does.
+    size_t splits_needed(const Change& c) const {
+        uint64_t entry = 0, end = 0;
+        size_t count = 0;
+        if (entries(root_level_, 0, c, entry, end)) {
+            for (; entry < end; entry += level_pages(root_level_)) {
+                count += splits_needed(root_level_, entry, c, false);
             }
-            if (const uint64_t changed = (bits ^ old_bits) & (kOaMask | kDescTableOrPage); changed != 0) {
-                c.failure = error(IDMAP_ERR_INVALID_FLAGS);
-                c.failure.value = changed;
-                c.failure.may_change = true;
-                return false;
+        }
+        return count;
+    }
+
+    // modify_range on the entries at level inside [base, base + 512 entries), in address
+    // order. False: stop (c.failure says why).
+    bool modify_entries(unsigned level, uint64_t base, Change& c) {
+        uint64_t entry = 0, end = 0;
+        if (!entries(level, base, c, entry, end)) {
+            return true;
+        }
+        const uint64_t n = level_pages(level);
+        const auto write = [&](uint64_t first, uint64_t last, const Leaf& leaf) {
+            update(first, last, [&](PageInfo& p) { p.leaf = leaf; });
+        };
+        Batch batch;
+        for (; entry < end; entry += n) {
+            const Leaf cur = info(entry).leaf;
+            if (cur.level > level) {
+                batch.flush(write);
+                if (!modify_entries(level + 1, entry, c)) {
+                    return false;
+                }
+                continue;
             }
-            if (c.active && needs_break_before_make(old_bits, bits)) {
+            const uint64_t va = entry << kPageShift;
+            if (level == kLeafLevel || (c.sp <= entry && entry + n <= c.ep)) {
+                const uint64_t old_bits = leaf_descriptor(cur, va);
+                uint64_t bits = old_bits;
+                const uint64_t va_end = va + (n << kPageShift);
+                if (c.calls != nullptr) {
+                    c.calls->push_back(Call{va, va_end, old_bits, level});
+                }
+                if (!check_fn(c, va, va_end, old_bits, bits, level)) {
+                    batch.flush(write);
+                    return false;
+                }
+                batch.add(entry, entry + n, leaf_of(bits, level, va), write);
+                continue;
+            }
+            batch.flush(write);
+            if (c.active && cur.valid()) {
                 c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
                 c.failure.region = c.region;
                 return false;
             }
-            const Leaf next = leaf_of(bits, level, va);
-            update(entry, entry + n, [&](PageInfo& p) { p.leaf = next; });
-            return true;
+            split(entry, level, c);
+            if (!modify_entries(level + 1, entry, c)) {
+                return false;
+            }
         }
-        if (c.active && cur.leaf.valid()) {
+        batch.flush(write);
+        return true;
+    }
+
+    // Runs fn on bits (old_bits, the entry) and checks what it did: false, with c.failure,
+    // when the call must stop there.
+    static bool check_fn(Change& c, uint64_t va, uint64_t end, uint64_t old_bits, uint64_t& bits, unsigned level) {
+        if ((*c.fn)(va, end, bits, level) != 0) {
+            c.failure = error(IDMAP_ERR_PTE_UPDATE_FAULT);
+            c.failure.value = old_bits;
+            c.failure.may_change = true;
+            return false;
+        }
+        // fn may change no bit map_range refuses, nor make valid an entry at level 0 (no
+        // blocks), a page without the page bit, or one whose output address is not its
+        // own (identity: va).
+        uint64_t refused = (bits ^ old_bits) & kRefusedFlags;
+        const bool made_valid = (bits & IDMAP_ATTR_VALID) != 0 && (old_bits & IDMAP_ATTR_VALID) == 0;
+        const uint64_t oa = bits & 0x0000fffffffff000ULL;
+        if (made_valid && ((level < 3 && !block_level(level)) ||
+                           (level == 3 && (bits & kDescTableOrPage) == 0) || oa != va)) {
+            refused |= IDMAP_ATTR_VALID;
+        }
+        if (refused != 0) {
+            c.failure = error(IDMAP_ERR_INVALID_FLAGS);
+            c.failure.value = refused;
+            c.failure.may_change = true;
+            return false;
+        }
+        if (c.active && needs_break_before_make(old_bits, bits)) {
             c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
             c.failure.region = c.region;
             return false;
         }
-        split(entry, level, c);
-        bool go_on = true;
-        for_entries(level + 1, entry, c, [&](unsigned l, uint64_t child) { return go_on = modify_entry(l, child, c); });
-        return go_on;
+        return true;
     }
 
     // The leaf entry at level starting at page entry becomes a table of 512 entries that
@@ -408,10 +498,13 @@ private:
     // fn(info) on every page of [first, end).
     template <class F>
     void update(uint64_t first, uint64_t end, F&& fn) {
+        if (first >= end) {
+            return;
+        }
         cut(first);
         cut(end);
-        for (auto it = runs_.find(first); it != runs_.end() && it->first < end; ++it) {
-            fn(it->second.info);
+        for (auto it = runs_.begin() + (find(first) - runs_.cbegin()); it != runs_.end() && it->first < end; ++it) {
+            fn(it->info);
         }
     }
 
@@ -420,29 +513,30 @@ private:
         if (page >= (size() >> kPageShift)) {
             return;
         }
-        auto it = std::prev(runs_.upper_bound(page));
-        if (it->first == page) {
+        const auto at = find(page) - runs_.cbegin();
+        Span& run = runs_[static_cast<size_t>(at)];
+        if (run.first == page) {
             return;
         }
-        const Span tail{it->second.end, it->second.info};
-        it->second.end = page;
-        runs_.emplace(page, tail);
+        const Span tail{page, run.end, run.info};
+        run.end = page;
+        runs_.insert(runs_.begin() + at + 1, tail);
     }
 
     void coalesce() {
-        for (auto it = runs_.begin(); it != runs_.end();) {
-            auto next = std::next(it);
-            if (next != runs_.end() && next->second.info == it->second.info) {
-                it->second.end = next->second.end;
-                runs_.erase(next);
+        size_t out = 0;
+        for (size_t i = 1; i < runs_.size(); ++i) {
+            if (runs_[i].info == runs_[out].info) {
+                runs_[out].end = runs_[i].end;
             } else {
-                it = next;
+                runs_[++out] = runs_[i];
             }
         }
+        runs_.resize(out + 1);
     }
 
     unsigned root_level_;
-    std::map<uint64_t, Span> runs_;  // first page -> run
+    std::vector<Span> runs_;  // in page order, covering the table
     bool active_ = false;
     size_t tables_ = 1;
     idmap_error_t last_error_{};

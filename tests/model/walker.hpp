@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <set>
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,7 +43,7 @@ public:
 
     TreeWalk walk() const {
         TreeWalk out;
-        std::set<uint64_t> seen;
+        Seen seen;
         if (root_level_ > kLeafLevel) {
             out.violations.push_back("root level above 3");
             return out;
@@ -60,9 +60,11 @@ public:
     // Every table reached, its address then its 512 entries, root first, depth-first: the
     // raw bytes, to compare before and after a call that must change nothing. Follows only
     // table entries that point at live allocator pages, each once.
-    std::vector<uint64_t> snapshot() const {
+    // tables: how many to expect (memory is reserved for them).
+    std::vector<uint64_t> snapshot(size_t tables = 0) const {
         std::vector<uint64_t> out;
-        std::set<uint64_t> seen;
+        out.reserve(tables * (kEntries + 1));
+        Seen seen;
         if (root_level_ <= kLeafLevel && is_table_page_(root_pa_)) {
             seen.insert(root_pa_);
             copy(out, seen, root_pa_, root_level_);
@@ -70,8 +72,34 @@ public:
         return out;
     }
 
+    // Whether the tables are now exactly as snapshot() saw them.
+    bool matches(const std::vector<uint64_t>& snapshot) const {
+        size_t at = 0;
+        Seen seen;
+        bool same = true;
+        if (root_level_ <= kLeafLevel && is_table_page_(root_pa_)) {
+            seen.insert(root_pa_);
+            compare(snapshot, at, seen, root_pa_, root_level_, same);
+        }
+        return same && at == snapshot.size();
+    }
+
 private:
-    void copy(std::vector<uint64_t>& out, std::set<uint64_t>& seen, uint64_t pa, unsigned level) const {
+    // Table pages reached so far: a sorted vector (trees here have tens of tables).
+    struct Seen {
+        std::vector<uint64_t> pages;
+        // False when pa was there already.
+        bool insert(uint64_t pa) {
+            const auto it = std::lower_bound(pages.begin(), pages.end(), pa);
+            if (it != pages.end() && *it == pa) {
+                return false;
+            }
+            pages.insert(it, pa);
+            return true;
+        }
+    };
+
+    void copy(std::vector<uint64_t>& out, Seen& seen, uint64_t pa, unsigned level) const {
         const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
         out.push_back(pa);
         out.insert(out.end(), entries, entries + kEntries);
@@ -80,8 +108,28 @@ private:
         }
         for (unsigned i = 0; i < kEntries; ++i) {
             const uint64_t next = entries[i] & kOaMask;
-            if ((entries[i] & 3) == 3 && is_table_page_(next) && seen.insert(next).second) {
+            if ((entries[i] & 3) == 3 && is_table_page_(next) && seen.insert(next)) {
                 copy(out, seen, next, level + 1);
+            }
+        }
+    }
+
+    void compare(const std::vector<uint64_t>& snap, size_t& at, Seen& seen, uint64_t pa, unsigned level,
+                 bool& same) const {
+        const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
+        if (!same || snap.size() - at < kEntries + 1 || snap[at] != pa ||
+            !std::equal(entries, entries + kEntries, snap.begin() + static_cast<std::ptrdiff_t>(at + 1))) {
+            same = false;
+            return;
+        }
+        at += kEntries + 1;
+        if (level == kLeafLevel) {
+            return;
+        }
+        for (unsigned i = 0; i < kEntries && same; ++i) {
+            const uint64_t next = entries[i] & kOaMask;
+            if ((entries[i] & 3) == 3 && is_table_page_(next) && seen.insert(next)) {
+                compare(snap, at, seen, next, level + 1, same);
             }
         }
     }
@@ -92,9 +140,8 @@ private:
         out.violations.push_back(s.str());
     }
 
-    void table(TreeWalk& out, std::set<uint64_t>& seen, uint64_t pa, unsigned level, uint64_t base) const {
-        uint64_t entries[kEntries];
-        std::memcpy(entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(pa)), sizeof entries);
+    void table(TreeWalk& out, Seen& seen, uint64_t pa, unsigned level, uint64_t base) const {
+        const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
         out.tables.push_back(pa);
         const uint64_t size = level_bytes(level);
         uint64_t contiguous = 0;
@@ -117,7 +164,7 @@ private:
                     out.run_contig.resize(out.runs.size());
                     continue;
                 }
-                if (!seen.insert(next).second) {
+                if (!seen.insert(next)) {
                     violation(out, "table page reached twice (shared subtable or loop)", level, va, d);
                     append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, Leaf{});
                     out.run_contig.resize(out.runs.size());
@@ -128,7 +175,8 @@ private:
             }
             // The common case: a leaf continuing the one before it (same bits, the next
             // output address) is in the same state and passes the same checks.
-            if (prev_leaf && d != 0 && ((d ^ prev) & ~kOaMask) == 0 && (d & kOaMask) == (prev & kOaMask) + size) {
+            // (Not after an all-zero entry: that one is in the "zero" state, the next is not.)
+            if (prev_leaf && prev != 0 && ((d ^ prev) & ~kOaMask) == 0 && (d & kOaMask) == (prev & kOaMask) + size) {
                 out.runs.back().end += size >> kPageShift;
                 out.mmu_valid_pages += prev_mmu_valid ? size >> kPageShift : 0;
             } else {
