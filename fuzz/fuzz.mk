@@ -22,13 +22,14 @@ FUZZ_LIB_CXXFLAGS := $(HOST_LIB_CXXFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 # The driver (harness, model, walker) gets the sanitizers but not the fuzzer's coverage and
 # comparison tracing: instrumenting its per-entry checks made it ten times slower, and
 # only the library's coverage should guide the fuzzer.
-FUZZ_DRIVER_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -DIDMAP_HOST=1 -Iinclude $(FUZZ_SAN)
+# -Isrc: the harness reads the host fake's TLB maintenance counters (src/arch/host/fake.hpp).
+FUZZ_DRIVER_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -DIDMAP_HOST=1 -Iinclude -Isrc $(FUZZ_SAN)
 # -max_len: enough for kFuzzMaxCalls calls; -timeout: one input runs in milliseconds.
 FUZZ_OPTIONS := -max_len=4096 -timeout=20 -print_final_stats=1
 
 $(eval $(call lib_rules,$(FUZZ_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS),clang,$(FUZZ_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
 
-$(FUZZ_BUILD)/fuzz_idmap.o: fuzz/fuzz_idmap.cpp $(wildcard tests/model/*.hpp) include/idmap.h
+$(FUZZ_BUILD)/fuzz_idmap.o: fuzz/fuzz_idmap.cpp $(wildcard tests/model/*.hpp) include/idmap.h src/arch/host/fake.hpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(FUZZ_DRIVER_CXXFLAGS) -c $< -o $@
 

@@ -2,7 +2,10 @@
 # make_corpus.sh - writes the seed corpus fuzz/corpus/ (committed; run again only to
 # change it). Every byte string decodes to calls (tests/model/fuzz_driver.hpp): the first
 # byte picks the root level (byte % 4), so each seed is one root level followed by
-# pseudo-random bytes from a fixed LCG, long enough for 25 to 64 calls.
+# pseudo-random bytes from a fixed LCG, long enough for 25 to 64 calls. The seed-root*
+# seeds start with 0 to 3: the legacy set of calls; the seed-unmap-root* seeds (written
+# after them, so that the LCG gives the others the bytes it always did) with 4 + root:
+# the current set, with unmap_range and compact_subtables.
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -14,6 +17,19 @@ for root in 0 1 2 3; do
         out="corpus/seed-root$root-$n"
         {
             printf "\\$(printf '%03o' "$root")"
+            for ((i = 1; i < len; i++)); do
+                x=$(((x * 1103515245 + 12345) % 2147483648))
+                printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
+            done
+        } > "$out"
+    done
+done
+for root in 0 1 2 3; do
+    for n in 1 2; do
+        len=$((300 * n * n))
+        out="corpus/seed-unmap-root$root-$n"
+        {
+            printf "\\$(printf '%03o' $((root + 4)))"
             for ((i = 1; i < len; i++)); do
                 x=$(((x * 1103515245 + 12345) % 2147483648))
                 printf "\\$(printf '%03o' $(((x >> 16) & 255)))"

@@ -1,4 +1,5 @@
-// Failure at every allocation point: for each operation below, on every root level, the
+// Failure at every allocation point: for each operation below (map_range, modify_range,
+// unmap_range splitting blocks that straddle its edges), on every root level, the
 // operation is first run once to count the pages it takes (N); then, on a fresh map set up
 // the same way, with an allocator that fails the k-th request, for every k in 1..N. Each
 // such call must answer IDMAP_ERR_OUT_OF_MEMORY and leave every table byte (the full
@@ -46,6 +47,9 @@ std::vector<Scenario> scenarios(uint64_t size) {
     ModifySpec swflag_fail = swflag;
     swflag_fail.fail_one_in = 3;
     swflag_fail.salt = 7;
+    // Gives empty entries attributes: non-empty invalid entries, which unmap splits too.
+    ModifySpec swflag_empty = swflag;
+    swflag_empty.touch_empty = true;
     return {
         {"map a ragged range across every level boundary", [](Harness&, uint64_t) {},
          [in](Harness& h, uint64_t mid) { h.map_range(in(mid - 3 * P, mid + 5 * P), kRW, 0, false); }},
@@ -72,6 +76,28 @@ std::vector<Scenario> scenarios(uint64_t size) {
              h.activate();
          },
          [in, swflag](Harness& h, uint64_t mid) { h.modify_range(in(mid - 5 * P, mid + 3 * P), swflag); }},
+        {"unmap splitting valid blocks at both edges",
+         [in, below](Harness& h, uint64_t mid) { h.map_range(in(below(mid, G), mid + G), kRW, 0, false); },
+         [in](Harness& h, uint64_t mid) { h.unmap_range(in(mid - 5 * P, mid + 3 * P)); }},
+        {"unmap splitting invalid blocks on an active map",
+         [in, below](Harness& h, uint64_t mid) {
+             h.map_range(in(below(mid, G), mid + G), IDMAP_ATTR_NORMAL, 0, false);
+             h.activate();
+         },
+         [in](Harness& h, uint64_t mid) { h.unmap_range(in(mid - 5 * P, mid + 3 * P)); }},
+        {"unmap splitting empty entries that a modify gave attributes",
+         [in, below, swflag_empty](Harness& h, uint64_t mid) {
+             h.modify_range(in(below(mid, G), mid + G), swflag_empty);
+         },
+         [in](Harness& h, uint64_t mid) { h.unmap_range(in(mid - 5 * P, mid + 3 * P)); }},
+        {"unmap splitting blocks and freeing page tables in one call",
+         [in, below](Harness& h, uint64_t mid) {
+             h.map_range(in(below(mid, G), mid + G), kRW, 0, false);
+             h.map_range(in(below(mid, 2 * M), mid + 2 * M), kRW, IDMAP_NO_BLOCK_MAPPINGS, true);
+         },
+         [in, below](Harness& h, uint64_t mid) {
+             h.unmap_range(in(below(mid, 2 * M + 3 * P), mid + 2 * M + 5 * P));
+         }},
     };
 }
 

@@ -118,6 +118,12 @@ struct Fixture {
         return idmap_map_range_with_constraints(map, &r, flags, constraints);
     }
     const idmap_error_t& last() const { return *idmap_last_error(map); }
+    // Makes the last error one that the region checks never give (NOT_ACTIVE, from a
+    // deactivate of the inactive map), so that the next check sees the next call's.
+    void last_error_reset() {
+        REQUIRE_FALSE(idmap_is_active(map));
+        CHECK(idmap_deactivate(map) == IDMAP_ERR_NOT_ACTIVE);
+    }
 };
 
 // The leaf entry for va, through walk_range.
@@ -164,6 +170,8 @@ TEST_CASE("bad input: a NULL map is refused by every function", "[bad-input]") {
     CHECK(idmap_map_range_with_constraints(nullptr, &r, kRW, 0) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_modify_range(nullptr, &r, nop_modify, nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_walk_range(nullptr, &r, nop_walk, nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(idmap_unmap_range(nullptr, &r) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(idmap_compact_subtables(nullptr) == 0);
     CHECK(idmap_activate(nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_deactivate(nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK_FALSE(idmap_is_active(nullptr));
@@ -187,6 +195,9 @@ TEST_CASE("bad input: a NULL region is refused and changes nothing", "[bad-input
     CHECK(idmap_map_range_with_constraints(f.map, nullptr, kRW, 0) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_modify_range(f.map, nullptr, nop_modify, nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_walk_range(f.map, nullptr, nop_walk, nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(f.last().status == IDMAP_ERR_INVALID_ARGUMENT);
+    f.last_error_reset();
+    CHECK(idmap_unmap_range(f.map, nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(f.last().status == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(f.snapshot() == before);
     f.well_formed();
@@ -290,6 +301,10 @@ TEST_CASE("bad input: a backwards region is refused by map, modify and walk", "[
         CHECK(idmap_modify_range(f.map, &r, nop_modify, nullptr) == IDMAP_ERR_REGION_BACKWARDS);
         CHECK(idmap_walk_range(f.map, &r, nop_walk, nullptr) == IDMAP_ERR_REGION_BACKWARDS);
         CHECK(f.last().region.start == 3 * P);
+        f.last_error_reset();
+        CHECK(idmap_unmap_range(f.map, &r) == IDMAP_ERR_REGION_BACKWARDS);
+        CHECK(f.last().region.start == 3 * P);
+        CHECK(f.last().region.end == 2 * P);
         CHECK(f.snapshot() == before);
         // Backwards only before rounding: one page, not an error.
         const idmap_region_t same_page{0x1800, 0x1700};
@@ -322,6 +337,7 @@ TEST_CASE("bad input: an empty region changes nothing and calls back nothing", "
                                    },
                                    &calls) == IDMAP_OK);
             CHECK(calls == 0);
+            CHECK(idmap_unmap_range(f.map, &r) == IDMAP_OK);
         }
         CHECK(f.snapshot() == before);
         f.well_formed();
@@ -353,6 +369,10 @@ TEST_CASE("bad input: regions ending at or wrapping past 2^64", "[bad-input]") {
         if (c.status == IDMAP_ERR_ADDRESS_RANGE) CHECK(f.last().va == c.va);
         CHECK(idmap_modify_range(f.map, &r, nop_modify, nullptr) == c.status);
         CHECK(idmap_walk_range(f.map, &r, nop_walk, nullptr) == c.status);
+        f.last_error_reset();
+        CHECK(idmap_unmap_range(f.map, &r) == c.status);
+        CHECK(f.last().status == c.status);
+        if (c.status == IDMAP_ERR_ADDRESS_RANGE) CHECK(f.last().va == c.va);
     }
     // idmap_region() never wraps either.
     CHECK(idmap_region(0x1001, UINT64_MAX).end == UINT64_MAX);
@@ -384,8 +404,12 @@ TEST_CASE("bad input: regions starting or ending beyond the table", "[bad-input]
             CHECK(idmap_modify_range(f.map, &r, nop_modify, nullptr) == IDMAP_ERR_ADDRESS_RANGE);
             CHECK(idmap_walk_range(f.map, &r, nop_walk, nullptr) == IDMAP_ERR_ADDRESS_RANGE);
             CHECK(f.last().va == end);
+            f.last_error_reset();
+            CHECK(idmap_unmap_range(f.map, &r) == IDMAP_ERR_ADDRESS_RANGE);
+            CHECK(f.last().va == end);
         }
         const idmap_region_t at_end{size, size};  // empty at the end: inside
+        CHECK(idmap_unmap_range(f.map, &at_end) == IDMAP_OK);
         CHECK(idmap_map_range(f.map, &at_end, kRW) == IDMAP_OK);
         CHECK(f.snapshot() == before);
         f.well_formed();

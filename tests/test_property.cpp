@@ -1,8 +1,11 @@
 // Property tests: long random sequences of C ABI calls (map_range with and without
-// constraints, modify_range, walk_range, activate, deactivate) on every root level, each
-// checked against the reference model and the invariants of tests/model/harness.hpp after
-// every call. Fixed seeds: a failure names its seed and the calls that led to it.
-// IDMAP_PROPERTY_STATS=1 in the environment prints the totals.
+// constraints, modify_range, walk_range, unmap_range, compact_subtables, activate,
+// deactivate) on every root level, each checked against the reference model and the
+// invariants of tests/model/harness.hpp after every call. Fixed seeds: a failure names its
+// seed and the calls that led to it. Each root level must reach every outcome of
+// unmap_range that it can (splits, freed tables, BREAK_BEFORE_MAKE, OUT_OF_MEMORY) and
+// compactions that free tables, so that a change to the mix cannot silently stop testing
+// them. IDMAP_PROPERTY_STATS=1 in the environment prints the totals.
 #include <catch2/catch.hpp>
 
 #include "model/harness.hpp"
@@ -31,7 +34,11 @@ void report(unsigned root_level, const HarnessStats& s) {
     for (int status = IDMAP_OK; status <= IDMAP_ERR_NOT_ACTIVE; ++status) {
         std::printf(" %d:%zu", status, s.by_status[status]);
     }
-    std::printf("\n");
+    std::printf("\n  unmap_range: %zu calls (OK %zu, BREAK_BEFORE_MAKE %zu, OUT_OF_MEMORY %zu), %zu tables split off, "
+                "%zu freed; compact_subtables: %zu calls, %zu tables freed; %zu TLB invalidations\n",
+                s.unmaps, s.unmap_by_status[IDMAP_OK], s.unmap_by_status[IDMAP_ERR_BREAK_BEFORE_MAKE],
+                s.unmap_by_status[IDMAP_ERR_OUT_OF_MEMORY], s.unmap_splits, s.unmap_freed, s.compacts, s.compact_freed,
+                s.tlb_invalidations);
 }
 
 void run_sequences(unsigned root_level, bool allow_oom) {
@@ -54,6 +61,15 @@ void run_sequences(unsigned root_level, bool allow_oom) {
         total.add(h.stats());
     }
     report(root_level, total);
+    CHECK(total.unmap_by_status[IDMAP_OK] > 0);
+    CHECK(total.tlb_invalidations > 0);
+    if (root_level < 3) {
+        CHECK(total.unmap_splits > 0);
+        CHECK(total.unmap_freed > 0);
+        CHECK(total.compact_freed > 0);
+        CHECK(total.unmap_by_status[IDMAP_ERR_BREAK_BEFORE_MAKE] > 0);
+        CHECK(total.unmap_by_status[IDMAP_ERR_OUT_OF_MEMORY] > 0);
+    }
 }
 
 }  // namespace

@@ -40,6 +40,11 @@ public:
     size_t handed_out() const { return handed_out_; }
     // Frees of a page that was not live (double free, or a page never handed out).
     size_t bad_frees() const { return bad_frees_; }
+    // fn(ctx) on every free of a live page, before the page is given back; nullptr: none.
+    void on_free(void (*fn)(void*), void* ctx) {
+        on_free_ = fn;
+        on_free_ctx_ = ctx;
+    }
 
 private:
     static void* alloc_page(void* ctx) {
@@ -71,6 +76,9 @@ private:
             ++self->bad_frees_;
             return;
         }
+        if (self->on_free_ != nullptr) {
+            self->on_free_(self->on_free_ctx_);
+        }
         std::memset(page, 0x5a, kPage);
         std::free(page);
     }
@@ -82,6 +90,8 @@ private:
     size_t bad_frees_ = 0;
     size_t fail_at_ = 0;
     size_t budget_ = SIZE_MAX;
+    void (*on_free_)(void*) = nullptr;
+    void* on_free_ctx_ = nullptr;
 };
 
 }  // namespace idmap_model

@@ -10,7 +10,14 @@
 //     no attribute bits in table entries, contiguous bits only on consistent groups;
 //   - pages mapped with NO_BLOCK_MAPPINGS are pages, with NO_CONTIGUOUS_HINT have no hint;
 //   - a call that fails (other than a modify callback failing on an inactive map) leaves
-//     every table byte, the table count and the allocator's pages as they were.
+//     every table byte, the table count and the allocator's pages as they were; so does
+//     an unmap_range or compact that the model says changes nothing;
+//   - idmap_compact_subtables answers the number of tables the model frees;
+//   - TLB maintenance, through the host fake's counters (src/arch/host/fake.hpp), the only
+//     place it shows on the host: no TLBI VMALLE1 but from unmap_range and compact on an
+//     active map; there exactly one (with its DSB ISH and ISB) when a valid entry was
+//     removed or a table freed, at most one when the call zeroed only invalid entries or
+//     changed nothing, and every table page given back after it.
 // The random operations (random_op) are shared by tests/test_property.cpp, with a seeded
 // generator, and fuzz/fuzz_idmap.cpp, with the fuzzer's bytes.
 #ifndef IDMAP_MODEL_HARNESS_HPP
@@ -22,6 +29,8 @@
 #include "walker.hpp"
 
 #include <idmap.h>
+
+#include "arch/host/fake.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -90,18 +99,32 @@ struct HarnessStats {
     size_t checks = 0;         // full tree checks
     size_t by_status[11] = {};  // calls by the status they answered
     size_t callbacks = 0;      // modify/walk callbacks checked
-    size_t unchanged_checks = 0;  // failed calls checked byte for byte
+    size_t unchanged_checks = 0;  // failed (or no-op) calls checked byte for byte
     size_t max_tables = 0;
+    size_t unmaps = 0;            // unmap_range calls
+    size_t unmap_by_status[11] = {};
+    size_t unmap_splits = 0;      // tables unmap_range made by splitting
+    size_t unmap_freed = 0;       // tables unmap_range freed
+    size_t compacts = 0;          // compact_subtables calls
+    size_t compact_freed = 0;     // tables they freed
+    size_t tlb_invalidations = 0; // TLBI VMALLE1 seen (unmap_range, compact on an active map)
 
     void add(const HarnessStats& o) {
         calls += o.calls;
         checks += o.checks;
         for (size_t i = 0; i < 11; ++i) {
             by_status[i] += o.by_status[i];
+            unmap_by_status[i] += o.unmap_by_status[i];
         }
         callbacks += o.callbacks;
         unchanged_checks += o.unchanged_checks;
         max_tables = std::max(max_tables, o.max_tables);
+        unmaps += o.unmaps;
+        unmap_splits += o.unmap_splits;
+        unmap_freed += o.unmap_freed;
+        compacts += o.compacts;
+        compact_freed += o.compact_freed;
+        tlb_invalidations += o.tlb_invalidations;
     }
 };
 
@@ -115,6 +138,7 @@ public:
             return;
         }
         root_ = idmap_root_address(map_);
+        alloc_.on_free(&count_free, this);
         if (idmap_size(map_) != model_.size()) {
             fail("idmap_size is not 4 KiB << 9 * (4 - root level)");
         }
@@ -184,6 +208,46 @@ public:
         return finish_call(want, got, before);
     }
 
+    bool unmap_range(idmap_region_t r) {
+        begin(Record::Unmap, r);
+        ++stats_.unmaps;
+        const bool was_active = model_.active();
+        const Outcome want = model_.unmap_range(r, budget());
+        Before before = capture(want);
+        const idmap_status_t got = idmap_unmap_range(map_, &r);
+        if (got >= 0 && static_cast<size_t>(got) < 11) {
+            ++stats_.unmap_by_status[got];
+        }
+        expect_tlb_invalidation(want, was_active);
+        if (!finish_call(want, got, before)) {
+            return false;
+        }
+        stats_.unmap_splits += want.new_tables;
+        stats_.unmap_freed += want.freed_tables;
+        return true;
+    }
+
+    bool compact() {
+        begin(Record::Compact, idmap_region_t{0, 0});
+        ++stats_.compacts;
+        const bool was_active = model_.active();
+        (void)budget();  // takes no page; a pending failure is not for the next call
+        const Outcome want = model_.compact();
+        Before before = capture(want);
+        const size_t got = idmap_compact_subtables(map_);
+        if (got != want.freed_tables) {
+            std::ostringstream s;
+            s << "idmap_compact_subtables answered " << got << ", the model frees " << want.freed_tables;
+            return fail(s.str());
+        }
+        expect_tlb_invalidation(want, was_active);
+        if (!finish_call(want, IDMAP_OK, before)) {
+            return false;
+        }
+        stats_.compact_freed += got;
+        return true;
+    }
+
     bool activate() {
         begin(Record::Activate, idmap_region_t{0, 0});
         const Outcome want = model_.activate();
@@ -213,11 +277,16 @@ public:
         }
         stats_.max_tables = std::max(stats_.max_tables, w.tables.size());
         const size_t count = idmap_table_count(map_);
-        if (w.tables.size() != count || count != alloc_.outstanding() || count != model_.tables()) {
+        if (w.tables.size() != count || count != alloc_.outstanding() || count != model_.tables() ||
+            count != model_.implied_tables()) {
             std::ostringstream s;
             s << "table pages: reached " << w.tables.size() << ", idmap_table_count " << count
-              << ", allocator outstanding " << alloc_.outstanding() << ", model " << model_.tables();
+              << ", allocator outstanding " << alloc_.outstanding() << ", model " << model_.tables()
+              << " (its leaves imply " << model_.implied_tables() << ")";
             return fail(s.str());
+        }
+        if (alloc_.bad_frees() != 0) {
+            return fail("a page given back that was not handed out, or given back twice");
         }
         if (idmap_root_address(map_) != root_) {
             return fail("the root address changed");
@@ -286,6 +355,56 @@ private:
         size_t tables = 0;
         size_t outstanding = 0;
     };
+    // The host fake's counters when the call began, and what it may do to them.
+    struct Tlb {
+        unsigned tlbi = 0, dsb_ish = 0, isb = 0;
+        unsigned min = 0, max = 0;  // TLBI VMALLE1 the call must issue, may issue
+        bool whole_sequence = false;  // each with its DSB ISH and ISB (unmap, compact)
+        bool frees_after = false;     // every table page given back after it
+        size_t frees = 0;             // pages given back during the call
+        size_t frees_before = 0;      // ... before the call's first TLBI VMALLE1
+    };
+
+    static void count_free(void* ctx) {
+        Tlb& t = static_cast<Harness*>(ctx)->tlb_;
+        ++t.frees;
+        if (aarch64_paging::arch::fake::counters().tlbi_vmalle1 == t.tlbi) {
+            ++t.frees_before;
+        }
+    }
+
+    // unmap_range and compact: on an active map one TLBI VMALLE1 when a valid entry went or
+    // a table was freed, before any table page is given back; at most one when only
+    // invalid entries were zeroed or nothing changed (the contract says "then invalidated"
+    // without excepting those); none on an inactive map or a failed call.
+    void expect_tlb_invalidation(const Outcome& want, bool active) {
+        const bool ok = want.status == IDMAP_OK;
+        tlb_.min = active && ok && want.removed_valid ? 1 : 0;
+        tlb_.max = active && ok ? 1 : 0;
+        tlb_.whole_sequence = true;
+        tlb_.frees_after = active && ok && want.freed_tables != 0;
+    }
+
+    bool check_tlb() {
+        const auto& now = aarch64_paging::arch::fake::counters();
+        const unsigned tlbi = now.tlbi_vmalle1 - tlb_.tlbi;
+        stats_.tlb_invalidations += tlbi;
+        std::ostringstream s;
+        if (tlbi < tlb_.min || tlbi > tlb_.max) {
+            s << tlbi << " TLBI VMALLE1, expected " << tlb_.min << (tlb_.max != tlb_.min ? " or " : "")
+              << (tlb_.max != tlb_.min ? std::to_string(tlb_.max) : std::string());
+        } else if (tlb_.whole_sequence &&
+                   (now.dsb_ish - tlb_.dsb_ish != tlbi || now.isb - tlb_.isb != tlbi)) {
+            s << tlbi << " TLBI VMALLE1 with " << now.dsb_ish - tlb_.dsb_ish << " DSB ISH and " << now.isb - tlb_.isb
+              << " ISB";
+        } else if (tlb_.frees_after && tlb_.frees_before != 0) {
+            s << tlb_.frees_before << " of " << tlb_.frees << " table pages given back before the TLB invalidation";
+        }
+        if (!s.str().empty()) {
+            return fail("TLB maintenance: " + s.str());
+        }
+        return true;
+    }
 
     static int modify_cb(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
         auto* c = static_cast<ModifyCtx*>(ctx);
@@ -304,7 +423,7 @@ private:
 
     // A call, kept to say what led to a failure (formatted only then).
     struct Record {
-        enum Kind { Map, MapWithConstraints, Modify, Walk, Activate, Deactivate } kind = Map;
+        enum Kind { Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t flags = 0;
         uint32_t constraints = 0;
@@ -315,9 +434,9 @@ private:
     static std::string describe(const Record& r) {
         std::ostringstream s;
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
-                                     "activate", "deactivate"};
+                                     "unmap_range", "activate", "deactivate", "compact_subtables"};
         s << names[r.kind];
-        if (r.kind <= Record::Walk) {
+        if (r.kind <= Record::Unmap) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
         if (r.kind == Record::Map || r.kind == Record::MapWithConstraints) {
@@ -345,6 +464,11 @@ private:
         r = Record{};
         r.kind = kind;
         r.region = region;
+        const auto& c = aarch64_paging::arch::fake::counters();
+        tlb_ = Tlb{};
+        tlb_.tlbi = c.tlbi_vmalle1;
+        tlb_.dsb_ish = c.dsb_ish;
+        tlb_.isb = c.isb;
         return r;
     }
 
@@ -421,14 +545,20 @@ private:
         if (!same_detail(last, model_.last_error())) {
             return fail("idmap_last_error " + error_text(last) + ", the model says " + error_text(model_.last_error()));
         }
+        if (!check_tlb()) {
+            return false;
+        }
         if (before.taken) {
             ++stats_.unchanged_checks;
             const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
             if (!walker.matches(before.snapshot)) {
-                return fail("a failed call changed the tables");
+                return fail("a call that must change nothing changed the tables");
             }
             if (idmap_table_count(map_) != before.tables || alloc_.outstanding() != before.outstanding) {
-                return fail("a failed call changed the table count or the allocator's pages");
+                return fail("a call that must change nothing changed the table count or the allocator's pages");
+            }
+            if (alloc_.bad_frees() != 0) {
+                return fail("a page given back that was not handed out, or given back twice");
             }
             if (idmap_is_active(map_) != model_.active()) {
                 return fail("idmap_is_active differs from the model");
@@ -489,6 +619,7 @@ private:
     idmap_t* map_ = nullptr;
     uint64_t root_ = 0;
     size_t fail_budget_ = SIZE_MAX;
+    Tlb tlb_;
     std::string failure_;
     static constexpr size_t kRecent = 6;
     Record recent_[kRecent];
@@ -654,6 +785,40 @@ idmap_region_t random_region(Source& src, const Zones& z) {
     return idmap_region_t{start, end};
 }
 
+// A region for unmap_range: half the time (when the model has any) inside or across the
+// edge of a non-empty leaf above level 3 (a block, or an invalid entry given attributes),
+// with ragged ends, so that splits, and the break-before-make and out-of-memory failures
+// they can lead to, are common; else random_region's. The target is drawn from the
+// model's state, which the calls before decide: an input still decodes the same way.
+template <class Source>
+idmap_region_t random_unmap_region(Source& src, const Zones& z, const Model& model) {
+    if (src.below(2) != 0) {
+        return random_region(src, z);
+    }
+    std::vector<Run> blocks;
+    model.for_each_run([&blocks](uint64_t first, uint64_t end, const PageInfo& info) {
+        if (info.leaf.level < kLeafLevel && !info.leaf.zero) {
+            blocks.push_back(Run{first, end, info.leaf});
+        }
+    });
+    if (blocks.empty()) {
+        return random_region(src, z);
+    }
+    const Run& run = blocks[static_cast<size_t>(src.below(blocks.size()))];
+    const uint64_t n = level_pages(run.leaf.level);
+    // Runs of leaves at a level start and end on that level's entries.
+    const uint64_t entry = run.first + src.below((run.end - run.first) / n) * n;
+    uint64_t first = 0, last = 0;  // pages
+    switch (src.below(4)) {
+        case 0: first = entry + src.below(n); last = first + 1 + src.below(std::min<uint64_t>(n, 64)); break;
+        case 1: first = entry + src.below(n); last = entry + n + src.below(3) * (n / 2); break;  // to the edge or past it
+        case 2: first = entry > 8 ? entry - 1 - src.below(8) : 0; last = entry + 1 + src.below(n - 1); break;  // across the start
+        default: first = entry + 1 + src.below(n - 1); last = first + src.below(4); break;  // maybe empty
+    }
+    const uint64_t pages = z.size >> kPageShift;
+    return idmap_region_t{std::min(first, pages) << kPageShift, std::min(last, pages) << kPageShift};
+}
+
 template <class Source>
 ModifySpec random_modify(Source& src) {
     const uint64_t settable[] = {IDMAP_ATTR_VALID,       IDMAP_ATTR_READ_ONLY, IDMAP_ATTR_USER,
@@ -685,22 +850,48 @@ ModifySpec random_modify(Source& src) {
     return m;
 }
 
+// Which calls random_op draws from. Legacy: the mix before unmap_range and
+// compact_subtables existed, kept so that fuzz inputs written then replay the same calls.
+enum class OpSet { Legacy, Current };
+
+// The operation a draw of below(100) picks.
+enum class Op { Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate };
+
+inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Legacy) {
+        return kind < 35 ? Op::Map
+               : kind < 52 ? Op::MapWithConstraints
+               : kind < 72 ? Op::Modify
+               : kind < 82 ? Op::Walk
+               : kind < 91 ? Op::Activate
+                           : Op::Deactivate;
+    }
+    return kind < 28 ? Op::Map
+           : kind < 41 ? Op::MapWithConstraints
+           : kind < 57 ? Op::Modify
+           : kind < 65 ? Op::Walk
+           : kind < 83 ? Op::Unmap
+           : kind < 88 ? Op::Compact
+           : kind < 94 ? Op::Activate
+                       : Op::Deactivate;
+}
+
 // One random call on h. allow_oom: sometimes give the allocator a small budget for it.
 template <class Source>
-bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom) {
+bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet set = OpSet::Current) {
     if (allow_oom && src.below(10) == 0) {
         h.set_budget(src.below(6));
     }
     bool ok = true;
-    const uint64_t kind = src.below(100);
+    const Op op = pick_op(src.below(100), set);
     // Each draw its own statement: the order of a call's arguments is the compiler's, and
     // an input must decode the same with every compiler (a crash found by clang's fuzzer
     // is replayed by the unit tests built with gcc).
-    if (kind < 35) {
+    if (op == Op::Map) {
         const idmap_region_t r = random_region(src, z);
         const uint64_t flags = random_flags(src);
         ok = h.map_range(r, flags, 0, false);
-    } else if (kind < 52) {
+    } else if (op == Op::MapWithConstraints) {
         const idmap_region_t r = random_region(src, z);
         uint32_t c = random_constraints(src);
         // Pages only over at most 8 MiB, so that the tables stay small.
@@ -709,17 +900,21 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom) {
         }
         const uint64_t flags = random_flags(src);
         ok = h.map_range(r, flags, c, true);
-    } else if (kind < 72) {
+    } else if (op == Op::Modify) {
         const idmap_region_t r = random_region(src, z);
         const ModifySpec m = random_modify(src);
         ok = h.modify_range(r, m);
-    } else if (kind < 82) {
+    } else if (op == Op::Walk) {
         WalkSpec w;
         w.salt = src.below(UINT64_MAX);
         w.fail_one_in = src.below(3) == 0 ? 1 + static_cast<unsigned>(src.below(30)) : 0;
         const idmap_region_t r = random_region(src, z);
         ok = h.walk_range(r, w);
-    } else if (kind < 91) {
+    } else if (op == Op::Unmap) {
+        ok = h.unmap_range(random_unmap_region(src, z, h.model()));
+    } else if (op == Op::Compact) {
+        ok = h.compact();
+    } else if (op == Op::Activate) {
         ok = h.activate();
     } else {
         ok = h.deactivate();

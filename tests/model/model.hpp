@@ -20,6 +20,18 @@
 //   splits        keep every page's translation: a block's entries below it map the same
 //                 output addresses with the same bits (bit 1 set at level 3); a zero entry
 //                 gives zero entries.
+//   unmap_range   (idmap.h addition) every page of the range becomes empty: its leaf is
+//                 zeroed where the range covers it whole; a non-empty leaf straddling an
+//                 edge is split (as above, valid or not; an empty one needs nothing) down to
+//                 entries the range covers whole. A table entry the range covers whole loses
+//                 its subtree; one it touches in part is walked, and its table freed if the
+//                 call leaves it all zeros. Freed tables leave a zero leaf at their entry's
+//                 level, and the table count drops by every table page freed.
+//   compact       (idmap.h addition) every table below the root whose entries are all zero
+//                 is freed, bottom up (a table holding only tables that go becomes empty
+//                 too); answers how many.
+// The tables of the tree are implicit: the entry at level l over pages [e, e + n) is a
+// table exactly when its pages' leaves lie below level l.
 // Break-before-make on an active map: splitting a valid leaf, or replacing a valid leaf
 // by a valid one with another output address, memory type or shareability, or without nG
 // where it had it. Errors that change nothing are found before any change: region, flags,
@@ -50,6 +62,12 @@ struct Outcome {
     // failing modify callback on an inactive map).
     bool may_change = true;
     size_t new_tables = 0;
+    // unmap_range and compact: table pages freed, and whether a TLB invalidation is
+    // required on an active map (a valid entry removed, or a table freed: a walk may have
+    // cached it) or merely allowed (only invalid entries zeroed, or nothing changed).
+    size_t freed_tables = 0;
+    bool removed_valid = false;
+    bool changed = false;
 };
 
 // One call of a modify or walk callback.
@@ -197,6 +215,52 @@ public:
         return o;
     }
 
+    // idmap_unmap_range: BREAK_BEFORE_MAKE (active: a valid leaf straddles an edge), then
+    // OUT_OF_MEMORY (fewer pages left than the splits need), nothing changed either way.
+    Outcome unmap_range(idmap_region_t raw, size_t budget) {
+        uint64_t s = 0, e = 0;
+        Outcome o = check_region(raw, s, e);
+        if (o.status != IDMAP_OK) {
+            return record(o);
+        }
+        Model next = *this;
+        Change c{s >> kPageShift, e >> kPageShift};
+        c.active = active_;
+        next.unmap_entries(root_level_, 0, c);
+        if (c.bbm) {
+            o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
+            o.region = idmap_region_t{s, e};
+            return record(o);
+        }
+        if (c.splits > budget) {
+            return record(error(IDMAP_ERR_OUT_OF_MEMORY));
+        }
+        next.tables_ += c.splits;
+        next.tables_ -= c.freed;
+        next.coalesce();
+        *this = next;
+        o.new_tables = c.splits;
+        o.freed_tables = c.freed;
+        o.removed_valid = c.removed_valid || c.freed != 0;
+        o.changed = c.removed || c.freed != 0;
+        o.may_change = o.changed;
+        return o;
+    }
+
+    // idmap_compact_subtables: cannot fail; o.freed_tables is what it must answer.
+    Outcome compact() {
+        Outcome o;
+        compact_table(root_level_, 0, o.freed_tables);
+        tables_ -= o.freed_tables;
+        coalesce();
+        o.removed_valid = o.changed = o.may_change = o.freed_tables != 0;
+        return o;
+    }
+
+    // Table pages of the tree as the model's leaves imply them: the root, and one below
+    // every entry whose pages' leaves lie deeper (a cross-check of tables()).
+    size_t implied_tables() const { return 1 + tables_below(0, root_level_, size() >> kPageShift); }
+
     Outcome activate() {
         if (active_) {
             return record(error(IDMAP_ERR_ALREADY_ACTIVE));
@@ -263,6 +327,10 @@ private:
         idmap_region_t region{0, 0};
         Outcome failure;
         size_t splits = 0;
+        // unmap_range
+        size_t freed = 0;
+        bool removed = false;        // a non-empty leaf zeroed
+        bool removed_valid = false;  // a valid one
     };
 
     static Outcome error(idmap_status_t status) {
@@ -481,6 +549,120 @@ private:
             return false;
         }
         return true;
+    }
+
+    // unmap_range on the entries at level inside [base, base + 512 entries), in address
+    // order. Splits are made whatever break-before-make says (c.bbm): the caller drops the
+    // result then.
+    void unmap_entries(unsigned level, uint64_t base, Change& c) {
+        uint64_t entry = 0, end = 0;
+        if (!entries(level, base, c, entry, end)) {
+            return;
+        }
+        const uint64_t n = level_pages(level);
+        const auto write = [&](uint64_t first, uint64_t last, const Leaf& leaf) {
+            update(first, last, [&](PageInfo& p) { p.leaf = leaf; });
+        };
+        Leaf empty;
+        empty.level = static_cast<uint8_t>(level);
+        Batch batch;
+        for (; entry < end; entry += n) {
+            const Leaf cur = info(entry).leaf;
+            const bool whole = level == kLeafLevel || (c.sp <= entry && entry + n <= c.ep);
+            if (cur.level > level) {  // a table
+                batch.flush(write);
+                if (!whole) {
+                    unmap_entries(level + 1, entry, c);
+                    if (!table_is_empty(entry, level)) {
+                        continue;
+                    }
+                }
+                free_subtree(entry, level, c.freed);
+                continue;
+            }
+            if (cur.zero) {
+                continue;  // nothing mapped: no change, no split
+            }
+            if (whole) {
+                c.removed = true;
+                c.removed_valid = c.removed_valid || cur.valid();
+                batch.add(entry, entry + n, empty, write);
+                continue;
+            }
+            // A leaf straddling an edge: split, keeping what lies outside the range.
+            batch.flush(write);
+            c.bbm = c.bbm || (c.active && cur.valid());
+            split(entry, level, c);
+            unmap_entries(level + 1, entry, c);
+        }
+        batch.flush(write);
+    }
+
+    // Whether the table below the entry at level starting at page entry holds only zero
+    // entries (no table among them).
+    bool table_is_empty(uint64_t entry, unsigned level) const {
+        const uint64_t end = entry + level_pages(level);
+        for (auto it = find(entry); it != runs_.end() && it->first < end; ++it) {
+            if (!it->info.leaf.zero || it->info.leaf.level != level + 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Table pages below the entries at level over pages [first, end) (tables counted once
+    // however many runs they hold).
+    size_t tables_below(uint64_t first, unsigned level, uint64_t end) const {
+        size_t count = 0;
+        uint64_t last[kLeafLevel] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};  // last entry counted
+        for (auto it = find(first); it != runs_.end() && it->first < end; ++it) {
+            const uint64_t lo = std::max(it->first, first);
+            const uint64_t hi = std::min(it->end, end);
+            for (unsigned k = level; k < it->info.leaf.level; ++k) {
+                const uint64_t a = lo / level_pages(k);
+                const uint64_t b = (hi - 1) / level_pages(k);
+                count += static_cast<size_t>(b - a + 1) - (last[k] == a ? 1 : 0);
+                last[k] = b;
+            }
+        }
+        return count;
+    }
+
+    // The table below the entry at level starting at page entry, and every table below it,
+    // are freed: the entry becomes zero. Its pages no longer hold what NO_BLOCK_MAPPINGS or
+    // NO_CONTIGUOUS_HINT asked of them (a new map may lay them out afresh).
+    void free_subtree(uint64_t entry, unsigned level, size_t& freed) {
+        const uint64_t end = entry + level_pages(level);
+        freed += tables_below(entry, level, end);
+        Leaf empty;
+        empty.level = static_cast<uint8_t>(level);
+        update(entry, end, [&](PageInfo& p) { p = PageInfo{empty, false, false}; });
+    }
+
+    // compact on the table at level over pages [base, base + 512 entries) (the root's
+    // entries up to the table's size): frees every subtable that is, or becomes, all zeros.
+    // Answers whether this table is now all zeros.
+    bool compact_table(unsigned level, uint64_t base, size_t& freed) {
+        const uint64_t n = level_pages(level);
+        const uint64_t limit = std::min(base + n * kEntries, size() >> kPageShift);
+        bool empty = true;
+        for (uint64_t entry = base; entry < limit;) {
+            const auto it = find(entry);
+            const Leaf leaf = it->info.leaf;
+            if (leaf.level == level) {
+                // Leaves at this level, in one state, up to the entry holding the run's end.
+                empty = empty && leaf.zero;
+                entry = std::min(limit, (it->end + n - 1) & ~(n - 1));
+                continue;
+            }
+            if (compact_table(level + 1, entry, freed)) {
+                free_subtree(entry, level, freed);
+            } else {
+                empty = false;
+            }
+            entry += n;
+        }
+        return empty;
     }
 
     // The leaf entry at level starting at page entry becomes a table of 512 entries that
