@@ -208,8 +208,14 @@ private:
     Descriptor* subtable(Descriptor entry) const {
         return static_cast<Descriptor*>(T::virt(entry.output_address()));
     }
-    Descriptor table_descriptor(const Descriptor* table) const {
-        return Descriptor(T::physical(table), Attributes::VALID | Attributes::TABLE_OR_PAGE);
+    // Makes sub the table below entry. In a live tree the walker must not see the table
+    // before its entries, so a DSB ISHST comes first; below a table this call creates
+    // nothing is reachable yet, so live is only where a new table joins the live tree.
+    void link_table(Descriptor& entry, const Descriptor* sub, bool live) const {
+        if (live) {
+            arch::table_store_barrier();
+        }
+        entry = Descriptor(T::physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
     }
     static bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
@@ -658,12 +664,7 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
             const bool overwritten = to - va == entry_size;
             Descriptor* sub = new_table(*reserve, entry, level + 1, overwritten);
             map_walk<true>(sub, overwritten, level + 1, va, to, pa, call, reserve);
-            if (live) {
-                // The walker must not see the table before its entries. Below a new table
-                // nothing is reachable yet, so only where a new table joins the live tree.
-                arch::table_store_barrier();
-            }
-            table[i] = table_descriptor(sub);
+            link_table(table[i], sub, live);
         }
         pa += to - va;
         va = to;
@@ -780,10 +781,7 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
             return modify_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-            if (active_) {
-                arch::table_store_barrier();
-            }
-            table[i] = table_descriptor(sub);
+            link_table(table[i], sub, active_);
             return modify_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
         }
     });
@@ -963,10 +961,7 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
             unmap_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
-            if (active_) {
-                arch::table_store_barrier();
-            }
-            table[i] = table_descriptor(sub);
+            link_table(table[i], sub, active_);
             return true;
         }
     });
