@@ -1,5 +1,5 @@
 /// @file
-/// Attribute bits of a stage-1 block or page descriptor for the EL1&0 regime, at their
+/// Attribute bits of a stage-1 block or page descriptor (regime.hpp says which a regime has), at their
 /// positions in the descriptor (Arm ARM DDI 0487K.a, "Block descriptor and Page
 /// descriptor formats"; "Memory access control" for AP and XN). The values are those
 /// of the C ABI's IDMAP_ATTR_* (shared/spec/c-abi.md).
@@ -25,7 +25,10 @@ enum class Attributes : uint64_t {
     DEVICE_NGNRE = 0,
     /// AttrIndx = 1 (Normal write-back with MAIR_DEFAULT), SH[1:0] = 0b11 inner shareable.
     NORMAL = (uint64_t{1} << 2) | (uint64_t{3} << 8),
-    /// AP[1]: accessible from EL0.
+    /// NS: in Secure state, the output address is in the Non-secure PA space (ignored
+    /// from Non-secure state).
+    NS = uint64_t{1} << 5,
+    /// AP[1]: accessible from EL0. Only in regimes with EL0 (refused elsewhere: RES1).
     USER = uint64_t{1} << 6,
     /// AP[2]: read-only.
     READ_ONLY = uint64_t{1} << 7,
@@ -35,7 +38,14 @@ enum class Attributes : uint64_t {
     NON_GLOBAL = uint64_t{1} << 11,
     /// Dirty bit modifier (FEAT_HAFDBS).
     DBM = uint64_t{1} << 51,
-    /// PXN and UXN.
+    /// PXN: not executable at the regime's higher level (EL1 or EL2). Only in regimes
+    /// with two privilege levels (refused elsewhere: RES0).
+    PXN = uint64_t{1} << 53,
+    /// UXN: not executable at EL0; in the EL2 and EL3 regimes this bit is XN.
+    UXN = uint64_t{1} << 54,
+    /// XN of the regimes with one privilege level (EL2, EL3): the same bit as UXN.
+    XN = uint64_t{1} << 54,
+    /// PXN and UXN: executable nowhere, in regimes with two privilege levels.
     EXECUTE_NEVER = uint64_t{3} << 53,
     /// Ignored by the hardware, free for software.
     SWFLAG_0 = uint64_t{1} << 55,
