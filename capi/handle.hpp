@@ -13,6 +13,8 @@ struct idmap {
     mutable idmap_error_t last_error{};
     // Set by idmap_enable_mmu: the registers to load back on idmap_disable_mmu.
     aarch64_paging::arch::MmuRegisters mmu_previous{};
+    // Set by idmap_enable_mmu_split: the upper map enabled with this one.
+    idmap* mmu_upper = nullptr;
     bool mmu_enabled = false;
     bool in_use = false;
 };

@@ -26,12 +26,13 @@ idmap_region_t to_c(const MemoryRegion& region) {
     return idmap_region_t{region.start().value(), region.end().value()};
 }
 
-idmap_t* new_map(size_t asid, unsigned root_level, const PageAllocator& allocator) {
+idmap_t* new_map(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+                 uint64_t pa_offset = 0, aarch64_paging::Regime where = {}) {
     idmap* map = idmap_capi::acquire_handle();
     if (map == nullptr) {
         return nullptr;
     }
-    if (!map->mapping.init(asid, root_level, allocator).is_ok()) {
+    if (!map->mapping.init(asid, root_level, allocator, pa_offset, where).is_ok()) {
         idmap_capi::release_handle(map);
         return nullptr;
     }
@@ -53,6 +54,27 @@ idmap_t* idmap_new_with_allocator(size_t asid, unsigned root_level, const idmap_
         return nullptr;
     }
     return new_map(asid, root_level, PageAllocator{alloc->alloc_page, alloc->free_page, alloc->ctx});
+}
+
+idmap_t* idmap_new_with_config(const idmap_config_t* config) {
+    if (config == nullptr) {
+        return nullptr;
+    }
+    const idmap_allocator_t* alloc = config->allocator;
+    const PageAllocator allocator = alloc != nullptr
+                                        ? PageAllocator{alloc->alloc_page, alloc->free_page, alloc->ctx}
+                                        : aarch64_paging::default_page_allocator();
+    // Read as ints: a C caller may store any value in an enum.
+    int regime;
+    int range;
+    __builtin_memcpy(&regime, &config->regime, sizeof regime);
+    __builtin_memcpy(&range, &config->va_range, sizeof range);
+    if (regime < 0 || range < 0 || range > IDMAP_VA_RANGE_UPPER) {
+        return nullptr;
+    }
+    const aarch64_paging::Regime where{static_cast<aarch64_paging::TranslationRegime>(regime),
+                                       static_cast<aarch64_paging::VaRange>(range)};
+    return new_map(config->asid, config->root_level, allocator, static_cast<uint64_t>(config->pa_offset), where);
 }
 
 void idmap_free(idmap_t* map) {
@@ -86,6 +108,35 @@ idmap_status_t idmap_deactivate(idmap_t* map) {
 
 bool idmap_is_active(const idmap_t* map) { return map != nullptr && map->mapping.is_active(); }
 
+idmap_status_t idmap_activate_on_core(idmap_t* map, uint64_t* previous_ttbr) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (previous_ttbr == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.activate_on_core(*previous_ttbr));
+}
+
+idmap_status_t idmap_deactivate_on_core(idmap_t* map, uint64_t previous_ttbr) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.deactivate_on_core(previous_ttbr));
+}
+
+unsigned idmap_active_cores(const idmap_t* map) { return map != nullptr ? map->mapping.active_cores() : 0; }
+
+idmap_regime_t idmap_regime(const idmap_t* map) {
+    return map != nullptr ? static_cast<idmap_regime_t>(map->mapping.regime().regime) : IDMAP_REGIME_EL1_0;
+}
+
+idmap_va_range_t idmap_va_range(const idmap_t* map) {
+    return map != nullptr ? static_cast<idmap_va_range_t>(map->mapping.regime().range) : IDMAP_VA_RANGE_LOWER;
+}
+
+uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_start() : 0; }
+
 idmap_status_t idmap_map_range(idmap_t* map, const idmap_region_t* range, uint64_t flags) {
     return idmap_map_range_with_constraints(map, range, flags, 0);
 }
@@ -99,7 +150,7 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region
         return record(map, Status::InvalidArgument);
     }
     const MemoryRegion region = region_of(range);
-    return record(map, map->mapping.map_range(region, PhysicalAddress(region.start().value()),
+    return record(map, map->mapping.map_range(region, map->mapping.output_address(region.start()),
                                               Attributes(flags), Constraints(constraints)));
 }
 

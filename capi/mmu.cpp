@@ -6,30 +6,69 @@
 using aarch64_paging::Status;
 using idmap_capi::record;
 
+namespace {
+
+idmap_status_t config_for(const idmap_t* lower, const idmap_t* upper, uint64_t id_aa64mmfr0,
+                          idmap_mmu_config_t* config) {
+    if (config == nullptr) {
+        return record(lower, Status::InvalidArgument);
+    }
+    aarch64_paging::MmuConfig c;
+    const aarch64_paging::Result result = aarch64_paging::mmu_config(
+        lower->mapping, upper != nullptr ? &upper->mapping : nullptr, id_aa64mmfr0, c);
+    if (result.is_ok()) {
+        *config = idmap_mmu_config_t{c.mair, c.tcr, c.ttbr, c.sctlr_set, c.sctlr_clear, c.ttbr1};
+    }
+    return record(lower, result);
+}
+
+idmap_status_t enable(idmap_t* lower, idmap_t* upper) {
+    const aarch64_paging::Result result = aarch64_paging::enable_mmu(
+        lower->mapping, upper != nullptr ? &upper->mapping : nullptr, lower->mmu_previous);
+    if (result.is_ok()) {
+        lower->mmu_enabled = true;
+        lower->mmu_upper = upper;
+    }
+    return record(lower, result);
+}
+
+}  // namespace
+
 extern "C" {
 
 idmap_status_t idmap_mmu_config(const idmap_t* map, uint64_t id_aa64mmfr0, idmap_mmu_config_t* config) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    if (config == nullptr) {
-        return record(map, Status::InvalidArgument);
+    return config_for(map, nullptr, id_aa64mmfr0, config);
+}
+
+idmap_status_t idmap_mmu_config_split(const idmap_t* lower, const idmap_t* upper, uint64_t id_aa64mmfr0,
+                                      idmap_mmu_config_t* config) {
+    if (lower == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    aarch64_paging::MmuConfig c;
-    const aarch64_paging::Result result = aarch64_paging::mmu_config(map->mapping, id_aa64mmfr0, c);
-    if (result.is_ok()) {
-        *config = idmap_mmu_config_t{c.mair, c.tcr, c.ttbr, c.sctlr_set, c.sctlr_clear};
+    if (upper == nullptr) {
+        return record(lower, Status::InvalidArgument);
     }
-    return record(map, result);
+    return config_for(lower, upper, id_aa64mmfr0, config);
 }
 
 idmap_status_t idmap_enable_mmu(idmap_t* map) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    const aarch64_paging::Result result = aarch64_paging::enable_mmu(map->mapping, map->mmu_previous);
-    map->mmu_enabled = map->mmu_enabled || result.is_ok();
-    return record(map, result);
+    return enable(map, nullptr);
+}
+
+idmap_status_t idmap_enable_mmu_split(idmap_t* lower, idmap_t* upper) {
+    if (lower == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (upper == nullptr || upper == lower) {
+        return record(lower, Status::InvalidArgument);
+    }
+    return enable(lower, upper);
 }
 
 idmap_status_t idmap_disable_mmu(idmap_t* map) {
@@ -39,8 +78,13 @@ idmap_status_t idmap_disable_mmu(idmap_t* map) {
     if (!map->mmu_enabled) {
         return record(map, map->mapping.is_active() ? Status::InvalidArgument : Status::NotActive);
     }
-    const aarch64_paging::Result result = aarch64_paging::disable_mmu(map->mapping, map->mmu_previous);
-    map->mmu_enabled = !result.is_ok();
+    idmap* upper = map->mmu_upper;
+    const aarch64_paging::Result result = aarch64_paging::disable_mmu(
+        map->mapping, upper != nullptr ? &upper->mapping : nullptr, map->mmu_previous);
+    if (result.is_ok()) {
+        map->mmu_enabled = false;
+        map->mmu_upper = nullptr;
+    }
     return record(map, result);
 }
 

@@ -344,6 +344,7 @@ typedef struct {
     uint64_t ttbr;        /**< TTBR0_EL1: root address | ASID << 48 */
     uint64_t sctlr_set;   /**< SCTLR_EL1 bits to set: M, C, I */
     uint64_t sctlr_clear; /**< SCTLR_EL1 bits to clear: A, WXN, E0E, EE */
+    uint64_t ttbr1;       /**< TTBR1_ELx: the upper map's root | ASID << 48, or 0 */
 } idmap_mmu_config_t;
 
 /** The register values for @p map, given the CPU's ID_AA64MMFR0_EL1 (PARange gives
@@ -379,6 +380,92 @@ idmap_status_t idmap_enable_mmu(idmap_t *map);
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, or map not enabled by
  *         idmap_enable_mmu()), or #IDMAP_ERR_NOT_ACTIVE. */
 idmap_status_t idmap_disable_mmu(idmap_t *map);
+
+/* ---- Addition: translation regimes, the upper VA range, linear maps, several cores */
+
+/** A stage-1 translation regime (Arm ARM DDI 0487K.a, D8.1). Regimes with one privilege
+ * level (EL2 with HCR_EL2.E2H = 0, EL3) have no EL0 access, no ASID and one XN bit: their
+ * maps refuse #IDMAP_ATTR_USER, #IDMAP_ATTR_NON_GLOBAL and #IDMAP_ATTR_PXN with
+ * #IDMAP_ERR_INVALID_FLAGS, and the library sets AP[1] (bit 6, RES1 there) in every block
+ * and page they hold. Use #IDMAP_ATTR_XN there for execute-never. */
+typedef enum {
+    IDMAP_REGIME_EL1_0 = 0, /**< EL1&0: TTBR0_EL1, TTBR1_EL1, ASIDs (idmap_new()'s) */
+    IDMAP_REGIME_EL2 = 1,   /**< EL2, HCR_EL2.E2H = 0: TTBR0_EL2 only, no ASID */
+    IDMAP_REGIME_EL2_0 = 2, /**< EL2&0, HCR_EL2.E2H = 1 (FEAT_VHE): TTBR0_EL2, TTBR1_EL2, ASIDs */
+    IDMAP_REGIME_EL3 = 3    /**< EL3: TTBR0_EL3 only, no ASID */
+} idmap_regime_t;
+
+/** Which of a regime's two input address ranges a map serves. */
+typedef enum {
+    IDMAP_VA_RANGE_LOWER = 0, /**< TTBR0: [0, idmap_size()) */
+    IDMAP_VA_RANGE_UPPER = 1  /**< TTBR1: [2^64 - idmap_size(), 2^64); EL1&0 and EL2&0 only */
+} idmap_va_range_t;
+
+/** @name Attribute bits of one regime or another
+ * @{ */
+#define IDMAP_ATTR_NS ((uint64_t)1 << 5)   /**< NS: Non-secure output address, from Secure state */
+#define IDMAP_ATTR_PXN ((uint64_t)1 << 53) /**< PXN: not executable at EL1 (EL2 in EL2&0) */
+#define IDMAP_ATTR_UXN ((uint64_t)1 << 54) /**< UXN: not executable at EL0 */
+#define IDMAP_ATTR_XN ((uint64_t)1 << 54)  /**< XN of the EL2 and EL3 regimes (UXN's bit) */
+/** @} */
+
+/** How to build a map: idmap_new_with_config()'s argument. A zeroed config (with a root
+ * level) is idmap_new()'s map. */
+typedef struct {
+    idmap_regime_t regime;     /**< the translation regime */
+    idmap_va_range_t va_range; /**< the VA range (TTBR0 or TTBR1) */
+    uint64_t asid;             /**< the ASID: 16 bits; 0 in regimes without ASIDs */
+    unsigned root_level;       /**< 0 to 3, as for idmap_new() */
+    /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
+     * for an identity map, the kernel's offset for a linear map (negative for an upper
+     * range map of low physical memory). */
+    int64_t pa_offset;
+    const idmap_allocator_t *allocator; /**< table pages; NULL: idmap_new()'s page source */
+} idmap_config_t;
+
+/** A new, empty, inactive map as @p config says: a linear map (VA = PA + pa_offset) of
+ * the regime's lower or upper VA range; every idmap_ function applies to it, with output
+ * address = input address + pa_offset where the identity map has the input address. In
+ * the upper range, a region's end of 0 stands for 2^64 (the top), in what callers pass
+ * and in what callbacks receive.
+ * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
+ *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
+ *         an incomplete allocator, or no memory. */
+idmap_t *idmap_new_with_config(const idmap_config_t *config);
+/** The regime @p map was built for (#IDMAP_REGIME_EL1_0 for NULL). */
+idmap_regime_t idmap_regime(const idmap_t *map);
+/** The VA range @p map was built for (#IDMAP_VA_RANGE_LOWER for NULL). */
+idmap_va_range_t idmap_va_range(const idmap_t *map);
+/** The first input address @p map covers: 0 in the lower range, 2^64 - idmap_size() in the
+ * upper one (0 for NULL). */
+uint64_t idmap_va_start(const idmap_t *map);
+
+/** Installs @p map on the calling core, as idmap_activate() does, for a map that other
+ * cores may use at the same time: the TTBR value it replaced goes to @p previous_ttbr,
+ * which the same core hands to idmap_deactivate_on_core(). Each call counts one core; the
+ * break-before-make rules hold while any core has the map active, and every change made
+ * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS).
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
+idmap_status_t idmap_activate_on_core(idmap_t *map, uint64_t *previous_ttbr);
+/** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back and
+ * invalidates the map's TLB entries (the ASID's in EL1&0, the regime's elsewhere).
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL), or #IDMAP_ERR_NOT_ACTIVE when no
+ *         core has the map active. */
+idmap_status_t idmap_deactivate_on_core(idmap_t *map, uint64_t previous_ttbr);
+/** The cores @p map is active on: idmap_activate() and idmap_enable_mmu() count one, as
+ * each idmap_activate_on_core() does (0 for NULL). */
+unsigned idmap_active_cores(const idmap_t *map);
+
+/** idmap_mmu_config() for two maps of one regime with two VA ranges: @p lower for TTBR0
+ * and @p upper for TTBR1 (TCR's T1SZ, TG1, walk attributes; EPD1 clear).
+ * @return as idmap_mmu_config(); #IDMAP_ERR_INVALID_ARGUMENT also when @p lower is not a
+ *         lower range map or @p upper not an upper range map of the same regime. */
+idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper,
+                                      uint64_t id_aa64mmfr0, idmap_mmu_config_t *config);
+/** idmap_enable_mmu() with @p lower on TTBR0 and @p upper on TTBR1; idmap_disable_mmu(@p
+ * lower) undoes it for both.
+ * @return as idmap_enable_mmu() and idmap_mmu_config_split(). */
+idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
 
 /* ---- Addition: the version of the library linked */
 

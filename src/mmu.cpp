@@ -4,73 +4,108 @@ namespace aarch64_paging {
 
 namespace {
 
-// TCR_EL1 fields (Arm ARM DDI 0487K.a, D19 "TCR_EL1").
-constexpr uint64_t kTcrIrgn0WriteBack = uint64_t{1} << 8;   // IRGN0 = 0b01 WB RA WA
-constexpr uint64_t kTcrOrgn0WriteBack = uint64_t{1} << 10;  // ORGN0 = 0b01 WB RA WA
-constexpr uint64_t kTcrSh0Inner = uint64_t{3} << 12;        // SH0 = 0b11
-constexpr uint64_t kTcrTg0_4K = uint64_t{0} << 14;          // TG0 = 0b00
-constexpr uint64_t kTcrEpd1 = uint64_t{1} << 23;            // no walks through TTBR1
-constexpr uint64_t kTcrTg1_4K = uint64_t{2} << 30;          // TG1 = 0b10 (0b00 is reserved)
+// TCR fields (Arm ARM DDI 0487K.a, D19 "TCR_EL1", "TCR_EL2", "TCR_EL3"). TCR_EL1 and
+// TCR_EL2 with E2H = 1 share one layout, with two VA ranges; TCR_EL2 with E2H = 0 and
+// TCR_EL3 have the TTBR0 fields only, PS in place of IPS, and bits 31 and 23 RES1.
+constexpr uint64_t kTcrWalks0 = (uint64_t{1} << 8) |   // IRGN0 = 0b01 WB RA WA
+                                (uint64_t{1} << 10) |  // ORGN0 = 0b01 WB RA WA
+                                (uint64_t{3} << 12);   // SH0 = 0b11 inner shareable
+constexpr uint64_t kTcrTg0_4K = uint64_t{0} << 14;     // TG0 = 0b00
+constexpr unsigned kTcrT1szShift = 16;
+constexpr uint64_t kTcrEpd1 = uint64_t{1} << 23;       // no walks through TTBR1
+constexpr uint64_t kTcrWalks1 = kTcrWalks0 << 16;      // IRGN1, ORGN1, SH1 alike
+constexpr uint64_t kTcrTg1_4K = uint64_t{2} << 30;     // TG1 = 0b10 (0b00 is reserved)
 constexpr unsigned kTcrIpsShift = 32;
-constexpr uint64_t kTcrAs16 = uint64_t{1} << 36;            // 16-bit ASIDs
+constexpr uint64_t kTcrAs16 = uint64_t{1} << 36;       // 16-bit ASIDs
+constexpr unsigned kTcrPsShift = 16;                   // one VA range: PS
+constexpr uint64_t kTcrRes1 = (uint64_t{1} << 31) | (uint64_t{1} << 23);
 
 // ID_AA64MMFR0_EL1.PARange 0b0101 = 48 bits: the most a 4 KiB-granule descriptor
 // without FEAT_LPA2 can hold.
 constexpr uint64_t kParange48 = 5;
 constexpr uint64_t kAsidBits16 = 2;
 
+uint64_t tnsz(const Mapping<>& mapping) { return 64 - Granule4K::va_bits(mapping.root_level()); }
+
+bool in_range(const Mapping<>& mapping, TranslationRegime regime, VaRange range) {
+    return mapping.is_initialised() && mapping.regime().regime == regime && mapping.regime().range == range;
+}
+
 }  // namespace
 
-Result mmu_config(const Mapping<>& mapping, uint64_t id_aa64mmfr0, MmuConfig& config) {
-    if (!mapping.is_initialised()) {
+Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa64mmfr0, MmuConfig& config) {
+    const TranslationRegime regime = lower.regime().regime;
+    if (!in_range(lower, regime, VaRange::Lower) ||
+        (upper != nullptr && !in_range(*upper, regime, VaRange::Upper))) {
         return Status::InvalidArgument;
     }
     const uint64_t parange = id_aa64mmfr0 & 0xf;
+    const uint64_t pa_size = parange < kParange48 ? parange : kParange48;
     const bool asid16 = ((id_aa64mmfr0 >> 4) & 0xf) == kAsidBits16;
-    if (!asid16 && mapping.asid() > 0xff) {
+    if (!asid16 && (lower.asid() > 0xff || (upper != nullptr && upper->asid() > 0xff))) {
         return Status::InvalidArgument;
     }
-    const uint64_t t0sz = 64 - Granule4K::va_bits(mapping.root_level());
+    uint64_t tcr = tnsz(lower) | kTcrWalks0 | kTcrTg0_4K;
+    if (!has_two_privilege_levels(regime)) {
+        tcr |= (pa_size << kTcrPsShift) | kTcrRes1;
+    } else {
+        tcr |= kTcrTg1_4K | (pa_size << kTcrIpsShift) | (asid16 ? kTcrAs16 : 0) |
+               (upper != nullptr ? (tnsz(*upper) << kTcrT1szShift) | kTcrWalks1 : kTcrEpd1);
+    }
     config.mair = MAIR_DEFAULT;
-    config.tcr = t0sz | kTcrIrgn0WriteBack | kTcrOrgn0WriteBack | kTcrSh0Inner | kTcrTg0_4K |
-                 kTcrEpd1 | kTcrTg1_4K | ((parange < kParange48 ? parange : kParange48) << kTcrIpsShift) |
-                 (asid16 ? kTcrAs16 : 0);
-    config.ttbr = mapping.ttbr();
+    config.tcr = tcr;
+    config.ttbr = lower.ttbr();
+    config.ttbr1 = upper != nullptr ? upper->ttbr() : 0;
     config.sctlr_set = sctlr::M | sctlr::C | sctlr::I;
     config.sctlr_clear = sctlr::A | sctlr::WXN | sctlr::E0E | sctlr::EE;
     return {};
 }
 
-Result enable_mmu(Mapping<>& mapping, arch::MmuRegisters& previous) {
+Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previous) {
     MmuConfig config;
-    if (Result r = mmu_config(mapping, arch::read_id_aa64mmfr0_el1(), config); !r) {
+    if (Result r = mmu_config(lower, upper, arch::read_id_aa64mmfr0_el1(), config); !r) {
         return r;
     }
-    if (mapping.is_active()) {
+    if (lower.is_active() || (upper != nullptr && upper->is_active())) {
         return Status::AlreadyActive;
     }
-    // A root at level 3 needs T0SZ 43, beyond 39 only with FEAT_TTST.
+    // A root at level 3 needs TnSZ 43, beyond 39 only with FEAT_TTST.
     const bool ttst = ((arch::read_id_aa64mmfr2_el1() >> 28) & 0xf) != 0;
-    if (mapping.root_level() == Mapping<>::LEAF_LEVEL && !ttst) {
+    if (!ttst && (lower.root_level() == Mapping<>::LEAF_LEVEL ||
+                  (upper != nullptr && upper->root_level() == Mapping<>::LEAF_LEVEL))) {
         return Status::InvalidArgument;
     }
-    previous = arch::read_mmu_registers();
+    const TranslationRegime regime = lower.regime().regime;
+    previous = arch::read_mmu_registers(regime);
     if ((previous.sctlr & sctlr::M) == 0) {
-        mapping.for_each_table([](const void* table) {
+        const auto clean = [](const void* table) {
             arch::clean_invalidate_dcache_to_poc(reinterpret_cast<uintptr_t>(table), PAGE_SIZE);
-        });
+        };
+        lower.for_each_table(clean);
+        if (upper != nullptr) {
+            upper->for_each_table(clean);
+        }
     }
     const uint64_t sctlr_value = (previous.sctlr | config.sctlr_set) & ~config.sctlr_clear;
-    arch::load_mmu_registers(arch::MmuRegisters{config.mair, config.tcr, config.ttbr, sctlr_value});
-    return mapping.mark_active(previous.ttbr0);
+    arch::load_mmu_registers(regime, arch::MmuRegisters{config.mair, config.tcr, config.ttbr,
+                                                        config.ttbr1, sctlr_value});
+    (void)lower.mark_active(previous.ttbr0);
+    if (upper != nullptr) {
+        (void)upper->mark_active(previous.ttbr1);
+    }
+    return {};
 }
 
-Result disable_mmu(Mapping<>& mapping, const arch::MmuRegisters& previous) {
-    if (!mapping.is_active()) {
+Result disable_mmu(Mapping<>& lower, Mapping<>* upper, const arch::MmuRegisters& previous) {
+    if (!lower.is_active() || (upper != nullptr && !upper->is_active())) {
         return Status::NotActive;
     }
-    arch::load_mmu_registers(previous);
-    return mapping.mark_inactive();
+    arch::load_mmu_registers(lower.regime().regime, previous);
+    (void)lower.mark_inactive();
+    if (upper != nullptr) {
+        (void)upper->mark_inactive();
+    }
+    return {};
 }
 
 }  // namespace aarch64_paging

@@ -1,48 +1,62 @@
 /// @file
 /// The arch layer: every system register, barrier and TLB maintenance instruction the
 /// library uses goes through these functions. src/arch/aarch64/ implements them for the
-/// target; src/arch/host/ is a fake that simulates the registers and counts the calls.
+/// target; src/arch/host/ is a fake that simulates the registers and logs the calls.
+/// Each takes the regime (and VA range) whose registers and TLB entries it touches.
 #ifndef AARCH64_PAGING_ARCH_HPP
 #define AARCH64_PAGING_ARCH_HPP
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aarch64_paging/regime.hpp"
+
 namespace aarch64_paging::arch {
 
-/// The EL1&0 stage-1 translation registers.
+/// A regime's stage-1 translation registers: MAIR_ELx, TCR_ELx, TTBR0_ELx, TTBR1_ELx
+/// (EL1&0 and EL2&0 only; 0 elsewhere), SCTLR_ELx.
 struct MmuRegisters {
-    uint64_t mair;   ///< MAIR_EL1
-    uint64_t tcr;    ///< TCR_EL1
-    uint64_t ttbr0;  ///< TTBR0_EL1
-    uint64_t sctlr;  ///< SCTLR_EL1
+    uint64_t mair;   ///< MAIR_ELx
+    uint64_t tcr;    ///< TCR_ELx
+    uint64_t ttbr0;  ///< TTBR0_ELx
+    uint64_t ttbr1;  ///< TTBR1_ELx, in the regimes that have it
+    uint64_t sctlr;  ///< SCTLR_ELx
 };
 
-/// DSB ISHST so the tables are complete before the walker may read them, then writes
-/// TTBR0_EL1, ISB; returns the value it replaced.
-uint64_t swap_ttbr0_el1(uint64_t ttbr);
-/// Writes TTBR0_EL1, ISB, then TLBI ASIDE1 for asid, DSB ISH, ISB.
-void restore_ttbr0_el1(uint64_t ttbr, uint16_t asid);
+/// DSB ISHST so the tables are complete before the walker may read them, then writes the
+/// TTBR of @p where, ISB; returns the value it replaced.
+uint64_t swap_ttbr(Regime where, uint64_t ttbr);
+/// Writes the TTBR of @p where, ISB, then invalidates what the table left in the TLB:
+/// TLBI ASIDE1IS for @p asid in EL1&0, ALLE2IS in EL2 and EL2&0, ALLE3IS in EL3; DSB ISH,
+/// ISB.
+void restore_ttbr(Regime where, uint64_t ttbr, uint16_t asid);
 /// DSB ISHST: translation table stores complete before what follows.
 void table_store_barrier();
-/// After entries were removed from a live table: DSB ISHST, TLBI VMALLE1IS (every
-/// stage-1 EL1&0 entry, global ones too, on every core of the Inner Shareable domain),
-/// DSB ISH, ISB. Only then may the tables that held them be reused.
-void invalidate_tlb_after_unmap();
+/// TLBI VAE1IS, VAE2IS or VAE3IS (VALE*IS when @p last_level: only leaf entries changed,
+/// no table entry) for @p operand, which holds VA[55:12] in bits 43:0 and the ASID in
+/// bits 63:48 where the regime has ASIDs. No barrier: see tlb_sync.
+void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level);
+/// TLBI VMALLE1IS, ALLE2IS or ALLE3IS: every entry of the regime, global ones too, on
+/// every core of the Inner Shareable domain. No barrier: see tlb_sync.
+void invalidate_regime(TranslationRegime regime);
+/// DSB ISH, ISB: the TLB maintenance issued before is complete on every core, and this
+/// core fetches and translates afresh.
+void tlb_sync();
 
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();
 /// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).
 uint64_t read_id_aa64mmfr2_el1();
-/// MAIR_EL1, TCR_EL1, TTBR0_EL1 and SCTLR_EL1 as they are.
-MmuRegisters read_mmu_registers();
+/// The translation registers of @p regime as they are.
+MmuRegisters read_mmu_registers(TranslationRegime regime);
 /// Cleans and invalidates [start, start + size) to the point of coherency, then DSB SY.
 void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size);
-/// Loads regs into MAIR_EL1, TCR_EL1, TTBR0_EL1 and SCTLR_EL1, from the MMU on or off:
-/// the MMU is off while the translation registers change (no memory access meanwhile),
-/// the data cache is cleaned and invalidated by set/way where regs turns it off, then
-/// TLBI VMALLE1, IC IALLU, DSB, ISB, and SCTLR_EL1 = regs.sctlr, ISB.
-void load_mmu_registers(const MmuRegisters& regs);
+/// Loads @p regs into the registers of @p regime, from the MMU on or off: the MMU is off
+/// while the translation registers change (no memory access meanwhile), the data cache
+/// is cleaned and invalidated by set/way where regs turns it off, then the regime's TLB
+/// is invalidated (TLBI VMALLE1, ALLE2 or ALLE3), IC IALLU, DSB, ISB, and SCTLR_ELx =
+/// regs.sctlr, ISB.
+void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs);
 
 }  // namespace aarch64_paging::arch
 

@@ -53,24 +53,31 @@ public:
     /// destructible, so a static one needs no constructor or atexit: release() frees it.
     constexpr Mapping() = default;
 
-    /// Allocates the root table at root_level (G::min_root_level to 3).
-    /// Errors: InvalidArgument for a bad root level, an ASID over 16 bits, an incomplete
-    /// allocator or a mapping already initialised; OutOfMemory without a root page.
+    /// Allocates the root table at root_level (G::min_root_level to 3), for the regime and
+    /// VA range @p where: the table covers [0, size()) in the lower range and
+    /// [2^64 - size(), 2^64) in the upper one.
+    /// Errors: InvalidArgument for a bad root level, an ASID over 16 bits (or not 0 in a
+    /// regime without ASIDs), an unknown regime, the upper range in a regime without one,
+    /// an incomplete allocator or a mapping already initialised; OutOfMemory without a
+    /// root page.
     /// @p pa_offset: the output address of every input address va is va + pa_offset
     /// (modulo 2^64; an identity map's is 0). modify_range refuses to make valid an entry
     /// that maps anything else.
     [[nodiscard]] Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                              uint64_t pa_offset = 0);
+                              uint64_t pa_offset = 0, Regime where = {});
     /// Deactivates the mapping if it is active and returns every table page.
     void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
     bool is_initialised() const { return root_ != nullptr; }
 
-    /// Maps region to the physical range starting at pa with flags (ACCESSED added, and
-    /// TABLE_OR_PAGE on pages), with the largest blocks constraints allow.
-    /// Errors: AddressRange, RegionBackwards, InvalidFlags (refused flags or unknown
-    /// constraints), BreakBeforeMakeViolation (active only), OutOfMemory. On any error
-    /// the tables are as they were.
+    /// Maps region to the physical range starting at pa with flags (ACCESSED added, the
+    /// regime's RES1 bits, and TABLE_OR_PAGE on pages), with the largest blocks
+    /// constraints allow. In the upper VA range a region's end of 0 stands for 2^64.
+    /// On an active mapping, every live entry the call changes is invalidated in the TLB
+    /// (by VA, or the whole regime past TlbBatch::MAX entries), DSB ISH, ISB.
+    /// Errors: AddressRange, RegionBackwards, InvalidFlags (REFUSED_MAP_FLAGS, the bits
+    /// the regime lacks, unknown constraints), BreakBeforeMakeViolation (active only),
+    /// OutOfMemory. On any error the tables are as they were.
     [[nodiscard]] Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                    Constraints constraints = Constraints::NONE);
 
@@ -97,8 +104,8 @@ public:
     /// Removes every mapping of region: its entries become empty (zero), blocks that
     /// straddle its edges are split to keep what lies outside, and a table left empty by
     /// the call is freed, its entry zeroed. On an active mapping the TLB is then
-    /// invalidated (all of EL1&0, before any table is freed), so the change takes effect
-    /// at once.
+    /// invalidated, before any table is freed: by VA for each entry removed (tables
+    /// included, for the walk caches), or the whole regime past TlbBatch::MAX entries.
     /// Errors: those of map_range for region; BreakBeforeMakeViolation (active only) when a
     /// valid block straddles an edge of region; OutOfMemory for the splits. On any error
     /// the tables are as they were.
@@ -108,27 +115,47 @@ public:
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
     size_t compact_subtables();
 
-    /// Saves TTBR0_EL1 and installs this table with its ASID. Errors: AlreadyActive,
-    /// InvalidArgument when not initialised.
+    /// Saves the regime's TTBR (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2, ...) in the mapping and
+    /// installs this table with its ASID, on the calling core.
+    /// Errors: AlreadyActive (activate() ran, without deactivate()), InvalidArgument when
+    /// not initialised.
     [[nodiscard]] Result activate();
-    /// Restores the saved TTBR0_EL1 and invalidates the ASID's TLB entries.
-    /// Errors: NotActive.
+    /// Restores the TTBR activate() saved and invalidates the table's TLB entries (the
+    /// ASID's in EL1&0, the regime's elsewhere). Errors: NotActive.
     [[nodiscard]] Result deactivate();
+    /// Installs this table on the calling core as activate() does, for a table that other
+    /// cores may use at the same time: the TTBR value it replaced goes to @p previous, for
+    /// deactivate_on_core() on the same core. Counted: the break-before-make rules apply
+    /// while any core has the table active. Errors: InvalidArgument when not initialised.
+    [[nodiscard]] Result activate_on_core(uint64_t& previous);
+    /// Undoes activate_on_core() on the calling core: restores @p previous and invalidates
+    /// as deactivate() does. Errors: NotActive when no core has the table active.
+    [[nodiscard]] Result deactivate_on_core(uint64_t previous);
     /// For callers that install the table themselves (enable_mmu): record that it is live
     /// and the TTBR value it replaced. Errors: as activate().
     [[nodiscard]] Result mark_active(uint64_t previous_ttbr);
     /// Records that the caller has taken the table out of use. Errors: NotActive.
     [[nodiscard]] Result mark_inactive();
 
-    /// Whether the table is live: activate() or mark_active() ran, and no deactivate().
-    bool is_active() const { return active_; }
+    /// Whether the table is live on any core: activate(), activate_on_core() or
+    /// mark_active() ran more often than their undoing.
+    bool is_active() const { return active_cores() != 0; }
+    /// The cores the table is active on (activate() and mark_active() count one).
+    uint32_t active_cores() const { return __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE); }
     /// Root table address | ASID << 48: the TTBR value activate() writes.
     uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
+    /// The regime and VA range the table serves.
+    Regime regime() const { return where_; }
+    /// The first input address the table covers: 0 in the lower VA range, 2^64 - size()
+    /// in the upper one.
+    uint64_t va_start() const { return va_base_; }
+    /// Where the mapping's own translation takes @p va: va + pa_offset (init()).
+    PhysicalAddress output_address(VirtualAddress va) const { return PhysicalAddress(va.value() + pa_offset_); }
     /// The physical address of the root table; 0 before init().
     PhysicalAddress root_address() const {
         return root_ != nullptr ? T::physical(root_) : PhysicalAddress(0);
     }
-    /// Bytes of input address space the table covers, from 0.
+    /// Bytes of input address space the table covers, from va_start().
     uint64_t size() const { return root_ != nullptr ? uint64_t{1} << G::va_bits(root_level_) : 0; }
     /// Table pages in use, the root included.
     size_t table_count() const { return tables_; }
@@ -191,6 +218,33 @@ private:
         size_t live_count_ = 0;
     };
 
+    // The TLB entries a change to a live tree leaves stale: invalidated by VA while there
+    // are at most MAX of them, else the whole regime at once (as Linux does past a
+    // threshold), since a TLBI per page of a large range costs more than refilling.
+    struct TlbBatch {
+        static constexpr unsigned MAX = 16;
+        uint64_t va[MAX];  // page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*)
+        unsigned count = 0;
+        bool all = false;
+
+        void add(uint64_t offset, bool leaf) {
+            if (count < MAX) {
+                va[count++] = offset | (leaf ? 1 : 0);
+            } else {
+                all = true;
+            }
+        }
+    };
+    // After the writes of a call: on a live mapping, DSB ISHST, then the TLB maintenance
+    // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14).
+    void sync_tlb(const TlbBatch& batch) const;
+    // A leaf changed on a live mapping: its TLB entry is stale if it was valid.
+    static void note_change(TlbBatch& batch, uint64_t va, Descriptor before, Descriptor after) {
+        if (before.is_valid() && before != after) {
+            batch.add(va, true);
+        }
+    }
+
     // What a split leaves in a new table: the block's attributes spread over the entries
     // below it, or nothing for an empty entry.
     static Descriptor split_entry(Descriptor parent, unsigned child_level, unsigned index) {
@@ -245,7 +299,6 @@ private:
         return true;
     }
 
-    Result check_region(const MemoryRegion& region) const;
 
     // The leaf table that holds all of [va, end), if the tables down to it exist.
     Descriptor* leaf_table(uint64_t va, uint64_t end) const;
@@ -254,12 +307,20 @@ private:
     static bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                Attributes flags);
     static void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
+    // write_pages on a live leaf table: notes the valid entries it changes.
+    static void write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+                                 Attributes flags, TlbBatch& tlb);
+    // The callbacks' view of [va, end): real addresses, not offsets into the table.
+    MemoryRegion region_at(uint64_t va, uint64_t end) const {
+        return MemoryRegion(va + va_base_, end + va_base_);
+    }
 
     // What one map_range call asks, passed down its walks.
     struct MapCall {
         Attributes flags;
         Constraints constraints;
         size_t pages;  // the tables the plan finds it needs
+        TlbBatch tlb;  // apply: live entries changed
     };
     // One walk serves both steps of map_range, compiled once for each. Planning (no
     // reserve) counts the tables in call.pages and answers false where a live entry would
@@ -278,6 +339,7 @@ private:
         const MemoryRegion& region;
         size_t pages;
         MapError error;
+        TlbBatch tlb;
     };
     // One walk serves both steps of modify_range. Without a reserve it plans: counts the
     // pages splits need and, on an active mapping only, runs fn on copies to check them;
@@ -313,16 +375,17 @@ private:
         void* head = nullptr;
         size_t count = 0;
     };
-    // Unlinks the subtree at table into retired (the page itself included).
-    void retire_tables(Descriptor* table, unsigned level, Retired& retired);
-    // Invalidates the TLB if the mapping is live and anything was removed, then frees.
-    void free_retired(Retired& retired, bool removed);
+    // Unlinks the subtree at table, which covers from va, into retired (the page itself
+    // included), noting in tlb the table entries and valid leaves that go with it.
+    void retire_tables(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
+    // On a live mapping, the TLB maintenance tlb asks for; then frees what was retired.
+    void free_retired(Retired& retired, const TlbBatch& tlb);
     static bool is_empty(const Descriptor* table);
 
     // What one unmap_range call asks, passed down its walks.
     struct UnmapCall {
         size_t pages;  // the splits the plan finds
-        bool removed;  // apply: an entry that was not empty became empty
+        TlbBatch tlb;  // apply: what the entries removed leave in the TLB
         Retired retired;
     };
     // As map_walk: planning (table may be nullptr below a split, entries derived from
@@ -330,20 +393,28 @@ private:
     template <bool Apply>
     bool unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                     uint64_t end, UnmapCall& call, PageReserve* reserve);
-    // compact_subtables below table; answers whether table is now empty.
-    bool compact(Descriptor* table, unsigned level, Retired& retired);
+    // compact_subtables below table, which covers from va; answers whether table is now
+    // empty.
+    bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
     template <class F>
     void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
     void dump_table(TextWriter& out, const Descriptor* table, unsigned level, uint64_t base) const;
+
+    Result input_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const;
+    void add_core() { __atomic_add_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
+    void remove_core() { __atomic_sub_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
 
     Descriptor* root_ = nullptr;
     PageAllocator allocator_;
     size_t tables_ = 0;
     uint64_t saved_ttbr_ = 0;
     uint64_t pa_offset_ = 0;
+    uint64_t va_base_ = 0;  // va_start(): input addresses are offsets from it inside
+    uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
-    bool active_ = false;
+    Regime where_{};
+    bool owner_active_ = false;  // activate() or mark_active() ran, without their undoing
 };
 
 // ---- Implementation
@@ -430,9 +501,12 @@ void Mapping<G, T>::PageReserve::release() {
 
 template <class G, class T>
 Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                           uint64_t pa_offset) {
+                           uint64_t pa_offset, Regime where) {
+    const bool two_levels = has_two_privilege_levels(where.regime);
     if (root_ != nullptr || root_level < G::min_root_level || root_level > LEAF_LEVEL ||
-        asid > MAX_ASID || !allocator.is_complete()) {
+        asid > (two_levels ? MAX_ASID : 0) || !is_known(where.regime) ||
+        static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper) ||
+        (where.range == VaRange::Upper && !two_levels) || !allocator.is_complete()) {
         return Status::InvalidArgument;
     }
     allocator_ = allocator;
@@ -443,6 +517,9 @@ Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocat
     asid_ = static_cast<uint16_t>(asid);
     root_level_ = static_cast<uint8_t>(root_level);
     pa_offset_ = pa_offset;
+    where_ = where;
+    const uint64_t size = uint64_t{1} << G::va_bits(root_level);
+    va_base_ = where.range == VaRange::Upper ? 0 - size : 0;
     root_ = new_table(reserve, Descriptor(), root_level, false);
     return {};
 }
@@ -452,7 +529,7 @@ void Mapping<G, T>::release() {
     if (root_ == nullptr) {
         return;
     }
-    if (active_) {
+    if (owner_active_) {
         (void)deactivate();
     }
     free_tables(root_, root_level_);
@@ -464,63 +541,119 @@ Result Mapping<G, T>::mark_active(uint64_t previous_ttbr) {
     if (root_ == nullptr) {
         return Status::InvalidArgument;
     }
-    if (active_) {
+    if (owner_active_) {
         return Status::AlreadyActive;
     }
     saved_ttbr_ = previous_ttbr;
-    active_ = true;
+    owner_active_ = true;
+    add_core();
     return {};
 }
 
 template <class G, class T>
 Result Mapping<G, T>::mark_inactive() {
-    if (!active_) {
+    if (!owner_active_) {
         return Status::NotActive;
     }
-    active_ = false;
+    owner_active_ = false;
+    remove_core();
     return {};
 }
 
 template <class G, class T>
 Result Mapping<G, T>::activate() {
-    if (root_ == nullptr || active_) {
+    if (root_ == nullptr || owner_active_) {
         return mark_active(0);  // the error it gives
     }
-    return mark_active(arch::swap_ttbr0_el1(ttbr()));
+    return mark_active(arch::swap_ttbr(where_, ttbr()));
 }
 
 template <class G, class T>
 Result Mapping<G, T>::deactivate() {
-    if (!active_) {
+    if (!owner_active_) {
         return Status::NotActive;
     }
-    arch::restore_ttbr0_el1(saved_ttbr_, asid_);
+    arch::restore_ttbr(where_, saved_ttbr_, asid_);
     return mark_inactive();
 }
 
 template <class G, class T>
-Result Mapping<G, T>::check_region(const MemoryRegion& region) const {
+Result Mapping<G, T>::activate_on_core(uint64_t& previous) {
     if (root_ == nullptr) {
         return Status::InvalidArgument;
     }
-    if (region.is_backwards()) {
+    // Counted first: a change made meanwhile on another core already follows the rules.
+    add_core();
+    previous = arch::swap_ttbr(where_, ttbr());
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
+    if (!is_active()) {
+        return Status::NotActive;
+    }
+    arch::restore_ttbr(where_, previous, asid_);
+    remove_core();
+    return {};
+}
+
+// Offsets from va_base_ of region: in the upper range an end of 0 is 2^64, the top.
+template <class G, class T>
+Result Mapping<G, T>::input_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
+    if (root_ == nullptr) {
+        return Status::InvalidArgument;
+    }
+    const bool to_top = where_.range == VaRange::Upper && region.end().value() == 0;
+    if (region.is_backwards() && !to_top) {
         return MapError::region_backwards(region);
     }
-    if (region.end().value() > size()) {
+    va = region.start().value() - va_base_;
+    end = region.end().value() - va_base_;
+    if (end > size()) {
         return MapError::address_range(region.end());
+    }
+    if (va > size()) {
+        return MapError::address_range(region.start());  // below an upper range table
     }
     return {};
 }
 
 template <class G, class T>
+void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
+    if (!is_active()) {
+        return;
+    }
+    arch::table_store_barrier();
+    if (batch.all) {
+        arch::invalidate_regime(where_.regime);
+    } else {
+        // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs).
+        const uint64_t asid = uint64_t{asid_} << TTBR_ASID_SHIFT;
+        for (unsigned i = 0; i < batch.count; ++i) {
+            const uint64_t va = (batch.va[i] & ~uint64_t{1}) + va_base_;
+            arch::invalidate_va(where_.regime, asid | ((va >> 12) & ((uint64_t{1} << 44) - 1)),
+                                (batch.va[i] & 1) != 0);
+        }
+    }
+    if (batch.all || batch.count != 0) {
+        arch::tlb_sync();
+    }
+}
+
+template <class G, class T>
 Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                 Constraints constraints) {
-    if (Result r = check_region(region); !r) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (Result r = input_range(region, va, end); !r) {
         return r;
     }
-    if (intersects(flags, REFUSED_MAP_FLAGS)) {
-        return MapError::invalid_flags(bits_of(flags & REFUSED_MAP_FLAGS));
+    const Attributes refused = REFUSED_MAP_FLAGS | Attributes(refused_bits(where_.regime));
+    if (intersects(flags, refused)) {
+        return MapError::invalid_flags(bits_of(flags & refused));
     }
+    flags = flags | Attributes(res1_bits(where_.regime));
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
     }
@@ -528,23 +661,25 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     // other than the identity can make it not.
     const uint64_t oa_limit = G::output_address_mask + G::page_size;
     if ((pa.value() & (G::page_size - 1)) != 0 || pa.value() > oa_limit ||
-        region.len() > oa_limit - pa.value()) {
+        end - va > oa_limit - pa.value()) {
         return MapError::address_range(region.start());
     }
-    const uint64_t va = region.start().value();
-    const uint64_t end = region.end().value();
+    const bool active = is_active();
     // The common small change, inside one existing leaf table: no allocation, no recursion.
     if (Descriptor* leaf = leaf_table(va, end)) {
-        if (active_ && pages_need_bbm(leaf, va, end, pa.value(), flags)) {
+        if (!active) {
+            write_pages(leaf, va, end, pa.value(), flags);
+            return {};
+        }
+        if (pages_need_bbm(leaf, va, end, pa.value(), flags)) {
             return MapError::break_before_make(region);
         }
-        write_pages(leaf, va, end, pa.value(), flags);
-        if (active_) {
-            arch::table_store_barrier();
-        }
+        TlbBatch tlb;
+        write_live_pages(leaf, va, end, pa.value(), flags, tlb);
+        sync_tlb(tlb);
         return {};
     }
-    MapCall call{flags, constraints, 0};
+    MapCall call{flags, constraints, 0, {}};
     if (!map_walk<false>(root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
         return MapError::break_before_make(region);
     }
@@ -553,9 +688,7 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         return Status::OutOfMemory;
     }
     map_walk<true>(root_, false, root_level_, va, end, pa.value(), call, &reserve);
-    if (active_) {
-        arch::table_store_barrier();
-    }
+    sync_tlb(call.tlb);
     return {};
 }
 
@@ -598,6 +731,17 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
     }
 }
 
+template <class G, class T>
+void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+                                     Attributes flags, TlbBatch& tlb) {
+    const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
+    for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
+        const Descriptor written((pa & G::output_address_mask) | page);
+        note_change(tlb, va, table[i], written);
+        table[i] = written;
+    }
+}
+
 // The walk loops over entries directly (no for_each_entry): it is the hot path of every
 // layout, and a block or a table per entry costs a few instructions this way.
 // In a new table whose level has blocks, the whole entries become blocks and need
@@ -622,12 +766,16 @@ template <class G, class T>
 template <bool Apply>
 bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
                              uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
-    const bool live = active_ && !fresh;  // entries the MMU may be using
+    const bool live = is_active() && !fresh;  // entries the MMU may be using
     if (level == LEAF_LEVEL) {
         if constexpr (!Apply) {
             return !live || !pages_need_bbm(table, va, end, pa, call.flags);
         }
-        write_pages(table, va, end, pa, call.flags);
+        if (live) {
+            write_live_pages(table, va, end, pa, call.flags, call.tlb);
+        } else {
+            write_pages(table, va, end, pa, call.flags);
+        }
         return true;
     }
     const uint64_t entry_size = G::level_size(level);
@@ -648,6 +796,9 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
         } else if (blocks && to - va == entry_size) {
             const Descriptor written((pa & G::output_address_mask) | block);
             if constexpr (Apply) {
+                if (live) {
+                    note_change(call.tlb, va, entry, written);
+                }
                 table[i] = written;
             } else if (live && needs_break_before_make(entry, written)) {
                 return false;
@@ -675,12 +826,12 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
 template <class G, class T>
 template <class F>
 Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
-    if (Result r = check_region(region); !r) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (Result r = input_range(region, va, end); !r) {
         return r;
     }
-    const uint64_t va = region.start().value();
-    const uint64_t end = region.end().value();
-    ModifyCall<F> call{fn, region, 0, {}};
+    ModifyCall<F> call{fn, region, 0, {}, {}};
     if (!modify_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
         return call.error;
     }
@@ -689,9 +840,7 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
         return Status::OutOfMemory;
     }
     const bool ok = modify_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
-    if (active_) {
-        arch::table_store_barrier();
-    }
+    sync_tlb(call.tlb);
     return ok ? Result() : Result(call.error);
 }
 
@@ -701,19 +850,24 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
                                     F& fn, const MemoryRegion& region, Descriptor& next,
                                     MapError& error) const {
     next = entry;
-    if (!fn(MemoryRegion(va, end), next, level)) {
+    if (!fn(region_at(va, end), next, level)) {
         error = MapError::pte_update_fault(entry.bits());
         return false;
     }
     // What map_range refuses, fn may not change either: TABLE_OR_PAGE, the output address
-    // and RES0 bits 12-49, the contiguous bit. Nor may it make valid an entry that would
-    // then be malformed (a block at level 0, a page without the page bit: reserved
-    // encodings) or map another output address than the mapping's own for va (an empty
-    // entry's is 0).
-    uint64_t refused = (next.bits() ^ entry.bits()) & bits_of(REFUSED_MAP_FLAGS);
+    // and RES0 bits 12-49, the contiguous bit, the bits the regime lacks; nor clear the
+    // regime's RES1 bits on a valid entry. Nor may it make valid an entry that would then
+    // be malformed (a block at level 0, a page without the page bit: reserved encodings)
+    // or map another output address than the mapping's own for va (an empty entry's is 0).
+    const uint64_t res1 = res1_bits(where_.regime);
+    uint64_t refused = (next.bits() ^ entry.bits()) &
+                       (bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~res1));
+    if (next.is_valid()) {
+        refused |= res1 & ~next.bits();
+    }
     if (next.is_valid() && !entry.is_valid()) {
         const bool well_formed = level == LEAF_LEVEL ? next.is_table_or_page() : G::block_allowed(level);
-        const uint64_t own = (va + pa_offset_) & G::output_address_mask;
+        const uint64_t own = (va + va_base_ + pa_offset_) & G::output_address_mask;
         if (!well_formed || next.output_address().value() != own) {
             refused |= bits_of(Attributes::VALID);
         }
@@ -722,7 +876,7 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
         error = MapError::invalid_flags(refused);
         return false;
     }
-    if (active_ && needs_break_before_make(entry, next)) {
+    if (is_active() && needs_break_before_make(entry, next)) {
         error = MapError::break_before_make(region);
         return false;
     }
@@ -741,6 +895,7 @@ bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t 
             return false;
         }
         if constexpr (Apply) {
+            note_change(call.tlb, va, entry, next);
             table[i] = next;
         }
     }
@@ -752,7 +907,7 @@ template <bool Apply, class F>
 bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                 uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
     // Only an active mapping runs fn in the plan; an inactive one just counts pages.
-    const bool run_fn = Apply || active_;
+    const bool run_fn = Apply || is_active();
     if (level == LEAF_LEVEL) {
         return !run_fn || modify_pages<Apply>(table, parent, va, end, call);
     }
@@ -768,12 +923,13 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
                 return false;
             }
             if constexpr (Apply) {
+                note_change(call.tlb, from, entry, next);
                 table[i] = next;
             }
             return true;
         }
         if constexpr (!Apply) {
-            if (active_ && table != nullptr && entry.is_valid()) {
+            if (is_active() && table != nullptr && entry.is_valid()) {
                 call.error = MapError::break_before_make(call.region);
                 return false;
             }
@@ -781,7 +937,7 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
             return modify_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-            link_table(table[i], sub, active_);
+            link_table(table[i], sub, is_active());
             return modify_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
         }
     });
@@ -790,11 +946,13 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
 template <class G, class T>
 template <class F>
 Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
-    if (Result r = check_region(region); !r) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (Result r = input_range(region, va, end); !r) {
         return r;
     }
     MapError error;
-    if (!walk(root_, root_level_, region.start().value(), region.end().value(), fn, error)) {
+    if (!walk(root_, root_level_, va, end, fn, error)) {
         return error;
     }
     return {};
@@ -806,7 +964,7 @@ bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, u
                          MapError& error) const {
     if (level == LEAF_LEVEL) {
         for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
-            if (!fn(MemoryRegion(va, va + G::page_size), table[i], level)) {
+            if (!fn(region_at(va, va + G::page_size), table[i], level)) {
                 error = MapError::pte_update_fault(table[i].bits());
                 return false;
             }
@@ -819,7 +977,7 @@ bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, u
             return walk(subtable(entry), level + 1, from, to, fn, error);
         }
         const uint64_t start = from & ~(G::level_size(level) - 1);
-        if (!fn(MemoryRegion(start, start + G::level_size(level)), entry, level)) {
+        if (!fn(region_at(start, start + G::level_size(level)), entry, level)) {
             error = MapError::pte_update_fault(entry.bits());
             return false;
         }
@@ -862,12 +1020,16 @@ void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
 }
 
 template <class G, class T>
-void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, Retired& retired) {
-    if (level < LEAF_LEVEL) {
-        for (unsigned i = 0; i < G::entries; ++i) {
-            if (table[i].is_table(level)) {
-                retire_tables(subtable(table[i]), level + 1, retired);
-            }
+void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
+                                   TlbBatch& tlb) {
+    // A walk cache may hold the entry that pointed here, for any address below it.
+    tlb.add(va, false);
+    for (unsigned i = 0; i < G::entries; ++i) {
+        const uint64_t entry_va = va + i * G::level_size(level);
+        if (table[i].is_table(level)) {
+            retire_tables(subtable(table[i]), level + 1, entry_va, retired, tlb);
+        } else if (table[i].is_valid()) {
+            tlb.add(entry_va, true);
         }
     }
     *reinterpret_cast<void**>(table) = retired.head;
@@ -877,10 +1039,8 @@ void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, Retired& re
 }
 
 template <class G, class T>
-void Mapping<G, T>::free_retired(Retired& retired, bool removed) {
-    if (active_ && removed) {
-        arch::invalidate_tlb_after_unmap();
-    }
+void Mapping<G, T>::free_retired(Retired& retired, const TlbBatch& tlb) {
+    sync_tlb(tlb);
     while (retired.head != nullptr) {
         void* page = retired.head;
         retired.head = *static_cast<void**>(page);
@@ -900,12 +1060,12 @@ bool Mapping<G, T>::is_empty(const Descriptor* table) {
 
 template <class G, class T>
 Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
-    if (Result r = check_region(region); !r) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (Result r = input_range(region, va, end); !r) {
         return r;
     }
-    const uint64_t va = region.start().value();
-    const uint64_t end = region.end().value();
-    UnmapCall call{0, false, {}};
+    UnmapCall call{0, {}, {}};
     if (!unmap_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
         return MapError::break_before_make(region);
     }
@@ -914,7 +1074,7 @@ Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
         return Status::OutOfMemory;
     }
     unmap_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
-    free_retired(call.retired, call.removed);
+    free_retired(call.retired, call.tlb);
     return {};
 }
 
@@ -933,8 +1093,7 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
                 }
                 if (whole || is_empty(sub)) {
                     table[i] = Descriptor();
-                    retire_tables(sub, level + 1, call.retired);
-                    call.removed = true;
+                    retire_tables(sub, level + 1, from & ~(G::level_size(level) - 1), call.retired, call.tlb);
                 }
                 return true;
             } else {
@@ -946,14 +1105,14 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
         }
         if (whole) {
             if constexpr (Apply) {
+                note_change(call.tlb, from, entry, Descriptor());
                 table[i] = Descriptor();
-                call.removed = true;
             }
             return true;
         }
         // A block straddling an edge: split it, keeping the part outside the region.
         if constexpr (!Apply) {
-            if (active_ && table != nullptr && entry.is_valid()) {
+            if (is_active() && table != nullptr && entry.is_valid()) {
                 return false;
             }
             ++call.pages;
@@ -961,7 +1120,7 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
             unmap_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
-            link_table(table[i], sub, active_);
+            link_table(table[i], sub, is_active());
             return true;
         }
     });
@@ -970,22 +1129,25 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
 template <class G, class T>
 size_t Mapping<G, T>::compact_subtables() {
     Retired retired;
+    TlbBatch tlb;
     if (root_ != nullptr) {
-        compact(root_, root_level_, retired);
+        compact(root_, root_level_, 0, retired, tlb);
     }
     const size_t freed = retired.count;
-    free_retired(retired, freed != 0);
+    free_retired(retired, tlb);
     return freed;
 }
 
 template <class G, class T>
-bool Mapping<G, T>::compact(Descriptor* table, unsigned level, Retired& retired) {
+bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
+                            TlbBatch& tlb) {
     bool empty = true;
     for (unsigned i = 0; i < G::entries; ++i) {
-        if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, retired)) {
+        const uint64_t entry_va = va + i * G::level_size(level);
+        if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, entry_va, retired, tlb)) {
             Descriptor* sub = subtable(table[i]);
             table[i] = Descriptor();
-            retire_tables(sub, level + 1, retired);
+            retire_tables(sub, level + 1, entry_va, retired, tlb);
         }
         empty = empty && table[i].bits() == 0;
     }
@@ -1007,11 +1169,14 @@ void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn)
 
 template <class G, class T>
 void Mapping<G, T>::dump(TextWriter& out) const {
-    out.str("EL1&0 TTBR0, root level ").dec(root_level_).str(", ").hex(0).chr('-').hex(size() - 1);
+    static constexpr const char* REGIME_NAMES[] = {"EL1&0", "EL2", "EL2&0", "EL3"};
+    out.str(REGIME_NAMES[static_cast<unsigned>(where_.regime)]);
+    out.str(where_.range == VaRange::Upper ? " TTBR1" : " TTBR0").str(", root level ").dec(root_level_);
+    out.str(", ").hex(va_base_).chr('-').hex(va_base_ + size() - 1);
     out.str(", ASID ").dec(asid_).str(", ").dec(tables_).str(tables_ == 1 ? " table, " : " tables, ");
-    out.str(active_ ? "active" : "inactive").str(", root ").hex(root_address().value()).chr('\n');
+    out.str(is_active() ? "active" : "inactive").str(", root ").hex(root_address().value()).chr('\n');
     if (root_ != nullptr) {
-        dump_table(out, root_, root_level_, 0);
+        dump_table(out, root_, root_level_, va_base_);
     }
 }
 

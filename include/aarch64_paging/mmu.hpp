@@ -1,7 +1,8 @@
 /// @file
-/// Turning the EL1&0 stage-1 MMU on with a mapping: the register values a map needs
-/// (MAIR_EL1, TCR_EL1, TTBR0_EL1, SCTLR_EL1) and the enable sequence, so that no
-/// bootloader has to work them out again (Arm ARM DDI 0487K.a: TCR_EL1, SCTLR_EL1 and
+/// Turning a regime's stage-1 MMU on with a mapping (and, in EL1&0 and EL2&0, a second
+/// one for the upper VA range): the register values they need (MAIR_ELx, TCR_ELx,
+/// TTBR0/1_ELx, SCTLR_ELx) and the enable sequence, so that no bootloader has to work
+/// them out again (Arm ARM DDI 0487K.a: TCR_EL1, TCR_EL2, TCR_EL3, SCTLR_ELx and
 /// ID_AA64MMFR0_EL1 in chapter D19, "AArch64 System Register Descriptions").
 #ifndef AARCH64_PAGING_MMU_HPP
 #define AARCH64_PAGING_MMU_HPP
@@ -18,8 +19,9 @@ namespace aarch64_paging {
 /// non-transient read/write-allocate: what Attributes::DEVICE_NGNRE and NORMAL index.
 inline constexpr uint64_t MAIR_DEFAULT = 0xff04;
 
-/// SCTLR_EL1 bits that MmuConfig sets and clears (Arm ARM D19.2 "SCTLR_EL1"); the values
-/// of the C ABI's IDMAP_SCTLR_*.
+/// SCTLR_ELx bits that MmuConfig sets and clears (Arm ARM D19.2 "SCTLR_EL1"; the same
+/// positions in SCTLR_EL2 and SCTLR_EL3, where E0E is RES0); the values of the C ABI's
+/// IDMAP_SCTLR_*.
 namespace sctlr {
 inline constexpr uint64_t M = uint64_t{1} << 0;     ///< MMU enable
 inline constexpr uint64_t A = uint64_t{1} << 1;     ///< Alignment check
@@ -32,35 +34,55 @@ inline constexpr uint64_t EE = uint64_t{1} << 25;   ///< EL1 big-endian
 
 /// What the MMU needs for a mapping, as register values (the C ABI's idmap_mmu_config_t).
 struct MmuConfig {
-    uint64_t mair;         ///< MAIR_EL1: MAIR_DEFAULT
-    uint64_t tcr;          ///< TCR_EL1
-    uint64_t ttbr;         ///< TTBR0_EL1: root address | ASID << 48
-    uint64_t sctlr_set;    ///< SCTLR_EL1 bits to set: M, C, I
-    uint64_t sctlr_clear;  ///< SCTLR_EL1 bits to clear: A, WXN, E0E, EE
+    uint64_t mair;         ///< MAIR_ELx: MAIR_DEFAULT
+    uint64_t tcr;          ///< TCR_ELx
+    uint64_t ttbr;         ///< TTBR0_ELx: root address | ASID << 48
+    uint64_t sctlr_set;    ///< SCTLR_ELx bits to set: M, C, I
+    uint64_t sctlr_clear;  ///< SCTLR_ELx bits to clear: A, WXN, E0E, EE
+    uint64_t ttbr1;        ///< TTBR1_ELx: the upper table's root | ASID << 48, or 0
 };
 
-/// The register values for mapping on a CPU with id_aa64mmfr0 (ID_AA64MMFR0_EL1): TCR
-/// T0SZ = 64 - log2(size()), 4 KiB TG0, write-back read/write-allocate inner shareable
-/// walks, EPD1 (no TTBR1 walks), IPS from PARange capped at 48 bits, AS from ASIDBits.
+/// The register values for @p lower (TTBR0) and, in EL1&0 and EL2&0, @p upper (TTBR1, or
+/// nullptr: EPD1, no walks through TTBR1) on a CPU with id_aa64mmfr0 (ID_AA64MMFR0_EL1),
+/// in the format of the regime's TCR: TnSZ = 64 - log2(size()), 4 KiB granule,
+/// write-back read/write-allocate inner shareable walks, IPS (PS in TCR_EL2 with E2H = 0
+/// and TCR_EL3, whose RES1 bits 31 and 23 are set) from PARange capped at 48 bits, and AS
+/// from ASIDBits. For EL2&0 the caller has set HCR_EL2.E2H.
 /// @return Ok, or the error, @p config unchanged:
-///   - InvalidArgument: @p mapping is not initialised, or its ASID is over 255 on a CPU
-///     with 8-bit ASIDs.
-[[nodiscard]] Result mmu_config(const Mapping<>& mapping, uint64_t id_aa64mmfr0, MmuConfig& config);
+///   - InvalidArgument: a mapping is not initialised, @p lower is not in the lower range
+///     or @p upper not in the upper one of the same regime, or an ASID is over 255 on a
+///     CPU with 8-bit ASIDs.
+[[nodiscard]] Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa64mmfr0,
+                                MmuConfig& config);
+/// mmu_config() for @p mapping alone (no TTBR1 walks).
+[[nodiscard]] inline Result mmu_config(const Mapping<>& mapping, uint64_t id_aa64mmfr0, MmuConfig& config) {
+    return mmu_config(mapping, nullptr, id_aa64mmfr0, config);
+}
 
-/// Activates mapping and turns the MMU and caches on (or switches to mapping with the MMU
-/// already on); previous receives the registers as they were, for disable_mmu. Where the
-/// MMU was off, the table pages are first cleaned and invalidated to the point of
+/// Activates @p lower (and @p upper, unless nullptr) and turns the regime's MMU and
+/// caches on (or switches to them with the MMU already on); previous receives the
+/// registers as they were, for disable_mmu. Runs at the regime's exception level. Where
+/// the MMU was off, the table pages are first cleaned and invalidated to the point of
 /// coherency, since they were written with the data cache off.
 /// @return Ok, or the error, with nothing changed:
 ///   - those of mmu_config() for this CPU;
 ///   - InvalidArgument: root level 3 without FEAT_TTST (ID_AA64MMFR2_EL1.ST);
-///   - AlreadyActive: @p mapping is active.
-[[nodiscard]] Result enable_mmu(Mapping<>& mapping, arch::MmuRegisters& previous);
+///   - AlreadyActive: a mapping is active.
+[[nodiscard]] Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previous);
+/// enable_mmu() for @p mapping alone.
+[[nodiscard]] inline Result enable_mmu(Mapping<>& mapping, arch::MmuRegisters& previous) {
+    return enable_mmu(mapping, nullptr, previous);
+}
 
-/// Loads @p previous (from enable_mmu()) back and marks @p mapping inactive.
+/// Loads @p previous (from enable_mmu()) back and marks @p lower and @p upper (unless
+/// nullptr) inactive.
 /// @return Ok, or the error, with nothing changed:
-///   - NotActive: @p mapping is not active.
-[[nodiscard]] Result disable_mmu(Mapping<>& mapping, const arch::MmuRegisters& previous);
+///   - NotActive: @p lower (or @p upper) is not active.
+[[nodiscard]] Result disable_mmu(Mapping<>& lower, Mapping<>* upper, const arch::MmuRegisters& previous);
+/// disable_mmu() for @p mapping alone.
+[[nodiscard]] inline Result disable_mmu(Mapping<>& mapping, const arch::MmuRegisters& previous) {
+    return disable_mmu(mapping, nullptr, previous);
+}
 
 }  // namespace aarch64_paging
 

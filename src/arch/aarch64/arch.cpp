@@ -1,46 +1,151 @@
-// The arch layer on AArch64, EL1. Barriers as the Arm ARM (DDI 0487K.a) requires for
-// translation table updates and TLB maintenance: a DSB makes table stores visible to the
-// walker and completes TLB invalidation, an ISB makes a system register write take effect.
+// The arch layer on AArch64, for the EL1&0, EL2, EL2&0 and EL3 regimes. Barriers as the
+// Arm ARM (DDI 0487K.a) requires for translation table updates and TLB maintenance
+// (D8.13 "Translation Lookaside Buffers", D8.14 "TLB maintenance"): a DSB makes table
+// stores visible to the walker and completes TLB invalidation, an ISB makes a system
+// register write take effect. Each function runs at the regime's own exception level.
 #include "aarch64_paging/arch.hpp"
 
-extern "C" void aarch64_paging_load_mmu_registers(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
-                                                  uint64_t sctlr);
+extern "C" {
+void aarch64_paging_load_mmu_registers_el1(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
+                                           uint64_t ttbr1, uint64_t sctlr);
+void aarch64_paging_load_mmu_registers_el2(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
+                                           uint64_t ttbr1, uint64_t sctlr);
+void aarch64_paging_load_mmu_registers_el2h(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
+                                            uint64_t ttbr1, uint64_t sctlr);
+void aarch64_paging_load_mmu_registers_el3(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
+                                           uint64_t ttbr1, uint64_t sctlr);
+}
+
+// System registers by encoding where older assemblers lack the name (FEAT_VHE's
+// TTBR1_EL2).
+#define TTBR1_EL2 "s3_4_c2_c0_1"
 
 namespace aarch64_paging::arch {
 
-uint64_t swap_ttbr0_el1(uint64_t ttbr) {
-    uint64_t old;
-    asm volatile("mrs %0, ttbr0_el1" : "=r"(old));
-    asm volatile(
-        "dsb ishst\n"
-        "msr ttbr0_el1, %0\n"
-        "isb"
-        :
-        : "r"(ttbr)
-        : "memory");
+namespace {
+
+uint64_t read_ttbr(Regime where) {
+    uint64_t value = 0;
+    const bool upper = where.range == VaRange::Upper;
+    switch (where.regime) {
+    case TranslationRegime::El1And0:
+        if (upper) {
+            asm volatile("mrs %0, ttbr1_el1" : "=r"(value));
+        } else {
+            asm volatile("mrs %0, ttbr0_el1" : "=r"(value));
+        }
+        break;
+    case TranslationRegime::El2And0:
+        if (upper) {
+            asm volatile("mrs %0, " TTBR1_EL2 : "=r"(value));
+            break;
+        }
+        [[fallthrough]];
+    case TranslationRegime::El2:
+        asm volatile("mrs %0, ttbr0_el2" : "=r"(value));
+        break;
+    case TranslationRegime::El3:
+        asm volatile("mrs %0, ttbr0_el3" : "=r"(value));
+        break;
+    }
+    return value;
+}
+
+// Writes the TTBR, then ISB.
+void write_ttbr(Regime where, uint64_t value) {
+    const bool upper = where.range == VaRange::Upper;
+    switch (where.regime) {
+    case TranslationRegime::El1And0:
+        if (upper) {
+            asm volatile("msr ttbr1_el1, %0" : : "r"(value) : "memory");
+        } else {
+            asm volatile("msr ttbr0_el1, %0" : : "r"(value) : "memory");
+        }
+        break;
+    case TranslationRegime::El2And0:
+        if (upper) {
+            asm volatile("msr " TTBR1_EL2 ", %0" : : "r"(value) : "memory");
+            break;
+        }
+        [[fallthrough]];
+    case TranslationRegime::El2:
+        asm volatile("msr ttbr0_el2, %0" : : "r"(value) : "memory");
+        break;
+    case TranslationRegime::El3:
+        asm volatile("msr ttbr0_el3, %0" : : "r"(value) : "memory");
+        break;
+    }
+    asm volatile("isb" ::: "memory");
+}
+
+}  // namespace
+
+uint64_t swap_ttbr(Regime where, uint64_t ttbr) {
+    const uint64_t old = read_ttbr(where);
+    table_store_barrier();
+    write_ttbr(where, ttbr);
     return old;
 }
 
-void restore_ttbr0_el1(uint64_t ttbr, uint16_t asid) {
-    // The old table is out of TTBR0 before its ASID is flushed, so no walk refills the
-    // TLB with it afterwards.
-    asm volatile(
-        "msr ttbr0_el1, %0\n"
-        "isb\n"
-        "tlbi aside1, %1\n"
-        "dsb ish\n"
-        "isb"
-        :
-        : "r"(ttbr), "r"(uint64_t{asid} << 48)
-        : "memory");
+void restore_ttbr(Regime where, uint64_t ttbr, uint16_t asid) {
+    // The old table is out of the TTBR before its entries are flushed, so no walk refills
+    // the TLB with them afterwards.
+    write_ttbr(where, ttbr);
+    if (where.regime == TranslationRegime::El1And0) {
+        asm volatile("tlbi aside1is, %0" : : "r"(uint64_t{asid} << TTBR_ASID_SHIFT) : "memory");
+    } else {
+        invalidate_regime(where.regime);
+    }
+    tlb_sync();
 }
 
 void table_store_barrier() { asm volatile("dsb ishst" ::: "memory"); }
 
-void invalidate_tlb_after_unmap() {
+void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level) {
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        if (last_level) {
+            asm volatile("tlbi vale1is, %0" : : "r"(operand) : "memory");
+        } else {
+            asm volatile("tlbi vae1is, %0" : : "r"(operand) : "memory");
+        }
+        break;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        // With HCR_EL2.E2H = 1 these take the ASID in bits 63:48 and act on EL2&0.
+        if (last_level) {
+            asm volatile("tlbi vale2is, %0" : : "r"(operand) : "memory");
+        } else {
+            asm volatile("tlbi vae2is, %0" : : "r"(operand) : "memory");
+        }
+        break;
+    case TranslationRegime::El3:
+        if (last_level) {
+            asm volatile("tlbi vale3is, %0" : : "r"(operand) : "memory");
+        } else {
+            asm volatile("tlbi vae3is, %0" : : "r"(operand) : "memory");
+        }
+        break;
+    }
+}
+
+void invalidate_regime(TranslationRegime regime) {
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        asm volatile("tlbi vmalle1is" ::: "memory");
+        break;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        asm volatile("tlbi alle2is" ::: "memory");
+        break;
+    case TranslationRegime::El3:
+        asm volatile("tlbi alle3is" ::: "memory");
+        break;
+    }
+}
+
+void tlb_sync() {
     asm volatile(
-        "dsb ishst\n"
-        "tlbi vmalle1is\n"
         "dsb ish\n"
         "isb" ::: "memory");
 }
@@ -58,12 +163,30 @@ uint64_t read_id_aa64mmfr2_el1() {
     return value;
 }
 
-MmuRegisters read_mmu_registers() {
-    MmuRegisters r;
-    asm volatile("mrs %0, mair_el1" : "=r"(r.mair));
-    asm volatile("mrs %0, tcr_el1" : "=r"(r.tcr));
-    asm volatile("mrs %0, ttbr0_el1" : "=r"(r.ttbr0));
-    asm volatile("mrs %0, sctlr_el1" : "=r"(r.sctlr));
+MmuRegisters read_mmu_registers(TranslationRegime regime) {
+    MmuRegisters r{};
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        asm volatile("mrs %0, mair_el1" : "=r"(r.mair));
+        asm volatile("mrs %0, tcr_el1" : "=r"(r.tcr));
+        asm volatile("mrs %0, sctlr_el1" : "=r"(r.sctlr));
+        break;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        asm volatile("mrs %0, mair_el2" : "=r"(r.mair));
+        asm volatile("mrs %0, tcr_el2" : "=r"(r.tcr));
+        asm volatile("mrs %0, sctlr_el2" : "=r"(r.sctlr));
+        break;
+    case TranslationRegime::El3:
+        asm volatile("mrs %0, mair_el3" : "=r"(r.mair));
+        asm volatile("mrs %0, tcr_el3" : "=r"(r.tcr));
+        asm volatile("mrs %0, sctlr_el3" : "=r"(r.sctlr));
+        break;
+    }
+    r.ttbr0 = read_ttbr(Regime{regime, VaRange::Lower});
+    if (has_two_privilege_levels(regime)) {
+        r.ttbr1 = read_ttbr(Regime{regime, VaRange::Upper});
+    }
     return r;
 }
 
@@ -78,8 +201,21 @@ void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size) {
     asm volatile("dsb sy" ::: "memory");
 }
 
-void load_mmu_registers(const MmuRegisters& regs) {
-    aarch64_paging_load_mmu_registers(regs.mair, regs.tcr, regs.ttbr0, regs.sctlr);
+void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs) {
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        aarch64_paging_load_mmu_registers_el1(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        break;
+    case TranslationRegime::El2:
+        aarch64_paging_load_mmu_registers_el2(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        break;
+    case TranslationRegime::El2And0:
+        aarch64_paging_load_mmu_registers_el2h(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        break;
+    case TranslationRegime::El3:
+        aarch64_paging_load_mmu_registers_el3(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        break;
+    }
 }
 
 }  // namespace aarch64_paging::arch

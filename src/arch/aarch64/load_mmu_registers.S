@@ -1,29 +1,22 @@
-// void aarch64_paging_load_mmu_registers(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
-//                                        uint64_t sctlr)
+// void aarch64_paging_load_mmu_registers_el1(mair, tcr, ttbr0, ttbr1, sctlr)  EL1&0
+// void aarch64_paging_load_mmu_registers_el2(mair, tcr, ttbr0, ttbr1, sctlr)  EL2 (E2H = 0)
+// void aarch64_paging_load_mmu_registers_el2h(mair, tcr, ttbr0, ttbr1, sctlr) EL2&0 (E2H = 1)
+// void aarch64_paging_load_mmu_registers_el3(mair, tcr, ttbr0, ttbr1, sctlr)  EL3
 //
 // In assembly because nothing may touch memory between turning the MMU (and perhaps the
-// data cache) off and loading the new values: with SCTLR_EL1.M clear, data accesses are
+// data cache) off and loading the new values: with SCTLR_ELx.M clear, data accesses are
 // Device-nGnRnE and would miss lines that are dirty in the cache (Arm ARM DDI 0487K.a,
 // on stage 1 translation disabled, and on cache maintenance by set/way). The code runs from
 // an identity-mapped page, so it goes on fetching the same instructions with the MMU off.
-// Registers only; no stack.
+// Registers only; no stack. ttbr1 is written only in the regimes that have TTBR1.
 
     .text
+
+// Cleans and invalidates every data or unified cache up to the level of coherency
+// (CLIDR_EL1.LoC) by set/way. Uses x6-x17; returns through x30.
     .balign 4
-    .global aarch64_paging_load_mmu_registers
-    .type aarch64_paging_load_mmu_registers, %function
-aarch64_paging_load_mmu_registers:
-    dsb     ish                         // table stores complete before any walk of them
-    mrs     x4, sctlr_el1
-    bic     x5, x4, #1                  // M off
-    tbnz    x3, #2, 1f                  // new SCTLR keeps the data cache: leave C
-    bic     x5, x5, #(1 << 2)           // C off
-1:  msr     sctlr_el1, x5
-    isb
-    // The data cache goes from on to off: write back and invalidate it all, by set/way,
-    // up to the level of coherency (CLIDR_EL1.LoC).
-    tbz     x4, #2, 6f
-    tbnz    x3, #2, 6f
+    .type clean_invalidate_dcache_all, %function
+clean_invalidate_dcache_all:
     mrs     x6, clidr_el1
     ubfx    x7, x6, #24, #3             // LoC
     cbz     x7, 6f
@@ -57,15 +50,49 @@ aarch64_paging_load_mmu_registers:
     b.lt    2b
     dsb     sy
     isb
-6:  msr     mair_el1, x0
-    msr     tcr_el1, x1
-    msr     ttbr0_el1, x2
+6:  ret
+    .size clean_invalidate_dcache_all, . - clean_invalidate_dcache_all
+
+// name: the function; el: 1, 2 or 3; ttbr1: 1 (TTBR1_EL1) or 2 (TTBR1_EL2) where the regime has TTBR1_ELx (named by
+// its encoding, for assemblers without FEAT_VHE's TTBR1_EL2); tlbi: the TLBI operation
+// that invalidates the regime on this core.
+.macro load_mmu_registers name, el, ttbr1, tlbi
+    .balign 4
+    .global \name
+    .type \name, %function
+\name:
+    dsb     ish                         // table stores complete before any walk of them
+    mov     x5, x30
+    mrs     x6, sctlr_el\el
+    bic     x7, x6, #1                  // M off
+    tbnz    x4, #2, 1f                  // new SCTLR keeps the data cache: leave C
+    bic     x7, x7, #(1 << 2)           // C off
+1:  msr     sctlr_el\el, x7
     isb
-    tlbi    vmalle1
+    // The data cache goes from on to off: write it back and invalidate it all.
+    tbz     x6, #2, 2f
+    tbnz    x4, #2, 2f
+    bl      clean_invalidate_dcache_all
+2:  msr     mair_el\el, x0
+    msr     tcr_el\el, x1
+    msr     ttbr0_el\el, x2
+.if \ttbr1 == 1
+    msr     s3_0_c2_c0_1, x3            // TTBR1_EL1
+.elseif \ttbr1 == 2
+    msr     s3_4_c2_c0_1, x3            // TTBR1_EL2
+.endif
+    isb
+    tlbi    \tlbi
     ic      iallu
     dsb     nsh
     isb
-    msr     sctlr_el1, x3
+    msr     sctlr_el\el, x4
     isb
-    ret
-    .size aarch64_paging_load_mmu_registers, . - aarch64_paging_load_mmu_registers
+    ret     x5
+    .size \name, . - \name
+.endm
+
+    load_mmu_registers aarch64_paging_load_mmu_registers_el1, 1, 1, vmalle1
+    load_mmu_registers aarch64_paging_load_mmu_registers_el2, 2, 0, alle2
+    load_mmu_registers aarch64_paging_load_mmu_registers_el2h, 2, 2, alle2
+    load_mmu_registers aarch64_paging_load_mmu_registers_el3, 3, 0, alle3

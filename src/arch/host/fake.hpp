@@ -1,9 +1,12 @@
-// The host fake of the arch layer: simulated EL1 registers and a count of every
-// barrier and TLB maintenance operation, for tests to inspect.
+// The host fake of the arch layer: simulated translation registers of EL1, EL2 and EL3,
+// a count of every barrier and TLB maintenance operation, and a log of the TLBIs, for
+// tests to inspect.
 #ifndef AARCH64_PAGING_ARCH_HOST_FAKE_HPP
 #define AARCH64_PAGING_ARCH_HOST_FAKE_HPP
 
 #include <stdint.h>
+
+#include "aarch64_paging/regime.hpp"
 
 namespace aarch64_paging::arch::fake {
 
@@ -14,6 +17,25 @@ struct Registers {
     uint64_t sctlr_el1;
     uint64_t id_aa64mmfr0_el1;  // reset: 0x1124, PARange 44 bits, 16-bit ASIDs (Cortex-A57)
     uint64_t id_aa64mmfr2_el1;  // reset: 0, no FEAT_TTST
+    uint64_t ttbr1_el1;
+    uint64_t ttbr0_el2;
+    uint64_t ttbr1_el2;
+    uint64_t mair_el2;
+    uint64_t tcr_el2;
+    uint64_t sctlr_el2;
+    uint64_t ttbr0_el3;
+    uint64_t mair_el3;
+    uint64_t tcr_el3;
+    uint64_t sctlr_el3;
+};
+
+// One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, TLBI ASIDE1IS, or a
+// whole regime (VMALLE1IS, ALLE2IS, ALLE3IS).
+struct Tlbi {
+    enum Kind : uint8_t { Va, VaLastLevel, Asid, Regime };
+    Kind kind;
+    TranslationRegime regime;
+    uint64_t operand;  // Va, VaLastLevel, Asid: the Xt operand; Regime: 0
 };
 
 struct Counters {
@@ -25,11 +47,16 @@ struct Counters {
     unsigned tlbi_vmalle1;
     uint64_t dcache_cleaned_bytes;
     unsigned dcache_set_way_flushes;
+    unsigned tlbi_va;      // TLBI by VA, any regime
+    unsigned tlbi_regime;  // TLBI of a whole regime, any regime
+    static constexpr unsigned LOG_SIZE = 64;
+    Tlbi log[LOG_SIZE];    // the first LOG_SIZE TLBIs since reset
+    unsigned log_count;    // TLBIs since reset, also past LOG_SIZE
 };
 
 Registers& registers();
 Counters& counters();
-// Registers to their reset values (MMU off), counters to zero.
+// Registers to their reset values (MMU off), counters and log to zero.
 void reset();
 
 }  // namespace aarch64_paging::arch::fake
