@@ -135,7 +135,7 @@ idmap_va_range_t idmap_va_range(const idmap_t* map) {
     return map != nullptr ? static_cast<idmap_va_range_t>(map->mapping.regime().range) : IDMAP_VA_RANGE_LOWER;
 }
 
-uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_start() : 0; }
+uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }
 
 idmap_status_t idmap_map_range(idmap_t* map, const idmap_region_t* range, uint64_t flags) {
     return idmap_map_range_with_constraints(map, range, flags, 0);

@@ -148,14 +148,14 @@ public:
     Regime regime() const { return where_; }
     /// The first input address the table covers: 0 in the lower VA range, 2^64 - size()
     /// in the upper one.
-    uint64_t va_start() const { return va_base_; }
+    uint64_t va_base() const { return va_base_; }
     /// Where the mapping's own translation takes @p va: va + pa_offset (init()).
     PhysicalAddress output_address(VirtualAddress va) const { return PhysicalAddress(va.value() + pa_offset_); }
     /// The physical address of the root table; 0 before init().
     PhysicalAddress root_address() const {
         return root_ != nullptr ? T::physical(root_) : PhysicalAddress(0);
     }
-    /// Bytes of input address space the table covers, from va_start().
+    /// Bytes of input address space the table covers, from va_base().
     uint64_t size() const { return root_ != nullptr ? uint64_t{1} << G::va_bits(root_level_) : 0; }
     /// Table pages in use, the root included.
     size_t table_count() const { return tables_; }
@@ -409,7 +409,7 @@ private:
     size_t tables_ = 0;
     uint64_t saved_ttbr_ = 0;
     uint64_t pa_offset_ = 0;
-    uint64_t va_base_ = 0;  // va_start(): input addresses are offsets from it inside
+    uint64_t va_base_ = 0;  // va_base(): input addresses are offsets from it inside
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;

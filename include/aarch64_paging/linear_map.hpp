@@ -1,0 +1,141 @@
+/// @file
+/// LinearMap: every virtual address va maps to va + a fixed offset (which may be
+/// negative), in one regime and VA range, over the generic core, owning its tables for its
+/// lifetime. The crate's LinearMap, in C++; IdMap (idmap.hpp) is the one with offset 0.
+///
+/// @code
+///   // A kernel's upper half: 0xffff'ff80'0000'0000 + x maps RAM at x.
+///   aarch64_paging::LinearMap kernel({TranslationRegime::El1And0, VaRange::Upper}, 1, 1,
+///                                    -int64_t{0xffff'ff80'0000'0000});
+///   Result r = kernel.map_range(MemoryRegion(0xffff'ff80'4000'0000, 0xffff'ff80'4800'0000),
+///                               Attributes::NORMAL | Attributes::VALID);
+/// @endcode
+#ifndef AARCH64_PAGING_LINEAR_MAP_HPP
+#define AARCH64_PAGING_LINEAR_MAP_HPP
+
+#include <stdint.h>
+
+#include "aarch64_paging/allocator.hpp"
+#include "aarch64_paging/attributes.hpp"
+#include "aarch64_paging/error.hpp"
+#include "aarch64_paging/mapping.hpp"
+#include "aarch64_paging/regime.hpp"
+#include "aarch64_paging/region.hpp"
+#include "aarch64_paging/text.hpp"
+
+namespace aarch64_paging {
+
+/// A linear map: every address va it maps, it maps to va + its offset (the crate's
+/// LinearMap). It owns its table pages from construction to destruction; not copyable.
+class LinearMap {
+public:
+    /// An empty, inactive map for @p where (regime and VA range) with its root table at
+    /// root_level (0 to 3), ASID asid (16 bits; 0 in regimes without ASIDs), output
+    /// address = input address + @p pa_offset (modulo 2^64), table pages from allocator
+    /// (which must outlive the map). is_valid() is false, and every call answers
+    /// InvalidArgument, when the arguments are bad or there was no page for the root;
+    /// init_result() says why.
+    LinearMap(Regime where, uint64_t asid, unsigned root_level, int64_t pa_offset,
+              const PageAllocator& allocator = default_page_allocator())
+        : init_result_(mapping_.init(asid, root_level, allocator, static_cast<uint64_t>(pa_offset), where)) {}
+    /// Deactivates the map if it is active and returns every table page.
+    ~LinearMap() { mapping_.release(); }
+    LinearMap(const LinearMap&) = delete;
+    LinearMap& operator=(const LinearMap&) = delete;
+
+    /// The constructor got its root table: the map is usable.
+    bool is_valid() const { return mapping_.is_initialised(); }
+    /// What the constructor's Mapping::init answered: Ok, or InvalidArgument (bad root
+    /// level, regime or range, ASID over 16 bits or not 0 without ASIDs, incomplete
+    /// allocator) or OutOfMemory (no root page).
+    const Result& init_result() const { return init_result_; }
+
+    /// Maps every address va of @p range to va + the offset with @p flags (ACCESSED and
+    /// the regime's RES1 bits added on every block and page), with the largest blocks
+    /// that fit: 1 GiB at level 1, 2 MiB at level 2, pages at level 3. A table already
+    /// covering part of the range is kept and filled. On an active map every live entry
+    /// changed is invalidated in the TLB (TLBI by VA, or the regime), DSB ISH, ISB.
+    /// @return Ok, or the error, with the tables exactly as they were:
+    ///   - InvalidArgument: the map is not valid;
+    ///   - RegionBackwards: region = @p range;
+    ///   - AddressRange: va = the range's end, past size();
+    ///   - InvalidFlags: value = the refused bits of @p flags (REFUSED_MAP_FLAGS, and the
+    ///     bits the regime lacks: refused_bits());
+    ///   - BreakBeforeMakeViolation: region = @p range; the map is active and the change
+    ///     would split a live block, change a live entry's output address, memory type or
+    ///     shareability, or clear its nG bit;
+    ///   - OutOfMemory: the allocator had no page for a new table.
+    [[nodiscard]] Result map_range(const MemoryRegion& range, Attributes flags) {
+        return map_range_with_constraints(range, flags, Constraints::NONE);
+    }
+    /// As map_range(), laid out as @p constraints allow (Constraints::NO_BLOCK_MAPPINGS:
+    /// pages only).
+    /// @return as map_range(); InvalidFlags also for constraints outside KNOWN_CONSTRAINTS
+    ///         (value = those bits).
+    [[nodiscard]] Result map_range_with_constraints(const MemoryRegion& range, Attributes flags,
+                                                    Constraints constraints) {
+        return mapping_.map_range(range, mapping_.output_address(range.start()), flags, constraints);
+    }
+    /// Splits blocks so that every leaf it passes lies inside @p range, then calls
+    /// `fn(const MemoryRegion&, Descriptor&, unsigned level) -> bool` once per leaf, which
+    /// may change the entry; false stops the call.
+    /// @return Ok, or the errors of Mapping::modify_range (InvalidArgument for a map that
+    ///         is not valid).
+    template <class F>
+    [[nodiscard]] Result modify_range(const MemoryRegion& range, F&& fn) {
+        return mapping_.modify_range(range, fn);
+    }
+    /// Calls `fn(const MemoryRegion&, Descriptor, unsigned level) -> bool` for every leaf
+    /// (block, page or invalid) that intersects @p range, with the whole region the leaf
+    /// maps; false stops the call. Splits nothing.
+    /// @return Ok, or the errors of Mapping::walk_range (InvalidArgument for a map that is
+    ///         not valid).
+    template <class F>
+    [[nodiscard]] Result walk_range(const MemoryRegion& range, F&& fn) const {
+        return mapping_.walk_range(range, fn);
+    }
+    /// Removes every mapping of @p range, splitting blocks that straddle its edges and
+    /// freeing the tables it empties; on an active map the TLB is invalidated at once.
+    /// @return Ok, or the errors of Mapping::unmap_range, the map unchanged.
+    [[nodiscard]] Result unmap_range(const MemoryRegion& range) { return mapping_.unmap_range(range); }
+    /// Frees every subtable whose entries are all empty. @return the pages freed.
+    size_t compact_subtables() { return mapping_.compact_subtables(); }
+
+    /// Saves the regime's TTBR (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2, ...) and installs this
+    /// map's root with its ASID (on the host only the fake registers change).
+    /// @return Ok, or the error, the map unchanged:
+    ///   - AlreadyActive: the map is active;
+    ///   - InvalidArgument: the map is not valid.
+    [[nodiscard]] Result activate() { return mapping_.activate(); }
+    /// Restores the TTBR that activate() saved and invalidates the map's TLB entries.
+    /// @return Ok, or the error, the map unchanged:
+    ///   - NotActive: the map is not active.
+    [[nodiscard]] Result deactivate() { return mapping_.deactivate(); }
+    /// Whether the map is installed (activate() or enable_mmu()).
+    bool is_active() const { return mapping_.is_active(); }
+
+    /// The physical address of the root table (0 for a map that is not valid).
+    PhysicalAddress root_address() const { return mapping_.root_address(); }
+    /// Bytes of address space the map covers, from va_base() (0 for a map that is not
+    /// valid).
+    uint64_t size() const { return mapping_.size(); }
+    /// The first address the map covers: 0, or 2^64 - size() in the upper VA range.
+    uint64_t va_base() const { return mapping_.va_base(); }
+    /// Table pages in use, the root included.
+    size_t table_count() const { return mapping_.table_count(); }
+    /// Writes the whole tree to @p out, one line per entry or folded run of entries.
+    void dump(TextWriter& out) const { mapping_.dump(out); }
+
+    /// The core, for what LinearMap does not wrap (enable_mmu, activate_on_core, ...).
+    Mapping<>& mapping() { return mapping_; }
+    /// The core, read-only.
+    const Mapping<>& mapping() const { return mapping_; }
+
+private:
+    Mapping<> mapping_;
+    Result init_result_;
+};
+
+}  // namespace aarch64_paging
+
+#endif
