@@ -135,6 +135,19 @@ idmap_va_range_t idmap_va_range(const idmap_t* map) {
     return map != nullptr ? static_cast<idmap_va_range_t>(map->mapping.regime().range) : IDMAP_VA_RANGE_LOWER;
 }
 
+idmap_status_t idmap_seal(idmap_t* map) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (!map->mapping.is_initialised()) {
+        return record(map, Status::InvalidArgument);
+    }
+    map->mapping.seal();
+    return IDMAP_OK;
+}
+
+bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
+
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }
 
 idmap_status_t idmap_map_range(idmap_t* map, const idmap_region_t* range, uint64_t flags) {

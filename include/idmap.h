@@ -105,7 +105,8 @@ typedef enum {
     IDMAP_ERR_OUT_OF_MEMORY = 7,           /**< No page for a new table; nothing was changed. */
     IDMAP_ERR_INVALID_ARGUMENT = 8,        /**< NULL pointer, bad root level, ... */
     IDMAP_ERR_ALREADY_ACTIVE = 9,          /**< Activate on an active table. */
-    IDMAP_ERR_NOT_ACTIVE = 10              /**< Deactivate on an inactive table. */
+    IDMAP_ERR_NOT_ACTIVE = 10,             /**< Deactivate on an inactive table. */
+    IDMAP_ERR_SEALED = 12                  /**< A change that would widen a sealed map (addition). */
 } idmap_status_t;
 
 /** A failure with its detail; which field holds it depends on the status. */
@@ -113,7 +114,7 @@ typedef struct {
     idmap_status_t status; /**< What went wrong; #IDMAP_OK before any failure. */
     uint64_t va;           /**< ADDRESS_RANGE, INVALID_VIRTUAL_ADDRESS: the offending address. */
     idmap_region_t region; /**< REGION_BACKWARDS, BREAK_BEFORE_MAKE: the offending region. */
-    uint64_t value; /**< PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits. */
+    uint64_t value; /**< PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits whose change would widen access. */
 } idmap_error_t;
 
 /** Where table pages come from: table pages only; the idmap_t itself never comes from here.
@@ -466,6 +467,48 @@ idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper
  * lower) undoes it for both.
  * @return as idmap_enable_mmu() and idmap_mmu_config_split(). */
 idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
+
+/* ---- Addition: seal mode */
+
+/** Seals @p map: from now on it accepts only changes that tighten access.
+ *   - idmap_map_range() and idmap_map_range_with_constraints() answer #IDMAP_ERR_SEALED
+ *     (region = the range, value = flags | VALID): they make entries valid or rewrite them
+ *     whole; tighten with idmap_modify_range() instead;
+ *   - idmap_modify_range() answers #IDMAP_ERR_SEALED, region = the range, value = the bits,
+ *     before anything changes, when fn's change to any entry widens access. Tightening:
+ *     the entry becomes invalid, or stays valid and only sets #IDMAP_ATTR_READ_ONLY,
+ *     #IDMAP_ATTR_PXN, #IDMAP_ATTR_UXN (#IDMAP_ATTR_XN), or clears #IDMAP_ATTR_USER or
+ *     #IDMAP_ATTR_DBM; #IDMAP_ATTR_SWFLAG_0 to _3 may change freely. Making an entry
+ *     valid, or changing its output address, memory type, shareability, AF or nG, widens.
+ *     fn runs once on a copy of every entry to check, then again to apply, as on an
+ *     active map;
+ *   - idmap_unmap_range() and idmap_compact_subtables() work as before.
+ *
+ * There is no unseal: a later boot stage handed a sealed map cannot widen it.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
+idmap_status_t idmap_seal(idmap_t *map);
+/** Whether idmap_seal() ran on @p map (false for NULL). */
+bool idmap_is_sealed(const idmap_t *map);
+
+/* ---- Addition: CPU errata policy */
+
+/** @name Errata workarounds, for idmap_set_errata()
+ * @{ */
+/** Every TLBI is followed by DSB ISH and issued again, as Linux's
+ * ARM64_WORKAROUND_REPEAT_TLBI does for Cortex-A76 erratum 1286807, Cortex-A55 erratum
+ * 2441007 and Cortex-A510 erratum 2441009 (a TLBI + DSB may not complete the
+ * invalidation of an entry that a concurrent walk is refilling). */
+#define IDMAP_ERRATUM_REPEAT_TLBI ((uint32_t)1 << 0)
+/** @} */
+
+/** Sets the errata workarounds every map of this library applies from now on, so that one
+ * binary serves several SoCs: the caller reads MIDR_EL1 and decides. Not tied to a map;
+ * set it before the maps are used on several cores.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_FLAGS for bits this version does not know (the
+ *         policy unchanged). */
+idmap_status_t idmap_set_errata(uint32_t errata);
+/** The errata workarounds in force (0 by default). */
+uint32_t idmap_errata(void);
 
 /* ---- Addition: the version of the library linked */
 

@@ -17,6 +17,7 @@ const char* status_str(Status status) {
         case Status::InvalidArgument: return "invalid argument";
         case Status::AlreadyActive: return "already active";
         case Status::NotActive: return "not active";
+        case Status::Sealed: return "sealed";
     }
     return "unknown status";
 }
@@ -72,6 +73,11 @@ size_t MapError::format(char* buf, size_t len) const {
                 out.str(": live entries in ");
                 write_region(out, region);
                 out.str(" cannot change that way while the table is active");
+                break;
+            case Status::Sealed:
+                out.str(": changing bits ").hex(value).str(" in ");
+                write_region(out, region);
+                out.str(" would widen access");
                 break;
             default:
                 break;

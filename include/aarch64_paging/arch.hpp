@@ -43,6 +43,18 @@ void invalidate_regime(TranslationRegime regime);
 /// core fetches and translates afresh.
 void tlb_sync();
 
+/// CPU errata workarounds for the TLB maintenance above (the C ABI's IDMAP_ERRATUM_*).
+namespace errata {
+/// Each TLBI is followed by DSB ISH and issued again (Linux's ARM64_WORKAROUND_REPEAT_TLBI).
+inline constexpr uint32_t REPEAT_TLBI = uint32_t{1} << 0;
+/// Every workaround this version knows.
+inline constexpr uint32_t KNOWN = REPEAT_TLBI;
+}  // namespace errata
+/// Sets the workarounds in force (src/errata.cpp): bits of errata::KNOWN.
+void set_errata(uint32_t workarounds);
+/// The workarounds in force; 0 until set_errata().
+uint32_t errata_in_force();
+
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();
 /// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).

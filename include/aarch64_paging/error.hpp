@@ -38,6 +38,8 @@ enum class Status : int {
     AlreadyActive = 9,
     /// Deactivating a mapping that is not active.
     NotActive = 10,
+    /// A change that would widen access on a sealed mapping (Mapping::seal).
+    Sealed = 12,
 };
 
 /// A short description of status: "address out of range", ...; never null ("unknown
@@ -48,7 +50,8 @@ const char* status_str(Status status);
 /// - AddressRange, InvalidVirtualAddress: va;
 /// - RegionBackwards, BreakBeforeMakeViolation: region;
 /// - PteUpdateFault: value = the descriptor;
-/// - InvalidFlags: value = the bits.
+/// - InvalidFlags: value = the bits;
+/// - Sealed: region, and value = the bits whose change would widen access.
 struct MapError {
     Status status = Status::Ok;  ///< What went wrong; Ok for no error.
     VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress: the address.
@@ -78,6 +81,10 @@ struct MapError {
     /// BreakBeforeMakeViolation in @p region.
     static constexpr MapError break_before_make(MemoryRegion region) {
         return MapError{Status::BreakBeforeMakeViolation, {}, region, 0};
+    }
+    /// Sealed in @p region: changing @p bits would widen access.
+    static constexpr MapError sealed(MemoryRegion region, uint64_t bits) {
+        return MapError{Status::Sealed, {}, region, bits};
     }
     /// @p status without detail.
     static constexpr MapError of(Status status) { return MapError{status, {}, {}, 0}; }

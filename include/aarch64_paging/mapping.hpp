@@ -27,6 +27,7 @@
 #include "aarch64_paging/granule.hpp"
 #include "aarch64_paging/region.hpp"
 #include "aarch64_paging/regime.hpp"
+#include "aarch64_paging/seal.hpp"
 #include "aarch64_paging/text.hpp"
 #include "aarch64_paging/translation.hpp"
 
@@ -110,6 +111,15 @@ public:
     /// valid block straddles an edge of region; OutOfMemory for the splits. On any error
     /// the tables are as they were.
     [[nodiscard]] Result unmap_range(const MemoryRegion& region);
+    /// Seals the mapping: from now on it accepts only changes that tighten access
+    /// (widened_bits(), seal.hpp). map_range answers Sealed (it makes entries valid or
+    /// rewrites them whole; tighten with modify_range); modify_range answers Sealed, with
+    /// region and value = the bits, for a change fn makes that widens, before anything
+    /// changes; unmap_range and compact_subtables work as before. There is no unseal.
+    void seal() { sealed_ = root_ != nullptr; }
+    /// Whether seal() ran.
+    bool is_sealed() const { return sealed_; }
+
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
@@ -415,6 +425,7 @@ private:
     uint8_t root_level_ = 0;
     Regime where_{};
     bool owner_active_ = false;  // activate() or mark_active() ran, without their undoing
+    bool sealed_ = false;
 };
 
 // ---- Implementation
@@ -534,6 +545,7 @@ void Mapping<G, T>::release() {
     }
     free_tables(root_, root_level_);
     root_ = nullptr;
+    sealed_ = false;
 }
 
 template <class G, class T>
@@ -648,6 +660,9 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     uint64_t end = 0;
     if (Result r = input_range(region, va, end); !r) {
         return r;
+    }
+    if (sealed_) {
+        return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
     const Attributes refused = REFUSED_MAP_FLAGS | Attributes(refused_bits(where_.regime));
     if (intersects(flags, refused)) {
@@ -876,6 +891,12 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
         error = MapError::invalid_flags(refused);
         return false;
     }
+    if (sealed_) {
+        if (const uint64_t widened = widened_bits(entry, next); widened != 0) {
+            error = MapError::sealed(region, widened);
+            return false;
+        }
+    }
     if (is_active() && needs_break_before_make(entry, next)) {
         error = MapError::break_before_make(region);
         return false;
@@ -906,8 +927,9 @@ template <class G, class T>
 template <bool Apply, class F>
 bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                 uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
-    // Only an active mapping runs fn in the plan; an inactive one just counts pages.
-    const bool run_fn = Apply || is_active();
+    // Only an active or sealed mapping runs fn in the plan, to check each change before
+    // any is made; an inactive one just counts pages.
+    const bool run_fn = Apply || is_active() || sealed_;
     if (level == LEAF_LEVEL) {
         return !run_fn || modify_pages<Apply>(table, parent, va, end, call);
     }

@@ -16,6 +16,23 @@ void aarch64_paging_load_mmu_registers_el3(uint64_t mair, uint64_t tcr, uint64_t
                                            uint64_t ttbr1, uint64_t sctlr);
 }
 
+// A TLBI by operand, or of a whole regime; where the errata policy says so, followed by
+// DSB ISH and issued again (arch::errata::REPEAT_TLBI).
+#define TLBI(op, operand)                                                                  \
+    do {                                                                                   \
+        asm volatile("tlbi " op ", %0" : : "r"(operand) : "memory");                       \
+        if ((errata_in_force() & errata::REPEAT_TLBI) != 0) {                              \
+            asm volatile("dsb ish\n\ttlbi " op ", %0" : : "r"(operand) : "memory");        \
+        }                                                                                  \
+    } while (0)
+#define TLBI_ALL(op)                                                                       \
+    do {                                                                                   \
+        asm volatile("tlbi " op ::: "memory");                                             \
+        if ((errata_in_force() & errata::REPEAT_TLBI) != 0) {                              \
+            asm volatile("dsb ish\n\ttlbi " op ::: "memory");                              \
+        }                                                                                  \
+    } while (0)
+
 // System registers by encoding where older assemblers lack the name (FEAT_VHE's
 // TTBR1_EL2).
 #define TTBR1_EL2 "s3_4_c2_c0_1"
@@ -92,7 +109,7 @@ void restore_ttbr(Regime where, uint64_t ttbr, uint16_t asid) {
     // the TLB with them afterwards.
     write_ttbr(where, ttbr);
     if (where.regime == TranslationRegime::El1And0) {
-        asm volatile("tlbi aside1is, %0" : : "r"(uint64_t{asid} << TTBR_ASID_SHIFT) : "memory");
+        TLBI("aside1is", uint64_t{asid} << TTBR_ASID_SHIFT);
     } else {
         invalidate_regime(where.regime);
     }
@@ -105,25 +122,25 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level) 
     switch (regime) {
     case TranslationRegime::El1And0:
         if (last_level) {
-            asm volatile("tlbi vale1is, %0" : : "r"(operand) : "memory");
+            TLBI("vale1is", operand);
         } else {
-            asm volatile("tlbi vae1is, %0" : : "r"(operand) : "memory");
+            TLBI("vae1is", operand);
         }
         break;
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
         // With HCR_EL2.E2H = 1 these take the ASID in bits 63:48 and act on EL2&0.
         if (last_level) {
-            asm volatile("tlbi vale2is, %0" : : "r"(operand) : "memory");
+            TLBI("vale2is", operand);
         } else {
-            asm volatile("tlbi vae2is, %0" : : "r"(operand) : "memory");
+            TLBI("vae2is", operand);
         }
         break;
     case TranslationRegime::El3:
         if (last_level) {
-            asm volatile("tlbi vale3is, %0" : : "r"(operand) : "memory");
+            TLBI("vale3is", operand);
         } else {
-            asm volatile("tlbi vae3is, %0" : : "r"(operand) : "memory");
+            TLBI("vae3is", operand);
         }
         break;
     }
@@ -132,14 +149,14 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level) 
 void invalidate_regime(TranslationRegime regime) {
     switch (regime) {
     case TranslationRegime::El1And0:
-        asm volatile("tlbi vmalle1is" ::: "memory");
+        TLBI_ALL("vmalle1is");
         break;
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
-        asm volatile("tlbi alle2is" ::: "memory");
+        TLBI_ALL("alle2is");
         break;
     case TranslationRegime::El3:
-        asm volatile("tlbi alle3is" ::: "memory");
+        TLBI_ALL("alle3is");
         break;
     }
 }

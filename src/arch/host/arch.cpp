@@ -19,11 +19,20 @@ constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kS
 Registers g_registers = kReset;
 Counters g_counters = {};
 
-void log(Tlbi::Kind kind, TranslationRegime regime, uint64_t operand) {
+void log_once(Tlbi::Kind kind, TranslationRegime regime, uint64_t operand) {
     if (g_counters.log_count < Counters::LOG_SIZE) {
         g_counters.log[g_counters.log_count] = Tlbi{kind, regime, operand};
     }
     ++g_counters.log_count;
+}
+
+// A TLBI as the target issues it: repeated after a DSB ISH under errata::REPEAT_TLBI.
+void log(Tlbi::Kind kind, TranslationRegime regime, uint64_t operand) {
+    log_once(kind, regime, operand);
+    if ((errata_in_force() & errata::REPEAT_TLBI) != 0) {
+        ++g_counters.dsb_ish;
+        log_once(kind, regime, operand);
+    }
 }
 
 // The simulated registers of a regime (EL2&0 shares EL2's).
