@@ -13,9 +13,13 @@ struct idmap {
     mutable idmap_error_t last_error{};
     // Set by idmap_enable_mmu: the registers to load back on idmap_disable_mmu.
     aarch64_paging::arch::MmuRegisters mmu_previous{};
-    // Set by idmap_enable_mmu_split: the upper map enabled with this one.
+    // Set by idmap_enable_mmu: how idmap_free turns the MMU off again (idmap_disable_mmu),
+    // nullptr while not enabled. A pointer, so that a program that never enables the MMU
+    // through the library does not link the MMU code.
+    idmap_status_t (*mmu_disable)(idmap*) = nullptr;
+    // idmap_enable_mmu_split: the upper map enabled with this one, and back.
     idmap* mmu_upper = nullptr;
-    bool mmu_enabled = false;
+    idmap* mmu_lower = nullptr;
     bool in_use = false;
 };
 

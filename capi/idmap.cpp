@@ -81,8 +81,11 @@ void idmap_free(idmap_t* map) {
     if (map == nullptr) {
         return;
     }
-    if (map->mmu_enabled) {
-        (void)idmap_disable_mmu(map);
+    if (map->mmu_disable != nullptr) {
+        (void)map->mmu_disable(map);
+    }
+    if (map->mmu_lower != nullptr) {
+        map->mmu_lower->mmu_upper = nullptr;  // the lower map's disable no longer sees it
     }
     map->mapping.release();
     idmap_capi::release_handle(map);
@@ -101,7 +104,7 @@ idmap_status_t idmap_deactivate(idmap_t* map) {
     }
     const Result result = map->mapping.deactivate();
     if (result.is_ok()) {
-        map->mmu_enabled = false;
+        map->mmu_disable = nullptr;
     }
     return record(map, result);
 }

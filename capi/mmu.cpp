@@ -26,8 +26,11 @@ idmap_status_t enable(idmap_t* lower, idmap_t* upper) {
     const aarch64_paging::Result result = aarch64_paging::enable_mmu(
         lower->mapping, upper != nullptr ? &upper->mapping : nullptr, lower->mmu_previous);
     if (result.is_ok()) {
-        lower->mmu_enabled = true;
+        lower->mmu_disable = &idmap_disable_mmu;
         lower->mmu_upper = upper;
+        if (upper != nullptr) {
+            upper->mmu_lower = lower;
+        }
     }
     return record(lower, result);
 }
@@ -75,14 +78,17 @@ idmap_status_t idmap_disable_mmu(idmap_t* map) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    if (!map->mmu_enabled) {
+    if (map->mmu_disable == nullptr) {
         return record(map, map->mapping.is_active() ? Status::InvalidArgument : Status::NotActive);
     }
     idmap* upper = map->mmu_upper;
     const aarch64_paging::Result result = aarch64_paging::disable_mmu(
         map->mapping, upper != nullptr ? &upper->mapping : nullptr, map->mmu_previous);
     if (result.is_ok()) {
-        map->mmu_enabled = false;
+        map->mmu_disable = nullptr;
+        if (upper != nullptr) {
+            upper->mmu_lower = nullptr;
+        }
         map->mmu_upper = nullptr;
     }
     return record(map, result);

@@ -31,6 +31,14 @@
 #include "aarch64_paging/text.hpp"
 #include "aarch64_paging/translation.hpp"
 
+// Forced inline where the build asks for speed; left to the compiler at -Os, where it
+// asks for size (a board's library), since each forced copy costs hundreds of bytes.
+#if defined(__OPTIMIZE_SIZE__)
+#define AARCH64_PAGING_PER_ENTRY
+#else
+#define AARCH64_PAGING_PER_ENTRY [[gnu::always_inline]]
+#endif
+
 namespace aarch64_paging {
 
 /// Writes one line of the dump for entries [first, last] of a table at level
@@ -166,7 +174,7 @@ public:
         return root_ != nullptr ? T::physical(root_) : PhysicalAddress(0);
     }
     /// Bytes of input address space the table covers, from va_base().
-    uint64_t size() const { return root_ != nullptr ? uint64_t{1} << G::va_bits(root_level_) : 0; }
+    uint64_t size() const { return size_; }
     /// Table pages in use, the root included.
     size_t table_count() const { return tables_; }
     /// The level of the root table.
@@ -224,7 +232,7 @@ private:
         void* head_ = nullptr;
         uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
         uintptr_t highest_ = 0;
-        const void* live_[CHECKED_TABLES] = {};  // the live tables checked
+        const void* live_[CHECKED_TABLES];  // the live tables checked: the first live_count_
         size_t live_count_ = 0;
     };
 
@@ -233,6 +241,8 @@ private:
     // threshold), since a TLBI per page of a large range costs more than refilling.
     struct TlbBatch {
         static constexpr unsigned MAX = 16;
+        // Not zeroed: only the first count are read, and every call has one batch.
+        TlbBatch() {}  // NOLINT(modernize-use-equals-default): = default would zero va
         uint64_t va[MAX];  // page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*)
         unsigned count = 0;
         bool all = false;
@@ -329,8 +339,9 @@ private:
     struct MapCall {
         Attributes flags;
         Constraints constraints;
-        size_t pages;  // the tables the plan finds it needs
-        TlbBatch tlb;  // apply: live entries changed
+        bool active;        // is_active() when the call began
+        size_t pages = 0;   // the tables the plan finds it needs
+        TlbBatch tlb{};     // apply: live entries changed
     };
     // One walk serves both steps of map_range, compiled once for each. Planning (no
     // reserve) counts the tables in call.pages and answers false where a live entry would
@@ -347,9 +358,14 @@ private:
     struct ModifyCall {
         F& fn;
         const MemoryRegion& region;
-        size_t pages;
-        MapError error;
-        TlbBatch tlb;
+        uint64_t fixed;  // bits fn may not change: REFUSED_MAP_FLAGS, those the regime lacks
+        uint64_t res1;   // bits a valid entry keeps set: the regime's RES1 bits
+        uint64_t own;    // va + own: the output address of va (va_base_ + pa_offset_)
+        bool active;     // is_active() when the call began
+        bool sealed;
+        size_t pages = 0;
+        MapError error{};
+        TlbBatch tlb{};
     };
     // One walk serves both steps of modify_range. Without a reserve it plans: counts the
     // pages splits need and, on an active mapping only, runs fn on copies to check them;
@@ -366,9 +382,8 @@ private:
     // obeys, and break-before-make on an active mapping. False, with error, when refused.
     // Inlined: it runs once per leaf.
     template <class F>
-    [[gnu::always_inline]] bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                         F& fn, const MemoryRegion& region, Descriptor& next,
-                                         MapError& error) const;
+    AARCH64_PAGING_PER_ENTRY bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+                                         ModifyCall<F>& call, Descriptor& next) const;
 
     template <class F>
     bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
@@ -410,7 +425,15 @@ private:
     void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
     void dump_table(TextWriter& out, const Descriptor* table, unsigned level, uint64_t base) const;
 
-    Result input_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const;
+    // Offsets from va_base_ of region (in the upper range an end of 0 is 2^64, the top)
+    // into va and end: whether they lie in the table. Inline: every call starts with it.
+    bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
+        va = region.start().value() - va_base_;
+        end = region.end().value() - va_base_;
+        return root_ != nullptr && va <= end && end <= size_;
+    }
+    // Why in_range refused region.
+    MapError range_error(const MemoryRegion& region) const;
     void add_core() { __atomic_add_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
     void remove_core() { __atomic_sub_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
 
@@ -420,6 +443,7 @@ private:
     uint64_t saved_ttbr_ = 0;
     uint64_t pa_offset_ = 0;
     uint64_t va_base_ = 0;  // va_base(): input addresses are offsets from it inside
+    uint64_t size_ = 0;
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -529,8 +553,8 @@ Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocat
     root_level_ = static_cast<uint8_t>(root_level);
     pa_offset_ = pa_offset;
     where_ = where;
-    const uint64_t size = uint64_t{1} << G::va_bits(root_level);
-    va_base_ = where.range == VaRange::Upper ? 0 - size : 0;
+    size_ = uint64_t{1} << G::va_bits(root_level);
+    va_base_ = where.range == VaRange::Upper ? 0 - size_ : 0;
     root_ = new_table(reserve, Descriptor(), root_level, false);
     return {};
 }
@@ -545,6 +569,7 @@ void Mapping<G, T>::release() {
     }
     free_tables(root_, root_level_);
     root_ = nullptr;
+    size_ = 0;
     sealed_ = false;
 }
 
@@ -610,25 +635,19 @@ Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
     return {};
 }
 
-// Offsets from va_base_ of region: in the upper range an end of 0 is 2^64, the top.
 template <class G, class T>
-Result Mapping<G, T>::input_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
+MapError Mapping<G, T>::range_error(const MemoryRegion& region) const {
     if (root_ == nullptr) {
-        return Status::InvalidArgument;
+        return MapError::of(Status::InvalidArgument);
     }
     const bool to_top = where_.range == VaRange::Upper && region.end().value() == 0;
     if (region.is_backwards() && !to_top) {
         return MapError::region_backwards(region);
     }
-    va = region.start().value() - va_base_;
-    end = region.end().value() - va_base_;
-    if (end > size()) {
+    if (region.end().value() - va_base_ > size_) {
         return MapError::address_range(region.end());
     }
-    if (va > size()) {
-        return MapError::address_range(region.start());  // below an upper range table
-    }
-    return {};
+    return MapError::address_range(region.start());  // below an upper range table
 }
 
 template <class G, class T>
@@ -658,8 +677,8 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
                                 Constraints constraints) {
     uint64_t va = 0;
     uint64_t end = 0;
-    if (Result r = input_range(region, va, end); !r) {
-        return r;
+    if (!in_range(region, va, end)) {
+        return range_error(region);
     }
     if (sealed_) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
@@ -694,7 +713,7 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         sync_tlb(tlb);
         return {};
     }
-    MapCall call{flags, constraints, 0, {}};
+    MapCall call{flags, constraints, active};
     if (!map_walk<false>(root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
         return MapError::break_before_make(region);
     }
@@ -781,7 +800,7 @@ template <class G, class T>
 template <bool Apply>
 bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
                              uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
-    const bool live = is_active() && !fresh;  // entries the MMU may be using
+    const bool live = call.active && !fresh;  // entries the MMU may be using
     if (level == LEAF_LEVEL) {
         if constexpr (!Apply) {
             return !live || !pages_need_bbm(table, va, end, pa, call.flags);
@@ -843,10 +862,17 @@ template <class F>
 Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
     uint64_t va = 0;
     uint64_t end = 0;
-    if (Result r = input_range(region, va, end); !r) {
-        return r;
+    if (!in_range(region, va, end)) {
+        return range_error(region);
     }
-    ModifyCall<F> call{fn, region, 0, {}, {}};
+    const uint64_t res1 = res1_bits(where_.regime);
+    ModifyCall<F> call{fn,
+                       region,
+                       bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~res1),
+                       res1,
+                       va_base_ + pa_offset_,
+                       is_active(),
+                       sealed_};
     if (!modify_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
         return call.error;
     }
@@ -862,11 +888,10 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
 template <class G, class T>
 template <class F>
 inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                    F& fn, const MemoryRegion& region, Descriptor& next,
-                                    MapError& error) const {
+                                    ModifyCall<F>& call, Descriptor& next) const {
     next = entry;
-    if (!fn(region_at(va, end), next, level)) {
-        error = MapError::pte_update_fault(entry.bits());
+    if (!call.fn(region_at(va, end), next, level)) {
+        call.error = MapError::pte_update_fault(entry.bits());
         return false;
     }
     // What map_range refuses, fn may not change either: TABLE_OR_PAGE, the output address
@@ -874,31 +899,29 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
     // regime's RES1 bits on a valid entry. Nor may it make valid an entry that would then
     // be malformed (a block at level 0, a page without the page bit: reserved encodings)
     // or map another output address than the mapping's own for va (an empty entry's is 0).
-    const uint64_t res1 = res1_bits(where_.regime);
-    uint64_t refused = (next.bits() ^ entry.bits()) &
-                       (bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~res1));
+    uint64_t refused = (next.bits() ^ entry.bits()) & call.fixed;
     if (next.is_valid()) {
-        refused |= res1 & ~next.bits();
-    }
-    if (next.is_valid() && !entry.is_valid()) {
-        const bool well_formed = level == LEAF_LEVEL ? next.is_table_or_page() : G::block_allowed(level);
-        const uint64_t own = (va + va_base_ + pa_offset_) & G::output_address_mask;
-        if (!well_formed || next.output_address().value() != own) {
-            refused |= bits_of(Attributes::VALID);
+        refused |= call.res1 & ~next.bits();
+        if (!entry.is_valid()) {
+            const bool well_formed = level == LEAF_LEVEL ? next.is_table_or_page() : G::block_allowed(level);
+            const uint64_t own = (va + call.own) & G::output_address_mask;
+            if (!well_formed || next.output_address().value() != own) {
+                refused |= bits_of(Attributes::VALID);
+            }
         }
     }
     if (refused != 0) {
-        error = MapError::invalid_flags(refused);
+        call.error = MapError::invalid_flags(refused);
         return false;
     }
-    if (sealed_) {
+    if (call.sealed) {
         if (const uint64_t widened = widened_bits(entry, next); widened != 0) {
-            error = MapError::sealed(region, widened);
+            call.error = MapError::sealed(call.region, widened);
             return false;
         }
     }
-    if (is_active() && needs_break_before_make(entry, next)) {
-        error = MapError::break_before_make(region);
+    if (call.active && needs_break_before_make(entry, next)) {
+        call.error = MapError::break_before_make(call.region);
         return false;
     }
     return true;
@@ -912,11 +935,13 @@ bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t 
         // Applying, table is never nullptr.
         const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, LEAF_LEVEL, i);
         Descriptor next;
-        if (!modified(entry, LEAF_LEVEL, va, va + G::page_size, call.fn, call.region, next, call.error)) {
+        if (!modified(entry, LEAF_LEVEL, va, va + G::page_size, call, next)) {
             return false;
         }
         if constexpr (Apply) {
-            note_change(call.tlb, va, entry, next);
+            if (call.active) {
+                note_change(call.tlb, va, entry, next);
+            }
             table[i] = next;
         }
     }
@@ -929,7 +954,7 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
                                 uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
     // Only an active or sealed mapping runs fn in the plan, to check each change before
     // any is made; an inactive one just counts pages.
-    const bool run_fn = Apply || is_active() || sealed_;
+    const bool run_fn = Apply || call.active || call.sealed;
     if (level == LEAF_LEVEL) {
         return !run_fn || modify_pages<Apply>(table, parent, va, end, call);
     }
@@ -941,17 +966,19 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
         }
         if (covers_entry(level, from, to)) {
             Descriptor next;
-            if (run_fn && !modified(entry, level, from, to, call.fn, call.region, next, call.error)) {
+            if (run_fn && !modified(entry, level, from, to, call, next)) {
                 return false;
             }
             if constexpr (Apply) {
-                note_change(call.tlb, from, entry, next);
+                if (call.active) {
+                    note_change(call.tlb, from, entry, next);
+                }
                 table[i] = next;
             }
             return true;
         }
         if constexpr (!Apply) {
-            if (is_active() && table != nullptr && entry.is_valid()) {
+            if (call.active && table != nullptr && entry.is_valid()) {
                 call.error = MapError::break_before_make(call.region);
                 return false;
             }
@@ -959,7 +986,7 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
             return modify_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-            link_table(table[i], sub, is_active());
+            link_table(table[i], sub, call.active);
             return modify_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
         }
     });
@@ -970,8 +997,8 @@ template <class F>
 Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
     uint64_t va = 0;
     uint64_t end = 0;
-    if (Result r = input_range(region, va, end); !r) {
-        return r;
+    if (!in_range(region, va, end)) {
+        return range_error(region);
     }
     MapError error;
     if (!walk(root_, root_level_, va, end, fn, error)) {
@@ -1084,8 +1111,8 @@ template <class G, class T>
 Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
     uint64_t va = 0;
     uint64_t end = 0;
-    if (Result r = input_range(region, va, end); !r) {
-        return r;
+    if (!in_range(region, va, end)) {
+        return range_error(region);
     }
     UnmapCall call{0, {}, {}};
     if (!unmap_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
