@@ -468,6 +468,26 @@ idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper
  * @return as idmap_enable_mmu() and idmap_mmu_config_split(). */
 idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
 
+/* ---- Addition: exact budgets for static page pools */
+
+/** The table pages idmap_map_range_with_constraints(@p map, @p range, @p flags,
+ * @p constraints) would take from the allocator now (0: it needs none), found by the
+ * call's own plan step: nothing is allocated or changed. Exact: the call would take
+ * this many pages, and succeed or fail as this answers.
+ * @return #IDMAP_OK with *@p pages set, or the errors of
+ *         idmap_map_range_with_constraints() but #IDMAP_ERR_OUT_OF_MEMORY (*@p pages
+ *         unchanged); #IDMAP_ERR_INVALID_ARGUMENT also for a NULL @p pages. */
+idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *range, uint64_t flags,
+                                   uint32_t constraints, size_t *pages);
+/** An upper bound on the table pages, the root included, that mapping all @p count
+ * regions into one new map with its root at @p root_level takes, whatever the flags,
+ * constraints and output addresses: one table below every entry a region touches above
+ * the leaf level (a table shared by two regions counts twice). Size a static pool with
+ * it when the regions are known at build time; idmap_tables_needed() is exact for one
+ * call. Empty regions count nothing.
+ * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
+size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
+
 /* ---- Addition: seal mode */
 
 /** Seals @p map: from now on it accepts only changes that tighten access.

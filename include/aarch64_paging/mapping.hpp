@@ -90,6 +90,13 @@ public:
     [[nodiscard]] Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                    Constraints constraints = Constraints::NONE);
 
+    /// The table pages map_range(region, pa, flags, constraints) would take from the
+    /// allocator now, found by its plan step alone: nothing is allocated or written. Exact:
+    /// the call would take this many pages and succeed, or fail as this does.
+    /// Errors: those of map_range, but OutOfMemory.
+    [[nodiscard]] Result tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                       Constraints constraints, size_t& pages) const;
+
     /// Splits entries so every leaf passed lies inside region, then calls
     /// fn(const MemoryRegion& leaf_region, Descriptor& entry, unsigned level) -> bool, once
     /// per leaf; false stops with PteUpdateFault. On an active mapping fn first runs on
@@ -334,6 +341,10 @@ private:
     MemoryRegion region_at(uint64_t va, uint64_t end) const {
         return MemoryRegion(va + va_base_, end + va_base_);
     }
+
+    // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits.
+    Result check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
+                     Constraints constraints, uint64_t& va, uint64_t& end) const;
 
     // What one map_range call asks, passed down its walks.
     struct MapCall {
@@ -673,10 +684,8 @@ void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
 }
 
 template <class G, class T>
-Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                Constraints constraints) {
-    uint64_t va = 0;
-    uint64_t end = 0;
+Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
+                                Constraints constraints, uint64_t& va, uint64_t& end) const {
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
@@ -697,6 +706,39 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     if ((pa.value() & (G::page_size - 1)) != 0 || pa.value() > oa_limit ||
         end - va > oa_limit - pa.value()) {
         return MapError::address_range(region.start());
+    }
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                    Constraints constraints, size_t& pages) const {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
+        return r;
+    }
+    MapCall call{flags, constraints, is_active()};
+    if (leaf_table(va, end) == nullptr) {
+        // The plan writes nothing: only map_walk<true> needs a mutable mapping.
+        if (!const_cast<Mapping*>(this)->map_walk<false>(root_, false, root_level_, va, end, pa.value(), call,
+                                                         nullptr)) {
+            return MapError::break_before_make(region);
+        }
+    } else if (call.active && pages_need_bbm(leaf_table(va, end), va, end, pa.value(), flags)) {
+        return MapError::break_before_make(region);
+    }
+    pages = call.pages;
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                Constraints constraints) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
+        return r;
     }
     const bool active = is_active();
     // The common small change, inside one existing leaf table: no allocation, no recursion.

@@ -1,0 +1,38 @@
+// The C ABI's budgets, over Mapping::tables_needed and worst_case_tables.
+#include "aarch64_paging/budget.hpp"
+#include "handle.hpp"
+#include "idmap.h"
+
+using aarch64_paging::MemoryRegion;
+using aarch64_paging::Status;
+using idmap_capi::record;
+
+extern "C" {
+
+idmap_status_t idmap_tables_needed(const idmap_t* map, const idmap_region_t* range, uint64_t flags,
+                                   uint32_t constraints, size_t* pages) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr || pages == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    const MemoryRegion region(range->start, range->end);
+    return record(map, map->mapping.tables_needed(region, map->mapping.output_address(region.start()),
+                                                  aarch64_paging::Attributes(flags),
+                                                  aarch64_paging::Constraints(constraints), *pages));
+}
+
+size_t idmap_worst_case_tables(const idmap_region_t* regions, size_t count, unsigned root_level) {
+    if ((regions == nullptr && count != 0) || root_level > aarch64_paging::Granule4K::leaf_level) {
+        return 0;
+    }
+    size_t tables = 1;
+    for (size_t i = 0; i < count; ++i) {
+        const MemoryRegion region(regions[i].start, regions[i].end);
+        tables += aarch64_paging::worst_case_tables(&region, 1, root_level) - 1;
+    }
+    return tables;
+}
+
+}  // extern "C"
