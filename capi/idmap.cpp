@@ -149,6 +149,16 @@ idmap_status_t idmap_seal(idmap_t* map) {
     return IDMAP_OK;
 }
 
+idmap_status_t idmap_set_contiguous_hint(idmap_t* map, bool on) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    map->mapping.set_contiguous_hint(on);
+    return IDMAP_OK;
+}
+
+bool idmap_contiguous_hint(const idmap_t* map) { return map != nullptr && map->mapping.contiguous_hint(); }
+
 bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
 
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }

@@ -488,6 +488,23 @@ idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *ran
  * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
 size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
 
+/* ---- Addition: the contiguous hint */
+
+/** Turns the contiguous hint on or off for @p map (off in a new map). On: after every
+ * change to an inactive map, each aligned group of 16 leaves in the range changed (64 KiB
+ * of pages, 32 MiB or 16 GiB of blocks) that maps one aligned, contiguous output range
+ * with identical attributes gets the contiguous bit (bit 52), unless the call passed
+ * #IDMAP_NO_CONTIGUOUS_HINT; every other group there loses it, whatever the policy, so
+ * a group is always consistent (Arm ARM D8.6.1). On an active map no hint is added, and
+ * a change to an entry of a hinted group is refused with #IDMAP_ERR_BREAK_BEFORE_MAKE,
+ * unmapping one included: deactivate, change, activate. Off by default: a misprogrammed
+ * group is a TLB conflict that QEMU does not model, and cores have errata around the
+ * hint; turn it on where the core's errata notice allows.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
+idmap_status_t idmap_set_contiguous_hint(idmap_t *map, bool on);
+/** Whether the contiguous hint is on for @p map (false for NULL). */
+bool idmap_contiguous_hint(const idmap_t *map);
+
 /* ---- Addition: seal mode */
 
 /** Seals @p map: from now on it accepts only changes that tighten access.

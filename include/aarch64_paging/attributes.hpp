@@ -38,6 +38,9 @@ enum class Attributes : uint64_t {
     NON_GLOBAL = uint64_t{1} << 11,
     /// Dirty bit modifier (FEAT_HAFDBS).
     DBM = uint64_t{1} << 51,
+    /// The contiguous hint: one of an aligned group of entries that map one contiguous
+    /// range with the same attributes. Set and cleared by the library only.
+    CONTIGUOUS = uint64_t{1} << 52,
     /// PXN: not executable at the regime's higher level (EL1 or EL2). Only in regimes
     /// with two privilege levels (refused elsewhere: RES0).
     PXN = uint64_t{1} << 53,

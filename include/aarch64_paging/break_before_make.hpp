@@ -16,8 +16,15 @@
 namespace aarch64_paging {
 
 /// True when replacing the live leaf entry old by next needs break-before-make.
-/// Creating an entry where none was valid, or making one invalid, never does.
+/// Creating an entry where none was valid, or making one invalid, never does - unless old
+/// is one of a contiguous group: any change to it but the contiguous bit would leave
+/// the group's entries disagreeing while the TLB may hold one entry for all of them, a
+/// misprogramming of the Contiguous bit (Arm ARM D8.6.1).
 constexpr bool needs_break_before_make(Descriptor old, Descriptor next) {
+    if (old.is_valid() && contains(old.flags(), Attributes::CONTIGUOUS) &&
+        ((old.bits() ^ next.bits()) & ~bits(Attributes::CONTIGUOUS)) != 0) {
+        return true;
+    }
     if (!old.is_valid() || !next.is_valid()) {
         return false;
     }

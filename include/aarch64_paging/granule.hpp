@@ -52,6 +52,9 @@ struct Granule {
 struct Granule4K : Granule<12> {
     /// The highest root table: level 0 (48-bit input addresses).
     static constexpr unsigned min_root_level = 0;
+    /// Entries in a contiguous group at any level (Arm ARM D8.6.1 "The Contiguous bit"):
+    /// 16, so 64 KiB of pages, 32 MiB or 16 GiB of blocks.
+    static constexpr unsigned contiguous_entries = 16;
     /// Whether a block descriptor may be written at @p level: 1 and 2 only.
     static constexpr bool block_allowed(unsigned level) { return level == 1 || level == 2; }
     /// Output address bits 47:12 of a block or page descriptor.

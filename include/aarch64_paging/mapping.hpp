@@ -135,6 +135,19 @@ public:
     /// Whether seal() ran.
     bool is_sealed() const { return sealed_; }
 
+    /// Sets the contiguous hint policy (off after init()). On: after every change to an
+    /// inactive mapping, each aligned group of G::contiguous_entries leaves in the range
+    /// changed that maps one aligned, contiguous output range with identical attributes
+    /// gets the contiguous bit, unless the call has Constraints::NO_CONTIGUOUS_HINT; every
+    /// other group there loses it, whatever the policy. On an active mapping no hint is
+    /// added, and a change to an entry of a hinted group (but its contiguous bit) is a
+    /// BreakBeforeMakeViolation (needs_break_before_make). Off by default: a misprogrammed
+    /// group is a TLB conflict that no emulator reports, and cores have errata around the
+    /// hint; turn it on where the core's errata notice allows.
+    void set_contiguous_hint(bool on) { contiguous_hint_ = on; }
+    /// The contiguous hint policy.
+    bool contiguous_hint() const { return contiguous_hint_; }
+
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
@@ -265,6 +278,11 @@ private:
     // After the writes of a call: on a live mapping, DSB ISHST, then the TLB maintenance
     // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14).
     void sync_tlb(const TlbBatch& batch) const;
+    // What rewriting a live entry as written leaves: the entry as it was, contiguous bit
+    // included, when nothing else changes (a live group is never regrouped).
+    static Descriptor kept_hint(Descriptor old, Descriptor written) {
+        return ((old.bits() ^ written.bits()) & ~bits_of(Attributes::CONTIGUOUS)) == 0 ? old : written;
+    }
     // A leaf changed on a live mapping: its TLB entry is stale if it was valid.
     static void note_change(TlbBatch& batch, uint64_t va, Descriptor before, Descriptor after) {
         if (before.is_valid() && before != after) {
@@ -273,12 +291,14 @@ private:
     }
 
     // What a split leaves in a new table: the block's attributes spread over the entries
-    // below it, or nothing for an empty entry.
+    // below it (not its contiguous bit: a group of blocks says nothing of the entries
+    // below), or nothing for an empty entry.
     static Descriptor split_entry(Descriptor parent, unsigned child_level, unsigned index) {
         if (parent.bits() == 0) {
             return Descriptor();
         }
-        uint64_t bits = parent.bits() + uint64_t{index} * G::level_size(child_level);
+        uint64_t bits = (parent.bits() & ~bits_of(Attributes::CONTIGUOUS)) +
+                        uint64_t{index} * G::level_size(child_level);
         if (child_level == LEAF_LEVEL) {
             bits |= bits_of(Attributes::TABLE_OR_PAGE);
         }
@@ -354,6 +374,15 @@ private:
         size_t pages = 0;   // the tables the plan finds it needs
         TlbBatch tlb{};     // apply: live entries changed
     };
+    // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
+    // contiguous bit of every group of leaves that [va, end) touches, at every level.
+    void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
+    void regroup_range(uint64_t va, uint64_t end, bool hint) {
+        if ((contiguous_hint_ || hinted_) && !is_active()) {
+            regroup(root_, root_level_, va, end, hint && contiguous_hint_);
+        }
+    }
+
     // One walk serves both steps of map_range, compiled once for each. Planning (no
     // reserve) counts the tables in call.pages and answers false where a live entry would
     // need break-before-make, writing nothing (table is nullptr below a table it would
@@ -461,6 +490,8 @@ private:
     Regime where_{};
     bool owner_active_ = false;  // activate() or mark_active() ran, without their undoing
     bool sealed_ = false;
+    bool contiguous_hint_ = false;
+    bool hinted_ = false;  // a contiguous bit may be set somewhere
 };
 
 // ---- Implementation
@@ -582,6 +613,8 @@ void Mapping<G, T>::release() {
     root_ = nullptr;
     size_ = 0;
     sealed_ = false;
+    contiguous_hint_ = false;
+    hinted_ = false;
 }
 
 template <class G, class T>
@@ -745,6 +778,7 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
     if (Descriptor* leaf = leaf_table(va, end)) {
         if (!active) {
             write_pages(leaf, va, end, pa.value(), flags);
+            regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
             return {};
         }
         if (pages_need_bbm(leaf, va, end, pa.value(), flags)) {
@@ -764,6 +798,7 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         return Status::OutOfMemory;
     }
     map_walk<true>(root_, false, root_level_, va, end, pa.value(), call, &reserve);
+    regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
     sync_tlb(call.tlb);
     return {};
 }
@@ -812,7 +847,7 @@ void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t en
                                      Attributes flags, TlbBatch& tlb) {
     const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
-        const Descriptor written((pa & G::output_address_mask) | page);
+        const Descriptor written = kept_hint(table[i], Descriptor((pa & G::output_address_mask) | page));
         note_change(tlb, va, table[i], written);
         table[i] = written;
     }
@@ -873,9 +908,12 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
             const Descriptor written((pa & G::output_address_mask) | block);
             if constexpr (Apply) {
                 if (live) {
-                    note_change(call.tlb, va, entry, written);
+                    const Descriptor kept = kept_hint(entry, written);
+                    note_change(call.tlb, va, entry, kept);
+                    table[i] = kept;
+                } else {
+                    table[i] = written;
                 }
-                table[i] = written;
             } else if (live && needs_break_before_make(entry, written)) {
                 return false;
             }
@@ -923,6 +961,7 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
         return Status::OutOfMemory;
     }
     const bool ok = modify_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    regroup_range(va, end, true);
     sync_tlb(call.tlb);
     return ok ? Result() : Result(call.error);
 }
@@ -1098,6 +1137,38 @@ Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, 
 }
 
 template <class G, class T>
+void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
+    constexpr unsigned N = G::contiguous_entries;
+    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
+    const uint64_t size = G::level_size(level);
+    for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
+        if (table[i].is_table(level)) {
+            regroup(subtable(table[i]), level + 1, from, to, hint);
+        }
+        return true;
+    });
+    const unsigned first = G::index(va, level) & ~(N - 1);
+    const unsigned last = G::index(end - 1, level) | (N - 1);
+    for (unsigned g = first; g < last; g += N) {
+        Descriptor* group = table + g;
+        const uint64_t base = group[0].bits() & ~contiguous;
+        const bool leaf = level == LEAF_LEVEL ? group[0].is_table_or_page()
+                                              : group[0].is_valid() && !group[0].is_table(level);
+        // One aligned output range with one set of attributes, all leaves (D8.6.1).
+        bool same = hint && leaf && (Descriptor(base).output_address().value() & (N * size - 1)) == 0;
+        for (unsigned k = 1; same && k < N; ++k) {
+            same = (group[k].bits() & ~contiguous) == base + k * size;
+        }
+        for (unsigned k = 0; k < N; ++k) {
+            if (group[k].is_valid() && !group[k].is_table(level)) {
+                group[k] = Descriptor(same ? group[k].bits() | contiguous : group[k].bits() & ~contiguous);
+            }
+        }
+        hinted_ = hinted_ || same;
+    }
+}
+
+template <class G, class T>
 void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
     if (level < LEAF_LEVEL) {
         for (unsigned i = 0; i < G::entries; ++i) {
@@ -1165,6 +1236,7 @@ Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
         return Status::OutOfMemory;
     }
     unmap_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    regroup_range(va, end, true);
     free_retired(call.retired, call.tlb);
     return {};
 }
@@ -1199,7 +1271,8 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
                 note_change(call.tlb, from, entry, Descriptor());
                 table[i] = Descriptor();
             }
-            return true;
+            // One entry of a live contiguous group cannot go alone.
+            return Apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
         }
         // A block straddling an edge: split it, keeping the part outside the region.
         if constexpr (!Apply) {
