@@ -347,8 +347,15 @@ private:
     }
 
 
+    // For [va, end) inside one leaf table's span: the deepest table on the way down to it
+    // and that table's level (LEAF_LEVEL: the leaf table itself); nullptr otherwise.
+    Descriptor* descend(uint64_t va, uint64_t end, unsigned& level) const;
     // The leaf table that holds all of [va, end), if the tables down to it exist.
-    Descriptor* leaf_table(uint64_t va, uint64_t end) const;
+    Descriptor* leaf_table(uint64_t va, uint64_t end) const {
+        unsigned level = 0;
+        Descriptor* table = descend(va, end, level);
+        return level == LEAF_LEVEL ? table : nullptr;
+    }
     // Whether writing pages for [va, end) over the live entries of a leaf table would need
     // break-before-make.
     static bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
@@ -774,8 +781,33 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         return r;
     }
     const bool active = is_active();
+    unsigned level = 0;
+    Descriptor* table = descend(va, end, level);
+    // Less than a level-2 entry below an empty entry: a chain of new tables down to the
+    // leaf, built before it is linked, with no plan walk (no block can be used, nothing
+    // live changes, so only the pages can be missing).
+    if (table != nullptr && level < LEAF_LEVEL && end - va < G::level_size(LEAF_LEVEL - 1) &&
+        table[G::index(va, level)].bits() == 0) {
+        PageReserve reserve(*this);
+        if (!reserve.reserve(LEAF_LEVEL - level)) {
+            return Status::OutOfMemory;
+        }
+        Descriptor* below = new_table(reserve, Descriptor(), LEAF_LEVEL, false);
+        write_pages(below, va, end, pa.value(), flags);
+        for (unsigned l = LEAF_LEVEL - 1; l > level; --l) {
+            Descriptor* above = new_table(reserve, Descriptor(), l, false);
+            link_table(above[G::index(va, l)], below, false);
+            below = above;
+        }
+        link_table(table[G::index(va, level)], below, active);
+        regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
+        if (active) {
+            arch::table_store_barrier();
+        }
+        return {};
+    }
     // The common small change, inside one existing leaf table: no allocation, no recursion.
-    if (Descriptor* leaf = leaf_table(va, end)) {
+    if (Descriptor* leaf = level == LEAF_LEVEL ? table : nullptr) {
         if (!active) {
             write_pages(leaf, va, end, pa.value(), flags);
             regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
@@ -804,15 +836,15 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
 }
 
 template <class G, class T>
-Descriptor* Mapping<G, T>::leaf_table(uint64_t va, uint64_t end) const {
+Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned& level) const {
     if (va == end || ((va ^ (end - 1)) >> G::level_shift(LEAF_LEVEL - 1)) != 0) {
         return nullptr;
     }
     Descriptor* table = root_;
-    for (unsigned level = root_level_; level < LEAF_LEVEL; ++level) {
+    for (level = root_level_; level < LEAF_LEVEL; ++level) {
         const Descriptor entry = table[G::index(va, level)];
         if (!entry.is_table(level)) {
-            return nullptr;
+            break;
         }
         table = subtable(entry);
     }
