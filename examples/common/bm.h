@@ -4,7 +4,9 @@
  * capture, and the system registers the programs read.
  *
  * The runtime starts in start.S at whatever EL QEMU enters, drops to EL1 and calls
- * bm_main(entry_el); the value bm_main returns is the QEMU exit status.
+ * bm_main(entry_el); the value bm_main returns is the QEMU exit status. Images built
+ * with -DBM_STAY_AT_ENTRY_EL run bm_main at the entry EL instead (EL1, EL2 or EL3, with
+ * that EL's vector table), and can start a second core (bm_start_secondary).
  */
 #ifndef BM_H
 #define BM_H
@@ -47,11 +49,14 @@ void bm_exit(int status) __attribute__((noreturn));
 
 /* ---- Exceptions */
 
-/* What vectors.S saves; x[30] is the link register. */
+/* What vectors.S saves, the registers of the EL the exception was taken to; x[30] is
+ * the link register. */
 struct bm_frame {
     uint64_t x[31];
     uint64_t elr;
     uint64_t spsr;
+    uint64_t esr;
+    uint64_t far;
     uint64_t pad;
 };
 
@@ -60,7 +65,8 @@ struct bm_frame {
  * at `resume` if it is non-zero; else, for an instruction abort, at the link register
  * (the fault was a call into a page that cannot execute); else after the faulting
  * instruction (ELR + 4). Any exception while not armed prints ESR/FAR/ELR and exits
- * with status 3. */
+ * with status 3. The registers are those of the EL the exception was taken to (ESR_EL2
+ * at EL2, ...). One core at a time may arm it. */
 struct bm_fault {
     volatile int armed;
     volatile int taken;
@@ -106,6 +112,14 @@ static inline uint64_t bm_read_id_aa64mmfr2(void)
     return v;
 }
 
+/* The EL the code runs at (CurrentEL.EL). */
+static inline unsigned bm_current_el(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, CurrentEL" : "=r"(v));
+    return (unsigned)(v >> 2) & 3;
+}
+
 /* AT S1E1R / AT S1E1W, then PAR_EL1 (Arm ARM D19.2 "PAR_EL1"). */
 static inline uint64_t bm_at_s1e1r(uint64_t va)
 {
@@ -120,16 +134,88 @@ static inline uint64_t bm_at_s1e1w(uint64_t va)
     return par;
 }
 
+/* AT S1E2R / AT S1E2W (at EL2: the EL2 regime, or EL2&0 when HCR_EL2.E2H is 1) and
+ * AT S1E3R / AT S1E3W (at EL3); the result is in PAR_EL1 at every EL (Arm ARM DDI 0487,
+ * PAR_EL1 and the AT instructions). */
+static inline uint64_t bm_at_s1e2r(uint64_t va)
+{
+    uint64_t par;
+    __asm__ volatile("at s1e2r, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
+    return par;
+}
+static inline uint64_t bm_at_s1e2w(uint64_t va)
+{
+    uint64_t par;
+    __asm__ volatile("at s1e2w, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
+    return par;
+}
+static inline uint64_t bm_at_s1e3r(uint64_t va)
+{
+    uint64_t par;
+    __asm__ volatile("at s1e3r, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
+    return par;
+}
+static inline uint64_t bm_at_s1e3w(uint64_t va)
+{
+    uint64_t par;
+    __asm__ volatile("at s1e3w, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
+    return par;
+}
+/* AT S1ExR / S1ExW for the stage 1 regime of the current EL x. */
+static inline uint64_t bm_at_read(uint64_t va)
+{
+    unsigned el = bm_current_el();
+    return el == 3 ? bm_at_s1e3r(va) : el == 2 ? bm_at_s1e2r(va) : bm_at_s1e1r(va);
+}
+static inline uint64_t bm_at_write(uint64_t va)
+{
+    unsigned el = bm_current_el();
+    return el == 3 ? bm_at_s1e3w(va) : el == 2 ? bm_at_s1e2w(va) : bm_at_s1e1w(va);
+}
+
 #define BM_PAR_F ((uint64_t)1)
 #define BM_PAR_FST(par) (((par) >> 1) & 0x3f)
 #define BM_PAR_PA(par) ((par) & 0x0000fffffffff000ULL)
 #define BM_PAR_ATTR(par) (((par) >> 56) & 0xff)
 #define BM_PAR_SH(par) (((par) >> 7) & 3)
+#define BM_PAR_NS(par) (((par) >> 9) & 1)
 
 /* Makes instructions written at [start, start + len) visible to instruction fetch. */
 void bm_sync_icache(uintptr_t start, size_t len);
 
 /* "EL1", "EL2 (virtualization=on)"... : how the program was entered. */
 const char *bm_el_name(unsigned el);
+
+#ifdef BM_STAY_AT_ENTRY_EL
+/* ---- A second core (images built with -DBM_STAY_AT_ENTRY_EL) */
+
+/* What a secondary core runs: fn(arg) on the stack that ends at stack_top (16-byte
+ * aligned), at the primary's EL, MMU and caches off, its vector table set up as the
+ * primary's. When fn returns the core parks for good. */
+struct bm_secondary {
+    void (*fn)(void *arg);
+    void *arg;
+    uint64_t stack_top;
+};
+
+/* Starts core @core (MPIDR_EL1.Aff0; Aff1-3 zero) on @s, which must stay in place
+ * until the core has read it. At EL1 or EL2: PSCI CPU_ON, which QEMU's boards answer in
+ * place of firmware, starting the core at the caller's EL (SMC at EL2; at EL1 HVC on
+ * virt, SMC on xlnx-zcu102: the one that is undefined there is stepped over, through
+ * bm_expect_fault). At EL3, where QEMU starts every core at _start (virt with
+ * secure=on, raspi3b): releases the core from its park loop once it has been seen
+ * there (within about 100 ms). The structure and the release are
+ * cleaned to the point of coherency, since the core reads them with its MMU off.
+ * Returns 0 (started), or a PSCI error: -2 INVALID_PARAMETERS (no such core, or none
+ * parked at EL3), -4 ALREADY_ON, ... */
+int bm_start_secondary(unsigned core, struct bm_secondary *s);
+
+/* Cleans and invalidates [start, start + len) to the point of coherency (DC CIVAC),
+ * then DSB SY: for data shared with a core whose MMU (and so data cache) is off. */
+void bm_clean_inval_poc(uintptr_t start, size_t len);
+
+/* CNTPCT_EL0 in microseconds (CNTFRQ_EL0), for timeouts. */
+uint64_t bm_time_us(void);
+#endif
 
 #endif

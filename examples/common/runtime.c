@@ -51,8 +51,8 @@ void bm_exception(unsigned kind, struct bm_frame *frame);
 
 void bm_exception(unsigned kind, struct bm_frame *frame)
 {
-    uint64_t esr = BM_READ_SYSREG(esr_el1);
-    uint64_t far = BM_READ_SYSREG(far_el1);
+    uint64_t esr = frame->esr;
+    uint64_t far = frame->far;
     if (kind == 4 && bm_fault.armed) {
         bm_fault.armed = 0;
         bm_fault.esr = esr;
@@ -68,11 +68,12 @@ void bm_exception(unsigned kind, struct bm_frame *frame)
             frame->elr += 4;
         return;
     }
-    bm_printf("\nunexpected exception: %s, ESR_EL1 %016llx (EC 0x%02x) FAR_EL1 %016llx "
-              "ELR_EL1 %016llx SPSR_EL1 %016llx\n",
-              kind < 16 ? kind_names[kind] : "?", (unsigned long long)esr,
-              (unsigned)BM_ESR_EC(esr), (unsigned long long)far,
-              (unsigned long long)frame->elr, (unsigned long long)frame->spsr);
+    unsigned el = bm_current_el();
+    bm_printf("\nunexpected exception: %s, ESR_EL%u %016llx (EC 0x%02x) FAR_EL%u %016llx "
+              "ELR_EL%u %016llx SPSR_EL%u %016llx\n",
+              kind < 16 ? kind_names[kind] : "?", el, (unsigned long long)esr,
+              (unsigned)BM_ESR_EC(esr), el, (unsigned long long)far, el,
+              (unsigned long long)frame->elr, el, (unsigned long long)frame->spsr);
     bm_printf("x30 (LR) %016llx SP %016llx\n", (unsigned long long)frame->x[30],
               (unsigned long long)(uintptr_t)(frame + 1));
     bm_exit(3);
@@ -95,6 +96,18 @@ void bm_sync_icache(uintptr_t start, size_t len)
 
 const char *bm_el_name(unsigned el)
 {
+#ifdef BM_STAY_AT_ENTRY_EL
+    switch (el) {
+    case 1:
+        return "EL1, running at EL1";
+    case 2:
+        return "EL2, running at EL2";
+    case 3:
+        return "EL3, running at EL3 (secure)";
+    default:
+        return "EL?";
+    }
+#endif
     switch (el) {
     case 1:
         return "EL1";
@@ -106,3 +119,91 @@ const char *bm_el_name(unsigned el)
         return "EL?";
     }
 }
+
+#ifdef BM_STAY_AT_ENTRY_EL
+/* start.S: the park loop's flags, and where PSCI starts a core. */
+extern volatile uint64_t bm_secondary_parked[];
+extern volatile uint64_t bm_secondary_mailbox[];
+void bm_secondary_entry(struct bm_secondary *s);
+#define BM_MAX_CORES 4 /* as start.S */
+
+void bm_clean_inval_poc(uintptr_t start, size_t len)
+{
+    /* CTR_EL0.DminLine: log2 of the smallest data cache line, in words. */
+    uint64_t line = 4ULL << ((BM_READ_SYSREG(ctr_el0) >> 16) & 0xf);
+    for (uintptr_t p = start & ~(uintptr_t)(line - 1); p < start + len; p += line)
+        __asm__ volatile("dc civac, %0" ::"r"(p) : "memory");
+    BM_DSB_SY();
+}
+
+uint64_t bm_time_us(void)
+{
+    uint64_t freq = BM_READ_SYSREG(cntfrq_el0);
+    BM_ISB();
+    uint64_t count = BM_READ_SYSREG(cntpct_el0);
+    return freq ? count / (freq / 1000000 ? freq / 1000000 : 1) : count;
+}
+
+/* PSCI (Arm DEN 0022) CPU_ON, SMC64 function id; SMC Calling Convention: x0 = function,
+ * x1-x3 arguments, result in x0, x4-x17 may be clobbered. */
+#define PSCI_CPU_ON_64 0xc4000003ULL
+#define PSCI_INVALID_PARAMETERS (-2)
+
+/* conduit 1: HVC, 2: SMC */
+static int64_t psci_cpu_on(unsigned conduit, uint64_t mpidr, uint64_t entry, uint64_t context)
+{
+    register uint64_t x0 __asm__("x0") = PSCI_CPU_ON_64;
+    register uint64_t x1 __asm__("x1") = mpidr;
+    register uint64_t x2 __asm__("x2") = entry;
+    register uint64_t x3 __asm__("x3") = context;
+    if (conduit == 2)
+        __asm__ volatile("smc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                         :
+                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+                           "x14", "x15", "x16", "x17", "memory");
+    else
+        __asm__ volatile("hvc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                         :
+                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+                           "x14", "x15", "x16", "x17", "memory");
+    return (int64_t)x0;
+}
+
+int bm_start_secondary(unsigned core, struct bm_secondary *s)
+{
+    if (core == 0 || core >= BM_MAX_CORES || !s)
+        return PSCI_INVALID_PARAMETERS;
+    bm_clean_inval_poc((uintptr_t)s, sizeof *s);
+    unsigned el = bm_current_el();
+    if (el == 2)
+        return (int)psci_cpu_on(2, core, (uint64_t)(uintptr_t)bm_secondary_entry,
+                                (uint64_t)(uintptr_t)s);
+    if (el == 1) {
+        /* The conduit is the board's: HVC on virt, SMC on xlnx-zcu102. The one that is
+         * not there is an undefined instruction (EC 0), stepped over. */
+        for (unsigned conduit = 1; conduit <= 2; conduit++) {
+            bm_expect_fault();
+            int64_t rc = psci_cpu_on(conduit, core, (uint64_t)(uintptr_t)bm_secondary_entry,
+                                     (uint64_t)(uintptr_t)s);
+            if (!bm_fault_taken())
+                return (int)rc;
+        }
+        return PSCI_INVALID_PARAMETERS;
+    }
+    /* EL3: the core parks at _start; it may not have got there yet. */
+    uint64_t t0 = bm_time_us();
+    for (;;) {
+        bm_clean_inval_poc((uintptr_t)&bm_secondary_parked[core], 8);
+        if (bm_secondary_parked[core])
+            break;
+        if (bm_time_us() - t0 > 100000)
+            return PSCI_INVALID_PARAMETERS;
+    }
+    bm_secondary_mailbox[core] = (uint64_t)(uintptr_t)s;
+    bm_clean_inval_poc((uintptr_t)&bm_secondary_mailbox[core], 8);
+    __asm__ volatile("sev" ::: "memory");
+    return 0;
+}
+#endif

@@ -3,8 +3,15 @@
  * whatever EL QEMU enters at (EL3, EL2 or EL1), set up the stack and the vector table,
  * clear .bss, call bm_main(entry_el) and exit QEMU with its return value.
  *
+ * Built with -DBM_STAY_AT_ENTRY_EL (tests/target/regime-suite) it stays at the entry
+ * EL instead: the vector table, SCTLR and trap registers of that EL are set up, and
+ * bm_main runs there. Secondary cores then wait in their park loop for a release
+ * through bm_secondary_mailbox (EL3 entry, where QEMU starts every core at _start), or
+ * are started at bm_secondary_entry by PSCI CPU_ON (bm_start_secondary, runtime.c).
+ *
  * Register values: Arm ARM DDI 0487, D19 (SCR_EL3, HCR_EL2, CPTR_EL2, CNTHCTL_EL2,
- * SCTLR_EL1, SPSR_ELx). Runs with the MMU off: no unaligned accesses.
+ * SCTLR_EL1, SCTLR_EL2, SCTLR_EL3, SPSR_ELx). Runs with the MMU off: no unaligned
+ * accesses.
  */
 
 #define SCR_EL3_NS (1 << 0)
@@ -20,6 +27,11 @@
 #define SCTLR_EL1_INIT 0x30d00800
 /* SPSR: EL1h (SP_EL1), D, A, I, F masked. */
 #define SPSR_EL1H_MASKED 0x3c5
+/* SCTLR_EL2 (HCR_EL2.E2H = 0) and SCTLR_EL3: the RES1 bits (29, 28, 23, 22, 18, 16, 11,
+ * 5, 4); MMU, caches, alignment checks off. */
+#define SCTLR_EL2_EL3_INIT 0x30c50830
+/* Cores (MPIDR_EL1.Aff0) that bm_secondary_mailbox has a slot for. */
+#define BM_MAX_CORES 4
 
     .section .text.boot, "ax"
     .global _start
@@ -27,11 +39,15 @@
 _start:
     mrs     x0, mpidr_el1
     and     x0, x0, #0xff
-    cbnz    x0, park                    /* raspi3b starts all four cores here */
+    cbnz    x0, secondary_park          /* raspi3b starts all four cores here */
 
     mrs     x19, CurrentEL
     ubfx    x19, x19, #2, #2            /* x19 = entry EL, kept for bm_main */
 
+#ifdef BM_STAY_AT_ENTRY_EL
+    bl      stay_init
+    b       main_entry
+#else
     /* x20 = non-zero when pointer authentication is implemented (APA, API, APA3). */
     mrs     x20, id_aa64isar1_el1
     and     x20, x20, #0xff0
@@ -103,6 +119,9 @@ el1_entry:
     msr     sctlr_el1, x0
     ldr     x0, =bm_vectors
     msr     vbar_el1, x0
+#endif /* BM_STAY_AT_ENTRY_EL */
+
+main_entry:
     ldr     x0, =__stack_top
     mov     sp, x0
     isb
@@ -117,8 +136,97 @@ el1_entry:
     bl      bm_exit
     b       park
 
+#ifdef BM_STAY_AT_ENTRY_EL
+/* The vector table, SCTLR and traps of the current EL, MMU and caches off (uses x0,
+ * x1). EL2: HCR_EL2 = RW only (E2H = 0, TGE = 0: the EL2 regime, not EL2&0). */
+stay_init:
+    mrs     x0, CurrentEL
+    ubfx    x0, x0, #2, #2
+    cmp     x0, #3
+    b.eq    3f
+    cmp     x0, #2
+    b.eq    2f
+    mov     x1, #CPACR_EL1_FPEN
+    msr     cpacr_el1, x1
+    ldr     x1, =SCTLR_EL1_INIT
+    msr     sctlr_el1, x1
+    ldr     x1, =bm_vectors
+    msr     vbar_el1, x1
+    isb
+    ret
+2:  mov     x1, #HCR_EL2_RW
+    msr     hcr_el2, x1
+    isb
+    mov     x1, #CPTR_EL2_RES1
+    msr     cptr_el2, x1
+    ldr     x1, =SCTLR_EL2_EL3_INIT
+    msr     sctlr_el2, x1
+    ldr     x1, =bm_vectors_el2
+    msr     vbar_el2, x1
+    isb
+    ret
+3:  msr     cptr_el3, xzr
+    ldr     x1, =SCTLR_EL2_EL3_INIT
+    msr     sctlr_el3, x1
+    ldr     x1, =bm_vectors_el3
+    msr     vbar_el3, x1
+    isb
+    ret
+
+/* A secondary core parked at _start (x0 = its Aff0): says so in bm_secondary_parked,
+ * then waits until bm_secondary_mailbox holds a struct bm_secondary for it. Both are
+ * read and written with the MMU off (runtime.c cleans what the primary writes). */
+secondary_park:
+    cmp     x0, #BM_MAX_CORES
+    b.hs    park
+    ldr     x1, =bm_secondary_parked
+    mov     x2, #1
+    str     x2, [x1, x0, lsl #3]
+    ldr     x1, =bm_secondary_mailbox
+1:  ldr     x2, [x1, x0, lsl #3]
+    cbnz    x2, 2f
+    wfe
+    b       1b
+2:  mov     x0, x2
+    /* fall through */
+
+/* void bm_secondary_entry(struct bm_secondary *s): where a secondary core starts (PSCI
+ * CPU_ON's entry point, context id = s), MMU off, at the EL the primary runs at. Sets
+ * up that EL as the primary's start does, then s->fn(s->arg) on the stack s->stack_top;
+ * parks for good when fn returns. */
+    .global bm_secondary_entry
+    .type bm_secondary_entry, %function
+bm_secondary_entry:
+    mov     x19, x0
+    bl      stay_init
+    ldr     x0, [x19, #16]
+    mov     sp, x0
+    ldr     x1, [x19, #0]
+    ldr     x0, [x19, #8]
+    blr     x1
+    b       park
+    .size bm_secondary_entry, . - bm_secondary_entry
+#else
+secondary_park:
+#endif
+
 park:
     wfe
     b       park
     .ltorg
     .size _start, . - _start
+
+#ifdef BM_STAY_AT_ENTRY_EL
+/* Each in a cache line of its own: the secondaries write the first with the MMU off,
+ * the primary the second with its caches on (and cleans it to the point of coherency). */
+    .section .data.bm_secondary, "aw"
+    .balign 64
+    .global bm_secondary_parked
+bm_secondary_parked:
+    .fill BM_MAX_CORES, 8, 0
+    .balign 64
+    .global bm_secondary_mailbox
+bm_secondary_mailbox:
+    .fill BM_MAX_CORES, 8, 0
+    .balign 64
+#endif

@@ -9,6 +9,15 @@
 # the GNU and the LLVM toolchain. Each run's own last line "N passed, M failed" is parsed;
 # a run that ends without it (crash, timeout) counts as one failure. The last line is
 # "N passed, M failed" over all runs; the exit status is 0 iff M is 0.
+#
+# Then the regime suite (tests/target/regime.c, image regime-suite: it stays at the
+# entry EL and tests that EL's translation regime, the upper VA range and a second
+# core): qemu-virt at EL1, EL2 (EL2, then EL2&0 with FEAT_VHE) and EL3 with -cpu max, and
+# at EL2 with the Cortex-A57 (no FEAT_VHE), each with -smp 2; raspi3b at EL3 (four cores
+# at the entry); xlnx-zcu102 at EL1 and EL2. QEMU runs them with one TCG thread
+# (-accel tcg,thread=single): the two cores hand commands back and forth, which on a
+# busy host costs milliseconds per exchange with a thread per core; TLBs stay per core
+# either way, so a TLBI that is not broadcast still leaves the other core's entries.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -23,8 +32,10 @@ if [ $# -eq 0 ]; then
     exit 2
 fi
 
-# Configurations: "board|tag|qemu machine arguments" (tag names the log file)
+# Configurations: "board|tag|qemu machine arguments|image" (tag names the log file;
+# image: target-suite or regime-suite)
 configs=()
+regime_qemu="-accel tcg,thread=single"
 for b in "$@"; do
     if [ ! -f "boards/$b/board.mk" ]; then
         echo "run-matrix.sh: no board $b (boards/$b/board.mk)" >&2
@@ -32,16 +43,36 @@ for b in "$@"; do
     fi
     machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
     m=$(echo "$machine" | sed -n 's/.*-M \([^ ,]*\).*/\1/p')
-    configs+=("$b|default|$machine")
+    configs+=("$b|default|$machine|target-suite")
     case $m in
     virt | xlnx-zcu102)
-        configs+=("$b|virtualization|${machine/-M $m/-M $m,virtualization=on}")
-        configs+=("$b|secure|${machine/-M $m/-M $m,secure=on}")
+        configs+=("$b|virtualization|${machine/-M $m/-M $m,virtualization=on}|target-suite")
+        configs+=("$b|secure|${machine/-M $m/-M $m,secure=on}|target-suite")
         ;;
     esac
     if [ "$m" = virt ]; then
-        configs+=("$b|cpu-max|${machine/-cpu cortex-a57/-cpu max}")
+        configs+=("$b|cpu-max|${machine/-cpu cortex-a57/-cpu max}|target-suite")
     fi
+done
+for b in "$@"; do
+    machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
+    m=$(echo "$machine" | sed -n 's/.*-M \([^ ,]*\).*/\1/p')
+    case $m in
+    virt)
+        max=${machine/-cpu cortex-a57/-cpu max}
+        configs+=("$b|regime-el1|$max -smp 2 $regime_qemu|regime-suite")
+        configs+=("$b|regime-el2|${max/-M $m/-M $m,virtualization=on} -smp 2 $regime_qemu|regime-suite")
+        configs+=("$b|regime-el3|${max/-M $m/-M $m,secure=on} -smp 2 $regime_qemu|regime-suite")
+        configs+=("$b|regime-el2-a57|${machine/-M $m/-M $m,virtualization=on} -smp 2 $regime_qemu|regime-suite")
+        ;;
+    raspi3b)
+        configs+=("$b|regime-el3|$machine $regime_qemu|regime-suite")
+        ;;
+    xlnx-zcu102)
+        configs+=("$b|regime-el1|$machine $regime_qemu|regime-suite")
+        configs+=("$b|regime-el2|${machine/-M $m/-M $m,virtualization=on} $regime_qemu|regime-suite")
+        ;;
+    esac
 done
 
 record() { # PASS|FAIL name
@@ -58,7 +89,7 @@ for tc in gcc llvm; do
     llvm=
     [ $tc = llvm ] && llvm=1
     for b in "$@"; do
-        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
+        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite regime-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
             grep -E -A3 'error|Error|undefined' "$logs/build-$b-$tc.log" | head -n 30 | sed 's/^/    /'
             echo "FAIL build $b ($tc): see $logs/build-$b-$tc.log"
             total_fail=$((total_fail + 1))
@@ -71,9 +102,13 @@ done
 
 for tc in gcc llvm; do
     for c in "${configs[@]}"; do
-        IFS='|' read -r b tag machine <<< "$c"
+        IFS='|' read -r b tag machine image <<< "$c"
         dir=build/$b$([ $tc = llvm ] && echo -llvm)
-        elf=$dir/tests/target/target-suite.elf
+        if [ "$image" = regime-suite ]; then
+            elf=$dir/tests/target-regime/regime-suite.elf
+        else
+            elf=$dir/tests/target/target-suite.elf
+        fi
         # not an image left from an earlier build
         [[ $broken_builds == *" $b-$tc "* ]] && continue
         log=$logs/$b-$tag-$tc.log
@@ -84,7 +119,12 @@ for tc in gcc llvm; do
         dt=$(printf '%d.%02d' $((dt / 1000)) $((dt % 1000 / 10)))
         # "qemu-virt EL2 (gcc)": the EL the suite says it was entered at
         el=$(grep -o -m1 'entered at EL[0-3]' "$log" | sed 's/entered at //')
-        name="$b ${el:-EL?}$([ "$tag" = cpu-max ] && echo ' -cpu max') ($tc)"
+        case $tag in
+        cpu-max) what=" -cpu max" ;;
+        regime-*) what=" regimes$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
+        *) what= ;;
+        esac
+        name="$b ${el:-EL?}$what ($tc)"
         summary=$(tr -d '\r' < "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
         if [ -n "$summary" ]; then
             p=${summary%% passed*}
@@ -97,7 +137,9 @@ for tc in gcc llvm; do
         total_pass=$((total_pass + p))
         total_fail=$((total_fail + f))
         if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ -n "$summary" ]; then
-            printf 'PASS %-30s %s (%ss)\n' "$name:" "$summary" "$dt"
+            printf 'PASS %-46s %s (%ss)\n' "$name:" "$summary" "$dt"
+            # what a regime run could not check here, said where it is seen
+            [ "$image" = regime-suite ] && tr -d '\r' < "$log" | grep -o '# SKIP .*' | sed 's/^/    /'
             record PASS "target: $name"
         else
             why="exit status $rc"
@@ -105,7 +147,7 @@ for tc in gcc llvm; do
             [ -z "$summary" ] && why="$why, no summary line"
             # a summary of no failures with a failing exit still fails the run
             [ -n "$summary" ] && [ "$f" -eq 0 ] && total_fail=$((total_fail + 1))
-            printf 'FAIL %-30s %s (%s, %ss; log %s)\n' "$name:" "${summary:-?}" "$why" "$dt" "$log"
+            printf 'FAIL %-46s %s (%s, %ss; log %s)\n' "$name:" "${summary:-?}" "$why" "$dt" "$log"
             grep -E '^not ok|^#   |unexpected exception|^x30|TIMEOUT|Bail out' "$log" | head -n 40 | sed 's/^/    /'
             if [ -z "$summary" ]; then
                 echo "    ... last lines:"
