@@ -69,7 +69,9 @@ idmap_t* idmap_new_with_config(const idmap_config_t* config) {
     int range;
     __builtin_memcpy(&regime, &config->regime, sizeof regime);
     __builtin_memcpy(&range, &config->va_range, sizeof range);
-    if (regime < 0 || range < 0 || range > IDMAP_VA_RANGE_UPPER) {
+    // Checked here, as ints: the core's enums are 8 bits wide.
+    if (regime < IDMAP_REGIME_EL1_0 || regime > IDMAP_REGIME_EL3 || range < IDMAP_VA_RANGE_LOWER ||
+        range > IDMAP_VA_RANGE_UPPER) {
         return nullptr;
     }
     const aarch64_paging::Regime where{static_cast<aarch64_paging::TranslationRegime>(regime),

@@ -361,16 +361,19 @@ typedef struct {
 idmap_status_t idmap_mmu_config(const idmap_t *map, uint64_t id_aa64mmfr0,
                                 idmap_mmu_config_t *config);
 
-/** Activates @p map and turns the EL1&0 stage-1 MMU and caches on, from either state:
+/** Activates @p map and turns the stage-1 MMU and caches of its regime on (EL1&0 for
+ * idmap_new()'s maps; _EL1 below is _EL2 or _EL3 in those regimes), from either state:
  *   - MMU off: cleans and invalidates the table pages to the point of coherency (they
  *     were written with the data cache off), invalidates the instruction cache;
- *   - then writes MAIR_EL1 and TCR_EL1, activates (TTBR0_EL1), TLBI VMALLE1, DSB, ISB, and
- *     sets SCTLR_EL1 as the config says, ISB.
+ *   - then writes MAIR_EL1 and TCR_EL1, activates (TTBR0_EL1), TLBI VMALLE1 (ALLE2,
+ *     ALLE3), DSB, ISB, and sets SCTLR_EL1 as the config says, ISB.
  *
- * The code running must be mapped executable, and its stack writable, by map.
- * On the host it records the values and only marks the map active.
+ * The code running must be mapped executable, and its stack writable, by map, and run at
+ * the regime's exception level (for EL2&0 with HCR_EL2.E2H set, for EL2 clear).
+ * On the host it records the values in the fake registers and marks the map active.
  * @return #IDMAP_OK, or those of idmap_mmu_config() with the CPU's ID registers, or
- *         #IDMAP_ERR_ALREADY_ACTIVE. */
+ *         #IDMAP_ERR_ALREADY_ACTIVE, or #IDMAP_ERR_INVALID_ARGUMENT when the CPU is not at
+ *         the regime's exception level (or E2H does not match). */
 idmap_status_t idmap_enable_mmu(idmap_t *map);
 
 /** Undoes idmap_enable_mmu(): restores SCTLR_EL1, TCR_EL1 and MAIR_EL1 as they were before
@@ -418,8 +421,8 @@ typedef struct {
     uint64_t asid;             /**< the ASID: 16 bits; 0 in regimes without ASIDs */
     unsigned root_level;       /**< 0 to 3, as for idmap_new() */
     /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
-     * for an identity map, the kernel's offset for a linear map (negative for an upper
-     * range map of low physical memory). */
+     * for an identity map, the kernel's offset for a linear map (PA - VA: for
+     * 0xffffff8040000000 -> 0x40000000 it is 0x8000000000, as an int64). */
     int64_t pa_offset;
     const idmap_allocator_t *allocator; /**< table pages; NULL: idmap_new()'s page source */
 } idmap_config_t;
@@ -442,7 +445,8 @@ idmap_va_range_t idmap_va_range(const idmap_t *map);
 uint64_t idmap_va_start(const idmap_t *map);
 
 /** Installs @p map on the calling core, as idmap_activate() does, for a map that other
- * cores may use at the same time: the TTBR value it replaced goes to @p previous_ttbr,
+ * cores may use at the same time (call it with the MMU on: the count is an atomic, which
+ * needs cacheable memory): the TTBR value it replaced goes to @p previous_ttbr,
  * which the same core hands to idmap_deactivate_on_core(). Each call counts one core; the
  * break-before-make rules hold while any core has the map active, and every change made
  * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS).
@@ -458,9 +462,11 @@ idmap_status_t idmap_deactivate_on_core(idmap_t *map, uint64_t previous_ttbr);
 unsigned idmap_active_cores(const idmap_t *map);
 
 /** idmap_mmu_config() for two maps of one regime with two VA ranges: @p lower for TTBR0
- * and @p upper for TTBR1 (TCR's T1SZ, TG1, walk attributes; EPD1 clear).
+ * and @p upper for TTBR1 (TCR's T1SZ, TG1, walk attributes; EPD1 clear; A1 clear, so
+ * TTBR0's ASID is the one in use: the two maps must have the same ASID).
  * @return as idmap_mmu_config(); #IDMAP_ERR_INVALID_ARGUMENT also when @p lower is not a
- *         lower range map or @p upper not an upper range map of the same regime. */
+ *         lower range map or @p upper not an upper range map of the same regime, or their
+ *         ASIDs differ. */
 idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper,
                                       uint64_t id_aa64mmfr0, idmap_mmu_config_t *config);
 /** idmap_enable_mmu() with @p lower on TTBR0 and @p upper on TTBR1; idmap_disable_mmu(@p

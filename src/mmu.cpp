@@ -35,8 +35,10 @@ bool in_range(const Mapping<>& mapping, TranslationRegime regime, VaRange range)
 
 Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa64mmfr0, MmuConfig& config) {
     const TranslationRegime regime = lower.regime().regime;
+    // With TCR.A1 = 0 the ASID of TTBR0 tags the non-global entries of both ranges, so
+    // the two maps must share it: each invalidates its TLB entries with its own ASID.
     if (!in_range(lower, regime, VaRange::Lower) ||
-        (upper != nullptr && !in_range(*upper, regime, VaRange::Upper))) {
+        (upper != nullptr && (!in_range(*upper, regime, VaRange::Upper) || upper->asid() != lower.asid()))) {
         return Status::InvalidArgument;
     }
     const uint64_t parange = id_aa64mmfr0 & 0xf;
@@ -68,6 +70,9 @@ Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previo
     }
     if (lower.is_active() || (upper != nullptr && upper->is_active())) {
         return Status::AlreadyActive;
+    }
+    if (!arch::runs_in(lower.regime().regime)) {
+        return Status::InvalidArgument;
     }
     // A root at level 3 needs TnSZ 43, beyond 39 only with FEAT_TTST.
     const bool ttst = ((arch::read_id_aa64mmfr2_el1() >> 28) & 0xf) != 0;

@@ -55,6 +55,9 @@ void set_errata(uint32_t workarounds);
 /// The workarounds in force; 0 until set_errata().
 uint32_t errata_in_force();
 
+/// Whether the CPU runs where @p regime's MMU can be turned on: CurrentEL is the
+/// regime's exception level, and at EL2 HCR_EL2.E2H is 1 for EL2&0 and 0 for EL2.
+bool runs_in(TranslationRegime regime);
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();
 /// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).

@@ -166,8 +166,9 @@ public:
     /// deactivate_on_core() on the same core. Counted: the break-before-make rules apply
     /// while any core has the table active. Errors: InvalidArgument when not initialised.
     [[nodiscard]] Result activate_on_core(uint64_t& previous);
-    /// Undoes activate_on_core() on the calling core: restores @p previous and invalidates
-    /// as deactivate() does. Errors: NotActive when no core has the table active.
+    /// Undoes activate_on_core() on the calling core (or activate(), when it is the only
+    /// activation left): restores @p previous and invalidates as deactivate() does.
+    /// Errors: NotActive when no core has the table active.
     [[nodiscard]] Result deactivate_on_core(uint64_t previous);
     /// For callers that install the table themselves (enable_mmu): record that it is live
     /// and the TTBR value it replaced. Errors: as activate().
@@ -474,10 +475,13 @@ private:
 
     // Offsets from va_base_ of region (in the upper range an end of 0 is 2^64, the top)
     // into va and end: whether they lie in the table. Inline: every call starts with it.
+    // An end that MemoryRegion could not round (within a page of 2^64) is refused; in the
+    // upper range a start must lie inside it (start 0 is address 0, below it).
     bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
         va = region.start().value() - va_base_;
         end = region.end().value() - va_base_;
-        return root_ != nullptr && va <= end && end <= size_;
+        return root_ != nullptr && va <= end && end <= size_ && va <= start_limit_ &&
+               (end & (PAGE_SIZE - 1)) == 0;
     }
     // Why in_range refused region.
     MapError range_error(const MemoryRegion& region) const;
@@ -491,6 +495,7 @@ private:
     uint64_t pa_offset_ = 0;
     uint64_t va_base_ = 0;  // va_base(): input addresses are offsets from it inside
     uint64_t size_ = 0;
+    uint64_t start_limit_ = 0;  // the highest start offset: size_, or size_ - 1 when upper
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -604,6 +609,7 @@ Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocat
     where_ = where;
     size_ = uint64_t{1} << G::va_bits(root_level);
     va_base_ = where.range == VaRange::Upper ? 0 - size_ : 0;
+    start_limit_ = where.range == VaRange::Upper ? size_ - 1 : size_;
     root_ = new_table(reserve, Descriptor(), root_level, false);
     return {};
 }
@@ -682,6 +688,10 @@ Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
         return Status::NotActive;
     }
     arch::restore_ttbr(where_, previous, asid_);
+    // With no activate_on_core() left to undo, this undoes activate() on this core.
+    if (owner_active_ && active_cores() == 1) {
+        owner_active_ = false;
+    }
     remove_core();
     return {};
 }
@@ -695,7 +705,8 @@ MapError Mapping<G, T>::range_error(const MemoryRegion& region) const {
     if (region.is_backwards() && !to_top) {
         return MapError::region_backwards(region);
     }
-    if (region.end().value() - va_base_ > size_) {
+    const uint64_t end = region.end().value() - va_base_;
+    if (end > size_ || (end & (PAGE_SIZE - 1)) != 0) {
         return MapError::address_range(region.end());
     }
     return MapError::address_range(region.start());  // below an upper range table

@@ -50,8 +50,9 @@ struct MmuConfig {
 /// from ASIDBits. For EL2&0 the caller has set HCR_EL2.E2H.
 /// @return Ok, or the error, @p config unchanged:
 ///   - InvalidArgument: a mapping is not initialised, @p lower is not in the lower range
-///     or @p upper not in the upper one of the same regime, or an ASID is over 255 on a
-///     CPU with 8-bit ASIDs.
+///     or @p upper not in the upper one of the same regime, the two have different ASIDs
+///     (TCR.A1 is 0: TTBR0's ASID tags the entries of both ranges), or an ASID is over
+///     255 on a CPU with 8-bit ASIDs.
 [[nodiscard]] Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa64mmfr0,
                                 MmuConfig& config);
 /// mmu_config() for @p mapping alone (no TTBR1 walks).
@@ -66,7 +67,8 @@ struct MmuConfig {
 /// coherency, since they were written with the data cache off.
 /// @return Ok, or the error, with nothing changed:
 ///   - those of mmu_config() for this CPU;
-///   - InvalidArgument: root level 3 without FEAT_TTST (ID_AA64MMFR2_EL1.ST);
+///   - InvalidArgument: root level 3 without FEAT_TTST (ID_AA64MMFR2_EL1.ST), or the CPU
+///     does not run in the regime (arch::runs_in: CurrentEL, and HCR_EL2.E2H at EL2);
 ///   - AlreadyActive: a mapping is active.
 [[nodiscard]] Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previous);
 /// enable_mmu() for @p mapping alone.

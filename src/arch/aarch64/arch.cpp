@@ -167,6 +167,28 @@ void tlb_sync() {
         "isb" ::: "memory");
 }
 
+bool runs_in(TranslationRegime regime) {
+    uint64_t current_el;
+    asm volatile("mrs %0, CurrentEL" : "=r"(current_el));
+    current_el = (current_el >> 2) & 3;
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        return current_el == 1;
+    case TranslationRegime::El3:
+        return current_el == 3;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        break;
+    }
+    if (current_el != 2) {
+        return false;  // HCR_EL2 is not even readable below EL2
+    }
+    uint64_t hcr;
+    asm volatile("mrs %0, hcr_el2" : "=r"(hcr));
+    const bool e2h = ((hcr >> 34) & 1) != 0;  // HCR_EL2.E2H, bit 34
+    return e2h == (regime == TranslationRegime::El2And0);
+}
+
 uint64_t read_id_aa64mmfr0_el1() {
     uint64_t value;
     asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(value));

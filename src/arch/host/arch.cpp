@@ -14,7 +14,7 @@ constexpr uint64_t kSctlrReset = 0x30d00800;  // SCTLR_ELx RES1 bits, MMU and ca
 constexpr uint64_t kSctlrC = uint64_t{1} << 2;
 
 constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kSctlrReset,
-                              0, 0, 0, kSctlrReset};
+                              0, 0, 0, kSctlrReset, 1, 0};
 
 Registers g_registers = kReset;
 Counters g_counters = {};
@@ -114,6 +114,21 @@ void invalidate_regime(TranslationRegime regime) {
 void tlb_sync() {
     ++fake::g_counters.dsb_ish;
     ++fake::g_counters.isb;
+}
+
+bool runs_in(TranslationRegime regime) {
+    const fake::Registers& r = fake::g_registers;
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        return r.current_el == 1;
+    case TranslationRegime::El3:
+        return r.current_el == 3;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        break;
+    }
+    const bool e2h = ((r.hcr_el2 >> 34) & 1) != 0;
+    return r.current_el == 2 && e2h == (regime == TranslationRegime::El2And0);
 }
 
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }

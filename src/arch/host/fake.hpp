@@ -27,6 +27,8 @@ struct Registers {
     uint64_t mair_el3;
     uint64_t tcr_el3;
     uint64_t sctlr_el3;
+    unsigned current_el;  // reset: 1
+    uint64_t hcr_el2;     // reset: 0 (E2H clear)
 };
 
 // One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, TLBI ASIDE1IS, or a
