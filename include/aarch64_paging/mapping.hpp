@@ -61,6 +61,8 @@ public:
     /// An empty, unusable mapping; init() makes it one. Constant-initialised and trivially
     /// destructible, so a static one needs no constructor or atexit: release() frees it.
     constexpr Mapping() = default;
+    /// The same, with a translation that has state (ImageTranslation, static_tables.hpp).
+    constexpr explicit Mapping(const T& translation) : translation_(translation) {}
 
     /// Allocates the root table at root_level (G::min_root_level to 3), for the regime and
     /// VA range @p where: the table covers [0, size()) in the lower range and
@@ -72,12 +74,12 @@ public:
     /// @p pa_offset: the output address of every input address va is va + pa_offset
     /// (modulo 2^64; an identity map's is 0). modify_range refuses to make valid an entry
     /// that maps anything else.
-    [[nodiscard]] Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+    [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                               uint64_t pa_offset = 0, Regime where = {});
     /// Deactivates the mapping if it is active and returns every table page.
-    void release();
+    constexpr void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
-    bool is_initialised() const { return root_ != nullptr; }
+    constexpr bool is_initialised() const { return root_ != nullptr; }
 
     /// Maps region to the physical range starting at pa with flags (ACCESSED added, the
     /// regime's RES1 bits, and TABLE_OR_PAGE on pages), with the largest blocks
@@ -87,14 +89,14 @@ public:
     /// Errors: AddressRange, RegionBackwards, InvalidFlags (REFUSED_MAP_FLAGS, the bits
     /// the regime lacks, unknown constraints), BreakBeforeMakeViolation (active only),
     /// OutOfMemory. On any error the tables are as they were.
-    [[nodiscard]] Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+    [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                    Constraints constraints = Constraints::NONE);
 
     /// The table pages map_range(region, pa, flags, constraints) would take from the
     /// allocator now, found by its plan step alone: nothing is allocated or written. Exact:
     /// the call would take this many pages and succeed, or fail as this does.
     /// Errors: those of map_range, but OutOfMemory.
-    [[nodiscard]] Result tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+    [[nodiscard]] constexpr Result tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                        Constraints constraints, size_t& pages) const;
 
     /// Splits entries so every leaf passed lies inside region, then calls
@@ -108,14 +110,14 @@ public:
     /// before the call); BreakBeforeMakeViolation and OutOfMemory before any change.
     /// The entry for which fn failed keeps its old value.
     template <class F>
-    [[nodiscard]] Result modify_range(const MemoryRegion& region, F&& fn);
+    [[nodiscard]] constexpr Result modify_range(const MemoryRegion& region, F&& fn);
 
     /// Calls fn(const MemoryRegion& leaf_region, Descriptor entry, unsigned level) -> bool
     /// for every leaf (block, page or invalid) intersecting region, with the whole region
     /// the leaf maps. Splits nothing. Errors: those of map_range for region; PteUpdateFault
     /// (value = the descriptor) when fn answers false.
     template <class F>
-    [[nodiscard]] Result walk_range(const MemoryRegion& region, F&& fn) const;
+    [[nodiscard]] constexpr Result walk_range(const MemoryRegion& region, F&& fn) const;
 
     /// Removes every mapping of region: its entries become empty (zero), blocks that
     /// straddle its edges are split to keep what lies outside, and a table left empty by
@@ -125,15 +127,15 @@ public:
     /// Errors: those of map_range for region; BreakBeforeMakeViolation (active only) when a
     /// valid block straddles an edge of region; OutOfMemory for the splits. On any error
     /// the tables are as they were.
-    [[nodiscard]] Result unmap_range(const MemoryRegion& region);
+    [[nodiscard]] constexpr Result unmap_range(const MemoryRegion& region);
     /// Seals the mapping: from now on it accepts only changes that tighten access
     /// (widened_bits(), seal.hpp). map_range answers Sealed (it makes entries valid or
     /// rewrites them whole; tighten with modify_range); modify_range answers Sealed, with
     /// region and value = the bits, for a change fn makes that widens, before anything
     /// changes; unmap_range and compact_subtables work as before. There is no unseal.
-    void seal() { sealed_ = root_ != nullptr; }
+    constexpr void seal() { sealed_ = root_ != nullptr; }
     /// Whether seal() ran.
-    bool is_sealed() const { return sealed_; }
+    constexpr bool is_sealed() const { return sealed_; }
 
     /// Sets the contiguous hint policy (off after init()). On: after every change to an
     /// inactive mapping, each aligned group of G::contiguous_entries leaves in the range
@@ -144,14 +146,14 @@ public:
     /// BreakBeforeMakeViolation (needs_break_before_make). Off by default: a misprogrammed
     /// group is a TLB conflict that no emulator reports, and cores have errata around the
     /// hint; turn it on where the core's errata notice allows.
-    void set_contiguous_hint(bool on) { contiguous_hint_ = on; }
+    constexpr void set_contiguous_hint(bool on) { contiguous_hint_ = on; }
     /// The contiguous hint policy.
-    bool contiguous_hint() const { return contiguous_hint_; }
+    constexpr bool contiguous_hint() const { return contiguous_hint_; }
 
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
-    size_t compact_subtables();
+    constexpr size_t compact_subtables();
 
     /// Saves the regime's TTBR (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2, ...) in the mapping and
     /// installs this table with its ASID, on the calling core.
@@ -178,34 +180,36 @@ public:
 
     /// Whether the table is live on any core: activate(), activate_on_core() or
     /// mark_active() ran more often than their undoing.
-    bool is_active() const { return active_cores() != 0; }
+    constexpr bool is_active() const { return active_cores() != 0; }
     /// The cores the table is active on (activate() and mark_active() count one).
-    uint32_t active_cores() const { return __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE); }
+    constexpr uint32_t active_cores() const {
+        return __builtin_is_constant_evaluated() ? active_cores_ : __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE);
+    }
     /// Root table address | ASID << 48: the TTBR value activate() writes.
-    uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
+    constexpr uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
     /// The regime and VA range the table serves.
-    Regime regime() const { return where_; }
+    constexpr Regime regime() const { return where_; }
     /// The first input address the table covers: 0 in the lower VA range, 2^64 - size()
     /// in the upper one.
-    uint64_t va_base() const { return va_base_; }
+    constexpr uint64_t va_base() const { return va_base_; }
     /// Where the mapping's own translation takes @p va: va + pa_offset (init()).
-    PhysicalAddress output_address(VirtualAddress va) const { return PhysicalAddress(va.value() + pa_offset_); }
+    constexpr PhysicalAddress output_address(VirtualAddress va) const { return PhysicalAddress(va.value() + pa_offset_); }
     /// The physical address of the root table; 0 before init().
-    PhysicalAddress root_address() const {
-        return root_ != nullptr ? T::physical(root_) : PhysicalAddress(0);
+    constexpr PhysicalAddress root_address() const {
+        return root_ != nullptr ? translation_.physical(root_) : PhysicalAddress(0);
     }
     /// Bytes of input address space the table covers, from va_base().
-    uint64_t size() const { return size_; }
+    constexpr uint64_t size() const { return size_; }
     /// Table pages in use, the root included.
-    size_t table_count() const { return tables_; }
+    constexpr size_t table_count() const { return tables_; }
     /// The level of the root table.
-    unsigned root_level() const { return root_level_; }
+    constexpr unsigned root_level() const { return root_level_; }
     /// The ASID, tagging the TLB entries of non-global entries.
-    uint16_t asid() const { return asid_; }
+    constexpr uint16_t asid() const { return asid_; }
 
     /// Calls fn(const void* table) for every table page, the root included.
     template <class F>
-    void for_each_table(F&& fn) const {
+    constexpr void for_each_table(F&& fn) const {
         if (root_ != nullptr) {
             visit_tables(root_, root_level_, fn);
         }
@@ -236,39 +240,63 @@ private:
     public:
         static constexpr size_t CHECKED_TABLES = 16;
 
-        explicit PageReserve(const Mapping& owner) : owner_(owner) {}
-        ~PageReserve() { release(); }
+        // No destructor (a literal type, for constant evaluation): every call takes all it
+        // reserved, or release() gives the rest back.
+        explicit constexpr PageReserve(Mapping& owner) : owner_(owner) {}
         PageReserve(const PageReserve&) = delete;
         PageReserve& operator=(const PageReserve&) = delete;
 
-        bool reserve(size_t count);
-        Descriptor* take();
-        void release();
+        constexpr bool reserve(size_t count);
+        constexpr Descriptor* take();
+        constexpr void release();
 
     private:
         // A page the allocator handed out that is already ours: reserved, or a live table.
-        bool is_ours(const void* page) const;
+        bool is_ours(const Descriptor* page) const;
 
-        const Mapping& owner_;
-        void* head_ = nullptr;
+        Mapping& owner_;
+        // The pages, chained through their first entry: the next page's address as an
+        // invalid descriptor.
+        Descriptor* head_ = nullptr;
+        size_t count_ = 0;
         uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
         uintptr_t highest_ = 0;
-        const void* live_[CHECKED_TABLES];  // the live tables checked: the first live_count_
+        const void* live_[CHECKED_TABLES] = {};  // the live tables checked: the first live_count_
         size_t live_count_ = 0;
     };
+    // A page from the allocator (the translation's own, for a compile-time image).
+    constexpr Descriptor* alloc_page() {
+        if constexpr (T::allocates_pages) {
+            return translation_.alloc_page();
+        } else {
+            return static_cast<Descriptor*>(allocator_.alloc_page(allocator_.ctx));
+        }
+    }
+    constexpr void free_page(Descriptor* page) {
+        if constexpr (T::allocates_pages) {
+            translation_.free_page(page);
+        } else {
+            allocator_.free_page(allocator_.ctx, page);
+        }
+    }
+    // Chains page in front of head: page[0] = head's address, invalid (bit 0 clear).
+    constexpr void chain(Descriptor* page, Descriptor* head) const {
+        page[0] = head != nullptr ? Descriptor(translation_.physical(head).value()) : Descriptor();
+    }
+    constexpr Descriptor* chained(const Descriptor* page) const {
+        return page[0].bits() != 0 ? subtable(page[0]) : nullptr;
+    }
 
     // The TLB entries a change to a live tree leaves stale: invalidated by VA while there
     // are at most MAX of them, else the whole regime at once (as Linux does past a
     // threshold), since a TLBI per page of a large range costs more than refilling.
     struct TlbBatch {
         static constexpr unsigned MAX = 16;
-        // Not zeroed: only the first count are read, and every call has one batch.
-        TlbBatch() {}  // NOLINT(modernize-use-equals-default): = default would zero va
-        uint64_t va[MAX];  // page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*)
+        uint64_t va[MAX] = {};  // page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*)
         unsigned count = 0;
         bool all = false;
 
-        void add(uint64_t offset, bool leaf) {
+        constexpr void add(uint64_t offset, bool leaf) {
             if (count < MAX) {
                 va[count++] = offset | (leaf ? 1 : 0);
             } else {
@@ -278,14 +306,14 @@ private:
     };
     // After the writes of a call: on a live mapping, DSB ISHST, then the TLB maintenance
     // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14).
-    void sync_tlb(const TlbBatch& batch) const;
+    constexpr void sync_tlb(const TlbBatch& batch) const;
     // What rewriting a live entry as written leaves: the entry as it was, contiguous bit
     // included, when nothing else changes (a live group is never regrouped).
-    static Descriptor kept_hint(Descriptor old, Descriptor written) {
+    static constexpr Descriptor kept_hint(Descriptor old, Descriptor written) {
         return ((old.bits() ^ written.bits()) & ~bits_of(Attributes::CONTIGUOUS)) == 0 ? old : written;
     }
     // A leaf changed on a live mapping: its TLB entry is stale if it was valid.
-    static void note_change(TlbBatch& batch, uint64_t va, Descriptor before, Descriptor after) {
+    static constexpr void note_change(TlbBatch& batch, uint64_t va, Descriptor before, Descriptor after) {
         if (before.is_valid() && before != after) {
             batch.add(va, true);
         }
@@ -294,7 +322,7 @@ private:
     // What a split leaves in a new table: the block's attributes spread over the entries
     // below it (not its contiguous bit: a group of blocks says nothing of the entries
     // below), or nothing for an empty entry.
-    static Descriptor split_entry(Descriptor parent, unsigned child_level, unsigned index) {
+    static constexpr Descriptor split_entry(Descriptor parent, unsigned child_level, unsigned index) {
         if (parent.bits() == 0) {
             return Descriptor();
         }
@@ -307,24 +335,24 @@ private:
     }
     static constexpr uint64_t bits_of(Attributes a) { return aarch64_paging::bits(a); }
 
-    Descriptor* subtable(Descriptor entry) const {
-        return static_cast<Descriptor*>(T::virt(entry.output_address()));
+    constexpr Descriptor* subtable(Descriptor entry) const {
+        return static_cast<Descriptor*>(translation_.virt(entry.output_address()));
     }
     // Makes sub the table below entry. In a live tree the walker must not see the table
     // before its entries, so a DSB ISHST comes first; below a table this call creates
     // nothing is reachable yet, so live is only where a new table joins the live tree.
-    void link_table(Descriptor& entry, const Descriptor* sub, bool live) const {
+    constexpr void link_table(Descriptor& entry, const Descriptor* sub, bool live) const {
         if (live) {
             arch::table_store_barrier();
         }
-        entry = Descriptor(T::physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
+        entry = Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
     }
-    static bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
+    static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
     }
     // Whether entries at level that the range covers whole may be blocks: the level has
     // them, the constraints allow them, and va and pa are aligned alike for the level.
-    static bool blocks_allowed(unsigned level, uint64_t va, uint64_t pa, Constraints constraints) {
+    static constexpr bool blocks_allowed(unsigned level, uint64_t va, uint64_t pa, Constraints constraints) {
         return G::block_allowed(level) && !contains(constraints, Constraints::NO_BLOCK_MAPPINGS) &&
                ((pa - va) & (G::level_size(level) - 1)) == 0;
     }
@@ -334,7 +362,7 @@ private:
     // false. The internal walks answer bool and leave the detail of a failure in a
     // MapError, so that no 40-byte Result travels through every level and entry.
     template <class Body>
-    static bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
+    static constexpr bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
         const uint64_t entry_size = G::level_size(level);
         while (va < end) {
             const uint64_t next = (va & ~(entry_size - 1)) + entry_size;
@@ -350,28 +378,28 @@ private:
 
     // For [va, end) inside one leaf table's span: the deepest table on the way down to it
     // and that table's level (LEAF_LEVEL: the leaf table itself); nullptr otherwise.
-    Descriptor* descend(uint64_t va, uint64_t end, unsigned& level) const;
+    constexpr Descriptor* descend(uint64_t va, uint64_t end, unsigned& level) const;
     // The leaf table that holds all of [va, end), if the tables down to it exist.
-    Descriptor* leaf_table(uint64_t va, uint64_t end) const {
+    constexpr Descriptor* leaf_table(uint64_t va, uint64_t end) const {
         unsigned level = 0;
         Descriptor* table = descend(va, end, level);
         return level == LEAF_LEVEL ? table : nullptr;
     }
     // Whether writing pages for [va, end) over the live entries of a leaf table would need
     // break-before-make.
-    static bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+    static constexpr bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                Attributes flags);
-    static void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
+    static constexpr void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
     // write_pages on a live leaf table: notes the valid entries it changes.
-    static void write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+    static constexpr void write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                  Attributes flags, TlbBatch& tlb);
     // The callbacks' view of [va, end): real addresses, not offsets into the table.
-    MemoryRegion region_at(uint64_t va, uint64_t end) const {
+    constexpr MemoryRegion region_at(uint64_t va, uint64_t end) const {
         return MemoryRegion(va + va_base_, end + va_base_);
     }
 
     // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits.
-    Result check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
+    constexpr Result check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
                      Constraints constraints, uint64_t& va, uint64_t& end) const;
 
     // What one map_range call asks, passed down its walks.
@@ -384,8 +412,8 @@ private:
     };
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
-    void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
-    void regroup_range(uint64_t va, uint64_t end, bool hint) {
+    constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
+    constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
         if ((contiguous_hint_ || hinted_) && !is_active()) {
             regroup(root_, root_level_, va, end, hint && contiguous_hint_);
         }
@@ -397,9 +425,9 @@ private:
     // create). Applying (with the reserve) writes, and cannot fail. fresh: table is new
     // and every entry in [va, end) is to be written, whatever it holds.
     template <bool Apply>
-    bool map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
+    constexpr bool map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
                   uint64_t pa, MapCall& call, PageReserve* reserve);
-    void plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa, MapCall& call);
+    constexpr void plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa, MapCall& call);
 
     // What one modify_range call asks, passed down its walks.
     template <class F>
@@ -420,40 +448,40 @@ private:
     // table is nullptr below a split, whose entries derive from parent. With a reserve it
     // splits and modifies. False, with call.error, where it stops.
     template <bool Apply, class F>
-    bool modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+    constexpr bool modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                      uint64_t end, ModifyCall<F>& call, PageReserve* reserve);
     // modify_walk's leaf level: fn on each page of [va, end).
     template <bool Apply, class F>
-    bool modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
+    constexpr bool modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
                       ModifyCall<F>& call);
     // Runs fn on a copy of entry into next and checks what it did: the rules every modify
     // obeys, and break-before-make on an active mapping. False, with error, when refused.
     // Inlined: it runs once per leaf.
     template <class F>
-    AARCH64_PAGING_PER_ENTRY bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+    AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
                                          ModifyCall<F>& call, Descriptor& next) const;
 
     template <class F>
-    bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
+    constexpr bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
               MapError& error) const;
 
-    Descriptor* new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
+    constexpr Descriptor* new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
                           bool fully_overwritten);
-    void free_tables(Descriptor* table, unsigned level);
+    constexpr void free_tables(Descriptor* table, unsigned level);
 
     // Tables taken out of the tree, freed only once the TLB can no longer hold them. Each
     // page's first word links the next: a 4 KiB-aligned address, or 0, reads as an invalid
     // descriptor to a walker still holding the page.
     struct Retired {
-        void* head = nullptr;
+        Descriptor* head = nullptr;
         size_t count = 0;
     };
     // Unlinks the subtree at table, which covers from va, into retired (the page itself
     // included), noting in tlb the table entries and valid leaves that go with it.
-    void retire_tables(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
+    constexpr void retire_tables(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
     // On a live mapping, the TLB maintenance tlb asks for; then frees what was retired.
-    void free_retired(Retired& retired, const TlbBatch& tlb);
-    static bool is_empty(const Descriptor* table);
+    constexpr void free_retired(Retired& retired, const TlbBatch& tlb);
+    static constexpr bool is_empty(const Descriptor* table);
 
     // What one unmap_range call asks, passed down its walks.
     struct UnmapCall {
@@ -464,31 +492,32 @@ private:
     // As map_walk: planning (table may be nullptr below a split, entries derived from
     // parent) answers false where a live block would be split; applying cannot fail.
     template <bool Apply>
-    bool unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+    constexpr bool unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                     uint64_t end, UnmapCall& call, PageReserve* reserve);
     // compact_subtables below table, which covers from va; answers whether table is now
     // empty.
-    bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
+    constexpr bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
     template <class F>
-    void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
+    constexpr void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
     void dump_table(TextWriter& out, const Descriptor* table, unsigned level, uint64_t base) const;
 
     // Offsets from va_base_ of region (in the upper range an end of 0 is 2^64, the top)
     // into va and end: whether they lie in the table. Inline: every call starts with it.
     // An end that MemoryRegion could not round (within a page of 2^64) is refused; in the
     // upper range a start must lie inside it (start 0 is address 0, below it).
-    bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
+    constexpr bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
         va = region.start().value() - va_base_;
         end = region.end().value() - va_base_;
         return root_ != nullptr && va <= end && end <= size_ && va <= start_limit_ &&
                (end & (PAGE_SIZE - 1)) == 0;
     }
     // Why in_range refused region.
-    MapError range_error(const MemoryRegion& region) const;
+    constexpr MapError range_error(const MemoryRegion& region) const;
     void add_core() { __atomic_add_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
     void remove_core() { __atomic_sub_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
 
     Descriptor* root_ = nullptr;
+    T translation_{};
     PageAllocator allocator_;
     size_t tables_ = 0;
     uint64_t saved_ttbr_ = 0;
@@ -509,12 +538,14 @@ private:
 // ---- Implementation
 
 template <class G, class T>
-bool Mapping<G, T>::PageReserve::reserve(size_t count) {
+constexpr bool Mapping<G, T>::PageReserve::reserve(size_t count) {
     if (count == 0) {
         return true;
     }
     live_count_ = 0;
-    if (owner_.tables_ <= CHECKED_TABLES) {
+    if (__builtin_is_constant_evaluated()) {
+        // A compile-time image's pages are its own: nothing to check.
+    } else if (owner_.tables_ <= CHECKED_TABLES) {
         owner_.for_each_table([this](const void* table) {
             if (live_count_ < CHECKED_TABLES) {
                 live_[live_count_++] = table;
@@ -523,37 +554,39 @@ bool Mapping<G, T>::PageReserve::reserve(size_t count) {
     } else {
         live_[live_count_++] = owner_.root_;
     }
-    const PageAllocator& allocator = owner_.allocator_;
     for (; count > 0; --count) {
-        void* page = allocator.alloc_page(allocator.ctx);
+        Descriptor* page = owner_.alloc_page();
         if (page == nullptr) {
             release();
             return false;
         }
         // A page the descriptor cannot point at (unaligned, or beyond the output address
         // bits) is as good as none.
-        if ((T::physical(page).value() & ~G::output_address_mask) != 0) {
-            allocator.free_page(allocator.ctx, page);
+        if ((owner_.translation_.physical(page).value() & ~G::output_address_mask) != 0) {
+            owner_.free_page(page);
             release();
             return false;
         }
-        // Already ours: writing to it would corrupt a live table or the chain, and giving
-        // it back would free it twice.
-        if (is_ours(page)) {
-            release();
-            return false;
+        if (!__builtin_is_constant_evaluated()) {
+            // Already ours: writing to it would corrupt a live table or the chain, and
+            // giving it back would free it twice.
+            if (is_ours(page)) {
+                release();
+                return false;
+            }
+            const uintptr_t p = reinterpret_cast<uintptr_t>(page);
+            lowest_ = p < lowest_ ? p : lowest_;
+            highest_ = p > highest_ ? p : highest_;
         }
-        *static_cast<void**>(page) = head_;
+        owner_.chain(page, head_);
         head_ = page;
-        const uintptr_t p = reinterpret_cast<uintptr_t>(page);
-        lowest_ = p < lowest_ ? p : lowest_;
-        highest_ = p > highest_ ? p : highest_;
+        ++count_;
     }
     return true;
 }
 
 template <class G, class T>
-bool Mapping<G, T>::PageReserve::is_ours(const void* page) const {
+bool Mapping<G, T>::PageReserve::is_ours(const Descriptor* page) const {
     for (size_t i = 0; i < live_count_; ++i) {
         if (live_[i] == page) {
             return true;
@@ -563,7 +596,8 @@ bool Mapping<G, T>::PageReserve::is_ours(const void* page) const {
     if (p < lowest_ || p > highest_) {
         return false;
     }
-    for (const void* q = head_; q != nullptr; q = *static_cast<void* const*>(q)) {
+    const Descriptor* q = head_;
+    for (size_t i = 0; i < count_; ++i, q = owner_.chained(q)) {
         if (q == page) {
             return true;
         }
@@ -572,30 +606,27 @@ bool Mapping<G, T>::PageReserve::is_ours(const void* page) const {
 }
 
 template <class G, class T>
-Descriptor* Mapping<G, T>::PageReserve::take() {
-    void* page = head_;
-    head_ = *static_cast<void**>(page);
-    return static_cast<Descriptor*>(page);
+constexpr Descriptor* Mapping<G, T>::PageReserve::take() {
+    Descriptor* page = head_;
+    head_ = --count_ != 0 ? owner_.chained(page) : nullptr;
+    return page;
 }
 
 template <class G, class T>
-void Mapping<G, T>::PageReserve::release() {
-    const PageAllocator& allocator = owner_.allocator_;
-    while (head_ != nullptr) {
-        void* page = head_;
-        head_ = *static_cast<void**>(page);
-        allocator.free_page(allocator.ctx, page);
+constexpr void Mapping<G, T>::PageReserve::release() {
+    while (count_ != 0) {
+        owner_.free_page(take());
     }
 }
 
 template <class G, class T>
-Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                            uint64_t pa_offset, Regime where) {
     const bool two_levels = has_two_privilege_levels(where.regime);
     if (root_ != nullptr || root_level < G::min_root_level || root_level > LEAF_LEVEL ||
         asid > (two_levels ? MAX_ASID : 0) || !is_known(where.regime) ||
         static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper) ||
-        (where.range == VaRange::Upper && !two_levels) || !allocator.is_complete()) {
+        (where.range == VaRange::Upper && !two_levels) || (!T::allocates_pages && !allocator.is_complete())) {
         return Status::InvalidArgument;
     }
     allocator_ = allocator;
@@ -615,7 +646,7 @@ Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocat
 }
 
 template <class G, class T>
-void Mapping<G, T>::release() {
+constexpr void Mapping<G, T>::release() {
     if (root_ == nullptr) {
         return;
     }
@@ -697,7 +728,7 @@ Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
 }
 
 template <class G, class T>
-MapError Mapping<G, T>::range_error(const MemoryRegion& region) const {
+constexpr MapError Mapping<G, T>::range_error(const MemoryRegion& region) const {
     if (root_ == nullptr) {
         return MapError::of(Status::InvalidArgument);
     }
@@ -713,7 +744,7 @@ MapError Mapping<G, T>::range_error(const MemoryRegion& region) const {
 }
 
 template <class G, class T>
-void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
+constexpr void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
     if (!is_active()) {
         return;
     }
@@ -735,7 +766,7 @@ void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
 }
 
 template <class G, class T>
-Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
+constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
                                 Constraints constraints, uint64_t& va, uint64_t& end) const {
     if (!in_range(region, va, end)) {
         return range_error(region);
@@ -762,7 +793,7 @@ Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress pa, 
 }
 
 template <class G, class T>
-Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                     Constraints constraints, size_t& pages) const {
     uint64_t va = 0;
     uint64_t end = 0;
@@ -784,7 +815,7 @@ Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress 
 }
 
 template <class G, class T>
-Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                 Constraints constraints) {
     uint64_t va = 0;
     uint64_t end = 0;
@@ -841,13 +872,14 @@ Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, 
         return Status::OutOfMemory;
     }
     map_walk<true>(root_, false, root_level_, va, end, pa.value(), call, &reserve);
+    reserve.release();  // nothing left: the plan counted what the walk takes
     regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
     sync_tlb(call.tlb);
     return {};
 }
 
 template <class G, class T>
-Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned& level) const {
+constexpr Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned& level) const {
     if (va == end || ((va ^ (end - 1)) >> G::level_shift(LEAF_LEVEL - 1)) != 0) {
         return nullptr;
     }
@@ -863,7 +895,7 @@ Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned& level) c
 }
 
 template <class G, class T>
-bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                    Attributes flags) {
     const Attributes page = flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE;
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
@@ -875,7 +907,7 @@ bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_
 }
 
 template <class G, class T>
-void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+constexpr void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                 Attributes flags) {
     const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
     Descriptor* entry = table + G::index(va, LEAF_LEVEL);
@@ -886,7 +918,7 @@ void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, ui
 }
 
 template <class G, class T>
-void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
+constexpr void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                      Attributes flags, TlbBatch& tlb) {
     const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
@@ -901,7 +933,7 @@ void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t en
 // In a new table whose level has blocks, the whole entries become blocks and need
 // nothing; only a partial first and last entry need tables below them.
 template <class G, class T>
-void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
+constexpr void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
                                          MapCall& call) {
     const uint64_t entry_size = G::level_size(level);
     const uint64_t first_end = (va | (entry_size - 1)) + 1 < end ? (va | (entry_size - 1)) + 1 : end;
@@ -918,7 +950,7 @@ void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, uint64_t e
 
 template <class G, class T>
 template <bool Apply>
-bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
+constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
                              uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
     const bool live = call.active && !fresh;  // entries the MMU may be using
     if (level == LEAF_LEVEL) {
@@ -982,7 +1014,7 @@ bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint
 
 template <class G, class T>
 template <class F>
-Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
+constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
@@ -1004,6 +1036,7 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
         return Status::OutOfMemory;
     }
     const bool ok = modify_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    reserve.release();  // what a callback that failed midway left
     regroup_range(va, end, true);
     sync_tlb(call.tlb);
     return ok ? Result() : Result(call.error);
@@ -1011,7 +1044,7 @@ Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
 
 template <class G, class T>
 template <class F>
-inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
                                     ModifyCall<F>& call, Descriptor& next) const {
     next = entry;
     if (!call.fn(region_at(va, end), next, level)) {
@@ -1053,7 +1086,7 @@ inline bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t v
 
 template <class G, class T>
 template <bool Apply, class F>
-bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
+constexpr bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
                                  ModifyCall<F>& call) {
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size) {
         // Applying, table is never nullptr.
@@ -1074,7 +1107,7 @@ bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t 
 
 template <class G, class T>
 template <bool Apply, class F>
-bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+constexpr bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                 uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
     // Only an active or sealed mapping runs fn in the plan, to check each change before
     // any is made; an inactive one just counts pages.
@@ -1118,7 +1151,7 @@ bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned l
 
 template <class G, class T>
 template <class F>
-Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
+constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
@@ -1133,7 +1166,7 @@ Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
 
 template <class G, class T>
 template <class F>
-bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
+constexpr bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
                          MapError& error) const {
     if (level == LEAF_LEVEL) {
         for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
@@ -1159,14 +1192,20 @@ bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, u
 }
 
 template <class G, class T>
-Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
+constexpr Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
                                      bool fully_overwritten) {
     Descriptor* table = reserve.take();
     if (fully_overwritten) {
         // Nothing to fill.
     } else if (replaced.bits() == 0) {
         // memset: libc's on the host, the library's own (src/memset.cpp) on a board.
-        __builtin_memset(static_cast<void*>(table), 0, G::page_size);
+        if (__builtin_is_constant_evaluated()) {
+            for (unsigned i = 0; i < G::entries; ++i) {
+                table[i] = Descriptor();
+            }
+        } else {
+            __builtin_memset(static_cast<void*>(table), 0, G::page_size);
+        }
     } else {
         // split_entry for every index, without its per-entry tests.
         const uint64_t first = split_entry(replaced, level, 0).bits();
@@ -1180,7 +1219,7 @@ Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor replaced, 
 }
 
 template <class G, class T>
-void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
+constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
     constexpr unsigned N = G::contiguous_entries;
     const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
     const uint64_t size = G::level_size(level);
@@ -1212,7 +1251,7 @@ void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint
 }
 
 template <class G, class T>
-void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
+constexpr void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
     if (level < LEAF_LEVEL) {
         for (unsigned i = 0; i < G::entries; ++i) {
             if (table[i].is_table(level)) {
@@ -1220,12 +1259,12 @@ void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
             }
         }
     }
-    allocator_.free_page(allocator_.ctx, table);
+    free_page(table);
     --tables_;
 }
 
 template <class G, class T>
-void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
+constexpr void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
                                    TlbBatch& tlb) {
     // A walk cache may hold the entry that pointed here, for any address below it.
     tlb.add(va, false);
@@ -1237,24 +1276,24 @@ void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, uint64_t va
             tlb.add(entry_va, true);
         }
     }
-    *reinterpret_cast<void**>(table) = retired.head;
+    chain(table, retired.head);
     retired.head = table;
     ++retired.count;
     --tables_;
 }
 
 template <class G, class T>
-void Mapping<G, T>::free_retired(Retired& retired, const TlbBatch& tlb) {
+constexpr void Mapping<G, T>::free_retired(Retired& retired, const TlbBatch& tlb) {
     sync_tlb(tlb);
-    while (retired.head != nullptr) {
-        void* page = retired.head;
-        retired.head = *static_cast<void**>(page);
-        allocator_.free_page(allocator_.ctx, page);
+    for (; retired.count != 0; --retired.count) {
+        Descriptor* page = retired.head;
+        retired.head = chained(page);
+        free_page(page);
     }
 }
 
 template <class G, class T>
-bool Mapping<G, T>::is_empty(const Descriptor* table) {
+constexpr bool Mapping<G, T>::is_empty(const Descriptor* table) {
     for (unsigned i = 0; i < G::entries; ++i) {
         if (table[i].bits() != 0) {
             return false;
@@ -1264,7 +1303,7 @@ bool Mapping<G, T>::is_empty(const Descriptor* table) {
 }
 
 template <class G, class T>
-Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
+constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
@@ -1279,6 +1318,7 @@ Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
         return Status::OutOfMemory;
     }
     unmap_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    reserve.release();
     regroup_range(va, end, true);
     free_retired(call.retired, call.tlb);
     return {};
@@ -1286,7 +1326,7 @@ Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
 
 template <class G, class T>
 template <bool Apply>
-bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+constexpr bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                uint64_t end, UnmapCall& call, PageReserve* reserve) {
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
@@ -1334,7 +1374,7 @@ bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned le
 }
 
 template <class G, class T>
-size_t Mapping<G, T>::compact_subtables() {
+constexpr size_t Mapping<G, T>::compact_subtables() {
     Retired retired;
     TlbBatch tlb;
     if (root_ != nullptr) {
@@ -1346,7 +1386,7 @@ size_t Mapping<G, T>::compact_subtables() {
 }
 
 template <class G, class T>
-bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
+constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
                             TlbBatch& tlb) {
     bool empty = true;
     for (unsigned i = 0; i < G::entries; ++i) {
@@ -1363,7 +1403,7 @@ bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_t va, Reti
 
 template <class G, class T>
 template <class F>
-void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
+constexpr void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
     fn(static_cast<const void*>(table));
     if (level < LEAF_LEVEL) {
         for (unsigned i = 0; i < G::entries; ++i) {

@@ -14,6 +14,8 @@ namespace aarch64_paging {
 /// The identity translation of table pages (the crate's IdTranslation): a page's
 /// physical address is its pointer, and back.
 struct IdTranslation {
+    /// Table pages come from the mapping's PageAllocator, not from the translation.
+    static constexpr bool allocates_pages = false;
     /// The physical address of the table page at @p table.
     static PhysicalAddress physical(const void* table) {
         return PhysicalAddress(reinterpret_cast<uintptr_t>(table));
