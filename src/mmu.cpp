@@ -10,31 +10,37 @@ namespace {
 constexpr uint64_t kTcrWalks0 = (uint64_t{1} << 8) |   // IRGN0 = 0b01 WB RA WA
                                 (uint64_t{1} << 10) |  // ORGN0 = 0b01 WB RA WA
                                 (uint64_t{3} << 12);   // SH0 = 0b11 inner shareable
-constexpr uint64_t kTcrTg0_4K = uint64_t{0} << 14;     // TG0 = 0b00
+constexpr unsigned kTcrTg0Shift = 14;
 constexpr unsigned kTcrT1szShift = 16;
 constexpr uint64_t kTcrEpd1 = uint64_t{1} << 23;       // no walks through TTBR1
 constexpr uint64_t kTcrWalks1 = kTcrWalks0 << 16;      // IRGN1, ORGN1, SH1 alike
-constexpr uint64_t kTcrTg1_4K = uint64_t{2} << 30;     // TG1 = 0b10 (0b00 is reserved)
+constexpr unsigned kTcrTg1Shift = 30;                  // TG1 encodes granules unlike TG0
 constexpr unsigned kTcrIpsShift = 32;
 constexpr uint64_t kTcrAs16 = uint64_t{1} << 36;       // 16-bit ASIDs
 constexpr unsigned kTcrPsShift = 16;                   // one VA range: PS
 constexpr uint64_t kTcrRes1 = (uint64_t{1} << 31) | (uint64_t{1} << 23);
 
-// ID_AA64MMFR0_EL1.PARange 0b0101 = 48 bits: the most a 4 KiB-granule descriptor
-// without FEAT_LPA2 can hold.
+// ID_AA64MMFR0_EL1.PARange 0b0101 = 48 bits: the most a descriptor without FEAT_LPA or
+// FEAT_LPA2 can hold.
 constexpr uint64_t kParange48 = 5;
 constexpr uint64_t kAsidBits16 = 2;
 
-uint64_t tnsz(const Mapping<>& mapping) { return 64 - Granule4K::va_bits(mapping.root_level()); }
+template <class G>
+uint64_t tnsz(const Mapping<G>& mapping) { return 64 - G::va_bits(mapping.root_level()); }
 
-bool in_range(const Mapping<>& mapping, TranslationRegime regime, VaRange range) {
+template <class G>
+bool in_range(const Mapping<G>& mapping, TranslationRegime regime, VaRange range) {
     return mapping.is_initialised() && mapping.regime().regime == regime && mapping.regime().range == range;
 }
 
 }  // namespace
 
-Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa64mmfr0, MmuConfig& config) {
+template <class G>
+Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* upper, uint64_t id_aa64mmfr0, MmuConfig& config) {
     const TranslationRegime regime = lower.regime().regime;
+    if (!G::supported(id_aa64mmfr0)) {
+        return Status::InvalidArgument;
+    }
     // With TCR.A1 = 0 the ASID of TTBR0 tags the non-global entries of both ranges, so
     // the two maps must share it: each invalidates its TLB entries with its own ASID.
     if (!in_range(lower, regime, VaRange::Lower) ||
@@ -47,11 +53,11 @@ Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa
     if (!asid16 && (lower.asid() > 0xff || (upper != nullptr && upper->asid() > 0xff))) {
         return Status::InvalidArgument;
     }
-    uint64_t tcr = tnsz(lower) | kTcrWalks0 | kTcrTg0_4K;
+    uint64_t tcr = tnsz(lower) | kTcrWalks0 | (G::tg0 << kTcrTg0Shift);
     if (!has_two_privilege_levels(regime)) {
         tcr |= (pa_size << kTcrPsShift) | kTcrRes1;
     } else {
-        tcr |= kTcrTg1_4K | (pa_size << kTcrIpsShift) | (asid16 ? kTcrAs16 : 0) |
+        tcr |= (G::tg1 << kTcrTg1Shift) | (pa_size << kTcrIpsShift) | (asid16 ? kTcrAs16 : 0) |
                (upper != nullptr ? (tnsz(*upper) << kTcrT1szShift) | kTcrWalks1 : kTcrEpd1);
     }
     config.mair = MAIR_DEFAULT;
@@ -63,9 +69,10 @@ Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa
     return {};
 }
 
-Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previous) {
+template <class G>
+Result enable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, arch::MmuRegisters& previous) {
     MmuConfig config;
-    if (Result r = mmu_config(lower, upper, arch::read_id_aa64mmfr0_el1(), config); !r) {
+    if (Result r = mmu_config<G>(lower, upper, arch::read_id_aa64mmfr0_el1(), config); !r) {
         return r;
     }
     if (lower.is_active() || (upper != nullptr && upper->is_active())) {
@@ -76,15 +83,15 @@ Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previo
     }
     // A root at level 3 needs TnSZ 43, beyond 39 only with FEAT_TTST.
     const bool ttst = ((arch::read_id_aa64mmfr2_el1() >> 28) & 0xf) != 0;
-    if (!ttst && (lower.root_level() == Mapping<>::LEAF_LEVEL ||
-                  (upper != nullptr && upper->root_level() == Mapping<>::LEAF_LEVEL))) {
+    if (!ttst && (lower.root_level() == G::leaf_level ||
+                  (upper != nullptr && upper->root_level() == G::leaf_level))) {
         return Status::InvalidArgument;
     }
     const TranslationRegime regime = lower.regime().regime;
     previous = arch::read_mmu_registers(regime);
     if ((previous.sctlr & sctlr::M) == 0) {
         const auto clean = [](const void* table) {
-            arch::clean_invalidate_dcache_to_poc(reinterpret_cast<uintptr_t>(table), PAGE_SIZE);
+            arch::clean_invalidate_dcache_to_poc(reinterpret_cast<uintptr_t>(table), G::page_size);
         };
         lower.for_each_table(clean);
         if (upper != nullptr) {
@@ -101,7 +108,8 @@ Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previo
     return {};
 }
 
-Result disable_mmu(Mapping<>& lower, Mapping<>* upper, const arch::MmuRegisters& previous) {
+template <class G>
+Result disable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, const arch::MmuRegisters& previous) {
     if (!lower.is_active() || (upper != nullptr && !upper->is_active())) {
         return Status::NotActive;
     }
@@ -112,5 +120,13 @@ Result disable_mmu(Mapping<>& lower, Mapping<>* upper, const arch::MmuRegisters&
     }
     return {};
 }
+
+#define AARCH64_PAGING_MMU_INSTANTIATE(G)                                                       \
+    template Result mmu_config<G>(const Mapping<G>&, const typename MappingOf<G>::type*, uint64_t, MmuConfig&);  \
+    template Result enable_mmu<G>(Mapping<G>&, typename MappingOf<G>::type*, arch::MmuRegisters&);               \
+    template Result disable_mmu<G>(Mapping<G>&, typename MappingOf<G>::type*, const arch::MmuRegisters&);
+AARCH64_PAGING_MMU_INSTANTIATE(Granule4K)
+AARCH64_PAGING_MMU_INSTANTIATE(Granule16K)
+AARCH64_PAGING_MMU_INSTANTIATE(Granule64K)
 
 }  // namespace aarch64_paging

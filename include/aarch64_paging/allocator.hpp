@@ -14,7 +14,8 @@ namespace aarch64_paging {
 /// A source of table pages: two callbacks and their context, the layout of the C ABI's
 /// idmap_allocator_t. It gives table pages only, never the mapping object itself.
 struct PageAllocator {
-    /// A PAGE_SIZE-aligned page of PAGE_SIZE bytes, or nullptr.
+    /// A page of the mapping's granule (PAGE_SIZE bytes for the C ABI's maps), aligned to
+    /// its size, or nullptr.
     void* (*alloc_page)(void* ctx) = nullptr;
     /// Takes back a page that alloc_page gave.
     void (*free_page)(void* ctx, void* page) = nullptr;
@@ -33,8 +34,10 @@ PageAllocator default_page_allocator();
 /// threaded through the freed pages themselves. Constant-initialised: a static pool
 /// lives in .bss and needs no constructor (the build's default pool, on a board, is one in
 /// section .bss.idmap_pool).
-/// @tparam Pages the pool's size in pages of PAGE_SIZE bytes.
-template <size_t Pages>
+/// @tparam Pages the pool's size in pages.
+/// @tparam PageBytes the page size: PAGE_SIZE, or the granule's (Granule16K::page_size,
+///         Granule64K::page_size) for a Mapping with larger pages.
+template <size_t Pages, size_t PageBytes = PAGE_SIZE>
 class StaticPagePool {
 public:
     /// An unused pool.
@@ -68,7 +71,7 @@ private:
         --pool->in_use_;
     }
 
-    alignas(PAGE_SIZE) unsigned char pages_[Pages][PAGE_SIZE] = {};
+    alignas(PageBytes) unsigned char pages_[Pages][PageBytes] = {};
     void* free_list_ = nullptr;
     size_t next_unused_ = 0;
     size_t in_use_ = 0;

@@ -52,13 +52,52 @@ struct Granule {
 struct Granule4K : Granule<12> {
     /// The highest root table: level 0 (48-bit input addresses).
     static constexpr unsigned min_root_level = 0;
-    /// Entries in a contiguous group at any level (Arm ARM D8.6.1 "The Contiguous bit"):
+    /// Entries in a contiguous group at @p level (Arm ARM D8.6.1 "The Contiguous bit"):
     /// 16, so 64 KiB of pages, 32 MiB or 16 GiB of blocks.
-    static constexpr unsigned contiguous_entries = 16;
+    static constexpr unsigned contiguous_entries(unsigned) { return 16; }
     /// Whether a block descriptor may be written at @p level: 1 and 2 only.
     static constexpr bool block_allowed(unsigned level) { return level == 1 || level == 2; }
     /// Output address bits 47:12 of a block or page descriptor.
     static constexpr uint64_t output_address_mask = 0x0000'ffff'ffff'f000;
+    /// TCR_ELx.TG0 and TG1 for the granule (their encodings differ).
+    static constexpr uint64_t tg0 = 0b00, tg1 = 0b10;
+    /// ID_AA64MMFR0_EL1.TGran4 (bits 31:28): 0b0000 or 0b0001 when the CPU has it.
+    static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 28) & 0xf) <= 1; }
+};
+
+/// 16 KiB granule: 2048 entries a table, blocks of 32 MiB at level 2 (level-1 blocks need
+/// FEAT_LPA2); a level-0 root table has 2 entries for 48-bit input addresses.
+struct Granule16K : Granule<14> {
+    /// The highest root table: level 0 (bit 47 only).
+    static constexpr unsigned min_root_level = 0;
+    /// 128 pages (2 MiB) at level 3, 32 blocks (1 GiB) at level 2 (D8.6.1).
+    static constexpr unsigned contiguous_entries(unsigned level) { return level == leaf_level ? 128 : 32; }
+    /// Blocks at level 2 only.
+    static constexpr bool block_allowed(unsigned level) { return level == 2; }
+    /// Output address bits 47:14.
+    static constexpr uint64_t output_address_mask = 0x0000'ffff'ffff'c000;
+    /// TCR_ELx.TG0 = 0b10, TG1 = 0b01.
+    static constexpr uint64_t tg0 = 0b10, tg1 = 0b01;
+    /// ID_AA64MMFR0_EL1.TGran16 (bits 23:20): 0b0001 or 0b0010 when the CPU has it.
+    static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 20) & 0xf) != 0; }
+};
+
+/// 64 KiB granule: 8192 entries a table, blocks of 512 MiB at level 2 (level-1 blocks need
+/// 52-bit output addresses, FEAT_LPA); no level 0, and a level-1 root table has 64 entries
+/// for 48-bit input addresses.
+struct Granule64K : Granule<16> {
+    /// The highest root table: level 1.
+    static constexpr unsigned min_root_level = 1;
+    /// 32 entries at levels 2 and 3: 2 MiB of pages, 16 GiB of blocks (D8.6.1).
+    static constexpr unsigned contiguous_entries(unsigned) { return 32; }
+    /// Blocks at level 2 only.
+    static constexpr bool block_allowed(unsigned level) { return level == 2; }
+    /// Output address bits 47:16 (bits 15:12 hold PA[51:48] only with FEAT_LPA).
+    static constexpr uint64_t output_address_mask = 0x0000'ffff'ffff'0000;
+    /// TCR_ELx.TG0 = 0b01, TG1 = 0b11.
+    static constexpr uint64_t tg0 = 0b01, tg1 = 0b11;
+    /// ID_AA64MMFR0_EL1.TGran64 (bits 27:24): 0b0000 when the CPU has it.
+    static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 24) & 0xf) == 0; }
 };
 
 }  // namespace aarch64_paging

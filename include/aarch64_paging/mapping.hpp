@@ -138,7 +138,7 @@ public:
     constexpr bool is_sealed() const { return sealed_; }
 
     /// Sets the contiguous hint policy (off after init()). On: after every change to an
-    /// inactive mapping, each aligned group of G::contiguous_entries leaves in the range
+    /// inactive mapping, each aligned group of G::contiguous_entries(level) leaves in the range
     /// changed that maps one aligned, contiguous output range with identical attributes
     /// gets the contiguous bit, unless the call has Constraints::NO_CONTIGUOUS_HINT; every
     /// other group there loses it, whatever the policy. On an active mapping no hint is
@@ -398,8 +398,9 @@ private:
         return MemoryRegion(va + va_base_, end + va_base_);
     }
 
-    // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits.
-    constexpr Result check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
+    // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits,
+    // pa moves down with va where the granule's pages are larger than the region's.
+    constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, uint64_t& va, uint64_t& end) const;
 
     // What one map_range call asks, passed down its walks.
@@ -508,8 +509,13 @@ private:
     constexpr bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
         va = region.start().value() - va_base_;
         end = region.end().value() - va_base_;
+        if (G::page_size > PAGE_SIZE) {
+            // Rounded out to the granule's pages; an end beyond 2^64 - page stays unaligned.
+            va &= ~(G::page_size - 1);
+            end = end <= UINT64_MAX - (G::page_size - 1) ? (end + G::page_size - 1) & ~(G::page_size - 1) : end;
+        }
         return root_ != nullptr && va <= end && end <= size_ && va <= start_limit_ &&
-               (end & (PAGE_SIZE - 1)) == 0;
+               (end & (G::page_size - 1)) == 0;
     }
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
@@ -737,7 +743,7 @@ constexpr MapError Mapping<G, T>::range_error(const MemoryRegion& region) const 
         return MapError::region_backwards(region);
     }
     const uint64_t end = region.end().value() - va_base_;
-    if (end > size_ || (end & (PAGE_SIZE - 1)) != 0) {
+    if (end > size_ || (end & (G::page_size - 1)) != 0) {
         return MapError::address_range(region.end());
     }
     return MapError::address_range(region.start());  // below an upper range table
@@ -766,11 +772,12 @@ constexpr void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
 }
 
 template <class G, class T>
-constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress pa, Attributes& flags,
+constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                                 Constraints constraints, uint64_t& va, uint64_t& end) const {
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
+    pa = PhysicalAddress(pa.value() - ((region.start().value() - va_base_) - va));
     if (sealed_) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
@@ -1220,7 +1227,7 @@ constexpr Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor 
 
 template <class G, class T>
 constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
-    constexpr unsigned N = G::contiguous_entries;
+    const unsigned N = G::contiguous_entries(level);
     const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
     const uint64_t size = G::level_size(level);
     for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {

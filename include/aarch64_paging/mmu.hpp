@@ -15,6 +15,13 @@
 
 namespace aarch64_paging {
 
+/// Mapping<G>, in a parameter that does not take part in deducing G (so that nullptr
+/// may be passed for an upper mapping).
+template <class G>
+struct MappingOf {
+    using type = Mapping<G>;  ///< The mapping type.
+};
+
 /// MAIR attribute 0 = 0x04 Device-nGnRE, attribute 1 = 0xff Normal inner/outer write-back
 /// non-transient read/write-allocate: what Attributes::DEVICE_NGNRE and NORMAL index.
 inline constexpr uint64_t MAIR_DEFAULT = 0xff04;
@@ -44,20 +51,23 @@ struct MmuConfig {
 
 /// The register values for @p lower (TTBR0) and, in EL1&0 and EL2&0, @p upper (TTBR1, or
 /// nullptr: EPD1, no walks through TTBR1) on a CPU with id_aa64mmfr0 (ID_AA64MMFR0_EL1),
-/// in the format of the regime's TCR: TnSZ = 64 - log2(size()), 4 KiB granule,
+/// in the format of the regime's TCR: TnSZ = 64 - log2(size()), TGn for the granule G,
 /// write-back read/write-allocate inner shareable walks, IPS (PS in TCR_EL2 with E2H = 0
 /// and TCR_EL3, whose RES1 bits 31 and 23 are set) from PARange capped at 48 bits, and AS
 /// from ASIDBits. For EL2&0 the caller has set HCR_EL2.E2H.
 /// @return Ok, or the error, @p config unchanged:
-///   - InvalidArgument: a mapping is not initialised, @p lower is not in the lower range
+///   - InvalidArgument: the CPU lacks the granule (ID_AA64MMFR0_EL1.TGranN), a mapping
+///     is not initialised, @p lower is not in the lower range
 ///     or @p upper not in the upper one of the same regime, the two have different ASIDs
 ///     (TCR.A1 is 0: TTBR0's ASID tags the entries of both ranges), or an ASID is over
 ///     255 on a CPU with 8-bit ASIDs.
-[[nodiscard]] Result mmu_config(const Mapping<>& lower, const Mapping<>* upper, uint64_t id_aa64mmfr0,
+template <class G>
+[[nodiscard]] Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* upper, uint64_t id_aa64mmfr0,
                                 MmuConfig& config);
 /// mmu_config() for @p mapping alone (no TTBR1 walks).
-[[nodiscard]] inline Result mmu_config(const Mapping<>& mapping, uint64_t id_aa64mmfr0, MmuConfig& config) {
-    return mmu_config(mapping, nullptr, id_aa64mmfr0, config);
+template <class G>
+[[nodiscard]] Result mmu_config(const Mapping<G>& mapping, uint64_t id_aa64mmfr0, MmuConfig& config) {
+    return mmu_config<G>(mapping, nullptr, id_aa64mmfr0, config);
 }
 
 /// Activates @p lower (and @p upper, unless nullptr) and turns the regime's MMU and
@@ -70,21 +80,35 @@ struct MmuConfig {
 ///   - InvalidArgument: root level 3 without FEAT_TTST (ID_AA64MMFR2_EL1.ST), or the CPU
 ///     does not run in the regime (arch::runs_in: CurrentEL, and HCR_EL2.E2H at EL2);
 ///   - AlreadyActive: a mapping is active.
-[[nodiscard]] Result enable_mmu(Mapping<>& lower, Mapping<>* upper, arch::MmuRegisters& previous);
+template <class G>
+[[nodiscard]] Result enable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, arch::MmuRegisters& previous);
 /// enable_mmu() for @p mapping alone.
-[[nodiscard]] inline Result enable_mmu(Mapping<>& mapping, arch::MmuRegisters& previous) {
-    return enable_mmu(mapping, nullptr, previous);
+template <class G>
+[[nodiscard]] Result enable_mmu(Mapping<G>& mapping, arch::MmuRegisters& previous) {
+    return enable_mmu<G>(mapping, nullptr, previous);
 }
 
 /// Loads @p previous (from enable_mmu()) back and marks @p lower and @p upper (unless
 /// nullptr) inactive.
 /// @return Ok, or the error, with nothing changed:
 ///   - NotActive: @p lower (or @p upper) is not active.
-[[nodiscard]] Result disable_mmu(Mapping<>& lower, Mapping<>* upper, const arch::MmuRegisters& previous);
+template <class G>
+[[nodiscard]] Result disable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, const arch::MmuRegisters& previous);
 /// disable_mmu() for @p mapping alone.
-[[nodiscard]] inline Result disable_mmu(Mapping<>& mapping, const arch::MmuRegisters& previous) {
-    return disable_mmu(mapping, nullptr, previous);
+template <class G>
+[[nodiscard]] Result disable_mmu(Mapping<G>& mapping, const arch::MmuRegisters& previous) {
+    return disable_mmu<G>(mapping, nullptr, previous);
 }
+
+// Built in src/mmu.cpp for each granule.
+#define AARCH64_PAGING_MMU_EXTERN(G)                                                                     \
+    extern template Result mmu_config<G>(const Mapping<G>&, const typename MappingOf<G>::type*, uint64_t, MmuConfig&);     \
+    extern template Result enable_mmu<G>(Mapping<G>&, typename MappingOf<G>::type*, arch::MmuRegisters&);                  \
+    extern template Result disable_mmu<G>(Mapping<G>&, typename MappingOf<G>::type*, const arch::MmuRegisters&);
+AARCH64_PAGING_MMU_EXTERN(Granule4K)
+AARCH64_PAGING_MMU_EXTERN(Granule16K)
+AARCH64_PAGING_MMU_EXTERN(Granule64K)
+#undef AARCH64_PAGING_MMU_EXTERN
 
 }  // namespace aarch64_paging
 
