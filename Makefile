@@ -304,6 +304,7 @@ test: check-deps
 	@if tools/has_rule.sh test-target $(MAKE); then \
 		$(RUN_STEP) --group "target tests" '$(MAKE) test-target'; \
 	fi
+	@$(RUN_STEP) --group "firmware images (idmap-image)" '$(MAKE) test-image'
 	@$(RUN_STEP) "C99 programs (ASan+UBSan)" '$(MAKE) $(PAR) sanitize-c'
 	@$(RUN_STEP) "valgrind memcheck: C99 programs" '$(MAKE) $(PAR) valgrind'
 	@$(RUN_STEP) "clang-tidy" '$(MAKE) tidy'
