@@ -228,6 +228,8 @@ idmap_status_t idmap_unmap_range(idmap_t* map, const idmap_region_t* range) {
     return record(map, map->mapping.unmap_range(region_of(range)));
 }
 
+size_t idmap_coalesce_subtables(idmap_t* map) { return map != nullptr ? map->mapping.coalesce_subtables() : 0; }
+
 size_t idmap_compact_subtables(idmap_t* map) { return map != nullptr ? map->mapping.compact_subtables() : 0; }
 
 uint64_t idmap_root_address(const idmap_t* map) {

@@ -494,6 +494,16 @@ idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *ran
  * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
 size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
 
+/* ---- Addition: re-coalescing */
+
+/** Replaces every subtable of @p map whose entries map one aligned, contiguous output range
+ * with one set of attributes by a block (1 GiB or 2 MiB), bottom-up, and frees it: what
+ * idmap_map_range() and idmap_modify_range() leave when pages were made alike again,
+ * since they keep tables (as the contract says). Only on an inactive map: turning a live
+ * table into a block needs break-before-make.
+ * @return the table pages freed; 0 for NULL or an active map. */
+size_t idmap_coalesce_subtables(idmap_t *map);
+
 /* ---- Addition: the contiguous hint */
 
 /** Turns the contiguous hint on or off for @p map (off in a new map). On: after every

@@ -137,6 +137,14 @@ public:
     /// Whether seal() ran.
     constexpr bool is_sealed() const { return sealed_; }
 
+    /// Replaces every subtable whose entries map one aligned, contiguous output range with
+    /// one set of attributes by a block (where the level has blocks), bottom-up, and frees
+    /// it: what map_range and modify_range leave after pages were made alike again (they
+    /// keep tables, as the C ABI contract says). Inactive mappings only: turning a live
+    /// table into a block needs break-before-make (Arm ARM D8.16.1). Returns the table
+    /// pages freed (0 on an active mapping).
+    constexpr size_t coalesce_subtables();
+
     /// Sets the contiguous hint policy (off after init()). On: after every change to an
     /// inactive mapping, each aligned group of G::contiguous_entries(level) leaves in the range
     /// changed that maps one aligned, contiguous output range with identical attributes
@@ -495,6 +503,11 @@ private:
     template <bool Apply>
     constexpr bool unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                     uint64_t end, UnmapCall& call, PageReserve* reserve);
+    // coalesce_subtables below table, which covers from va.
+    constexpr void coalesce(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
+    // Whether the table at level maps one aligned contiguous range with one set of
+    // attributes, and the block at level - 1 that maps the same.
+    static constexpr bool uniform(const Descriptor* table, unsigned level, Descriptor& block);
     // compact_subtables below table, which covers from va; answers whether table is now
     // empty.
     constexpr bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
@@ -1390,6 +1403,57 @@ constexpr size_t Mapping<G, T>::compact_subtables() {
     const size_t freed = retired.count;
     free_retired(retired, tlb);
     return freed;
+}
+
+template <class G, class T>
+constexpr size_t Mapping<G, T>::coalesce_subtables() {
+    if (root_ == nullptr || is_active()) {
+        return 0;
+    }
+    Retired retired;
+    TlbBatch tlb;
+    coalesce(root_, root_level_, 0, retired, tlb);
+    const size_t freed = retired.count;
+    free_retired(retired, tlb);
+    return freed;
+}
+
+template <class G, class T>
+constexpr void Mapping<G, T>::coalesce(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
+                                       TlbBatch& tlb) {
+    for (unsigned i = 0; i < G::entries; ++i) {
+        if (!table[i].is_table(level)) {
+            continue;
+        }
+        const uint64_t entry_va = va + i * G::level_size(level);
+        Descriptor* sub = subtable(table[i]);
+        coalesce(sub, level + 1, entry_va, retired, tlb);
+        Descriptor block;
+        if (G::block_allowed(level) && uniform(sub, level + 1, block)) {
+            table[i] = block;
+            retire_tables(sub, level + 1, entry_va, retired, tlb);
+        }
+    }
+}
+
+template <class G, class T>
+constexpr bool Mapping<G, T>::uniform(const Descriptor* table, unsigned level, Descriptor& block) {
+    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
+    const Descriptor first = table[0];
+    const bool leaf = level == LEAF_LEVEL ? first.is_table_or_page() : first.is_valid() && !first.is_table(level);
+    // The block drops the page bit and the contiguous bit (a block group is regrouped
+    // only by a later change).
+    const uint64_t base = first.bits() & ~contiguous;
+    if (!leaf || (first.output_address().value() & (G::level_size(level - 1) - 1)) != 0) {
+        return false;
+    }
+    for (unsigned k = 1; k < G::entries; ++k) {
+        if ((table[k].bits() & ~contiguous) != base + k * G::level_size(level)) {
+            return false;
+        }
+    }
+    block = Descriptor(level == LEAF_LEVEL ? base & ~bits_of(Attributes::TABLE_OR_PAGE) : base);
+    return true;
 }
 
 template <class G, class T>
