@@ -38,6 +38,8 @@ enum class Status : int {
     AlreadyActive = 9,
     /// Deactivating a mapping that is not active.
     NotActive = 10,
+    /// The pre-flight check (preflight.hpp) found an address the CPU needs mapped wrongly.
+    Preflight = 11,
 };
 
 /// A short description of status: "address out of range", ...; never null ("unknown
@@ -48,12 +50,14 @@ const char* status_str(Status status);
 /// - AddressRange, InvalidVirtualAddress: va;
 /// - RegionBackwards, BreakBeforeMakeViolation: region;
 /// - PteUpdateFault: value = the descriptor;
-/// - InvalidFlags: value = the bits.
+/// - InvalidFlags: value = the bits;
+/// - Preflight: va = the first address that failed, region = the range checked, value =
+///   what was wrong | the use << 8 (preflight.hpp).
 struct MapError {
     Status status = Status::Ok;  ///< What went wrong; Ok for no error.
-    VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress: the address.
-    MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation: the region.
-    uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits.
+    VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress, Preflight: the address.
+    MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation, Preflight: the region.
+    uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits; Preflight.
 
     /// AddressRange at @p va.
     static constexpr MapError address_range(VirtualAddress va) {
@@ -78,6 +82,10 @@ struct MapError {
     /// BreakBeforeMakeViolation in @p region.
     static constexpr MapError break_before_make(MemoryRegion region) {
         return MapError{Status::BreakBeforeMakeViolation, {}, region, 0};
+    }
+    /// Preflight: @p va failed, in the range @p region checked; @p value = reasons | use << 8.
+    static constexpr MapError preflight(VirtualAddress va, MemoryRegion region, uint64_t value) {
+        return MapError{Status::Preflight, va, region, value};
     }
     /// @p status without detail.
     static constexpr MapError of(Status status) { return MapError{status, {}, {}, 0}; }
