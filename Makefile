@@ -1,6 +1,7 @@
 # Makefile - builds libidmap for the host and for every board, and runs the tests.
 #
-#   make                      build/host/libidmap.a, the host unit tests, the C99 programs
+#   make                      build/host/libidmap.a, the host unit tests, the C99 programs,
+#                             the host tools (build/host/tools/: idmap-lint)
 #   make BOARD=<b> [LLVM=1]   build/<b>/libidmap.a (build/<b>-llvm/ with LLVM=1)
 #   make boards [LLVM=1]      every board in boards/*/
 #   make test                 everything below; ends with "N passed, M failed"
@@ -134,11 +135,21 @@ $(HOST_BUILD)/c/%: tests/c/%.c $(HOST_LIB) include/idmap.h $(wildcard tests/c/*.
 	@mkdir -p $(@D)
 	$(HOST_CC) $(C_TEST_CFLAGS) $< $(HOST_LIB) -o $@
 
-.PHONY: host host-lib host-tests host-san
+# Host tools (tools/*.cpp): programs over the host library, e.g. idmap-lint.
+HOST_TOOL_SRCS := $(sort $(wildcard tools/*.cpp))
+HOST_TOOLS     := $(patsubst tools/%.cpp,$(HOST_BUILD)/tools/%,$(HOST_TOOL_SRCS))
+HOST_TOOL_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude
+
+$(HOST_BUILD)/tools/%: tools/%.cpp $(HOST_LIB) include/idmap.h
+	@mkdir -p $(@D)
+	$(HOST_CXX) $(HOST_TOOL_CXXFLAGS) $< $(HOST_LIB) -o $@
+
+.PHONY: host host-lib host-tests host-san host-tools
 host-lib: $(HOST_LIB)
 host-tests: $(HOST_UNIT) $(C_TEST_BINS)
 host-san: $(HOST_SAN_UNIT)
-host: host-lib host-tests
+host-tools: $(HOST_TOOLS)
+host: host-lib host-tests host-tools
 
 # ---------------------------------------------------------------------------------
 # Board: make BOARD=<name> [LLVM=1] [OPT=-O2]
@@ -291,6 +302,7 @@ test: check-deps
 	@for p in $(C_TEST_NAMES); do \
 		$(RUN_STEP) "C99 program $$p" "$(MAKE) $(PAR) $(HOST_BUILD)/c/$$p && $(HOST_BUILD)/c/$$p"; \
 	done
+	@$(RUN_STEP) "idmap-lint tool on good and corrupted images" '$(MAKE) $(PAR) $(HOST_BUILD)/tools/idmap-lint && tools/check_idmap_lint.sh $(HOST_BUILD)/tools/idmap-lint'
 	@$(RUN_STEP) "symbols: host" '$(MAKE) $(PAR) $(HOST_LIB) && tests/check_symbols.sh $(HOST_NM) $(HOST_LIB) $(HOST_ALLOWED_SYMBOLS)'
 	@for b in $(BOARDS); do \
 		$(RUN_STEP) "symbols: $$b (gcc)" "$(MAKE) $(PAR) BOARD=$$b LLVM= lib && tests/check_symbols.sh $(GCC_TARGET_NM) $(BUILD_ROOT)/$$b/libidmap.a"; \

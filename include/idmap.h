@@ -106,15 +106,25 @@ typedef enum {
     IDMAP_ERR_INVALID_ARGUMENT = 8,        /**< NULL pointer, bad root level, ... */
     IDMAP_ERR_ALREADY_ACTIVE = 9,          /**< Activate on an active table. */
     IDMAP_ERR_NOT_ACTIVE = 10,             /**< Deactivate on an inactive table. */
-    IDMAP_ERR_SEALED = 12                  /**< A change that would widen a sealed map (addition). */
+    /** Addition: the pre-flight check found an address the CPU needs mapped wrongly
+     * (idmap_preflight()); the map was not activated. */
+    IDMAP_ERR_PREFLIGHT = 11,
+    IDMAP_ERR_SEALED = 12 /**< Addition: a change that would widen a sealed map. */
 } idmap_status_t;
 
 /** A failure with its detail; which field holds it depends on the status. */
 typedef struct {
     idmap_status_t status; /**< What went wrong; #IDMAP_OK before any failure. */
-    uint64_t va;           /**< ADDRESS_RANGE, INVALID_VIRTUAL_ADDRESS: the offending address. */
-    idmap_region_t region; /**< REGION_BACKWARDS, BREAK_BEFORE_MAKE: the offending region. */
-    uint64_t value; /**< PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits whose change would widen access. */
+    /** ADDRESS_RANGE, INVALID_VIRTUAL_ADDRESS: the offending address; PREFLIGHT: the first
+     * address that failed. */
+    uint64_t va;
+    /** REGION_BACKWARDS, BREAK_BEFORE_MAKE, SEALED: the offending region; PREFLIGHT: the
+     * range checked, rounded to pages. */
+    idmap_region_t region;
+    /** PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits
+     * whose change would widen access; PREFLIGHT: what was wrong (IDMAP_PREFLIGHT_*
+     * reasons) | the use (idmap_use_t) << 8. */
+    uint64_t value;
 } idmap_error_t;
 
 /** Where table pages come from: table pages only; the idmap_t itself never comes from here.
@@ -570,6 +580,377 @@ uint32_t idmap_errata(void);
  * #IDMAP_VERSION of the header it was compiled against.
  * @return the library's version; this function cannot fail. */
 uint32_t idmap_version(void);
+
+/* ---- Addition: the linter (stage-1 trees, 4 KiB granule, 48-bit output addresses) */
+
+/** What a finding of the linter is about (aarch64_paging::LintKind). "Leaf": a valid block
+ * (level 1 or 2) or page (level 3) descriptor. */
+typedef enum {
+    /** RES0 bits set in a valid descriptor; bits = them. Leaves: 49:48, 50 (GP, unless
+     * #IDMAP_LINT_FEATURE_BTI), and in the EL2 and EL3 regimes 11 (nG) and 53 (PXN).
+     * Table descriptors: 51:48, and in the EL2 and EL3 regimes 59 (PXNTable) and 61
+     * (APTable[0]). */
+    IDMAP_LINT_RES0_BITS = 1,
+    /** RES1 bits clear in a leaf; bits = them: AP[1] (bit 6) in the EL2 and EL3 regimes. */
+    IDMAP_LINT_RES1_CLEAR = 2,
+    /** A valid entry with bit 1 clear at level 0 (no blocks with 4 KiB pages) or level 3
+     * (0b01 is reserved there): the MMU faults. */
+    IDMAP_LINT_BLOCK_NOT_ALLOWED = 3,
+    /** A block whose output address has bits below the block size (bits 29:12 at level 1,
+     * 20:12 at level 2; bit 16, nT, left out with #IDMAP_LINT_FEATURE_BBM); bits = them. */
+    IDMAP_LINT_MISALIGNED_OUTPUT = 4,
+    /** An aligned group of 16 entries where some leaf has the contiguous bit (52) but the
+     * group is not 16 leaves with it, identical attributes (the Access flag and, with DBM,
+     * AP[2] aside) and one contiguous output range aligned to 16 entries. At the first
+     * entry that does not fit the group's first entry with the bit (entry 0 when only the
+     * alignment is wrong); other_va = the group's first address. */
+    IDMAP_LINT_CONTIGUOUS = 5,
+    /** A table descriptor whose next-level table is not a page the tree may use; pa = it. */
+    IDMAP_LINT_TABLE_OUTSIDE_POOL = 6,
+    /** A table descriptor pointing at a table on its own path from the root; pa = that
+     * table, other_va = where the walk first reached it. Not followed. */
+    IDMAP_LINT_TABLE_LOOP = 7,
+    /** A table descriptor pointing at a table reached before (the walk goes in address
+     * order); pa = that table, other_va = the earlier reference. Not followed again. */
+    IDMAP_LINT_TABLE_SHARED = 8,
+    /** A physical range writable through one leaf and executable through another, in one
+     * tree or across the trees linted together. va, level, index, descriptor: the
+     * writable leaf at the start of the overlap; other_va (in other_tree): the executable
+     * address of the same byte; pa and size: the overlap. Writable: AP[2] clear (and no
+     * APTable[1] above). Executable: at the privileged level (PXN clear, and not writable
+     * at EL0, in EL1&0 and EL2&0; XN clear in EL2 and EL3) or at EL0 (UXN clear). */
+    IDMAP_LINT_WX_ALIAS = 9
+} idmap_lint_kind_t;
+
+/** One finding: which entry, and the detail its kind gives. */
+typedef struct {
+    idmap_lint_kind_t kind; /**< What is wrong. */
+    unsigned level;         /**< The level of the table holding the entry. */
+    unsigned index;         /**< The entry's index in its table. */
+    uint32_t tree;          /**< Which of the trees or maps linted (0 for one). */
+    uint32_t other_tree;    /**< #IDMAP_LINT_WX_ALIAS: the tree of other_va. */
+    uint64_t va;            /**< The first address the entry maps (the overlap's, for an alias). */
+    uint64_t descriptor;    /**< The entry's 64 bits. */
+    uint64_t bits;          /**< RES0_BITS, RES1_CLEAR, MISALIGNED_OUTPUT: the bits. */
+    uint64_t other_va;      /**< CONTIGUOUS, TABLE_LOOP, TABLE_SHARED, WX_ALIAS: see the kind. */
+    uint64_t pa;            /**< TABLE_OUTSIDE_POOL, TABLE_LOOP, TABLE_SHARED, WX_ALIAS. */
+    uint64_t size;          /**< #IDMAP_LINT_WX_ALIAS: bytes of the overlap. */
+} idmap_lint_finding_t;
+
+/** Physical pages a tree may use for its tables, and where the caller reads them. */
+typedef struct {
+    uint64_t base;    /**< The physical address of the first byte, page-aligned. */
+    uint64_t size;    /**< Bytes; only whole pages inside count. */
+    const void *data; /**< Where byte base is readable (8-byte aligned); NULL: at base itself. */
+} idmap_lint_pool_t;
+
+/** Turns the physical address of a table page into a pointer to its 512 descriptors
+ * (8-byte aligned), or NULL for a page the tree may not use. */
+typedef const void *(*idmap_lint_translate_fn)(void *ctx, uint64_t pa);
+
+/** A translation table tree built anywhere, for idmap_lint_raw(). Its tables are read
+ * through translate if it is set, else from the pools. */
+typedef struct {
+    uint64_t root;                     /**< Physical address of the root table, page-aligned. */
+    unsigned root_level;               /**< Level of the root table, 0 to 3; all 512 entries are read. */
+    idmap_regime_t regime;             /**< The regime the tree is for. */
+    const idmap_lint_pool_t *pools;    /**< The pages its tables may use (without translate). */
+    size_t pool_count;                 /**< Entries of pools. */
+    idmap_lint_translate_fn translate; /**< Or: the pages, through this callback. */
+    void *ctx;                         /**< Passed to translate. */
+} idmap_lint_tree_t;
+
+/** @name Linter checks and features
+ * idmap_lint_options_t's checks (which to run; 0 = all) and features (architecture
+ * features the trees may use, whose bits are then not reported).
+ * @{ */
+#define IDMAP_LINT_CHECK_STRUCTURE ((uint32_t)1 << 0)  /**< All but W^X: bits, levels, groups, tables */
+#define IDMAP_LINT_CHECK_WX_ALIASES ((uint32_t)1 << 1) /**< W^X aliases */
+#define IDMAP_LINT_CHECK_ALL (IDMAP_LINT_CHECK_STRUCTURE | IDMAP_LINT_CHECK_WX_ALIASES) /**< Both */
+#define IDMAP_LINT_FEATURE_BTI ((uint32_t)1 << 0) /**< FEAT_BTI: bit 50 of leaves is GP */
+#define IDMAP_LINT_FEATURE_BBM ((uint32_t)1 << 1) /**< FEAT_BBM: bit 16 of blocks is nT */
+/** @} */
+
+/** Scratch words (uint64_t) a lint needs: 2 per table page of the largest tree, 4 per run
+ * of writable or executable leaves (of one level, with equal attributes, whose input and
+ * output addresses follow on) over all trees. */
+#define IDMAP_LINT_SCRATCH_WORDS(tables, runs) (2 * (size_t)(tables) + 4 * (size_t)(runs))
+
+/** How to lint: the checks, and the working storage of the walk (the linter uses no heap). */
+typedef struct {
+    uint32_t checks;      /**< IDMAP_LINT_CHECK_*; 0 means all. */
+    uint32_t features;    /**< IDMAP_LINT_FEATURE_*. */
+    uint64_t *scratch;    /**< Working storage: the tables reached, the runs for W^X. */
+    size_t scratch_words; /**< Words of scratch (#IDMAP_LINT_SCRATCH_WORDS). */
+} idmap_lint_options_t;
+
+/** What a lint found and needed. */
+typedef struct {
+    size_t findings;      /**< Every finding, also those past the caller's array. */
+    size_t tables;        /**< Table pages reached, over all trees. */
+    size_t runs;          /**< Runs of writable or executable leaves the W^X check met. */
+    size_t scratch_words; /**< The scratch the lint needed: a lower bound when the tables did not fit. */
+} idmap_lint_report_t;
+
+/** Lints @p map (EL1&0): what the MMU would reject or that is unlikely to be meant
+ * (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages are trusted:
+ * a corrupt table address is followed; to lint a map you distrust, pass its root to
+ * idmap_lint_raw() with the pages it may use.
+ * @param map the map.
+ * @param options the checks and the scratch; NULL: all checks, no scratch.
+ * @param out receives the first @p max findings: each tree's in address order (a
+ *        contiguous group's after its entries'), then the aliases by physical address.
+ * @param max entries of @p out (NULL with 0: only count).
+ * @param report receives the counts, the findings included; may be NULL.
+ * @return #IDMAP_OK (with findings or none), or (idmap_last_error() set, but for a NULL
+ *         map):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map NULL, or @p out NULL with @p max not 0;
+ *   - #IDMAP_ERR_OUT_OF_MEMORY: the scratch was too small; report->scratch_words says how
+ *     much is needed (exact when the tables fitted, else a lower bound: grow and retry).
+ *     What was walked is still reported; the W^X check ran only if its runs fitted. */
+idmap_status_t idmap_lint(const idmap_t *map, const idmap_lint_options_t *options,
+                          idmap_lint_finding_t *out, size_t max, idmap_lint_report_t *report);
+
+/** As idmap_lint(), for @p count trees built anywhere, each read from its root through
+ * its pools or translate callback (a table outside them is reported, never read), and
+ * checked for W^X aliases together.
+ * @param trees the trees (tree i's findings have tree = i).
+ * @param count entries of @p trees, at most 4096.
+ * @param options as idmap_lint().
+ * @param out as idmap_lint().
+ * @param max as idmap_lint().
+ * @param report as idmap_lint().
+ * @return as idmap_lint() (no last error is recorded), and #IDMAP_ERR_INVALID_ARGUMENT,
+ *         before any finding, for @p trees NULL with @p count not 0, more than 4096 trees,
+ *         a root level above 3, an unknown regime, neither pools nor translate, a pool
+ *         not page-aligned, or a root that is not page-aligned or not a page the tree may
+ *         use. */
+idmap_status_t idmap_lint_raw(const idmap_lint_tree_t *trees, size_t count,
+                              const idmap_lint_options_t *options, idmap_lint_finding_t *out,
+                              size_t max, idmap_lint_report_t *report);
+
+/** W^X aliases across @p count maps (and within each): a physical page writable through
+ * one and executable through another, the same address in two maps included (an
+ * identity map's aliases are in other maps). Only #IDMAP_LINT_CHECK_WX_ALIASES runs,
+ * whatever options->checks says.
+ * @param maps the maps (map i's findings have tree = i).
+ * @param count entries of @p maps, at most 4096.
+ * @param options as idmap_lint().
+ * @param out as idmap_lint().
+ * @param max as idmap_lint().
+ * @param report as idmap_lint().
+ * @return as idmap_lint() (no last error is recorded), and #IDMAP_ERR_INVALID_ARGUMENT for
+ *         @p maps NULL with @p count not 0, a NULL map, or more than 4096 maps. */
+idmap_status_t idmap_lint_wx_aliases(const idmap_t *const *maps, size_t count,
+                                     const idmap_lint_options_t *options,
+                                     idmap_lint_finding_t *out, size_t max,
+                                     idmap_lint_report_t *report);
+
+/** A short name for @p kind: "RES0 bits set", ...; never NULL (an unknown value has one). */
+const char *idmap_lint_kind_str(idmap_lint_kind_t kind);
+
+/** Writes @p finding as one line, no newline, like snprintf (at most @p len - 1 characters
+ * and a NUL; nothing when len is 0): the kind's name, the entry and the detail, e.g.
+ * "RES0 bits set: L3[5] va 0x80005000, descriptor 0x1000080005743, bits 0x1000000000000".
+ * @return the length of the whole line (0, and an empty string, for a NULL finding). */
+size_t idmap_lint_finding_text(const idmap_lint_finding_t *finding, char *buf, size_t len);
+
+/* ---- Addition: exporting the applied map */
+
+/** @name Exported region flags
+ * idmap_export_region_t's flags. All but #IDMAP_EXPORT_VALID describe the bits as they
+ * would act were the entries valid.
+ * @{ */
+#define IDMAP_EXPORT_VALID ((uint32_t)1 << 0)         /**< Bit 0 set: the MMU translates it */
+#define IDMAP_EXPORT_READ_ONLY ((uint32_t)1 << 1)     /**< Not writable at EL1 */
+#define IDMAP_EXPORT_EXECUTE_NEVER ((uint32_t)1 << 2) /**< Not executable at EL1 */
+#define IDMAP_EXPORT_USER ((uint32_t)1 << 3)          /**< Readable at EL0 (AP[1]) */
+#define IDMAP_EXPORT_USER_EXECUTE ((uint32_t)1 << 4)  /**< Executable at EL0 (UXN clear) */
+#define IDMAP_EXPORT_NON_GLOBAL ((uint32_t)1 << 5)    /**< nG */
+#define IDMAP_EXPORT_ACCESSED ((uint32_t)1 << 6)      /**< AF set: the first access does not fault */
+/** @} */
+
+/** @name Memory types
+ * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT.
+ * @{ */
+#define IDMAP_MEMORY_DEVICE 0    /**< Device memory (any of nGnRnE, nGnRE, nGRE, GRE) */
+#define IDMAP_MEMORY_NORMAL_NC 1 /**< Normal, Non-cacheable */
+#define IDMAP_MEMORY_NORMAL_WT 2 /**< Normal, Write-Through */
+#define IDMAP_MEMORY_NORMAL_WB 3 /**< Normal, Write-Back */
+/** @} */
+
+/** One region of the applied map: a run of leaf entries (blocks, pages, and invalid
+ * entries that are not all zero, such as map_range writes without #IDMAP_ATTR_VALID), in
+ * address order, each starting where the last ends, whose output addresses follow on and
+ * whose bits are the same but for the output address, bit 1 (page/block) and bit 52 (the
+ * contiguous bit). All-zero entries end a region and are not exported. */
+typedef struct {
+    uint64_t va_start;    /**< The first virtual address. */
+    uint64_t va_end;      /**< The virtual address after the last. */
+    uint64_t pa_start;    /**< The physical address of va_start. */
+    uint64_t leaf_bits;   /**< The first leaf's descriptor. */
+    uint32_t flags;       /**< IDMAP_EXPORT_*. */
+    uint8_t memory_type;  /**< IDMAP_MEMORY_*. */
+    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute. */
+    uint8_t shareability; /**< SH[1:0]: 0 non, 1 reserved, 2 outer, 3 inner shareable. */
+    uint8_t level;        /**< The first leaf's level. */
+} idmap_export_region_t;
+
+/** Writes the regions of @p map, in address order, to @p out.
+ * @param map the map.
+ * @param out receives the first @p max regions (NULL with 0: only count).
+ * @param max entries of @p out.
+ * @return every region, also those past @p max (0 for a NULL map, and nothing written for
+ *         a NULL @p out). */
+size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size_t max);
+
+/** Writes the regions of @p map as a devicetree fragment through @p write: the node
+ * @p node_name with \#address-cells = <2>, \#size-cells = <2> and regime = "el1&0", holding
+ * per region a node like this one (tabs, hex, 64-bit values as two cells, high first):
+ * @code
+ * region@80000000 {
+ *     reg = <0x0 0x80000000 0x0 0x200000>;    virtual start and size
+ *     output-address = <0x0 0x80000000>;      physical start
+ *     descriptor = <0x0 0x80000785>;          the first leaf's bits
+ *     level = <0x2>;                          the first leaf's level
+ *     memory-type = "normal-wb";              device, normal-nc, normal-wt, normal-wb
+ *     attr-index = <0x1>;
+ *     shareability = "inner";                 non, reserved, outer, inner
+ *     read-only;                              each of these only where it holds:
+ *     execute-never;                          (the IDMAP_EXPORT_* flags)
+ *     user;
+ *     user-execute;
+ *     non-global;
+ *     no-access-flag;                         AF clear
+ *     invalid;                                bit 0 clear
+ * };
+ * @endcode
+ * (the notes on the right are not written), after a first line that is a C comment
+ * saying "idmap: el1&0 stage 1, 4 KiB granule". The unit address is the virtual start in
+ * hex without "0x" or leading zeros. aarch64_paging/export.hpp has the whole text.
+ * @param map the map.
+ * @param node_name the fragment's node name; NULL: "idmap".
+ * @param write receives the text, in pieces.
+ * @param ctx passed to @p write.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written) for a NULL map or
+ *         write, or a node name that is not 1 to 31 letters, digits or ",._+-". */
+idmap_status_t idmap_export_devicetree(const idmap_t *map, const char *node_name,
+                                       idmap_write_fn write, void *ctx);
+
+/** UEFI's EFI_MEMORY_DESCRIPTOR, as EFI_MEMORY_ATTRIBUTES_TABLE lists them: 40 bytes, in
+ * UEFI's layout, packed back to back (the table's DescriptorSize is its sizeof). */
+typedef struct {
+    uint32_t type;            /**< Type: an IDMAP_EFI_* memory type. */
+    uint32_t pad;             /**< 0: UEFI's alignment of the next field. */
+    uint64_t physical_start;  /**< PhysicalStart. */
+    uint64_t virtual_start;   /**< VirtualStart. */
+    uint64_t number_of_pages; /**< NumberOfPages, of 4 KiB. */
+    uint64_t attribute;       /**< Attribute: IDMAP_EFI_MEMORY_* bits. */
+} idmap_efi_memory_descriptor_t;
+
+/** @name UEFI memory types and attributes
+ * The values of the UEFI specification (EFI_MEMORY_TYPE, EFI_MEMORY_*) that
+ * idmap_export_efi() uses.
+ * @{ */
+#define IDMAP_EFI_RESERVED_MEMORY_TYPE 0   /**< EfiReservedMemoryType: invalid entries */
+#define IDMAP_EFI_RUNTIME_SERVICES_CODE 5  /**< EfiRuntimeServicesCode: executable at EL1 */
+#define IDMAP_EFI_RUNTIME_SERVICES_DATA 6  /**< EfiRuntimeServicesData: other Normal memory */
+#define IDMAP_EFI_MEMORY_MAPPED_IO 11      /**< EfiMemoryMappedIO: Device memory */
+#define IDMAP_EFI_MEMORY_UC ((uint64_t)0x1)     /**< EFI_MEMORY_UC: Device memory */
+#define IDMAP_EFI_MEMORY_WC ((uint64_t)0x2)     /**< EFI_MEMORY_WC: Normal Non-cacheable */
+#define IDMAP_EFI_MEMORY_WT ((uint64_t)0x4)     /**< EFI_MEMORY_WT: Normal Write-Through */
+#define IDMAP_EFI_MEMORY_WB ((uint64_t)0x8)     /**< EFI_MEMORY_WB: Normal Write-Back */
+#define IDMAP_EFI_MEMORY_RP ((uint64_t)0x2000)  /**< EFI_MEMORY_RP: invalid entries */
+#define IDMAP_EFI_MEMORY_XP ((uint64_t)0x4000)  /**< EFI_MEMORY_XP: not executable at EL1 */
+#define IDMAP_EFI_MEMORY_RO ((uint64_t)0x20000) /**< EFI_MEMORY_RO: not writable at EL1 */
+/** @} */
+
+/** Writes the map as UEFI memory descriptors, in address order: one per run of regions
+ * (idmap_export_region_t) with the same type and attribute whose addresses follow on.
+ * Type: #IDMAP_EFI_MEMORY_MAPPED_IO for Device memory, else
+ * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at EL1, else
+ * #IDMAP_EFI_RUNTIME_SERVICES_DATA; #IDMAP_EFI_RESERVED_MEMORY_TYPE for invalid entries.
+ * Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for invalid entries.
+ * EFI_MEMORY_RUNTIME is the caller's to add.
+ * @param map the map.
+ * @param out receives the first @p max descriptors (NULL with 0: only count).
+ * @param max entries of @p out.
+ * @return every descriptor, also those past @p max (0 for a NULL map, and nothing written
+ *         for a NULL @p out). */
+size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, size_t max);
+
+/* ---- Addition: the pre-flight check */
+
+/** How the CPU will use an address, and so what the map must allow there. */
+typedef enum {
+    /** Instructions: valid, Access flag set, executable at EL1, Normal memory. */
+    IDMAP_USE_CODE = 1,
+    /** A stack: valid, Access flag set, writable at EL1, Normal memory. */
+    IDMAP_USE_STACK = 2,
+    /** The exception vectors: as #IDMAP_USE_CODE. */
+    IDMAP_USE_VECTORS = 3,
+    /** A translation table page the code will write: valid, Access flag set, writable. */
+    IDMAP_USE_TABLE = 4
+} idmap_use_t;
+
+/** A range of addresses the CPU will use, and how. */
+typedef struct {
+    uint64_t start;  /**< The first address. */
+    uint64_t size;   /**< Bytes; 0 checks the one byte at start. */
+    idmap_use_t use; /**< What the map must allow there. */
+} idmap_critical_t;
+
+/** @name Pre-flight check
+ * idmap_preflight_t's skip bits, and the reasons in bits 7:0 of the value of an
+ * #IDMAP_ERR_PREFLIGHT error (bits 15:8 hold the idmap_use_t).
+ * @{ */
+#define IDMAP_PREFLIGHT_SKIP_PC ((uint32_t)1 << 0)   /**< Do not check pc */
+#define IDMAP_PREFLIGHT_SKIP_SP ((uint32_t)1 << 1)   /**< Do not check sp */
+#define IDMAP_PREFLIGHT_SKIP_VBAR ((uint32_t)1 << 2) /**< Do not check vbar (no vectors yet) */
+/** Check nothing: idmap_activate_checked() activates as idmap_activate() does, for a
+ * caller that knows better and says so. */
+#define IDMAP_PREFLIGHT_SKIP_ALL ((uint32_t)0xffffffff)
+#define IDMAP_PREFLIGHT_NOT_MAPPED ((uint64_t)1 << 0)     /**< No valid entry, or beyond the map */
+#define IDMAP_PREFLIGHT_NO_ACCESS_FLAG ((uint64_t)1 << 1) /**< AF clear: the first access faults */
+#define IDMAP_PREFLIGHT_NOT_EXECUTABLE ((uint64_t)1 << 2) /**< Code or vectors not executable at EL1 */
+#define IDMAP_PREFLIGHT_NOT_WRITABLE ((uint64_t)1 << 3)   /**< A stack or table not writable at EL1 */
+#define IDMAP_PREFLIGHT_DEVICE ((uint64_t)1 << 4)         /**< Device memory where Normal is needed */
+/** @} */
+
+/** What to check before a map goes live: the addresses the CPU is about to use, which the
+ * caller reads from the CPU (on a board) or makes up (in a test). A zero-initialised one
+ * fails rather than passing unchecked: the stack below sp = 0 is beyond any map. */
+typedef struct {
+    uint64_t pc;   /**< The code running: the 4 bytes at pc (#IDMAP_USE_CODE). */
+    uint64_t sp;   /**< The stack pointer (full descending): the 16 bytes below sp (#IDMAP_USE_STACK). */
+    uint64_t vbar; /**< VBAR_EL1: the 2 KiB vector table at vbar (#IDMAP_USE_VECTORS). */
+    bool check_tables; /**< Also every table page of the map (#IDMAP_USE_TABLE). */
+    uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
+    const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */
+    size_t extra_count;            /**< Entries of extra. */
+} idmap_preflight_t;
+
+/** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
+ * map's table pages, and stops at the first address the map does not allow its use at.
+ * Reads the map only; the map is taken as EL1&0 with #IDMAP_MAIR_DEFAULT.
+ * @param map the map.
+ * @param preflight what to check.
+ * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p preflight NULL, extra NULL with a count,
+ *     or an extra range wrapping past 2^64;
+ *   - #IDMAP_ERR_PREFLIGHT: va = the first address that failed, region = the range
+ *     checked (rounded to pages), value = the IDMAP_PREFLIGHT_* reasons | the use << 8;
+ *     idmap_format_error() writes e.g. "pre-flight check failed: stack at 0x80ff0: not
+ *     writable". */
+idmap_status_t idmap_preflight(const idmap_t *map, const idmap_preflight_t *preflight);
+
+/** idmap_preflight(), then idmap_activate() if it passed; with skip =
+ * #IDMAP_PREFLIGHT_SKIP_ALL, idmap_activate() alone.
+ * @param map the map.
+ * @param preflight what to check.
+ * @return #IDMAP_OK, or those of idmap_preflight() (the map not activated), or those of
+ *         idmap_activate(). */
+idmap_status_t idmap_activate_checked(idmap_t *map, const idmap_preflight_t *preflight);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,8 @@
 #include "aarch64_paging/error.hpp"
 
+#include "aarch64_paging/preflight.hpp"
 #include "aarch64_paging/text.hpp"
+#include "bounded_text.hpp"
 
 namespace aarch64_paging {
 
@@ -17,6 +19,7 @@ const char* status_str(Status status) {
         case Status::InvalidArgument: return "invalid argument";
         case Status::AlreadyActive: return "already active";
         case Status::NotActive: return "not active";
+        case Status::Preflight: return "pre-flight check failed";
         case Status::Sealed: return "sealed";
     }
     return "unknown status";
@@ -24,33 +27,35 @@ const char* status_str(Status status) {
 
 namespace {
 
-// Copies what it is given into buf as snprintf would, and counts the whole length.
-struct BoundedBuffer {
-    char* buf;
-    size_t len;
-    size_t total;
-
-    static void write(void* ctx, const char* text, size_t n) {
-        auto* self = static_cast<BoundedBuffer*>(ctx);
-        for (size_t i = 0; i < n; ++i, ++self->total) {
-            if (self->total + 1 < self->len) {
-                self->buf[self->total] = text[i];
-            }
-        }
-    }
-};
-
 void write_region(TextWriter& out, const MemoryRegion& region) {
     out.chr('[').hex(region.start().value()).str(", ").hex(region.end().value()).chr(')');
 }
 
+// Preflight's value: the use in bits 15:8 (CriticalUse), the reasons in bits 7:0, named
+// here in the order of their bits.
+static_assert(static_cast<int>(CriticalUse::Code) == 1 && static_cast<int>(CriticalUse::Table) == 4 &&
+                  preflight_reason::NOT_MAPPED == 1 && preflight_reason::DEVICE == 1u << 4,
+              "the names below follow preflight.hpp's values");
+void write_preflight(TextWriter& out, const MapError& e) {
+    static constexpr const char* uses[] = {"address", "code", "stack", "vector table", "table page"};
+    static constexpr const char* reasons[] = {"not mapped", "access flag clear", "not executable",
+                                              "not writable", "Device memory"};
+    const uint64_t use = (e.value >> 8) & 0xff;
+    out.str(": ").str(uses[use < sizeof uses / sizeof uses[0] ? use : 0]).str(" at ").hex(e.va.value());
+    const char* sep = ": ";
+    for (unsigned i = 0; i < sizeof reasons / sizeof reasons[0]; ++i) {
+        if ((e.value & (uint64_t{1} << i)) != 0) {
+            out.str(sep).str(reasons[i]);
+            sep = ", ";
+        }
+    }
+}
+
 }  // namespace
 
-// NOLINTNEXTLINE(readability-non-const-parameter): written through sink
+// NOLINTNEXTLINE(readability-non-const-parameter): written through the bounded sink
 size_t MapError::format(char* buf, size_t len) const {
-    BoundedBuffer sink{buf, buf != nullptr ? len : 0, 0};
-    {
-        TextWriter out(&BoundedBuffer::write, &sink);
+    return detail::format_bounded(buf, len, [this](TextWriter& out) {
         out.str(status_str(status));
         switch (status) {
             case Status::AddressRange:
@@ -74,6 +79,9 @@ size_t MapError::format(char* buf, size_t len) const {
                 write_region(out, region);
                 out.str(" cannot change that way while the table is active");
                 break;
+            case Status::Preflight:
+                write_preflight(out, *this);
+                break;
             case Status::Sealed:
                 out.str(": changing bits ").hex(value).str(" in ");
                 write_region(out, region);
@@ -82,11 +90,7 @@ size_t MapError::format(char* buf, size_t len) const {
             default:
                 break;
         }
-    }
-    if (sink.len != 0) {
-        sink.buf[sink.total < sink.len ? sink.total : sink.len - 1] = '\0';
-    }
-    return sink.total;
+    });
 }
 
 }  // namespace aarch64_paging

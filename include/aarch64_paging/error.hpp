@@ -38,6 +38,8 @@ enum class Status : int {
     AlreadyActive = 9,
     /// Deactivating a mapping that is not active.
     NotActive = 10,
+    /// The pre-flight check (preflight.hpp) found an address the CPU needs mapped wrongly.
+    Preflight = 11,
     /// A change that would widen access on a sealed mapping (Mapping::seal).
     Sealed = 12,
 };
@@ -51,12 +53,14 @@ const char* status_str(Status status);
 /// - RegionBackwards, BreakBeforeMakeViolation: region;
 /// - PteUpdateFault: value = the descriptor;
 /// - InvalidFlags: value = the bits;
+/// - Preflight: va = the first address that failed, region = the range checked, value =
+///   what was wrong | the use << 8 (preflight.hpp).
 /// - Sealed: region, and value = the bits whose change would widen access.
 struct MapError {
     Status status = Status::Ok;  ///< What went wrong; Ok for no error.
-    VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress: the address.
-    MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation: the region.
-    uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits.
+    VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress, Preflight: the address.
+    MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation, Preflight: the region.
+    uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits; Preflight.
 
     /// AddressRange at @p va.
     static constexpr MapError address_range(VirtualAddress va) {
@@ -81,6 +85,10 @@ struct MapError {
     /// BreakBeforeMakeViolation in @p region.
     static constexpr MapError break_before_make(MemoryRegion region) {
         return MapError{Status::BreakBeforeMakeViolation, {}, region, 0};
+    }
+    /// Preflight: @p va failed, in the range @p region checked; @p value = reasons | use << 8.
+    static constexpr MapError preflight(VirtualAddress va, MemoryRegion region, uint64_t value) {
+        return MapError{Status::Preflight, va, region, value};
     }
     /// Sealed in @p region: changing @p bits would widen access.
     static constexpr MapError sealed(MemoryRegion region, uint64_t bits) {
