@@ -1,5 +1,6 @@
 // The C ABI of the pre-flight check, over aarch64_paging::preflight_check and
 // activate_checked; a failure is recorded as the map's last error.
+#include "aarch64_paging/arch.hpp"
 #include "aarch64_paging/preflight.hpp"
 #include "handle.hpp"
 #include "idmap.h"
@@ -65,6 +66,23 @@ Result check(const idmap* map, const idmap_preflight_t& c) {
     return aarch64_paging::preflight_check(map->mapping, p);
 }
 
+// The check, then what goes live (activate or enable_mmu) only if it passed; with every
+// check skipped, that alone.
+idmap_status_t checked(idmap_t* map, const idmap_preflight_t* preflight, idmap_status_t (*then)(idmap_t*)) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (preflight == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    if (preflight->skip != IDMAP_PREFLIGHT_SKIP_ALL) {
+        if (Result r = check(map, *preflight); !r) {
+            return record(map, r);
+        }
+    }
+    return then(map);
+}
+
 }  // namespace
 
 extern "C" {
@@ -80,18 +98,23 @@ idmap_status_t idmap_preflight(const idmap_t* map, const idmap_preflight_t* pref
 }
 
 idmap_status_t idmap_activate_checked(idmap_t* map, const idmap_preflight_t* preflight) {
-    if (map == nullptr) {
+    return checked(map, preflight, &idmap_activate);
+}
+
+idmap_status_t idmap_enable_mmu_checked(idmap_t* map, const idmap_preflight_t* preflight) {
+    return checked(map, preflight, &idmap_enable_mmu);
+}
+
+idmap_status_t idmap_preflight_read_cpu(idmap_preflight_t* preflight) {
+    if (preflight == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    if (preflight == nullptr) {
-        return record(map, Status::InvalidArgument);
-    }
-    if (preflight->skip != IDMAP_PREFLIGHT_SKIP_ALL) {
-        if (Result r = check(map, *preflight); !r) {
-            return record(map, r);
-        }
-    }
-    return record(map, map->mapping.activate());
+    const aarch64_paging::arch::CpuState cpu =
+        aarch64_paging::arch::read_cpu_state(reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
+    preflight->pc = cpu.pc;
+    preflight->sp = cpu.sp;
+    preflight->vbar = cpu.vbar;
+    return IDMAP_OK;
 }
 
 }  // extern "C"

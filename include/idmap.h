@@ -932,7 +932,7 @@ typedef struct {
 
 /** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
  * map's table pages, and stops at the first address the map does not allow its use at.
- * Reads the map only; the map is taken as EL1&0 with #IDMAP_MAIR_DEFAULT.
+ * Reads the map only, in its regime, with #IDMAP_MAIR_DEFAULT.
  * @param map the map.
  * @param preflight what to check.
  * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
@@ -943,6 +943,19 @@ typedef struct {
  *     idmap_format_error() writes e.g. "pre-flight check failed: stack at 0x80ff0: not
  *     writable". */
 idmap_status_t idmap_preflight(const idmap_t *map, const idmap_preflight_t *preflight);
+
+/** Fills pc, sp and vbar of @p preflight from the CPU: pc = the caller's return address
+ * (code the caller will go on running), sp = the stack pointer, vbar = VBAR_ELx of the
+ * current exception level; the other fields are left as they are. On the host, the
+ * values of the arch layer's fake.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for a NULL @p preflight. */
+idmap_status_t idmap_preflight_read_cpu(idmap_preflight_t *preflight);
+
+/** idmap_preflight(), then idmap_enable_mmu() if it passed: the MMU goes on only with a
+ * map under which the code, stack and vectors the CPU uses stay usable.
+ * @return #IDMAP_OK, or those of idmap_preflight() (nothing changed), or those of
+ *         idmap_enable_mmu(). */
+idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *preflight);
 
 /** idmap_preflight(), then idmap_activate() if it passed; with skip =
  * #IDMAP_PREFLIGHT_SKIP_ALL, idmap_activate() alone.

@@ -7,6 +7,7 @@
 
 #include "aarch64_paging/idmap.hpp"
 #include "aarch64_paging/preflight.hpp"
+#include "arch/host/fake.hpp"
 #include "support/capi_support.hpp"
 
 #include <cstdint>
@@ -332,4 +333,40 @@ TEST_CASE("preflight: the C++ API, and other regimes", "[preflight][cpp]") {
     CHECK(std::string(status_str(Status::Preflight)) == "pre-flight check failed");
     Mapping<> none;
     CHECK(preflight_check(none, p).status() == Status::InvalidArgument);
+}
+
+TEST_CASE("idmap_preflight_read_cpu reads pc, sp and vbar; idmap_enable_mmu_checked refuses to turn the MMU on "
+          "without them",
+          "[preflight][capi][mmu]") {
+    namespace fake = aarch64_paging::arch::fake;
+    fake::reset();
+    fake::registers().pc = 0x40081234;
+    fake::registers().sp = 0x40400000;
+    fake::registers().vbar = 0x40080800;
+    idmap_preflight_t p{};
+    p.check_tables = true;
+    REQUIRE(idmap_preflight_read_cpu(&p) == IDMAP_OK);
+    CHECK(p.pc == 0x40081234);
+    CHECK(p.sp == 0x40400000);
+    CHECK(p.vbar == 0x40080800);
+    CHECK(p.check_tables);  // the rest as it was
+    CHECK(idmap_preflight_read_cpu(nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
+
+    Map m = new_map(1, 1);
+    // Data only: the code at pc is execute-never.
+    require_map(m.get(), 0x40000000, 0x40800000, kRW | IDMAP_ATTR_EXECUTE_NEVER);
+    const uint64_t sctlr = fake::registers().sctlr_el1;
+    CHECK(idmap_enable_mmu_checked(m.get(), &p) == IDMAP_ERR_PREFLIGHT);
+    CHECK(idmap_last_error(m.get())->va == 0x40081234);
+    CHECK(fake::registers().sctlr_el1 == sctlr);  // the MMU stayed off
+    CHECK_FALSE(idmap_is_active(m.get()));
+    // Code read-only and executable: now it goes on (the host's table pages are on the
+    // heap, outside the map: not checked here).
+    p.check_tables = false;
+    require_map(m.get(), 0x40080000, 0x40100000, kRW | IDMAP_ATTR_READ_ONLY);
+    REQUIRE(idmap_enable_mmu_checked(m.get(), &p) == IDMAP_OK);
+    CHECK((fake::registers().sctlr_el1 & 1) == 1);
+    CHECK(idmap_is_active(m.get()));
+    REQUIRE(idmap_disable_mmu(m.get()) == IDMAP_OK);
+    fake::reset();
 }

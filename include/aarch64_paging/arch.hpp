@@ -58,6 +58,16 @@ uint32_t errata_in_force();
 /// Whether the CPU runs where @p regime's MMU can be turned on: CurrentEL is the
 /// regime's exception level, and at EL2 HCR_EL2.E2H is 1 for EL2&0 and 0 for EL2.
 bool runs_in(TranslationRegime regime);
+/// What the CPU is using, for the pre-flight check: the caller's code, its stack, and the
+/// vector table of the current exception level.
+struct CpuState {
+    uint64_t pc;    ///< An address in the code that called read_cpu_state's caller.
+    uint64_t sp;    ///< The stack pointer.
+    uint64_t vbar;  ///< VBAR_ELx of the current EL.
+};
+/// The CPU's state as read_cpu_state's caller sees it; pc is @p return_address.
+CpuState read_cpu_state(uint64_t return_address);
+
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();
 /// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).

@@ -189,6 +189,25 @@ bool runs_in(TranslationRegime regime) {
     return e2h == (regime == TranslationRegime::El2And0);
 }
 
+CpuState read_cpu_state(uint64_t return_address) {
+    CpuState state{return_address, 0, 0};
+    uint64_t current_el;
+    asm volatile("mov %0, sp" : "=r"(state.sp));
+    asm volatile("mrs %0, CurrentEL" : "=r"(current_el));
+    switch ((current_el >> 2) & 3) {
+    case 3:
+        asm volatile("mrs %0, vbar_el3" : "=r"(state.vbar));
+        break;
+    case 2:
+        asm volatile("mrs %0, vbar_el2" : "=r"(state.vbar));
+        break;
+    default:
+        asm volatile("mrs %0, vbar_el1" : "=r"(state.vbar));
+        break;
+    }
+    return state;
+}
+
 uint64_t read_id_aa64mmfr0_el1() {
     uint64_t value;
     asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(value));

@@ -14,7 +14,7 @@ constexpr uint64_t kSctlrReset = 0x30d00800;  // SCTLR_ELx RES1 bits, MMU and ca
 constexpr uint64_t kSctlrC = uint64_t{1} << 2;
 
 constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kSctlrReset,
-                              0, 0, 0, kSctlrReset, 1, 0};
+                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0};
 
 Registers g_registers = kReset;
 Counters g_counters = {};
@@ -129,6 +129,11 @@ bool runs_in(TranslationRegime regime) {
     }
     const bool e2h = ((r.hcr_el2 >> 34) & 1) != 0;
     return r.current_el == 2 && e2h == (regime == TranslationRegime::El2And0);
+}
+
+CpuState read_cpu_state(uint64_t) {
+    const fake::Registers& r = fake::g_registers;
+    return CpuState{r.pc, r.sp, r.vbar};
 }
 
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }

@@ -29,6 +29,7 @@ struct Registers {
     uint64_t sctlr_el3;
     unsigned current_el;  // reset: 1
     uint64_t hcr_el2;     // reset: 0 (E2H clear)
+    uint64_t pc, sp, vbar;  // what read_cpu_state answers (reset: 0)
 };
 
 // One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, TLBI ASIDE1IS, or a
