@@ -59,8 +59,10 @@ struct Granule4K : Granule<12> {
     static constexpr bool block_allowed(unsigned level) { return level == 1 || level == 2; }
     /// Output address bits 47:12 of a block or page descriptor.
     static constexpr uint64_t output_address_mask = 0x0000'ffff'ffff'f000;
-    /// TCR_ELx.TG0 and TG1 for the granule (their encodings differ).
-    static constexpr uint64_t tg0 = 0b00, tg1 = 0b10;
+    /// TCR_ELx.TG0 for the granule.
+    static constexpr uint64_t tg0 = 0b00;
+    /// TCR_ELx.TG1 for the granule (encoded unlike TG0).
+    static constexpr uint64_t tg1 = 0b10;
     /// ID_AA64MMFR0_EL1.TGran4 (bits 31:28): 0b0000 or 0b0001 when the CPU has it.
     static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 28) & 0xf) <= 1; }
 };
@@ -76,8 +78,10 @@ struct Granule16K : Granule<14> {
     static constexpr bool block_allowed(unsigned level) { return level == 2; }
     /// Output address bits 47:14.
     static constexpr uint64_t output_address_mask = 0x0000'ffff'ffff'c000;
-    /// TCR_ELx.TG0 = 0b10, TG1 = 0b01.
-    static constexpr uint64_t tg0 = 0b10, tg1 = 0b01;
+    /// TCR_ELx.TG0 = 0b10.
+    static constexpr uint64_t tg0 = 0b10;
+    /// TCR_ELx.TG1 = 0b01.
+    static constexpr uint64_t tg1 = 0b01;
     /// ID_AA64MMFR0_EL1.TGran16 (bits 23:20): 0b0001 or 0b0010 when the CPU has it.
     static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 20) & 0xf) != 0; }
 };
@@ -94,8 +98,10 @@ struct Granule64K : Granule<16> {
     static constexpr bool block_allowed(unsigned level) { return level == 2; }
     /// Output address bits 47:16 (bits 15:12 hold PA[51:48] only with FEAT_LPA).
     static constexpr uint64_t output_address_mask = 0x0000'ffff'ffff'0000;
-    /// TCR_ELx.TG0 = 0b01, TG1 = 0b11.
-    static constexpr uint64_t tg0 = 0b01, tg1 = 0b11;
+    /// TCR_ELx.TG0 = 0b01.
+    static constexpr uint64_t tg0 = 0b01;
+    /// TCR_ELx.TG1 = 0b11.
+    static constexpr uint64_t tg1 = 0b11;
     /// ID_AA64MMFR0_EL1.TGran64 (bits 27:24): 0b0000 when the CPU has it.
     static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 24) & 0xf) == 0; }
 };

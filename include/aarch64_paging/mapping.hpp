@@ -31,8 +31,9 @@
 #include "aarch64_paging/text.hpp"
 #include "aarch64_paging/translation.hpp"
 
-// Forced inline where the build asks for speed; left to the compiler at -Os, where it
-// asks for size (a board's library), since each forced copy costs hundreds of bytes.
+/// Marks what runs once per entry: forced inline where the build asks for speed; left to
+/// the compiler at -Os, where it asks for size (a board's library), since each forced copy
+/// costs hundreds of bytes.
 #if defined(__OPTIMIZE_SIZE__)
 #define AARCH64_PAGING_PER_ENTRY
 #else
@@ -463,9 +464,9 @@ private:
     template <bool Apply, class F>
     constexpr bool modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
                       ModifyCall<F>& call);
-    // Runs fn on a copy of entry into next and checks what it did: the rules every modify
-    // obeys, and break-before-make on an active mapping. False, with error, when refused.
-    // Inlined: it runs once per leaf.
+    /// Runs fn on a copy of entry into next and checks what it did: the rules every modify
+    /// obeys, and break-before-make on an active mapping. False, with call.error, when
+    /// refused. Inlined: it runs once per leaf.
     template <class F>
     AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
                                          ModifyCall<F>& call, Descriptor& next) const;

@@ -100,7 +100,7 @@ template <class G>
     return disable_mmu<G>(mapping, nullptr, previous);
 }
 
-// Built in src/mmu.cpp for each granule.
+/// Declares the MMU functions for granule G as built in src/mmu.cpp (each granule's).
 #define AARCH64_PAGING_MMU_EXTERN(G)                                                                     \
     extern template Result mmu_config<G>(const Mapping<G>&, const typename MappingOf<G>::type*, uint64_t, MmuConfig&);     \
     extern template Result enable_mmu<G>(Mapping<G>&, typename MappingOf<G>::type*, arch::MmuRegisters&);                  \
