@@ -816,19 +816,22 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
 template <class G, class T>
 constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                     Constraints constraints, size_t& pages) const {
+    // Read first: the atomic load of the core count would leave a static analyser unsure of
+    // every field after it.
+    const bool active = is_active();
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
         return r;
     }
-    MapCall call{flags, constraints, is_active()};
-    if (leaf_table(va, end) == nullptr) {
-        // The plan writes nothing: only map_walk<true> needs a mutable mapping.
-        if (!const_cast<Mapping*>(this)->map_walk<false>(root_, false, root_level_, va, end, pa.value(), call,
-                                                         nullptr)) {
+    MapCall call{flags, constraints, active};
+    if (const Descriptor* leaf = leaf_table(va, end)) {
+        if (call.active && pages_need_bbm(leaf, va, end, pa.value(), flags)) {
             return MapError::break_before_make(region);
         }
-    } else if (call.active && pages_need_bbm(leaf_table(va, end), va, end, pa.value(), flags)) {
+    } else if (!const_cast<Mapping*>(this)->map_walk<false>(root_, false, root_level_, va, end, pa.value(), call,
+                                                            nullptr)) {
+        // The plan writes nothing: only map_walk<true> needs a mutable mapping.
         return MapError::break_before_make(region);
     }
     pages = call.pages;
@@ -838,12 +841,12 @@ constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, Physic
 template <class G, class T>
 constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                 Constraints constraints) {
+    const bool active = is_active();  // first, as in tables_needed
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
         return r;
     }
-    const bool active = is_active();
     unsigned level = 0;
     Descriptor* table = descend(va, end, level);
     // Less than a level-2 entry below an empty entry: a chain of new tables down to the

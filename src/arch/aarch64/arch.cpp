@@ -95,6 +95,14 @@ void write_ttbr(Regime where, uint64_t value) {
     asm volatile("isb" ::: "memory");
 }
 
+// One function per TLBI by VA, so that invalidate_va reads as a table.
+void tlbi_vae1is(uint64_t operand) { TLBI("vae1is", operand); }
+void tlbi_vale1is(uint64_t operand) { TLBI("vale1is", operand); }
+void tlbi_vae2is(uint64_t operand) { TLBI("vae2is", operand); }
+void tlbi_vale2is(uint64_t operand) { TLBI("vale2is", operand); }
+void tlbi_vae3is(uint64_t operand) { TLBI("vae3is", operand); }
+void tlbi_vale3is(uint64_t operand) { TLBI("vale3is", operand); }
+
 }  // namespace
 
 uint64_t swap_ttbr(Regime where, uint64_t ttbr) {
@@ -121,28 +129,13 @@ void table_store_barrier() { asm volatile("dsb ishst" ::: "memory"); }
 void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level) {
     switch (regime) {
     case TranslationRegime::El1And0:
-        if (last_level) {
-            TLBI("vale1is", operand);
-        } else {
-            TLBI("vae1is", operand);
-        }
-        break;
+        return last_level ? tlbi_vale1is(operand) : tlbi_vae1is(operand);
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
         // With HCR_EL2.E2H = 1 these take the ASID in bits 63:48 and act on EL2&0.
-        if (last_level) {
-            TLBI("vale2is", operand);
-        } else {
-            TLBI("vae2is", operand);
-        }
-        break;
+        return last_level ? tlbi_vale2is(operand) : tlbi_vae2is(operand);
     case TranslationRegime::El3:
-        if (last_level) {
-            TLBI("vale3is", operand);
-        } else {
-            TLBI("vae3is", operand);
-        }
-        break;
+        return last_level ? tlbi_vale3is(operand) : tlbi_vae3is(operand);
     }
 }
 
