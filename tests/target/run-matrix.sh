@@ -18,6 +18,10 @@
 # (-accel tcg,thread=single): the two cores hand commands back and forth, which on a
 # busy host costs milliseconds per exchange with a thread per core; TLBs stay per core
 # either way, so a TLBI that is not broadcast still leaves the other core's entries.
+#
+# Then the C++ suite (tests/target/cxx_suite.cpp, image cxx-suite: tables built at compile
+# time, the 16 KiB and 64 KiB granules, the contiguous hint) on the configurations
+# tests/target/run-cxx.sh --configs lists.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -74,6 +78,7 @@ for b in "$@"; do
         ;;
     esac
 done
+while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-cxx.sh --configs "$@")
 
 record() { # PASS|FAIL name
     if [ -n "$results" ]; then echo "$1 $2" >> "$results"; fi
@@ -89,7 +94,7 @@ for tc in gcc llvm; do
     llvm=
     [ $tc = llvm ] && llvm=1
     for b in "$@"; do
-        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite regime-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
+        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite regime-suite cxx-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
             grep -E -A3 'error|Error|undefined' "$logs/build-$b-$tc.log" | head -n 30 | sed 's/^/    /'
             echo "FAIL build $b ($tc): see $logs/build-$b-$tc.log"
             total_fail=$((total_fail + 1))
@@ -106,6 +111,8 @@ for tc in gcc llvm; do
         dir=build/$b$([ $tc = llvm ] && echo -llvm)
         if [ "$image" = regime-suite ]; then
             elf=$dir/tests/target-regime/regime-suite.elf
+        elif [ "$image" = cxx-suite ]; then
+            elf=$dir/tests/target-cxx/cxx-suite.elf
         else
             elf=$dir/tests/target/target-suite.elf
         fi
@@ -122,6 +129,7 @@ for tc in gcc llvm; do
         case $tag in
         cpu-max) what=" -cpu max" ;;
         regime-*) what=" regimes$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
+        cxx*) what=" cxx-suite$(echo " $machine" | grep -o ' -cpu [^ ]*')" ;;
         *) what= ;;
         esac
         name="$b ${el:-EL?}$what ($tc)"
@@ -140,6 +148,7 @@ for tc in gcc llvm; do
             printf 'PASS %-46s %s (%ss)\n' "$name:" "$summary" "$dt"
             # what a regime run could not check here, said where it is seen
             [ "$image" = regime-suite ] && tr -d '\r' < "$log" | grep -o '# SKIP .*' | sed 's/^/    /'
+            [ "$image" = cxx-suite ] && tr -d '\r' < "$log" | grep -o '# SKIP .*' | sort -u | sed 's/^/    /'
             record PASS "target: $name"
         else
             why="exit status $rc"

@@ -5,7 +5,8 @@
 #                                    EL2 (virtualization=on), EL3 (secure=on) and with
 #                                    -cpu max (root level 3); then the regime suite at
 #                                    each entry EL with a second core (run-matrix.sh
-#                                    lists them); each built with GNU and with LLVM; the
+#                                    lists them), and the C++ suite (tests/target/cxx.mk,
+#                                    run-cxx.sh --configs); each built with GNU and with LLVM; the
 #                                    last line is "N passed, M failed" over all runs
 #                                    (exit status 0 iff none failed)
 #   make test-target BOARD=<b>       the same for one board
