@@ -36,6 +36,14 @@ static_assert(kImage.entries[0].output_address().value() == 0x40200000 + 3 * 409
               "pages in order: root, level 2 and level 3 for the first region, then the UART's "
               "level 2 (page 3) and level 3");
 
+// The ASID goes in the TTBR value; the contiguous hint, when asked, in the pages.
+constexpr MapEntry kHinted[] = {{MemoryRegion(0x40000000, 0x40010000), kData, Constraints::NO_BLOCK_MAPPINGS}};
+constexpr auto kHintedImage = build_id_tables<4>(0x40200000, 1, kHinted, Regime{}, 7, true);
+static_assert(kHintedImage.ttbr() == (0x40200000 | (uint64_t{7} << 48)), "root | ASID << 48");
+static_assert((kHintedImage.entries[2 * 512].bits() & bits(Attributes::CONTIGUOUS)) != 0 &&
+                  (kImage.entries[2 * 512 + 0x80].bits() & bits(Attributes::CONTIGUOUS)) == 0,
+              "16 hinted pages when asked, none by default");
+
 // Too few pages: OutOfMemory, reported, not a compile error.
 constexpr auto kSmall = build_id_tables<3>(0x40200000, 1, kMap);
 static_assert(kSmall.result.status() == Status::OutOfMemory, "3 pages are not enough");

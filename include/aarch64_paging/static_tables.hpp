@@ -44,6 +44,11 @@ struct TableImage {
     size_t used = 0;
     /// Ok, or what the first call that failed answered (OutOfMemory: Pages is too small).
     Result result;
+    /// The ASID the tables were built for (their non-global entries' tag).
+    uint16_t asid = 0;
+
+    /// The TTBR value: the root (page 0) | ASID << 48.
+    constexpr uint64_t ttbr() const { return base | (uint64_t{asid} << TTBR_ASID_SHIFT); }
 };
 
 /// The translation of a TableImage being built: pages come from the image in order, and
@@ -87,14 +92,17 @@ struct MapEntry {
 /// root at @p root_level and ASID @p asid, built by the generic core in constant
 /// evaluation when called in a constant expression: the same tables, bit for bit, as the
 /// core builds at run time into pages handed out in order from @p base. Stops at the
-/// first call that fails, with its error in result.
+/// first call that fails, with its error in result. @p contiguous_hint: the policy of
+/// Mapping::set_contiguous_hint for the build.
 template <size_t Pages, class G = Granule4K, size_t N>
 constexpr TableImage<Pages, G> build_id_tables(uint64_t base, unsigned root_level, const MapEntry (&map)[N],
-                                               Regime where = {}, uint64_t asid = 0) {
+                                               Regime where = {}, uint64_t asid = 0, bool contiguous_hint = false) {
     TableImage<Pages, G> image{};
     image.base = base;
+    image.asid = static_cast<uint16_t>(asid);
     Mapping<G, ImageTranslation<Pages, G>> mapping(ImageTranslation<Pages, G>{&image});
     image.result = mapping.init(asid, root_level, PageAllocator{}, 0, where);
+    mapping.set_contiguous_hint(contiguous_hint);
     for (size_t i = 0; i < N && image.result.is_ok(); ++i) {
         image.result = mapping.map_range(map[i].region, PhysicalAddress(map[i].region.start().value()),
                                          map[i].flags, map[i].constraints);
