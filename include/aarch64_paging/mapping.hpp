@@ -773,10 +773,10 @@ constexpr void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
         arch::invalidate_regime(where_.regime);
     } else {
         // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs).
-        const uint64_t asid = uint64_t{asid_} << TTBR_ASID_SHIFT;
+        const uint64_t tag = uint64_t{asid_} << TTBR_ASID_SHIFT;
         for (unsigned i = 0; i < batch.count; ++i) {
             const uint64_t va = (batch.va[i] & ~uint64_t{1}) + va_base_;
-            arch::invalidate_va(where_.regime, asid | ((va >> 12) & ((uint64_t{1} << 44) - 1)),
+            arch::invalidate_va(where_.regime, tag | ((va >> 12) & ((uint64_t{1} << 44) - 1)),
                                 (batch.va[i] & 1) != 0);
         }
     }
@@ -1246,7 +1246,7 @@ template <class G, class T>
 constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
     const unsigned N = G::contiguous_entries(level);
     const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
-    const uint64_t size = G::level_size(level);
+    const uint64_t entry_size = G::level_size(level);
     for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         if (table[i].is_table(level)) {
             regroup(subtable(table[i]), level + 1, from, to, hint);
@@ -1261,9 +1261,9 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
         const bool leaf = level == LEAF_LEVEL ? group[0].is_table_or_page()
                                               : group[0].is_valid() && !group[0].is_table(level);
         // One aligned output range with one set of attributes, all leaves (D8.6.1).
-        bool same = hint && leaf && (Descriptor(base).output_address().value() & (N * size - 1)) == 0;
+        bool same = hint && leaf && (Descriptor(base).output_address().value() & (N * entry_size - 1)) == 0;
         for (unsigned k = 1; same && k < N; ++k) {
-            same = (group[k].bits() & ~contiguous) == base + k * size;
+            same = (group[k].bits() & ~contiguous) == base + k * entry_size;
         }
         for (unsigned k = 0; k < N; ++k) {
             if (group[k].is_valid() && !group[k].is_table(level)) {
