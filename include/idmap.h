@@ -557,7 +557,9 @@ bool idmap_is_sealed(const idmap_t *map);
 
 /** @name Errata workarounds, for idmap_set_errata()
  * @{ */
-/** Every TLBI is followed by DSB ISH and issued again, as Linux's
+/** Every TLBI that invalidates a change to a map (and deactivate's) is followed by DSB ISH
+ * and issued again - not the local TLBI of the MMU enable sequence, which runs with the
+ * MMU off - as Linux's
  * ARM64_WORKAROUND_REPEAT_TLBI does for Cortex-A76 erratum 1286807, Cortex-A55 erratum
  * 2441007 and Cortex-A510 erratum 2441009 (a TLBI + DSB may not complete the
  * invalidation of an entry that a concurrent walk is refilling). */
@@ -945,7 +947,8 @@ typedef struct {
 idmap_status_t idmap_preflight(const idmap_t *map, const idmap_preflight_t *preflight);
 
 /** Fills pc, sp and vbar of @p preflight from the CPU: pc = the caller's return address
- * (code the caller will go on running), sp = the stack pointer, vbar = VBAR_ELx of the
+ * (code the caller will go on running), sp = the stack pointer (as this function sees it:
+ * a few dozen bytes below the caller's), vbar = VBAR_ELx of the
  * current exception level; the other fields are left as they are. On the host, the
  * values of the arch layer's fake.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for a NULL @p preflight. */

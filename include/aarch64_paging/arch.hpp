@@ -24,7 +24,8 @@ struct MmuRegisters {
 };
 
 /// DSB ISHST so the tables are complete before the walker may read them, then writes the
-/// TTBR of @p where, ISB; returns the value it replaced.
+/// TTBR of @p where, ISB; in EL2 and EL3, which have no ASIDs to tell two tables' entries
+/// apart, then TLBI ALLE2IS or ALLE3IS, DSB ISH, ISB. Returns the value it replaced.
 uint64_t swap_ttbr(Regime where, uint64_t ttbr);
 /// Writes the TTBR of @p where, ISB, then invalidates what the table left in the TLB:
 /// TLBI ASIDE1IS for @p asid in EL1&0, ALLE2IS in EL2 and EL2&0, ALLE3IS in EL3; DSB ISH,

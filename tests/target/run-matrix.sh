@@ -22,6 +22,10 @@
 # Then the C++ suite (tests/target/cxx_suite.cpp, image cxx-suite: tables built at compile
 # time, the 16 KiB and 64 KiB granules, the contiguous hint) on the configurations
 # tests/target/run-cxx.sh --configs lists.
+#
+# Then the guard-rails suite (tests/target/guard.c, image guard-suite: pre-flight, seal,
+# export against AT, the linter, errata; at the entry EL) on the configurations
+# tests/target/run-guard.sh --configs lists.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -79,6 +83,7 @@ for b in "$@"; do
     esac
 done
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-cxx.sh --configs "$@")
+while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-guard.sh --configs "$@")
 
 record() { # PASS|FAIL name
     if [ -n "$results" ]; then echo "$1 $2" >> "$results"; fi
@@ -94,7 +99,7 @@ for tc in gcc llvm; do
     llvm=
     [ $tc = llvm ] && llvm=1
     for b in "$@"; do
-        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite regime-suite cxx-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
+        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite regime-suite cxx-suite guard-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
             grep -E -A3 'error|Error|undefined' "$logs/build-$b-$tc.log" | head -n 30 | sed 's/^/    /'
             echo "FAIL build $b ($tc): see $logs/build-$b-$tc.log"
             total_fail=$((total_fail + 1))
@@ -113,6 +118,8 @@ for tc in gcc llvm; do
             elf=$dir/tests/target-regime/regime-suite.elf
         elif [ "$image" = cxx-suite ]; then
             elf=$dir/tests/target-cxx/cxx-suite.elf
+        elif [ "$image" = guard-suite ]; then
+            elf=$dir/tests/target-guard/guard-suite.elf
         else
             elf=$dir/tests/target/target-suite.elf
         fi
@@ -130,6 +137,7 @@ for tc in gcc llvm; do
         cpu-max) what=" -cpu max" ;;
         regime-*) what=" regimes$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
         cxx*) what=" cxx-suite$(echo " $machine" | grep -o ' -cpu [^ ]*')" ;;
+        guard*) what=" guard rails$(echo " $machine" | grep -o ' -cpu max')" ;;
         *) what= ;;
         esac
         name="$b ${el:-EL?}$what ($tc)"

@@ -6,7 +6,9 @@
 #                                    -cpu max (root level 3); then the regime suite at
 #                                    each entry EL with a second core (run-matrix.sh
 #                                    lists them), and the C++ suite (tests/target/cxx.mk,
-#                                    run-cxx.sh --configs); each built with GNU and with LLVM; the
+#                                    run-cxx.sh --configs), and the guard-rails suite
+#                                    (tests/target/guard.mk, run-guard.sh --configs);
+#                                    each built with GNU and with LLVM; the
 #                                    last line is "N passed, M failed" over all runs
 #                                    (exit status 0 iff none failed)
 #   make test-target BOARD=<b>       the same for one board

@@ -109,6 +109,11 @@ uint64_t swap_ttbr(Regime where, uint64_t ttbr) {
     const uint64_t old = read_ttbr(where);
     table_store_barrier();
     write_ttbr(where, ttbr);
+    // Without ASIDs the TLB cannot tell the old table's entries from the new one's.
+    if (!has_two_privilege_levels(where.regime)) {
+        invalidate_regime(where.regime);
+        tlb_sync();
+    }
     return old;
 }
 

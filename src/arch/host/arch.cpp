@@ -80,6 +80,10 @@ uint64_t swap_ttbr(Regime where, uint64_t ttbr) {
     const uint64_t old = fake::ttbr(where);
     fake::ttbr(where) = ttbr;
     ++fake::g_counters.isb;
+    if (!has_two_privilege_levels(where.regime)) {
+        invalidate_regime(where.regime);
+        tlb_sync();
+    }
     return old;
 }
 
