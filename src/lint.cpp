@@ -328,7 +328,7 @@ private:
             return;
         }
         path_[depth_++] = tree.root;
-        walk_table(resolve(tree, tree.root), tree.root_level, 0, 0);
+        walk_table(resolve(tree, tree.root), tree.root_level, tree.va_base, 0);
     }
 
     bool add_table(uint64_t pa, uint64_t va) {
@@ -684,6 +684,7 @@ LintTree lint_tree(const Mapping<>& mapping) {
     tree.root = mapping.root_address().value();
     tree.root_level = mapping.root_level();
     tree.regime = mapping.regime().regime;
+    tree.va_base = mapping.va_base();
     tree.translate = &identity_table;
     return tree;
 }

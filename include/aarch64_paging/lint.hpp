@@ -117,6 +117,7 @@ struct LintTree {
     size_t pool_count = 0;              ///< Entries of @p pools.
     LintTranslateFn translate = nullptr;  ///< Or: the pages, through this callback.
     void* ctx = nullptr;                ///< Passed to translate.
+    uint64_t va_base = 0;  ///< The first address the root covers: 2^64 - size in an upper range.
 };
 
 /// The checks lint() runs (LintOptions::checks).
@@ -201,8 +202,8 @@ struct LintSink {
 [[nodiscard]] Result lint(const LintTree* trees, size_t count, const LintOptions& options,
                           LintFinding* out, size_t max, LintReport& report);
 
-/// The LintTree of one of the library's mappings: EL1&0, identity-translated table pages,
-/// which are trusted: any page-aligned address but 0 is read as a table. (A tree that
+/// The LintTree of one of the library's mappings: its regime and first address,
+/// identity-translated table pages, which are trusted: any page-aligned address but 0 is read as a table. (A tree that
 /// may be corrupt is linted with a pool or a translate callback that knows its pages.)
 LintTree lint_tree(const Mapping<>& mapping);
 
