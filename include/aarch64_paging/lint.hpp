@@ -203,8 +203,9 @@ struct LintSink {
                           LintFinding* out, size_t max, LintReport& report);
 
 /// The LintTree of one of the library's mappings: its regime and first address,
-/// identity-translated table pages, which are trusted: any page-aligned address but 0 is read as a table. (A tree that
-/// may be corrupt is linted with a pool or a translate callback that knows its pages.)
+/// identity-translated table pages, which are trusted: any page-aligned address but 0 is
+/// read as a table. (A tree that may be corrupt is linted with a pool or a translate
+/// callback that knows its pages.)
 LintTree lint_tree(const Mapping<>& mapping);
 
 }  // namespace aarch64_paging
