@@ -120,47 +120,25 @@ static inline unsigned bm_current_el(void)
     return (unsigned)(v >> 2) & 3;
 }
 
-/* AT S1E1R / AT S1E1W, then PAR_EL1 (Arm ARM D19.2 "PAR_EL1"). */
-static inline uint64_t bm_at_s1e1r(uint64_t va)
-{
-    uint64_t par;
-    __asm__ volatile("at s1e1r, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
-    return par;
-}
-static inline uint64_t bm_at_s1e1w(uint64_t va)
-{
-    uint64_t par;
-    __asm__ volatile("at s1e1w, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
-    return par;
-}
+/* AT <op> on va, then PAR_EL1 (Arm ARM D19.2 "PAR_EL1"): op is "s1e1r", "s1e2w"... */
+#define BM_AT(op, va)                                               \
+    ({                                                              \
+        uint64_t par_;                                              \
+        __asm__ volatile("at " op ", %1\n\tisb\n\tmrs %0, par_el1"  \
+                         : "=r"(par_) : "r"(va) : "memory");        \
+        par_;                                                       \
+    })
 
-/* AT S1E2R / AT S1E2W (at EL2: the EL2 regime, or EL2&0 when HCR_EL2.E2H is 1) and
- * AT S1E3R / AT S1E3W (at EL3); the result is in PAR_EL1 at every EL (Arm ARM DDI 0487,
- * PAR_EL1 and the AT instructions). */
-static inline uint64_t bm_at_s1e2r(uint64_t va)
-{
-    uint64_t par;
-    __asm__ volatile("at s1e2r, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
-    return par;
-}
-static inline uint64_t bm_at_s1e2w(uint64_t va)
-{
-    uint64_t par;
-    __asm__ volatile("at s1e2w, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
-    return par;
-}
-static inline uint64_t bm_at_s1e3r(uint64_t va)
-{
-    uint64_t par;
-    __asm__ volatile("at s1e3r, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
-    return par;
-}
-static inline uint64_t bm_at_s1e3w(uint64_t va)
-{
-    uint64_t par;
-    __asm__ volatile("at s1e3w, %1\n\tisb\n\tmrs %0, par_el1" : "=r"(par) : "r"(va) : "memory");
-    return par;
-}
+/* AT S1E1R / AT S1E1W; AT S1E2R / AT S1E2W (at EL2: the EL2 regime, or EL2&0 when
+ * HCR_EL2.E2H is 1) and AT S1E3R / AT S1E3W (at EL3); the result is in PAR_EL1 at every
+ * EL (Arm ARM DDI 0487, PAR_EL1 and the AT instructions). */
+static inline uint64_t bm_at_s1e1r(uint64_t va) { return BM_AT("s1e1r", va); }
+static inline uint64_t bm_at_s1e1w(uint64_t va) { return BM_AT("s1e1w", va); }
+static inline uint64_t bm_at_s1e2r(uint64_t va) { return BM_AT("s1e2r", va); }
+static inline uint64_t bm_at_s1e2w(uint64_t va) { return BM_AT("s1e2w", va); }
+static inline uint64_t bm_at_s1e3r(uint64_t va) { return BM_AT("s1e3r", va); }
+static inline uint64_t bm_at_s1e3w(uint64_t va) { return BM_AT("s1e3w", va); }
+
 /* AT S1ExR / S1ExW for the stage 1 regime of the current EL x. */
 static inline uint64_t bm_at_read(uint64_t va)
 {

@@ -13,6 +13,9 @@ BM_COMMON_MK := 1
 BM_COMMON_DIR  := examples/common
 BM_COMMON_SRCS := $(addprefix $(BM_COMMON_DIR)/,start.S vectors.S uart.c print.c runtime.c libc.c)
 BM_STACK_SIZE  := 0x10000
+# The runtime's program headers and sections, included by every image's linker script
+# (-I$(BM_COMMON_DIR)).
+BM_LD_SECTIONS := $(BM_COMMON_DIR)/image-phdrs.ld.h $(BM_COMMON_DIR)/image-sections.ld.h
 # The board of `make run` and friends when no BOARD is given.
 BM_DEFAULT_BOARD := qemu-virt
 # Seconds a QEMU run may take before it is killed and reported as hung.
@@ -35,7 +38,7 @@ $(2)/obj/%.S.o: %.S $(2)/flags.stamp
 	@mkdir -p $$(@D)
 	$$(TARGET_CC) $$(BM_ASFLAGS) $(4) -MMD -MP -c $$< -o $$@
 
-$(2)/image.ld: $(BM_COMMON_DIR)/image.ld.S $(2)/flags.stamp
+$(2)/image.ld: $(BM_COMMON_DIR)/image.ld.S $(BM_LD_SECTIONS) $(2)/flags.stamp
 	@mkdir -p $$(@D)
 	$$(TARGET_CC) -E -P -undef -x c -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $(4) $$< -o $$@
 

@@ -33,6 +33,17 @@
 /* Cores (MPIDR_EL1.Aff0) that bm_secondary_mailbox has a slot for. */
 #define BM_MAX_CORES 4
 
+/* EL1 ready to run C: FP/SIMD not trapped, SCTLR_EL1 (MMU, caches off), the vector
+ * table; uses \tmp only. */
+    .macro init_el1 tmp
+    mov     \tmp, #CPACR_EL1_FPEN
+    msr     cpacr_el1, \tmp
+    ldr     \tmp, =SCTLR_EL1_INIT
+    msr     sctlr_el1, \tmp
+    ldr     \tmp, =bm_vectors
+    msr     vbar_el1, \tmp
+    .endm
+
     .section .text.boot, "ax"
     .global _start
     .type _start, %function
@@ -113,12 +124,7 @@ init_el2_regs:
     ret
 
 el1_entry:
-    mov     x0, #CPACR_EL1_FPEN
-    msr     cpacr_el1, x0
-    ldr     x0, =SCTLR_EL1_INIT
-    msr     sctlr_el1, x0
-    ldr     x0, =bm_vectors
-    msr     vbar_el1, x0
+    init_el1 x0
 #endif /* BM_STAY_AT_ENTRY_EL */
 
 main_entry:
@@ -146,12 +152,7 @@ stay_init:
     b.eq    3f
     cmp     x0, #2
     b.eq    2f
-    mov     x1, #CPACR_EL1_FPEN
-    msr     cpacr_el1, x1
-    ldr     x1, =SCTLR_EL1_INIT
-    msr     sctlr_el1, x1
-    ldr     x1, =bm_vectors
-    msr     vbar_el1, x1
+    init_el1 x1
     isb
     ret
 2:  mov     x1, #HCR_EL2_RW

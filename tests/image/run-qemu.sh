@@ -18,6 +18,7 @@
 # instead and always succeeds).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/target/run-lib.sh
 
 timeout_s=${QEMU_TIMEOUT:-20}
 
@@ -35,17 +36,14 @@ if [ "${1-}" = --boot ]; then
     shift 2
     tests/target/qemu-run.sh --timeout "$timeout_s" -- "$@" > "$log" 2>&1
     rc=$?
-    summary=$(tr -d '\r' < "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    summary=$(summary_line "$log")
     echo "${summary:-no summary line} (exit status $rc; log $log)"
     [ "$rc" -eq 0 ] && [ -n "$summary" ] && [ "${summary#0 passed}" = "$summary" ] && exit 0
     grep -E '^not ok|unexpected exception|^x30|TIMEOUT' "$log" | head -n 20 | sed 's/^/    /'
     exit 1
 fi
 
-make_cmd=${MAKE:-make}
 run_step=${RUN_STEP:-tools/run_step.sh}
-logs=build/target-logs
-mkdir -p "$logs"
 status=0
 
 for tc in gcc llvm; do
@@ -60,8 +58,8 @@ for tc in gcc llvm; do
             continue
         fi
         [ -f "$dir/absolute/image-boot.elf" ] && [ -f "$dir/relocatable/image-boot.elf" ] || { status=1; continue; }
-        machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
-        m=$(echo "$machine" | sed -n 's/.*-M \([^ ,]*\).*/\1/p')
+        machine=$(board_machine "$b") || { status=1; continue; }
+        m=$(machine_model "$machine")
         configs=("default entry|$machine")
         if [ "$m" = virt ]; then
             configs+=("entered at EL2|${machine/-M $m/-M $m,virtualization=on}")

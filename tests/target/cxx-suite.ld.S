@@ -2,7 +2,8 @@
  * cxx-suite.ld.S - linker script of the C++ target suite (tests/target/cxx_suite.cpp): the
  * bare-metal runtime of examples/common/ in the fixed windows of cxx_layout.h, and the
  * translation tables the compiler built (section .cxx_tables) at the address the program's
- * memory map gave them. Run through the C preprocessor (-undef -P, -Itests/target) with
+ * memory map gave them. Run through the C preprocessor (-undef -P, -Itests/target,
+ * -Iexamples/common: image-sections.ld.h, the runtime's sections) with
  * -DLOAD_ADDR=<board load address> -DSTACK_SIZE=<bytes>.
  *
  * A window that overflows fails the link (ASSERT), as does a .cxx_tables section that is
@@ -14,56 +15,20 @@ ENTRY(_start)
 
 PHDRS
 {
-    text PT_LOAD FLAGS(5);
-    rodata PT_LOAD FLAGS(4);
-    data PT_LOAD FLAGS(6);
+#include "image-phdrs.ld.h"
     tables PT_LOAD FLAGS(4);
     rt_tables PT_LOAD FLAGS(6);
 }
 
+/* The windows of cxx_layout.h (image-sections.ld.h). */
+#define BM_RODATA_AT (LOAD_ADDR + CXX_RODATA_OFFSET)
+#define BM_DATA_AT (LOAD_ADDR + CXX_DATA_OFFSET)
+#define BM_IMAGE_LIMIT (LOAD_ADDR + CXX_TABLES_OFFSET)
+
 SECTIONS
 {
     . = LOAD_ADDR + CXX_TEXT_OFFSET;
-    __image_start = .;
-    .text : {
-        KEEP(*(.text.boot))
-        *(.text .text.*)
-        . = ALIGN(2048);
-        KEEP(*(.text.vectors))
-    } :text
-    . = ALIGN(4096);
-    __text_end = .;
-    ASSERT(__text_end <= LOAD_ADDR + CXX_RODATA_OFFSET, "text overflows its window")
-
-    . = LOAD_ADDR + CXX_RODATA_OFFSET;
-    .rodata : {
-        *(.rodata .rodata.*)
-        *(.srodata .srodata.*)
-    } :rodata
-    . = ALIGN(4096);
-    __rodata_end = .;
-    ASSERT(__rodata_end <= LOAD_ADDR + CXX_DATA_OFFSET, "rodata overflows its window")
-
-    . = LOAD_ADDR + CXX_DATA_OFFSET;
-    .data : {
-        *(.data .data.*)
-        *(.got .got.*)
-    } :data
-    .bss (NOLOAD) : ALIGN(16) {
-        __bss_start = .;
-        *(.bss .bss.*)
-        *(COMMON)
-        . = ALIGN(16);
-        __bss_end = .;
-    } :data
-    .stack (NOLOAD) : ALIGN(4096) {
-        __stack_bottom = .;
-        . += STACK_SIZE;
-        __stack_top = .;
-    } :data
-    . = ALIGN(4096);
-    __image_end = .;
-    ASSERT(__image_end <= LOAD_ADDR + CXX_TABLES_OFFSET, "data, bss and stack overflow their window")
+#include "image-sections.ld.h"
 
     .cxx_tables LOAD_ADDR + CXX_TABLES_OFFSET : {
         KEEP(*(.cxx_tables))
@@ -77,12 +42,4 @@ SECTIONS
     } :rt_tables
     ASSERT(ADDR(.cxx_rt_tables) + SIZEOF(.cxx_rt_tables) <= LOAD_ADDR + CXX_IMAGE_END_OFFSET,
            ".cxx_rt_tables overflows its window")
-
-    /DISCARD/ : {
-        *(.comment)
-        *(.note .note.*)
-        *(.eh_frame .eh_frame_hdr)
-        *(.ARM.attributes)
-        *(.interp .dynsym .dynstr .hash .gnu.hash .dynamic)
-    }
 }

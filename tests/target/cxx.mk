@@ -12,13 +12,14 @@
 # its memory map, and so its tables, are known at compile time.
 
 include examples/common/common.mk
+include tests/target/check.mk
 
 .PHONY: cxx-suite test-target-cxx
 
 ifneq ($(strip $(BOARD)),)
 CXX_SUITE_DIR  := $(BUILD)/tests/target-cxx
 CXX_SUITE_ELF  := $(CXX_SUITE_DIR)/cxx-suite.elf
-CXX_SUITE_SRCS := $(BM_COMMON_SRCS) tests/target/cxx_suite.cpp
+CXX_SUITE_SRCS := $(BM_COMMON_SRCS) tests/target/cxx_suite.cpp $(TARGET_CHECK_SRCS)
 CXX_SUITE_OBJS := $(call objs,$(CXX_SUITE_DIR),$(CXX_SUITE_SRCS))
 # The layout's addresses come from the board's load address.
 CXX_SUITE_CPPFLAGS := -DCXX_LOAD_ADDR=$(BOARD_LOAD_ADDR) -Itests/target
@@ -37,9 +38,9 @@ $(CXX_SUITE_DIR)/obj/%.cpp.o: %.cpp $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
 	$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS) -MMD -MP -c $< -o $@
 
-$(CXX_SUITE_DIR)/cxx-suite.ld: tests/target/cxx-suite.ld.S tests/target/cxx_layout.h $(CXX_SUITE_DIR)/flags.stamp
+$(CXX_SUITE_DIR)/cxx-suite.ld: tests/target/cxx-suite.ld.S tests/target/cxx_layout.h $(BM_LD_SECTIONS) $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) -E -P -undef -x c -Itests/target -DLOAD_ADDR=$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $< -o $@
+	$(TARGET_CC) -E -P -undef -x c -Itests/target -I$(BM_COMMON_DIR) -DLOAD_ADDR=$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $< -o $@
 
 $(CXX_SUITE_ELF): $(CXX_SUITE_OBJS) $(CXX_SUITE_DIR)/cxx-suite.ld $(LIB)
 	$(TARGET_LD) $(TARGET_LDFLAGS) -T $(CXX_SUITE_DIR)/cxx-suite.ld -Map $(CXX_SUITE_DIR)/cxx-suite.map \

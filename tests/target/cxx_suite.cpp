@@ -62,6 +62,7 @@ extern "C" {
 #include "aarch64_paging/mapping.hpp"
 #include "aarch64_paging/mmu.hpp"
 #include "aarch64_paging/static_tables.hpp"
+#include "check.h"
 #include "cxx_layout.h"
 
 namespace ap = aarch64_paging;
@@ -82,61 +83,7 @@ namespace {
 typedef unsigned long long ull;
 
 // ---------------------------------------------------------------------------------
-// Reporting, as regime.c
-
-constexpr unsigned kMaxNotes = 6;
-unsigned t_count, t_failed, t_problems;
-char t_name[200];
-char t_notes[kMaxNotes][300];
-char t_skip[200];
-
-void case_begin(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-void case_begin(const char* fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    bm_vsnprintf(t_name, sizeof t_name, fmt, ap);
-    va_end(ap);
-    t_problems = 0;
-    t_skip[0] = '\0';
-}
-
-void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-void fail(const char* fmt, ...) {
-    if (t_problems < kMaxNotes) {
-        va_list ap;
-        va_start(ap, fmt);
-        bm_vsnprintf(t_notes[t_problems], sizeof t_notes[0], fmt, ap);
-        va_end(ap);
-    }
-    t_problems++;
-}
-
-#define CHECK(cond, ...) ((cond) ? true : (fail(__VA_ARGS__), false))
-
-bool case_end() {
-    t_count++;
-    if (t_problems == 0) {
-        if (t_skip[0] != '\0') {
-            bm_printf("ok %u - %s # SKIP %s\n", t_count, t_name, t_skip);
-        } else {
-            bm_printf("ok %u - %s\n", t_count, t_name);
-        }
-        return true;
-    }
-    t_failed++;
-    bm_printf("not ok %u - %s: %s", t_count, t_name, t_notes[0]);
-    if (t_problems > 1) {
-        bm_printf(" (%u problems, more below)", t_problems);
-    }
-    bm_printf("\n");
-    for (unsigned i = 1; i < t_problems && i < kMaxNotes; i++) {
-        bm_printf("#   %s\n", t_notes[i]);
-    }
-    if (t_problems > kMaxNotes) {
-        bm_printf("#   ... and %u more\n", t_problems - kMaxNotes);
-    }
-    return false;
-}
+// Reporting: check.h; here what its messages need
 
 // One line for a Result: "ok", or the error as MapError::format writes it.
 const char* text(const Result& r) {
@@ -775,8 +722,8 @@ void granule_suite(ap::StaticPagePool<PoolPages, G::page_size>& pool, unsigned r
         CHECK(c.status() == Status::InvalidArgument, "mmu_config: %s", text(c));
         CHECK(e.status() == Status::InvalidArgument, "enable_mmu: %s", text(e));
         CHECK((BM_READ_SYSREG(sctlr_el1) & 1) == 0 && !map.is_active(), "the MMU went on");
-        bm_snprintf(t_skip, sizeof t_skip, "the CPU lacks the %s granule (ID_AA64MMFR0_EL1 0x%llx: TGran%u = %u)",
-                    granule_name(G::page_size), (ull)mmfr0, (unsigned)(P / kKiB), tgran_field<G>(mmfr0));
+        case_skip("the CPU lacks the %s granule (ID_AA64MMFR0_EL1 0x%llx: TGran%u = %u)",
+                  granule_name(G::page_size), (ull)mmfr0, (unsigned)(P / kKiB), tgran_field<G>(mmfr0));
         case_end();
         map.release();
         return;
@@ -1111,6 +1058,5 @@ extern "C" int bm_main(unsigned entry_el) {
     granule_suite<Granule64K>(pool_64k, 2, mmfr0);
     contiguous_suite();
 
-    bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
-    return t_failed != 0 ? 1 : 0;
+    return check_summary();
 }

@@ -45,7 +45,10 @@
  */
 #include "bm.h"
 #include "board.h"
+#include "check.h"
+#include "entry_el.h"
 #include "idmap.h"
+#include "idmap_check.h"
 
 typedef unsigned long long ull;
 
@@ -88,87 +91,7 @@ typedef unsigned long long ull;
 #endif
 
 /* ---------------------------------------------------------------------------------
- * Reporting, as suite.c */
-
-#define MAX_NOTES 6
-static unsigned t_count, t_failed, t_problems;
-static char t_name[200];
-static char t_notes[MAX_NOTES][320];
-static char t_skip[160];
-
-static void case_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void case_begin(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    bm_vsnprintf(t_name, sizeof t_name, fmt, ap);
-    va_end(ap);
-    t_problems = 0;
-    t_skip[0] = '\0';
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    if (t_problems < MAX_NOTES) {
-        va_list ap;
-        va_start(ap, fmt);
-        bm_vsnprintf(t_notes[t_problems], sizeof t_notes[0], fmt, ap);
-        va_end(ap);
-    }
-    t_problems++;
-}
-
-#define CHECK(cond, ...) ((cond) ? 1 : (fail(__VA_ARGS__), 0))
-
-static int case_end(void)
-{
-    t_count++;
-    if (t_problems == 0) {
-        if (t_skip[0])
-            bm_printf("ok %u - %s # SKIP %s\n", t_count, t_name, t_skip);
-        else
-            bm_printf("ok %u - %s\n", t_count, t_name);
-        return 1;
-    }
-    t_failed++;
-    bm_printf("not ok %u - %s: %s", t_count, t_name, t_notes[0]);
-    if (t_problems > 1)
-        bm_printf(" (%u problems, more below)", t_problems);
-    bm_printf("\n");
-    for (unsigned i = 1; i < t_problems && i < MAX_NOTES; i++)
-        bm_printf("#   %s\n", t_notes[i]);
-    if (t_problems > MAX_NOTES)
-        bm_printf("#   ... and %u more\n", t_problems - MAX_NOTES);
-    return 0;
-}
-
-static const char *status_name(idmap_status_t st)
-{
-    static char buf[80];
-    bm_snprintf(buf, sizeof buf, "%d (%s)", (int)st, idmap_status_str(st));
-    return buf;
-}
-
-static const char *last_error_text(const idmap_t *map)
-{
-    static char buf[200];
-    idmap_format_error(idmap_last_error(map), buf, sizeof buf);
-    return buf;
-}
-
-/* ---------------------------------------------------------------------------------
- * Regimes, as regime.c */
-
-struct regime {
-    idmap_regime_t id;
-    const char *name;
-    unsigned el;
-    int two;       /* two privilege levels: ASIDs, nG, USER, PXN */
-    uint64_t xn;   /* execute-never for the EL that runs: PXN (and UXN), or XN */
-    uint64_t ng;   /* NON_GLOBAL where there are ASIDs */
-    uint64_t asid; /* of the first map; the second has asid + 1 (0 without ASIDs) */
-};
+ * Regimes (entry_el.h); the ASID is the first map's, the second has asid + 1 */
 
 static const struct regime REGIME_EL1_0 = {IDMAP_REGIME_EL1_0, "EL1&0", 1, 1,
                                            IDMAP_ATTR_PXN | IDMAP_ATTR_UXN,
@@ -176,47 +99,11 @@ static const struct regime REGIME_EL1_0 = {IDMAP_REGIME_EL1_0, "EL1&0", 1, 1,
 static const struct regime REGIME_EL2 = {IDMAP_REGIME_EL2, "EL2", 2, 0, IDMAP_ATTR_XN, 0, 0};
 static const struct regime REGIME_EL3 = {IDMAP_REGIME_EL3, "EL3", 3, 0, IDMAP_ATTR_XN, 0, 0};
 
-static const struct regime *R;
-
-#define F_CODE (NORMAL | RO | R->ng | V)
-#define F_RODATA (NORMAL | RO | R->xn | R->ng | V)
-#define F_DATA (NORMAL | R->xn | R->ng | V)
-#define F_DEVICE (DEV | R->xn | R->ng | V)
+const struct regime *R;
 
 static uint64_t asid_of(unsigned which)
 {
     return R->two ? R->asid + which : 0;
-}
-
-/* The translation registers of the running EL. */
-struct regs {
-    uint64_t sctlr, tcr, mair, ttbr0;
-};
-
-static struct regs read_regs(void)
-{
-    struct regs r;
-    switch (bm_current_el()) {
-    case 1:
-        r.sctlr = BM_READ_SYSREG(sctlr_el1);
-        r.tcr = BM_READ_SYSREG(tcr_el1);
-        r.mair = BM_READ_SYSREG(mair_el1);
-        r.ttbr0 = BM_READ_SYSREG(ttbr0_el1);
-        break;
-    case 2:
-        r.sctlr = BM_READ_SYSREG(sctlr_el2);
-        r.tcr = BM_READ_SYSREG(tcr_el2);
-        r.mair = BM_READ_SYSREG(mair_el2);
-        r.ttbr0 = BM_READ_SYSREG(ttbr0_el2);
-        break;
-    default:
-        r.sctlr = BM_READ_SYSREG(sctlr_el3);
-        r.tcr = BM_READ_SYSREG(tcr_el3);
-        r.mair = BM_READ_SYSREG(mair_el3);
-        r.ttbr0 = BM_READ_SYSREG(ttbr0_el3);
-        break;
-    }
-    return r;
 }
 
 static uint64_t read_vbar(void)
@@ -244,21 +131,6 @@ static void check_regs_same(const char *what, struct regs got, struct regs want)
           (ull)got.ttbr0, (ull)want.ttbr0);
 }
 
-/* Invalidates this core's TLB entries of the regime (see the comment at the top). */
-static void tlb_flush_local(void)
-{
-    switch (bm_current_el()) {
-    case 1:
-        __asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
-        break;
-    case 2:
-        __asm__ volatile("tlbi alle2\n\tdsb nsh\n\tisb" ::: "memory");
-        break;
-    default:
-        __asm__ volatile("tlbi alle3\n\tdsb nsh\n\tisb" ::: "memory");
-        break;
-    }
-}
 
 /* ---------------------------------------------------------------------------------
  * The code that turns the MMU on and switches TTBR: each function alone at the start of
@@ -398,58 +270,6 @@ static idmap_t *build(const struct layout *l, uint64_t asid)
 /* ---------------------------------------------------------------------------------
  * Tables, accesses, faults */
 
-struct leaf {
-    idmap_status_t status;
-    unsigned found;
-    idmap_region_t region;
-    uint64_t desc;
-    unsigned level;
-};
-
-static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,
-                   void *ctx)
-{
-    struct leaf *lf = ctx;
-    if (lf->found++ == 0) {
-        lf->region = *region;
-        lf->desc = desc->bits;
-        lf->level = level;
-    }
-    return 0;
-}
-
-static struct leaf walk_one(const idmap_t *map, uint64_t va)
-{
-    struct leaf lf = {IDMAP_OK, 0, {0, 0}, 0, 0};
-    uint64_t page = va & ~(PAGE - 1);
-    idmap_region_t r = idmap_region(page, page + PAGE);
-    lf.status = idmap_walk_range(map, &r, leaf_cb, &lf);
-    return lf;
-}
-
-static const char *leaf_text(const struct leaf *lf)
-{
-    static char buf[160];
-    if (lf->status != IDMAP_OK)
-        bm_snprintf(buf, sizeof buf, "walk_range answered %s", status_name(lf->status));
-    else if (!lf->found)
-        bm_snprintf(buf, sizeof buf, "walk_range visited no entry");
-    else
-        bm_snprintf(buf, sizeof buf, "level %u descriptor 0x%016llx for [0x%llx, 0x%llx)",
-                    lf->level, (ull)lf->desc, (ull)lf->region.start, (ull)lf->region.end);
-    return buf;
-}
-
-static const char *par_text(char *buf, size_t len, uint64_t par)
-{
-    if (par & BM_PAR_F)
-        bm_snprintf(buf, len, "PAR 0x%llx (fault, FST 0x%02x)", (ull)par, (unsigned)BM_PAR_FST(par));
-    else
-        bm_snprintf(buf, len, "PAR 0x%llx (PA 0x%llx ATTR 0x%02x SH %u)", (ull)par,
-                    (ull)BM_PAR_PA(par), (unsigned)BM_PAR_ATTR(par), (unsigned)BM_PAR_SH(par));
-    return buf;
-}
-
 static unsigned mair_byte(unsigned attr_index)
 {
     return (unsigned)(IDMAP_MAIR_DEFAULT >> (8 * (attr_index & 7))) & 0xff;
@@ -503,33 +323,6 @@ static uint64_t load_checked(uint64_t addr)
     if (bm_fault_taken())
         fail("load at 0x%llx: ESR_EL%u 0x%llx", (ull)addr, R->el, (ull)bm_fault.esr);
     return v;
-}
-
-/* "mov x0, #42; ret", written with the MMU off before any map. */
-#define INSN_MOV_X0_42 0xd2800540u
-#define INSN_RET 0xd65f03c0u
-
-typedef uint64_t (*code_fn)(void);
-
-static void write_code_pages(void)
-{
-    for (unsigned i = 0; i < 2; i++) {
-        volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)(T_EXEC + i * PAGE);
-        p[0] = INSN_MOV_X0_42;
-        p[1] = INSN_RET;
-        bm_sync_icache((uintptr_t)p, 8);
-    }
-}
-
-/* Calls the code at addr: 1 if it returned 42, 0 if it took an exception (in bm_fault;
- * the handler returns through the link register), -1 for anything else. */
-static int call_code(uint64_t addr)
-{
-    bm_expect_fault();
-    uint64_t r = ((code_fn)(uintptr_t)addr)();
-    if (bm_fault_taken())
-        return 0;
-    return r == 42 ? 1 : -1;
 }
 
 /* modify_range callback: sets ctx[0] and clears ctx[1] on valid entries (ctx[2] != 0:
@@ -675,7 +468,7 @@ static void refusal_case(enum tweak tw, idmap_status_t (*call)(idmap_t *, idmap_
         break;
     }
     if (tw == TW_XN_VECTORS && vpage == page) {
-        bm_snprintf(t_skip, sizeof t_skip, "the vectors share the calling page 0x%llx", (ull)page);
+        case_skip("the vectors share the calling page 0x%llx", (ull)page);
         return;
     }
     idmap_t *map = build(&l, asid);
@@ -695,7 +488,7 @@ static void refusal_case(enum tweak tw, idmap_status_t (*call)(idmap_t *, idmap_
         struct regs before = read_regs();
         st = call(map, &pf);
         check_refusal(map, st, &pf, before, where, reasons, use, page);
-        if (t_problems == 0 && tw == TW_OMIT_CODE)
+        if (case_problems() == 0 && tw == TW_OMIT_CODE)
             bm_printf("# %s\n", last_error_text(map));
         if (st == IDMAP_OK && call == activate_here)
             (void)idmap_deactivate(map); /* back to the map that was live */
@@ -1120,6 +913,18 @@ static const void *planted_translate(void *ctx, uint64_t pa)
     return 0;
 }
 
+/* A lint of the home map that found nothing, and reached every one of its tables. */
+static void check_lint_clean(const char *fn, idmap_status_t st, const idmap_lint_report_t *rep)
+{
+    if (CHECK(st == IDMAP_OK, "%s: %s (scratch needed %zu words)", fn, status_name(st),
+              rep->scratch_words)) {
+        CHECK(rep->findings == 0, "%zu findings", rep->findings);
+        print_findings(rep->findings);
+        CHECK(rep->tables == idmap_table_count(g_home), "%zu tables reached, the map has %zu",
+              rep->tables, idmap_table_count(g_home));
+    }
+}
+
 static void lint_cases(void)
 {
     idmap_lint_options_t o = {IDMAP_LINT_CHECK_ALL, 0, g_scratch,
@@ -1128,13 +933,7 @@ static void lint_cases(void)
 
     case_begin("%s: idmap_lint over the live map finds nothing", R->name);
     idmap_status_t st = idmap_lint(g_home, &o, g_findings, 8, &rep);
-    if (CHECK(st == IDMAP_OK, "idmap_lint: %s (scratch needed %zu words)", status_name(st),
-              rep.scratch_words)) {
-        CHECK(rep.findings == 0, "%zu findings", rep.findings);
-        print_findings(rep.findings);
-        CHECK(rep.tables == idmap_table_count(g_home), "%zu tables reached, the map has %zu",
-              rep.tables, idmap_table_count(g_home));
-    }
+    check_lint_clean("idmap_lint", st, &rep);
     case_end();
 
     /* The table pool is in .bss: the pages between rodata and the stack. */
@@ -1145,13 +944,7 @@ static void lint_cases(void)
                "[0x%llx, 0x%llx)) finds nothing",
                R->name, (ull)tree.root, (ull)pool.base, (ull)(pool.base + pool.size));
     st = idmap_lint_raw(&tree, 1, &o, g_findings, 8, &rep);
-    if (CHECK(st == IDMAP_OK, "idmap_lint_raw: %s (scratch needed %zu words)", status_name(st),
-              rep.scratch_words)) {
-        CHECK(rep.findings == 0, "%zu findings", rep.findings);
-        print_findings(rep.findings);
-        CHECK(rep.tables == idmap_table_count(g_home), "%zu tables reached, the map has %zu",
-              rep.tables, idmap_table_count(g_home));
-    }
+    check_lint_clean("idmap_lint_raw", st, &rep);
     case_end();
 
     case_begin("%s: idmap_lint_raw reads what memory holds: a RES0 bit (48) planted in a copy "
@@ -1601,20 +1394,9 @@ int bm_main(unsigned entry_el)
               (ull)BM_READ_SYSREG(id_aa64mmfr0_el1));
     bm_printf("# image [0x%llx, 0x%llx)\n", (ull)(uintptr_t)__image_start,
               (ull)(uintptr_t)__image_end);
-    write_code_pages();
+    write_code_pages(T_EXEC, 2);
 
-    switch (bm_current_el()) {
-    case 1:
-        run_regime(&REGIME_EL1_0);
-        break;
-    case 2:
-        run_regime(&REGIME_EL2);
-        break;
-    default:
-        run_regime(&REGIME_EL3);
-        break;
-    }
+    run_regime(regime_at_el(&REGIME_EL1_0, &REGIME_EL2, &REGIME_EL3));
 
-    bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
-    return t_failed ? 1 : 0;
+    return check_summary();
 }

@@ -11,6 +11,7 @@
 # make test-target runs the same configurations among its own (tests/target/run-matrix.sh).
 
 include examples/common/common.mk
+include tests/target/check.mk
 
 .PHONY: guard-suite test-guard
 
@@ -19,7 +20,7 @@ GUARD_SUITE_DIR := $(BUILD)/tests/target-guard
 GUARD_SUITE_ELF := $(GUARD_SUITE_DIR)/guard-suite.elf
 
 # Runs at the entry EL (EL1, EL2 or EL3), with that EL's vector table.
-$(eval $(call bm_image,guard-suite,$(GUARD_SUITE_DIR),tests/target/guard.c,-DBM_STAY_AT_ENTRY_EL))
+$(eval $(call bm_image,guard-suite,$(GUARD_SUITE_DIR),tests/target/guard.c $(TARGET_EL_CHECK_SRCS),-DBM_STAY_AT_ENTRY_EL))
 
 guard-suite: $(GUARD_SUITE_ELF)
 else

@@ -102,9 +102,9 @@ $(1)/tables.S: $(IMAGE_MEMMAP) $(IMAGE_TOOL)
 $(1)/tables.o: $(1)/tables.S $(IMAGE_BOOT_DIR)/flags.stamp
 	$$(TARGET_CC) $$(BM_ASFLAGS) -c $$< -o $$@
 
-$(1)/image.ld: tests/image/image.ld.S $(IMAGE_MEMMAP) $(IMAGE_BOOT_DIR)/flags.stamp
+$(1)/image.ld: tests/image/image.ld.S $(BM_LD_SECTIONS) $(IMAGE_MEMMAP) $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) -E -P -undef -x c -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) \
+	$$(TARGET_CC) -E -P -undef -x c -I$(BM_COMMON_DIR) -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) \
 		-DTABLES_ADDR=$$(IMAGE_TABLES_ADDR) $(3) $$< -o $$@
 
 $(1)/obj/%.c.o: %.c $(IMAGE_BOOT_DIR)/flags.stamp

@@ -50,7 +50,12 @@
  */
 #include "bm.h"
 #include "board.h"
+#include "check.h"
+#include "entry_el.h"
 #include "idmap.h"
+#include "idmap_check.h"
+
+typedef unsigned long long ull;
 
 #define PAGE 0x1000ULL
 #define MIB2 0x200000ULL
@@ -58,7 +63,6 @@
 #define V IDMAP_ATTR_VALID
 #define RO IDMAP_ATTR_READ_ONLY
 #define NORMAL IDMAP_ATTR_NORMAL
-#define DEV IDMAP_ATTR_DEVICE_NGNRE
 #define AP1 IDMAP_ATTR_USER /* AP[1], bit 6: EL0 access, or RES1 */
 
 #define RAM(off) (BOARD_RAM_BASE + (off))
@@ -90,10 +94,9 @@
 #define UPPER_PA_OFFSET ((int64_t)(0 - UPPER_BASE))
 
 /* HCR_EL2 (Arm ARM D19.2 "HCR_EL2"): RW (EL1 is AArch64), TGE (EL0 runs in EL2&0 with
- * E2H), E2H (FEAT_VHE: the EL2&0 regime, EL1's register layouts at EL2). */
+ * E2H); E2H itself is HCR_E2H (entry_el.h). */
 #define HCR_RW (1ULL << 31)
 #define HCR_TGE (1ULL << 27)
-#define HCR_E2H (1ULL << 34)
 /* CPTR_EL2 with E2H = 1 has CPACR_EL1's layout: FPEN (21:20) = 0b11, no FP traps. */
 #define CPTR_EL2_E2H_FPEN (3ULL << 20)
 
@@ -102,93 +105,10 @@
 #define SCTLR_EL12 "S3_5_C1_C0_0"
 #define TCR_EL12 "S3_5_C2_C0_2"
 #define TTBR0_EL12 "S3_5_C2_C0_0"
-#define TTBR1_EL2 "S3_4_C2_C0_1"
 #define ID_AA64MMFR1_EL1 "S3_0_C0_C7_1"
 
 /* ---------------------------------------------------------------------------------
- * Reporting, as suite.c */
-
-#define MAX_NOTES 6
-static unsigned t_count, t_failed, t_problems;
-static char t_name[200];
-static char t_notes[MAX_NOTES][300];
-static char t_skip[200];
-
-static void case_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void case_begin(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    bm_vsnprintf(t_name, sizeof t_name, fmt, ap);
-    va_end(ap);
-    t_problems = 0;
-    t_skip[0] = '\0';
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    if (t_problems < MAX_NOTES) {
-        va_list ap;
-        va_start(ap, fmt);
-        bm_vsnprintf(t_notes[t_problems], sizeof t_notes[0], fmt, ap);
-        va_end(ap);
-    }
-    t_problems++;
-}
-
-#define CHECK(cond, ...) ((cond) ? 1 : (fail(__VA_ARGS__), 0))
-
-static int case_end(void)
-{
-    t_count++;
-    if (t_problems == 0) {
-        if (t_skip[0])
-            bm_printf("ok %u - %s # SKIP %s\n", t_count, t_name, t_skip);
-        else
-            bm_printf("ok %u - %s\n", t_count, t_name);
-        return 1;
-    }
-    t_failed++;
-    bm_printf("not ok %u - %s: %s", t_count, t_name, t_notes[0]);
-    if (t_problems > 1)
-        bm_printf(" (%u problems, more below)", t_problems);
-    bm_printf("\n");
-    for (unsigned i = 1; i < t_problems && i < MAX_NOTES; i++)
-        bm_printf("#   %s\n", t_notes[i]);
-    if (t_problems > MAX_NOTES)
-        bm_printf("#   ... and %u more\n", t_problems - MAX_NOTES);
-    return 0;
-}
-
-static const char *status_name(idmap_status_t st)
-{
-    static char buf[80];
-    bm_snprintf(buf, sizeof buf, "%d (%s)", (int)st, idmap_status_str(st));
-    return buf;
-}
-
-static const char *last_error_text(const idmap_t *map)
-{
-    static char buf[200];
-    idmap_format_error(idmap_last_error(map), buf, sizeof buf);
-    return buf;
-}
-
-typedef unsigned long long ull;
-
-/* ---------------------------------------------------------------------------------
- * Regimes */
-
-struct regime {
-    idmap_regime_t id;
-    const char *name;
-    unsigned el;   /* the EL that runs in it */
-    int two;       /* two privilege levels: ASIDs, nG, USER, PXN, the upper VA range */
-    uint64_t xn;   /* execute-never for the EL that runs: PXN (and UXN), or XN */
-    uint64_t ng;   /* NON_GLOBAL where there are ASIDs */
-    uint64_t asid; /* the identity map's (and the upper map's: TCR.A1 = 0) */
-};
+ * Regimes (entry_el.h); the ASID is the identity map's, and the upper map's (TCR.A1 = 0) */
 
 static const struct regime REGIME_EL1_0 = {IDMAP_REGIME_EL1_0, "EL1&0", 1, 1,
                                            IDMAP_ATTR_PXN | IDMAP_ATTR_UXN,
@@ -199,49 +119,10 @@ static const struct regime REGIME_EL2_0 = {IDMAP_REGIME_EL2_0, "EL2&0", 2, 1,
                                            IDMAP_ATTR_NON_GLOBAL, 6};
 static const struct regime REGIME_EL3 = {IDMAP_REGIME_EL3, "EL3", 3, 0, IDMAP_ATTR_XN, 0, 0};
 
-static const struct regime *R; /* the regime running */
-static idmap_t *g_map;         /* its identity map */
-static idmap_t *g_upper;       /* its upper linear map, while enabled */
+const struct regime *R;  /* the regime running */
+static idmap_t *g_map;   /* its identity map */
+static idmap_t *g_upper; /* its upper linear map, while enabled */
 static idmap_mmu_config_t g_cfg;
-
-#define F_CODE (NORMAL | RO | R->ng | V)
-#define F_RODATA (NORMAL | RO | R->xn | R->ng | V)
-#define F_DATA (NORMAL | R->xn | R->ng | V)
-#define F_DEVICE (DEV | R->xn | R->ng | V)
-
-/* The translation registers of the running EL's regime. */
-struct regs {
-    uint64_t sctlr, tcr, mair, ttbr0, ttbr1;
-};
-
-static struct regs read_regs(void)
-{
-    struct regs r = {0, 0, 0, 0, 0};
-    switch (bm_current_el()) {
-    case 1:
-        r.sctlr = BM_READ_SYSREG(sctlr_el1);
-        r.tcr = BM_READ_SYSREG(tcr_el1);
-        r.mair = BM_READ_SYSREG(mair_el1);
-        r.ttbr0 = BM_READ_SYSREG(ttbr0_el1);
-        r.ttbr1 = BM_READ_SYSREG(ttbr1_el1);
-        break;
-    case 2:
-        r.sctlr = BM_READ_SYSREG(sctlr_el2);
-        r.tcr = BM_READ_SYSREG(tcr_el2);
-        r.mair = BM_READ_SYSREG(mair_el2);
-        r.ttbr0 = BM_READ_SYSREG(ttbr0_el2);
-        if (BM_READ_SYSREG(hcr_el2) & HCR_E2H)
-            __asm__ volatile("mrs %0, " TTBR1_EL2 : "=r"(r.ttbr1));
-        break;
-    default:
-        r.sctlr = BM_READ_SYSREG(sctlr_el3);
-        r.tcr = BM_READ_SYSREG(tcr_el3);
-        r.mair = BM_READ_SYSREG(mair_el3);
-        r.ttbr0 = BM_READ_SYSREG(ttbr0_el3);
-        break;
-    }
-    return r;
-}
 
 /* EL1's SCTLR, TCR, TTBR0, from EL2 or EL3: an EL2 or EL3 map must leave them alone. */
 static struct regs read_el1_regs(void)
@@ -277,60 +158,6 @@ static void check_regs(const char *what, struct regs got, struct regs want, int 
 
 /* ---------------------------------------------------------------------------------
  * Tables and the hardware */
-
-struct leaf {
-    idmap_status_t status;
-    unsigned found;
-    idmap_region_t region;
-    uint64_t desc;
-    unsigned level;
-};
-
-static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,
-                   void *ctx)
-{
-    struct leaf *lf = ctx;
-    if (lf->found++ == 0) {
-        lf->region = *region;
-        lf->desc = desc->bits;
-        lf->level = level;
-    }
-    return 0;
-}
-
-/* The leaf for va's page; in the upper range the page at the top ends at 0 (2^64). */
-static struct leaf walk_one(const idmap_t *map, uint64_t va)
-{
-    struct leaf lf = {IDMAP_OK, 0, {0, 0}, 0, 0};
-    uint64_t page = va & ~(PAGE - 1);
-    idmap_region_t r = idmap_region(page, page + PAGE);
-    lf.status = idmap_walk_range(map, &r, leaf_cb, &lf);
-    return lf;
-}
-
-static const char *leaf_text(const struct leaf *lf)
-{
-    static char buf[160];
-    if (lf->status != IDMAP_OK)
-        bm_snprintf(buf, sizeof buf, "walk_range answered %s", status_name(lf->status));
-    else if (!lf->found)
-        bm_snprintf(buf, sizeof buf, "walk_range visited no entry");
-    else
-        bm_snprintf(buf, sizeof buf, "level %u descriptor 0x%016llx for [0x%llx, 0x%llx)",
-                    lf->level, (ull)lf->desc, (ull)lf->region.start, (ull)lf->region.end);
-    return buf;
-}
-
-static const char *par_text(char *buf, size_t len, uint64_t par)
-{
-    if (par & BM_PAR_F)
-        bm_snprintf(buf, len, "PAR 0x%llx (fault, FST 0x%02x)", (ull)par, (unsigned)BM_PAR_FST(par));
-    else
-        bm_snprintf(buf, len, "PAR 0x%llx (PA 0x%llx ATTR 0x%02x SH %u NS %u)", (ull)par,
-                    (ull)BM_PAR_PA(par), (unsigned)BM_PAR_ATTR(par), (unsigned)BM_PAR_SH(par),
-                    (unsigned)BM_PAR_NS(par));
-    return buf;
-}
 
 static unsigned mair_attr(uint64_t desc)
 {
@@ -404,7 +231,7 @@ static unsigned at_check(uint64_t va)
     if (why[0]) {
         char r[80], w[80];
         fail("va 0x%llx: %s | AT read %s, AT write %s | tables: %s", (ull)va, why,
-             par_text(r, sizeof r, pr), par_text(w, sizeof w, pw), leaf_text(&lf));
+             par_text_ns(r, sizeof r, pr), par_text_ns(w, sizeof w, pw), leaf_text(&lf));
         return 1;
     }
     return 0;
@@ -424,27 +251,6 @@ static void emulator_workaround(unsigned entries)
      * invalidates the whole regime, TLBI ALLE2IS, which this QEMU gets right). */
     if (g_vae2is_ignores_e2h && R->id == IDMAP_REGIME_EL2_0 && entries <= 16)
         __asm__ volatile("dsb ishst\n\ttlbi alle2is\n\tdsb ish\n\tisb" ::: "memory");
-}
-
-/* Invalidates this core's TLB entries of the regime (TLBI VMALLE1, ALLE2 or ALLE3).
- * Called before each check of the library's TLB maintenance by VA: QEMU's TLB keeps one
- * range covering every block mapping it holds, and a flush by VA that falls in that
- * range flushes the whole translation regime. With a 2 MiB block in the TLB (the UART's,
- * after a print) a TLBI aimed at a wrong address would go unnoticed; after this, until
- * the check, only page mappings are touched (code, stack, bss, the test pages). */
-static void tlb_flush_local(void)
-{
-    switch (bm_current_el()) {
-    case 1:
-        __asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
-        break;
-    case 2:
-        __asm__ volatile("tlbi alle2\n\tdsb nsh\n\tisb" ::: "memory");
-        break;
-    default:
-        __asm__ volatile("tlbi alle3\n\tdsb nsh\n\tisb" ::: "memory");
-        break;
-    }
 }
 
 /* The synchronous exception bm_fault recorded (bm_expect_fault before the access). */
@@ -568,10 +374,9 @@ static void probe_vae2is(void)
                  (ull)op);
         } else {
             g_vae2is_ignores_e2h = 1;
-            bm_snprintf(t_skip, sizeof t_skip,
-                        "TLBI VAE2IS ignores E2H here (QEMU < 8.1): the library's by-VA "
-                        "TLBIs in EL2&0 unchecked; the test adds TLBI ALLE2IS after live "
-                        "changes of up to 16 entries");
+            case_skip("TLBI VAE2IS ignores E2H here (QEMU < 8.1): the library's by-VA "
+                      "TLBIs in EL2&0 unchecked; the test adds TLBI ALLE2IS after live "
+                      "changes of up to 16 entries");
             __asm__ volatile("tlbi alle2is\n\tdsb ish\n\tisb" ::: "memory");
             bm_expect_fault();
             bm_probe_write(p, 4);
@@ -595,36 +400,6 @@ static int set_bits_cb(const idmap_region_t *region, idmap_descriptor_t *d, unsi
     if (idmap_descriptor_is_valid(d))
         d->bits = (d->bits | b[0]) & ~b[1];
     return 0;
-}
-
-/* ---------------------------------------------------------------------------------
- * Code pages (T_EXEC): "mov x0, #42; ret", written with the MMU off before any map. */
-
-#define INSN_MOV_X0_42 0xd2800540u
-#define INSN_RET 0xd65f03c0u
-
-typedef uint64_t (*code_fn)(void);
-
-static void write_code_pages(void)
-{
-    for (unsigned i = 0; i < 3; i++) {
-        volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)(T_EXEC + i * PAGE);
-        p[0] = INSN_MOV_X0_42;
-        p[1] = INSN_RET;
-        bm_sync_icache((uintptr_t)p, 8);
-    }
-}
-
-/* Calls the code at addr; 1 if it ran and returned 42, 0 if it took an exception
- * (recorded in bm_fault; the handler returns to the caller through the link
- * register), -1 for anything else. */
-static int call_code(uint64_t addr)
-{
-    bm_expect_fault();
-    uint64_t r = ((code_fn)(uintptr_t)addr)();
-    if (bm_fault_taken())
-        return 0;
-    return r == 42 ? 1 : -1;
 }
 
 /* ---------------------------------------------------------------------------------
@@ -804,7 +579,7 @@ static int smp_start(void)
     bm_clean_inval_poc((uintptr_t)&g_cmd, sizeof g_cmd);
     int rc = bm_start_secondary(1, &g_secondary);
     if (rc == -2) {
-        bm_snprintf(t_skip, sizeof t_skip, "no second core (run QEMU with -smp 2)");
+        case_skip("no second core (run QEMU with -smp 2)");
         g_smp = -1;
     } else if (CHECK(rc == 0, "bm_start_secondary answered %d", rc)) {
         g_smp = 1;
@@ -886,8 +661,8 @@ static void smp_cases(idmap_t *lower, idmap_t *upper, const idmap_mmu_config_t *
             char a[80], b[80], c2[80], d[80];
             CHECK(g_reply.par_r == pr && g_reply.par_w == pw,
                   "va 0x%llx: second core AT read %s, write %s; primary %s, %s", (ull)vas[i],
-                  par_text(a, sizeof a, g_reply.par_r), par_text(b, sizeof b, g_reply.par_w),
-                  par_text(c2, sizeof c2, pr), par_text(d, sizeof d, pw));
+                  par_text_ns(a, sizeof a, g_reply.par_r), par_text_ns(b, sizeof b, g_reply.par_w),
+                  par_text_ns(c2, sizeof c2, pr), par_text_ns(d, sizeof d, pw));
         }
     }
     case_end();
@@ -1567,28 +1342,20 @@ int bm_main(unsigned entry_el)
               (ull)BM_READ_SYSREG(id_aa64mmfr0_el1), (ull)mmfr1);
     bm_printf("# image [0x%llx, 0x%llx)\n", (ull)(uintptr_t)__image_start,
               (ull)(uintptr_t)__image_end);
-    write_code_pages();
+    write_code_pages(T_EXEC, 3);
 
-    switch (bm_current_el()) {
-    case 1:
-        run_regime(&REGIME_EL1_0);
-        break;
-    case 2:
-        run_regime(&REGIME_EL2);
+    run_regime(regime_at_el(&REGIME_EL1_0, &REGIME_EL2, &REGIME_EL3));
+    /* At EL2, then EL2&0 (E2H = 1) where there is FEAT_VHE. */
+    if (bm_current_el() == 2) {
         if (((mmfr1 >> 8) & 0xf) != 0) {
             enter_el2_0();
             run_regime(&REGIME_EL2_0);
         } else {
             case_begin("EL2&0");
-            bm_snprintf(t_skip, sizeof t_skip, "no FEAT_VHE (ID_AA64MMFR1_EL1.VH 0)");
+            case_skip("no FEAT_VHE (ID_AA64MMFR1_EL1.VH 0)");
             case_end();
         }
-        break;
-    default:
-        run_regime(&REGIME_EL3);
-        break;
     }
 
-    bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
-    return t_failed ? 1 : 0;
+    return check_summary();
 }

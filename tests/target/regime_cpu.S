@@ -23,6 +23,28 @@
 #define HCR_EL2_E2H_BIT 34
 #define SCTLR_M_C_I 0x1005
 
+/* After the registers of EL x0 are written: ISB, TLBI of that EL's regime on this core
+ * (VMALLE1, ALLE2, ALLE3), DSB, IC IALLU, DSB, ISB. Uses no register but the flags. */
+    .macro flush_local
+    isb
+    cmp     x0, #3
+    b.eq    .Lflush_el3\@
+    cmp     x0, #2
+    b.eq    .Lflush_el2\@
+    tlbi    vmalle1
+    b       .Lflush_done\@
+.Lflush_el2\@:
+    tlbi    alle2
+    b       .Lflush_done\@
+.Lflush_el3\@:
+    tlbi    alle3
+.Lflush_done\@:
+    dsb     nsh
+    ic      iallu
+    dsb     nsh
+    isb
+    .endm
+
     .text
     .balign 4
     .global rt_mmu_on
@@ -36,27 +58,18 @@ rt_mmu_on:
     msr     tcr_el1, x2
     msr     ttbr0_el1, x3
     msr     ttbr1_el1, x4
-    isb
-    tlbi    vmalle1
     b       9f
 2:  msr     mair_el2, x1
     msr     tcr_el2, x2
     msr     ttbr0_el2, x3
     mrs     x6, hcr_el2
-    tbz     x6, #HCR_EL2_E2H_BIT, 21f
+    tbz     x6, #HCR_EL2_E2H_BIT, 9f
     msr     S3_4_C2_C0_1, x4            /* TTBR1_EL2 */
-21: isb
-    tlbi    alle2
     b       9f
 3:  msr     mair_el3, x1
     msr     tcr_el3, x2
     msr     ttbr0_el3, x3
-    isb
-    tlbi    alle3
-9:  dsb     nsh
-    ic      iallu
-    dsb     nsh
-    isb
+9:  flush_local
     cmp     x0, #3
     b.eq    33f
     cmp     x0, #2
@@ -94,23 +107,14 @@ rt_mmu_off:
     mrs     x6, sctlr_el1
     bic     x6, x6, x7
     msr     sctlr_el1, x6
-    isb
-    tlbi    vmalle1
     b       9f
 4:  mrs     x6, sctlr_el2
     bic     x6, x6, x7
     msr     sctlr_el2, x6
-    isb
-    tlbi    alle2
     b       9f
 3:  mrs     x6, sctlr_el3
     bic     x6, x6, x7
     msr     sctlr_el3, x6
-    isb
-    tlbi    alle3
-9:  dsb     nsh
-    ic      iallu
-    dsb     nsh
-    isb
+9:  flush_local
     ret
     .size rt_mmu_off, . - rt_mmu_off

@@ -28,29 +28,21 @@
 # tests/target/run-guard.sh --configs lists.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/target/run-lib.sh
 
-make_cmd=${MAKE:-make}
 timeout_s=${QEMU_TIMEOUT:-60}
-logs=build/target-logs
-results=${IDMAP_TEST_RESULTS:-}
-mkdir -p "$logs"
 
 if [ $# -eq 0 ]; then
     echo "usage: run-matrix.sh BOARD..." >&2
     exit 2
 fi
 
-# Configurations: "board|tag|qemu machine arguments|image" (tag names the log file;
-# image: target-suite or regime-suite)
+# Configurations: "board|tag|qemu machine arguments|image" (run-lib.sh)
 configs=()
 regime_qemu="-accel tcg,thread=single"
 for b in "$@"; do
-    if [ ! -f "boards/$b/board.mk" ]; then
-        echo "run-matrix.sh: no board $b (boards/$b/board.mk)" >&2
-        exit 2
-    fi
-    machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
-    m=$(echo "$machine" | sed -n 's/.*-M \([^ ,]*\).*/\1/p')
+    machine=$(board_machine "$b") || exit 2
+    m=$(machine_model "$machine")
     configs+=("$b|default|$machine|target-suite")
     case $m in
     virt | xlnx-zcu102)
@@ -63,8 +55,8 @@ for b in "$@"; do
     fi
 done
 for b in "$@"; do
-    machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
-    m=$(echo "$machine" | sed -n 's/.*-M \([^ ,]*\).*/\1/p')
+    machine=$(board_machine "$b")
+    m=$(machine_model "$machine")
     case $m in
     virt)
         max=${machine/-cpu cortex-a57/-cpu max}
@@ -85,94 +77,23 @@ done
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-cxx.sh --configs "$@")
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-guard.sh --configs "$@")
 
-record() { # PASS|FAIL name
-    if [ -n "$results" ]; then echo "$1 $2" >> "$results"; fi
-}
-
 start=$SECONDS
-total_pass=0
-total_fail=0
-failed_runs=()
 broken_builds=" "
 
 for tc in gcc llvm; do
-    llvm=
-    [ $tc = llvm ] && llvm=1
     for b in "$@"; do
-        if ! $make_cmd BOARD="$b" LLVM=$llvm target-suite regime-suite cxx-suite guard-suite c-bootloader cpp-kernel > "$logs/build-$b-$tc.log" 2>&1; then
-            grep -E -A3 'error|Error|undefined' "$logs/build-$b-$tc.log" | head -n 30 | sed 's/^/    /'
-            echo "FAIL build $b ($tc): see $logs/build-$b-$tc.log"
-            total_fail=$((total_fail + 1))
-            failed_runs+=("build $b ($tc)")
+        build "$b" "$tc" "$logs/build-$b-$tc.log" "" \
+            target-suite regime-suite cxx-suite guard-suite c-bootloader cpp-kernel ||
             broken_builds+="$b-$tc "
-            record FAIL "target: build $b ($tc)"
-        fi
     done
 done
 
 for tc in gcc llvm; do
     for c in "${configs[@]}"; do
         IFS='|' read -r b tag machine image <<< "$c"
-        dir=build/$b$([ $tc = llvm ] && echo -llvm)
-        if [ "$image" = regime-suite ]; then
-            elf=$dir/tests/target-regime/regime-suite.elf
-        elif [ "$image" = cxx-suite ]; then
-            elf=$dir/tests/target-cxx/cxx-suite.elf
-        elif [ "$image" = guard-suite ]; then
-            elf=$dir/tests/target-guard/guard-suite.elf
-        else
-            elf=$dir/tests/target/target-suite.elf
-        fi
         # not an image left from an earlier build
         [[ $broken_builds == *" $b-$tc "* ]] && continue
-        log=$logs/$b-$tag-$tc.log
-        t0=$(date +%s%N)
-        tests/target/qemu-run.sh --timeout "$timeout_s" -- $machine -kernel "$elf" > "$log" 2>&1
-        rc=$?
-        dt=$(( ($(date +%s%N) - t0) / 1000000 ))
-        dt=$(printf '%d.%02d' $((dt / 1000)) $((dt % 1000 / 10)))
-        # "qemu-virt EL2 (gcc)": the EL the suite says it was entered at
-        el=$(grep -o -m1 'entered at EL[0-3]' "$log" | sed 's/entered at //')
-        case $tag in
-        cpu-max) what=" -cpu max" ;;
-        regime-*) what=" regimes$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
-        cxx*) what=" cxx-suite$(echo " $machine" | grep -o ' -cpu [^ ]*')" ;;
-        guard*) what=" guard rails$(echo " $machine" | grep -o ' -cpu max')" ;;
-        *) what= ;;
-        esac
-        name="$b ${el:-EL?}$what ($tc)"
-        summary=$(tr -d '\r' < "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
-        if [ -n "$summary" ]; then
-            p=${summary%% passed*}
-            f=${summary#*passed, }
-            f=${f%% failed}
-        else
-            p=0
-            f=1
-        fi
-        total_pass=$((total_pass + p))
-        total_fail=$((total_fail + f))
-        if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ -n "$summary" ]; then
-            printf 'PASS %-46s %s (%ss)\n' "$name:" "$summary" "$dt"
-            # what a regime run could not check here, said where it is seen
-            [ "$image" = regime-suite ] && tr -d '\r' < "$log" | grep -o '# SKIP .*' | sed 's/^/    /'
-            [ "$image" = cxx-suite ] && tr -d '\r' < "$log" | grep -o '# SKIP .*' | sort -u | sed 's/^/    /'
-            record PASS "target: $name"
-        else
-            why="exit status $rc"
-            [ "$rc" -eq 124 ] && why="TIMEOUT after ${timeout_s}s"
-            [ -z "$summary" ] && why="$why, no summary line"
-            # a summary of no failures with a failing exit still fails the run
-            [ -n "$summary" ] && [ "$f" -eq 0 ] && total_fail=$((total_fail + 1))
-            printf 'FAIL %-46s %s (%s, %ss; log %s)\n' "$name:" "${summary:-?}" "$why" "$dt" "$log"
-            grep -E '^not ok|^#   |unexpected exception|^x30|TIMEOUT|Bail out' "$log" | head -n 40 | sed 's/^/    /'
-            if [ -z "$summary" ]; then
-                echo "    ... last lines:"
-                tail -n 5 "$log" | sed 's/^/    /'
-            fi
-            failed_runs+=("$name")
-            record FAIL "target: $name"
-        fi
+        run_config "$b" "$tag" "$machine" "$image" "$tc"
     done
 done
 
@@ -182,7 +103,7 @@ demos=0
 for tc in gcc llvm; do
     for b in "$@"; do
         [[ $broken_builds == *" $b-$tc "* ]] && continue
-        machine=$(sed -n 's/^QEMU_MACHINE *:\{0,1\}= *//p' "boards/$b/board.mk")
+        machine=$(board_machine "$b")
         for demo in c-bootloader cpp-kernel; do
             elf=build/$b$([ $tc = llvm ] && echo -llvm)/examples/$demo/$demo.elf
             log=$logs/$demo-$b-$tc.log
@@ -204,8 +125,4 @@ done
 
 echo
 echo "== target suite: ${#configs[@]} configurations x 2 toolchains, and $demos demo runs, in $((SECONDS - start))s"
-if [ ${#failed_runs[@]} -gt 0 ]; then
-    echo "failed runs: ${failed_runs[*]}"
-fi
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+finish

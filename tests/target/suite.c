@@ -29,7 +29,9 @@
  */
 #include "bm.h"
 #include "board.h"
+#include "check.h"
 #include "idmap.h"
+#include "idmap_check.h"
 
 #define PAGE 0x1000ULL
 #define MIB2 0x200000ULL
@@ -81,76 +83,6 @@
 static uint8_t ro_page[4096] __attribute__((aligned(4096)));
 static uint8_t xn_page[4096] __attribute__((aligned(4096)));
 static uint8_t exec_page[4096] __attribute__((aligned(4096)));
-
-/* ---------------------------------------------------------------------------------
- * Reporting */
-
-#define MAX_NOTES 6
-static unsigned t_count, t_failed, t_problems;
-static char t_name[200];
-static char t_notes[MAX_NOTES][400];
-static char t_skip[120];
-
-static void case_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void case_begin(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    bm_vsnprintf(t_name, sizeof t_name, fmt, ap);
-    va_end(ap);
-    t_problems = 0;
-    t_skip[0] = '\0';
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    if (t_problems < MAX_NOTES) {
-        va_list ap;
-        va_start(ap, fmt);
-        bm_vsnprintf(t_notes[t_problems], sizeof t_notes[0], fmt, ap);
-        va_end(ap);
-    }
-    t_problems++;
-}
-
-#define CHECK(cond, ...) ((cond) ? 1 : (fail(__VA_ARGS__), 0))
-
-static int case_end(void)
-{
-    t_count++;
-    if (t_problems == 0) {
-        if (t_skip[0])
-            bm_printf("ok %u - %s # SKIP %s\n", t_count, t_name, t_skip);
-        else
-            bm_printf("ok %u - %s\n", t_count, t_name);
-        return 1;
-    }
-    t_failed++;
-    bm_printf("not ok %u - %s: %s", t_count, t_name, t_notes[0]);
-    if (t_problems > 1)
-        bm_printf(" (%u problems, more below)", t_problems);
-    bm_printf("\n");
-    for (unsigned i = 1; i < t_problems && i < MAX_NOTES; i++)
-        bm_printf("#   %s\n", t_notes[i]);
-    if (t_problems > MAX_NOTES)
-        bm_printf("#   ... and %u more\n", t_problems - MAX_NOTES);
-    return 0;
-}
-
-static const char *status_name(idmap_status_t st)
-{
-    static char buf[80];
-    bm_snprintf(buf, sizeof buf, "%d (%s)", (int)st, idmap_status_str(st));
-    return buf;
-}
-
-static const char *last_error_text(const idmap_t *map)
-{
-    static char buf[200];
-    idmap_format_error(idmap_last_error(map), buf, sizeof buf);
-    return buf;
-}
 
 /* ---------------------------------------------------------------------------------
  * System registers */
@@ -407,64 +339,10 @@ static void layout_level3(struct layout *l)
 /* ---------------------------------------------------------------------------------
  * Walking one address */
 
-struct leaf {
-    idmap_status_t status;
-    unsigned found;
-    idmap_region_t region;
-    uint64_t desc;
-    unsigned level;
-};
-
-static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,
-                   void *ctx)
-{
-    struct leaf *lf = ctx;
-    if (lf->found++ == 0) {
-        lf->region = *region;
-        lf->desc = desc->bits;
-        lf->level = level;
-    }
-    return 0;
-}
-
-static struct leaf walk_one(const idmap_t *map, uint64_t va)
-{
-    struct leaf lf = {IDMAP_OK, 0, {0, 0}, 0, 0};
-    idmap_region_t r = idmap_region(va, va + 1);
-    lf.status = idmap_walk_range(map, &r, leaf_cb, &lf);
-    return lf;
-}
-
-static const char *leaf_text(const struct leaf *lf)
-{
-    static char buf[160];
-    if (lf->status != IDMAP_OK)
-        bm_snprintf(buf, sizeof buf, "walk_range answered %s", status_name(lf->status));
-    else if (!lf->found)
-        bm_snprintf(buf, sizeof buf, "walk_range visited no entry");
-    else
-        bm_snprintf(buf, sizeof buf, "level %u descriptor 0x%016llx for [0x%llx, 0x%llx)",
-                    lf->level, (unsigned long long)lf->desc,
-                    (unsigned long long)lf->region.start, (unsigned long long)lf->region.end);
-    return buf;
-}
-
 static const char *leaf_text_of(const idmap_t *map, uint64_t va)
 {
-    struct leaf lf = walk_one(map, va);
+    struct leaf lf = walk_va(map, va);
     return leaf_text(&lf);
-}
-
-static const char *par_text(char *buf, size_t len, uint64_t par)
-{
-    if (par & BM_PAR_F)
-        bm_snprintf(buf, len, "PAR 0x%llx (fault, FST 0x%02x)", (unsigned long long)par,
-                    (unsigned)BM_PAR_FST(par));
-    else
-        bm_snprintf(buf, len, "PAR 0x%llx (PA 0x%llx ATTR 0x%02x SH %u)",
-                    (unsigned long long)par, (unsigned long long)BM_PAR_PA(par),
-                    (unsigned)BM_PAR_ATTR(par), (unsigned)BM_PAR_SH(par));
-    return buf;
 }
 
 /* ---------------------------------------------------------------------------------
@@ -593,7 +471,7 @@ static void compare_one(const idmap_t *map, const struct layout *l, uint64_t va,
             wl += bm_snprintf(why + wl, sizeof why - wl, __VA_ARGS__);            \
     } while (0)
 
-    struct leaf lf = walk_one(map, va);
+    struct leaf lf = walk_va(map, va);
     const struct spec *sp = va < l->size ? lay_lookup(l, va) : 0;
     int m_valid = sp && (sp->flags & V);
     uint64_t page = va & ~(PAGE - 1);
@@ -755,8 +633,8 @@ static void run_layout_case(unsigned seed)
     case_begin("root level %u, %s: AT S1E1R/W agree with walk_range and the flags mapped (%s)",
                l->level, l->name, via_enable ? "idmap_enable_mmu" : "flash trampoline");
     if (!via_enable && !tramp) {
-        bm_snprintf(t_skip, sizeof t_skip, "the image cannot lie inside a %llu KiB map here",
-                    (unsigned long long)(l->size >> 10));
+        case_skip("the image cannot lie inside a %llu KiB map here",
+                  (unsigned long long)(l->size >> 10));
         case_end();
         return;
     }
@@ -825,12 +703,8 @@ static void run_layout_case(unsigned seed)
     idmap_free(map);
     if (n_mismatch)
         fail("%u of %u addresses disagree", n_mismatch, s_n);
-    if (!t_problems) {
-        size_t len = 0;
-        while (t_name[len])
-            len++;
-        bm_snprintf(t_name + len, sizeof t_name - len, ", %u addresses", s_n);
-    }
+    if (case_problems() == 0)
+        case_name_append(", %u addresses", s_n);
     case_end();
 }
 
@@ -932,7 +806,7 @@ static int map_or_fail(idmap_t *map, uint64_t start, uint64_t end, uint64_t flag
 static void check_fault(const idmap_t *map, const char *what, uint64_t addr, unsigned ec,
                         unsigned fsc, int wnr)
 {
-    struct leaf lf = walk_one(map, addr);
+    struct leaf lf = walk_va(map, addr);
     if (!bm_fault_taken()) {
         fail("%s at 0x%llx: no exception | tables: %s", what, (unsigned long long)addr,
              leaf_text(&lf));
@@ -953,7 +827,7 @@ static void check_fault(const idmap_t *map, const char *what, uint64_t addr, uns
 
 static unsigned level_of(const idmap_t *map, uint64_t addr)
 {
-    struct leaf lf = walk_one(map, addr);
+    struct leaf lf = walk_va(map, addr);
     return lf.found ? lf.level : 99;
 }
 
@@ -1220,7 +1094,7 @@ static void bbm_cases(void)
         return;
     }
 
-    const struct leaf before = walk_one(map, BBM_BLOCK);
+    const struct leaf before = walk_va(map, BBM_BLOCK);
     static const struct {
         const char *what;
         uint64_t start, end, flags;
@@ -1239,7 +1113,7 @@ static void bbm_cases(void)
         CHECK(e->status == IDMAP_ERR_BREAK_BEFORE_MAKE && e->region.start == r.start &&
                   e->region.end == r.end,
               "last error: %s", last_error_text(map));
-        struct leaf lf = walk_one(map, BBM_BLOCK);
+        struct leaf lf = walk_va(map, BBM_BLOCK);
         CHECK(lf.found == 1 && lf.level == 2 && lf.desc == before.desc,
               "tables changed: level %u descriptor 0x%016llx before, now %s", before.level,
               (unsigned long long)before.desc, leaf_text(&lf));
@@ -1499,7 +1373,7 @@ int bm_main(unsigned entry_el)
     case_end();
     if (!mmu_on) {
         bm_printf("Bail out! the MMU is not on; the rest would only crash\n");
-        bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
+        check_summary();
         return 1;
     }
 
@@ -1547,6 +1421,5 @@ int bm_main(unsigned entry_el)
     case_end();
     idmap_free(g_home);
 
-    bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
-    return t_failed ? 1 : 0;
+    return check_summary();
 }

@@ -21,6 +21,7 @@
 # Under `make test` every run is also recorded as one step (tools/run_step.sh).
 
 include examples/common/common.mk
+include tests/target/check.mk
 
 TARGET_QEMU_TIMEOUT ?= 20
 
@@ -36,7 +37,7 @@ ifneq ($(strip $(BOARD)),)
 TARGET_SUITE_DIR := $(BUILD)/tests/target
 TARGET_SUITE_ELF := $(TARGET_SUITE_DIR)/target-suite.elf
 
-$(eval $(call bm_image,target-suite,$(TARGET_SUITE_DIR),tests/target/suite.c tests/target/at_trampoline.S,$(TARGET_SUITE_LOWTEXT_$(BOARD))))
+$(eval $(call bm_image,target-suite,$(TARGET_SUITE_DIR),tests/target/suite.c $(TARGET_C_CHECK_SRCS) tests/target/at_trampoline.S,$(TARGET_SUITE_LOWTEXT_$(BOARD))))
 
 target-suite: $(TARGET_SUITE_ELF)
 
@@ -45,7 +46,7 @@ target-suite: $(TARGET_SUITE_ELF)
 REGIME_SUITE_DIR := $(BUILD)/tests/target-regime
 REGIME_SUITE_ELF := $(REGIME_SUITE_DIR)/regime-suite.elf
 
-$(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
+$(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
 
 regime-suite: $(REGIME_SUITE_ELF)
 endif

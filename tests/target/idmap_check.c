@@ -1,0 +1,65 @@
+/*
+ * idmap_check.c - the C suites' view of the C facade (idmap_check.h).
+ */
+#include "idmap_check.h"
+
+#include "bm.h"
+
+typedef unsigned long long ull;
+
+const char *status_name(idmap_status_t st)
+{
+    static char buf[80];
+    bm_snprintf(buf, sizeof buf, "%d (%s)", (int)st, idmap_status_str(st));
+    return buf;
+}
+
+const char *last_error_text(const idmap_t *map)
+{
+    static char buf[200];
+    idmap_format_error(idmap_last_error(map), buf, sizeof buf);
+    return buf;
+}
+
+static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,
+                   void *ctx)
+{
+    struct leaf *lf = ctx;
+    if (lf->found++ == 0) {
+        lf->region = *region;
+        lf->desc = desc->bits;
+        lf->level = level;
+    }
+    return 0;
+}
+
+static struct leaf walk_region(const idmap_t *map, idmap_region_t r)
+{
+    struct leaf lf = {IDMAP_OK, 0, {0, 0}, 0, 0};
+    lf.status = idmap_walk_range(map, &r, leaf_cb, &lf);
+    return lf;
+}
+
+struct leaf walk_one(const idmap_t *map, uint64_t va)
+{
+    uint64_t page = va & ~0xfffULL;
+    return walk_region(map, idmap_region(page, page + 0x1000));
+}
+
+struct leaf walk_va(const idmap_t *map, uint64_t va)
+{
+    return walk_region(map, idmap_region(va, va + 1));
+}
+
+const char *leaf_text(const struct leaf *lf)
+{
+    static char buf[160];
+    if (lf->status != IDMAP_OK)
+        bm_snprintf(buf, sizeof buf, "walk_range answered %s", status_name(lf->status));
+    else if (!lf->found)
+        bm_snprintf(buf, sizeof buf, "walk_range visited no entry");
+    else
+        bm_snprintf(buf, sizeof buf, "level %u descriptor 0x%016llx for [0x%llx, 0x%llx)",
+                    lf->level, (ull)lf->desc, (ull)lf->region.start, (ull)lf->region.end);
+    return buf;
+}
