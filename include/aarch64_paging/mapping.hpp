@@ -395,9 +395,10 @@ private:
         return level == LEAF_LEVEL ? table : nullptr;
     }
     // Whether writing pages for [va, end) over the live entries of a leaf table would need
-    // break-before-make.
+    // break-before-make; @p changes is set when any entry would change (the contiguous bit
+    // of a kept entry aside).
     static constexpr bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                               Attributes flags);
+                                         Attributes flags, bool& changes);
     static constexpr void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
     // write_pages on a live leaf table: notes the valid entries it changes.
     static constexpr void write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
@@ -409,7 +410,7 @@ private:
 
     // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits,
     // pa moves down with va where the granule's pages are larger than the region's.
-    constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
+    AARCH64_PAGING_PER_ENTRY constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, uint64_t& va, uint64_t& end) const;
 
     // What one map_range call asks, passed down its walks.
@@ -417,6 +418,7 @@ private:
         Attributes flags;
         Constraints constraints;
         bool active;        // is_active() when the call began
+        bool changes = false;  // the plan finds a live entry to change
         size_t pages = 0;   // the tables the plan finds it needs
         TlbBatch tlb{};     // apply: live entries changed
     };
@@ -545,6 +547,8 @@ private:
     uint64_t va_base_ = 0;  // va_base(): input addresses are offsets from it inside
     uint64_t size_ = 0;
     uint64_t start_limit_ = 0;  // the highest start offset: size_, or size_ - 1 when upper
+    Attributes refused_flags_ = REFUSED_MAP_FLAGS;  // and those the regime lacks
+    Attributes res1_flags_ = Attributes::EMPTY;     // the regime's RES1 bits
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -661,6 +665,8 @@ constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const P
     size_ = uint64_t{1} << G::va_bits(root_level);
     va_base_ = where.range == VaRange::Upper ? 0 - size_ : 0;
     start_limit_ = where.range == VaRange::Upper ? size_ - 1 : size_;
+    refused_flags_ = REFUSED_MAP_FLAGS | Attributes(refused_bits(where.regime));
+    res1_flags_ = Attributes(res1_bits(where.regime));
     root_ = new_table(reserve, Descriptor(), root_level, false);
     return {};
 }
@@ -795,11 +801,10 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (sealed_) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
-    const Attributes refused = REFUSED_MAP_FLAGS | Attributes(refused_bits(where_.regime));
-    if (intersects(flags, refused)) {
-        return MapError::invalid_flags(bits_of(flags & refused));
+    if (intersects(flags, refused_flags_)) {
+        return MapError::invalid_flags(bits_of(flags & refused_flags_));
     }
-    flags = flags | Attributes(res1_bits(where_.regime));
+    flags = flags | res1_flags_;
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
     }
@@ -826,7 +831,7 @@ constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, Physic
     }
     MapCall call{flags, constraints, active};
     if (const Descriptor* leaf = leaf_table(va, end)) {
-        if (call.active && pages_need_bbm(leaf, va, end, pa.value(), flags)) {
+        if (call.active && pages_need_bbm(leaf, va, end, pa.value(), flags, call.changes)) {
             return MapError::break_before_make(region);
         }
     } else if (!const_cast<Mapping*>(this)->map_walk<false>(root_, false, root_level_, va, end, pa.value(), call,
@@ -879,8 +884,13 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
             regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
             return {};
         }
-        if (pages_need_bbm(leaf, va, end, pa.value(), flags)) {
+        bool changes = false;
+        if (pages_need_bbm(leaf, va, end, pa.value(), flags, changes)) {
             return MapError::break_before_make(region);
+        }
+        if (!changes) {
+            arch::table_store_barrier();  // every live call ends with one, writes or not
+            return {};                    // the live entries are as asked already
         }
         TlbBatch tlb;
         write_live_pages(leaf, va, end, pa.value(), flags, tlb);
@@ -890,6 +900,10 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
     MapCall call{flags, constraints, active};
     if (!map_walk<false>(root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
         return MapError::break_before_make(region);
+    }
+    if (active && call.pages == 0 && !call.changes) {
+        arch::table_store_barrier();  // as after any live call
+        return {};                    // no table to add, no live entry to change: nothing to write
     }
     PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
@@ -920,12 +934,14 @@ constexpr Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned
 
 template <class G, class T>
 constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                                   Attributes flags) {
+                                             Attributes flags, bool& changes) {
     const Attributes page = flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE;
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
-        if (needs_break_before_make(table[i], Descriptor(PhysicalAddress(pa), page))) {
+        const Descriptor written(PhysicalAddress(pa), page);
+        if (needs_break_before_make(table[i], written)) {
             return true;
         }
+        changes = changes || kept_hint(table[i], written) != table[i];
     }
     return false;
 }
@@ -979,7 +995,7 @@ constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned l
     const bool live = call.active && !fresh;  // entries the MMU may be using
     if (level == LEAF_LEVEL) {
         if constexpr (!Apply) {
-            return !live || !pages_need_bbm(table, va, end, pa, call.flags);
+            return !live || !pages_need_bbm(table, va, end, pa, call.flags, call.changes);
         }
         if (live) {
             write_live_pages(table, va, end, pa, call.flags, call.tlb);
@@ -1013,8 +1029,11 @@ constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned l
                 } else {
                     table[i] = written;
                 }
-            } else if (live && needs_break_before_make(entry, written)) {
-                return false;
+            } else if (live) {
+                if (needs_break_before_make(entry, written)) {
+                    return false;
+                }
+                call.changes = call.changes || kept_hint(entry, written) != entry;
             }
         } else if constexpr (!Apply) {
             // A new table here: splitting a live block would need break-before-make.
