@@ -547,7 +547,9 @@ private:
     uint64_t va_base_ = 0;  // va_base(): input addresses are offsets from it inside
     uint64_t size_ = 0;
     uint64_t start_limit_ = 0;  // the highest start offset: size_, or size_ - 1 when upper
-    Attributes refused_flags_ = REFUSED_MAP_FLAGS;  // and those the regime lacks
+    // Set by init(); zero before, so that a static Mapping (the C ABI's handles on a board)
+    // stays in .bss.
+    Attributes refused_flags_ = Attributes::EMPTY;  // REFUSED_MAP_FLAGS and the bits the regime lacks
     Attributes res1_flags_ = Attributes::EMPTY;     // the regime's RES1 bits
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
