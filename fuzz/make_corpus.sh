@@ -5,7 +5,9 @@
 # pseudo-random bytes from a fixed LCG, long enough for 25 to 64 calls. The seed-root*
 # seeds start with 0 to 3: the legacy set of calls; the seed-unmap-root* seeds (written
 # after them, so that the LCG gives the others the bytes it always did) with 4 + root:
-# the current set, with unmap_range and compact_subtables.
+# the current set, with unmap_range and compact_subtables. The seed-regime-* seeds
+# (written last) start with 32 + 4 * kind + root: the maps of fuzz_driver.hpp's kFuzzMaps
+# (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind.
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -36,5 +38,17 @@ for root in 0 1 2 3; do
             done
         } > "$out"
     done
+done
+for kind in 0 1 2 3 4 5 6 7; do
+    root=$((kind % 4))
+    len=600
+    out="corpus/seed-regime-$kind"
+    {
+        printf "\\$(printf '%03o' $((32 + 4 * kind + root)))"
+        for ((i = 1; i < len; i++)); do
+            x=$(((x * 1103515245 + 12345) % 2147483648))
+            printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
+        done
+    } > "$out"
 done
 ls -l corpus

@@ -159,3 +159,129 @@ TEST_CASE("model: compact frees empty subtables bottom up", "[model]") {
     CHECK(m.info(0).leaf == leaf(0, 0));
     CHECK(m.compact().freed_tables == 0);
 }
+
+// ---- Maps of idmap_new_with_config (ModelConfig): worked out by hand from idmap.h.
+
+namespace {
+
+idmap_model::ModelConfig upper_config(uint64_t pa_offset) {
+    idmap_model::ModelConfig c;
+    c.upper = true;
+    c.pa_offset = pa_offset;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("model: the upper range's regions, in real addresses, end 0 for 2^64", "[model]") {
+    // Root level 1: [2^64 - 512 GiB, 2^64), mapping [0, 512 GiB): pa_offset 2^39, delta 0.
+    const uint64_t start = 0xffff'ff80'0000'0000;
+    Model m(1, upper_config(uint64_t{1} << 39));
+    CHECK(m.range_start() == start);
+    CHECK(m.delta() == 0);
+    // The top 2 MiB: a block at level 2 (entry 511 of the L2 table below L1 entry 511).
+    Outcome o = map(m, 0 - M2, 0, kRW);
+    CHECK(o.status == IDMAP_OK);
+    CHECK(o.new_tables == 1);
+    const uint64_t size = uint64_t{1} << 39;
+    CHECK(m.runs() == std::vector<Run>{run(0, size - G, 1, 0), run(size - G, size - M2, 2, 0),
+                                       run(size - M2, size, 2, kRW | IDMAP_ATTR_ACCESSED)});
+    // A start of 0 is address 0, below the range; the end is reported when it is outside.
+    o = map(m, 0, 0, kRW);
+    CHECK(o.status == IDMAP_ERR_ADDRESS_RANGE);
+    CHECK(o.va == 0);
+    o = map(m, P, 2 * P, kRW);
+    CHECK(o.status == IDMAP_ERR_ADDRESS_RANGE);
+    CHECK(o.va == 2 * P);
+    o = map(m, start - P, start + P, kRW);
+    CHECK(o.status == IDMAP_ERR_ADDRESS_RANGE);
+    CHECK(o.va == start - P);
+    o = map(m, start, UINT64_MAX - 4, kRW);  // rounding would pass 2^64
+    CHECK(o.status == IDMAP_ERR_ADDRESS_RANGE);
+    CHECK(o.va == UINT64_MAX - 4);
+    o = map(m, 0 - P, 0 - 2 * P, kRW);
+    CHECK(o.status == IDMAP_ERR_REGION_BACKWARDS);
+    CHECK(o.region.start == 0 - P);
+    CHECK(o.region.end == 0 - 2 * P);
+    // Active: a retype of the live block is break-before-make, region in real addresses.
+    REQUIRE(m.activate().status == IDMAP_OK);
+    o = map(m, 0 - M2, 0, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.region.start == 0 - M2);
+    CHECK(o.region.end == 0);
+}
+
+TEST_CASE("model: a linear map's leaves map input + pa_offset, blocks only where it is aligned", "[model]") {
+    idmap_model::ModelConfig c;
+    c.pa_offset = M2;  // 2 MiB: no 1 GiB block
+    Model m(1, c);
+    Outcome o = map(m, 0, G, kRW);
+    CHECK(o.status == IDMAP_OK);
+    CHECK(o.new_tables == 1);
+    Leaf block = leaf(2, kRW | IDMAP_ATTR_ACCESSED);
+    block.delta = M2;
+    CHECK(m.runs() == std::vector<Run>{Run{0, G / P, block}, run(G, 512 * G, 1, 0)});
+    // An output below 0 (a negative offset): ADDRESS_RANGE at the start.
+    c.pa_offset = 0 - G;
+    Model down(1, c);
+    o = map(down, G - P, G + P, kRW);
+    CHECK(o.status == IDMAP_ERR_ADDRESS_RANGE);
+    CHECK(o.va == G - P);
+    CHECK(map(down, G, 2 * G, kRW).status == IDMAP_OK);
+    // modify makes valid only an entry mapping its own output address (G + offset = 0).
+    std::vector<idmap_model::Call> calls;
+    const idmap_model::ModifyFn invalidate = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits &= ~IDMAP_ATTR_VALID;
+        return 0;
+    };
+    const idmap_model::ModifyFn validate = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits |= IDMAP_ATTR_VALID;
+        return 0;
+    };
+    const idmap_model::ModifyFn elsewhere = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits = (bits | IDMAP_ATTR_VALID) + G;  // another output address
+        return 0;
+    };
+    REQUIRE(down.modify_range(idmap_region_t{G, 2 * G}, invalidate, SIZE_MAX, calls).status == IDMAP_OK);
+    CHECK(down.modify_range(idmap_region_t{G, 2 * G}, validate, SIZE_MAX, calls).status == IDMAP_OK);
+    REQUIRE(down.modify_range(idmap_region_t{G, 2 * G}, invalidate, SIZE_MAX, calls).status == IDMAP_OK);
+    o = down.modify_range(idmap_region_t{G, 2 * G}, elsewhere, SIZE_MAX, calls);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == (IDMAP_ATTR_VALID | G));  // the address bit changed, and VALID
+}
+
+TEST_CASE("model: EL2 and EL3 refuse USER, nG and PXN and set AP[1]", "[model]") {
+    idmap_model::ModelConfig c;
+    c.one_privilege_level = true;
+    Model m(1, c);
+    // kRW has nG: refused beside USER and the contract's TABLE_OR_PAGE.
+    Outcome o = map(m, 0, P, kRW | IDMAP_ATTR_USER | IDMAP_ATTR_TABLE_OR_PAGE);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == (IDMAP_ATTR_NON_GLOBAL | IDMAP_ATTR_USER | IDMAP_ATTR_TABLE_OR_PAGE));
+    o = map(m, 0, P, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID | IDMAP_ATTR_EXECUTE_NEVER);  // PXN and UXN
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == (uint64_t{1} << 53));
+    const uint64_t rw = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID | IDMAP_ATTR_XN;
+    REQUIRE(map(m, 0, P, rw).status == IDMAP_OK);
+    CHECK(m.info(0).leaf == leaf(3, rw | IDMAP_ATTR_ACCESSED | kPageBit | IDMAP_ATTR_USER));
+    std::vector<idmap_model::Call> calls;
+    const idmap_model::ModifyFn clear_ap1 = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits &= ~IDMAP_ATTR_USER;
+        return 0;
+    };
+    const idmap_model::ModifyFn set_ng = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits |= IDMAP_ATTR_NON_GLOBAL;
+        return 0;
+    };
+    const idmap_model::ModifyFn clear_both = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits &= ~(IDMAP_ATTR_USER | IDMAP_ATTR_VALID);
+        return 0;
+    };
+    o = m.modify_range(idmap_region_t{0, P}, clear_ap1, SIZE_MAX, calls);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == IDMAP_ATTR_USER);
+    o = m.modify_range(idmap_region_t{0, P}, set_ng, SIZE_MAX, calls);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == IDMAP_ATTR_NON_GLOBAL);
+    CHECK(m.modify_range(idmap_region_t{0, P}, clear_both, SIZE_MAX, calls).status == IDMAP_OK);
+}

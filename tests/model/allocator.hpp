@@ -40,8 +40,9 @@ public:
     size_t handed_out() const { return handed_out_; }
     // Frees of a page that was not live (double free, or a page never handed out).
     size_t bad_frees() const { return bad_frees_; }
-    // fn(ctx) on every free of a live page, before the page is given back; nullptr: none.
-    void on_free(void (*fn)(void*), void* ctx) {
+    // fn(ctx, page) on every free of a live page, before the page is given back; nullptr:
+    // none.
+    void on_free(void (*fn)(void*, uint64_t), void* ctx) {
         on_free_ = fn;
         on_free_ctx_ = ctx;
     }
@@ -77,7 +78,7 @@ private:
             return;
         }
         if (self->on_free_ != nullptr) {
-            self->on_free_(self->on_free_ctx_);
+            self->on_free_(self->on_free_ctx_, reinterpret_cast<uintptr_t>(page));
         }
         std::memset(page, 0x5a, kPage);
         std::free(page);
@@ -90,7 +91,7 @@ private:
     size_t bad_frees_ = 0;
     size_t fail_at_ = 0;
     size_t budget_ = SIZE_MAX;
-    void (*on_free_)(void*) = nullptr;
+    void (*on_free_)(void*, uint64_t) = nullptr;
     void* on_free_ctx_ = nullptr;
 };
 

@@ -6,18 +6,40 @@
 //   - every table page reached exactly once, each a live page of the allocator, and
 //     reached == idmap_table_count == the allocator's outstanding pages == the model's;
 //   - no block at level 0, no valid entry the MMU would fault on, output addresses aligned
-//     to their level and equal to the input address, no table entry without a subtable,
-//     no attribute bits in table entries, contiguous bits only on consistent groups;
+//     to their level and equal to the map's own (input address + pa_offset), no table
+//     entry without a subtable, no attribute bits in table entries, contiguous bits only
+//     on consistent groups; in EL2 and EL3, AP[1] (RES1) in every valid leaf and no nG or
+//     PXN in any;
 //   - pages mapped with NO_BLOCK_MAPPINGS are pages, with NO_CONTIGUOUS_HINT have no hint;
 //   - a call that fails (other than a modify callback failing on an inactive map) leaves
 //     every table byte, the table count and the allocator's pages as they were; so does
 //     an unmap_range or compact that the model says changes nothing;
 //   - idmap_compact_subtables answers the number of tables the model frees;
-//   - TLB maintenance, through the host fake's counters (src/arch/host/fake.hpp), the only
-//     place it shows on the host: no TLBI VMALLE1 but from unmap_range and compact on an
-//     active map; there exactly one (with its DSB ISH and ISB) when a valid entry was
-//     removed or a table freed, at most one when the call zeroed only invalid entries or
-//     changed nothing, and every table page given back after it.
+//   - TLB maintenance, through the log and counters of the host fake (src/arch/host/
+//     fake.hpp; reset, its registers kept, at the start of every call), the only place it
+//     shows on the host. From the walker's views before and after a call that succeeded
+//     on an active map: the changed leaf entries (valid before, different after: each
+//     whole entry as it was, a block or a page) and the freed tables (reached before, not
+//     after). With N of them:
+//       N = 0       no TLBI, no DSB ISH, no ISB (a DSB ISHST, as after every change);
+//       1 to 16     exactly N TLBIs by VA of the map's regime, each operand VA[55:12] in
+//                   bits 43:0, 47:44 zero, the map's ASID in 63:48 (0 in EL2 and EL3);
+//                   every changed leaf entry hit by one (VALE or VAE) in its old range,
+//                   every freed table by a VAE (not last-level: walk caches) in its range,
+//                   and none that hits neither (a VALE only a changed leaf);
+//       over 16     exactly one TLBI of the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS);
+//     then (N > 0) exactly one DSB ISH and one ISB, and every table page given back after
+//     the last TLBI and the DSB ISH. None at all (no TLBI, DSB ISH or ISB) on an inactive
+//     map, for a failed call, or for walk_range. activate: no TLBI where ASIDs tell the
+//     tables apart (EL1&0, EL2&0), one TLBI of the whole regime and its DSB ISH in EL2 and
+//     EL3; deactivate: exactly one, TLBI ASIDE1IS with the ASID in EL1&0, the whole regime
+//     elsewhere, one DSB ISH.
+//     A log that overflowed (more TLBIs than Counters::LOG_SIZE in one call) is read no
+//     further than it holds: that many is wrong anyway (at most 16).
+// The map is idmap_new_with_allocator's (EL1&0, lower VA range, identity), or one of
+// idmap_new_with_config (MapConfig: regime, VA range, pa_offset), whose addresses the
+// harness passes and checks as they are (the upper range's real addresses), the model and
+// the walker counting pages from the range's start (model.hpp, ModelConfig).
 // The random operations (random_op) are shared by tests/test_property.cpp, with a seeded
 // generator, and fuzz/fuzz_idmap.cpp, with the fuzzer's bytes.
 #ifndef IDMAP_MODEL_HARNESS_HPP
@@ -50,7 +72,8 @@ inline uint64_t mix64(uint64_t x) {
 }
 
 // A modify callback as data: a pure function of (region, entry, level), so that the
-// checks on copies an active map makes see what the real pass sees.
+// checks on copies an active map makes see what the real pass sees. Regions are offsets
+// from the map's range_start (the harness converts what the library passes).
 struct ModifySpec {
     uint64_t set = 0;    // bits set, then
     uint64_t clear = 0;  // bits cleared
@@ -62,6 +85,8 @@ struct ModifySpec {
     // Also set VALID where the contract refuses it (an empty entry, level 0, a level-3
     // entry without the page bit): INVALID_FLAGS.
     bool validate_refused = false;
+    // The map's output address minus input offset (Model::delta; set by the harness).
+    uint64_t delta = 0;
 
     int apply(uint64_t start, uint64_t end, uint64_t& bits, unsigned level) const {
         const uint64_t h = mix64(start ^ mix64(end ^ salt) ^ level);
@@ -72,7 +97,7 @@ struct ModifySpec {
         // VALID only on an entry that already maps its own address: a non-empty entry
         // that a callback gave attributes keeps output address 0, and making it valid
         // would map physical 0 (allowed, documented, and not what an identity map wants).
-        const bool identity_leaf = bits != 0 && (bits & kOaMask) == start && level != 0 &&
+        const bool identity_leaf = bits != 0 && (bits & kOaMask) == ((start + delta) & kOaMask) && level != 0 &&
                                    (level != kLeafLevel || (bits & kDescTableOrPage) != 0);
         const bool refused_leaf = bits == 0 || level == 0 || (level == kLeafLevel && (bits & kDescTableOrPage) == 0);
         if ((bits & kDescValid) == 0 && !identity_leaf && !(validate_refused && refused_leaf)) {
@@ -107,7 +132,11 @@ struct HarnessStats {
     size_t unmap_freed = 0;       // tables unmap_range freed
     size_t compacts = 0;          // compact_subtables calls
     size_t compact_freed = 0;     // tables they freed
-    size_t tlb_invalidations = 0; // TLBI VMALLE1 seen (unmap_range, compact on an active map)
+    size_t tlb_invalidations = 0; // TLBIs checked after changes to an active map, of any kind
+    size_t tlbi_leaf = 0;         // ... by VA, last level (a changed leaf)
+    size_t tlbi_table = 0;        // ... by VA, all levels (a freed table, or a leaf)
+    size_t tlbi_regime = 0;       // ... of the whole regime (more than 16 entries)
+    size_t live_changes = 0;      // successful changing calls on an active map
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -125,22 +154,66 @@ struct HarnessStats {
         compacts += o.compacts;
         compact_freed += o.compact_freed;
         tlb_invalidations += o.tlb_invalidations;
+        tlbi_leaf += o.tlbi_leaf;
+        tlbi_table += o.tlbi_table;
+        tlbi_regime += o.tlbi_regime;
+        live_changes += o.live_changes;
+    }
+};
+
+// The map a harness drives. with_config false: idmap_new_with_allocator(asid, root_level),
+// which must be the EL1&0 lower range identity map the other fields then describe.
+struct MapConfig {
+    unsigned root_level = 1;
+    uint64_t asid = 1;
+    idmap_regime_t regime = IDMAP_REGIME_EL1_0;
+    idmap_va_range_t va_range = IDMAP_VA_RANGE_LOWER;
+    int64_t pa_offset = 0;
+    bool with_config = false;
+
+    bool one_privilege_level() const { return regime == IDMAP_REGIME_EL2 || regime == IDMAP_REGIME_EL3; }
+    ModelConfig model() const {
+        ModelConfig m;
+        m.upper = va_range == IDMAP_VA_RANGE_UPPER;
+        m.pa_offset = static_cast<uint64_t>(pa_offset);
+        m.one_privilege_level = one_privilege_level();
+        return m;
     }
 };
 
 class Harness {
 public:
-    explicit Harness(unsigned root_level, size_t asid = 1)
-        : model_(root_level), c_alloc_(alloc_.c_allocator()) {
-        map_ = idmap_new_with_allocator(asid, root_level, &c_alloc_);
+    explicit Harness(unsigned root_level, size_t asid = 1) : Harness(legacy(root_level, asid)) {}
+
+    explicit Harness(const MapConfig& config)
+        : config_(config), model_(config.root_level, config.model()), c_alloc_(alloc_.c_allocator()) {
+        walker_config_.delta = model_.delta();
+        walker_config_.res1 = model_.res1();
+        walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
+        if (config.with_config) {
+            idmap_config_t c{};
+            c.regime = config.regime;
+            c.va_range = config.va_range;
+            c.asid = config.asid;
+            c.root_level = config.root_level;
+            c.pa_offset = config.pa_offset;
+            c.allocator = &c_alloc_;
+            map_ = idmap_new_with_config(&c);
+        } else {
+            map_ = idmap_new_with_allocator(static_cast<size_t>(config.asid), config.root_level, &c_alloc_);
+        }
         if (map_ == nullptr) {
-            fail("idmap_new_with_allocator returned NULL");
+            fail("idmap_new_with_allocator / idmap_new_with_config returned NULL");
             return;
         }
         root_ = idmap_root_address(map_);
         alloc_.on_free(&count_free, this);
         if (idmap_size(map_) != model_.size()) {
             fail("idmap_size is not 4 KiB << 9 * (4 - root level)");
+        }
+        if (idmap_va_start(map_) != model_.range_start() || idmap_regime(map_) != config.regime ||
+            idmap_va_range(map_) != config.va_range) {
+            fail("idmap_va_start, idmap_regime or idmap_va_range is not what the map was built for");
         }
         check();
     }
@@ -152,6 +225,7 @@ public:
     const std::string& failure() const { return failure_; }
     const HarnessStats& stats() const { return stats_; }
     const Model& model() const { return model_; }
+    const MapConfig& config() const { return config_; }
     idmap_t* map() { return map_; }
     CountingAllocator& allocator() { return alloc_; }
 
@@ -164,7 +238,7 @@ public:
     }
 
     bool map_range(idmap_region_t r, uint64_t flags, uint32_t constraints, bool constraints_api) {
-        Record& rec = begin(constraints_api ? Record::MapWithConstraints : Record::Map, r);
+        Record& rec = begin(constraints_api ? Record::MapWithConstraints : Record::Map, r, TlbCall::Change);
         rec.flags = flags;
         rec.constraints = constraints;
         const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, budget());
@@ -175,8 +249,10 @@ public:
         return finish_call(want, got, before);
     }
 
-    bool modify_range(idmap_region_t r, const ModifySpec& spec) {
-        begin(Record::Modify, r).modify = spec;
+    bool modify_range(idmap_region_t r, const ModifySpec& given) {
+        ModifySpec spec = given;
+        spec.delta = model_.delta();
+        begin(Record::Modify, r, TlbCall::Change).modify = spec;
         std::vector<Call> want_calls;
         const ModifyFn fn = [&spec](uint64_t s, uint64_t e, uint64_t& bits, unsigned level) {
             return spec.apply(s, e, bits, level);
@@ -184,7 +260,7 @@ public:
         const bool was_active = model_.active();
         const Outcome want = model_.modify_range(r, fn, budget(), want_calls);
         Before before = capture(want);
-        ModifyCtx ctx{&spec, {}};
+        ModifyCtx ctx{&spec, {}, model_.range_start()};
         const idmap_status_t got = idmap_modify_range(map_, &r, &modify_cb, &ctx);
         if (!check_calls("modify", ctx.calls, want_calls, was_active)) {
             return false;
@@ -193,14 +269,14 @@ public:
     }
 
     bool walk_range(idmap_region_t r, const WalkSpec& spec) {
-        begin(Record::Walk, r).walk = spec;
+        begin(Record::Walk, r, TlbCall::None).walk = spec;
         std::vector<Call> want_calls;
         const WalkFn fn = [&spec](uint64_t s, uint64_t e, uint64_t bits, unsigned level) {
             return spec.apply(s, e, bits, level);
         };
         const Outcome want = model_.walk_range(r, fn, want_calls);
         Before before = capture(Outcome{want.status, 0, {0, 0}, 0, false, 0});
-        WalkCtx ctx{&spec, {}};
+        WalkCtx ctx{&spec, {}, model_.range_start()};
         const idmap_status_t got = idmap_walk_range(map_, &r, &walk_cb, &ctx);
         if (!check_calls("walk", ctx.calls, want_calls, false)) {
             return false;
@@ -209,16 +285,14 @@ public:
     }
 
     bool unmap_range(idmap_region_t r) {
-        begin(Record::Unmap, r);
+        begin(Record::Unmap, r, TlbCall::Change);
         ++stats_.unmaps;
-        const bool was_active = model_.active();
         const Outcome want = model_.unmap_range(r, budget());
         Before before = capture(want);
         const idmap_status_t got = idmap_unmap_range(map_, &r);
         if (got >= 0 && static_cast<size_t>(got) < 11) {
             ++stats_.unmap_by_status[got];
         }
-        expect_tlb_invalidation(want, was_active);
         if (!finish_call(want, got, before)) {
             return false;
         }
@@ -228,9 +302,8 @@ public:
     }
 
     bool compact() {
-        begin(Record::Compact, idmap_region_t{0, 0});
+        begin(Record::Compact, idmap_region_t{0, 0}, TlbCall::Change);
         ++stats_.compacts;
-        const bool was_active = model_.active();
         (void)budget();  // takes no page; a pending failure is not for the next call
         const Outcome want = model_.compact();
         Before before = capture(want);
@@ -240,7 +313,6 @@ public:
             s << "idmap_compact_subtables answered " << got << ", the model frees " << want.freed_tables;
             return fail(s.str());
         }
-        expect_tlb_invalidation(want, was_active);
         if (!finish_call(want, IDMAP_OK, before)) {
             return false;
         }
@@ -249,27 +321,64 @@ public:
     }
 
     bool activate() {
-        begin(Record::Activate, idmap_region_t{0, 0});
+        begin(Record::Activate, idmap_region_t{0, 0}, TlbCall::Activate);
         const Outcome want = model_.activate();
         Before before = capture(Outcome{want.status, 0, {0, 0}, 0, false, 0});
         return finish_call(want, idmap_activate(map_), before);
     }
 
     bool deactivate() {
-        begin(Record::Deactivate, idmap_region_t{0, 0});
+        begin(Record::Deactivate, idmap_region_t{0, 0}, TlbCall::Deactivate);
         const Outcome want = model_.deactivate();
         Before before = capture(Outcome{want.status, 0, {0, 0}, 0, false, 0});
         return finish_call(want, idmap_deactivate(map_), before);
     }
 
-    // Every invariant, and the walker against the model.
+    // Every invariant, and the walker against the model; the walk becomes the view the
+    // next call's TLB maintenance is checked from.
     bool check() {
+        TreeWalk w;
+        if (!check_tree(w)) {
+            return false;
+        }
+        last_ = std::move(w);
+        return true;
+    }
+
+    // Frees the map: every page back, none freed twice.
+    bool finish() {
+        if (map_ == nullptr) {
+            return ok();
+        }
+        idmap_free(map_);
+        map_ = nullptr;
+        if (alloc_.outstanding() != 0 || alloc_.bad_frees() != 0) {
+            std::ostringstream s;
+            s << "idmap_free left " << alloc_.outstanding() << " pages, " << alloc_.bad_frees() << " bad frees";
+            return fail(s.str());
+        }
+        return ok();
+    }
+
+private:
+    static MapConfig legacy(unsigned root_level, size_t asid) {
+        MapConfig c;
+        c.root_level = root_level;
+        c.asid = asid;
+        return c;
+    }
+
+    Walker walker() const {
+        return Walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); },
+                      walker_config_);
+    }
+
+    bool check_tree(TreeWalk& w) {
         if (!ok() || map_ == nullptr) {
             return false;
         }
         ++stats_.checks;
-        const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
-        const TreeWalk w = walker.walk();
+        w = walker().walk();
         if (!w.violations.empty()) {
             std::ostringstream s;
             s << w.violations.size() << " violation(s), first: " << w.violations.front();
@@ -325,29 +434,15 @@ public:
         return true;
     }
 
-    // Frees the map: every page back, none freed twice.
-    bool finish() {
-        if (map_ == nullptr) {
-            return ok();
-        }
-        idmap_free(map_);
-        map_ = nullptr;
-        if (alloc_.outstanding() != 0 || alloc_.bad_frees() != 0) {
-            std::ostringstream s;
-            s << "idmap_free left " << alloc_.outstanding() << " pages, " << alloc_.bad_frees() << " bad frees";
-            return fail(s.str());
-        }
-        return ok();
-    }
-
-private:
     struct ModifyCtx {
         const ModifySpec* spec;
         std::vector<Call> calls;
+        uint64_t range_start;
     };
     struct WalkCtx {
         const WalkSpec* spec;
         std::vector<Call> calls;
+        uint64_t range_start;
     };
     struct Before {
         bool taken = false;
@@ -355,70 +450,260 @@ private:
         size_t tables = 0;
         size_t outstanding = 0;
     };
-    // The host fake's counters when the call began, and what it may do to them.
-    struct Tlb {
-        unsigned tlbi = 0, dsb_ish = 0, isb = 0;
-        unsigned min = 0, max = 0;  // TLBI VMALLE1 the call must issue, may issue
-        bool whole_sequence = false;  // each with its DSB ISH and ISB (unmap, compact)
-        bool frees_after = false;     // every table page given back after it
-        size_t frees = 0;             // pages given back during the call
-        size_t frees_before = 0;      // ... before the call's first TLBI VMALLE1
+
+    // ---- TLB maintenance
+
+    // What the TLB check expects of the call.
+    enum class TlbCall { None, Change, Activate, Deactivate };
+    // A page given back during the call, and how much TLB maintenance came before.
+    struct FreeEvent {
+        uint64_t pa;
+        unsigned tlbis;    // the fake's log_count then
+        unsigned dsb_ish;  // its DSB ISH count then
+    };
+    struct TlbState {
+        TlbCall call = TlbCall::None;
+        bool active = false;  // the map was active when the call began
+        std::vector<FreeEvent> frees;
+    };
+    // A leaf entry valid before the call and different after it: pages [first, first + n)
+    // from range_start, n = level_pages(level).
+    struct ChangedEntry {
+        uint64_t first;
+        unsigned level;
     };
 
-    static void count_free(void* ctx) {
-        Tlb& t = static_cast<Harness*>(ctx)->tlb_;
-        ++t.frees;
-        if (aarch64_paging::arch::fake::counters().tlbi_vmalle1 == t.tlbi) {
-            ++t.frees_before;
+    static constexpr unsigned kTlbBatchMax = 16;  // VA TLBIs at most, then the whole regime
+    static constexpr uint64_t kVaField = (uint64_t{1} << 44) - 1;  // TLBI operand: VA[55:12]
+
+    static void count_free(void* ctx, uint64_t page) {
+        auto* h = static_cast<Harness*>(ctx);
+        const auto& c = aarch64_paging::arch::fake::counters();
+        h->tlb_.frees.push_back(FreeEvent{page, c.log_count, c.dsb_ish});
+    }
+
+    // The leaf entries valid in before and different in after (both cover every page, in
+    // order), the first limit of them in out; answers how many there are, counting no
+    // further than limit + 1.
+    static size_t changed_entries(const std::vector<Run>& before, const std::vector<Run>& after, size_t limit,
+                                  std::vector<ChangedEntry>& out) {
+        size_t count = 0;
+        size_t i = 0, j = 0;
+        uint64_t page = 0;
+        while (i < before.size() && j < after.size() && count <= limit) {
+            const Run& b = before[i];
+            const Run& a = after[j];
+            const uint64_t end = std::min(b.end, a.end);
+            if (b.leaf.valid() && b.leaf != a.leaf) {
+                const uint64_t n = level_pages(b.leaf.level);
+                uint64_t entry = page & ~(n - 1);
+                // An entry that straddles two pieces was counted with the first.
+                if (!out.empty() && out.back().level == b.leaf.level && out.back().first == entry) {
+                    entry += n;
+                }
+                for (; entry < end && count <= limit; entry += n) {
+                    if (out.size() < limit) {
+                        out.push_back(ChangedEntry{entry, b.leaf.level});
+                    }
+                    ++count;
+                }
+            }
+            page = end;
+            if (b.end == end) ++i;
+            if (a.end == end) ++j;
+        }
+        return count;
+    }
+
+    // The TLBI operand's VA field for the page at offset page (pages from range_start).
+    uint64_t va_field(uint64_t page) const { return ((model_.range_start() + (page << kPageShift)) >> kPageShift) & kVaField; }
+    bool hits(uint64_t operand, uint64_t first, uint64_t pages) const {
+        const uint64_t v = operand & kVaField;
+        const uint64_t lo = va_field(first);
+        return v >= lo && v - lo < pages;
+    }
+
+    static const char* kind_name(unsigned kind) {
+        switch (kind) {
+            case aarch64_paging::arch::fake::Tlbi::Va: return "VAE";
+            case aarch64_paging::arch::fake::Tlbi::VaLastLevel: return "VALE";
+            case aarch64_paging::arch::fake::Tlbi::Asid: return "ASIDE1";
+            default: return "whole regime";
         }
     }
 
-    // unmap_range and compact: on an active map one TLBI VMALLE1 when a valid entry went or
-    // a table was freed, before any table page is given back; at most one when only
-    // invalid entries were zeroed or nothing changed (the contract says "then invalidated"
-    // without excepting those); none on an inactive map or a failed call.
-    void expect_tlb_invalidation(const Outcome& want, bool active) {
-        const bool ok = want.status == IDMAP_OK;
-        tlb_.min = active && ok && want.removed_valid ? 1 : 0;
-        tlb_.max = active && ok ? 1 : 0;
-        tlb_.whole_sequence = true;
-        tlb_.frees_after = active && ok && want.freed_tables != 0;
-    }
-
-    bool check_tlb() {
-        const auto& now = aarch64_paging::arch::fake::counters();
-        const unsigned tlbi = now.tlbi_vmalle1 - tlb_.tlbi;
-        stats_.tlb_invalidations += tlbi;
+    std::string log_text() const {
+        const auto& c = aarch64_paging::arch::fake::counters();
         std::ostringstream s;
-        if (tlbi < tlb_.min || tlbi > tlb_.max) {
-            s << tlbi << " TLBI VMALLE1, expected " << tlb_.min << (tlb_.max != tlb_.min ? " or " : "")
-              << (tlb_.max != tlb_.min ? std::to_string(tlb_.max) : std::string());
-        } else if (tlb_.whole_sequence &&
-                   (now.dsb_ish - tlb_.dsb_ish != tlbi || now.isb - tlb_.isb != tlbi)) {
-            s << tlbi << " TLBI VMALLE1 with " << now.dsb_ish - tlb_.dsb_ish << " DSB ISH and " << now.isb - tlb_.isb
-              << " ISB";
-        } else if (tlb_.frees_after && tlb_.frees_before != 0) {
-            s << tlb_.frees_before << " of " << tlb_.frees << " table pages given back before the TLB invalidation";
+        s << c.log_count << " TLBI(s):";
+        for (unsigned k = 0; k < std::min(c.log_count, aarch64_paging::arch::fake::Counters::LOG_SIZE); ++k) {
+            static const char* const regimes[] = {"EL1&0", "EL2", "EL2&0", "EL3"};
+            const unsigned r = static_cast<unsigned>(c.log[k].regime);
+            s << " " << kind_name(c.log[k].kind) << "(" << (r < 4 ? regimes[r] : "?") << ", 0x" << std::hex
+              << c.log[k].operand << std::dec << ")";
         }
-        if (!s.str().empty()) {
-            return fail("TLB maintenance: " + s.str());
+        s << "; DSB ISH " << c.dsb_ish << ", ISB " << c.isb << ", DSB ISHST " << c.dsb_ishst;
+        return s.str();
+    }
+
+    bool tlb_fail(const std::string& what) { return fail("TLB maintenance: " + what + " [" + log_text() + "]"); }
+
+    // The TLB maintenance of the call that just ended, which answered got, the tables now
+    // as after shows them (last_: as they were before).
+    bool check_tlb(idmap_status_t got, const TreeWalk& after) {
+        namespace fake = aarch64_paging::arch::fake;
+        const fake::Counters& c = fake::counters();
+        const unsigned regime = static_cast<unsigned>(config_.regime);
+        const bool live = tlb_.active && got == IDMAP_OK;
+        if (tlb_.call == TlbCall::Activate && got == IDMAP_OK) {
+            // Without ASIDs the previous table's entries are indistinguishable from this one's.
+            if (config_.one_privilege_level()) {
+                const fake::Tlbi* t = c.log_count == 1 ? &c.log[0] : nullptr;
+                if (t == nullptr || t->kind != fake::Tlbi::Regime || static_cast<unsigned>(t->regime) != regime ||
+                    t->operand != 0 || c.dsb_ish != 1 || c.isb < 2 || c.dsb_ishst == 0) {
+                    return tlb_fail("activate in EL2 or EL3: expected DSB ISHST, the TTBR write, ISB, one TLBI "
+                                    "of the whole regime, DSB ISH, ISB");
+                }
+            } else if (c.log_count != 0 || c.dsb_ish != 0 || c.isb == 0 || c.dsb_ishst == 0) {
+                return tlb_fail("activate: expected DSB ISHST, the TTBR write, ISB, and no TLBI");
+            }
+            return true;
+        }
+        if (tlb_.call == TlbCall::Deactivate && got == IDMAP_OK) {
+            const fake::Tlbi* t = c.log_count == 1 ? &c.log[0] : nullptr;
+            const bool asid = config_.regime == IDMAP_REGIME_EL1_0;
+            if (t == nullptr || static_cast<unsigned>(t->regime) != regime ||
+                t->kind != (asid ? fake::Tlbi::Asid : fake::Tlbi::Regime) ||
+                t->operand != (asid ? config_.asid << 48 : 0) || c.dsb_ish != 1 || c.isb == 0) {
+                return tlb_fail(asid ? "deactivate: expected one TLBI ASIDE1IS of the map's ASID, DSB ISH, ISB"
+                                     : "deactivate: expected one TLBI of the whole regime, DSB ISH, ISB");
+            }
+            return true;
+        }
+        if (tlb_.call != TlbCall::Change || !live) {
+            if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 0) {
+                return tlb_fail(tlb_.call == TlbCall::Change && got == IDMAP_OK
+                                    ? "a change to an inactive map: expected none"
+                                    : "a failed call, or one that changes nothing: expected none");
+            }
+            return true;
+        }
+        ++stats_.live_changes;
+        // What the call left stale: changed leaf entries and freed tables.
+        std::vector<ChangedEntry> leaves;
+        const size_t leaf_count = changed_entries(last_.runs, after.runs, kTlbBatchMax, leaves);
+        std::vector<uint64_t> now = after.tables;
+        std::sort(now.begin(), now.end());
+        std::vector<TablePage> freed;
+        for (const TablePage& t : last_.table_pages) {
+            if (!std::binary_search(now.begin(), now.end(), t.pa)) {
+                freed.push_back(t);
+            }
+        }
+        const size_t n = leaf_count + freed.size();
+        std::ostringstream s;
+        if (leaf_count > kTlbBatchMax) {
+            s << "over " << kTlbBatchMax;
+        } else {
+            s << leaf_count;
+        }
+        s << " changed leaf entries, " << freed.size() << " freed tables: ";
+        if (c.dsb_ishst == 0) {
+            return tlb_fail(s.str() + "no DSB ISHST after the writes");
+        }
+        if (n == 0) {
+            if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 0) {
+                return tlb_fail(s.str() + "expected no TLBI, DSB ISH or ISB");
+            }
+            return true;
+        }
+        if (c.dsb_ish != 1 || c.isb != 1) {
+            return tlb_fail(s.str() + "expected exactly one DSB ISH and one ISB after the TLBIs");
+        }
+        stats_.tlb_invalidations += c.log_count;
+        if (n > kTlbBatchMax) {
+            const fake::Tlbi& t = c.log[0];
+            if (c.log_count != 1 || t.kind != fake::Tlbi::Regime || static_cast<unsigned>(t.regime) != regime ||
+                t.operand != 0) {
+                return tlb_fail(s.str() + "expected one TLBI of the whole regime");
+            }
+            ++stats_.tlbi_regime;
+        } else {
+            if (c.log_count != n) {
+                return tlb_fail(s.str() + "expected exactly one TLBI by VA for each");
+            }
+            std::vector<bool> leaf_hit(leaves.size()), table_hit(freed.size());
+            for (unsigned k = 0; k < c.log_count; ++k) {
+                const fake::Tlbi& t = c.log[k];
+                const bool last_level = t.kind == fake::Tlbi::VaLastLevel;
+                if ((t.kind != fake::Tlbi::Va && !last_level) || static_cast<unsigned>(t.regime) != regime) {
+                    return tlb_fail(s.str() + "a TLBI that is not by VA, or of another regime");
+                }
+                if ((t.operand >> 48) != config_.asid || ((t.operand >> 44) & 0xf) != 0) {
+                    return tlb_fail(s.str() + "a TLBI operand without the map's ASID in 63:48 or with bits 47:44 set");
+                }
+                bool useful = false;
+                for (size_t e = 0; e < leaves.size(); ++e) {
+                    if (hits(t.operand, leaves[e].first, level_pages(leaves[e].level))) {
+                        leaf_hit[e] = useful = true;
+                    }
+                }
+                for (size_t f = 0; f < freed.size() && !last_level; ++f) {
+                    const TablePage& tp = freed[f];
+                    if (hits(t.operand, tp.base >> kPageShift, level_pages(tp.level - 1))) {
+                        table_hit[f] = useful = true;
+                    }
+                }
+                if (!useful) {
+                    std::ostringstream u;
+                    u << "TLBI " << kind_name(t.kind) << " 0x" << std::hex << t.operand
+                      << " hits no changed leaf entry" << (last_level ? "" : " and no freed table");
+                    return tlb_fail(s.str() + u.str());
+                }
+                ++(last_level ? stats_.tlbi_leaf : stats_.tlbi_table);
+            }
+            for (size_t e = 0; e < leaves.size(); ++e) {
+                if (!leaf_hit[e]) {
+                    std::ostringstream u;
+                    u << "no TLBI by VA for the changed L" << leaves[e].level << " entry at 0x" << std::hex
+                      << model_.range_start() + (leaves[e].first << kPageShift);
+                    return tlb_fail(s.str() + u.str());
+                }
+            }
+            for (size_t f = 0; f < freed.size(); ++f) {
+                if (!table_hit[f]) {
+                    std::ostringstream u;
+                    u << "no TLBI VAE (all levels) for the freed L" << freed[f].level << " table at 0x" << std::hex
+                      << model_.range_start() + freed[f].base;
+                    return tlb_fail(s.str() + u.str());
+                }
+            }
+        }
+        for (const FreeEvent& e : tlb_.frees) {
+            const bool table = std::any_of(freed.begin(), freed.end(), [&](const TablePage& t) { return t.pa == e.pa; });
+            if (table && (e.tlbis != c.log_count || e.dsb_ish != c.dsb_ish)) {
+                return tlb_fail(s.str() + "a table page given back before the TLBIs and their DSB ISH");
+            }
         }
         return true;
     }
 
     static int modify_cb(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
         auto* c = static_cast<ModifyCtx*>(ctx);
-        c->calls.push_back(Call{r->start, r->end, d->bits & ~kContiguous, level});
+        // Offsets from range_start: the upper range's end, 2^64, comes as 0 and becomes size.
+        const uint64_t start = r->start - c->range_start, end = r->end - c->range_start;
+        c->calls.push_back(Call{start, end, d->bits & ~kContiguous, level});
         uint64_t bits = d->bits;
-        const int rc = c->spec->apply(r->start, r->end, bits, level);
+        const int rc = c->spec->apply(start, end, bits, level);
         d->bits = bits;  // also when failing: the library must keep the old value
         return rc;
     }
 
     static int walk_cb(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
         auto* c = static_cast<WalkCtx*>(ctx);
-        c->calls.push_back(Call{r->start, r->end, d->bits & ~kContiguous, level});
-        return c->spec->apply(r->start, r->end, d->bits, level);
+        const uint64_t start = r->start - c->range_start, end = r->end - c->range_start;
+        c->calls.push_back(Call{start, end, d->bits & ~kContiguous, level});
+        return c->spec->apply(start, end, d->bits, level);
     }
 
     // A call, kept to say what led to a failure (formatted only then).
@@ -458,25 +743,33 @@ private:
         return b;
     }
 
-    Record& begin(Record::Kind kind, const idmap_region_t& region) {
+    Record& begin(Record::Kind kind, const idmap_region_t& region, TlbCall call) {
         ++stats_.calls;
         Record& r = recent_[stats_.calls % kRecent];
         r = Record{};
         r.kind = kind;
         r.region = region;
-        const auto& c = aarch64_paging::arch::fake::counters();
-        tlb_ = Tlb{};
-        tlb_.tlbi = c.tlbi_vmalle1;
-        tlb_.dsb_ish = c.dsb_ish;
-        tlb_.isb = c.isb;
+        // The fake's counters and TLBI log from zero, its registers as they are.
+        namespace fake = aarch64_paging::arch::fake;
+        const fake::Registers registers = fake::registers();
+        fake::reset();
+        fake::registers() = registers;
+        tlb_ = TlbState{};
+        tlb_.call = call;
+        tlb_.active = model_.active();
         return r;
     }
 
     bool fail(const std::string& what) {
         if (failure_.empty()) {
             std::ostringstream s;
-            s << what << "\n  root level " << model_.root_level() << ", " << (model_.active() ? "active" : "inactive")
-              << ", after call " << stats_.calls << "; last calls:";
+            s << what << "\n  root level " << model_.root_level();
+            if (config_.with_config) {
+                s << ", regime " << config_.regime << (config_.va_range == IDMAP_VA_RANGE_UPPER ? ", upper" : ", lower")
+                  << " range, pa_offset 0x" << std::hex << static_cast<uint64_t>(config_.pa_offset) << std::dec;
+            }
+            s << ", " << (model_.active() ? "active" : "inactive") << ", after call " << stats_.calls
+              << "; last calls:";
             for (size_t i = stats_.calls >= kRecent ? stats_.calls - kRecent + 1 : 1; i <= stats_.calls; ++i) {
                 s << "\n    " << describe(recent_[i % kRecent]);
             }
@@ -490,9 +783,8 @@ private:
         if (want.may_change) {
             return b;
         }
-        const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
         b.taken = true;
-        b.snapshot = walker.snapshot(alloc_.outstanding());
+        b.snapshot = walker().snapshot(alloc_.outstanding());
         b.tables = idmap_table_count(map_);
         b.outstanding = alloc_.outstanding();
         return b;
@@ -545,13 +837,9 @@ private:
         if (!same_detail(last, model_.last_error())) {
             return fail("idmap_last_error " + error_text(last) + ", the model says " + error_text(model_.last_error()));
         }
-        if (!check_tlb()) {
-            return false;
-        }
         if (before.taken) {
             ++stats_.unchanged_checks;
-            const Walker walker(root_, model_.root_level(), [this](uint64_t pa) { return alloc_.is_live(pa); });
-            if (!walker.matches(before.snapshot)) {
+            if (!walker().matches(before.snapshot)) {
                 return fail("a call that must change nothing changed the tables");
             }
             if (idmap_table_count(map_) != before.tables || alloc_.outstanding() != before.outstanding) {
@@ -564,9 +852,15 @@ private:
                 return fail("idmap_is_active differs from the model");
             }
             // Byte for byte the tree that passed the last check, and the model unchanged.
-            return true;
+            return check_tlb(got, last_);
         }
-        return check();
+        TreeWalk after;
+        if (!check_tree(after)) {
+            return false;
+        }
+        const bool tlb_ok = check_tlb(got, after);
+        last_ = std::move(after);
+        return tlb_ok;
     }
 
     // Active map: fn may run first on copies (the whole pass when it succeeds).
@@ -613,13 +907,16 @@ private:
         return s.str();
     }
 
+    MapConfig config_;
     Model model_;
+    WalkerConfig walker_config_;
     CountingAllocator alloc_;
     idmap_allocator_t c_alloc_;
     idmap_t* map_ = nullptr;
     uint64_t root_ = 0;
     size_t fail_budget_ = SIZE_MAX;
-    Tlb tlb_;
+    TlbState tlb_;
+    TreeWalk last_;  // the tables as the last check saw them: the view before the next call
     std::string failure_;
     static constexpr size_t kRecent = 6;
     Record recent_[kRecent];
@@ -655,11 +952,29 @@ struct ByteSource {
 };
 
 // Where a sequence maps: a few zones, so that the tables stay small enough to check
-// after every call; block-, GiB- and table-boundary cases all happen inside them.
+// after every call; block-, GiB- and table-boundary cases all happen inside them. Zones
+// are offsets from the map's range_start; the regions drawn are real addresses (real()).
 struct Zones {
     uint64_t size;
     uint64_t base[3];
     uint64_t span;  // ragged regions start within [base, base + span)
+    uint64_t range_start = 0;  // the upper range's 2^64 - size, else 0
+    bool upper = false;
+    bool one_privilege_level = false;  // EL2, EL3: flags and modify bits drawn for them
+
+    // The zones of a harness's map.
+    explicit Zones(const Harness& h) : Zones(h.model().root_level()) {
+        range_start = h.model().range_start();
+        upper = h.model().config().upper;
+        one_privilege_level = h.model().config().one_privilege_level;
+    }
+
+    // Offsets [start, end) as the real region a caller passes. In the upper range an end
+    // of size is written 0 (2^64); so is a start of size, which makes address 0, below the
+    // range (ADDRESS_RANGE), and an end in the last page does not round (ADDRESS_RANGE).
+    idmap_region_t real(uint64_t start, uint64_t end) const {
+        return idmap_region_t{start + range_start, end + range_start};
+    }
 
     explicit Zones(unsigned root_level) : size(table_bytes(root_level)) {
         constexpr uint64_t M = 1ull << 20, G = 1ull << 30;
@@ -765,12 +1080,18 @@ idmap_region_t random_region(Source& src, const Zones& z) {
                 case 0: start = zone + 2 * P; end = zone + P; break;                  // backwards
                 case 1: start = z.size - P; end = z.size + P; break;                  // past the end
                 case 2: start = z.size; end = z.size + src.below(4) * P; break;       // beyond, maybe empty
-                case 3: start = zone; end = UINT64_MAX - src.below(P); break;         // rounding would wrap
+                case 3:  // rounding would wrap: in the upper range, at its top
+                    start = zone;
+                    end = UINT64_MAX - src.below(P);
+                    if (z.upper) {
+                        return idmap_region_t{start + z.range_start, end};
+                    }
+                    break;
                 case 4: start = UINT64_MAX - src.below(P); end = 0x1000; break;       // wrapped
                 case 5: start = zone; end = uint64_t{1} << (48 + src.below(16)); break;
                 default: start = src.below(UINT64_MAX); end = src.below(UINT64_MAX); break;  // anything
             }
-            return idmap_region_t{start, end};
+            return z.real(start, end);
         }
         default: {  // a small region near the top of the zone or the table
             end = (zone == z.base[2] ? z.size : zone + z.span) - src.below(8) * P;
@@ -782,7 +1103,7 @@ idmap_region_t random_region(Source& src, const Zones& z) {
     // rounded, and stays).
     end = std::min(end, z.size);
     start = std::min(start, z.size);
-    return idmap_region_t{start, end};
+    return z.real(start, end);
 }
 
 // A region for unmap_range: half the time (when the model has any) inside or across the
@@ -816,7 +1137,7 @@ idmap_region_t random_unmap_region(Source& src, const Zones& z, const Model& mod
         default: first = entry + 1 + src.below(n - 1); last = first + src.below(4); break;  // maybe empty
     }
     const uint64_t pages = z.size >> kPageShift;
-    return idmap_region_t{std::min(first, pages) << kPageShift, std::min(last, pages) << kPageShift};
+    return z.real(std::min(first, pages) << kPageShift, std::min(last, pages) << kPageShift);
 }
 
 template <class Source>
@@ -848,6 +1169,29 @@ ModifySpec random_modify(Source& src) {
     m.touch_empty = src.below(8) == 0;
     m.validate_refused = src.below(16) == 0;
     return m;
+}
+
+// EL2 and EL3 refuse USER, NON_GLOBAL and PXN: three times in four they are dropped from
+// random_flags' draw (which sets them often), PXN's place taken by XN. Only maps of those
+// regimes draw this, so that the other inputs decode as they did.
+template <class Source>
+uint64_t one_level_flags(Source& src, uint64_t flags) {
+    if (src.below(4) == 0) {
+        return flags;
+    }
+    const uint64_t xn = (flags & kPxn) != 0 ? IDMAP_ATTR_XN : 0;
+    return (flags & ~kOneLevelRefused) | xn;
+}
+
+// The same for a modify: setting nG or PXN is refused there, and so is clearing AP[1] on a
+// valid entry; three times in four they go, PXN's place taken by XN.
+template <class Source>
+void one_level_modify(Source& src, ModifySpec& m) {
+    if (src.below(4) == 0) {
+        return;
+    }
+    m.set = (m.set & ~(kNonGlobal | kPxn)) | ((m.set & kPxn) != 0 ? IDMAP_ATTR_XN : 0);
+    m.clear = (m.clear & ~(kNonGlobal | kPxn | kApUser)) | ((m.clear & kPxn) != 0 ? IDMAP_ATTR_XN : 0);
 }
 
 // Which calls random_op draws from. Legacy: the mix before unmap_range and
@@ -889,20 +1233,31 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
     // is replayed by the unit tests built with gcc).
     if (op == Op::Map) {
         const idmap_region_t r = random_region(src, z);
-        const uint64_t flags = random_flags(src);
+        uint64_t flags = random_flags(src);
+        if (z.one_privilege_level) {
+            flags = one_level_flags(src, flags);
+        }
         ok = h.map_range(r, flags, 0, false);
     } else if (op == Op::MapWithConstraints) {
         const idmap_region_t r = random_region(src, z);
         uint32_t c = random_constraints(src);
-        // Pages only over at most 8 MiB, so that the tables stay small.
-        if ((c & IDMAP_NO_BLOCK_MAPPINGS) != 0 && r.end > r.start && r.end - r.start > (8ull << 20)) {
+        // Pages only over at most 8 MiB, so that the tables stay small (in the upper range
+        // an end of 0 is 2^64).
+        const bool forward = r.end > r.start || (z.upper && r.end == 0 && r.start != 0);
+        if ((c & IDMAP_NO_BLOCK_MAPPINGS) != 0 && forward && r.end - r.start > (8ull << 20)) {
             c &= ~IDMAP_NO_BLOCK_MAPPINGS;
         }
-        const uint64_t flags = random_flags(src);
+        uint64_t flags = random_flags(src);
+        if (z.one_privilege_level) {
+            flags = one_level_flags(src, flags);
+        }
         ok = h.map_range(r, flags, c, true);
     } else if (op == Op::Modify) {
         const idmap_region_t r = random_region(src, z);
-        const ModifySpec m = random_modify(src);
+        ModifySpec m = random_modify(src);
+        if (z.one_privilege_level) {
+            one_level_modify(src, m);
+        }
         ok = h.modify_range(r, m);
     } else if (op == Op::Walk) {
         WalkSpec w;

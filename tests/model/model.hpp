@@ -37,6 +37,24 @@
 // where it had it. Errors that change nothing are found before any change: region, flags,
 // constraints, then break-before-make, then pages for new tables (OUT_OF_MEMORY when the
 // allocator has fewer pages left than the call needs new tables).
+//
+// Maps of idmap_new_with_config (idmap.h, "Addition: translation regimes, the upper VA
+// range, linear maps"), as ModelConfig says:
+//   upper range   the table covers [2^64 - size, 2^64); callers pass and the model reports
+//                 real addresses, a region's end of 0 standing for 2^64. A region that
+//                 starts below the range, or ends outside it, is ADDRESS_RANGE (va = the
+//                 end when it is outside, else the start); a start of 0 is address 0, below
+//                 the range. Inside, pages are kept as offsets from the range's start.
+//   linear map    every input address va maps to va + pa_offset: a leaf's delta is
+//                 va_start + pa_offset (offsets to output addresses); a block only where
+//                 that delta is a multiple of the block's size; map_range answers
+//                 ADDRESS_RANGE (va = the rounded start) when the output range does not fit
+//                 48 bits; modify may make valid only an entry mapping its own output address.
+//   EL2, EL3      one privilege level: map_range refuses USER (6), NON_GLOBAL (11) and PXN
+//                 (53) with INVALID_FLAGS (value: the refused bits, with those of the
+//                 contract's list); every leaf map_range writes gets AP[1] (bit 6, RES1);
+//                 modify may not change bits 11 and 53, nor leave bit 6 clear on an entry
+//                 valid after it (value: those bits).
 #ifndef IDMAP_MODEL_MODEL_HPP
 #define IDMAP_MODEL_MODEL_HPP
 
@@ -94,6 +112,20 @@ struct PageInfo {
     }
 };
 
+// How the map was built (idmap_config_t); the default is idmap_new's: an identity map of
+// the lower range of EL1&0.
+struct ModelConfig {
+    bool upper = false;                // the upper VA range: [2^64 - size, 2^64)
+    uint64_t pa_offset = 0;            // output address = input address + pa_offset
+    bool one_privilege_level = false;  // EL2 (E2H = 0) or EL3
+};
+
+// AP[1] (USER), nG and PXN: refused in the regimes with one privilege level, where AP[1] is
+// RES1 (idmap.h, IDMAP_REGIME_*).
+constexpr uint64_t kApUser = uint64_t{1} << 6;
+constexpr uint64_t kPxn = uint64_t{1} << 53;
+constexpr uint64_t kOneLevelRefused = kApUser | kNonGlobal | kPxn;
+
 class Model {
 public:
     // Bits map_range refuses (contract): TABLE_OR_PAGE, bits 12-49, bit 52.
@@ -101,7 +133,8 @@ public:
         kDescTableOrPage | (((uint64_t{1} << 50) - 1) & ~(kPageSize - 1)) | (uint64_t{1} << 52);
     static constexpr uint32_t kKnownConstraints = IDMAP_NO_BLOCK_MAPPINGS | IDMAP_NO_CONTIGUOUS_HINT;
 
-    explicit Model(unsigned root_level) : root_level_(root_level) {
+    explicit Model(unsigned root_level, const ModelConfig& config = ModelConfig())
+        : root_level_(root_level), config_(config) {
         Leaf empty;
         empty.level = static_cast<uint8_t>(root_level);
         runs_.push_back(Span{0, size() >> kPageShift, PageInfo{empty, false, false}});
@@ -109,6 +142,15 @@ public:
 
     unsigned root_level() const { return root_level_; }
     uint64_t size() const { return table_bytes(root_level_); }
+    const ModelConfig& config() const { return config_; }
+    // The first input address the table covers: 0, or 2^64 - size() in the upper range.
+    uint64_t range_start() const { return config_.upper ? 0 - size() : 0; }
+    // Output address minus input offset of every valid leaf (mod 2^64).
+    uint64_t delta() const { return range_start() + config_.pa_offset; }
+    // Bits map_range sets in every leaf beside ACCESSED: AP[1] with one privilege level.
+    uint64_t res1() const { return config_.one_privilege_level ? kApUser : 0; }
+    // Bits of the regime map_range refuses.
+    uint64_t regime_refused() const { return config_.one_privilege_level ? kOneLevelRefused : 0; }
     bool active() const { return active_; }
     size_t tables() const { return tables_; }
     const idmap_error_t& last_error() const { return last_error_; }
@@ -118,27 +160,37 @@ public:
     Outcome map_range(idmap_region_t raw, uint64_t flags, uint32_t constraints, size_t budget) {
         uint64_t s = 0, e = 0;
         Outcome o = check_region(raw, s, e);
-        if (o.status == IDMAP_OK && (flags & kRefusedFlags) != 0) {
+        const uint64_t refused = kRefusedFlags | regime_refused();
+        if (o.status == IDMAP_OK && (flags & refused) != 0) {
             o = error(IDMAP_ERR_INVALID_FLAGS);
-            o.value = flags & kRefusedFlags;
+            o.value = flags & refused;
         }
         if (o.status == IDMAP_OK && (constraints & ~kKnownConstraints) != 0) {
             o = error(IDMAP_ERR_INVALID_FLAGS);
             o.value = constraints & ~kKnownConstraints;
+        }
+        // The output range [s + delta, e + delta) must fit 48 bits (a linear map's offset
+        // can take it beyond).
+        const uint64_t pa = s + delta();
+        constexpr uint64_t kOaLimit = uint64_t{1} << 48;
+        if (o.status == IDMAP_OK && (pa > kOaLimit || e - s > kOaLimit - pa)) {
+            o = error(IDMAP_ERR_ADDRESS_RANGE);
+            o.va = s + range_start();
         }
         if (o.status != IDMAP_OK) {
             return record(o);
         }
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
-        c.flags = flags;
+        c.flags = flags | res1();
+        c.delta = delta();
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
         c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
         c.active = active_;
         next.map_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
-            o.region = idmap_region_t{s, e};
+            o.region = real(s, e);
             return record(o);
         }
         if (c.splits > budget) {
@@ -167,7 +219,9 @@ public:
         c.fn = &fn;
         c.active = active_;
         c.calls = &calls;
-        c.region = idmap_region_t{s, e};
+        c.region = real(s, e);
+        c.delta = delta();
+        c.one_level = config_.one_privilege_level;
         if (!active_ && splits > budget) {
             return record(error(IDMAP_ERR_OUT_OF_MEMORY));
         }
@@ -229,7 +283,7 @@ public:
         next.unmap_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
-            o.region = idmap_region_t{s, e};
+            o.region = real(s, e);
             return record(o);
         }
         if (c.splits > budget) {
@@ -321,6 +375,8 @@ private:
         bool no_block = false;
         bool no_contig = false;
         bool bbm = false;
+        uint64_t delta = 0;     // map, modify: the map's own delta (ModelConfig)
+        bool one_level = false;  // modify: EL2 or EL3's rules
         // modify_range
         const ModifyFn* fn = nullptr;
         std::vector<Call>* calls = nullptr;
@@ -347,18 +403,43 @@ private:
         return o;
     }
 
-    // The contract's rounding, then the range errors.
+    // The rounded region [s, e) of offsets from range_start() back in real addresses (the end
+    // of the upper range, 2^64, is 0).
+    idmap_region_t real(uint64_t s, uint64_t e) const { return idmap_region_t{s + range_start(), e + range_start()}; }
+
+    // The contract's rounding, then the range errors; s and e: the range as offsets from
+    // range_start().
     Outcome check_region(idmap_region_t raw, uint64_t& s, uint64_t& e) const {
-        s = raw.start & ~(kPageSize - 1);
-        e = raw.end > UINT64_MAX - (kPageSize - 1) ? raw.end : (raw.end + kPageSize - 1) & ~(kPageSize - 1);
+        const bool wraps = raw.end > UINT64_MAX - (kPageSize - 1);  // rounding would pass 2^64
+        const uint64_t rs = raw.start & ~(kPageSize - 1);
+        const uint64_t re = wraps ? raw.end : (raw.end + kPageSize - 1) & ~(kPageSize - 1);
         Outcome o;
-        if (e < s) {
-            o = error(IDMAP_ERR_REGION_BACKWARDS);
-            o.region = idmap_region_t{s, e};
-        } else if (e > size()) {
-            o = error(IDMAP_ERR_ADDRESS_RANGE);
-            o.va = e;
+        if (!config_.upper) {
+            s = rs;
+            e = re;
+            if (e < s) {
+                o = error(IDMAP_ERR_REGION_BACKWARDS);
+                o.region = idmap_region_t{s, e};
+            } else if (e > size()) {
+                o = error(IDMAP_ERR_ADDRESS_RANGE);
+                o.va = e;
+            }
+            return o;
         }
+        // The upper range: an end of 0 is 2^64; [va_start, 2^64) is the table's.
+        const bool top = re == 0;
+        if (!top && re < rs) {
+            o = error(IDMAP_ERR_REGION_BACKWARDS);
+            o.region = idmap_region_t{rs, re};
+        } else if (wraps || (!top && re < range_start())) {
+            o = error(IDMAP_ERR_ADDRESS_RANGE);
+            o.va = re;
+        } else if (rs < range_start()) {
+            o = error(IDMAP_ERR_ADDRESS_RANGE);
+            o.va = rs;
+        }
+        s = rs - range_start();
+        e = top ? size() : re - range_start();
         return o;
     }
 
@@ -419,10 +500,13 @@ private:
                 continue;
             }
             const bool whole = c.sp <= entry && entry + n <= c.ep;
-            if (level == kLeafLevel || (whole && !c.no_block && block_level(level))) {
+            // A block maps an aligned output range: the map's delta must be aligned too.
+            const bool aligned = (c.delta & (level_bytes(level) - 1)) == 0;
+            if (level == kLeafLevel || (whole && !c.no_block && block_level(level) && aligned)) {
                 Leaf next;
                 next.level = static_cast<uint8_t>(level);
                 next.zero = false;
+                next.delta = c.delta;
                 next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
                 const uint64_t va = entry << kPageShift;
                 c.bbm = c.bbm || (c.active && needs_break_before_make(leaf_descriptor(cur, va), leaf_descriptor(next, va)));
@@ -529,12 +613,17 @@ private:
         }
         // fn may change no bit map_range refuses, nor make valid an entry at level 0 (no
         // blocks), a page without the page bit, or one whose output address is not its
-        // own (identity: va).
-        uint64_t refused = (bits ^ old_bits) & kRefusedFlags;
-        const bool made_valid = (bits & IDMAP_ATTR_VALID) != 0 && (old_bits & IDMAP_ATTR_VALID) == 0;
-        const uint64_t oa = bits & 0x0000fffffffff000ULL;
+        // own (va + delta: va for an identity map). With one privilege level it may not
+        // change nG or PXN either, nor leave AP[1] (RES1) clear on an entry valid after it.
+        uint64_t refused = (bits ^ old_bits) & (kRefusedFlags | (c.one_level ? kNonGlobal | kPxn : 0));
+        const bool valid_after = (bits & IDMAP_ATTR_VALID) != 0;
+        if (c.one_level && valid_after && (bits & kApUser) == 0) {
+            refused |= kApUser;
+        }
+        const bool made_valid = valid_after && (old_bits & IDMAP_ATTR_VALID) == 0;
+        const uint64_t oa = bits & kOaMask;
         if (made_valid && ((level < 3 && !block_level(level)) ||
-                           (level == 3 && (bits & kDescTableOrPage) == 0) || oa != va)) {
+                           (level == 3 && (bits & kDescTableOrPage) == 0) || oa != ((va + c.delta) & kOaMask))) {
             refused |= IDMAP_ATTR_VALID;
         }
         if (refused != 0) {
@@ -718,6 +807,7 @@ private:
     }
 
     unsigned root_level_;
+    ModelConfig config_;
     std::vector<Span> runs_;  // in page order, covering the table
     bool active_ = false;
     size_t tables_ = 1;

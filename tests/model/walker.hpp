@@ -1,6 +1,9 @@
 // An independent software walker: decodes the tables from the root address as the MMU
 // would (Arm ARM DDI 0487K.a, D8.2 "Translation table walk", D8.3 descriptor formats),
 // 4 KiB granule, 48-bit output addresses, no FEAT_LPA2, no hierarchical attributes.
+// Input addresses are offsets from the start of the table's range (0 in the lower VA
+// range, 2^64 - size in the upper one): a valid leaf at offset va must map
+// va + delta (WalkerConfig; 0 for an identity map of the lower range).
 //
 //   level 0:   0b11 table; anything else with bit 0 set is a fault (no level-0 blocks)
 //   level 1,2: 0b11 table, 0b01 block (output address aligned to the block)
@@ -8,8 +11,8 @@
 //   bit 0 clear: invalid, every other bit ignored by the MMU
 //
 // It reads every entry of every table it reaches, produces the state of every page (Leaf
-// runs, to compare with the model), the tables reached, and a list of violations of what
-// a well-formed identity map must be. It never dereferences an address that is not a
+// runs, to compare with the model), the tables reached (with the level and the input
+// range of each), and a list of violations of what a well-formed map must be. It never dereferences an address that is not a
 // live page of the test's allocator (is_table_page), so a corrupt tree is reported, not
 // followed.
 #ifndef IDMAP_MODEL_WALKER_HPP
@@ -27,10 +30,30 @@
 
 namespace idmap_model {
 
+// Where a table page sits in the tree: its level and the first input offset it covers.
+struct TablePage {
+    uint64_t pa;
+    unsigned level;
+    uint64_t base;
+};
+
+// What the walker checks beside the shape of the tree.
+struct WalkerConfig {
+    // Output address minus input offset of every valid leaf, modulo 2^64: the map's
+    // va_start + pa_offset (0 for an identity map of the lower range).
+    uint64_t delta = 0;
+    // Bits every valid leaf must hold (the regime's RES1: AP[1] in EL2 and EL3), and bits
+    // no leaf may hold (those the regime lacks: nG and PXN in EL2 and EL3, which neither
+    // map_range nor a modify callback may set there).
+    uint64_t res1 = 0;
+    uint64_t forbidden = 0;
+};
+
 struct TreeWalk {
     std::vector<Run> runs;         // every page of the table's range, coalesced
     std::vector<bool> run_contig;  // parallel to runs: a leaf with the contiguous bit
     std::vector<uint64_t> tables;  // table pages reached, root first, depth-first
+    std::vector<TablePage> table_pages;  // parallel to tables: level and input offset
     std::vector<std::string> violations;
     uint64_t mmu_valid_pages = 0;  // pages the MMU would translate
 };
@@ -38,8 +61,9 @@ struct TreeWalk {
 class Walker {
 public:
     // is_table_page(pa): pa is a live page of the allocator, safe to read as a table.
-    Walker(uint64_t root_pa, unsigned root_level, std::function<bool(uint64_t)> is_table_page)
-        : root_pa_(root_pa), root_level_(root_level), is_table_page_(std::move(is_table_page)) {}
+    Walker(uint64_t root_pa, unsigned root_level, std::function<bool(uint64_t)> is_table_page,
+           const WalkerConfig& config = WalkerConfig())
+        : root_pa_(root_pa), root_level_(root_level), is_table_page_(std::move(is_table_page)), config_(config) {}
 
     TreeWalk walk() const {
         TreeWalk out;
@@ -143,6 +167,7 @@ private:
     void table(TreeWalk& out, Seen& seen, uint64_t pa, unsigned level, uint64_t base) const {
         const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
         out.tables.push_back(pa);
+        out.table_pages.push_back(TablePage{pa, level, base});
         const uint64_t size = level_bytes(level);
         uint64_t contiguous = 0;
         uint64_t prev = 0;
@@ -217,12 +242,20 @@ private:
             if ((d & kRes0HighOa) != 0) {
                 violation(out, "RES0 bits 49:48 set in a valid leaf", level, va, d);
             }
-            if (mmu_valid && (d & kOaMask) != va) {
-                violation(out, "valid leaf not identity-mapped", level, va, d);
+            if (mmu_valid && (d & kOaMask) != ((va + config_.delta) & kOaMask)) {
+                violation(out, config_.delta == 0 ? "valid leaf not identity-mapped"
+                                                  : "valid leaf not at the map's own output address",
+                          level, va, d);
+            }
+            if ((d & config_.res1) != config_.res1) {
+                violation(out, "valid leaf without the regime's RES1 bits (AP[1])", level, va, d);
             }
             if (mmu_valid) {
                 out.mmu_valid_pages += level_pages(level);
             }
+        }
+        if ((d & config_.forbidden) != 0) {
+            violation(out, "leaf with bits the regime does not have (nG, PXN)", level, va, d);
         }
         const size_t before = out.runs.size();
         append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, leaf_of(d, level, va));
@@ -270,6 +303,7 @@ private:
     uint64_t root_pa_;
     unsigned root_level_;
     std::function<bool(uint64_t)> is_table_page_;
+    WalkerConfig config_;
 };
 
 }  // namespace idmap_model
