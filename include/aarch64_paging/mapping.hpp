@@ -439,6 +439,26 @@ private:
     template <bool Apply>
     constexpr bool map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
                   uint64_t pa, MapCall& call, PageReserve* reserve);
+    // A block over entry (table[i], at va): applying writes it (a live entry keeps its
+    // contiguous bit when nothing else changes, and its TLB entry is noted); planning
+    // answers false where a live entry would need break-before-make.
+    template <bool Apply>
+    static constexpr bool map_block(Descriptor* table, unsigned i, Descriptor entry, Descriptor written, bool live,
+                                    uint64_t va, MapCall& call) {
+        if constexpr (Apply) {
+            if (live) {
+                written = kept_hint(entry, written);
+                note_change(call.tlb, va, entry, written);
+            }
+            table[i] = written;
+        } else if (live) {
+            if (needs_break_before_make(entry, written)) {
+                return false;
+            }
+            call.changes = call.changes || kept_hint(entry, written) != entry;
+        }
+        return true;
+    }
     constexpr void plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa, MapCall& call);
 
     // What one modify_range call asks, passed down its walks.
@@ -1022,20 +1042,8 @@ constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned l
                 return false;
             }
         } else if (blocks && to - va == entry_size) {
-            const Descriptor written((pa & G::output_address_mask) | block);
-            if constexpr (Apply) {
-                if (live) {
-                    const Descriptor kept = kept_hint(entry, written);
-                    note_change(call.tlb, va, entry, kept);
-                    table[i] = kept;
-                } else {
-                    table[i] = written;
-                }
-            } else if (live) {
-                if (needs_break_before_make(entry, written)) {
-                    return false;
-                }
-                call.changes = call.changes || kept_hint(entry, written) != entry;
+            if (!map_block<Apply>(table, i, entry, Descriptor((pa & G::output_address_mask) | block), live, va, call)) {
+                return false;
             }
         } else if constexpr (!Apply) {
             // A new table here: splitting a live block would need break-before-make.
