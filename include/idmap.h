@@ -564,6 +564,10 @@ bool idmap_is_sealed(const idmap_t *map);
  * 2441007 and Cortex-A510 erratum 2441009 (a TLBI + DSB may not complete the
  * invalidation of an entry that a concurrent walk is refilling). */
 #define IDMAP_ERRATUM_REPEAT_TLBI ((uint32_t)1 << 0)
+/** No contiguous bit is set on any map, whatever idmap_set_contiguous_hint() says (a change
+ * still clears the groups it touches): for cores whose errata notice restricts the
+ * contiguous hint, so that one binary can turn it on per map and off per SoC. */
+#define IDMAP_ERRATUM_NO_CONTIGUOUS_HINT ((uint32_t)1 << 1)
 /** @} */
 
 /** Sets the errata workarounds every map of this library applies from now on, so that one

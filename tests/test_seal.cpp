@@ -128,3 +128,20 @@ TEST_CASE("the errata policy repeats every TLBI after a DSB ISH", "[errata]") {
     CHECK(dsb == 2);  // one between the two TLBIs, one to complete them
     REQUIRE(idmap_deactivate(m.get()) == IDMAP_OK);
 }
+
+TEST_CASE("the errata policy can forbid the contiguous hint on every map", "[errata][contiguous]") {
+    Map m = new_map(1, 1);
+    REQUIRE(idmap_set_contiguous_hint(m.get(), true) == IDMAP_OK);
+    require_map(m.get(), 0x40000000, 0x40010000, kRW, IDMAP_NO_BLOCK_MAPPINGS);
+    REQUIRE((walk(m.get(), 0x40000000, 0x40001000)[0].bits & kContiguous) != 0);
+    REQUIRE(idmap_set_errata(IDMAP_ERRATUM_NO_CONTIGUOUS_HINT) == IDMAP_OK);
+    // A change clears the group it touches and sets none.
+    require_map(m.get(), 0x40000000, 0x40010000, kRW, IDMAP_NO_BLOCK_MAPPINGS);
+    require_map(m.get(), 0x40100000, 0x40110000, kRW, IDMAP_NO_BLOCK_MAPPINGS);
+    size_t hinted = 0;
+    for (const Leaf& l : trace(m.get())) hinted += (l.bits & kContiguous) != 0;
+    CHECK(hinted == 0);
+    REQUIRE(idmap_set_errata(0) == IDMAP_OK);
+    require_map(m.get(), 0x40100000, 0x40110000, kRW, IDMAP_NO_BLOCK_MAPPINGS);
+    CHECK((walk(m.get(), 0x40100000, 0x40101000)[0].bits & kContiguous) != 0);
+}

@@ -48,8 +48,10 @@ void tlb_sync();
 namespace errata {
 /// Each TLBI is followed by DSB ISH and issued again (Linux's ARM64_WORKAROUND_REPEAT_TLBI).
 inline constexpr uint32_t REPEAT_TLBI = uint32_t{1} << 0;
+/// No contiguous bit is set, whatever a map's hint policy (groups are still cleared).
+inline constexpr uint32_t NO_CONTIGUOUS_HINT = uint32_t{1} << 1;
 /// Every workaround this version knows.
-inline constexpr uint32_t KNOWN = REPEAT_TLBI;
+inline constexpr uint32_t KNOWN = REPEAT_TLBI | NO_CONTIGUOUS_HINT;
 }  // namespace errata
 /// Sets the workarounds in force (src/errata.cpp): bits of errata::KNOWN.
 void set_errata(uint32_t workarounds);

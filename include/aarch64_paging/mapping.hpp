@@ -427,7 +427,13 @@ private:
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
     constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
         if ((contiguous_hint_ || hinted_) && !is_active()) {
-            regroup(root_, root_level_, va, end, hint && contiguous_hint_);
+            // The errata policy is the running CPU's; a compile-time image has none. (Not a
+            // const local: its initialiser would be tried as a constant expression, where
+            // __builtin_is_constant_evaluated() is true.)
+            regroup(root_, root_level_, va, end,
+                    hint && contiguous_hint_ &&
+                        (__builtin_is_constant_evaluated() ||
+                         (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
         }
     }
 
