@@ -13,42 +13,27 @@ cd "$(dirname "$0")"
 mkdir -p corpus
 rm -f corpus/seed-*
 x=1
-for root in 0 1 2 3; do
-    for n in 1 2; do
-        len=$((300 * n * n))
-        out="corpus/seed-root$root-$n"
-        {
-            printf "\\$(printf '%03o' "$root")"
-            for ((i = 1; i < len; i++)); do
-                x=$(((x * 1103515245 + 12345) % 2147483648))
-                printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
-            done
-        } > "$out"
-    done
-done
-for root in 0 1 2 3; do
-    for n in 1 2; do
-        len=$((300 * n * n))
-        out="corpus/seed-unmap-root$root-$n"
-        {
-            printf "\\$(printf '%03o' $((root + 4)))"
-            for ((i = 1; i < len; i++)); do
-                x=$(((x * 1103515245 + 12345) % 2147483648))
-                printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
-            done
-        } > "$out"
-    done
-done
-for kind in 0 1 2 3 4 5 6 7; do
-    root=$((kind % 4))
-    len=600
-    out="corpus/seed-regime-$kind"
+# seed FILE FIRST LEN: FIRST, then LEN - 1 bytes of the LCG, which goes on from call to call.
+seed() {
     {
-        printf "\\$(printf '%03o' $((32 + 4 * kind + root)))"
-        for ((i = 1; i < len; i++)); do
+        printf "\\$(printf '%03o' "$2")"
+        for ((i = 1; i < $3; i++)); do
             x=$(((x * 1103515245 + 12345) % 2147483648))
             printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
         done
-    } > "$out"
+    } > "$1"
+}
+for root in 0 1 2 3; do
+    for n in 1 2; do
+        seed "corpus/seed-root$root-$n" "$root" $((300 * n * n))
+    done
+done
+for root in 0 1 2 3; do
+    for n in 1 2; do
+        seed "corpus/seed-unmap-root$root-$n" $((root + 4)) $((300 * n * n))
+    done
+done
+for kind in 0 1 2 3 4 5 6 7; do
+    seed "corpus/seed-regime-$kind" $((32 + 4 * kind + kind % 4)) 600
 done
 ls -l corpus
