@@ -459,12 +459,11 @@ uint64_t idmap_va_start(const idmap_t *map);
  * needs cacheable memory): the TTBR value it replaced goes to @p previous_ttbr,
  * which the same core hands to idmap_deactivate_on_core(). Each call counts one core; the
  * break-before-make rules hold while any core has the map active, and every change made
- * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS).
+ * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS). idmap_free() undoes
+ * idmap_activate() and idmap_enable_mmu() only: deactivate the map on every core first,
+ * or they go on walking freed pages.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
 idmap_status_t idmap_activate_on_core(idmap_t *map, uint64_t *previous_ttbr);
-/* idmap_free() undoes idmap_activate() and idmap_enable_mmu() only: a map still active on
- * other cores through idmap_activate_on_core() must be deactivated on each first, or they
- * go on walking freed pages. */
 /** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back and
  * invalidates the map's TLB entries (the ASID's in EL1&0, the regime's elsewhere).
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL), or #IDMAP_ERR_NOT_ACTIVE when no
