@@ -449,7 +449,7 @@ static int after_w7(run_t *run) {
 
 /* Beyond bench.md: after W1's layout, coalesce the 512 page tables and the level-2 table
    back into one 1 GiB block (idmap_coalesce_subtables); "per table" freed. */
-NOINLINE int bench_work_coalesce(run_t *run) {
+NOINLINE int bench_work_wco(run_t *run) {
     run->calls = idmap_coalesce_subtables(run->map);
     return 0;
 }
@@ -633,7 +633,7 @@ static const workload_t workloads[] = {
      bench_work_w6cxx, after_w6, NULL},
     /* Re-coalescing: W1's 514 tables back to a block; tables saved = 514 - 1. */
     {"Wco", "coalesce-1g", "table", W1_TABLES - 1, 1, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_coalesce, after_coalesce, NULL},
+     bench_work_wco, after_coalesce, NULL},
 };
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
 
