@@ -288,13 +288,13 @@ private:
             allocator_.free_page(allocator_.ctx, page);
         }
     }
-    // Chains page in front of head: page[0] = head's address, invalid (bit 0 clear).
+    // Chains page in front of head: page[0] = head's address, invalid (bit 0 clear). The
+    // chains count their pages: 0 is a page's address too (RAM at 0 on some boards).
     constexpr void chain(Descriptor* page, Descriptor* head) const {
         page[0] = head != nullptr ? Descriptor(translation_.physical(head).value()) : Descriptor();
     }
-    constexpr Descriptor* chained(const Descriptor* page) const {
-        return page[0].bits() != 0 ? subtable(page[0]) : nullptr;
-    }
+    // The page after page in a chain; only asked where there is one.
+    constexpr Descriptor* chained(const Descriptor* page) const { return subtable(page[0]); }
 
     // The TLB entries a change to a live tree leaves stale: invalidated by VA while there
     // are at most MAX of them, else the whole regime at once (as Linux does past a
@@ -649,9 +649,12 @@ bool Mapping<G, T>::PageReserve::is_ours(const Descriptor* page) const {
         return false;
     }
     const Descriptor* q = head_;
-    for (size_t i = 0; i < count_; ++i, q = owner_.chained(q)) {
+    for (size_t i = 0; i < count_; ++i) {
         if (q == page) {
             return true;
+        }
+        if (i + 1 < count_) {
+            q = owner_.chained(q);
         }
     }
     return false;
@@ -1346,7 +1349,7 @@ constexpr void Mapping<G, T>::free_retired(Retired& retired, const TlbBatch& tlb
     sync_tlb(tlb);
     for (; retired.count != 0; --retired.count) {
         Descriptor* page = retired.head;
-        retired.head = chained(page);
+        retired.head = retired.count > 1 ? chained(page) : nullptr;
         free_page(page);
     }
 }
