@@ -36,4 +36,14 @@ done
 for kind in 0 1 2 3 4 5 6 7; do
     seed "corpus/seed-regime-$kind" $((32 + 4 * kind + kind % 4)) 600
 done
+# The extended set (first byte 64 and up; fuzz_driver.hpp): coalesce_subtables and seal,
+# bit 7 the contiguous hint, bit 5 a kFuzzMaps map of kind bits 4:2. Written after the
+# others, which keep their bytes.
+for root in 0 1 2 3; do
+    seed "corpus/seed-ext-root$root" $((64 + root)) 600
+    seed "corpus/seed-ext-hint-root$root" $((128 + root)) 600
+done
+for kind in 0 1 2 3 4 5 6 7; do
+    seed "corpus/seed-ext-hint-regime-$kind" $((128 + 32 + 4 * kind + kind % 4)) 600
+done
 ls -l corpus

@@ -161,3 +161,145 @@ TEST_CASE("fuzz inputs on maps of every regime, VA range and offset pass every c
         CHECK(stats.live_changes > 0);
     }
 }
+
+// The extended set of calls (first byte 64 and up, fuzz_driver.hpp): coalesce_subtables
+// and seal, the contiguous hint with bit 7, idmap_tables_needed before every map. Inputs
+// from the same LCG for the EL1&0 identity map (bit 5 clear) and every kFuzzMaps kind,
+// hint off and on: every check must pass, and together they must reach tables coalesced
+// into blocks, hinted groups, sealed maps refusing calls, and tables_needed's checks.
+TEST_CASE("fuzz inputs of the extended set (coalesce, seal, contiguous hint) pass every check", "[fuzz]") {
+    uint32_t x = 54321;
+    idmap_model::HarnessStats stats;
+    for (unsigned hint = 0; hint < 2; ++hint) {
+        for (unsigned kind = 0; kind < 9; ++kind) {  // 8: the EL1&0 identity map
+            for (unsigned root = 0; root < 4; ++root) {
+                std::vector<uint8_t> input(1200);
+                input[0] = static_cast<uint8_t>(64 + 128 * hint + (kind < 8 ? 32 + 4 * kind : 0) + root);
+                for (size_t i = 1; i < input.size(); ++i) {
+                    x = x * 1103515245u + 12345u;
+                    input[i] = static_cast<uint8_t>(x >> 16);
+                }
+                const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
+                INFO("first byte " << unsigned{input[0]} << ": " << failure);
+                CHECK(failure.empty());
+            }
+        }
+    }
+    CHECK(stats.tables_needed > 0);
+    CHECK(stats.coalesce_freed > 0);
+    CHECK(stats.seals > 0);
+    CHECK(stats.by_status[IDMAP_ERR_SEALED] > 0);
+    CHECK(stats.hinted_checks > 0);
+}
+
+namespace {
+
+struct Leaves {
+    std::vector<uint64_t> bits;
+};
+
+int collect(const idmap_region_t*, const idmap_descriptor_t* d, unsigned, void* ctx) {
+    static_cast<Leaves*>(ctx)->bits.push_back(d->bits);
+    return 0;
+}
+
+// The 16 GiB blocks [0, 16 GiB) of a root-level-1 map with the hint on, mapped with
+// NO_CONTIGUOUS_HINT (a group that may be hinted, and is not): how many hold bit 52 after
+// call(map).
+template <class Call>
+unsigned hinted_after(Call&& call) {
+    idmap_t* map = idmap_new(1, 1);
+    REQUIRE(map != nullptr);
+    REQUIRE(idmap_set_contiguous_hint(map, true) == IDMAP_OK);
+    const idmap_region_t blocks = idmap_region(0, uint64_t{16} << 30);
+    REQUIRE(idmap_map_range_with_constraints(map, &blocks, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID,
+                                             IDMAP_NO_CONTIGUOUS_HINT) == IDMAP_OK);
+    call(map);
+    Leaves leaves;
+    REQUIRE(idmap_walk_range(map, &blocks, &collect, &leaves) == IDMAP_OK);
+    idmap_free(map);
+    REQUIRE(leaves.bits.size() == 16);
+    unsigned hinted = 0;
+    for (uint64_t b : leaves.bits) {
+        hinted += (b >> 52) & 1;
+    }
+    return hinted;
+}
+
+}  // namespace
+
+// Was a library bug, found by the model of the contiguous hint: a call on an EMPTY range
+// [x, x) of an inactive map with the hint on regroups groups of the root table, which the
+// contract (idmap.h, idmap_set_contiguous_hint: "each aligned group of 16 leaves in the
+// range changed") does not allow: the range changes nothing. Mapping::regroup computes the
+// groups from index(va) & ~15 to index(end - 1) | 15; for end == va that is the group around
+// va (inside a root entry), and for va = 0 (end - 1 wrapping) every group of the root
+// table. Minimal sequence: idmap_new(1, 1); idmap_set_contiguous_hint(map, true);
+// idmap_map_range_with_constraints(map, [0, 16 GiB), NORMAL | VALID, NO_CONTIGUOUS_HINT)
+// (16 blocks, no hint); then any of idmap_map_range(map, [0, 0), ...),
+// idmap_unmap_range(map, [0x1000, 0x1000)), idmap_modify_range(map, [0, 0), fn): answers
+// OK and sets bit 52 on all 16 blocks (and unmap_range of an empty range, which must change
+// nothing, writes them). Fixed: an empty range regroups nothing.
+TEST_CASE("regression: a call on an empty range regroups no contiguous group",
+          "[fuzz][contiguous]") {
+    CHECK(hinted_after([](idmap_t*) {}) == 0);  // the setup: not hinted
+    CHECK(hinted_after([](idmap_t* map) {
+              const idmap_region_t empty{0, 0};
+              REQUIRE(idmap_map_range(map, &empty, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_OK);
+          }) == 0);
+    CHECK(hinted_after([](idmap_t* map) {
+              const idmap_region_t empty{0x1000, 0x1000};
+              REQUIRE(idmap_unmap_range(map, &empty) == IDMAP_OK);
+          }) == 0);
+}
+
+namespace {
+
+int clear_valid(const idmap_region_t*, idmap_descriptor_t* d, unsigned, void*) {
+    d->bits &= ~IDMAP_ATTR_VALID;
+    return 0;
+}
+int set_valid(const idmap_region_t*, idmap_descriptor_t* d, unsigned, void*) {
+    d->bits |= IDMAP_ATTR_VALID;
+    return 0;
+}
+
+}  // namespace
+
+// Was a library bug, found reading the model of the contiguous hint against Mapping::regroup: a
+// group that loses its hint keeps bit 52 on its INVALID entries (regroup clears valid
+// leaves only); making such an entry valid again on an ACTIVE map (no regroup there, and
+// needs_break_before_make lets an invalid entry become valid) leaves a live group of one
+// valid page with the contiguous bit and 15 without: a misprogrammed contiguous group
+// (Arm ARM D8.6.1), which idmap_set_contiguous_hint says never happens ("a group is always
+// consistent"; "on an active map no hint is added"). Minimal sequence: idmap_new(1, 1);
+// idmap_set_contiguous_hint(map, true); idmap_map_range(map, [0x80000000, 0x80010000),
+// NORMAL | VALID) (one hinted group); idmap_modify_range(map, [0x80000000, 0x80001000),
+// clear VALID) (the other 15 lose bit 52, the invalid page keeps it); idmap_activate(map);
+// idmap_modify_range(map, [0x80000000, 0x80001000), set VALID): OK, and the page at
+// 0x80000000 is 0x0010000080000707 (valid, bit 52) next to 0x80001707 ... 0x8000f707.
+// Fixed: a group that loses its hint loses it on its invalid entries too.
+TEST_CASE("regression: an invalid entry keeps no stale contiguous bit to break a live group with",
+          "[fuzz][contiguous]") {
+    idmap_t* map = idmap_new(1, 1);
+    REQUIRE(map != nullptr);
+    REQUIRE(idmap_set_contiguous_hint(map, true) == IDMAP_OK);
+    const idmap_region_t group = idmap_region(0x80000000, 0x80010000);
+    const idmap_region_t one = idmap_region(0x80000000, 0x80001000);
+    REQUIRE(idmap_map_range(map, &group, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_OK);
+    REQUIRE(idmap_modify_range(map, &one, &clear_valid, nullptr) == IDMAP_OK);
+    REQUIRE(idmap_activate(map) == IDMAP_OK);
+    const idmap_status_t st = idmap_modify_range(map, &one, &set_valid, nullptr);
+    Leaves leaves;
+    REQUIRE(idmap_walk_range(map, &group, &collect, &leaves) == IDMAP_OK);
+    REQUIRE(leaves.bits.size() == 16);
+    unsigned valid_hinted = 0, valid = 0;
+    for (uint64_t b : leaves.bits) {
+        valid += b & 1;
+        valid_hinted += (b & 1) != 0 && ((b >> 52) & 1) != 0;
+    }
+    INFO("modify answered " << st);
+    // Consistent: no valid entry with the bit, or all 16 valid with it.
+    CHECK((valid_hinted == 0 || (valid == 16 && valid_hinted == 16)));
+    idmap_free(map);
+}

@@ -8,8 +8,12 @@
 // (TLBI by VA of a leaf, by VA of a freed table, of the whole regime), so that a change to
 // the mix cannot silently stop testing them. Then fewer sequences on maps of
 // idmap_new_with_config: the upper VA range, linear maps (pa_offset positive, negative,
-// not a multiple of any block), EL2, EL2&0 and EL3. IDMAP_PROPERTY_STATS=1 in the
-// environment prints the totals.
+// not a multiple of any block), EL2, EL2&0 and EL3. The calls are random_op's extended set:
+// coalesce_subtables too, idmap_tables_needed checked before every map, the contiguous hint
+// on in every other sequence (odd ones) and idmap_seal drawn in every third (seq % 3 == 0);
+// each root level must reach tables coalesced into blocks, hinted groups, sealed maps
+// refusing maps and widening modifies and accepting tightening ones.
+// IDMAP_PROPERTY_STATS=1 in the environment prints the totals.
 #include <catch2/catch.hpp>
 
 #include "model/harness.hpp"
@@ -39,20 +43,30 @@ void report(const char* what, unsigned root_level, const HarnessStats& s) {
     for (int status = IDMAP_OK; status <= IDMAP_ERR_NOT_ACTIVE; ++status) {
         std::printf(" %d:%zu", status, s.by_status[status]);
     }
+    std::printf(" %d:%zu", IDMAP_ERR_SEALED, s.by_status[IDMAP_ERR_SEALED]);
     std::printf("\n  unmap_range: %zu calls (OK %zu, BREAK_BEFORE_MAKE %zu, OUT_OF_MEMORY %zu), %zu tables split off, "
                 "%zu freed; compact_subtables: %zu calls, %zu tables freed\n  %zu changes to an active map: %zu TLBIs, "
                 "%zu VALE (leaf), %zu VAE (table or leaf), %zu whole regime\n",
                 s.unmaps, s.unmap_by_status[IDMAP_OK], s.unmap_by_status[IDMAP_ERR_BREAK_BEFORE_MAKE],
                 s.unmap_by_status[IDMAP_ERR_OUT_OF_MEMORY], s.unmap_splits, s.unmap_freed, s.compacts, s.compact_freed,
                 s.live_changes, s.tlb_invalidations, s.tlbi_leaf, s.tlbi_table, s.tlbi_regime);
+    std::printf("  tables_needed: %zu checked (%zu pages for maps that succeeded); coalesce_subtables: %zu calls, "
+                "%zu tables made blocks; seal: %zu, %zu calls refused SEALED, %zu modifies accepted sealed; "
+                "%zu tree checks with hinted pages (%zu pages)\n",
+                s.tables_needed, s.tables_needed_pages, s.coalesces, s.coalesce_freed, s.seals, s.sealed_refusals,
+                s.sealed_modifies, s.hinted_checks, s.hinted_pages);
 }
 
 // Sequences on the map config describes, seeds from seed_base; every one must pass.
-HarnessStats run(const MapConfig& config, uint64_t seed_base, unsigned sequences, bool allow_oom) {
+HarnessStats run(const MapConfig& given, uint64_t seed_base, unsigned sequences, bool allow_oom,
+                 unsigned first_seq = 0) {
     HarnessStats total;
-    for (unsigned seq = 0; seq < sequences; ++seq) {
-        const uint64_t seed = seed_base + seq;
+    for (unsigned seq = first_seq; seq < first_seq + sequences; ++seq) {
+        const uint64_t seed = seed_base + seq - first_seq;
         SplitMix rng{seed};
+        MapConfig config = given;
+        config.contiguous_hint = seq % 2 == 1;
+        const bool allow_seal = seq % 3 == 0;
         Harness h(config);
         const Zones zones(h);
         for (unsigned i = 0; i < kCallsPerSequence && h.ok(); ++i) {
@@ -60,10 +74,11 @@ HarnessStats run(const MapConfig& config, uint64_t seed_base, unsigned sequences
             if (allow_oom && rng.below(6) == 0) {
                 h.set_budget(rng.below(3));
             }
-            (void)idmap_model::random_op(h, rng, zones, false);
+            (void)idmap_model::random_op(h, rng, zones, false, idmap_model::OpSet::Extended, allow_seal);
         }
         h.finish();
-        INFO("root level " << config.root_level << ", seed 0x" << std::hex << seed << std::dec << ": " << h.failure());
+        INFO("root level " << config.root_level << ", seed 0x" << std::hex << seed << std::dec << ", hint "
+                           << config.contiguous_hint << ", seal " << allow_seal << ": " << h.failure());
         REQUIRE(h.ok());
         total.add(h.stats());
     }
@@ -76,7 +91,7 @@ void run_sequences(unsigned root_level, bool allow_oom) {
         MapConfig config;  // idmap_new_with_allocator's map
         config.root_level = root_level;
         config.asid = 1 + seq;
-        total.add(run(config, 0x1d3a9000u + root_level * 100 + seq, 1, allow_oom));
+        total.add(run(config, 0x1d3a9000u + root_level * 100 + seq, 1, allow_oom, seq));
     }
     report("EL1&0 identity", root_level, total);
     CHECK(total.unmap_by_status[IDMAP_OK] > 0);
@@ -89,7 +104,13 @@ void run_sequences(unsigned root_level, bool allow_oom) {
         CHECK(total.compact_freed > 0);
         CHECK(total.unmap_by_status[IDMAP_ERR_BREAK_BEFORE_MAKE] > 0);
         CHECK(total.unmap_by_status[IDMAP_ERR_OUT_OF_MEMORY] > 0);
+        CHECK(total.coalesce_freed > 0);
+        CHECK(total.hinted_checks > 0);
     }
+    CHECK(total.tables_needed > 0);
+    CHECK(total.seals > 0);
+    CHECK(total.by_status[IDMAP_ERR_SEALED] > 0);
+    CHECK(total.sealed_modifies > 0);
 }
 
 }  // namespace

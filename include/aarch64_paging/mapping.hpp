@@ -426,7 +426,7 @@ private:
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
     constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
-        if ((contiguous_hint_ || hinted_) && !is_active()) {
+        if ((contiguous_hint_ || hinted_) && !is_active() && va != end) {
             // The errata policy is the running CPU's; a compile-time image has none. (Not a
             // const local: its initialiser would be tried as a constant expression, where
             // __builtin_is_constant_evaluated() is true.)
@@ -1303,8 +1303,10 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
         for (unsigned k = 1; same && k < N; ++k) {
             same = (group[k].bits() & ~contiguous) == base + k * entry_size;
         }
+        // Invalid entries lose the bit too: made valid later on a live map, where no group
+        // is regrouped, one would claim a group the others no longer form.
         for (unsigned k = 0; k < N; ++k) {
-            if (group[k].is_valid() && !group[k].is_table(level)) {
+            if (!group[k].is_table(level) && group[k].bits() != 0) {
                 group[k] = Descriptor(same ? group[k].bits() | contiguous : group[k].bits() & ~contiguous);
             }
         }

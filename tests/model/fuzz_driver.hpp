@@ -13,6 +13,11 @@
 // (idmap_new_with_config: the upper VA range, linear maps, EL2, EL2&0, EL3), the ASID
 // bytes then ignored in EL2 and EL3, which have none, and root levels 0 and 1 taken as 2
 // and 3 for the pages-only map (its whole table in pages would be too many tables).
+// From 64 (no seed or regression input of before): the extended set (random_op's
+// OpSet::Extended: coalesce_subtables and idmap_seal too), with bit 7 the contiguous hint
+// on (idmap_set_contiguous_hint), bit 5 a map of kFuzzMaps by bits 4:2 (else the EL1&0
+// identity map), the root level by bits 1:0 as always. idmap_tables_needed is checked
+// before every map in every set.
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
@@ -48,13 +53,15 @@ constexpr FuzzMap kFuzzMaps[8] = {
 // The failure the input leads to, or "" when every check passes.
 inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats* stats = nullptr) {
     ByteSource src{data, size};
-    const OpSet set = size == 0 || data[0] < 4 ? OpSet::Legacy : OpSet::Current;
+    const bool extended = size != 0 && data[0] >= 64;
+    const OpSet set = size == 0 || data[0] < 4 ? OpSet::Legacy : extended ? OpSet::Extended : OpSet::Current;
     const unsigned root_level = static_cast<unsigned>(src.below(4));
     const size_t asid = static_cast<size_t>(src.below(uint64_t{1} << 16));
     MapConfig config;
     config.root_level = root_level;
     config.asid = asid;
-    if (size != 0 && data[0] >= 32) {
+    config.contiguous_hint = extended && (data[0] & 0x80) != 0;
+    if (size != 0 && (extended ? (data[0] & 0x20) != 0 : data[0] >= 32)) {
         const FuzzMap& m = kFuzzMaps[(data[0] >> 2) & 7];
         config.with_config = true;
         config.regime = m.regime;

@@ -122,12 +122,12 @@ struct WalkSpec {
 struct HarnessStats {
     size_t calls = 0;          // C ABI calls checked against the model
     size_t checks = 0;         // full tree checks
-    size_t by_status[11] = {};  // calls by the status they answered
+    size_t by_status[13] = {};  // calls by the status they answered
     size_t callbacks = 0;      // modify/walk callbacks checked
     size_t unchanged_checks = 0;  // failed (or no-op) calls checked byte for byte
     size_t max_tables = 0;
     size_t unmaps = 0;            // unmap_range calls
-    size_t unmap_by_status[11] = {};
+    size_t unmap_by_status[13] = {};
     size_t unmap_splits = 0;      // tables unmap_range made by splitting
     size_t unmap_freed = 0;       // tables unmap_range freed
     size_t compacts = 0;          // compact_subtables calls
@@ -137,11 +137,20 @@ struct HarnessStats {
     size_t tlbi_table = 0;        // ... by VA, all levels (a freed table, or a leaf)
     size_t tlbi_regime = 0;       // ... of the whole regime (more than 16 entries)
     size_t live_changes = 0;      // successful changing calls on an active map
+    size_t tables_needed = 0;     // idmap_tables_needed calls checked (one before each map)
+    size_t tables_needed_pages = 0;  // pages they answered for maps that then succeeded
+    size_t coalesces = 0;         // coalesce_subtables calls
+    size_t coalesce_freed = 0;    // tables they turned into blocks
+    size_t seals = 0;             // idmap_seal calls
+    size_t sealed_refusals = 0;   // calls answering IDMAP_ERR_SEALED (map and modify)
+    size_t sealed_modifies = 0;   // modify_range calls that succeeded on a sealed map
+    size_t hinted_checks = 0;     // tree checks that found contiguous bits
+    size_t hinted_pages = 0;      // pages with the contiguous bit, summed over the checks
 
     void add(const HarnessStats& o) {
         calls += o.calls;
         checks += o.checks;
-        for (size_t i = 0; i < 11; ++i) {
+        for (size_t i = 0; i < 13; ++i) {
             by_status[i] += o.by_status[i];
             unmap_by_status[i] += o.unmap_by_status[i];
         }
@@ -158,6 +167,15 @@ struct HarnessStats {
         tlbi_table += o.tlbi_table;
         tlbi_regime += o.tlbi_regime;
         live_changes += o.live_changes;
+        tables_needed += o.tables_needed;
+        tables_needed_pages += o.tables_needed_pages;
+        coalesces += o.coalesces;
+        coalesce_freed += o.coalesce_freed;
+        seals += o.seals;
+        sealed_refusals += o.sealed_refusals;
+        sealed_modifies += o.sealed_modifies;
+        hinted_checks += o.hinted_checks;
+        hinted_pages += o.hinted_pages;
     }
 };
 
@@ -170,6 +188,7 @@ struct MapConfig {
     idmap_va_range_t va_range = IDMAP_VA_RANGE_LOWER;
     int64_t pa_offset = 0;
     bool with_config = false;
+    bool contiguous_hint = false;  // idmap_set_contiguous_hint(map, true) once built
 
     bool one_privilege_level() const { return regime == IDMAP_REGIME_EL2 || regime == IDMAP_REGIME_EL3; }
     ModelConfig model() const {
@@ -208,6 +227,15 @@ public:
         }
         root_ = idmap_root_address(map_);
         alloc_.on_free(&count_free, this);
+        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_)) {
+            fail("a new map has the contiguous hint on, or is sealed");
+        }
+        if (config.contiguous_hint) {
+            if (idmap_set_contiguous_hint(map_, true) != IDMAP_OK || !idmap_contiguous_hint(map_)) {
+                fail("idmap_set_contiguous_hint(map, true) did not turn the hint on");
+            }
+            model_.set_contiguous_hint(true);
+        }
         if (idmap_size(map_) != model_.size()) {
             fail("idmap_size is not 4 KiB << 9 * (4 - root level)");
         }
@@ -241,12 +269,59 @@ public:
         Record& rec = begin(constraints_api ? Record::MapWithConstraints : Record::Map, r, TlbCall::Change);
         rec.flags = flags;
         rec.constraints = constraints;
-        const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, budget());
+        const size_t pages_left = budget();
+        const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, pages_left);
         Before before = capture(want);
+        // idmap_tables_needed first: it must answer as the map call will (OUT_OF_MEMORY
+        // aside: OK, with more pages than the allocator will give), change nothing, and
+        // count exactly the pages the call then takes.
+        ++stats_.tables_needed;
+        constexpr size_t kUnset = SIZE_MAX - 7;
+        size_t pages = kUnset;
+        const idmap_status_t needed =
+            idmap_tables_needed(map_, &r, flags, constraints_api ? constraints : 0, &pages);
+        const idmap_status_t want_needed = want.status == IDMAP_ERR_OUT_OF_MEMORY ? IDMAP_OK : want.status;
+        if (needed != want_needed) {
+            std::ostringstream s;
+            s << "idmap_tables_needed answered " << needed << " (" << idmap_status_str(needed) << "), the model says "
+              << want_needed << " (" << idmap_status_str(want_needed) << ")";
+            if (needed != IDMAP_OK) {
+                s << "; library's error: " << error_text(*idmap_last_error(map_));
+            }
+            return fail(s.str());
+        }
+        if (needed == IDMAP_OK ? pages != want.needed : pages != kUnset) {
+            std::ostringstream s;
+            s << "idmap_tables_needed: " << (pages == kUnset ? std::string("pages not set") : std::to_string(pages))
+              << ", the model says " << (needed == IDMAP_OK ? std::to_string(want.needed) : "unchanged");
+            return fail(s.str());
+        }
+        if (want.status == IDMAP_ERR_OUT_OF_MEMORY && pages <= pages_left) {
+            return fail("idmap_tables_needed: no more pages than the allocator gives, yet the map runs out");
+        }
+        if (needed != IDMAP_OK && !same_detail(*idmap_last_error(map_), model_.last_error())) {
+            return fail("idmap_tables_needed's error " + error_text(*idmap_last_error(map_)) + ", the model says " +
+                        error_text(model_.last_error()));
+        }
+        const size_t tables_before = idmap_table_count(map_);
+        const size_t handed_before = alloc_.handed_out();
         const idmap_status_t got = constraints_api
                                        ? idmap_map_range_with_constraints(map_, &r, flags, constraints)
                                        : idmap_map_range(map_, &r, flags);
-        return finish_call(want, got, before);
+        if (!finish_call(want, got, before)) {
+            return false;
+        }
+        if (got == IDMAP_OK) {
+            stats_.tables_needed_pages += pages;
+            if (idmap_table_count(map_) != tables_before + pages || alloc_.handed_out() != handed_before + pages) {
+                std::ostringstream s;
+                s << "idmap_tables_needed answered " << pages << " pages; the map took "
+                  << alloc_.handed_out() - handed_before << " from the allocator, the table count went from "
+                  << tables_before << " to " << idmap_table_count(map_);
+                return fail(s.str());
+            }
+        }
+        return true;
     }
 
     bool modify_range(idmap_region_t r, const ModifySpec& given) {
@@ -257,13 +332,18 @@ public:
         const ModifyFn fn = [&spec](uint64_t s, uint64_t e, uint64_t& bits, unsigned level) {
             return spec.apply(s, e, bits, level);
         };
-        const bool was_active = model_.active();
+        // An active or sealed map runs fn on copies first (the whole pass when it succeeds).
+        const bool was_active = model_.active() || model_.sealed();
+        const bool sealed = model_.sealed();
         const Outcome want = model_.modify_range(r, fn, budget(), want_calls);
         Before before = capture(want);
         ModifyCtx ctx{&spec, {}, model_.range_start()};
         const idmap_status_t got = idmap_modify_range(map_, &r, &modify_cb, &ctx);
         if (!check_calls("modify", ctx.calls, want_calls, was_active)) {
             return false;
+        }
+        if (sealed && got == IDMAP_OK) {
+            ++stats_.sealed_modifies;
         }
         return finish_call(want, got, before);
     }
@@ -290,7 +370,7 @@ public:
         const Outcome want = model_.unmap_range(r, budget());
         Before before = capture(want);
         const idmap_status_t got = idmap_unmap_range(map_, &r);
-        if (got >= 0 && static_cast<size_t>(got) < 11) {
+        if (got >= 0 && static_cast<size_t>(got) < 13) {
             ++stats_.unmap_by_status[got];
         }
         if (!finish_call(want, got, before)) {
@@ -318,6 +398,49 @@ public:
         }
         stats_.compact_freed += got;
         return true;
+    }
+
+    // idmap_coalesce_subtables: answers the tables the model turns into blocks (0 on an
+    // active map, which it leaves as it was); every page keeps its translation (the walker
+    // against the model), and the table count and the allocator's pages drop by as many.
+    bool coalesce() {
+        // On an active map it does nothing at all: no TLB maintenance either.
+        begin(Record::Coalesce, idmap_region_t{0, 0}, model_.active() ? TlbCall::None : TlbCall::Change);
+        ++stats_.coalesces;
+        (void)budget();  // takes no page
+        const Outcome want = model_.coalesce_tables();
+        Before before = capture(want);
+        const size_t tables_before = idmap_table_count(map_);
+        const size_t outstanding_before = alloc_.outstanding();
+        const size_t got = idmap_coalesce_subtables(map_);
+        if (got != want.freed_tables) {
+            std::ostringstream s;
+            s << "idmap_coalesce_subtables answered " << got << ", the model turns " << want.freed_tables
+              << " tables into blocks";
+            return fail(s.str());
+        }
+        if (idmap_table_count(map_) != tables_before - got || alloc_.outstanding() != outstanding_before - got) {
+            return fail("idmap_coalesce_subtables: the table count or the allocator's pages did not drop by its answer");
+        }
+        if (!finish_call(want, IDMAP_OK, before)) {
+            return false;
+        }
+        stats_.coalesce_freed += got;
+        return true;
+    }
+
+    // idmap_seal: OK, changes no table; idmap_is_sealed then.
+    bool seal() {
+        begin(Record::Seal, idmap_region_t{0, 0}, TlbCall::None);
+        ++stats_.seals;
+        (void)budget();
+        const Outcome want = model_.seal();
+        Before before = capture(want);
+        const idmap_status_t got = idmap_seal(map_);
+        if (!idmap_is_sealed(map_)) {
+            return fail("idmap_is_sealed is false after idmap_seal");
+        }
+        return finish_call(want, got, before);
     }
 
     bool activate() {
@@ -407,10 +530,43 @@ private:
         if (w.runs != want) {
             return fail("walker and model differ: " + first_difference(w.runs, want));
         }
+        // The contiguous bit, entry by entry, as the model predicts it.
+        const auto want_contig = model_.contig_runs();
+        if (w.contig != want_contig) {
+            size_t i = 0;
+            while (i < w.contig.size() && i < want_contig.size() && w.contig[i] == want_contig[i]) {
+                ++i;
+            }
+            std::ostringstream s;
+            s << "contiguous bits differ from the model's: range " << i << ": tables ";
+            if (i < w.contig.size()) {
+                s << "[0x" << std::hex << (w.contig[i].first << kPageShift) << ", 0x"
+                  << (w.contig[i].second << kPageShift) << ")" << std::dec;
+            } else {
+                s << "(none)";
+            }
+            s << ", model ";
+            if (i < want_contig.size()) {
+                s << "[0x" << std::hex << (want_contig[i].first << kPageShift) << ", 0x"
+                  << (want_contig[i].second << kPageShift) << ")" << std::dec;
+            } else {
+                s << "(none)";
+            }
+            s << " (offsets from the range's start)";
+            return fail(s.str());
+        }
+        if (!w.contig.empty()) {
+            ++stats_.hinted_checks;
+            for (const auto& c : w.contig) {
+                stats_.hinted_pages += c.second - c.first;
+            }
+        }
         // Constraints the model remembers per page.
         std::string problem;
         model_.for_each_run([&](uint64_t first, uint64_t end, const PageInfo& info) {
-            if (!problem.empty() || (!info.no_block && !info.no_contig)) {
+            // NO_CONTIGUOUS_HINT: the contiguous bits compared above, page by page, hold it
+            // (a later change may hint the pages: the model clears no_contig then).
+            if (!problem.empty() || !info.no_block) {
                 return;
             }
             auto it = std::upper_bound(w.runs.begin(), w.runs.end(), first,
@@ -419,8 +575,6 @@ private:
                 std::ostringstream s;
                 if (info.no_block && it->leaf.level != kLeafLevel) {
                     s << "NO_BLOCK_MAPPINGS asked, but " << *it;
-                } else if (info.no_contig && w.run_contig[static_cast<size_t>(it - w.runs.begin())]) {
-                    s << "NO_CONTIGUOUS_HINT asked, but contiguous bit in " << *it;
                 }
                 problem = s.str();
                 if (!problem.empty()) {
@@ -708,7 +862,7 @@ private:
 
     // A call, kept to say what led to a failure (formatted only then).
     struct Record {
-        enum Kind { Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact } kind = Map;
+        enum Kind { Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t flags = 0;
         uint32_t constraints = 0;
@@ -719,7 +873,8 @@ private:
     static std::string describe(const Record& r) {
         std::ostringstream s;
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
-                                     "unmap_range", "activate", "deactivate", "compact_subtables"};
+                                     "unmap_range", "activate", "deactivate", "compact_subtables",
+                                     "coalesce_subtables", "seal"};
         s << names[r.kind];
         if (r.kind <= Record::Unmap) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
@@ -757,6 +912,7 @@ private:
         tlb_ = TlbState{};
         tlb_.call = call;
         tlb_.active = model_.active();
+        model_.set_no_hint_erratum((idmap_errata() & IDMAP_ERRATUM_NO_CONTIGUOUS_HINT) != 0);
         return r;
     }
 
@@ -801,6 +957,8 @@ private:
             case IDMAP_ERR_REGION_BACKWARDS:
             case IDMAP_ERR_BREAK_BEFORE_MAKE:
                 return a.region.start == b.region.start && a.region.end == b.region.end;
+            case IDMAP_ERR_SEALED:
+                return a.region.start == b.region.start && a.region.end == b.region.end && a.value == b.value;
             case IDMAP_ERR_PTE_UPDATE_FAULT:
                 return (a.value & ~kContiguous) == (b.value & ~kContiguous);
             case IDMAP_ERR_INVALID_FLAGS:
@@ -821,8 +979,11 @@ private:
 
     bool finish_call(const Outcome& want, idmap_status_t got, Before& before) {
         alloc_.fail_request(0);  // a failure the call did not reach is not for the next one
-        if (got >= 0 && static_cast<size_t>(got) < 11) {
+        if (got >= 0 && static_cast<size_t>(got) < 13) {
             ++stats_.by_status[got];
+        }
+        if (got == IDMAP_ERR_SEALED) {
+            ++stats_.sealed_refusals;
         }
         if (got != want.status) {
             std::ostringstream s;
@@ -1196,10 +1357,12 @@ void one_level_modify(Source& src, ModifySpec& m) {
 
 // Which calls random_op draws from. Legacy: the mix before unmap_range and
 // compact_subtables existed, kept so that fuzz inputs written then replay the same calls.
-enum class OpSet { Legacy, Current };
+// Extended: also coalesce_subtables and seal (idmap_tables_needed is checked before every
+// map in every set: it draws nothing).
+enum class OpSet { Legacy, Current, Extended };
 
 // The operation a draw of below(100) picks.
-enum class Op { Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate };
+enum class Op { Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
     if (set == OpSet::Legacy) {
@@ -1208,6 +1371,18 @@ inline Op pick_op(uint64_t kind, OpSet set) {
                : kind < 72 ? Op::Modify
                : kind < 82 ? Op::Walk
                : kind < 91 ? Op::Activate
+                           : Op::Deactivate;
+    }
+    if (set == OpSet::Extended) {
+        return kind < 26 ? Op::Map
+               : kind < 38 ? Op::MapWithConstraints
+               : kind < 53 ? Op::Modify
+               : kind < 59 ? Op::Walk
+               : kind < 75 ? Op::Unmap
+               : kind < 79 ? Op::Compact
+               : kind < 87 ? Op::Coalesce
+               : kind < 88 ? Op::Seal
+               : kind < 94 ? Op::Activate
                            : Op::Deactivate;
     }
     return kind < 28 ? Op::Map
@@ -1221,8 +1396,10 @@ inline Op pick_op(uint64_t kind, OpSet set) {
 }
 
 // One random call on h. allow_oom: sometimes give the allocator a small budget for it.
+// allow_seal (OpSet::Extended): a Seal draw seals the map; else it coalesces instead.
 template <class Source>
-bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet set = OpSet::Current) {
+bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet set = OpSet::Current,
+               bool allow_seal = true) {
     if (allow_oom && src.below(10) == 0) {
         h.set_budget(src.below(6));
     }
@@ -1269,6 +1446,10 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         ok = h.unmap_range(random_unmap_region(src, z, h.model()));
     } else if (op == Op::Compact) {
         ok = h.compact();
+    } else if (op == Op::Coalesce || (op == Op::Seal && !allow_seal)) {
+        ok = h.coalesce();
+    } else if (op == Op::Seal) {
+        ok = h.seal();
     } else if (op == Op::Activate) {
         ok = h.activate();
     } else {

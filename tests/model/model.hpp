@@ -66,6 +66,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <utility>
 #include <vector>
 
 namespace idmap_model {
@@ -86,6 +87,9 @@ struct Outcome {
     size_t freed_tables = 0;
     bool removed_valid = false;
     bool changed = false;
+    // map_range: the table pages it takes (also when OUT_OF_MEMORY): what
+    // idmap_tables_needed must answer.
+    size_t needed = 0;
 };
 
 // One call of a modify or walk callback.
@@ -106,9 +110,10 @@ using WalkFn = std::function<int(uint64_t start, uint64_t end, uint64_t bits, un
 struct PageInfo {
     Leaf leaf;
     bool no_block = false;   // mapped with NO_BLOCK_MAPPINGS: must stay pages
-    bool no_contig = false;  // last mapped with NO_CONTIGUOUS_HINT
+    bool no_contig = false;  // last mapped with NO_CONTIGUOUS_HINT (until a change hints it)
+    bool contig = false;     // the leaf entry holds the contiguous bit (52)
     bool operator==(const PageInfo& o) const {
-        return leaf == o.leaf && no_block == o.no_block && no_contig == o.no_contig;
+        return leaf == o.leaf && no_block == o.no_block && no_contig == o.no_contig && contig == o.contig;
     }
 };
 
@@ -126,6 +131,34 @@ constexpr uint64_t kApUser = uint64_t{1} << 6;
 constexpr uint64_t kPxn = uint64_t{1} << 53;
 constexpr uint64_t kOneLevelRefused = kApUser | kNonGlobal | kPxn;
 
+// Seal mode (idmap_seal): the bits whose change from before to after widens access, 0 when
+// it only tightens. Tightening: the entry becomes invalid, or stays valid and only sets
+// READ_ONLY (7), PXN (53) or UXN/XN (54), or clears USER (6) or DBM (51); the software bits
+// 55-58 change freely. Anything else - making an entry valid, another output address,
+// memory type, shareability, AF, nG - widens.
+inline uint64_t sealed_widened(uint64_t before, uint64_t after) {
+    if ((after & kDescValid) == 0) {
+        return 0;
+    }
+    if ((before & kDescValid) == 0) {
+        return kDescValid;
+    }
+    const uint64_t may_set = IDMAP_ATTR_READ_ONLY | (uint64_t{3} << 53);
+    const uint64_t may_clear = IDMAP_ATTR_USER | IDMAP_ATTR_DBM;
+    const uint64_t software = uint64_t{0xf} << 55;
+    return (before ^ after) & ~((may_set & after) | (may_clear & before) | software);
+}
+
+// Break-before-make for a live leaf entry old (contig: it holds the contiguous bit)
+// replaced by next: vmsa.hpp's rules, and a valid entry of a contiguous group may change
+// in nothing (the contiguous bit aside, which the model leaves out of both).
+inline bool needs_bbm(uint64_t old_bits, bool contig, uint64_t next_bits) {
+    if (contig && (old_bits & kDescValid) != 0 && old_bits != next_bits) {
+        return true;
+    }
+    return needs_break_before_make(old_bits, next_bits);
+}
+
 class Model {
 public:
     // Bits map_range refuses (contract): TABLE_OR_PAGE, bits 12-49, bit 52.
@@ -137,7 +170,7 @@ public:
         : root_level_(root_level), config_(config) {
         Leaf empty;
         empty.level = static_cast<uint8_t>(root_level);
-        runs_.push_back(Span{0, size() >> kPageShift, PageInfo{empty, false, false}});
+        runs_.push_back(Span{0, size() >> kPageShift, PageInfo{empty, false, false, false}});
     }
 
     unsigned root_level() const { return root_level_; }
@@ -152,7 +185,19 @@ public:
     // Bits of the regime map_range refuses.
     uint64_t regime_refused() const { return config_.one_privilege_level ? kOneLevelRefused : 0; }
     bool active() const { return active_; }
+    bool sealed() const { return sealed_; }
+    bool contiguous_hint() const { return hint_; }
     size_t tables() const { return tables_; }
+    // idmap_set_contiguous_hint; no_hint_erratum: IDMAP_ERRATUM_NO_CONTIGUOUS_HINT in force.
+    void set_contiguous_hint(bool on) { hint_ = on; }
+    void set_no_hint_erratum(bool on) { no_hint_erratum_ = on; }
+    // idmap_seal: cannot fail, changes no table.
+    Outcome seal() {
+        sealed_ = true;
+        Outcome o;
+        o.may_change = false;
+        return o;
+    }
     const idmap_error_t& last_error() const { return last_error_; }
 
     // ---- Calls. budget: pages the allocator will still hand out.
@@ -161,6 +206,11 @@ public:
         uint64_t s = 0, e = 0;
         Outcome o = check_region(raw, s, e);
         const uint64_t refused = kRefusedFlags | regime_refused();
+        if (o.status == IDMAP_OK && sealed_) {
+            o = error(IDMAP_ERR_SEALED);
+            o.region = real(s, e);
+            o.value = flags | IDMAP_ATTR_VALID;
+        }
         if (o.status == IDMAP_OK && (flags & refused) != 0) {
             o = error(IDMAP_ERR_INVALID_FLAGS);
             o.value = flags & refused;
@@ -194,12 +244,17 @@ public:
             return record(o);
         }
         if (c.splits > budget) {
-            return record(error(IDMAP_ERR_OUT_OF_MEMORY));
+            Outcome f = error(IDMAP_ERR_OUT_OF_MEMORY);
+            f.needed = c.splits;
+            return record(f);
         }
         next.tables_ += c.splits;
+        if (!active_) {
+            next.regroup(c.sp, c.ep, !c.no_contig);
+        }
         next.coalesce();
         *this = next;
-        o.new_tables = c.splits;
+        o.new_tables = o.needed = c.splits;
         return o;
     }
 
@@ -222,18 +277,25 @@ public:
         c.region = real(s, e);
         c.delta = delta();
         c.one_level = config_.one_privilege_level;
-        if (!active_ && splits > budget) {
+        c.sealed = sealed_;
+        // An active or sealed map runs fn on copies first: its failures change nothing, and
+        // come before OUT_OF_MEMORY.
+        const bool checked = active_ || sealed_;
+        if (!checked && splits > budget) {
             return record(error(IDMAP_ERR_OUT_OF_MEMORY));
         }
         next.modify_entries(root_level_, 0, c);
-        if (active_ && c.failure.status != IDMAP_OK) {
+        if (checked && c.failure.status != IDMAP_OK) {
             c.failure.may_change = false;
             return record(c.failure);
         }
-        if (active_ && c.splits > budget) {
+        if (checked && c.splits > budget) {
             return record(error(IDMAP_ERR_OUT_OF_MEMORY));
         }
         next.tables_ += c.splits;
+        if (!active_) {
+            next.regroup(c.sp, c.ep, true);
+        }
         next.coalesce();
         *this = next;
         if (c.failure.status != IDMAP_OK) {
@@ -291,13 +353,14 @@ public:
         }
         next.tables_ += c.splits;
         next.tables_ -= c.freed;
+        const bool regrouped = !active_ && next.regroup(c.sp, c.ep, true);
         next.coalesce();
         *this = next;
         o.new_tables = c.splits;
         o.freed_tables = c.freed;
         o.removed_valid = c.removed_valid || c.freed != 0;
         o.changed = c.removed || c.freed != 0;
-        o.may_change = o.changed;
+        o.may_change = o.changed || regrouped;
         return o;
     }
 
@@ -307,6 +370,23 @@ public:
         compact_table(root_level_, 0, o.freed_tables);
         tables_ -= o.freed_tables;
         coalesce();
+        o.removed_valid = o.changed = o.may_change = o.freed_tables != 0;
+        return o;
+    }
+
+    // idmap_coalesce_subtables: on an inactive map every subtable whose 512 entries are
+    // valid leaves mapping one contiguous output range, aligned to the entry above, with one
+    // set of attributes (bit 1 aside) becomes a block there (levels 1 and 2), bottom up;
+    // o.freed_tables is what it must answer. The block has no contiguous bit (a later change
+    // regroups it) and its pages no longer hold NO_BLOCK_MAPPINGS (the caller asked for
+    // blocks). On an active map: 0, nothing changed.
+    Outcome coalesce_tables() {
+        Outcome o;
+        if (!active_) {
+            coalesce_table(root_level_, 0, o.freed_tables);
+            tables_ -= o.freed_tables;
+            coalesce();
+        }
         o.removed_valid = o.changed = o.may_change = o.freed_tables != 0;
         return o;
     }
@@ -352,6 +432,22 @@ public:
 
     const PageInfo& info(uint64_t page) const { return find(page)->info; }
 
+    // The pages whose leaf entry holds the contiguous bit, as coalesced [first, end) runs.
+    std::vector<std::pair<uint64_t, uint64_t>> contig_runs() const {
+        std::vector<std::pair<uint64_t, uint64_t>> out;
+        for (const Span& span : runs_) {
+            if (!span.info.contig) {
+                continue;
+            }
+            if (!out.empty() && out.back().second == span.first) {
+                out.back().second = span.end;
+            } else {
+                out.emplace_back(span.first, span.end);
+            }
+        }
+        return out;
+    }
+
 private:
     struct Span {
         uint64_t first;  // pages [first, end)
@@ -377,6 +473,7 @@ private:
         bool bbm = false;
         uint64_t delta = 0;     // map, modify: the map's own delta (ModelConfig)
         bool one_level = false;  // modify: EL2 or EL3's rules
+        bool sealed = false;     // modify: seal mode's rule
         // modify_range
         const ModifyFn* fn = nullptr;
         std::vector<Call>* calls = nullptr;
@@ -486,6 +583,9 @@ private:
         const uint64_t n = level_pages(level);
         const auto write = [&](uint64_t first, uint64_t last, const Leaf& leaf) {
             update(first, last, [&](PageInfo& p) {
+                // A live entry rewritten as it was keeps its contiguous bit; any other
+                // written entry has none (until regrouped).
+                p.contig = c.active && p.contig && p.leaf == leaf;
                 p.leaf = leaf;
                 p.no_block = p.no_block || c.no_block;
                 p.no_contig = c.no_contig;
@@ -509,7 +609,8 @@ private:
                 next.delta = c.delta;
                 next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
                 const uint64_t va = entry << kPageShift;
-                c.bbm = c.bbm || (c.active && needs_break_before_make(leaf_descriptor(cur, va), leaf_descriptor(next, va)));
+                c.bbm = c.bbm || (c.active && needs_bbm(leaf_descriptor(cur, va), info(entry).contig,
+                                                        leaf_descriptor(next, va)));
                 batch.add(entry, entry + n, next, write);
                 continue;
             }
@@ -580,7 +681,7 @@ private:
                 if (c.calls != nullptr) {
                     c.calls->push_back(Call{va, va_end, old_bits, level});
                 }
-                if (!check_fn(c, va, va_end, old_bits, bits, level)) {
+                if (!check_fn(c, va, va_end, old_bits, info(entry).contig, bits, level)) {
                     batch.flush(write);
                     return false;
                 }
@@ -604,7 +705,8 @@ private:
 
     // Runs fn on bits (old_bits, the entry) and checks what it did: false, with c.failure,
     // when the call must stop there.
-    static bool check_fn(Change& c, uint64_t va, uint64_t end, uint64_t old_bits, uint64_t& bits, unsigned level) {
+    static bool check_fn(Change& c, uint64_t va, uint64_t end, uint64_t old_bits, bool contig, uint64_t& bits,
+                         unsigned level) {
         if ((*c.fn)(va, end, bits, level) != 0) {
             c.failure = error(IDMAP_ERR_PTE_UPDATE_FAULT);
             c.failure.value = old_bits;
@@ -632,7 +734,16 @@ private:
             c.failure.may_change = true;
             return false;
         }
-        if (c.active && needs_break_before_make(old_bits, bits)) {
+        if (c.sealed) {
+            const uint64_t widened = sealed_widened(old_bits, bits);
+            if (widened != 0) {
+                c.failure = error(IDMAP_ERR_SEALED);
+                c.failure.region = c.region;
+                c.failure.value = widened;
+                return false;
+            }
+        }
+        if (c.active && needs_bbm(old_bits, contig, bits)) {
             c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
             c.failure.region = c.region;
             return false;
@@ -650,7 +761,10 @@ private:
         }
         const uint64_t n = level_pages(level);
         const auto write = [&](uint64_t first, uint64_t last, const Leaf& leaf) {
-            update(first, last, [&](PageInfo& p) { p.leaf = leaf; });
+            update(first, last, [&](PageInfo& p) {
+                p.leaf = leaf;
+                p.contig = false;  // a zero entry
+            });
         };
         Leaf empty;
         empty.level = static_cast<uint8_t>(level);
@@ -673,6 +787,8 @@ private:
                 continue;  // nothing mapped: no change, no split
             }
             if (whole) {
+                // One entry of a live contiguous group cannot go alone.
+                c.bbm = c.bbm || (c.active && cur.valid() && info(entry).contig);
                 c.removed = true;
                 c.removed_valid = c.removed_valid || cur.valid();
                 batch.add(entry, entry + n, empty, write);
@@ -725,7 +841,7 @@ private:
         freed += tables_below(entry, level, end);
         Leaf empty;
         empty.level = static_cast<uint8_t>(level);
-        update(entry, end, [&](PageInfo& p) { p = PageInfo{empty, false, false}; });
+        update(entry, end, [&](PageInfo& p) { p = PageInfo{empty, false, false, false}; });
     }
 
     // compact on the table at level over pages [base, base + 512 entries) (the root's
@@ -760,6 +876,7 @@ private:
         ++c.splits;
         update(entry, entry + level_pages(level), [&](PageInfo& p) {
             p.leaf.level = static_cast<uint8_t>(level + 1);
+            p.contig = false;  // a group of blocks says nothing of the entries below
             if (level + 1 == kLeafLevel && !p.leaf.zero) {
                 p.leaf.attrs |= kDescTableOrPage;
             }
@@ -794,6 +911,114 @@ private:
         runs_.insert(runs_.begin() + at + 1, tail);
     }
 
+    // After a change to pages [sp, ep) of an inactive map (idmap_set_contiguous_hint): at
+    // every level, each aligned group of 16 entries that the range touches, inside a table
+    // that exists, gets the contiguous bit when its 16 entries are valid leaves at that
+    // level with one set of attributes mapping one contiguous output range aligned to 16
+    // entries, and hint (the call's: no NO_CONTIGUOUS_HINT) and the policy allow it; else
+    // its valid leaves lose the bit (invalid entries keep what they hold: the MMU ignores
+    // it).
+    // Answers whether a contiguous bit changed.
+    //
+    // Regroups the groups [sp, ep) touches, at every level (none for an empty range).
+    bool regroup(uint64_t sp, uint64_t ep, bool hint) {
+        hint = hint && hint_ && !no_hint_erratum_;
+        bool changed = false;
+        if (sp >= ep) {
+            return false;
+        }
+        for (unsigned level = root_level_; level <= kLeafLevel; ++level) {
+            const uint64_t n = level_pages(level);
+            const uint64_t g = 16 * n;  // pages of a group
+            // Groups holding a leaf at this level, in the groups [sp, ep) touches.
+            std::vector<uint64_t> groups;
+            const uint64_t lo = sp & ~(g - 1);
+            const uint64_t hi = std::min(size() >> kPageShift, ((ep - 1) | (g - 1)) + 1);
+            for (auto it = find(lo); it != runs_.end() && it->first < hi; ++it) {
+                if (it->info.leaf.level != level) {
+                    continue;
+                }
+                uint64_t first = std::max(it->first, lo) & ~(g - 1);
+                if (!groups.empty() && groups.back() >= first) {
+                    first = groups.back() + g;
+                }
+                for (; first < std::min(it->end, hi); first += g) {
+                    groups.push_back(first);
+                }
+            }
+            for (const uint64_t first : groups) {
+                changed = regroup_group(level, first, hint) || changed;
+            }
+        }
+        return changed;
+    }
+
+    // One group of 16 entries at level from page first (regroup); whether a bit changed.
+    bool regroup_group(unsigned level, uint64_t first, bool hint) {
+        const uint64_t g = 16 * level_pages(level);
+        const PageInfo& head = info(first);
+        if (head.leaf.level < level) {
+            return false;  // no table at this level here
+        }
+        const uint64_t va = first << kPageShift;
+        bool same = hint && level > 0 && head.leaf.level == level && head.leaf.valid() &&
+                    ((va + head.leaf.delta) & kOaMask & ((16 * level_bytes(level)) - 1)) == 0;
+        bool changed = false;
+        for (auto it = find(first); it != runs_.end() && it->first < first + g; ++it) {
+            same = same && it->info.leaf == head.leaf;
+        }
+        for (auto it = find(first); it != runs_.end() && it->first < first + g; ++it) {
+            // Invalid entries at this level lose the bit too (not tables).
+            const bool leaf_here = it->info.leaf.level == level;
+            changed = changed || (same ? !it->info.contig : leaf_here && it->info.contig);
+        }
+        if (same) {
+            hinted_ = true;
+            update(first, first + g, [](PageInfo& p) {
+                p.contig = true;
+                p.no_contig = false;
+            });
+        } else if (changed) {
+            update(first, first + g, [level](PageInfo& p) {
+                if (p.leaf.level == level) {
+                    p.contig = false;
+                }
+            });
+        }
+        return changed;
+    }
+
+    // coalesce_tables on the table at level over pages [base, base + 512 entries).
+    void coalesce_table(unsigned level, uint64_t base, size_t& freed) {
+        const uint64_t n = level_pages(level);
+        const uint64_t limit = std::min(base + n * kEntries, size() >> kPageShift);
+        for (uint64_t entry = base; entry < limit;) {
+            const auto it = find(entry);
+            if (it->info.leaf.level == level) {
+                entry = std::min(limit, (it->end + n - 1) & ~(n - 1));
+                continue;
+            }
+            coalesce_table(level + 1, entry, freed);
+            const Leaf head = info(entry).leaf;
+            const uint64_t va = entry << kPageShift;
+            bool uniform = block_level(level) && head.level == level + 1 && head.valid() &&
+                           ((va + head.delta) & kOaMask & (level_bytes(level) - 1)) == 0;
+            for (auto r = find(entry); uniform && r != runs_.end() && r->first < entry + n; ++r) {
+                uniform = r->info.leaf == head;
+            }
+            if (uniform) {
+                ++freed;
+                update(entry, entry + n, [level](PageInfo& p) {
+                    p.leaf.level = static_cast<uint8_t>(level);
+                    p.leaf.attrs &= ~kDescTableOrPage;
+                    p.contig = false;
+                    p.no_block = false;
+                });
+            }
+            entry += n;
+        }
+    }
+
     void coalesce() {
         size_t out = 0;
         for (size_t i = 1; i < runs_.size(); ++i) {
@@ -810,6 +1035,10 @@ private:
     ModelConfig config_;
     std::vector<Span> runs_;  // in page order, covering the table
     bool active_ = false;
+    bool sealed_ = false;
+    bool hint_ = false;             // idmap_set_contiguous_hint
+    bool no_hint_erratum_ = false;  // IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
+    bool hinted_ = false;           // a group was ever hinted (the library regroups then)
     size_t tables_ = 1;
     idmap_error_t last_error_{};
 };

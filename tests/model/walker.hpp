@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace idmap_model {
@@ -52,6 +53,8 @@ struct WalkerConfig {
 struct TreeWalk {
     std::vector<Run> runs;         // every page of the table's range, coalesced
     std::vector<bool> run_contig;  // parallel to runs: a leaf with the contiguous bit
+    // Pages whose leaf entry (valid or not) holds the contiguous bit, coalesced [first, end).
+    std::vector<std::pair<uint64_t, uint64_t>> contig;
     std::vector<uint64_t> tables;  // table pages reached, root first, depth-first
     std::vector<TablePage> table_pages;  // parallel to tables: level and input offset
     std::vector<std::string> violations;
@@ -204,6 +207,9 @@ private:
             if (prev_leaf && prev != 0 && ((d ^ prev) & ~kOaMask) == 0 && (d & kOaMask) == (prev & kOaMask) + size) {
                 out.runs.back().end += size >> kPageShift;
                 out.mmu_valid_pages += prev_mmu_valid ? size >> kPageShift : 0;
+                if ((d & kContiguous) != 0) {
+                    add_contig(out, va >> kPageShift, (va + size) >> kPageShift);
+                }
             } else {
                 const uint64_t valid_before = out.mmu_valid_pages;
                 const size_t violations_before = out.violations.size();
@@ -260,10 +266,21 @@ private:
         const size_t before = out.runs.size();
         append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, leaf_of(d, level, va));
         const bool contig = (d & kContiguous) != 0;
+        if (contig) {
+            add_contig(out, va >> kPageShift, (va + size) >> kPageShift);
+        }
         if (out.runs.size() != before) {
             out.run_contig.push_back(contig);
         } else if (contig) {
             out.run_contig.back() = true;
+        }
+    }
+
+    static void add_contig(TreeWalk& out, uint64_t first, uint64_t end) {
+        if (!out.contig.empty() && out.contig.back().second == first) {
+            out.contig.back().second = end;
+        } else {
+            out.contig.emplace_back(first, end);
         }
     }
 
@@ -280,7 +297,9 @@ private:
             for (unsigned k = 0; k < 16; ++k) {
                 const uint64_t d = entries[g + k];
                 const bool is_table = level < kLeafLevel && (d & 3) == 3;
-                any = any || (!is_table && (d & kContiguous) != 0);
+                // Valid leaves only: the MMU ignores every other bit of an invalid entry
+                // (the harness compares those bits with the model separately).
+                any = any || (!is_table && (d & kDescValid) != 0 && (d & kContiguous) != 0);
             }
             if (!any) {
                 continue;
