@@ -1,24 +1,15 @@
 // assembly.cpp - writes a table image as assembly (assembly.hpp says what it defines).
 #include "assembly.hpp"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "idmap.h"
+#include "put.hpp"
 
 namespace idmap_image {
 
 namespace {
 
-// printf onto the end of out.
-__attribute__((format(printf, 2, 3))) void put(std::string& out, const char* fmt, ...) {
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    out += line;
-}
 
 using ull = unsigned long long;
 

@@ -1,10 +1,10 @@
 // svg.cpp - draws a memory map's address space (svg.hpp says what the picture shows).
 #include "svg.hpp"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "idmap.h"
+#include "put.hpp"
 
 namespace idmap_image {
 
@@ -12,14 +12,6 @@ namespace {
 
 using ull = unsigned long long;
 
-__attribute__((format(printf, 2, 3))) void put(std::string& out, const char* fmt, ...) {
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    out += line;
-}
 
 std::string escape(const std::string& s) {
     std::string out;
