@@ -6,7 +6,8 @@
 #   make boards [LLVM=1]      every board in boards/*/
 #   make test                 everything below; ends with "N passed, M failed"
 #   make deps                 check the tools; as root on Debian, install them
-#   make size [LLVM=1]        size of each board's .a with totals
+#   make size [LLVM=1]        size of each board's .a with totals, and what a program
+#                             calling the whole C ABI contract links of it
 #   make install PREFIX=dir [BOARD=<b>]   headers, .a, pkg-config file, CMake package
 #   make docs                 the API reference (Doxygen): build/docs/html/index.html
 #   make clean
@@ -223,6 +224,8 @@ size: boards
 	@for b in $(BOARDS); do \
 		echo "== $$b ($(TARGET_TOOLCHAIN)): $(call board_build,$$b)/libidmap.a"; \
 		$(TARGET_SIZE) -t $(call board_build,$$b)/libidmap.a || exit 1; \
+		echo "-- linked by a program that calls the whole contract (tools/size_contract.sh):"; \
+		tools/size_contract.sh "$(TARGET_CC)" $(TARGET_LD) $(TARGET_SIZE) $(call board_build,$$b)/libidmap.a || exit 1; \
 	done
 
 # make install PREFIX=dir [DESTDIR=staging] [BOARD=name]

@@ -2,7 +2,9 @@
 # size_contract.sh - the code a C program gets from a board's libidmap.a when it uses every
 # function of the C ABI contract (shared/spec/c-abi.md), and when it also turns the MMU on
 # through the library: links a program that references them with --gc-sections and
-# prints the library's .text, .rodata, .data and .bss in the image.
+# prints the image's .text, .rodata, .data and .bss: the library's, but for the program's
+# own table of function pointers (4 bytes of .text, and its 184 or 200 bytes of .data with
+# GNU ld, which places such a table there).
 #
 #   size_contract.sh CC LD SIZE LIB
 set -eu
