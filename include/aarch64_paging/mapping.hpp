@@ -327,6 +327,12 @@ private:
             batch.add(va, true);
         }
     }
+    // Writes written over the live leaf entry at va: kept_hint, then note_change.
+    static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va, TlbBatch& batch) {
+        written = kept_hint(entry, written);
+        note_change(batch, va, entry, written);
+        entry = written;
+    }
 
     // What a split leaves in a new table: the block's attributes spread over the entries
     // below it (not its contiguous bit: a group of blocks says nothing of the entries
@@ -453,10 +459,10 @@ private:
                                     uint64_t va, MapCall& call) {
         if constexpr (Apply) {
             if (live) {
-                written = kept_hint(entry, written);
-                note_change(call.tlb, va, entry, written);
+                write_live(table[i], written, va, call.tlb);
+            } else {
+                table[i] = written;
             }
-            table[i] = written;
         } else if (live) {
             if (needs_break_before_make(entry, written)) {
                 return false;
@@ -537,6 +543,10 @@ private:
     // Whether the table at level maps one aligned contiguous range with one set of
     // attributes, and the block at level - 1 that maps the same.
     static constexpr bool uniform(const Descriptor* table, unsigned level, Descriptor& block);
+    // Whether entries [0, count) of a table at level are valid leaves that map one output
+    // range aligned to count entries, with one set of attributes but the contiguous bit:
+    // what a contiguous group (Arm ARM D8.6.1) and a table made a block both need.
+    static constexpr bool one_run(const Descriptor* entries, unsigned count, unsigned level);
     // compact_subtables below table, which covers from va; answers whether table is now
     // empty.
     constexpr bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
@@ -993,9 +1003,7 @@ constexpr void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, u
                                      Attributes flags, TlbBatch& tlb) {
     const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
-        const Descriptor written = kept_hint(table[i], Descriptor((pa & G::output_address_mask) | page));
-        note_change(tlb, va, table[i], written);
-        table[i] = written;
+        write_live(table[i], Descriptor((pa & G::output_address_mask) | page), va, tlb);
     }
 }
 
@@ -1284,7 +1292,6 @@ template <class G, class T>
 constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
     const unsigned N = G::contiguous_entries(level);
     const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
-    const uint64_t entry_size = G::level_size(level);
     for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         if (table[i].is_table(level)) {
             regroup(subtable(table[i]), level + 1, from, to, hint);
@@ -1295,14 +1302,7 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
     const unsigned last = G::index(end - 1, level) | (N - 1);
     for (unsigned g = first; g < last; g += N) {
         Descriptor* group = table + g;
-        const uint64_t base = group[0].bits() & ~contiguous;
-        const bool leaf = level == LEAF_LEVEL ? group[0].is_table_or_page()
-                                              : group[0].is_valid() && !group[0].is_table(level);
-        // One aligned output range with one set of attributes, all leaves (D8.6.1).
-        bool same = hint && leaf && (Descriptor(base).output_address().value() & (N * entry_size - 1)) == 0;
-        for (unsigned k = 1; same && k < N; ++k) {
-            same = (group[k].bits() & ~contiguous) == base + k * entry_size;
-        }
+        const bool same = hint && one_run(group, N, level);
         // Invalid entries lose the bit too: made valid later on a live map, where no group
         // is regrouped, one would claim a group the others no longer form.
         for (unsigned k = 0; k < N; ++k) {
@@ -1482,21 +1482,30 @@ constexpr void Mapping<G, T>::coalesce(Descriptor* table, unsigned level, uint64
 
 template <class G, class T>
 constexpr bool Mapping<G, T>::uniform(const Descriptor* table, unsigned level, Descriptor& block) {
-    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
-    const Descriptor first = table[0];
-    const bool leaf = level == LEAF_LEVEL ? first.is_table_or_page() : first.is_valid() && !first.is_table(level);
-    // The block drops the page bit and the contiguous bit (a block group is regrouped
-    // only by a later change).
-    const uint64_t base = first.bits() & ~contiguous;
-    if (!leaf || (first.output_address().value() & (G::level_size(level - 1) - 1)) != 0) {
+    if (!one_run(table, G::entries, level)) {
         return false;
     }
-    for (unsigned k = 1; k < G::entries; ++k) {
-        if ((table[k].bits() & ~contiguous) != base + k * G::level_size(level)) {
+    // The block drops the page bit and the contiguous bit (a block group is regrouped
+    // only by a later change).
+    const uint64_t base = table[0].bits() & ~bits_of(Attributes::CONTIGUOUS);
+    block = Descriptor(level == LEAF_LEVEL ? base & ~bits_of(Attributes::TABLE_OR_PAGE) : base);
+    return true;
+}
+
+template <class G, class T>
+constexpr bool Mapping<G, T>::one_run(const Descriptor* entries, unsigned count, unsigned level) {
+    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
+    const Descriptor first = entries[0];
+    const bool leaf = level == LEAF_LEVEL ? first.is_table_or_page() : first.is_valid() && !first.is_table(level);
+    if (!leaf || (first.output_address().value() & (count * G::level_size(level) - 1)) != 0) {
+        return false;
+    }
+    const uint64_t base = first.bits() & ~contiguous;
+    for (unsigned k = 1; k < count; ++k) {
+        if ((entries[k].bits() & ~contiguous) != base + k * G::level_size(level)) {
             return false;
         }
     }
-    block = Descriptor(level == LEAF_LEVEL ? base & ~bits_of(Attributes::TABLE_OR_PAGE) : base);
     return true;
 }
 
