@@ -54,21 +54,7 @@ else()
 endif()
 CMAKE
 
-cat > "$work/project/main.c" <<'C'
-#include <idmap.h>
-
-int main(void)
-{
-    idmap_region_t r = idmap_region(0x80200000u, 0x80400000u);
-    idmap_t *map = idmap_new(1, 1);
-    if (map == NULL || idmap_version() != IDMAP_VERSION)
-        return 1;
-    if (idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) != IDMAP_OK)
-        return 2;
-    idmap_free(map);
-    return 0;
-}
-C
+cp "$root/tools/outside/host_main.c" "$work/project/main.c"
 
 cat > "$work/project/main.cpp" <<'CPP'
 #include "aarch64_paging/idmap.hpp"
@@ -84,23 +70,7 @@ int main() {
 }
 CPP
 
-cat > "$work/project/board_main.c" <<'C'
-/* Freestanding, linked with -nostdlib; not run (make test-target boots real programs). */
-#include <idmap.h>
-
-void _start(void);
-volatile uint32_t result;
-
-void _start(void)
-{
-    idmap_region_t r = idmap_region(0x40000000u, 0x40400000u);
-    idmap_t *map = idmap_new(1, 1);
-    result = map != NULL && idmap_version() == IDMAP_VERSION &&
-             idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_OK;
-    for (;;) {
-    }
-}
-C
+cp "$root/tools/outside/board_main.c" "$work/project/board_main.c"
 
 # configure_and_build NAME CMAKE-ARGS...
 configure_and_build() {

@@ -97,45 +97,9 @@ print-%:
 	@echo '$($*)'
 MK
 
-cat > "$work/project/board_main.c" <<'C'
-/* A freestanding program: no libc, no C runtime; linked with -nostdlib. Not run here
- * (make test-target boots real ones); the link proves the library is self-contained. */
-#include <idmap.h>
+cp "$root/tools/outside/board_main.c" "$work/project/board_main.c"
 
-void _start(void);
-volatile uint32_t result;
-
-void _start(void)
-{
-    idmap_region_t r = idmap_region(0x40000000u, 0x40400000u);
-    idmap_t *map = idmap_new(1, 1);
-    uint32_t status = 1;
-    if (map != NULL && idmap_version() == IDMAP_VERSION &&
-        idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_OK)
-        status = idmap_enable_mmu(map) == IDMAP_OK ? 0 : 2;
-    result = status;
-    for (;;) {
-    }
-}
-C
-
-cat > "$work/project/host_main.c" <<'C'
-#include <idmap.h>
-
-int main(void)
-{
-    idmap_region_t r = idmap_region(0x80200000u, 0x80400000u);
-    idmap_t *map = idmap_new(1, 1);
-    if (map == NULL || idmap_version() != IDMAP_VERSION)
-        return 1;
-    if (idmap_map_range(map, &r, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) != IDMAP_OK)
-        return 2;
-    if (idmap_table_count(map) < 2)
-        return 3;
-    idmap_free(map);
-    return 0;
-}
-C
+cp "$root/tools/outside/host_main.c" "$work/project/host_main.c"
 
 cd "$work/project"
 status=0
