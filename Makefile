@@ -86,10 +86,13 @@ endef
 
 HOST_BUILD     := $(BUILD_ROOT)/host
 HOST_SAN_BUILD := $(BUILD_ROOT)/host-san
+# The core and the tests at -Os: the size build's walks (include/aarch64_paging/tuning.hpp).
+HOST_SIZE_BUILD := $(BUILD_ROOT)/host-size
 HOST_LIB       := $(HOST_BUILD)/libidmap.a
 HOST_SAN_LIB   := $(HOST_SAN_BUILD)/libidmap.a
 HOST_UNIT      := $(HOST_BUILD)/tests/unit
 HOST_SAN_UNIT  := $(HOST_SAN_BUILD)/tests/unit
+HOST_SIZE_UNIT := $(HOST_SIZE_BUILD)/tests/unit
 C_TEST_BINS    := $(C_TEST_NAMES:%=$(HOST_BUILD)/c/%)
 
 HOST_LIB_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti \
@@ -111,6 +114,7 @@ HOST_LIB_SRCS := $(LIB_SRCS) $(HOST_ARCH_SRCS)
 
 $(eval $(call lib_rules,$(HOST_BUILD),$(HOST_CXX),$(HOST_LIB_CXXFLAGS),$(HOST_CC),$(HOST_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
 $(eval $(call lib_rules,$(HOST_SAN_BUILD),$(HOST_CXX),$(HOST_LIB_CXXFLAGS) $(SAN_COMPILE_FLAGS),$(HOST_CC),$(HOST_LIB_CXXFLAGS) $(SAN_COMPILE_FLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
+$(eval $(call lib_rules,$(HOST_SIZE_BUILD),$(HOST_CXX),$(HOST_LIB_CXXFLAGS) -Os,$(HOST_CC),$(HOST_LIB_CXXFLAGS) -Os,$(HOST_LIB_SRCS),$(HOST_AR)))
 
 # $(call test_rules,build-dir,extra compile flags,extra link flags)
 define test_rules
@@ -131,6 +135,7 @@ endef
 
 $(eval $(call test_rules,$(HOST_BUILD),,))
 $(eval $(call test_rules,$(HOST_SAN_BUILD),$(SAN_COMPILE_FLAGS),$(SAN_FLAGS)))
+$(eval $(call test_rules,$(HOST_SIZE_BUILD),-Os,))
 
 $(HOST_BUILD)/c/%: tests/c/%.c $(HOST_LIB) include/idmap.h $(wildcard tests/c/*.h)
 	@mkdir -p $(@D)
@@ -302,6 +307,7 @@ test: check-deps
 	@mkdir -p $(BUILD_ROOT) && : > $(TEST_RESULTS)
 	@$(RUN_STEP) "unit tests" '$(MAKE) $(PAR) $(HOST_UNIT) && $(HOST_UNIT)'
 	@$(RUN_STEP) "unit tests (ASan+UBSan)" '$(MAKE) $(PAR) $(HOST_SAN_UNIT) && UBSAN_OPTIONS=print_stacktrace=1 $(HOST_SAN_UNIT)'
+	@$(RUN_STEP) "unit tests (-Os: the size build's walks)" '$(MAKE) $(PAR) $(HOST_SIZE_UNIT) && $(HOST_SIZE_UNIT)'
 	@for p in $(C_TEST_NAMES); do \
 		$(RUN_STEP) "C99 program $$p" "$(MAKE) $(PAR) $(HOST_BUILD)/c/$$p && $(HOST_BUILD)/c/$$p"; \
 	done

@@ -30,15 +30,7 @@
 #include "aarch64_paging/seal.hpp"
 #include "aarch64_paging/text.hpp"
 #include "aarch64_paging/translation.hpp"
-
-/// Marks what runs once per entry: forced inline where the build asks for speed; left to
-/// the compiler at -Os, where it asks for size (a board's library), since each forced copy
-/// costs hundreds of bytes.
-#if defined(__OPTIMIZE_SIZE__)
-#define AARCH64_PAGING_PER_ENTRY
-#else
-#define AARCH64_PAGING_PER_ENTRY [[gnu::always_inline]]
-#endif
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
 
@@ -155,7 +147,12 @@ public:
     /// BreakBeforeMakeViolation (needs_break_before_make). Off by default: a misprogrammed
     /// group is a TLB conflict that no emulator reports, and cores have errata around the
     /// hint; turn it on where the core's errata notice allows.
-    constexpr void set_contiguous_hint(bool on) { contiguous_hint_ = on; }
+    constexpr void set_contiguous_hint(bool on) {
+        contiguous_hint_ = on;
+        if (on) {
+            regroup_ = &regroup_tree;
+        }
+    }
     /// The contiguous hint policy.
     constexpr bool contiguous_hint() const { return contiguous_hint_; }
 
@@ -266,7 +263,8 @@ private:
         Mapping& owner_;
         // The pages, chained through their first entry: the next page's address as an
         // invalid descriptor.
-        Descriptor* head_ = nullptr;
+        Descriptor* head_ = nullptr;  // the next take()
+        Descriptor* tail_ = nullptr;  // the last reserved
         size_t count_ = 0;
         uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
         uintptr_t highest_ = 0;
@@ -288,10 +286,10 @@ private:
             allocator_.free_page(allocator_.ctx, page);
         }
     }
-    // Chains page in front of head: page[0] = head's address, invalid (bit 0 clear). The
-    // chains count their pages: 0 is a page's address too (RAM at 0 on some boards).
-    constexpr void chain(Descriptor* page, Descriptor* head) const {
-        page[0] = head != nullptr ? Descriptor(translation_.physical(head).value()) : Descriptor();
+    // Chains next after page: page[0] = next's address, invalid (bit 0 clear). The chains
+    // count their pages: 0 is a page's address too (RAM at 0 on some boards).
+    constexpr void chain(Descriptor* page, Descriptor* next) const {
+        page[0] = next != nullptr ? Descriptor(translation_.physical(next).value()) : Descriptor();
     }
     // The page after page in a chain; only asked where there is one.
     constexpr Descriptor* chained(const Descriptor* page) const { return subtable(page[0]); }
@@ -431,33 +429,38 @@ private:
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
+    // The whole tree's regroup, reached through regroup_: a program that never turns the
+    // hint on does not link it (0.7 KiB of a board's library).
+    static constexpr void regroup_tree(Mapping& mapping, uint64_t va, uint64_t end, bool hint) {
+        mapping.regroup(mapping.root_, mapping.root_level_, va, end, hint);
+    }
     constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
-        if ((contiguous_hint_ || hinted_) && !is_active() && va != end) {
+        if (regroup_ != nullptr && (contiguous_hint_ || hinted_) && !is_active() && va != end) {
             // The errata policy is the running CPU's; a compile-time image has none. (Not a
             // const local: its initialiser would be tried as a constant expression, where
             // __builtin_is_constant_evaluated() is true.)
-            regroup(root_, root_level_, va, end,
-                    hint && contiguous_hint_ &&
-                        (__builtin_is_constant_evaluated() ||
-                         (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
+            regroup_(*this, va, end,
+                     hint && contiguous_hint_ &&
+                         (__builtin_is_constant_evaluated() ||
+                          (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
         }
     }
 
-    // One walk serves both steps of map_range, compiled once for each. Planning (no
-    // reserve) counts the tables in call.pages and answers false where a live entry would
-    // need break-before-make, writing nothing (table is nullptr below a table it would
-    // create). Applying (with the reserve) writes, and cannot fail. fresh: table is new
+    // One walk serves both steps of map_range (tuning.hpp). Planning (no reserve) counts the
+    // tables in call.pages and answers false where a live entry would need
+    // break-before-make, writing nothing (table is nullptr below a table it would create).
+    // Applying (with the reserve) writes, and cannot fail. fresh: table is new
     // and every entry in [va, end) is to be written, whatever it holds.
-    template <bool Apply>
-    constexpr bool map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
+    template <class Step>
+    constexpr bool map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
                   uint64_t pa, MapCall& call, PageReserve* reserve);
     // A block over entry (table[i], at va): applying writes it (a live entry keeps its
     // contiguous bit when nothing else changes, and its TLB entry is noted); planning
     // answers false where a live entry would need break-before-make.
-    template <bool Apply>
-    static constexpr bool map_block(Descriptor* table, unsigned i, Descriptor entry, Descriptor written, bool live,
-                                    uint64_t va, MapCall& call) {
-        if constexpr (Apply) {
+    template <class Step>
+    static constexpr bool map_block(Step apply, Descriptor* table, unsigned i, Descriptor entry, Descriptor written,
+                                    bool live, uint64_t va, MapCall& call) {
+        if (apply) {
             if (live) {
                 write_live(table[i], written, va, call.tlb);
             } else {
@@ -487,16 +490,16 @@ private:
         MapError error{};
         TlbBatch tlb{};
     };
-    // One walk serves both steps of modify_range. Without a reserve it plans: counts the
+    // One walk serves both steps of modify_range (tuning.hpp). Without a reserve it plans: counts the
     // pages splits need and, on an active mapping only, runs fn on copies to check them;
     // table is nullptr below a split, whose entries derive from parent. With a reserve it
     // splits and modifies. False, with call.error, where it stops.
-    template <bool Apply, class F>
-    constexpr bool modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+    template <class Step, class F>
+    constexpr bool modify_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                      uint64_t end, ModifyCall<F>& call, PageReserve* reserve);
     // modify_walk's leaf level: fn on each page of [va, end).
-    template <bool Apply, class F>
-    constexpr bool modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
+    template <class Step, class F>
+    constexpr bool modify_pages(Step apply, Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
                       ModifyCall<F>& call);
     /// Runs fn on a copy of entry into next and checks what it did: the rules every modify
     /// obeys, and break-before-make on an active mapping. False, with call.error, when
@@ -535,8 +538,8 @@ private:
     };
     // As map_walk: planning (table may be nullptr below a split, entries derived from
     // parent) answers false where a live block would be split; applying cannot fail.
-    template <bool Apply>
-    constexpr bool unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+    template <class Step>
+    constexpr bool unmap_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                     uint64_t end, UnmapCall& call, PageReserve* reserve);
     // coalesce_subtables below table, which covers from va.
     constexpr void coalesce(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
@@ -595,6 +598,7 @@ private:
     bool sealed_ = false;
     bool contiguous_hint_ = false;
     bool hinted_ = false;  // a contiguous bit may be set somewhere
+    void (*regroup_)(Mapping&, uint64_t, uint64_t, bool) = nullptr;  // set by set_contiguous_hint(true)
 };
 
 // ---- Implementation
@@ -640,8 +644,13 @@ constexpr bool Mapping<G, T>::PageReserve::reserve(size_t count) {
             lowest_ = p < lowest_ ? p : lowest_;
             highest_ = p > highest_ ? p : highest_;
         }
-        owner_.chain(page, head_);
-        head_ = page;
+        // Appended: take() hands pages out in the order the allocator gave them.
+        if (count_ == 0) {
+            head_ = page;
+        } else {
+            owner_.chain(tail_, page);
+        }
+        tail_ = page;
         ++count_;
     }
     return true;
@@ -726,6 +735,7 @@ constexpr void Mapping<G, T>::release() {
     sealed_ = false;
     contiguous_hint_ = false;
     hinted_ = false;
+    regroup_ = nullptr;
 }
 
 template <class G, class T>
@@ -875,9 +885,9 @@ constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, Physic
         if (call.active && pages_need_bbm(leaf, va, end, pa.value(), flags, call.changes)) {
             return MapError::break_before_make(region);
         }
-    } else if (!const_cast<Mapping*>(this)->map_walk<false>(root_, false, root_level_, va, end, pa.value(), call,
+    } else if (!const_cast<Mapping*>(this)->map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call,
                                                             nullptr)) {
-        // The plan writes nothing: only map_walk<true> needs a mutable mapping.
+        // The plan writes nothing: only applying needs a mutable mapping.
         return MapError::break_before_make(region);
     }
     pages = call.pages;
@@ -893,53 +903,58 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
     if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
         return r;
     }
-    unsigned level = 0;
-    Descriptor* table = descend(va, end, level);
-    // Less than a level-2 entry below an empty entry: a chain of new tables down to the
-    // leaf, built before it is linked, with no plan walk (no block can be used, nothing
-    // live changes, so only the pages can be missing).
-    if (table != nullptr && level < LEAF_LEVEL && end - va < G::level_size(LEAF_LEVEL - 1) &&
-        table[G::index(va, level)].bits() == 0) {
-        PageReserve reserve(*this);
-        if (!reserve.reserve(LEAF_LEVEL - level)) {
-            return Status::OutOfMemory;
-        }
-        Descriptor* below = new_table(reserve, Descriptor(), LEAF_LEVEL, false);
-        write_pages(below, va, end, pa.value(), flags);
-        for (unsigned l = LEAF_LEVEL - 1; l > level; --l) {
-            Descriptor* above = new_table(reserve, Descriptor(), l, false);
-            link_table(above[G::index(va, l)], below, false);
-            below = above;
-        }
-        link_table(table[G::index(va, level)], below, active);
-        regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
-        if (active) {
-            arch::table_store_barrier();
-        }
-        return {};
-    }
-    // The common small change, inside one existing leaf table: no allocation, no recursion.
-    if (Descriptor* leaf = level == LEAF_LEVEL ? table : nullptr) {
-        if (!active) {
-            write_pages(leaf, va, end, pa.value(), flags);
+    if (FAST_PATHS) {
+        unsigned level = 0;
+        Descriptor* table = descend(va, end, level);
+        // Less than a level-2 entry below an empty entry: a chain of new tables down to the
+        // leaf, built before it is linked, with no plan walk (no block can be used, nothing
+        // live changes, so only the pages can be missing). Taken top-down, as the walk takes
+        // them, so that both builds (tuning.hpp) lay the tables out alike.
+        if (table != nullptr && level < LEAF_LEVEL && end - va < G::level_size(LEAF_LEVEL - 1) &&
+            table[G::index(va, level)].bits() == 0) {
+            PageReserve reserve(*this);
+            if (!reserve.reserve(LEAF_LEVEL - level)) {
+                return Status::OutOfMemory;
+            }
+            Descriptor* const top = new_table(reserve, Descriptor(), level + 1, false);
+            Descriptor* above = top;
+            for (unsigned l = level + 1; l < LEAF_LEVEL; ++l) {
+                Descriptor* below = new_table(reserve, Descriptor(), l + 1, false);
+                link_table(above[G::index(va, l)], below, false);
+                above = below;
+            }
+            write_pages(above, va, end, pa.value(), flags);
+            link_table(table[G::index(va, level)], top, active);
             regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
+            if (active) {
+                arch::table_store_barrier();
+            }
             return {};
         }
-        bool changes = false;
-        if (pages_need_bbm(leaf, va, end, pa.value(), flags, changes)) {
-            return MapError::break_before_make(region);
+        // The common small change, inside one existing leaf table: no allocation, no
+        // recursion.
+        if (Descriptor* leaf = level == LEAF_LEVEL ? table : nullptr) {
+            if (!active) {
+                write_pages(leaf, va, end, pa.value(), flags);
+                regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
+                return {};
+            }
+            bool changes = false;
+            if (pages_need_bbm(leaf, va, end, pa.value(), flags, changes)) {
+                return MapError::break_before_make(region);
+            }
+            if (!changes) {
+                arch::table_store_barrier();  // every live call ends with one, writes or not
+                return {};                    // the live entries are as asked already
+            }
+            TlbBatch tlb;
+            write_live_pages(leaf, va, end, pa.value(), flags, tlb);
+            sync_tlb(tlb);
+            return {};
         }
-        if (!changes) {
-            arch::table_store_barrier();  // every live call ends with one, writes or not
-            return {};                    // the live entries are as asked already
-        }
-        TlbBatch tlb;
-        write_live_pages(leaf, va, end, pa.value(), flags, tlb);
-        sync_tlb(tlb);
-        return {};
     }
     MapCall call{flags, constraints, active};
-    if (!map_walk<false>(root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
+    if (!map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
         return MapError::break_before_make(region);
     }
     if (active && call.pages == 0 && !call.changes) {
@@ -950,7 +965,7 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    map_walk<true>(root_, false, root_level_, va, end, pa.value(), call, &reserve);
+    map_walk(APPLY, root_, false, root_level_, va, end, pa.value(), call, &reserve);
     reserve.release();  // nothing left: the plan counted what the walk takes
     regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
     sync_tlb(call.tlb);
@@ -1018,22 +1033,22 @@ constexpr void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, 
     const uint64_t first_end = (va | (entry_size - 1)) + 1 < end ? (va | (entry_size - 1)) + 1 : end;
     if (first_end - va != entry_size) {
         ++call.pages;
-        map_walk<false>(nullptr, true, level + 1, va, first_end, pa, call, nullptr);
+        map_walk(PLAN, nullptr, true, level + 1, va, first_end, pa, call, nullptr);
     }
     const uint64_t last_start = (end & ~(entry_size - 1)) > first_end ? end & ~(entry_size - 1) : first_end;
     if (last_start < end) {
         ++call.pages;
-        map_walk<false>(nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
+        map_walk(PLAN, nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
     }
 }
 
 template <class G, class T>
-template <bool Apply>
-constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned level, uint64_t va,
+template <class Step>
+constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va,
                              uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
     const bool live = call.active && !fresh;  // entries the MMU may be using
     if (level == LEAF_LEVEL) {
-        if constexpr (!Apply) {
+        if (!apply) {
             return !live || !pages_need_bbm(table, va, end, pa, call.flags, call.changes);
         }
         if (live) {
@@ -1045,7 +1060,7 @@ constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned l
     }
     const uint64_t entry_size = G::level_size(level);
     const bool blocks = blocks_allowed(level, va, pa, call.constraints);
-    if (!Apply && fresh && blocks) {
+    if (!apply && fresh && blocks) {
         plan_new_table_edges(level, va, end, pa, call);
         return true;
     }
@@ -1055,25 +1070,25 @@ constexpr bool Mapping<G, T>::map_walk(Descriptor* table, bool fresh, unsigned l
         const uint64_t to = next < end ? next : end;
         const Descriptor entry = fresh ? Descriptor() : table[i];
         if (entry.is_table(level)) {
-            if (!map_walk<Apply>(subtable(entry), false, level + 1, va, to, pa, call, reserve)) {
+            if (!map_walk(apply, subtable(entry), false, level + 1, va, to, pa, call, reserve)) {
                 return false;
             }
         } else if (blocks && to - va == entry_size) {
-            if (!map_block<Apply>(table, i, entry, Descriptor((pa & G::output_address_mask) | block), live, va, call)) {
+            if (!map_block(apply, table, i, entry, Descriptor((pa & G::output_address_mask) | block), live, va, call)) {
                 return false;
             }
-        } else if constexpr (!Apply) {
+        } else if (!apply) {
             // A new table here: splitting a live block would need break-before-make.
             if (live && entry.is_valid()) {
                 return false;
             }
             ++call.pages;
-            map_walk<false>(nullptr, true, level + 1, va, to, pa, call, nullptr);
+            map_walk(PLAN, nullptr, true, level + 1, va, to, pa, call, nullptr);
         } else {
             // A table every entry of which this call writes need not be filled first.
             const bool overwritten = to - va == entry_size;
             Descriptor* sub = new_table(*reserve, entry, level + 1, overwritten);
-            map_walk<true>(sub, overwritten, level + 1, va, to, pa, call, reserve);
+            map_walk(APPLY, sub, overwritten, level + 1, va, to, pa, call, reserve);
             link_table(table[i], sub, live);
         }
         pa += to - va;
@@ -1098,14 +1113,14 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
                        va_base_ + pa_offset_,
                        is_active(),
                        sealed_};
-    if (!modify_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
+    if (!modify_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
         return call.error;
     }
     PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    const bool ok = modify_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    const bool ok = modify_walk(APPLY, root_, Descriptor(), root_level_, va, end, call, &reserve);
     reserve.release();  // what a callback that failed midway left
     regroup_range(va, end, true);
     sync_tlb(call.tlb);
@@ -1155,17 +1170,17 @@ constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_
 }
 
 template <class G, class T>
-template <bool Apply, class F>
-constexpr bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
+template <class Step, class F>
+constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
                                  ModifyCall<F>& call) {
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size) {
         // Applying, table is never nullptr.
-        const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, LEAF_LEVEL, i);
+        const Descriptor entry = apply || table != nullptr ? table[i] : split_entry(parent, LEAF_LEVEL, i);
         Descriptor next;
         if (!modified(entry, LEAF_LEVEL, va, va + G::page_size, call, next)) {
             return false;
         }
-        if constexpr (Apply) {
+        if (apply) {
             if (call.active) {
                 note_change(call.tlb, va, entry, next);
             }
@@ -1176,27 +1191,27 @@ constexpr bool Mapping<G, T>::modify_pages(Descriptor* table, Descriptor parent,
 }
 
 template <class G, class T>
-template <bool Apply, class F>
-constexpr bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+template <class Step, class F>
+constexpr bool Mapping<G, T>::modify_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                 uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
     // Only an active or sealed mapping runs fn in the plan, to check each change before
     // any is made; an inactive one just counts pages.
-    const bool run_fn = Apply || call.active || call.sealed;
+    const bool run_fn = apply || call.active || call.sealed;
     if (level == LEAF_LEVEL) {
-        return !run_fn || modify_pages<Apply>(table, parent, va, end, call);
+        return !run_fn || modify_pages(apply, table, parent, va, end, call);
     }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         // Applying, table is never nullptr.
-        const Descriptor entry = Apply || table != nullptr ? table[i] : split_entry(parent, level, i);
+        const Descriptor entry = apply || table != nullptr ? table[i] : split_entry(parent, level, i);
         if (table != nullptr && entry.is_table(level)) {
-            return modify_walk<Apply>(subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
+            return modify_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
         if (covers_entry(level, from, to)) {
             Descriptor next;
             if (run_fn && !modified(entry, level, from, to, call, next)) {
                 return false;
             }
-            if constexpr (Apply) {
+            if (apply) {
                 if (call.active) {
                     note_change(call.tlb, from, entry, next);
                 }
@@ -1204,17 +1219,17 @@ constexpr bool Mapping<G, T>::modify_walk(Descriptor* table, Descriptor parent, 
             }
             return true;
         }
-        if constexpr (!Apply) {
+        if (!apply) {
             if (call.active && table != nullptr && entry.is_valid()) {
                 call.error = MapError::break_before_make(call.region);
                 return false;
             }
             ++call.pages;
-            return modify_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
+            return modify_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
             link_table(table[i], sub, call.active);
-            return modify_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
+            return modify_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
         }
     });
 }
@@ -1374,14 +1389,14 @@ constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
         return range_error(region);
     }
     UnmapCall call{0, {}, {}};
-    if (!unmap_walk<false>(root_, Descriptor(), root_level_, va, end, call, nullptr)) {
+    if (!unmap_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
         return MapError::break_before_make(region);
     }
     PageReserve reserve(*this);
     if (!reserve.reserve(call.pages)) {
         return Status::OutOfMemory;
     }
-    unmap_walk<true>(root_, Descriptor(), root_level_, va, end, call, &reserve);
+    unmap_walk(APPLY, root_, Descriptor(), root_level_, va, end, call, &reserve);
     reserve.release();
     regroup_range(va, end, true);
     free_retired(call.retired, call.tlb);
@@ -1389,17 +1404,17 @@ constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
 }
 
 template <class G, class T>
-template <bool Apply>
-constexpr bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+template <class Step>
+constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
                                uint64_t end, UnmapCall& call, PageReserve* reserve) {
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
         const bool whole = level == LEAF_LEVEL || covers_entry(level, from, to);
         if (table != nullptr && entry.is_table(level)) {
-            if constexpr (Apply) {
+            if (apply) {
                 Descriptor* sub = subtable(entry);
                 if (!whole) {
-                    unmap_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
+                    unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
                 }
                 if (whole || is_empty(sub)) {
                     table[i] = Descriptor();
@@ -1407,30 +1422,30 @@ constexpr bool Mapping<G, T>::unmap_walk(Descriptor* table, Descriptor parent, u
                 }
                 return true;
             } else {
-                return whole || unmap_walk<false>(subtable(entry), Descriptor(), level + 1, from, to, call, nullptr);
+                return whole || unmap_walk(PLAN, subtable(entry), Descriptor(), level + 1, from, to, call, nullptr);
             }
         }
         if (entry.bits() == 0) {
             return true;  // nothing mapped here
         }
         if (whole) {
-            if constexpr (Apply) {
+            if (apply) {
                 note_change(call.tlb, from, entry, Descriptor());
                 table[i] = Descriptor();
             }
             // One entry of a live contiguous group cannot go alone.
-            return Apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
+            return apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
         }
         // A block straddling an edge: split it, keeping the part outside the region.
-        if constexpr (!Apply) {
+        if (!apply) {
             if (is_active() && table != nullptr && entry.is_valid()) {
                 return false;
             }
             ++call.pages;
-            return unmap_walk<false>(nullptr, entry, level + 1, from, to, call, nullptr);
+            return unmap_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-            unmap_walk<true>(sub, Descriptor(), level + 1, from, to, call, reserve);
+            unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
             link_table(table[i], sub, is_active());
             return true;
         }
