@@ -429,20 +429,23 @@ private:
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
-    // The whole tree's regroup, reached through regroup_: a program that never turns the
-    // hint on does not link it (0.7 KiB of a board's library).
+    // regroup over the whole tree, on an inactive mapping with the hint on or a hinted
+    // group left; reached through regroup_, so that a program that never turns the hint on
+    // does not link it (0.8 KiB of a board's library).
     static constexpr void regroup_tree(Mapping& mapping, uint64_t va, uint64_t end, bool hint) {
-        mapping.regroup(mapping.root_, mapping.root_level_, va, end, hint);
-    }
-    constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
-        if (regroup_ != nullptr && (contiguous_hint_ || hinted_) && !is_active() && va != end) {
+        if ((mapping.contiguous_hint_ || mapping.hinted_) && !mapping.is_active() && va != end) {
             // The errata policy is the running CPU's; a compile-time image has none. (Not a
             // const local: its initialiser would be tried as a constant expression, where
             // __builtin_is_constant_evaluated() is true.)
-            regroup_(*this, va, end,
-                     hint && contiguous_hint_ &&
-                         (__builtin_is_constant_evaluated() ||
-                          (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
+            mapping.regroup(mapping.root_, mapping.root_level_, va, end,
+                            hint && mapping.contiguous_hint_ &&
+                                (__builtin_is_constant_evaluated() ||
+                                 (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
+        }
+    }
+    constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
+        if (regroup_ != nullptr) {
+            regroup_(*this, va, end, hint);
         }
     }
 
@@ -1060,7 +1063,7 @@ constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh
     }
     const uint64_t entry_size = G::level_size(level);
     const bool blocks = blocks_allowed(level, va, pa, call.constraints);
-    if (!apply && fresh && blocks) {
+    if (FAST_PATHS && !apply && fresh && blocks) {
         plan_new_table_edges(level, va, end, pa, call);
         return true;
     }
