@@ -404,6 +404,12 @@ private:
     static constexpr bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                          Attributes flags, bool& changes);
     static constexpr void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
+    // Writes count entries from entry on, each mapping 2^shift bytes from pa on, with bits.
+    static constexpr void write_run(Descriptor* entry, uint64_t count, uint64_t pa, uint64_t bits, unsigned shift) {
+        for (uint64_t k = 0; k < count; ++k) {
+            entry[k] = Descriptor(((pa + (k << shift)) & G::output_address_mask) | bits);
+        }
+    }
     // write_pages on a live leaf table: notes the valid entries it changes.
     static constexpr void write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                  Attributes flags, TlbBatch& tlb);
@@ -477,7 +483,14 @@ private:
         }
         return true;
     }
-    constexpr void plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa, MapCall& call);
+    // map_walk over a new table at a level with blocks: the whole entries become one run of
+    // blocks, and only a partial first and last entry need tables below them (map_edge).
+    template <class Step>
+    constexpr void map_new_table(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                                 uint64_t pa, MapCall& call, PageReserve* reserve);
+    template <class Step>
+    constexpr void map_edge(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
+                            MapCall& call, PageReserve* reserve);
 
     // What one modify_range call asks, passed down its walks.
     template <class F>
@@ -1008,12 +1021,8 @@ constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t v
 template <class G, class T>
 constexpr void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                 Attributes flags) {
-    const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
-    Descriptor* entry = table + G::index(va, LEAF_LEVEL);
-    const uint64_t count = (end - va) >> G::page_shift;
-    for (uint64_t k = 0; k < count; ++k) {
-        entry[k] = Descriptor(((pa + (k << G::page_shift)) & G::output_address_mask) | page);
-    }
+    write_run(table + G::index(va, LEAF_LEVEL), (end - va) >> G::page_shift, pa,
+              bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE), G::page_shift);
 }
 
 template <class G, class T>
@@ -1025,24 +1034,39 @@ constexpr void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, u
     }
 }
 
-// The walk loops over entries directly (no for_each_entry): it is the hot path of every
-// layout, and a block or a table per entry costs a few instructions this way.
-// In a new table whose level has blocks, the whole entries become blocks and need
-// nothing; only a partial first and last entry need tables below them.
 template <class G, class T>
-constexpr void Mapping<G, T>::plan_new_table_edges(unsigned level, uint64_t va, uint64_t end, uint64_t pa,
-                                         MapCall& call) {
+template <class Step>
+constexpr void Mapping<G, T>::map_new_table(Step apply, Descriptor* table, unsigned level, uint64_t va,
+                                            uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
     const uint64_t entry_size = G::level_size(level);
     const uint64_t first_end = (va | (entry_size - 1)) + 1 < end ? (va | (entry_size - 1)) + 1 : end;
+    uint64_t run_start = va;
     if (first_end - va != entry_size) {
-        ++call.pages;
-        map_walk(PLAN, nullptr, true, level + 1, va, first_end, pa, call, nullptr);
+        map_edge(apply, table, level, va, first_end, pa, call, reserve);
+        run_start = first_end;
     }
     const uint64_t last_start = (end & ~(entry_size - 1)) > first_end ? end & ~(entry_size - 1) : first_end;
-    if (last_start < end) {
-        ++call.pages;
-        map_walk(PLAN, nullptr, true, level + 1, last_start, end, pa + (last_start - va), call, nullptr);
+    if (apply && last_start > run_start) {
+        write_run(table + G::index(run_start, level), (last_start - run_start) >> G::level_shift(level),
+                  pa + (run_start - va), bits_of(call.flags | Attributes::ACCESSED), G::level_shift(level));
     }
+    if (last_start < end) {
+        map_edge(apply, table, level, last_start, end, pa + (last_start - va), call, reserve);
+    }
+}
+
+template <class G, class T>
+template <class Step>
+constexpr void Mapping<G, T>::map_edge(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end,
+                                       uint64_t pa, MapCall& call, PageReserve* reserve) {
+    if (!apply) {
+        ++call.pages;
+        map_walk(PLAN, nullptr, true, level + 1, va, end, pa, call, nullptr);
+        return;
+    }
+    Descriptor* sub = new_table(*reserve, Descriptor(), level + 1, false);
+    map_walk(APPLY, sub, true, level + 1, va, end, pa, call, reserve);
+    link_table(table[G::index(va, level)], sub, false);
 }
 
 template <class G, class T>
@@ -1063,10 +1087,12 @@ constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh
     }
     const uint64_t entry_size = G::level_size(level);
     const bool blocks = blocks_allowed(level, va, pa, call.constraints);
-    if (FAST_PATHS && !apply && fresh && blocks) {
-        plan_new_table_edges(level, va, end, pa, call);
+    if (FAST_PATHS && fresh && blocks) {
+        map_new_table(apply, table, level, va, end, pa, call, reserve);
         return true;
     }
+    // The entries one by one: the hot path of a change to existing tables, so a plain loop
+    // (no for_each_entry) where a block or a table costs a few instructions.
     const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (entry_size - 1)) + 1;
@@ -1088,10 +1114,11 @@ constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh
             ++call.pages;
             map_walk(PLAN, nullptr, true, level + 1, va, to, pa, call, nullptr);
         } else {
-            // A table every entry of which this call writes need not be filled first.
+            // A table every entry of which this call writes need not be filled first. Below an
+            // empty entry, the new table's entries in [va, to) are empty too: fresh.
             const bool overwritten = to - va == entry_size;
             Descriptor* sub = new_table(*reserve, entry, level + 1, overwritten);
-            map_walk(APPLY, sub, overwritten, level + 1, va, to, pa, call, reserve);
+            map_walk(APPLY, sub, overwritten || entry.bits() == 0, level + 1, va, to, pa, call, reserve);
             link_table(table[i], sub, live);
         }
         pa += to - va;
