@@ -1074,7 +1074,7 @@ template <class Step>
 constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va,
                              uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
     const bool live = call.active && !fresh;  // entries the MMU may be using
-    if (level == LEAF_LEVEL) {
+    if (FAST_PATHS && level == LEAF_LEVEL) {
         if (!apply) {
             return !live || !pages_need_bbm(table, va, end, pa, call.flags, call.changes);
         }
@@ -1086,14 +1086,16 @@ constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh
         return true;
     }
     const uint64_t entry_size = G::level_size(level);
-    const bool blocks = blocks_allowed(level, va, pa, call.constraints);
+    // The leaf level comes here in the size build only: its pages are written as blocks.
+    const bool leaf = level == LEAF_LEVEL;
+    const bool blocks = leaf || blocks_allowed(level, va, pa, call.constraints);
     if (FAST_PATHS && fresh && blocks) {
         map_new_table(apply, table, level, va, end, pa, call, reserve);
         return true;
     }
     // The entries one by one: the hot path of a change to existing tables, so a plain loop
     // (no for_each_entry) where a block or a table costs a few instructions.
-    const uint64_t block = bits_of(call.flags | Attributes::ACCESSED);
+    const uint64_t block = bits_of(call.flags | Attributes::ACCESSED) | (leaf ? bits_of(Attributes::TABLE_OR_PAGE) : 0);
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (entry_size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
@@ -1227,7 +1229,7 @@ constexpr bool Mapping<G, T>::modify_walk(Step apply, Descriptor* table, Descrip
     // Only an active or sealed mapping runs fn in the plan, to check each change before
     // any is made; an inactive one just counts pages.
     const bool run_fn = apply || call.active || call.sealed;
-    if (level == LEAF_LEVEL) {
+    if (FAST_PATHS && level == LEAF_LEVEL) {
         return !run_fn || modify_pages(apply, table, parent, va, end, call);
     }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
@@ -1283,7 +1285,7 @@ template <class G, class T>
 template <class F>
 constexpr bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
                          MapError& error) const {
-    if (level == LEAF_LEVEL) {
+    if (FAST_PATHS && level == LEAF_LEVEL) {
         for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
             if (!fn(region_at(va, va + G::page_size), table[i], level)) {
                 error = MapError::pte_update_fault(table[i].bits());

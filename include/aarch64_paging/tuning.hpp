@@ -28,9 +28,10 @@ struct StepOf {
 /// The walks read `if (apply)` either way.
 inline constexpr bool PLAN = false;
 inline constexpr bool APPLY = true;
-/// map_range's shortcuts for the common small calls (a chain of new tables below an empty
-/// entry, pages inside one leaf table, a live call that changes nothing): at -Os the
-/// general walk does their work, slower, in 0.6 KiB less.
+/// The shortcuts of the walks: map_range's for the common small calls (a chain of new
+/// tables below an empty entry, pages inside one leaf table), a new table's blocks written
+/// as one run, and the leaf level's own loops in map, modify and walk. At -Os the general
+/// per-entry loop does their work, slower, in 2.3 KiB less.
 inline constexpr bool FAST_PATHS = false;
 #else
 inline constexpr StepOf<false> PLAN{};
