@@ -186,7 +186,7 @@ public:
 
     /// Whether the table is live on any core: activate(), activate_on_core() or
     /// mark_active() ran more often than their undoing.
-    constexpr bool is_active() const { return active_cores() != 0; }
+    AARCH64_PAGING_INLINE constexpr bool is_active() const { return active_cores() != 0; }
     /// The cores the table is active on (activate() and mark_active() count one).
     constexpr uint32_t active_cores() const {
         return __builtin_is_constant_evaluated() ? active_cores_ : __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE);
@@ -253,7 +253,7 @@ private:
         PageReserve& operator=(const PageReserve&) = delete;
 
         constexpr bool reserve(size_t count);
-        constexpr Descriptor* take();
+        AARCH64_PAGING_INLINE constexpr Descriptor* take();
         constexpr void release();
 
     private:
@@ -303,7 +303,7 @@ private:
         unsigned count = 0;
         bool all = false;
 
-        constexpr void add(uint64_t offset, bool leaf) {
+        AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
             if (count < MAX) {
                 va[count++] = offset | (leaf ? 1 : 0);
             } else {
@@ -326,7 +326,8 @@ private:
         }
     }
     // Writes written over the live leaf entry at va: kept_hint, then note_change.
-    static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va, TlbBatch& batch) {
+    AARCH64_PAGING_INLINE static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va,
+                                                          TlbBatch& batch) {
         written = kept_hint(entry, written);
         note_change(batch, va, entry, written);
         entry = written;
@@ -354,7 +355,7 @@ private:
     // Makes sub the table below entry. In a live tree the walker must not see the table
     // before its entries, so a DSB ISHST comes first; below a table this call creates
     // nothing is reachable yet, so live is only where a new table joins the live tree.
-    constexpr void link_table(Descriptor& entry, const Descriptor* sub, bool live) const {
+    AARCH64_PAGING_INLINE constexpr void link_table(Descriptor& entry, const Descriptor* sub, bool live) const {
         if (live) {
             arch::table_store_barrier();
         }
@@ -365,7 +366,8 @@ private:
     }
     // Whether entries at level that the range covers whole may be blocks: the level has
     // them, the constraints allow them, and va and pa are aligned alike for the level.
-    static constexpr bool blocks_allowed(unsigned level, uint64_t va, uint64_t pa, Constraints constraints) {
+    AARCH64_PAGING_INLINE static constexpr bool blocks_allowed(unsigned level, uint64_t va, uint64_t pa,
+                                                              Constraints constraints) {
         return G::block_allowed(level) && !contains(constraints, Constraints::NO_BLOCK_MAPPINGS) &&
                ((pa - va) & (G::level_size(level) - 1)) == 0;
     }
@@ -420,7 +422,7 @@ private:
 
     // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits,
     // pa moves down with va where the granule's pages are larger than the region's.
-    AARCH64_PAGING_PER_ENTRY constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
+    AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, uint64_t& va, uint64_t& end) const;
 
     // What one map_range call asks, passed down its walks.
@@ -467,8 +469,8 @@ private:
     // contiguous bit when nothing else changes, and its TLB entry is noted); planning
     // answers false where a live entry would need break-before-make.
     template <class Step>
-    static constexpr bool map_block(Step apply, Descriptor* table, unsigned i, Descriptor entry, Descriptor written,
-                                    bool live, uint64_t va, MapCall& call) {
+    AARCH64_PAGING_INLINE static constexpr bool map_block(Step apply, Descriptor* table, unsigned i, Descriptor entry,
+                                                         Descriptor written, bool live, uint64_t va, MapCall& call) {
         if (apply) {
             if (live) {
                 write_live(table[i], written, va, call.tlb);
@@ -577,7 +579,7 @@ private:
     // into va and end: whether they lie in the table. Inline: every call starts with it.
     // An end that MemoryRegion could not round (within a page of 2^64) is refused; in the
     // upper range a start must lie inside it (start 0 is address 0, below it).
-    constexpr bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
+    AARCH64_PAGING_INLINE constexpr bool in_range(const MemoryRegion& region, uint64_t& va, uint64_t& end) const {
         va = region.start().value() - va_base_;
         end = region.end().value() - va_base_;
         if (G::page_size > PAGE_SIZE) {
