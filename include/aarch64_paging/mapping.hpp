@@ -425,15 +425,61 @@ private:
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, uint64_t& va, uint64_t& end) const;
 
-    // What one map_range call asks, passed down its walks.
-    struct MapCall {
-        Attributes flags;
-        Constraints constraints;
-        bool active;        // is_active() when the call began
-        bool changes = false;  // the plan finds a live entry to change
-        size_t pages = 0;   // the tables the plan finds it needs
-        TlbBatch tlb{};     // apply: live entries changed
+    // What one change - a map_range or a modify_range call - asks, passed down its walks.
+    // Not a template: in the size build one change_walk serves map_range and every
+    // modify_range, whose fn it reaches through fn_ (ModifyCall).
+    struct Change {
+        const MemoryRegion& region;
+        bool active;           // is_active() when the call began
+        bool sealed = false;   // a modify_range on a sealed mapping
+        bool changes = false;  // map_walk's plan finds a live entry to change
+        size_t pages = 0;      // the tables the plan finds it needs
+        MapError error{};      // why a walk stopped
+        TlbBatch tlb{};        // apply: live entries changed
+        // map_range: its leaves map va to va + to_pa with flags (and ACCESSED), as large as
+        // constraints allow.
+        Attributes flags = Attributes::EMPTY;
+        Constraints constraints = Constraints::NONE;
+        uint64_t to_pa = 0;
+        // modify_range: fn (nullptr for map_range), and the bits it may not change.
+        bool (*fn_)(Change&, const MemoryRegion&, Descriptor&, unsigned) = nullptr;
+        uint64_t fixed = 0;  // bits fn may not change: REFUSED_MAP_FLAGS, those the regime lacks
+        uint64_t res1 = 0;   // bits a valid entry keeps set: the regime's RES1 bits
+        uint64_t own = 0;    // va + own: the output address of va (va_base_ + pa_offset_)
     };
+    // A modify_range's change with its fn, which the speed build's walk calls directly.
+    template <class F>
+    struct ModifyCall : Change {
+        F& fn;
+        // Change::fn_ for this F.
+        static constexpr bool call(Change& change, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+            return static_cast<ModifyCall&>(change).fn(region, entry, level);
+        }
+    };
+    // Whether a change maps (map_range) rather than modifies; known at compile time where
+    // the walk has the ModifyCall.
+    static constexpr bool maps(const Change& call) { return call.fn_ == nullptr; }
+    template <class F>
+    static constexpr bool maps(const ModifyCall<F>&) {
+        return false;
+    }
+    static constexpr bool call_fn(Change& call, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+        return call.fn_(call, region, entry, level);
+    }
+    template <class F>
+    static constexpr bool call_fn(ModifyCall<F>& call, const MemoryRegion& region, Descriptor& entry,
+                                  unsigned level) {
+        return call.fn(region, entry, level);
+    }
+    // map_range's change of [va, va + ...) to pa: the Change its walks take.
+    static constexpr Change map_change(const MemoryRegion& region, bool active, Attributes flags,
+                                       Constraints constraints, uint64_t va, uint64_t pa) {
+        Change call{region, active};
+        call.flags = flags;
+        call.constraints = constraints;
+        call.to_pa = pa - va;
+        return call;
+    }
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
@@ -464,13 +510,13 @@ private:
     // and every entry in [va, end) is to be written, whatever it holds.
     template <class Step>
     constexpr bool map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
-                  uint64_t pa, MapCall& call, PageReserve* reserve);
+                  uint64_t pa, Change& call, PageReserve* reserve);
     // A block over entry (table[i], at va): applying writes it (a live entry keeps its
     // contiguous bit when nothing else changes, and its TLB entry is noted); planning
     // answers false where a live entry would need break-before-make.
     template <class Step>
     AARCH64_PAGING_INLINE static constexpr bool map_block(Step apply, Descriptor* table, unsigned i, Descriptor entry,
-                                                         Descriptor written, bool live, uint64_t va, MapCall& call) {
+                                                         Descriptor written, bool live, uint64_t va, Change& call) {
         if (apply) {
             if (live) {
                 write_live(table[i], written, va, call.tlb);
@@ -489,42 +535,62 @@ private:
     // blocks, and only a partial first and last entry need tables below them (map_edge).
     template <class Step>
     constexpr void map_new_table(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                                 uint64_t pa, MapCall& call, PageReserve* reserve);
+                                 uint64_t pa, Change& call, PageReserve* reserve);
     template <class Step>
     constexpr void map_edge(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
-                            MapCall& call, PageReserve* reserve);
+                            Change& call, PageReserve* reserve);
 
-    // What one modify_range call asks, passed down its walks.
-    template <class F>
-    struct ModifyCall {
-        F& fn;
-        const MemoryRegion& region;
-        uint64_t fixed;  // bits fn may not change: REFUSED_MAP_FLAGS, those the regime lacks
-        uint64_t res1;   // bits a valid entry keeps set: the regime's RES1 bits
-        uint64_t own;    // va + own: the output address of va (va_base_ + pa_offset_)
-        bool active;     // is_active() when the call began
-        bool sealed;
-        size_t pages = 0;
-        MapError error{};
-        TlbBatch tlb{};
-    };
-    // One walk serves both steps of modify_range (tuning.hpp). Without a reserve it plans: counts the
-    // pages splits need and, on an active mapping only, runs fn on copies to check them;
-    // table is nullptr below a split, whose entries derive from parent. With a reserve it
-    // splits and modifies. False, with call.error, where it stops.
-    template <class Step, class F>
-    constexpr bool modify_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                     uint64_t end, ModifyCall<F>& call, PageReserve* reserve);
-    // modify_walk's leaf level: fn on each page of [va, end).
+    // Plan, reserve, apply: a change's steps (change_walk), then the contiguous hint's
+    // regroup (hint: the call may add hints) and the TLB maintenance.
+    // Out of line: the size build would inline it into both map_range and modify_range.
+    template <class Call>
+    [[gnu::noinline]] constexpr Result run_change(Call& call, uint64_t va, uint64_t end, bool hint) {
+        if (!change_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
+            return call.error;
+        }
+        PageReserve reserve(*this);
+        if (!reserve.reserve(call.pages)) {
+            return Status::OutOfMemory;
+        }
+        const bool ok = change_walk(APPLY, root_, Descriptor(), root_level_, va, end, call, &reserve);
+        reserve.release();  // what a callback that failed midway left
+        regroup_range(va, end, hint);
+        sync_tlb(call.tlb);
+        return ok ? Result() : Result(call.error);
+    }
+    // One walk serves both steps of modify_range (tuning.hpp), and in the size build
+    // map_range's too. Without a reserve it plans: counts the pages splits need and, on an
+    // active or sealed mapping, checks each leaf's change (runs fn on a copy); table is
+    // nullptr below a split, whose entries derive from parent. With a reserve it splits and
+    // changes. False, with call.error, where it stops.
+    template <class Step, class Call>
+    constexpr bool change_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
+                               uint64_t end, Call& call, PageReserve* reserve);
+    // change_walk's leaf level in the speed build: fn on each page of [va, end).
     template <class Step, class F>
     constexpr bool modify_pages(Step apply, Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
-                      ModifyCall<F>& call);
+                                ModifyCall<F>& call);
     /// Runs fn on a copy of entry into next and checks what it did: the rules every modify
     /// obeys, and break-before-make on an active mapping. False, with call.error, when
     /// refused. Inlined: it runs once per leaf.
-    template <class F>
+    template <class Call>
     AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                         ModifyCall<F>& call, Descriptor& next) const;
+                                                     Call& call, Descriptor& next) const;
+    // map_range's leaf at va, a block or a page, into next; on an active mapping, false
+    // with call.error where it would need break-before-make.
+    AARCH64_PAGING_INLINE static constexpr bool mapped(Descriptor entry, unsigned level, uint64_t va, Change& call,
+                                                      Descriptor& next) {
+        next = Descriptor(((va + call.to_pa) & G::output_address_mask) | bits_of(call.flags | Attributes::ACCESSED) |
+                          (level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0));
+        if (call.active) {
+            if (needs_break_before_make(entry, next)) {
+                call.error = MapError::break_before_make(call.region);
+                return false;
+            }
+            next = kept_hint(entry, next);
+        }
+        return true;
+    }
 
     template <class F>
     constexpr bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
@@ -898,14 +964,18 @@ constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, Physic
     if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
         return r;
     }
-    MapCall call{flags, constraints, active};
-    if (const Descriptor* leaf = leaf_table(va, end)) {
+    // The plan writes nothing: only applying needs a mutable mapping.
+    Mapping& self = *const_cast<Mapping*>(this);
+    Change call = map_change(region, active, flags, constraints, va, pa.value());
+    if constexpr (!FAST_PATHS) {
+        if (!self.change_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
+            return call.error;
+        }
+    } else if (const Descriptor* leaf = leaf_table(va, end)) {
         if (call.active && pages_need_bbm(leaf, va, end, pa.value(), flags, call.changes)) {
             return MapError::break_before_make(region);
         }
-    } else if (!const_cast<Mapping*>(this)->map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call,
-                                                            nullptr)) {
-        // The plan writes nothing: only applying needs a mutable mapping.
+    } else if (!self.map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
         return MapError::break_before_make(region);
     }
     pages = call.pages;
@@ -971,23 +1041,28 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
             return {};
         }
     }
-    MapCall call{flags, constraints, active};
-    if (!map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
-        return MapError::break_before_make(region);
+    Change call = map_change(region, active, flags, constraints, va, pa.value());
+    const bool hint = !contains(constraints, Constraints::NO_CONTIGUOUS_HINT);
+    if constexpr (!FAST_PATHS) {
+        return run_change(call, va, end, hint);
+    } else {
+        if (!map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
+            return MapError::break_before_make(region);
+        }
+        if (active && call.pages == 0 && !call.changes) {
+            arch::table_store_barrier();  // as after any live call
+            return {};                    // no table to add, no live entry to change: nothing to write
+        }
+        PageReserve reserve(*this);
+        if (!reserve.reserve(call.pages)) {
+            return Status::OutOfMemory;
+        }
+        map_walk(APPLY, root_, false, root_level_, va, end, pa.value(), call, &reserve);
+        reserve.release();  // nothing left: the plan counted what the walk takes
+        regroup_range(va, end, hint);
+        sync_tlb(call.tlb);
+        return {};
     }
-    if (active && call.pages == 0 && !call.changes) {
-        arch::table_store_barrier();  // as after any live call
-        return {};                    // no table to add, no live entry to change: nothing to write
-    }
-    PageReserve reserve(*this);
-    if (!reserve.reserve(call.pages)) {
-        return Status::OutOfMemory;
-    }
-    map_walk(APPLY, root_, false, root_level_, va, end, pa.value(), call, &reserve);
-    reserve.release();  // nothing left: the plan counted what the walk takes
-    regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
-    sync_tlb(call.tlb);
-    return {};
 }
 
 template <class G, class T>
@@ -1039,7 +1114,7 @@ constexpr void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, u
 template <class G, class T>
 template <class Step>
 constexpr void Mapping<G, T>::map_new_table(Step apply, Descriptor* table, unsigned level, uint64_t va,
-                                            uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
+                                            uint64_t end, uint64_t pa, Change& call, PageReserve* reserve) {
     const uint64_t entry_size = G::level_size(level);
     const uint64_t first_end = (va | (entry_size - 1)) + 1 < end ? (va | (entry_size - 1)) + 1 : end;
     uint64_t run_start = va;
@@ -1060,7 +1135,7 @@ constexpr void Mapping<G, T>::map_new_table(Step apply, Descriptor* table, unsig
 template <class G, class T>
 template <class Step>
 constexpr void Mapping<G, T>::map_edge(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                                       uint64_t pa, MapCall& call, PageReserve* reserve) {
+                                       uint64_t pa, Change& call, PageReserve* reserve) {
     if (!apply) {
         ++call.pages;
         map_walk(PLAN, nullptr, true, level + 1, va, end, pa, call, nullptr);
@@ -1074,7 +1149,7 @@ constexpr void Mapping<G, T>::map_edge(Step apply, Descriptor* table, unsigned l
 template <class G, class T>
 template <class Step>
 constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va,
-                             uint64_t end, uint64_t pa, MapCall& call, PageReserve* reserve) {
+                             uint64_t end, uint64_t pa, Change& call, PageReserve* reserve) {
     const bool live = call.active && !fresh;  // entries the MMU may be using
     if (FAST_PATHS && level == LEAF_LEVEL) {
         if (!apply) {
@@ -1139,34 +1214,24 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    const uint64_t res1 = res1_bits(where_.regime);
-    ModifyCall<F> call{fn,
-                       region,
-                       bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~res1),
-                       res1,
-                       va_base_ + pa_offset_,
-                       is_active(),
-                       sealed_};
-    if (!modify_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
-        return call.error;
+    ModifyCall<F> call{{region, is_active(), sealed_}, fn};
+    call.fn_ = &ModifyCall<F>::call;
+    call.res1 = res1_bits(where_.regime);
+    call.fixed = bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~call.res1);
+    call.own = va_base_ + pa_offset_;
+    if constexpr (FAST_PATHS) {
+        return run_change(call, va, end, true);
+    } else {
+        return run_change(static_cast<Change&>(call), va, end, true);  // the walk map_range has too
     }
-    PageReserve reserve(*this);
-    if (!reserve.reserve(call.pages)) {
-        return Status::OutOfMemory;
-    }
-    const bool ok = modify_walk(APPLY, root_, Descriptor(), root_level_, va, end, call, &reserve);
-    reserve.release();  // what a callback that failed midway left
-    regroup_range(va, end, true);
-    sync_tlb(call.tlb);
-    return ok ? Result() : Result(call.error);
 }
 
 template <class G, class T>
-template <class F>
-constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                    ModifyCall<F>& call, Descriptor& next) const {
+template <class Call>
+constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, Call& call,
+                                       Descriptor& next) const {
     next = entry;
-    if (!call.fn(region_at(va, end), next, level)) {
+    if (!call_fn(call, region_at(va, end), next, level)) {
         call.error = MapError::pte_update_fault(entry.bits());
         return false;
     }
@@ -1225,24 +1290,30 @@ constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descri
 }
 
 template <class G, class T>
-template <class Step, class F>
-constexpr bool Mapping<G, T>::modify_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                                uint64_t end, ModifyCall<F>& call, PageReserve* reserve) {
-    // Only an active or sealed mapping runs fn in the plan, to check each change before
-    // any is made; an inactive one just counts pages.
-    const bool run_fn = apply || call.active || call.sealed;
-    if (FAST_PATHS && level == LEAF_LEVEL) {
-        return !run_fn || modify_pages(apply, table, parent, va, end, call);
+template <class Step, class Call>
+constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level,
+                                          uint64_t va, uint64_t end, Call& call, PageReserve* reserve) {
+    // Only an active or sealed mapping checks each leaf in the plan, before any change is
+    // made; an inactive one just counts pages.
+    const bool check = apply || call.active || call.sealed;
+    if constexpr (FAST_PATHS) {
+        if (level == LEAF_LEVEL) {
+            return !check || modify_pages(apply, table, parent, va, end, call);
+        }
     }
     return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         // Applying, table is never nullptr.
         const Descriptor entry = apply || table != nullptr ? table[i] : split_entry(parent, level, i);
         if (table != nullptr && entry.is_table(level)) {
-            return modify_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
+            return change_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
-        if (covers_entry(level, from, to)) {
+        // A leaf of the change: an entry it covers whole, which for map_range must also be
+        // one the level and constraints allow as a block, else pages go below.
+        if (covers_entry(level, from, to) &&
+            (!maps(call) || level == LEAF_LEVEL || blocks_allowed(level, from, from + call.to_pa, call.constraints))) {
             Descriptor next;
-            if (run_fn && !modified(entry, level, from, to, call, next)) {
+            if (check && !(maps(call) ? mapped(entry, level, from, call, next)
+                                      : modified(entry, level, from, to, call, next))) {
                 return false;
             }
             if (apply) {
@@ -1259,11 +1330,11 @@ constexpr bool Mapping<G, T>::modify_walk(Step apply, Descriptor* table, Descrip
                 return false;
             }
             ++call.pages;
-            return modify_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
+            return change_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
         } else {
             Descriptor* sub = new_table(*reserve, entry, level + 1, false);
             link_table(table[i], sub, call.active);
-            return modify_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
+            return change_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
         }
     });
 }
