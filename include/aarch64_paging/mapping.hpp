@@ -441,8 +441,10 @@ private:
         Attributes flags = Attributes::EMPTY;
         Constraints constraints = Constraints::NONE;
         uint64_t to_pa = 0;
-        // modify_range: fn (nullptr for map_range), and the bits it may not change.
+        // modify_range and walk_range: fn (nullptr for map_range); modify_range: the bits
+        // it may not change.
         bool (*fn_)(Change&, const MemoryRegion&, Descriptor&, unsigned) = nullptr;
+        bool walks = false;  // walk_range: fn sees each leaf whole, on a copy
         uint64_t fixed = 0;  // bits fn may not change: REFUSED_MAP_FLAGS, those the regime lacks
         uint64_t res1 = 0;   // bits a valid entry keeps set: the regime's RES1 bits
         uint64_t own = 0;    // va + own: the output address of va (va_base_ + pa_offset_)
@@ -456,11 +458,16 @@ private:
             return static_cast<ModifyCall&>(change).fn(region, entry, level);
         }
     };
-    // Whether a change maps (map_range) rather than modifies; known at compile time where
-    // the walk has the ModifyCall.
+    // Whether a change maps (map_range), or walks (walk_range in the size build), rather
+    // than modifies; known at compile time where the walk has the ModifyCall.
     static constexpr bool maps(const Change& call) { return call.fn_ == nullptr; }
     template <class F>
     static constexpr bool maps(const ModifyCall<F>&) {
+        return false;
+    }
+    static constexpr bool walks(const Change& call) { return call.walks; }
+    template <class F>
+    static constexpr bool walks(const ModifyCall<F>&) {
         return false;
     }
     static constexpr bool call_fn(Change& call, const MemoryRegion& region, Descriptor& entry, unsigned level) {
@@ -1307,6 +1314,15 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
         if (table != nullptr && entry.is_table(level)) {
             return change_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
+        if (walks(call)) {
+            Descriptor copy = entry;
+            const uint64_t start = from & ~(G::level_size(level) - 1);
+            if (!call_fn(call, region_at(start, start + G::level_size(level)), copy, level)) {
+                call.error = MapError::pte_update_fault(entry.bits());
+                return false;
+            }
+            return true;
+        }
         // A leaf of the change: an entry it covers whole, which for map_range must also be
         // one the level and constraints allow as a block, else pages go below.
         if (covers_entry(level, from, to) &&
@@ -1347,9 +1363,20 @@ constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) c
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    MapError error;
-    if (!walk(root_, root_level_, va, end, fn, error)) {
-        return error;
+    if constexpr (FAST_PATHS) {
+        MapError error;
+        if (!walk(root_, root_level_, va, end, fn, error)) {
+            return error;
+        }
+    } else {
+        // The walk of changes, planning: it writes nothing.
+        ModifyCall<F> call{{region, false}, fn};
+        call.fn_ = &ModifyCall<F>::call;
+        call.walks = true;
+        if (!const_cast<Mapping*>(this)->change_walk(PLAN, root_, Descriptor(), root_level_, va, end,
+                                                     static_cast<Change&>(call), nullptr)) {
+            return call.error;
+        }
     }
     return {};
 }
