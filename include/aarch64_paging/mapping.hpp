@@ -9,8 +9,9 @@
 /// - reserve: take that many pages from the allocator, or give them back and fail;
 /// - apply: walk again and write; this step cannot fail for lack of memory.
 ///
-/// Recursion is per table (depth at most four), never per entry; the leaf level is
-/// written by a plain loop.
+/// Recursion is per table (depth at most four), never per entry; in the speed build the
+/// leaf level is written by a plain loop. The size build (-Os) runs map_range, modify_range
+/// and walk_range on one walk of changes (change_walk); tuning.hpp lists the differences.
 #ifndef AARCH64_PAGING_MAPPING_HPP
 #define AARCH64_PAGING_MAPPING_HPP
 
@@ -583,6 +584,18 @@ private:
     template <class Call>
     AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
                                                      Call& call, Descriptor& next) const;
+    // walk_range's leaf at va in the size build: fn on a copy of entry, with the whole
+    // region entry maps; false, with call.error, when fn answers false.
+    template <class Call>
+    constexpr bool walked(Descriptor entry, unsigned level, uint64_t va, Call& call) const {
+        Descriptor copy = entry;
+        const uint64_t start = va & ~(G::level_size(level) - 1);
+        if (!call_fn(call, region_at(start, start + G::level_size(level)), copy, level)) {
+            call.error = MapError::pte_update_fault(entry.bits());
+            return false;
+        }
+        return true;
+    }
     // map_range's leaf at va, a block or a page, into next; on an active mapping, false
     // with call.error where it would need break-before-make.
     AARCH64_PAGING_INLINE static constexpr bool mapped(Descriptor entry, unsigned level, uint64_t va, Change& call,
@@ -1315,13 +1328,7 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
             return change_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
         if (walks(call)) {
-            Descriptor copy = entry;
-            const uint64_t start = from & ~(G::level_size(level) - 1);
-            if (!call_fn(call, region_at(start, start + G::level_size(level)), copy, level)) {
-                call.error = MapError::pte_update_fault(entry.bits());
-                return false;
-            }
-            return true;
+            return walked(entry, level, from, call);
         }
         // A leaf of the change: an entry it covers whole, which for map_range must also be
         // one the level and constraints allow as a block, else pages go below.
@@ -1347,11 +1354,10 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
             }
             ++call.pages;
             return change_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
-        } else {
-            Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-            link_table(table[i], sub, call.active);
-            return change_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
         }
+        Descriptor* sub = new_table(*reserve, entry, level + 1, false);
+        link_table(table[i], sub, call.active);
+        return change_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
     });
 }
 
@@ -1553,9 +1559,8 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
                     retire_tables(sub, level + 1, from & ~(G::level_size(level) - 1), call.retired, call.tlb);
                 }
                 return true;
-            } else {
-                return whole || unmap_walk(PLAN, subtable(entry), Descriptor(), level + 1, from, to, call, nullptr);
             }
+            return whole || unmap_walk(PLAN, subtable(entry), Descriptor(), level + 1, from, to, call, nullptr);
         }
         if (entry.bits() == 0) {
             return true;  // nothing mapped here
@@ -1575,12 +1580,11 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
             }
             ++call.pages;
             return unmap_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
-        } else {
-            Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-            unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
-            link_table(table[i], sub, is_active());
-            return true;
         }
+        Descriptor* sub = new_table(*reserve, entry, level + 1, false);
+        unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
+        link_table(table[i], sub, is_active());
+        return true;
     });
 }
 

@@ -23,26 +23,41 @@ namespace aarch64_paging {
 /// A step of a change known at compile time: plan (false) or apply (true), mapping.hpp.
 template <bool Apply>
 struct StepOf {
+    /// Apply.
     constexpr operator bool() const { return Apply; }
 };
 
+/// The size build: compiled with -Os.
 #if defined(__OPTIMIZE_SIZE__)
-/// One walk serves both steps of a change. At -Os the step is a run-time flag, so one copy
-/// of each walk serves both (the map, modify and unmap walks cost 0.6 KiB less); for speed
-/// it is a type, so each step gets its own copy with the other's branches folded away.
-/// The walks read `if (apply)` either way.
-inline constexpr bool PLAN = false;
-inline constexpr bool APPLY = true;
-/// The shortcuts of the walks: map_range's for the common small calls (a chain of new
-/// tables below an empty entry, pages inside one leaf table), a new table's blocks written
-/// as one run, and the leaf level's own loops in map, modify and walk. At -Os the general
-/// per-entry loop does their work, slower, in 2.3 KiB less.
-inline constexpr bool FAST_PATHS = false;
+inline constexpr bool SIZE_BUILD = true;
 #else
-inline constexpr StepOf<false> PLAN{};
-inline constexpr StepOf<true> APPLY{};
-inline constexpr bool FAST_PATHS = true;
+inline constexpr bool SIZE_BUILD = false;
 #endif
+
+/// A step of a change: a run-time flag in the size build, a StepOf in the speed build.
+template <bool Apply>
+constexpr auto step() {
+    if constexpr (SIZE_BUILD) {
+        return Apply;
+    } else {
+        return StepOf<Apply>{};
+    }
+}
+
+/// The steps of a change, which one walk serves (mapping.hpp: `if (apply)`). In the size
+/// build the step is a run-time flag, so that one copy of each walk serves both; in the
+/// speed build it is a type, so that each step gets its own copy with the other's
+/// branches folded away.
+inline constexpr auto PLAN = step<false>();
+/// The apply step; see PLAN.
+inline constexpr auto APPLY = step<true>();
+
+/// The speed build's shortcuts: map_range's for the common small calls (a chain of new
+/// tables below an empty entry, pages inside one leaf table, a live call that changes
+/// nothing), a new table's blocks written as one run, the leaf level's own loops, and a
+/// walk of its own for each of map_range and walk_range. In the size build one walk of
+/// changes does their work, slower, in about 2.5 KiB less.
+inline constexpr bool FAST_PATHS = !SIZE_BUILD;
 
 }  // namespace aarch64_paging
 
