@@ -491,11 +491,13 @@ private:
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
-    // regroup over the whole tree, on an inactive mapping with the hint on or a hinted
-    // group left; reached through regroup_, so that a program that never turns the hint on
-    // does not link it (0.8 KiB of a board's library).
-    static constexpr void regroup_tree(Mapping& mapping, uint64_t va, uint64_t end, bool hint) {
-        if ((mapping.contiguous_hint_ || mapping.hinted_) && !mapping.is_active() && va != end) {
+    // regroup over the whole tree, on an inactive mapping; reached through regroup_, so
+    // that a program that never turns the hint on does not link it (0.8 KiB of a board's
+    // library). Hidden: in position-independent code its address is then taken directly,
+    // not through the GOT.
+    [[gnu::visibility("hidden")]] static constexpr void regroup_tree(Mapping& mapping, uint64_t va, uint64_t end,
+                                                                    bool hint) {
+        if (!mapping.is_active() && va != end) {
             // The errata policy is the running CPU's; a compile-time image has none. (Not a
             // const local: its initialiser would be tried as a constant expression, where
             // __builtin_is_constant_evaluated() is true.)
@@ -505,8 +507,11 @@ private:
                                  (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
         }
     }
+    // With the hint on or a hinted group left: set_contiguous_hint(true) has set regroup_.
+    // (Not regroup_ != nullptr: a sanitizer build cannot compare function addresses in
+    // constant evaluation.)
     constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
-        if (regroup_ != nullptr) {
+        if (contiguous_hint_ || hinted_) {
             regroup_(*this, va, end, hint);
         }
     }
@@ -1235,7 +1240,9 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
         return range_error(region);
     }
     ModifyCall<F> call{{region, is_active(), sealed_}, fn};
-    call.fn_ = &ModifyCall<F>::call;
+    if constexpr (SIZE_BUILD) {
+        call.fn_ = &ModifyCall<F>::call;  // the speed build calls fn directly
+    }
     call.res1 = res1_bits(where_.regime);
     call.fixed = bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~call.res1);
     call.own = va_base_ + pa_offset_;
