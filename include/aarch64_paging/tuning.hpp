@@ -1,7 +1,7 @@
 /// @file
 /// What a build of the core optimises for: speed (the host, a board built with -O2) or
-/// size (a board's library at -Os, where __OPTIMIZE_SIZE__ is defined). Every difference
-/// between the two is here; both builds write the same tables, in the same table pages.
+/// size (a board's library at -Os, where __OPTIMIZE_SIZE__ is defined). Each difference
+/// between the two is named here; both write the same tables, in the same table pages.
 #ifndef AARCH64_PAGING_TUNING_HPP
 #define AARCH64_PAGING_TUNING_HPP
 
