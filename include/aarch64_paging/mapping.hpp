@@ -873,10 +873,9 @@ Result Mapping<G, T>::mark_inactive() {
 
 template <class G, class T>
 Result Mapping<G, T>::activate() {
-    if (root_ == nullptr || owner_active_) {
-        return mark_active(0);  // the error it gives
-    }
-    return mark_active(arch::swap_ttbr(where_, ttbr()));
+    // mark_active gives the error where there is one.
+    const bool installable = root_ != nullptr && !owner_active_;
+    return mark_active(installable ? arch::swap_ttbr(where_, ttbr()) : 0);
 }
 
 template <class G, class T>
