@@ -332,6 +332,7 @@ test: check-deps
 	@$(RUN_STEP) "clang-tidy" '$(MAKE) tidy'
 	@$(RUN_STEP) "cppcheck" '$(MAKE) cppcheck'
 	@$(RUN_STEP) "fuzz ($(FUZZ_TEST_SECONDS) s)" '$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)'
+	@$(RUN_STEP) "fuzz, size build ($(FUZZ_SIZE_TEST_SECONDS) s)" '$(MAKE) fuzz-size FUZZ_SECONDS=$(FUZZ_SIZE_TEST_SECONDS)'
 	@$(RUN_STEP) --summary
 
 # ---------------------------------------------------------------------------------

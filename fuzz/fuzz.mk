@@ -4,18 +4,25 @@
 #                                 from the seeds in fuzz/corpus/; new inputs go to
 #                                 build/fuzz/corpus/, a failing input to build/fuzz/crash-*
 #   make fuzz-replay              run every seed once, no fuzzing
+#   make fuzz-size [FUZZ_SECONDS=60]
+#                                 the same over the size build of the library (-Os,
+#                                 include/aarch64_paging/tuning.hpp), in build/fuzz-size/
 #
 # fuzz_idmap.cpp drives the C ABI from the fuzzer's bytes and checks the reference model
 # and the invariants of tests/model/ after every call. The library is compiled into it
 # with clang, ASan, UBSan and the fuzzer's coverage (build/fuzz/libidmap.a). A failing input
 # becomes a regression test: add its bytes to tests/test_fuzz_regressions.cpp.
-# make test runs `make fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)` as one step.
+# make test runs `make fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)` and
+# `make fuzz-size FUZZ_SECONDS=$(FUZZ_SIZE_TEST_SECONDS)` as two steps.
 
-FUZZ_SECONDS      ?= 60
-FUZZ_TEST_SECONDS ?= 45
+FUZZ_SECONDS           ?= 60
+FUZZ_TEST_SECONDS      ?= 45
+FUZZ_SIZE_TEST_SECONDS ?= 20
 FUZZ_CXX   := clang++
 FUZZ_BUILD := $(BUILD_ROOT)/fuzz
 FUZZ_BIN   := $(FUZZ_BUILD)/fuzz_idmap
+FUZZ_SIZE_BUILD := $(BUILD_ROOT)/fuzz-size
+FUZZ_SIZE_BIN   := $(FUZZ_SIZE_BUILD)/fuzz_idmap
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -g
 # The library as the host builds it, plus the sanitizers and coverage for the fuzzer.
 FUZZ_LIB_CXXFLAGS := $(HOST_LIB_CXXFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -28,19 +35,31 @@ FUZZ_DRIVER_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -DIDMAP_HOST=1 -Iin
 FUZZ_OPTIONS := -max_len=4096 -timeout=20 -print_final_stats=1
 
 $(eval $(call lib_rules,$(FUZZ_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS),clang,$(FUZZ_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
+$(eval $(call lib_rules,$(FUZZ_SIZE_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS) -Os,clang,$(FUZZ_LIB_CXXFLAGS) -Os,$(HOST_LIB_SRCS),$(HOST_AR)))
 
 $(FUZZ_BUILD)/fuzz_idmap.o: fuzz/fuzz_idmap.cpp $(wildcard tests/model/*.hpp) include/idmap.h src/arch/host/fake.hpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(FUZZ_DRIVER_CXXFLAGS) -c $< -o $@
 
-$(FUZZ_BIN): $(FUZZ_BUILD)/fuzz_idmap.o $(FUZZ_BUILD)/libidmap.a
+# One driver object; the library it links decides the build fuzzed.
+$(FUZZ_BIN) $(FUZZ_SIZE_BIN): $(FUZZ_BUILD)/fuzz_idmap.o
+$(FUZZ_BIN): $(FUZZ_BUILD)/libidmap.a
+$(FUZZ_SIZE_BIN): $(FUZZ_SIZE_BUILD)/libidmap.a
+$(FUZZ_BIN) $(FUZZ_SIZE_BIN):
 	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@
 
-.PHONY: fuzz fuzz-replay
+# $(call fuzz_run,binary,build-dir): fuzz for FUZZ_SECONDS from the seeds.
+define fuzz_run
+	@mkdir -p $(2)/corpus
+	$(1) $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(2)/ $(2)/corpus fuzz/corpus
+endef
+
+.PHONY: fuzz fuzz-size fuzz-replay
 fuzz: check-deps $(FUZZ_BIN)
-	@mkdir -p $(FUZZ_BUILD)/corpus
-	$(FUZZ_BIN) $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ \
-		$(FUZZ_BUILD)/corpus fuzz/corpus
+	$(call fuzz_run,$(FUZZ_BIN),$(FUZZ_BUILD))
+
+fuzz-size: check-deps $(FUZZ_SIZE_BIN)
+	$(call fuzz_run,$(FUZZ_SIZE_BIN),$(FUZZ_SIZE_BUILD))
 
 fuzz-replay: check-deps $(FUZZ_BIN)
 	$(FUZZ_BIN) $(FUZZ_OPTIONS) -runs=0 fuzz/corpus
