@@ -6,8 +6,8 @@
 #   make boards [LLVM=1]      every board in boards/*/
 #   make test                 everything below; ends with "N passed, M failed"
 #   make deps                 check the tools; as root on Debian, install them
-#   make size [LLVM=1]        size of each board's .a with totals, and what a program
-#                             calling the whole C ABI contract links of it
+#   make size [LLVM=1]        size of each board's .a with totals, and what programs
+#                             calling parts of the C ABI link of it (tools/size_contract.sh)
 #   make install PREFIX=dir [BOARD=<b>]   headers, .a, pkg-config file, CMake package
 #   make docs                 the API reference (Doxygen): build/docs/html/index.html
 #   make clean
