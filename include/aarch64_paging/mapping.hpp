@@ -349,6 +349,11 @@ private:
         return Descriptor(bits);
     }
     static constexpr uint64_t bits_of(Attributes a) { return aarch64_paging::bits(a); }
+    // The bits but the address of what map_range writes at level with flags: ACCESSED
+    // added, and the page bit on pages.
+    static constexpr uint64_t leaf_bits(Attributes flags, unsigned level) {
+        return bits_of(flags | Attributes::ACCESSED) | (level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0);
+    }
 
     constexpr Descriptor* subtable(Descriptor entry) const {
         return static_cast<Descriptor*>(translation_.virt(entry.output_address()));
@@ -516,8 +521,8 @@ private:
         }
     }
 
-    // One walk serves both steps of map_range (tuning.hpp). Planning (no reserve) counts the
-    // tables in call.pages and answers false where a live entry would need
+    // map_range's walk in the speed build (the size build's is change_walk), serving both
+    // steps (tuning.hpp). Planning (no reserve) counts the tables in call.pages and answers false where a live entry would need
     // break-before-make, writing nothing (table is nullptr below a table it would create).
     // Applying (with the reserve) writes, and cannot fail. fresh: table is new
     // and every entry in [va, end) is to be written, whatever it holds.
@@ -589,14 +594,15 @@ private:
     template <class Call>
     AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
                                                      Call& call, Descriptor& next) const;
-    // walk_range's leaf at va in the size build: fn on a copy of entry, with the whole
-    // region entry maps; false, with call.error, when fn answers false.
-    template <class Call>
-    constexpr bool walked(Descriptor entry, unsigned level, uint64_t va, Call& call) const {
+    // walk_range's leaf, entry at va: fn on a copy of it, with the whole region it maps;
+    // false, with error, when fn answers false.
+    template <class Fn>
+    AARCH64_PAGING_INLINE constexpr bool visit_leaf(Descriptor entry, unsigned level, uint64_t va, Fn&& fn,
+                                                    MapError& error) const {
         Descriptor copy = entry;
         const uint64_t start = va & ~(G::level_size(level) - 1);
-        if (!call_fn(call, region_at(start, start + G::level_size(level)), copy, level)) {
-            call.error = MapError::pte_update_fault(entry.bits());
+        if (!fn(region_at(start, start + G::level_size(level)), copy, level)) {
+            error = MapError::pte_update_fault(entry.bits());
             return false;
         }
         return true;
@@ -605,8 +611,7 @@ private:
     // with call.error where it would need break-before-make.
     AARCH64_PAGING_INLINE static constexpr bool mapped(Descriptor entry, unsigned level, uint64_t va, Change& call,
                                                       Descriptor& next) {
-        next = Descriptor(((va + call.to_pa) & G::output_address_mask) | bits_of(call.flags | Attributes::ACCESSED) |
-                          (level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0));
+        next = Descriptor(((va + call.to_pa) & G::output_address_mask) | leaf_bits(call.flags, level));
         if (call.active) {
             if (needs_break_before_make(entry, next)) {
                 call.error = MapError::break_before_make(call.region);
@@ -617,6 +622,7 @@ private:
         return true;
     }
 
+    // walk_range's walk in the speed build.
     template <class F>
     constexpr bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
               MapError& error) const;
@@ -1108,9 +1114,9 @@ constexpr Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned
 template <class G, class T>
 constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                              Attributes flags, bool& changes) {
-    const Attributes page = flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE;
+    const uint64_t page = leaf_bits(flags, LEAF_LEVEL);
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
-        const Descriptor written(PhysicalAddress(pa), page);
+        const Descriptor written((pa & G::output_address_mask) | page);
         if (needs_break_before_make(table[i], written)) {
             return true;
         }
@@ -1122,14 +1128,14 @@ constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t v
 template <class G, class T>
 constexpr void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                 Attributes flags) {
-    write_run(table + G::index(va, LEAF_LEVEL), (end - va) >> G::page_shift, pa,
-              bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE), G::page_shift);
+    write_run(table + G::index(va, LEAF_LEVEL), (end - va) >> G::page_shift, pa, leaf_bits(flags, LEAF_LEVEL),
+              G::page_shift);
 }
 
 template <class G, class T>
 constexpr void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
                                      Attributes flags, TlbBatch& tlb) {
-    const uint64_t page = bits_of(flags | Attributes::ACCESSED | Attributes::TABLE_OR_PAGE);
+    const uint64_t page = leaf_bits(flags, LEAF_LEVEL);
     for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
         write_live(table[i], Descriptor((pa & G::output_address_mask) | page), va, tlb);
     }
@@ -1149,7 +1155,7 @@ constexpr void Mapping<G, T>::map_new_table(Step apply, Descriptor* table, unsig
     const uint64_t last_start = (end & ~(entry_size - 1)) > first_end ? end & ~(entry_size - 1) : first_end;
     if (apply && last_start > run_start) {
         write_run(table + G::index(run_start, level), (last_start - run_start) >> G::level_shift(level),
-                  pa + (run_start - va), bits_of(call.flags | Attributes::ACCESSED), G::level_shift(level));
+                  pa + (run_start - va), leaf_bits(call.flags, level), G::level_shift(level));
     }
     if (last_start < end) {
         map_edge(apply, table, level, last_start, end, pa + (last_start - va), call, reserve);
@@ -1175,7 +1181,7 @@ template <class Step>
 constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va,
                              uint64_t end, uint64_t pa, Change& call, PageReserve* reserve) {
     const bool live = call.active && !fresh;  // entries the MMU may be using
-    if (FAST_PATHS && level == LEAF_LEVEL) {
+    if (level == LEAF_LEVEL) {
         if (!apply) {
             return !live || !pages_need_bbm(table, va, end, pa, call.flags, call.changes);
         }
@@ -1187,16 +1193,14 @@ constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh
         return true;
     }
     const uint64_t entry_size = G::level_size(level);
-    // The leaf level comes here in the size build only: its pages are written as blocks.
-    const bool leaf = level == LEAF_LEVEL;
-    const bool blocks = leaf || blocks_allowed(level, va, pa, call.constraints);
-    if (FAST_PATHS && fresh && blocks) {
+    const bool blocks = blocks_allowed(level, va, pa, call.constraints);
+    if (fresh && blocks) {
         map_new_table(apply, table, level, va, end, pa, call, reserve);
         return true;
     }
     // The entries one by one: the hot path of a change to existing tables, so a plain loop
     // (no for_each_entry) where a block or a table costs a few instructions.
-    const uint64_t block = bits_of(call.flags | Attributes::ACCESSED) | (leaf ? bits_of(Attributes::TABLE_OR_PAGE) : 0);
+    const uint64_t block = leaf_bits(call.flags, level);
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (entry_size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
@@ -1334,7 +1338,10 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
             return change_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
         }
         if (walks(call)) {
-            return walked(entry, level, from, call);
+            const auto fn = [&call](const MemoryRegion& region, Descriptor& leaf, unsigned at) {
+                return call_fn(call, region, leaf, at);
+            };
+            return visit_leaf(entry, level, from, fn, call.error);
         }
         // A leaf of the change: an entry it covers whole, which for map_range must also be
         // one the level and constraints allow as a block, else pages go below.
@@ -1397,7 +1404,8 @@ template <class G, class T>
 template <class F>
 constexpr bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
                          MapError& error) const {
-    if (FAST_PATHS && level == LEAF_LEVEL) {
+    if (level == LEAF_LEVEL) {
+        // visit_leaf without its copy and rounding, which cost W6 a quarter more.
         for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
             if (!fn(region_at(va, va + G::page_size), table[i], level)) {
                 error = MapError::pte_update_fault(table[i].bits());
@@ -1411,12 +1419,7 @@ constexpr bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint
         if (entry.is_table(level)) {
             return walk(subtable(entry), level + 1, from, to, fn, error);
         }
-        const uint64_t start = from & ~(G::level_size(level) - 1);
-        if (!fn(region_at(start, start + G::level_size(level)), entry, level)) {
-            error = MapError::pte_update_fault(entry.bits());
-            return false;
-        }
-        return true;
+        return visit_leaf(entry, level, from, fn, error);
     });
 }
 
