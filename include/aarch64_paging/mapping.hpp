@@ -152,6 +152,7 @@ public:
         contiguous_hint_ = on;
         if (on) {
             regroup_ = &regroup_tree;
+            hint_used_ = true;
         }
     }
     /// The contiguous hint policy.
@@ -512,11 +513,11 @@ private:
                                  (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
         }
     }
-    // With the hint on or a hinted group left: set_contiguous_hint(true) has set regroup_.
+    // Once the hint has been on, groups may carry the bit, on or off: regroup_ is set.
     // (Not regroup_ != nullptr: a sanitizer build cannot compare function addresses in
     // constant evaluation.)
     constexpr void regroup_range(uint64_t va, uint64_t end, bool hint) {
-        if (contiguous_hint_ || hinted_) {
+        if (hint_used_) {
             regroup_(*this, va, end, hint);
         }
     }
@@ -712,7 +713,7 @@ private:
     bool owner_active_ = false;  // activate() or mark_active() ran, without their undoing
     bool sealed_ = false;
     bool contiguous_hint_ = false;
-    bool hinted_ = false;  // a contiguous bit may be set somewhere
+    bool hint_used_ = false;  // set_contiguous_hint(true) ran: a contiguous bit may be set
     void (*regroup_)(Mapping&, uint64_t, uint64_t, bool) = nullptr;  // set by set_contiguous_hint(true)
 };
 
@@ -849,7 +850,7 @@ constexpr void Mapping<G, T>::release() {
     size_ = 0;
     sealed_ = false;
     contiguous_hint_ = false;
-    hinted_ = false;
+    hint_used_ = false;
     regroup_ = nullptr;
 }
 
@@ -1472,7 +1473,6 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
                 group[k] = Descriptor(same ? group[k].bits() | contiguous : group[k].bits() & ~contiguous);
             }
         }
-        hinted_ = hinted_ || same;
     }
 }
 
