@@ -523,10 +523,11 @@ private:
     }
 
     // map_range's walk in the speed build (the size build's is change_walk), serving both
-    // steps (tuning.hpp). Planning (no reserve) counts the tables in call.pages and answers false where a live entry would need
-    // break-before-make, writing nothing (table is nullptr below a table it would create).
-    // Applying (with the reserve) writes, and cannot fail. fresh: table is new
-    // and every entry in [va, end) is to be written, whatever it holds.
+    // steps (tuning.hpp). Planning (no reserve) counts the tables in call.pages and answers
+    // false where a live entry would need break-before-make, writing nothing (table is
+    // nullptr below a table it would create). Applying (with the reserve) writes, and
+    // cannot fail. fresh: table is new and every entry in [va, end) is to be written,
+    // whatever it holds.
     template <class Step>
     constexpr bool map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
                   uint64_t pa, Change& call, PageReserve* reserve);
