@@ -1,11 +1,22 @@
-// A counting page allocator for the model-based tests: heap pages, every page it has
+// A counting page allocator for the model-based tests: every page it has
 // handed out and not had back is "live". It can fail the k-th request from now, or run
 // out after a budget of pages, and it fills each page it hands out with a pattern so that
 // a table the library forgot to clear shows up as garbage.
+//
+// Pages come from one pool for the whole process (PagePool), which keeps freed pages
+// poisoned for AddressSanitizer and hands them out again only after kQuarantine later
+// frees: a table page the library reads or writes after giving it back is reported as it
+// would be by ASan's own quarantine. The fuzzer builds thousands of maps a second: the
+// pool reuses pages already in memory instead of faulting in new ones, and maps them with
+// mmap, not malloc, so that libFuzzer's leak detection (which runs LeakSanitizer after an
+// input that malloc'ed more than it freed) does not take the pool's growth for a leak.
 #ifndef IDMAP_MODEL_ALLOCATOR_HPP
 #define IDMAP_MODEL_ALLOCATOR_HPP
 
 #include <idmap.h>
+
+#include <sanitizer/asan_interface.h>
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -14,12 +25,70 @@
 
 namespace idmap_model {
 
+class PagePool {
+public:
+    static constexpr size_t kPage = 4096;
+    // Freed pages handed out again only after this many more frees (16 MiB).
+    static constexpr size_t kQuarantine = 4096;
+
+    // The process's pool.
+    static PagePool& instance() {
+        static PagePool pool;
+        return pool;
+    }
+    PagePool(const PagePool&) = delete;
+    PagePool& operator=(const PagePool&) = delete;
+
+    // A page, or nullptr when no memory can be mapped.
+    void* take() {
+        if (freed_ > kQuarantine) {
+            auto* page = ring_[head_];
+            head_ = (head_ + 1) % kPages;
+            --freed_;
+            ASAN_UNPOISON_MEMORY_REGION(page, kPage);
+            return page;
+        }
+        if (fresh_ == fresh_end_) {
+            void* chunk = mapped_ + kChunk > kPages ? MAP_FAILED
+                                                    : mmap(nullptr, kChunk * kPage, PROT_READ | PROT_WRITE,
+                                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (chunk == MAP_FAILED) {
+                return nullptr;
+            }
+            mapped_ += kChunk;
+            fresh_ = static_cast<unsigned char*>(chunk);
+            fresh_end_ = fresh_ + kChunk * kPage;
+        }
+        void* page = fresh_;
+        fresh_ += kPage;
+        return page;
+    }
+
+    void give_back(void* page) {
+        ASAN_POISON_MEMORY_REGION(page, kPage);
+        ring_[(head_ + freed_) % kPages] = page;
+        ++freed_;
+    }
+
+private:
+    static constexpr size_t kChunk = 1024;        // pages mapped at a time (4 MiB)
+    static constexpr size_t kPages = 64 * kChunk;  // at most (256 MiB)
+    PagePool() = default;
+    ~PagePool() = default;  // the mappings go with the process
+    void* ring_[kPages] = {};  // freed pages, oldest at head_ (every page mapped fits)
+    size_t head_ = 0;
+    size_t freed_ = 0;
+    size_t mapped_ = 0;
+    unsigned char* fresh_ = nullptr;  // pages never handed out: [fresh_, fresh_end_)
+    unsigned char* fresh_end_ = nullptr;
+};
+
 class CountingAllocator {
 public:
     CountingAllocator() = default;
     ~CountingAllocator() {
         for (uintptr_t p : live_) {
-            std::free(reinterpret_cast<void*>(p));
+            PagePool::instance().give_back(reinterpret_cast<void*>(p));
         }
     }
     CountingAllocator(const CountingAllocator&) = delete;
@@ -58,7 +127,7 @@ private:
         if (self->budget_ == 0) {
             return nullptr;
         }
-        void* page = std::aligned_alloc(kPage, kPage);
+        void* page = PagePool::instance().take();
         if (page == nullptr) {
             return nullptr;
         }
@@ -81,10 +150,10 @@ private:
             self->on_free_(self->on_free_ctx_, reinterpret_cast<uintptr_t>(page));
         }
         std::memset(page, 0x5a, kPage);
-        std::free(page);
+        PagePool::instance().give_back(page);
     }
 
-    static constexpr size_t kPage = 4096;
+    static constexpr size_t kPage = PagePool::kPage;
     std::set<uintptr_t> live_;
     size_t requests_ = 0;
     size_t handed_out_ = 0;
