@@ -58,6 +58,7 @@
 #ifndef IDMAP_MODEL_MODEL_HPP
 #define IDMAP_MODEL_MODEL_HPP
 
+#include "page_ranges.hpp"
 #include "vmsa.hpp"
 
 #include <idmap.h>
@@ -429,6 +430,22 @@ public:
             fn(span.first, span.end, span.info);
         }
     }
+
+    // The same over the pages of a set only, each run clipped to it.
+    template <class F>
+    void for_each_run(const PageRanges& pages, F&& fn) const {
+        for (const auto& range : pages.ranges()) {
+            for (auto it = find(range.first); it != runs_.end() && it->first < range.second; ++it) {
+                fn(std::max(it->first, range.first), std::min(it->end, range.second), it->info);
+            }
+        }
+    }
+
+    // Pages whose state a call may have changed since clear_touched(): every page a call
+    // wrote (update()), changed or not. The harness compares the tables with the model
+    // there only.
+    const PageRanges& touched() const { return touched_; }
+    void clear_touched() { touched_.clear(); }
 
     const PageInfo& info(uint64_t page) const { return find(page)->info; }
 
@@ -889,6 +906,7 @@ private:
         if (first >= end) {
             return;
         }
+        touched_.add(first, end);
         cut(first);
         cut(end);
         for (auto it = runs_.begin() + (find(first) - runs_.cbegin()); it != runs_.end() && it->first < end; ++it) {
@@ -1041,6 +1059,7 @@ private:
     bool hinted_ = false;           // a group was ever hinted (the library regroups then)
     size_t tables_ = 1;
     idmap_error_t last_error_{};
+    PageRanges touched_;
 };
 
 }  // namespace idmap_model

@@ -15,9 +15,16 @@
 // range of each), and a list of violations of what a well-formed map must be. It never dereferences an address that is not a
 // live page of the test's allocator (is_table_page), so a corrupt tree is reported, not
 // followed.
+//
+// walk(pages) does the same for a set of pages only (PageRanges): it reads the entries
+// whose range meets the set, whole 16-entry groups for the contiguous bit, reaches the
+// tables on the way to them, and clips the runs to the set; the harness checks what a
+// call changed that way. The tables are read through a TableReader: the live tables in
+// memory, or the harness's copy of them as they were before a call (mirror.hpp).
 #ifndef IDMAP_MODEL_WALKER_HPP
 #define IDMAP_MODEL_WALKER_HPP
 
+#include "page_ranges.hpp"
 #include "vmsa.hpp"
 
 #include <cstdint>
@@ -51,37 +58,79 @@ struct WalkerConfig {
 };
 
 struct TreeWalk {
-    std::vector<Run> runs;         // every page of the table's range, coalesced
-    std::vector<bool> run_contig;  // parallel to runs: a leaf with the contiguous bit
+    std::vector<Run> runs;  // every page walked (of the table's range, or of the set), coalesced
     // Pages whose leaf entry (valid or not) holds the contiguous bit, coalesced [first, end).
     std::vector<std::pair<uint64_t, uint64_t>> contig;
     std::vector<uint64_t> tables;  // table pages reached, root first, depth-first
     std::vector<TablePage> table_pages;  // parallel to tables: level and input offset
+    std::vector<uint64_t> reached;       // tables, sorted
     std::vector<std::string> violations;
-    uint64_t mmu_valid_pages = 0;  // pages the MMU would translate
+
+    // Empty, keeping the memory (the harness walks after every call).
+    void clear() {
+        runs.clear();
+        contig.clear();
+        tables.clear();
+        table_pages.clear();
+        reached.clear();
+        violations.clear();
+    }
 };
+
+// Inserts pa into the sorted pages; false when it was there already.
+inline bool insert_once(std::vector<uint64_t>& pages, uint64_t pa) {
+    const auto it = std::lower_bound(pages.begin(), pages.end(), pa);
+    if (it != pages.end() && *it == pa) {
+        return false;
+    }
+    pages.insert(it, pa);
+    return true;
+}
+
+// The 512 entries of table page pa, or nullptr when pa is no page that may be read as a
+// table (not a live page of the allocator).
+using TableReader = std::function<const uint64_t*(uint64_t pa)>;
 
 class Walker {
 public:
     // is_table_page(pa): pa is a live page of the allocator, safe to read as a table.
-    Walker(uint64_t root_pa, unsigned root_level, std::function<bool(uint64_t)> is_table_page,
+    Walker(uint64_t root_pa, unsigned root_level, const std::function<bool(uint64_t)>& is_table_page,
            const WalkerConfig& config = WalkerConfig())
-        : root_pa_(root_pa), root_level_(root_level), is_table_page_(std::move(is_table_page)), config_(config) {}
+        : Walker(root_pa, root_level, config, [is_table_page](uint64_t pa) {
+              return is_table_page(pa) ? reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa)) : nullptr;
+          }) {}
 
-    TreeWalk walk() const {
+    // Tables read through read.
+    Walker(uint64_t root_pa, unsigned root_level, const WalkerConfig& config, TableReader read)
+        : root_pa_(root_pa), root_level_(root_level), read_(std::move(read)), config_(config) {}
+
+    TreeWalk walk() const { return walk(PageRanges(0, root_level_ <= kLeafLevel ? covered_pages(root_level_) : 0)); }
+
+    // The entries whose range meets pages, and the tables on the way to them (nothing for
+    // an empty set).
+    TreeWalk walk(const PageRanges& pages) const {
         TreeWalk out;
-        Seen seen;
+        walk(pages, out);
+        return out;
+    }
+
+    // The same into out, whose memory it reuses.
+    void walk(const PageRanges& pages, TreeWalk& out) const {
+        out.clear();
+        if (pages.empty()) {
+            return;
+        }
         if (root_level_ > kLeafLevel) {
             out.violations.push_back("root level above 3");
-            return out;
+            return;
         }
-        if ((root_pa_ & (kPageSize - 1)) != 0 || !is_table_page_(root_pa_)) {
+        const uint64_t* root = (root_pa_ & (kPageSize - 1)) == 0 ? read_(root_pa_) : nullptr;
+        if (root == nullptr) {
             out.violations.push_back("root address is not a live allocator page");
-            return out;
+            return;
         }
-        seen.insert(root_pa_);
-        table(out, seen, root_pa_, root_level_, 0);
-        return out;
+        out.reached.push_back(root_pa_);
+        table(out, pages, root_pa_, root, root_level_, 0);
     }
 
     // Every table reached, its address then its 512 entries, root first, depth-first: the
@@ -91,43 +140,18 @@ public:
     std::vector<uint64_t> snapshot(size_t tables = 0) const {
         std::vector<uint64_t> out;
         out.reserve(tables * (kEntries + 1));
-        Seen seen;
-        if (root_level_ <= kLeafLevel && is_table_page_(root_pa_)) {
-            seen.insert(root_pa_);
-            copy(out, seen, root_pa_, root_level_);
+        std::vector<uint64_t> seen;  // sorted
+        const uint64_t* root = root_level_ <= kLeafLevel ? read_(root_pa_) : nullptr;
+        if (root != nullptr) {
+            seen.push_back(root_pa_);
+            copy(out, seen, root_pa_, root, root_level_);
         }
         return out;
     }
 
-    // Whether the tables are now exactly as snapshot() saw them.
-    bool matches(const std::vector<uint64_t>& snapshot) const {
-        size_t at = 0;
-        Seen seen;
-        bool same = true;
-        if (root_level_ <= kLeafLevel && is_table_page_(root_pa_)) {
-            seen.insert(root_pa_);
-            compare(snapshot, at, seen, root_pa_, root_level_, same);
-        }
-        return same && at == snapshot.size();
-    }
-
 private:
-    // Table pages reached so far: a sorted vector (trees here have tens of tables).
-    struct Seen {
-        std::vector<uint64_t> pages;
-        // False when pa was there already.
-        bool insert(uint64_t pa) {
-            const auto it = std::lower_bound(pages.begin(), pages.end(), pa);
-            if (it != pages.end() && *it == pa) {
-                return false;
-            }
-            pages.insert(it, pa);
-            return true;
-        }
-    };
-
-    void copy(std::vector<uint64_t>& out, Seen& seen, uint64_t pa, unsigned level) const {
-        const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
+    void copy(std::vector<uint64_t>& out, std::vector<uint64_t>& seen, uint64_t pa, const uint64_t* entries,
+              unsigned level) const {
         out.push_back(pa);
         out.insert(out.end(), entries, entries + kEntries);
         if (level == kLeafLevel) {
@@ -135,28 +159,9 @@ private:
         }
         for (unsigned i = 0; i < kEntries; ++i) {
             const uint64_t next = entries[i] & kOaMask;
-            if ((entries[i] & 3) == 3 && is_table_page_(next) && seen.insert(next)) {
-                copy(out, seen, next, level + 1);
-            }
-        }
-    }
-
-    void compare(const std::vector<uint64_t>& snap, size_t& at, Seen& seen, uint64_t pa, unsigned level,
-                 bool& same) const {
-        const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
-        if (!same || snap.size() - at < kEntries + 1 || snap[at] != pa ||
-            !std::equal(entries, entries + kEntries, snap.begin() + static_cast<std::ptrdiff_t>(at + 1))) {
-            same = false;
-            return;
-        }
-        at += kEntries + 1;
-        if (level == kLeafLevel) {
-            return;
-        }
-        for (unsigned i = 0; i < kEntries && same; ++i) {
-            const uint64_t next = entries[i] & kOaMask;
-            if ((entries[i] & 3) == 3 && is_table_page_(next) && seen.insert(next)) {
-                compare(snap, at, seen, next, level + 1, same);
+            const uint64_t* sub = (entries[i] & 3) == 3 ? read_(next) : nullptr;
+            if (sub != nullptr && insert_once(seen, next)) {
+                copy(out, seen, next, sub, level + 1);
             }
         }
     }
@@ -167,71 +172,118 @@ private:
         out.violations.push_back(s.str());
     }
 
-    void table(TreeWalk& out, Seen& seen, uint64_t pa, unsigned level, uint64_t base) const {
-        const auto* entries = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
+    // Pages a table at level covers: 512 entries of its level.
+    static uint64_t covered_pages(unsigned level) { return level_pages(level) * kEntries; }
+
+    // The table at level whose entries are at pa (read: entries), its first entry at page
+    // base: the entries meeting pages, each once, in order.
+    void table(TreeWalk& out, const PageRanges& pages, uint64_t pa, const uint64_t* entries, unsigned level,
+               uint64_t base) const {
         out.tables.push_back(pa);
-        out.table_pages.push_back(TablePage{pa, level, base});
-        const uint64_t size = level_bytes(level);
-        uint64_t contiguous = 0;
+        out.table_pages.push_back(TablePage{pa, level, base << kPageShift});
+        const uint64_t n = level_pages(level);
+        unsigned next_entry = 0;  // entries below it are done, and the groups they are in
+        pages.each_in(base, base + covered_pages(level), [&](uint64_t first, uint64_t end) {
+            const unsigned lo = std::max(static_cast<unsigned>((first - base) / n), next_entry);
+            const auto hi = static_cast<unsigned>((end - base + n - 1) / n);
+            if (lo >= hi) {
+                return;  // two pieces of the set in one entry
+            }
+            entry_span(out, pages, entries, level, base, lo, hi);
+            // The groups of 16 entries these are in, whole (once each); most hold no
+            // contiguous bit at all.
+            const unsigned g0 = std::max(lo & ~15u, (next_entry + 15) & ~15u);
+            const unsigned g1 = (hi + 15) & ~15u;
+            uint64_t any = 0;
+            for (unsigned i = g0; i < g1; ++i) {
+                any |= entries[i];
+            }
+            for (unsigned g = g0; level > 0 && (any & kContiguous) != 0 && g < g1; g += 16) {
+                check_contiguous(out, entries, level, base, g);
+            }
+            next_entry = hi;
+        });
+    }
+
+    // Entries [lo, hi) of a table (table()).
+    void entry_span(TreeWalk& out, const PageRanges& pages, const uint64_t* entries, unsigned level, uint64_t base,
+                    unsigned lo, unsigned hi) const {
+        const uint64_t n = level_pages(level);
+        const uint64_t size = n << kPageShift;
+        const auto& ranges = pages.ranges();
+        size_t r = pages.find(base + lo * n);  // the range holding or after the entry
         uint64_t prev = 0;
-        bool prev_leaf = false;  // prev is a leaf, the last run ends with it
-        bool prev_mmu_valid = false;
-        for (unsigned i = 0; i < kEntries; ++i) {
+        bool prev_leaf = false;  // prev is a leaf wholly in the set, and ends the last run
+        for (unsigned i = lo; i < hi; ++i) {
             const uint64_t d = entries[i];
-            const uint64_t va = base + i * size;
-            contiguous |= d & kContiguous;
+            const uint64_t first = base + i * n;
+            const uint64_t va = first << kPageShift;
+            while (r < ranges.size() && ranges[r].second <= first) {
+                ++r;
+            }
+            const bool inside = r < ranges.size() && ranges[r].first <= first && first + n <= ranges[r].second;
             if (level < kLeafLevel && (d & 3) == 3) {
                 prev_leaf = false;
                 const uint64_t next = d & kOaMask;
                 if ((d & kTableDescriptorExtra) != 0) {
                     violation(out, "table descriptor with bits beside the address", level, va, d);
                 }
-                if (!is_table_page_(next)) {
+                const uint64_t* sub = read_(next);
+                if (sub == nullptr) {
                     violation(out, "table entry without a subtable (not a live allocator page)", level, va, d);
-                    append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, Leaf{});
-                    out.run_contig.resize(out.runs.size());
+                    leaf_pieces(out, pages, first, n, Leaf{}, false);
                     continue;
                 }
-                if (!seen.insert(next)) {
+                if (!insert_once(out.reached, next)) {
                     violation(out, "table page reached twice (shared subtable or loop)", level, va, d);
-                    append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, Leaf{});
-                    out.run_contig.resize(out.runs.size());
+                    leaf_pieces(out, pages, first, n, Leaf{}, false);
                     continue;
                 }
-                table(out, seen, next, level + 1, va);
+                table(out, pages, next, sub, level + 1, first);
                 continue;
             }
-            // The common case: a leaf continuing the one before it (same bits, the next
-            // output address) is in the same state and passes the same checks.
-            // (Not after an all-zero entry: that one is in the "zero" state, the next is not.)
-            if (prev_leaf && prev != 0 && ((d ^ prev) & ~kOaMask) == 0 && (d & kOaMask) == (prev & kOaMask) + size) {
-                out.runs.back().end += size >> kPageShift;
-                out.mmu_valid_pages += prev_mmu_valid ? size >> kPageShift : 0;
+            // The common case: a leaf continuing the one before it, both wholly in the set,
+            // is in the same state and passes the same checks: zero after zero, or the same
+            // bits with the next output address (not after a zero entry: that one is in the
+            // "zero" state, the next is not).
+            const bool continues = prev == 0 ? d == 0
+                                             : ((d ^ prev) & ~kOaMask) == 0 && (d & kOaMask) == (prev & kOaMask) + size;
+            if (prev_leaf && inside && continues) {
+                out.runs.back().end += n;
                 if ((d & kContiguous) != 0) {
-                    add_contig(out, va >> kPageShift, (va + size) >> kPageShift);
+                    add_contig(out, first, first + n);
                 }
             } else {
-                const uint64_t valid_before = out.mmu_valid_pages;
                 const size_t violations_before = out.violations.size();
-                leaf(out, level, va, d);
-                prev_mmu_valid = out.mmu_valid_pages != valid_before;
-                // Only a clean leaf is a model for the next one.
-                prev_leaf = out.violations.size() == violations_before;
+                leaf(out, inside ? PageRanges() : pages, level, first, d);
+                // Only a clean leaf wholly in the set is a model for the next one.
+                prev_leaf = out.violations.size() == violations_before && inside;
             }
             prev = d;
         }
-        if (contiguous != 0) {
-            check_contiguous(out, entries, level, base);
+    }
+
+    // The pages of the entry [first, first + n) in the set (all of them when pieces is
+    // empty), in state leaf.
+    static void leaf_pieces(TreeWalk& out, const PageRanges& pieces, uint64_t first, uint64_t n, const Leaf& leaf,
+                            bool contig) {
+        const auto add = [&](uint64_t a, uint64_t b) {
+            append_run(out.runs, a, b, leaf);
+            if (contig) {
+                add_contig(out, a, b);
+            }
+        };
+        if (pieces.empty()) {
+            add(first, first + n);
+        } else {
+            pieces.each_in(first, first + n, add);
         }
     }
 
-    void leaf(TreeWalk& out, unsigned level, uint64_t va, uint64_t d) const {
+    // A leaf entry; pieces as leaf_pieces.
+    void leaf(TreeWalk& out, const PageRanges& pieces, unsigned level, uint64_t first, uint64_t d) const {
+        const uint64_t va = first << kPageShift;
         const uint64_t size = level_bytes(level);
-        if (d == 0 && !out.runs.empty() && out.runs.back().leaf.zero && out.runs.back().leaf.level == level &&
-            out.runs.back().end == va >> kPageShift) {
-            out.runs.back().end += size >> kPageShift;  // the common case: more empty entries
-            return;
-        }
         if ((d & kDescValid) != 0) {
             bool mmu_valid = true;
             if (level == 0) {
@@ -256,24 +308,11 @@ private:
             if ((d & config_.res1) != config_.res1) {
                 violation(out, "valid leaf without the regime's RES1 bits (AP[1])", level, va, d);
             }
-            if (mmu_valid) {
-                out.mmu_valid_pages += level_pages(level);
-            }
         }
         if ((d & config_.forbidden) != 0) {
             violation(out, "leaf with bits the regime does not have (nG, PXN)", level, va, d);
         }
-        const size_t before = out.runs.size();
-        append_run(out.runs, va >> kPageShift, (va + size) >> kPageShift, leaf_of(d, level, va));
-        const bool contig = (d & kContiguous) != 0;
-        if (contig) {
-            add_contig(out, va >> kPageShift, (va + size) >> kPageShift);
-        }
-        if (out.runs.size() != before) {
-            out.run_contig.push_back(contig);
-        } else if (contig) {
-            out.run_contig.back() = true;
-        }
+        leaf_pieces(out, pieces, first, level_pages(level), leaf_of(d, level, va), (d & kContiguous) != 0);
     }
 
     static void add_contig(TreeWalk& out, uint64_t first, uint64_t end) {
@@ -286,42 +325,37 @@ private:
 
     // The contiguous bit says 16 adjacent entries, aligned, translate a contiguous output
     // range with the same attributes (D8.7 "The Contiguous bit"); anything else is a
-    // programming error that can give TLB conflicts.
-    void check_contiguous(TreeWalk& out, const uint64_t* entries, unsigned level, uint64_t base) const {
-        if (level == 0) {
+    // programming error that can give TLB conflicts. The group of entries [g, g + 16).
+    void check_contiguous(TreeWalk& out, const uint64_t* entries, unsigned level, uint64_t base, unsigned g) const {
+        const uint64_t size = level_bytes(level);
+        bool any = false;
+        for (unsigned k = 0; k < 16; ++k) {
+            const uint64_t d = entries[g + k];
+            const bool is_table = level < kLeafLevel && (d & 3) == 3;
+            // Valid leaves only: the MMU ignores every other bit of an invalid entry
+            // (the harness compares those bits with the model separately).
+            any = any || (!is_table && (d & kDescValid) != 0 && (d & kContiguous) != 0);
+        }
+        if (!any) {
             return;
         }
-        const uint64_t size = level_bytes(level);
-        for (unsigned g = 0; g < kEntries; g += 16) {
-            bool any = false;
-            for (unsigned k = 0; k < 16; ++k) {
-                const uint64_t d = entries[g + k];
-                const bool is_table = level < kLeafLevel && (d & 3) == 3;
-                // Valid leaves only: the MMU ignores every other bit of an invalid entry
-                // (the harness compares those bits with the model separately).
-                any = any || (!is_table && (d & kDescValid) != 0 && (d & kContiguous) != 0);
-            }
-            if (!any) {
-                continue;
-            }
-            const uint64_t first = entries[g];
-            const uint64_t va = base + g * size;
-            bool ok = (first & kDescValid) != 0 && ((first & kOaMask) % (16 * size)) == 0;
-            for (unsigned k = 0; k < 16 && ok; ++k) {
-                const uint64_t d = entries[g + k];
-                const bool is_table = level < kLeafLevel && (d & 3) == 3;
-                ok = !is_table && (d & kContiguous) != 0 && (d & ~kOaMask) == (first & ~kOaMask) &&
-                     (d & kOaMask) == (first & kOaMask) + k * size;
-            }
-            if (!ok) {
-                violation(out, "contiguous bit on a group that is not 16 contiguous like entries", level, va, first);
-            }
+        const uint64_t first = entries[g];
+        const uint64_t va = (base << kPageShift) + g * size;
+        bool ok = (first & kDescValid) != 0 && ((first & kOaMask) % (16 * size)) == 0;
+        for (unsigned k = 0; k < 16 && ok; ++k) {
+            const uint64_t d = entries[g + k];
+            const bool is_table = level < kLeafLevel && (d & 3) == 3;
+            ok = !is_table && (d & kContiguous) != 0 && (d & ~kOaMask) == (first & ~kOaMask) &&
+                 (d & kOaMask) == (first & kOaMask) + k * size;
+        }
+        if (!ok) {
+            violation(out, "contiguous bit on a group that is not 16 contiguous like entries", level, va, first);
         }
     }
 
     uint64_t root_pa_;
     unsigned root_level_;
-    std::function<bool(uint64_t)> is_table_page_;
+    TableReader read_;
     WalkerConfig config_;
 };
 
