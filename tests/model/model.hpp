@@ -609,8 +609,10 @@ private:
             });
         };
         Batch batch;
-        for (; entry < end; entry += n) {
-            const Leaf cur = info(entry).leaf;
+        for (uint64_t step = n; entry < end; entry += step) {
+            step = n;
+            const auto at = find(entry);
+            const Leaf cur = at->info.leaf;
             if (cur.level > level) {  // a table: fill it
                 batch.flush(write);
                 map_entries(level + 1, entry, c);
@@ -626,9 +628,14 @@ private:
                 next.delta = c.delta;
                 next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
                 const uint64_t va = entry << kPageShift;
-                c.bbm = c.bbm || (c.active && needs_bbm(leaf_descriptor(cur, va), info(entry).contig,
+                c.bbm = c.bbm || (c.active && needs_bbm(leaf_descriptor(cur, va), at->info.contig,
                                                         leaf_descriptor(next, va)));
-                batch.add(entry, entry + n, next, write);
+                // The entries after it in the same state that the range covers whole fare
+                // the same (leaf_descriptor differs by the address alone, the same in both):
+                // one step for all of them.
+                const uint64_t whole_end = level == kLeafLevel ? end : std::min(end, c.ep & ~(n - 1));
+                step = same_state_entries(at, entry, level, whole_end);
+                batch.add(entry, entry + step, next, write);
                 continue;
             }
             batch.flush(write);
@@ -637,6 +644,15 @@ private:
             map_entries(level + 1, entry, c);
         }
         batch.flush(write);
+    }
+
+    // Pages from entry (at level, in the run at) to the first entry that is not in the
+    // run's state or not below limit: at least the entry's own.
+    uint64_t same_state_entries(std::vector<Span>::const_iterator at, uint64_t entry, unsigned level,
+                                uint64_t limit) const {
+        const uint64_t n = level_pages(level);
+        const uint64_t stop = std::min(at->end, limit);
+        return stop > entry + n ? (stop - entry) & ~(n - 1) : n;
     }
 
     // The splits modify_range makes below the entry at level starting at page entry (a
@@ -786,8 +802,10 @@ private:
         Leaf empty;
         empty.level = static_cast<uint8_t>(level);
         Batch batch;
-        for (; entry < end; entry += n) {
-            const Leaf cur = info(entry).leaf;
+        for (uint64_t step = n; entry < end; entry += step) {
+            step = n;
+            const auto at = find(entry);
+            const Leaf cur = at->info.leaf;
             const bool whole = level == kLeafLevel || (c.sp <= entry && entry + n <= c.ep);
             if (cur.level > level) {  // a table
                 batch.flush(write);
@@ -800,15 +818,20 @@ private:
                 free_subtree(entry, level, c.freed);
                 continue;
             }
+            // The entries after it in the same state that the range covers whole fare the
+            // same: one step for all of them.
+            const uint64_t whole_end = level == kLeafLevel ? end : std::min(end, c.ep & ~(n - 1));
             if (cur.zero) {
+                step = whole ? same_state_entries(at, entry, level, whole_end) : n;
                 continue;  // nothing mapped: no change, no split
             }
             if (whole) {
                 // One entry of a live contiguous group cannot go alone.
-                c.bbm = c.bbm || (c.active && cur.valid() && info(entry).contig);
+                c.bbm = c.bbm || (c.active && cur.valid() && at->info.contig);
                 c.removed = true;
                 c.removed_valid = c.removed_valid || cur.valid();
-                batch.add(entry, entry + n, empty, write);
+                step = same_state_entries(at, entry, level, whole_end);
+                batch.add(entry, entry + step, empty, write);
                 continue;
             }
             // A leaf straddling an edge: split, keeping what lies outside the range.
