@@ -18,10 +18,11 @@
 #include <sanitizer/asan_interface.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <set>
+#include <vector>
 
 namespace idmap_model {
 
@@ -85,7 +86,7 @@ private:
 
 class CountingAllocator {
 public:
-    CountingAllocator() = default;
+    CountingAllocator() { live_.reserve(64); }
     ~CountingAllocator() {
         for (uintptr_t p : live_) {
             PagePool::instance().give_back(reinterpret_cast<void*>(p));
@@ -103,8 +104,9 @@ public:
     size_t budget() const { return budget_; }
 
     size_t outstanding() const { return live_.size(); }
-    bool is_live(uint64_t pa) const { return live_.count(static_cast<uintptr_t>(pa)) != 0; }
-    const std::set<uintptr_t>& live() const { return live_; }
+    bool is_live(uint64_t pa) const {
+        return std::binary_search(live_.begin(), live_.end(), static_cast<uintptr_t>(pa));
+    }
     size_t requests() const { return requests_; }
     size_t handed_out() const { return handed_out_; }
     // Frees of a page that was not live (double free, or a page never handed out).
@@ -135,17 +137,21 @@ private:
             --self->budget_;
         }
         std::memset(page, 0xa5, kPage);
-        self->live_.insert(reinterpret_cast<uintptr_t>(page));
+        const auto p = reinterpret_cast<uintptr_t>(page);
+        self->live_.insert(std::lower_bound(self->live_.begin(), self->live_.end(), p), p);
         ++self->handed_out_;
         return page;
     }
 
     static void free_page(void* ctx, void* page) {
         auto* self = static_cast<CountingAllocator*>(ctx);
-        if (self->live_.erase(reinterpret_cast<uintptr_t>(page)) == 0) {
+        const auto p = reinterpret_cast<uintptr_t>(page);
+        const auto it = std::lower_bound(self->live_.begin(), self->live_.end(), p);
+        if (it == self->live_.end() || *it != p) {
             ++self->bad_frees_;
             return;
         }
+        self->live_.erase(it);
         if (self->on_free_ != nullptr) {
             self->on_free_(self->on_free_ctx_, reinterpret_cast<uintptr_t>(page));
         }
@@ -154,7 +160,7 @@ private:
     }
 
     static constexpr size_t kPage = PagePool::kPage;
-    std::set<uintptr_t> live_;
+    std::vector<uintptr_t> live_;  // sorted
     size_t requests_ = 0;
     size_t handed_out_ = 0;
     size_t bad_frees_ = 0;

@@ -3,8 +3,9 @@
 // walker reads it to see the tables as they were before the call (reader()), and the
 // tables a check walked are copied in again (replace()). With it a call is checked on the
 // pages it changed, and a call that must change nothing is checked byte for byte without
-// a snapshot taken before it. The copies are pages of the process's PagePool: the fuzzer
-// makes thousands of maps a second, and malloc under ASan costs more than a check.
+// a snapshot taken before it. The copies are pages of the process's PagePool, the index a
+// vector kept sorted: the fuzzer makes thousands of maps a second, and malloc under ASan
+// costs more than most checks.
 #ifndef IDMAP_MODEL_MIRROR_HPP
 #define IDMAP_MODEL_MIRROR_HPP
 
@@ -16,15 +17,18 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <map>
 #include <vector>
 
 namespace idmap_model {
 
 class TableMirror {
 public:
-    TableMirror() = default;
-    ~TableMirror() { clear(); }
+    TableMirror() { tables_.reserve(64); }
+    ~TableMirror() {
+        for (const Table& t : tables_) {
+            PagePool::instance().give_back(t.entries);
+        }
+    }
     TableMirror(const TableMirror&) = delete;
     TableMirror& operator=(const TableMirror&) = delete;
 
@@ -32,8 +36,8 @@ public:
 
     // The copy of table page pa, or nullptr.
     const uint64_t* read(uint64_t pa) const {
-        const auto it = tables_.find(pa);
-        return it == tables_.end() ? nullptr : it->second.entries;
+        const auto it = find(pa);
+        return it == tables_.end() ? nullptr : it->entries;
     }
     TableReader reader() const {
         return [this](uint64_t pa) { return read(pa); };
@@ -44,14 +48,14 @@ public:
     // (freed: its parent entry must have changed, or the tree is broken there).
     template <class IsLive>
     void changed(IsLive&& is_live, PageRanges& out) const {
-        for (const auto& [pa, t] : tables_) {
+        for (const Table& t : tables_) {
             const uint64_t n = level_pages(t.level);
             const uint64_t base = t.base >> kPageShift;
-            if (!is_live(pa)) {
+            if (!is_live(t.pa)) {
                 out.add(base, base + n * kEntries);
                 continue;
             }
-            const auto* now = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(pa));
+            const auto* now = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(t.pa));
             if (std::memcmp(now, t.entries, kTableBytes) == 0) {
                 continue;
             }
@@ -66,75 +70,72 @@ public:
     // Whether the copy holds table pa, and its range meets no page of pages (a walk of
     // the copy over pages does not reach it).
     bool has_apart_from(uint64_t pa, const PageRanges& pages) const {
-        const auto it = tables_.find(pa);
-        return it != tables_.end() && !meets(it->second, pages);
+        const auto it = find(pa);
+        return it != tables_.end() && !meets(*it, pages);
     }
 
-    // The copied tables whose range meets pages, into out: those a walk of the copy over
-    // pages reaches (the copy holds the tables reachable at the last check, and only those).
+    // The copied tables whose range meets pages, into out (in the order of their
+    // addresses): those a walk of the copy over pages reaches (the copy holds the tables
+    // reachable at the last check, and only those).
     void meeting(const PageRanges& pages, std::vector<TablePage>& out) const {
         out.clear();
-        for (const auto& [pa, t] : tables_) {
+        for (const Table& t : tables_) {
             if (meets(t, pages)) {
-                out.push_back(TablePage{pa, t.level, t.base});
+                out.push_back(TablePage{t.pa, t.level, t.base});
             }
         }
     }
 
-    // The tables before lists (meeting() the pages a check walked) are gone; those after
-    // lists (the walk of memory over the same pages, reached: their addresses sorted) are
-    // copied from memory.
+    // The tables before lists (meeting() the pages a check walked) are gone, but for those
+    // reached (their addresses sorted) by the walk of memory over the same pages, after:
+    // those are copied from memory.
     void replace(const std::vector<TablePage>& before, const std::vector<TablePage>& after,
                  const std::vector<uint64_t>& reached) {
-        for (const TablePage& t : before) {
-            if (!std::binary_search(reached.begin(), reached.end(), t.pa)) {
-                auto node = tables_.extract(t.pa);
-                PagePool::instance().give_back(node.mapped().entries);
-                spare_.push_back(std::move(node));  // serves the next new table
+        const auto gone = [&](const Table& t) {
+            const bool was = std::binary_search(before.begin(), before.end(), TablePage{t.pa, 0, 0}, by_address);
+            return was && !std::binary_search(reached.begin(), reached.end(), t.pa);
+        };
+        for (const Table& t : tables_) {
+            if (gone(t)) {
+                PagePool::instance().give_back(t.entries);
             }
         }
+        tables_.erase(std::remove_if(tables_.begin(), tables_.end(), gone), tables_.end());
         for (const TablePage& t : after) {
-            auto it = tables_.find(t.pa);
-            if (it == tables_.end()) {
-                auto* copy = static_cast<uint64_t*>(PagePool::instance().take());
-                if (spare_.empty()) {
-                    it = tables_.emplace(t.pa, Table{}).first;
-                } else {
-                    spare_.back().key() = t.pa;
-                    it = tables_.insert(std::move(spare_.back())).position;
-                    spare_.pop_back();
-                }
-                it->second.entries = copy;
+            auto it = std::lower_bound(tables_.begin(), tables_.end(), t.pa,
+                                       [](const Table& a, uint64_t pa) { return a.pa < pa; });
+            if (it == tables_.end() || it->pa != t.pa) {
+                it = tables_.insert(it, Table{t.pa, 0, 0, static_cast<uint64_t*>(PagePool::instance().take())});
             }
-            it->second.level = t.level;
-            it->second.base = t.base;
-            std::memcpy(it->second.entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(t.pa)), kTableBytes);
+            it->level = t.level;
+            it->base = t.base;
+            std::memcpy(it->entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(t.pa)), kTableBytes);
         }
-    }
-
-    void clear() {
-        for (const auto& entry : tables_) {
-            PagePool::instance().give_back(entry.second.entries);
-        }
-        tables_.clear();
     }
 
 private:
     static constexpr size_t kTableBytes = kEntries * sizeof(uint64_t);
     struct Table {
-        unsigned level = 0;
-        uint64_t base = 0;  // input offset of its first entry
-        uint64_t* entries = nullptr;  // the copy: a page of the PagePool
+        uint64_t pa;
+        unsigned level;
+        uint64_t base;      // input offset of its first entry
+        uint64_t* entries;  // the copy: a page of the PagePool
     };
-    using Tables = std::map<uint64_t, Table>;  // by page address
+
+    static bool by_address(const TablePage& a, const TablePage& b) { return a.pa < b.pa; }
+
+    std::vector<Table>::const_iterator find(uint64_t pa) const {
+        const auto it = std::lower_bound(tables_.begin(), tables_.end(), pa,
+                                         [](const Table& a, uint64_t p) { return a.pa < p; });
+        return it != tables_.end() && it->pa == pa ? it : tables_.end();
+    }
 
     static bool meets(const Table& t, const PageRanges& pages) {
         const uint64_t base = t.base >> kPageShift;
         return pages.overlaps(base, base + level_pages(t.level) * kEntries);
     }
 
-    Tables tables_;
-    std::vector<Tables::node_type> spare_;  // copies of tables gone, for reuse
+    std::vector<Table> tables_;  // sorted by address
 };
 
 }  // namespace idmap_model
