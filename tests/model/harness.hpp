@@ -71,6 +71,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -826,97 +827,106 @@ private:
         // What the call left stale: changed leaf entries and freed tables.
         TreeWalk& before = before_;
         walker_before().walk(pages, before);
-        std::vector<ChangedEntry> leaves;
+        std::vector<ChangedEntry>& leaves = tlb_leaves_;
+        leaves.clear();
         const size_t leaf_count = changed_entries(before.runs, after.runs, kTlbBatchMax, leaves);
-        std::vector<TablePage> freed;
+        std::vector<TablePage>& freed = tlb_freed_;
+        freed.clear();
         for (const TablePage& t : before.table_pages) {
             if (!std::binary_search(after.reached.begin(), after.reached.end(), t.pa)) {
                 freed.push_back(t);
             }
         }
         const size_t n = leaf_count + freed.size();
-        std::ostringstream s;
-        if (leaf_count > kTlbBatchMax) {
-            s << "over " << kTlbBatchMax;
-        } else {
-            s << leaf_count;
-        }
-        s << " changed leaf entries, " << freed.size() << " freed tables: ";
+        // What the call left, to say with a failure.
+        const auto stale = [&] {
+            std::ostringstream s;
+            if (leaf_count > kTlbBatchMax) {
+                s << "over " << kTlbBatchMax;
+            } else {
+                s << leaf_count;
+            }
+            s << " changed leaf entries, " << freed.size() << " freed tables: ";
+            return s.str();
+        };
         if (c.dsb_ishst == 0) {
-            return tlb_fail(s.str() + "no DSB ISHST after the writes");
+            return tlb_fail(stale() + "no DSB ISHST after the writes");
         }
         if (n == 0) {
             if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 0) {
-                return tlb_fail(s.str() + "expected no TLBI, DSB ISH or ISB");
+                return tlb_fail(stale() + "expected no TLBI, DSB ISH or ISB");
             }
             return true;
         }
         if (c.dsb_ish != 1 || c.isb != 1) {
-            return tlb_fail(s.str() + "expected exactly one DSB ISH and one ISB after the TLBIs");
+            return tlb_fail(stale() + "expected exactly one DSB ISH and one ISB after the TLBIs");
         }
         stats_.tlb_invalidations += c.log_count;
         if (n > kTlbBatchMax) {
             const fake::Tlbi& t = c.log[0];
             if (c.log_count != 1 || t.kind != fake::Tlbi::Regime || static_cast<unsigned>(t.regime) != regime ||
                 t.operand != 0) {
-                return tlb_fail(s.str() + "expected one TLBI of the whole regime");
+                return tlb_fail(stale() + "expected one TLBI of the whole regime");
             }
             ++stats_.tlbi_regime;
         } else {
             if (c.log_count != n) {
-                return tlb_fail(s.str() + "expected exactly one TLBI by VA for each");
+                return tlb_fail(stale() + "expected exactly one TLBI by VA for each");
             }
-            std::vector<bool> leaf_hit(leaves.size()), table_hit(freed.size());
+            // At most kTlbBatchMax of each: a bit each.
+            uint32_t leaf_hit = 0, table_hit = 0;
             for (unsigned k = 0; k < c.log_count; ++k) {
                 const fake::Tlbi& t = c.log[k];
                 const bool last_level = t.kind == fake::Tlbi::VaLastLevel;
                 if ((t.kind != fake::Tlbi::Va && !last_level) || static_cast<unsigned>(t.regime) != regime) {
-                    return tlb_fail(s.str() + "a TLBI that is not by VA, or of another regime");
+                    return tlb_fail(stale() + "a TLBI that is not by VA, or of another regime");
                 }
                 if ((t.operand >> 48) != config_.asid || ((t.operand >> 44) & 0xf) != 0) {
-                    return tlb_fail(s.str() + "a TLBI operand without the map's ASID in 63:48 or with bits 47:44 set");
+                    return tlb_fail(stale() + "a TLBI operand without the map's ASID in 63:48 or with bits 47:44 set");
                 }
                 bool useful = false;
                 for (size_t e = 0; e < leaves.size(); ++e) {
                     if (hits(t.operand, leaves[e].first, level_pages(leaves[e].level))) {
-                        leaf_hit[e] = useful = true;
+                        leaf_hit |= uint32_t{1} << e;
+                        useful = true;
                     }
                 }
                 for (size_t f = 0; f < freed.size() && !last_level; ++f) {
                     const TablePage& tp = freed[f];
                     if (hits(t.operand, tp.base >> kPageShift, level_pages(tp.level - 1))) {
-                        table_hit[f] = useful = true;
+                        table_hit |= uint32_t{1} << f;
+                        useful = true;
                     }
                 }
                 if (!useful) {
                     std::ostringstream u;
                     u << "TLBI " << kind_name(t.kind) << " 0x" << std::hex << t.operand
                       << " hits no changed leaf entry" << (last_level ? "" : " and no freed table");
-                    return tlb_fail(s.str() + u.str());
+                    return tlb_fail(stale() + u.str());
                 }
                 ++(last_level ? stats_.tlbi_leaf : stats_.tlbi_table);
             }
             for (size_t e = 0; e < leaves.size(); ++e) {
-                if (!leaf_hit[e]) {
+                if ((leaf_hit >> e & 1) == 0) {
                     std::ostringstream u;
                     u << "no TLBI by VA for the changed L" << leaves[e].level << " entry at 0x" << std::hex
                       << model_.range_start() + (leaves[e].first << kPageShift);
-                    return tlb_fail(s.str() + u.str());
+                    return tlb_fail(stale() + u.str());
                 }
             }
             for (size_t f = 0; f < freed.size(); ++f) {
-                if (!table_hit[f]) {
+                if ((table_hit >> f & 1) == 0) {
                     std::ostringstream u;
                     u << "no TLBI VAE (all levels) for the freed L" << freed[f].level << " table at 0x" << std::hex
                       << model_.range_start() + freed[f].base;
-                    return tlb_fail(s.str() + u.str());
+                    return tlb_fail(stale() + u.str());
                 }
             }
         }
         for (const FreeEvent& e : tlb_.frees) {
             const bool table = std::any_of(freed.begin(), freed.end(), [&](const TablePage& t) { return t.pa == e.pa; });
             if (table && (e.tlbis != c.log_count || e.dsb_ish != c.dsb_ish)) {
-                return tlb_fail(s.str() + "a table page given back before the TLBIs and their DSB ISH");
+                return tlb_fail(stale() + "a table page given back before the TLBIs and their DSB ISH");
             }
         }
         return true;
@@ -989,7 +999,7 @@ private:
         const fake::Registers registers = fake::registers();
         fake::reset();
         fake::registers() = registers;
-        tlb_ = TlbState{};
+        tlb_.frees.clear();
         tlb_.call = call;
         tlb_.active = model_.active();
         model_.set_no_hint_erratum((idmap_errata() & IDMAP_ERRATUM_NO_CONTIGUOUS_HINT) != 0);
@@ -1152,14 +1162,42 @@ private:
     size_t fail_budget_ = SIZE_MAX;
     TlbState tlb_;
     TableMirror mirror_;  // the tables as the last check saw them: the view before the next call
-    // Kept from call to call for their memory (an allocation costs more than most checks
-    // under ASan): the callbacks the model expects of a call, the pages a check covers, the
-    // walks of them after and before the call, the model's view of them, the copied
-    // tables that met them.
-    std::vector<Call> want_calls_;
-    PageRanges pages_;
-    TreeWalk after_, before_, want_;
-    std::vector<TablePage> before_tables_;
+    // The checks' working memory, kept from call to call and, through a pool, from one
+    // harness to the next: under ASan an allocation, and the cold memory it hands out,
+    // costs more than most checks, and the fuzzer builds thousands of harnesses a second.
+    struct Scratch {
+        std::vector<Call> want_calls;          // the callbacks the model expects of a call
+        PageRanges pages;                      // the pages a check covers
+        TreeWalk after, before, want;          // their walks after and before the call, and the model's view
+        std::vector<TablePage> before_tables;  // the copied tables that met them
+        std::vector<ChangedEntry> tlb_leaves;  // the changed leaf entries and freed tables a
+        std::vector<TablePage> tlb_freed;      // live change's TLB maintenance must cover
+    };
+    struct ScratchPool {
+        static std::vector<std::unique_ptr<Scratch>>& spare() {
+            static std::vector<std::unique_ptr<Scratch>> pool;
+            return pool;
+        }
+        static Scratch* acquire() {
+            auto& pool = spare();
+            if (pool.empty()) {
+                return new Scratch;
+            }
+            Scratch* s = pool.back().release();
+            pool.pop_back();
+            return s;
+        }
+        void operator()(Scratch* s) const { spare().emplace_back(s); }  // released for the next harness
+    };
+    std::unique_ptr<Scratch, ScratchPool> scratch_{ScratchPool::acquire()};
+    std::vector<Call>& want_calls_ = scratch_->want_calls;
+    PageRanges& pages_ = scratch_->pages;
+    TreeWalk& after_ = scratch_->after;
+    TreeWalk& before_ = scratch_->before;
+    TreeWalk& want_ = scratch_->want;
+    std::vector<TablePage>& before_tables_ = scratch_->before_tables;
+    std::vector<ChangedEntry>& tlb_leaves_ = scratch_->tlb_leaves;
+    std::vector<TablePage>& tlb_freed_ = scratch_->tlb_freed;
     std::string failure_;
     static constexpr size_t kRecent = 6;
     Record recent_[kRecent];

@@ -971,24 +971,20 @@ private:
         for (unsigned level = root_level_; level <= kLeafLevel; ++level) {
             const uint64_t n = level_pages(level);
             const uint64_t g = 16 * n;  // pages of a group
-            // Groups holding a leaf at this level, in the groups [sp, ep) touches.
-            std::vector<uint64_t> groups;
-            const uint64_t lo = sp & ~(g - 1);
+            // Groups holding a leaf at this level, in the groups [sp, ep) touches, in order
+            // (regrouping one changes no leaf's level: the others stay as found).
             const uint64_t hi = std::min(size() >> kPageShift, ((ep - 1) | (g - 1)) + 1);
-            for (auto it = find(lo); it != runs_.end() && it->first < hi; ++it) {
-                if (it->info.leaf.level != level) {
-                    continue;
+            for (uint64_t next = sp & ~(g - 1); next < hi;) {  // groups below next are done
+                auto it = find(next);
+                while (it != runs_.end() && it->first < hi && it->info.leaf.level != level) {
+                    ++it;
                 }
-                uint64_t first = std::max(it->first, lo) & ~(g - 1);
-                if (!groups.empty() && groups.back() >= first) {
-                    first = groups.back() + g;
+                if (it == runs_.end() || it->first >= hi) {
+                    break;
                 }
-                for (; first < std::min(it->end, hi); first += g) {
-                    groups.push_back(first);
-                }
-            }
-            for (const uint64_t first : groups) {
+                const uint64_t first = std::max(it->first, next) & ~(g - 1);
                 changed = regroup_group(level, first, hint) || changed;
+                next = first + g;
             }
         }
         return changed;

@@ -66,6 +66,15 @@ struct TreeWalk {
     std::vector<uint64_t> reached;       // tables, sorted
     std::vector<std::string> violations;
 
+    // Room for n runs and n tables.
+    void reserve(size_t n) {
+        runs.reserve(n);
+        contig.reserve(n);
+        tables.reserve(n);
+        table_pages.reserve(n);
+        reached.reserve(n);
+    }
+
     // Empty, keeping the memory (the harness walks after every call).
     void clear() {
         runs.clear();
