@@ -101,16 +101,25 @@ public:
             }
         }
         tables_.erase(std::remove_if(tables_.begin(), tables_.end(), gone), tables_.end());
+        // Tables new to the copy go at the end, then into their place at once (a map can
+        // make hundreds in a call).
+        const size_t kept = tables_.size();
         for (const TablePage& t : after) {
-            auto it = std::lower_bound(tables_.begin(), tables_.end(), t.pa,
+            auto it = std::lower_bound(tables_.begin(), tables_.begin() + static_cast<std::ptrdiff_t>(kept), t.pa,
                                        [](const Table& a, uint64_t pa) { return a.pa < pa; });
-            if (it == tables_.end() || it->pa != t.pa) {
-                it = tables_.insert(it, Table{t.pa, 0, 0, static_cast<uint64_t*>(PagePool::instance().take())});
+            Table* copy = it != tables_.begin() + static_cast<std::ptrdiff_t>(kept) && it->pa == t.pa ? &*it : nullptr;
+            if (copy == nullptr) {
+                tables_.push_back(Table{t.pa, 0, 0, static_cast<uint64_t*>(PagePool::instance().take())});
+                copy = &tables_.back();
             }
-            it->level = t.level;
-            it->base = t.base;
-            std::memcpy(it->entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(t.pa)), kTableBytes);
+            copy->level = t.level;
+            copy->base = t.base;
+            std::memcpy(copy->entries, reinterpret_cast<const void*>(static_cast<uintptr_t>(t.pa)), kTableBytes);
         }
+        std::sort(tables_.begin() + static_cast<std::ptrdiff_t>(kept), tables_.end(),
+                  [](const Table& a, const Table& b) { return a.pa < b.pa; });
+        std::inplace_merge(tables_.begin(), tables_.begin() + static_cast<std::ptrdiff_t>(kept), tables_.end(),
+                           [](const Table& a, const Table& b) { return a.pa < b.pa; });
     }
 
 private:

@@ -12,9 +12,9 @@
 //
 // It reads every entry of every table it reaches, produces the state of every page (Leaf
 // runs, to compare with the model), the tables reached (with the level and the input
-// range of each), and a list of violations of what a well-formed map must be. It never dereferences an address that is not a
-// live page of the test's allocator (is_table_page), so a corrupt tree is reported, not
-// followed.
+// range of each), and a list of violations of what a well-formed map must be. It reads no
+// address its TableReader does not give (the harness's gives the live pages of the test's
+// allocator only), so a corrupt tree is reported, not followed.
 //
 // walk(pages) does the same for a set of pages only (PageRanges): it reads the entries
 // whose range meets the set, whole 16-entry groups for the contiguous bit, reaches the
@@ -57,6 +57,52 @@ struct WalkerConfig {
     uint64_t forbidden = 0;
 };
 
+// A set of table page addresses (never 0): whether the walk reaches a table twice, in
+// constant time (open addressing), and cleared in the time its contents took, since the
+// harness walks after every call and a tree may have hundreds of tables.
+class PageSet {
+public:
+    // False when pa was there already.
+    bool insert(uint64_t pa) {
+        if (2 * (used_.size() + 1) > slots_.size()) {
+            grow();
+        }
+        size_t i = home(pa);
+        for (; slots_[i] != 0; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == pa) {
+                return false;
+            }
+        }
+        slots_[i] = pa;
+        used_.push_back(i);
+        return true;
+    }
+    void clear() {
+        for (const size_t i : used_) {
+            slots_[i] = 0;
+        }
+        used_.clear();
+    }
+
+private:
+    size_t home(uint64_t pa) const {
+        return static_cast<size_t>((pa >> kPageShift) * 0x9e3779b97f4a7c15ull >> 20) & (slots_.size() - 1);
+    }
+    void grow() {
+        std::vector<uint64_t> pages;
+        for (const size_t i : used_) {
+            pages.push_back(slots_[i]);
+        }
+        slots_.assign(std::max<size_t>(64, 2 * slots_.size()), 0);
+        used_.clear();
+        for (const uint64_t pa : pages) {
+            insert(pa);
+        }
+    }
+    std::vector<uint64_t> slots_;  // a power of two of them, 0: empty
+    std::vector<size_t> used_;     // the slots filled
+};
+
 struct TreeWalk {
     std::vector<Run> runs;  // every page walked (of the table's range, or of the set), coalesced
     // Pages whose leaf entry (valid or not) holds the contiguous bit, coalesced [first, end).
@@ -65,6 +111,7 @@ struct TreeWalk {
     std::vector<TablePage> table_pages;  // parallel to tables: level and input offset
     std::vector<uint64_t> reached;       // tables, sorted
     std::vector<std::string> violations;
+    PageSet seen;                        // tables, as the walk reaches them
 
     // Room for n runs and n tables.
     void reserve(size_t n) {
@@ -83,6 +130,7 @@ struct TreeWalk {
         table_pages.clear();
         reached.clear();
         violations.clear();
+        seen.clear();
     }
 };
 
@@ -138,8 +186,10 @@ public:
             out.violations.push_back("root address is not a live allocator page");
             return;
         }
-        out.reached.push_back(root_pa_);
+        out.seen.insert(root_pa_);
         table(out, pages, root_pa_, root, root_level_, 0);
+        out.reached = out.tables;
+        std::sort(out.reached.begin(), out.reached.end());
     }
 
     // Every table reached, its address then its 512 entries, root first, depth-first: the
@@ -220,17 +270,21 @@ private:
         const uint64_t n = level_pages(level);
         const uint64_t size = n << kPageShift;
         const auto& ranges = pages.ranges();
-        size_t r = pages.find(base + lo * n);  // the range holding or after the entry
+        size_t r = pages.find(base + lo * n);  // the range holding or after the entry: [r_first, r_end)
+        uint64_t r_first = r < ranges.size() ? ranges[r].first : UINT64_MAX;
+        uint64_t r_end = r < ranges.size() ? ranges[r].second : UINT64_MAX;
         uint64_t prev = 0;
         bool prev_leaf = false;  // prev is a leaf wholly in the set, and ends the last run
         for (unsigned i = lo; i < hi; ++i) {
             const uint64_t d = entries[i];
             const uint64_t first = base + i * n;
             const uint64_t va = first << kPageShift;
-            while (r < ranges.size() && ranges[r].second <= first) {
-                ++r;
+            if (r_end <= first) {
+                r = pages.find(first);
+                r_first = r < ranges.size() ? ranges[r].first : UINT64_MAX;
+                r_end = r < ranges.size() ? ranges[r].second : UINT64_MAX;
             }
-            const bool inside = r < ranges.size() && ranges[r].first <= first && first + n <= ranges[r].second;
+            const bool inside = r_first <= first && first + n <= r_end;
             if (level < kLeafLevel && (d & 3) == 3) {
                 prev_leaf = false;
                 const uint64_t next = d & kOaMask;
@@ -243,7 +297,7 @@ private:
                     leaf_pieces(out, pages, first, n, Leaf{}, false);
                     continue;
                 }
-                if (!insert_once(out.reached, next)) {
+                if (!out.seen.insert(next)) {
                     violation(out, "table page reached twice (shared subtable or loop)", level, va, d);
                     leaf_pieces(out, pages, first, n, Leaf{}, false);
                     continue;
