@@ -3,10 +3,15 @@
 #   make fuzz [FUZZ_SECONDS=60]   build build/fuzz/fuzz_idmap and fuzz for that long, starting
 #                                 from the seeds in fuzz/corpus/; new inputs go to
 #                                 build/fuzz/corpus/, a failing input to build/fuzz/crash-*
-#   make fuzz-replay              run every seed once, no fuzzing
+#   make fuzz-replay              run every seed once, whole, no fuzzing
 #   make fuzz-size [FUZZ_SECONDS=60]
 #                                 the same over the size build of the library (-Os,
 #                                 include/aarch64_paging/tuning.hpp), in build/fuzz-size/
+#   make fuzz-long [FUZZ_RUNS=10000000] [FUZZ_PROGRESS=60]
+#                                 fuzz the make fuzz build for FUZZ_RUNS inputs (about an
+#                                 hour and a half at the default), a progress line every
+#                                 FUZZ_PROGRESS seconds; not part of make test
+#   FUZZ_MAX_LEN=n                with any of them: inputs of at most n bytes (128)
 #
 # fuzz_idmap.cpp drives the C ABI from the fuzzer's bytes and checks the reference model
 # and the invariants of tests/model/ after every call. The library is compiled into it
@@ -18,6 +23,12 @@
 FUZZ_SECONDS           ?= 60
 FUZZ_TEST_SECONDS      ?= 45
 FUZZ_SIZE_TEST_SECONDS ?= 20
+FUZZ_RUNS              ?= 10000000
+FUZZ_PROGRESS          ?= 60
+# An input's cost grows with its calls, and faster than they do (the tables grow): 128
+# bytes are some 8 to 12 calls of tests/model/fuzz_driver.hpp, a few thousand inputs a
+# second on one core. Longer seeds are cut to it (their first calls, decoded as ever).
+FUZZ_MAX_LEN           ?= 128
 FUZZ_CXX   := clang++
 FUZZ_BUILD := $(BUILD_ROOT)/fuzz
 FUZZ_BIN   := $(FUZZ_BUILD)/fuzz_idmap
@@ -31,8 +42,8 @@ FUZZ_LIB_CXXFLAGS := $(HOST_LIB_CXXFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 # only the library's coverage should guide the fuzzer.
 # -Isrc: the harness reads the host fake's TLB maintenance counters (src/arch/host/fake.hpp).
 FUZZ_DRIVER_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -DIDMAP_HOST=1 -Iinclude -Isrc $(FUZZ_SAN)
-# -max_len: enough for kFuzzMaxCalls calls; -timeout: one input runs in milliseconds.
-FUZZ_OPTIONS := -max_len=4096 -timeout=20 -print_final_stats=1
+# -timeout: one input runs in milliseconds.
+FUZZ_OPTIONS := -max_len=$(FUZZ_MAX_LEN) -timeout=20 -print_final_stats=1
 
 $(eval $(call lib_rules,$(FUZZ_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS),clang,$(FUZZ_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
 $(eval $(call lib_rules,$(FUZZ_SIZE_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS) -Os,clang,$(FUZZ_LIB_CXXFLAGS) -Os,$(HOST_LIB_SRCS),$(HOST_AR)))
@@ -54,12 +65,20 @@ define fuzz_run
 	$(1) $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(2)/ $(2)/corpus fuzz/corpus
 endef
 
-.PHONY: fuzz fuzz-size fuzz-replay
+.PHONY: fuzz fuzz-size fuzz-replay fuzz-long
 fuzz: check-deps $(FUZZ_BIN)
 	$(call fuzz_run,$(FUZZ_BIN),$(FUZZ_BUILD))
 
 fuzz-size: check-deps $(FUZZ_SIZE_BIN)
 	$(call fuzz_run,$(FUZZ_SIZE_BIN),$(FUZZ_SIZE_BUILD))
 
+# libFuzzer's -runs counts inputs, seeds included; the target prints the progress lines
+# (fuzz_idmap.cpp: IDMAP_FUZZ_PROGRESS, IDMAP_FUZZ_RUNS).
+fuzz-long: check-deps $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	IDMAP_FUZZ_PROGRESS=$(FUZZ_PROGRESS) IDMAP_FUZZ_RUNS=$(FUZZ_RUNS) $(FUZZ_BIN) $(FUZZ_OPTIONS) \
+		-runs=$(FUZZ_RUNS) -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus fuzz/corpus
+
+# The seeds whole: -max_len enough for kFuzzMaxCalls calls.
 fuzz-replay: check-deps $(FUZZ_BIN)
-	$(FUZZ_BIN) $(FUZZ_OPTIONS) -runs=0 fuzz/corpus
+	$(FUZZ_BIN) $(FUZZ_OPTIONS) -max_len=4096 -runs=0 fuzz/corpus
