@@ -315,8 +315,12 @@ public:
         o.may_change = false;
         uint64_t p = s >> kPageShift;
         const uint64_t ep = e >> kPageShift;
+        auto it = find(p);  // the run holding p (a walk changes nothing: it stays valid)
         while (p < ep) {
-            const Leaf leaf = info(p).leaf;
+            while (it->end <= p) {
+                ++it;
+            }
+            const Leaf leaf = it->info.leaf;
             const uint64_t n = level_pages(leaf.level);
             const uint64_t first = p & ~(n - 1);
             const uint64_t va = first << kPageShift;
@@ -665,7 +669,8 @@ private:
         }
         size_t count = table ? 0 : 1;
         uint64_t child = 0, end = 0;
-        if (entries(level + 1, entry, c, child, end)) {
+        // Level-3 entries split nothing: not one by one.
+        if (level + 1 < kLeafLevel && entries(level + 1, entry, c, child, end)) {
             for (; child < end; child += level_pages(level + 1)) {
                 count += splits_needed(level + 1, child, c, !table);
             }
@@ -698,7 +703,9 @@ private:
         };
         Batch batch;
         for (; entry < end; entry += n) {
-            const Leaf cur = info(entry).leaf;
+            const PageInfo& here = info(entry);
+            const Leaf cur = here.leaf;
+            const bool contig = here.contig;
             if (cur.level > level) {
                 batch.flush(write);
                 if (!modify_entries(level + 1, entry, c)) {
@@ -714,7 +721,7 @@ private:
                 if (c.calls != nullptr) {
                     c.calls->push_back(Call{va, va_end, old_bits, level});
                 }
-                if (!check_fn(c, va, va_end, old_bits, info(entry).contig, bits, level)) {
+                if (!check_fn(c, va, va_end, old_bits, contig, bits, level)) {
                     batch.flush(write);
                     return false;
                 }
@@ -993,28 +1000,33 @@ private:
     // One group of 16 entries at level from page first (regroup); whether a bit changed.
     bool regroup_group(unsigned level, uint64_t first, bool hint) {
         const uint64_t g = 16 * level_pages(level);
-        const PageInfo& head = info(first);
-        if (head.leaf.level < level) {
+        const auto at = find(first);
+        const Leaf head = at->info.leaf;
+        if (head.level < level) {
             return false;  // no table at this level here
         }
         const uint64_t va = first << kPageShift;
-        bool same = hint && level > 0 && head.leaf.level == level && head.leaf.valid() &&
-                    ((va + head.leaf.delta) & kOaMask & ((16 * level_bytes(level)) - 1)) == 0;
+        bool same = hint && level > 0 && head.level == level && head.valid() &&
+                    ((va + head.delta) & kOaMask & ((16 * level_bytes(level)) - 1)) == 0;
         bool changed = false;
-        for (auto it = find(first); it != runs_.end() && it->first < first + g; ++it) {
-            same = same && it->info.leaf == head.leaf;
+        bool no_contig = false;  // a page that keeps NO_CONTIGUOUS_HINT's mark
+        for (auto it = at; it != runs_.end() && it->first < first + g; ++it) {
+            same = same && it->info.leaf == head;
         }
-        for (auto it = find(first); it != runs_.end() && it->first < first + g; ++it) {
+        for (auto it = at; it != runs_.end() && it->first < first + g; ++it) {
             // Invalid entries at this level lose the bit too (not tables).
             const bool leaf_here = it->info.leaf.level == level;
             changed = changed || (same ? !it->info.contig : leaf_here && it->info.contig);
+            no_contig = no_contig || it->info.no_contig;
         }
         if (same) {
             hinted_ = true;
-            update(first, first + g, [](PageInfo& p) {
-                p.contig = true;
-                p.no_contig = false;
-            });
+            if (changed || no_contig) {  // else already as it would be written
+                update(first, first + g, [](PageInfo& p) {
+                    p.contig = true;
+                    p.no_contig = false;
+                });
+            }
         } else if (changed) {
             update(first, first + g, [level](PageInfo& p) {
                 if (p.leaf.level == level) {
