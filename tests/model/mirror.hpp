@@ -59,10 +59,17 @@ public:
             if (std::memcmp(now, t.entries, kTableBytes) == 0) {
                 continue;
             }
-            for (unsigned i = 0; i < kEntries; ++i) {
-                if (now[i] != t.entries[i]) {
-                    out.add(base + i * n, base + (i + 1) * n);
+            // Each run of changed entries at once.
+            for (unsigned i = 0; i < kEntries;) {
+                if (now[i] == t.entries[i]) {
+                    ++i;
+                    continue;
                 }
+                const unsigned first = i;
+                while (i < kEntries && now[i] != t.entries[i]) {
+                    ++i;
+                }
+                out.add(base + first * n, base + i * n);
             }
         }
     }

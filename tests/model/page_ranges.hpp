@@ -24,9 +24,14 @@ public:
         if (first >= end) {
             return;
         }
-        // Most additions come in address order: merge with the last range, else insert.
+        // Most additions come in address order: after the last range, or from inside it
+        // (or its end); else inserted.
         if (ranges_.empty() || ranges_.back().second < first) {
             ranges_.emplace_back(first, end);
+            return;
+        }
+        if (ranges_.back().first <= first) {
+            ranges_.back().second = std::max(ranges_.back().second, end);
             return;
         }
         auto it = std::lower_bound(ranges_.begin(), ranges_.end(), first,
