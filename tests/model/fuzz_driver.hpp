@@ -50,8 +50,10 @@ constexpr FuzzMap kFuzzMaps[8] = {
     {IDMAP_REGIME_EL2_0, IDMAP_VA_RANGE_LOWER, 0},
 };
 
-// The failure the input leads to, or "" when every check passes.
-inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats* stats = nullptr) {
+// The failure the input leads to, or "" when every check passes. final_check: the whole
+// map checked again before it is freed (Harness::check_whole_map_at_finish).
+inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats* stats = nullptr,
+                                  bool final_check = true) {
     ByteSource src{data, size};
     const bool extended = size != 0 && data[0] >= 64;
     const OpSet set = size == 0 || data[0] < 4 ? OpSet::Legacy : extended ? OpSet::Extended : OpSet::Current;
@@ -79,6 +81,7 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
         config.pa_offset = static_cast<int64_t>(m.output_of_start - range_start);
     }
     Harness h(config);
+    h.check_whole_map_at_finish(final_check);
     const Zones zones(h);
     for (unsigned i = 0; i < kFuzzMaxCalls && !src.spent() && h.ok(); ++i) {
         (void)random_op(h, src, zones, true, set);
