@@ -136,7 +136,7 @@ struct WalkSpec {
 
 struct HarnessStats {
     size_t calls = 0;          // C ABI calls checked against the model
-    size_t checks = 0;         // full tree checks
+    size_t checks = 0;         // tree checks: of the pages a call changed, or of the whole map
     size_t by_status[13] = {};  // calls by the status they answered
     size_t callbacks = 0;      // modify/walk callbacks checked
     size_t unchanged_checks = 0;  // failed (or no-op) calls checked byte for byte
@@ -159,8 +159,8 @@ struct HarnessStats {
     size_t seals = 0;             // idmap_seal calls
     size_t sealed_refusals = 0;   // calls answering IDMAP_ERR_SEALED (map and modify)
     size_t sealed_modifies = 0;   // modify_range calls that succeeded on a sealed map
-    size_t hinted_checks = 0;     // tree checks that found contiguous bits
-    size_t hinted_pages = 0;      // pages with the contiguous bit, summed over the checks
+    size_t hinted_checks = 0;     // tree checks that found contiguous bits in the pages they checked
+    size_t hinted_pages = 0;      // those pages with the contiguous bit, summed over the checks
 
     void add(const HarnessStats& o) {
         calls += o.calls;
