@@ -8,8 +8,8 @@
 #                                 the same over the size build of the library (-Os,
 #                                 include/aarch64_paging/tuning.hpp), in build/fuzz-size/
 #   make fuzz-long [FUZZ_RUNS=10000000] [FUZZ_PROGRESS=60]
-#                                 fuzz the make fuzz build for FUZZ_RUNS inputs (about an
-#                                 hour and a half at the default), a progress line every
+#                                 fuzz the make fuzz build for FUZZ_RUNS inputs (one to two
+#                                 hours on one core at the default), a progress line every
 #                                 FUZZ_PROGRESS seconds; not part of make test
 #   FUZZ_MAX_LEN=n                with any of them: inputs of at most n bytes (128)
 #
