@@ -39,12 +39,12 @@ public:
         }
         const double total_s = std::chrono::duration<double>(now - start_).count();
         const double recent_s = std::chrono::duration<double>(now - last_).count();
-        std::fprintf(stderr, "idmap fuzz: %llu inputs", static_cast<unsigned long long>(inputs_));
+        (void)std::fprintf(stderr, "idmap fuzz: %llu inputs", static_cast<unsigned long long>(inputs_));
         if (runs_ != 0) {
-            std::fprintf(stderr, " of %llu (%.1f%%)", static_cast<unsigned long long>(runs_),
+            (void)std::fprintf(stderr, " of %llu (%.1f%%)", static_cast<unsigned long long>(runs_),
                          100.0 * static_cast<double>(inputs_) / static_cast<double>(runs_));
         }
-        std::fprintf(stderr, " in %.0f s: %.0f/s, %.0f/s since the last line\n", total_s,
+        (void)std::fprintf(stderr, " in %.0f s: %.0f/s, %.0f/s since the last line\n", total_s,
                      static_cast<double>(inputs_) / total_s, static_cast<double>(inputs_ - last_inputs_) / recent_s);
         last_ = now;
         last_inputs_ = inputs_;
@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static Progress progress;
     const std::string failure = idmap_model::run_fuzz_input(data, size, nullptr, final_check(data, size));
     if (!failure.empty()) {
-        std::fprintf(stderr, "idmap fuzz: %s\n", failure.c_str());
+        (void)std::fprintf(stderr, "idmap fuzz: %s\n", failure.c_str());
         std::abort();
     }
     progress.ran_one();

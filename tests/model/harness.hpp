@@ -552,12 +552,12 @@ private:
         mirror_.meeting(pages_, before_tables_);
         // The copy's tables apart from the pages are still reached, as they were: one the
         // walk reached as well is reached twice.
-        for (const uint64_t pa : after_.tables) {
-            if (mirror_.has_apart_from(pa, pages_)) {
-                std::ostringstream s;
-                s << "table page 0x" << std::hex << pa << " reached twice (shared subtable)";
-                return fail(s.str());
-            }
+        const auto twice = std::find_if(after_.tables.begin(), after_.tables.end(),
+                                        [this](uint64_t pa) { return mirror_.has_apart_from(pa, pages_); });
+        if (twice != after_.tables.end()) {
+            std::ostringstream s;
+            s << "table page 0x" << std::hex << *twice << " reached twice (shared subtable)";
+            return fail(s.str());
         }
         return check_walk(after_, pages_, mirror_.size() - before_tables_.size() + after_.tables.size());
     }

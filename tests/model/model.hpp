@@ -613,8 +613,8 @@ private:
             });
         };
         Batch batch;
-        for (uint64_t step = n; entry < end; entry += step) {
-            step = n;
+        // after: the entry past this one, or past the run of entries like it.
+        for (uint64_t after = entry + n; entry < end; entry = after, after = entry + n) {
             const auto at = find(entry);
             const Leaf cur = at->info.leaf;
             if (cur.level > level) {  // a table: fill it
@@ -638,8 +638,8 @@ private:
                 // the same (leaf_descriptor differs by the address alone, the same in both):
                 // one step for all of them.
                 const uint64_t whole_end = level == kLeafLevel ? end : std::min(end, c.ep & ~(n - 1));
-                step = same_state_entries(at, entry, level, whole_end);
-                batch.add(entry, entry + step, next, write);
+                after = entry + same_state_entries(at, entry, level, whole_end);
+                batch.add(entry, after, next, write);
                 continue;
             }
             batch.flush(write);
@@ -652,8 +652,8 @@ private:
 
     // Pages from entry (at level, in the run at) to the first entry that is not in the
     // run's state or not below limit: at least the entry's own.
-    uint64_t same_state_entries(std::vector<Span>::const_iterator at, uint64_t entry, unsigned level,
-                                uint64_t limit) const {
+    static uint64_t same_state_entries(std::vector<Span>::const_iterator at, uint64_t entry, unsigned level,
+                                       uint64_t limit) {
         const uint64_t n = level_pages(level);
         const uint64_t stop = std::min(at->end, limit);
         return stop > entry + n ? (stop - entry) & ~(n - 1) : n;
@@ -809,8 +809,8 @@ private:
         Leaf empty;
         empty.level = static_cast<uint8_t>(level);
         Batch batch;
-        for (uint64_t step = n; entry < end; entry += step) {
-            step = n;
+        // after: the entry past this one, or past the run of entries like it.
+        for (uint64_t after = entry + n; entry < end; entry = after, after = entry + n) {
             const auto at = find(entry);
             const Leaf cur = at->info.leaf;
             const bool whole = level == kLeafLevel || (c.sp <= entry && entry + n <= c.ep);
@@ -829,7 +829,9 @@ private:
             // same: one step for all of them.
             const uint64_t whole_end = level == kLeafLevel ? end : std::min(end, c.ep & ~(n - 1));
             if (cur.zero) {
-                step = whole ? same_state_entries(at, entry, level, whole_end) : n;
+                if (whole) {
+                    after = entry + same_state_entries(at, entry, level, whole_end);
+                }
                 continue;  // nothing mapped: no change, no split
             }
             if (whole) {
@@ -837,8 +839,8 @@ private:
                 c.bbm = c.bbm || (c.active && cur.valid() && at->info.contig);
                 c.removed = true;
                 c.removed_valid = c.removed_valid || cur.valid();
-                step = same_state_entries(at, entry, level, whole_end);
-                batch.add(entry, entry + step, empty, write);
+                after = entry + same_state_entries(at, entry, level, whole_end);
+                batch.add(entry, after, empty, write);
                 continue;
             }
             // A leaf straddling an edge: split, keeping what lies outside the range.

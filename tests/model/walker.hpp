@@ -89,10 +89,8 @@ private:
         return static_cast<size_t>((pa >> kPageShift) * 0x9e3779b97f4a7c15ull >> 20) & (slots_.size() - 1);
     }
     void grow() {
-        std::vector<uint64_t> pages;
-        for (const size_t i : used_) {
-            pages.push_back(slots_[i]);
-        }
+        std::vector<uint64_t> pages(used_.size());
+        std::transform(used_.begin(), used_.end(), pages.begin(), [this](size_t i) { return slots_[i]; });
         slots_.assign(std::max<size_t>(64, 2 * slots_.size()), 0);
         used_.clear();
         for (const uint64_t pa : pages) {
@@ -199,10 +197,9 @@ public:
     std::vector<uint64_t> snapshot(size_t tables = 0) const {
         std::vector<uint64_t> out;
         out.reserve(tables * (kEntries + 1));
-        std::vector<uint64_t> seen;  // sorted
         const uint64_t* root = root_level_ <= kLeafLevel ? read_(root_pa_) : nullptr;
         if (root != nullptr) {
-            seen.push_back(root_pa_);
+            std::vector<uint64_t> seen{root_pa_};  // sorted
             copy(out, seen, root_pa_, root, root_level_);
         }
         return out;
