@@ -123,9 +123,27 @@ typedef struct {
     idmap_region_t region;
     /** PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits
      * whose change would widen access; PREFLIGHT: what was wrong (IDMAP_PREFLIGHT_*
-     * reasons) | the use (idmap_use_t) << 8. */
+     * reasons) | the use (idmap_use_t) << 8; INVALID_ARGUMENT: why (an IDMAP_ARG_* reason
+     * in bits 7:0, 0 for a plain bad argument) and the numbers it names in bits 31:16 and
+     * 47:32 (idmap_format_error() writes them out). */
     uint64_t value;
 } idmap_error_t;
+
+/** @name Reasons for IDMAP_ERR_INVALID_ARGUMENT
+ * Bits 7:0 of idmap_error_t.value, where the argument is well-formed but the state of the
+ * map or of the CPU forbids the call.
+ * @{ */
+/** idmap_deactivate() of a map that idmap_enable_mmu() turned on: use idmap_disable_mmu(). */
+#define IDMAP_ARG_MMU_ENABLED 1
+/** An upper-range map activated with an ASID (bits 31:16) other than TTBR0's (bits 47:32),
+ * which tags its non-global entries (TCR.A1 = 0). */
+#define IDMAP_ARG_UPPER_ASID 2
+/** Switching tables with the MMU on in EL2 or EL3 (no ASIDs) goes through the MMU off: the
+ * calling code (va) must be mapped to itself. */
+#define IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED 3
+/** The root level needs a T0SZ (bits 31:16) above 39: the CPU lacks FEAT_TTST. */
+#define IDMAP_ARG_NEEDS_TTST 4
+/** @} */
 
 /** Where table pages come from: table pages only; the idmap_t itself never comes from here.
  *

@@ -70,7 +70,11 @@ public:
     /// that maps anything else.
     [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                               uint64_t pa_offset = 0, Regime where = {});
-    /// Deactivates the mapping if it is active and returns every table page.
+    /// Deactivates the mapping if activate() made it active and returns every table page.
+    /// A mapping the MMU runs on (enable_mmu(), mmu.hpp, without disable_mmu()) is left to
+    /// the MMU: its tables stay as they are and are not given back, since freeing them, or
+    /// loading the TTBR it replaced, would leave the MMU walking what is no longer a table.
+    /// Call disable_mmu() before a mapping the MMU uses goes out of scope.
     constexpr void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
     constexpr bool is_initialised() const { return root_ != nullptr; }
@@ -164,27 +168,47 @@ public:
     constexpr size_t compact_subtables();
 
     /// Saves the regime's TTBR (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2, ...) in the mapping and
-    /// installs this table with its ASID, on the calling core.
-    /// Errors: AlreadyActive (activate() ran, without deactivate()), InvalidArgument when
-    /// not initialised.
+    /// installs this table with its ASID, on the calling core, as arch::switch_ttbr() says:
+    /// directly, or where nothing keeps the old and new trees' TLB entries apart (EL2 and
+    /// EL3, the upper range, one ASID in both) through the MMU off, so that the TLB never
+    /// holds both. The changes made to the mapping, and its activation, are the caller's to
+    /// serialise: a change samples once whether the table is live (the library holds no
+    /// lock), so an activation on another core during a change escapes that change's
+    /// break-before-make check.
+    /// Errors: AlreadyActive (activate() or enable_mmu() ran, without their undoing);
+    /// InvalidArgument when not initialised, or (value, argument_reason) UPPER_ASID: an
+    /// upper-range EL2&0 mapping whose ASID is not TTBR0_EL2's (with TCR_EL2.A1 = 0 that
+    /// ASID tags its entries, and EL2 has no TLBI by VA for every ASID; in EL1&0 the
+    /// upper range is invalidated for every ASID instead), CODE_NOT_IDENTITY_MAPPED: a
+    /// switch through the MMU off from code not mapped to itself (va).
     [[nodiscard]] Result activate();
-    /// Restores the TTBR activate() saved and invalidates the table's TLB entries (the
-    /// ASID's in EL1&0, the regime's elsewhere). Errors: NotActive.
+    /// Restores the TTBR activate() saved, as activate() switches, and invalidates the
+    /// table's TLB entries (its ASID's in EL1&0, the regime's elsewhere).
+    /// Errors: NotActive; InvalidArgument with MMU_ENABLED for a mapping that enable_mmu()
+    /// installed (disable_mmu() turns it off), CODE_NOT_IDENTITY_MAPPED as activate().
     [[nodiscard]] Result deactivate();
     /// Installs this table on the calling core as activate() does, for a table that other
     /// cores may use at the same time: the TTBR value it replaced goes to @p previous, for
     /// deactivate_on_core() on the same core. Counted: the break-before-make rules apply
-    /// while any core has the table active. Errors: InvalidArgument when not initialised.
+    /// while any core has the table active. Errors: InvalidArgument when not initialised,
+    /// and as activate().
     [[nodiscard]] Result activate_on_core(uint64_t& previous);
     /// Undoes activate_on_core() on the calling core (or activate(), when it is the only
     /// activation left): restores @p previous and invalidates as deactivate() does.
-    /// Errors: NotActive when no core has the table active.
+    /// Errors: NotActive when no core has the table active; as deactivate() when the only
+    /// activation left is enable_mmu()'s.
     [[nodiscard]] Result deactivate_on_core(uint64_t previous);
-    /// For callers that install the table themselves (enable_mmu): record that it is live
-    /// and the TTBR value it replaced. Errors: as activate().
+    /// For callers that install the table themselves: record that it is live and the TTBR
+    /// value it replaced, which deactivate() loads back. Errors: as activate().
     [[nodiscard]] Result mark_active(uint64_t previous_ttbr);
-    /// Records that the caller has taken the table out of use. Errors: NotActive.
+    /// For enable_mmu(): record that the MMU runs on the table, so that deactivate() is
+    /// refused and release() leaves the tables to the MMU. Errors: as activate().
+    [[nodiscard]] Result mark_enabled();
+    /// Records that the caller has taken the table out of use (disable_mmu()).
+    /// Errors: NotActive.
     [[nodiscard]] Result mark_inactive();
+    /// Whether enable_mmu() installed the table and disable_mmu() has not run since.
+    constexpr bool is_mmu_enabled() const { return owner_ == Owner::MmuEnabled; }
 
     /// Whether the table is live on any core: activate(), activate_on_core() or
     /// mark_active() ran more often than their undoing.
@@ -314,7 +338,8 @@ private:
         }
     };
     // After the writes of a call: on a live mapping, DSB ISHST, then the TLB maintenance
-    // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14).
+    // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14); or
+    // DSB ISHST, ISB where no entry that was valid changed (arch::tables_published).
     constexpr void sync_tlb(const TlbBatch& batch) const;
     // What rewriting a live entry as written leaves: the entry as it was, contiguous bit
     // included, when nothing else changes (a live group is never regrouped).
@@ -327,12 +352,21 @@ private:
             batch.add(va, true);
         }
     }
+    // Writes value into entry of a table the MMU may be walking (arch::write_entry), or
+    // plainly into one no walker can reach (live false, or a compile-time image).
+    AARCH64_PAGING_INLINE static constexpr void store(Descriptor& entry, Descriptor value, bool live = true) {
+        if (__builtin_is_constant_evaluated() || !live) {
+            entry = value;
+        } else {
+            arch::write_entry(*reinterpret_cast<uint64_t*>(&entry), value.bits());
+        }
+    }
     // Writes written over the live leaf entry at va: kept_hint, then note_change.
     AARCH64_PAGING_INLINE static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va,
                                                           TlbBatch& batch) {
         written = kept_hint(entry, written);
         note_change(batch, va, entry, written);
-        entry = written;
+        store(entry, written);
     }
 
     // What a split leaves in a new table: the block's attributes spread over the entries
@@ -366,7 +400,7 @@ private:
         if (live) {
             arch::table_store_barrier();
         }
-        entry = Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
+        store(entry, Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE), live);
     }
     static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
@@ -691,6 +725,10 @@ private:
     }
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
+    // arch::switch_ttbr() to ttbr, with its refusal as an error.
+    Result switch_to(uint64_t ttbr, bool leaving, uint64_t& previous);
+    // activate()'s UPPER_ASID check.
+    Result check_upper_asid() const;
     void add_core() { __atomic_add_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
     void remove_core() { __atomic_sub_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
 
@@ -711,7 +749,10 @@ private:
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
     Regime where_{};
-    bool owner_active_ = false;  // activate() or mark_active() ran, without their undoing
+    // How this table was made live by its owner: activate() or mark_active(), or
+    // enable_mmu() (mark_enabled()), without their undoing.
+    enum class Owner : uint8_t { None, Activated, MmuEnabled };
+    Owner owner_ = Owner::None;
     bool sealed_ = false;
     bool contiguous_hint_ = false;
     bool hint_used_ = false;  // set_contiguous_hint(true) ran: a contiguous bit may be set
@@ -760,6 +801,7 @@ constexpr bool Mapping<G, T>::PageReserve::reserve(size_t count) {
             const uintptr_t p = reinterpret_cast<uintptr_t>(page);
             lowest_ = p < lowest_ ? p : lowest_;
             highest_ = p > highest_ ? p : highest_;
+            arch::prepare_table_page(page, G::page_size);  // before the chain's first write
         }
         // Appended: take() hands pages out in the order the allocator gave them.
         if (count_ == 0) {
@@ -843,10 +885,13 @@ constexpr void Mapping<G, T>::release() {
     if (root_ == nullptr) {
         return;
     }
-    if (owner_active_) {
+    if (owner_ == Owner::Activated) {
         (void)deactivate();
     }
-    free_tables(root_, root_level_);
+    if (owner_ != Owner::MmuEnabled) {
+        free_tables(root_, root_level_);
+    }
+    owner_ = Owner::None;
     root_ = nullptr;
     size_ = 0;
     sealed_ = false;
@@ -860,38 +905,91 @@ Result Mapping<G, T>::mark_active(uint64_t previous_ttbr) {
     if (root_ == nullptr) {
         return Status::InvalidArgument;
     }
-    if (owner_active_) {
+    if (owner_ != Owner::None) {
         return Status::AlreadyActive;
     }
     saved_ttbr_ = previous_ttbr;
-    owner_active_ = true;
+    owner_ = Owner::Activated;
     add_core();
     return {};
 }
 
 template <class G, class T>
+Result Mapping<G, T>::mark_enabled() {
+    if (Result r = mark_active(0); !r) {
+        return r;
+    }
+    owner_ = Owner::MmuEnabled;
+    return {};
+}
+
+template <class G, class T>
 Result Mapping<G, T>::mark_inactive() {
-    if (!owner_active_) {
+    if (owner_ == Owner::None) {
         return Status::NotActive;
     }
-    owner_active_ = false;
+    owner_ = Owner::None;
     remove_core();
     return {};
 }
 
 template <class G, class T>
+Result Mapping<G, T>::switch_to(uint64_t ttbr, bool leaving, uint64_t& previous) {
+    if (!arch::switch_ttbr(where_, ttbr, leaving, previous)) {
+        return MapError::invalid_argument(argument_reason::CODE_NOT_IDENTITY_MAPPED, 0, 0, VirtualAddress(previous));
+    }
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::check_upper_asid() const {
+    if (where_.regime != TranslationRegime::El2And0 || where_.range != VaRange::Upper) {
+        return {};
+    }
+    // TCR_EL2.A1 (bit 22) = 0: TTBR0_EL2's ASID tags the upper range's entries.
+    const arch::MmuRegisters regs = arch::read_mmu_registers(where_.regime);
+    const uint16_t tagging = static_cast<uint16_t>(regs.ttbr0 >> TTBR_ASID_SHIFT);
+    if ((regs.tcr & (uint64_t{1} << 22)) == 0 && tagging != asid_) {
+        return MapError::invalid_argument(argument_reason::UPPER_ASID, asid_, tagging);
+    }
+    return {};
+}
+
+template <class G, class T>
 Result Mapping<G, T>::activate() {
-    // mark_active gives the error where there is one.
-    const bool installable = root_ != nullptr && !owner_active_;
-    return mark_active(installable ? arch::swap_ttbr(where_, ttbr()) : 0);
+    if (root_ == nullptr) {
+        return Status::InvalidArgument;
+    }
+    if (owner_ != Owner::None) {
+        return Status::AlreadyActive;
+    }
+    uint64_t previous = 0;
+    if (Result r = check_upper_asid(); !r) {
+        return r;
+    }
+    // Counted first: a change made meanwhile on another core already follows the rules.
+    add_core();
+    if (Result r = switch_to(ttbr(), false, previous); !r) {
+        remove_core();
+        return r;
+    }
+    saved_ttbr_ = previous;
+    owner_ = Owner::Activated;
+    return {};
 }
 
 template <class G, class T>
 Result Mapping<G, T>::deactivate() {
-    if (!owner_active_) {
+    if (owner_ == Owner::None) {
         return Status::NotActive;
     }
-    arch::restore_ttbr(where_, saved_ttbr_, asid_);
+    if (owner_ == Owner::MmuEnabled) {
+        return MapError::invalid_argument(argument_reason::MMU_ENABLED);
+    }
+    uint64_t replaced = 0;
+    if (Result r = switch_to(saved_ttbr_, true, replaced); !r) {
+        return r;
+    }
     return mark_inactive();
 }
 
@@ -900,9 +998,14 @@ Result Mapping<G, T>::activate_on_core(uint64_t& previous) {
     if (root_ == nullptr) {
         return Status::InvalidArgument;
     }
-    // Counted first: a change made meanwhile on another core already follows the rules.
+    if (Result r = check_upper_asid(); !r) {
+        return r;
+    }
     add_core();
-    previous = arch::swap_ttbr(where_, ttbr());
+    if (Result r = switch_to(ttbr(), false, previous); !r) {
+        remove_core();
+        return r;
+    }
     return {};
 }
 
@@ -911,10 +1014,18 @@ Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
     if (!is_active()) {
         return Status::NotActive;
     }
-    arch::restore_ttbr(where_, previous, asid_);
-    // With no activate_on_core() left to undo, this undoes activate() on this core.
-    if (owner_active_ && active_cores() == 1) {
-        owner_active_ = false;
+    // With no activate_on_core() left to undo, this undoes the owner's activation on this
+    // core: refused where that was enable_mmu()'s.
+    const bool owners = owner_ != Owner::None && active_cores() == 1;
+    if (owners && owner_ == Owner::MmuEnabled) {
+        return MapError::invalid_argument(argument_reason::MMU_ENABLED);
+    }
+    uint64_t replaced = 0;
+    if (Result r = switch_to(previous, true, replaced); !r) {
+        return r;
+    }
+    if (owners) {
+        owner_ = Owner::None;
     }
     remove_core();
     return {};
@@ -941,21 +1052,25 @@ constexpr void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
     if (!is_active()) {
         return;
     }
+    if (!batch.all && batch.count == 0) {
+        arch::tables_published();  // only new entries, or none: nothing stale in any TLB
+        return;
+    }
     arch::table_store_barrier();
     if (batch.all) {
         arch::invalidate_regime(where_.regime);
     } else {
-        // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs).
+        // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs). The upper
+        // range of EL1&0 for every ASID: TTBR0's ASID, whichever it was, tagged its entries.
         const uint64_t tag = uint64_t{asid_} << TTBR_ASID_SHIFT;
+        const bool all_asids = where_.regime == TranslationRegime::El1And0 && where_.range == VaRange::Upper;
         for (unsigned i = 0; i < batch.count; ++i) {
             const uint64_t va = (batch.va[i] & ~uint64_t{1}) + va_base_;
             arch::invalidate_va(where_.regime, tag | ((va >> 12) & ((uint64_t{1} << 44) - 1)),
-                                (batch.va[i] & 1) != 0);
+                                (batch.va[i] & 1) != 0, all_asids);
         }
     }
-    if (batch.all || batch.count != 0) {
-        arch::tlb_sync();
-    }
+    arch::tlb_sync();
 }
 
 template <class G, class T>
@@ -1047,7 +1162,7 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
             link_table(table[G::index(va, level)], top, active);
             regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
             if (active) {
-                arch::table_store_barrier();
+                arch::tables_published();
             }
             return {};
         }
@@ -1064,8 +1179,8 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
                 return MapError::break_before_make(region);
             }
             if (!changes) {
-                arch::table_store_barrier();  // every live call ends with one, writes or not
-                return {};                    // the live entries are as asked already
+                arch::tables_published();  // as every live call ends, writes or not
+                return {};                 // the live entries are as asked already
             }
             TlbBatch tlb;
             write_live_pages(leaf, va, end, pa.value(), flags, tlb);
@@ -1082,8 +1197,8 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
             return MapError::break_before_make(region);
         }
         if (active && call.pages == 0 && !call.changes) {
-            arch::table_store_barrier();  // as after any live call
-            return {};                    // no table to add, no live entry to change: nothing to write
+            arch::tables_published();  // as after any live call
+            return {};                 // no table to add, no live entry to change: nothing to write
         }
         PageReserve reserve(*this);
         if (!reserve.reserve(call.pages)) {
@@ -1288,7 +1403,7 @@ constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_
         return false;
     }
     if (call.sealed) {
-        if (const uint64_t widened = widened_bits(entry, next); widened != 0) {
+        if (const uint64_t widened = widened_bits(entry, next, where_.regime); widened != 0) {
             call.error = MapError::sealed(call.region, widened);
             return false;
         }
@@ -1315,7 +1430,7 @@ constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descri
             if (call.active) {
                 note_change(call.tlb, va, entry, next);
             }
-            table[i] = next;
+            store(table[i], next, call.active);
         }
     }
     return true;
@@ -1358,7 +1473,7 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
                 if (call.active) {
                     note_change(call.tlb, from, entry, next);
                 }
-                table[i] = next;
+                store(table[i], next, call.active);
             }
             return true;
         }
@@ -1565,7 +1680,7 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
                     unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
                 }
                 if (whole || is_empty(sub)) {
-                    table[i] = Descriptor();
+                    store(table[i], Descriptor(), is_active());
                     retire_tables(sub, level + 1, from & ~(G::level_size(level) - 1), call.retired, call.tlb);
                 }
                 return true;
@@ -1578,7 +1693,7 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
         if (whole) {
             if (apply) {
                 note_change(call.tlb, from, entry, Descriptor());
-                table[i] = Descriptor();
+                store(table[i], Descriptor(), is_active());
             }
             // One entry of a live contiguous group cannot go alone.
             return apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
@@ -1678,7 +1793,7 @@ constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_
         const uint64_t entry_va = va + i * G::level_size(level);
         if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, entry_va, retired, tlb)) {
             Descriptor* sub = subtable(table[i]);
-            table[i] = Descriptor();
+            store(table[i], Descriptor(), is_active());
             retire_tables(sub, level + 1, entry_va, retired, tlb);
         }
         empty = empty && table[i].bits() == 0;
