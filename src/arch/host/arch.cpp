@@ -128,14 +128,14 @@ bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) 
             previous = fake::g_registers.unmapped_switch_code;
             return false;
         }
+        // As src/arch/aarch64/switch_ttbr.S does it.
         previous = reg;
         fake::write_sctlr(where.regime, sctlr & ~fake::kSctlrM);
         fake::isb();
         reg = ttbr;
         fake::event(fake::Event::TtbrWrite, where.regime, ttbr);
-        fake::isb();
         invalidate_regime(where.regime);
-        tlb_sync();
+        fake::dsb_ish();
         fake::write_sctlr(where.regime, sctlr);
         fake::isb();
         return true;
