@@ -1208,6 +1208,21 @@ static void upper_cases(const struct regs *off)
 
     smp_cases(g_map, up, &cfg);
 
+    /* The pair is the MMU's until idmap_disable_mmu: deactivating either would load a TTBR
+     * of before the MMU was on. */
+    case_begin("%s: idmap_deactivate refuses both maps idmap_enable_mmu_split turned on "
+               "(IDMAP_ARG_MMU_ENABLED); TTBR0 and TTBR1 stay",
+               n);
+    struct regs on_regs = read_regs();
+    idmap_t *const pair[2] = {up, g_map};
+    for (unsigned i = 0; i < 2; i++) {
+        st = idmap_deactivate(pair[i]);
+        CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && idmap_last_error(pair[i])->value == IDMAP_ARG_MMU_ENABLED,
+              "idmap_deactivate(%s map): %s", i ? "lower" : "upper", last_error_text(pair[i]));
+    }
+    check_regs("after the refusals", read_regs(), on_regs, 1);
+    case_end();
+
     case_begin("%s: idmap_disable_mmu(identity map) turns both off and restores TTBR0, "
                "TTBR1 and the rest",
                n);
@@ -1217,6 +1232,18 @@ static void upper_cases(const struct regs *off)
     CHECK(!idmap_is_active(g_map) && !idmap_is_active(up), "a map is still active");
     case_end();
     g_upper = 0;
+
+    case_begin("%s: idmap_free(upper map) of an enabled pair turns the MMU off as "
+               "idmap_disable_mmu does: TTBR0, TTBR1 and the rest as before",
+               n);
+    st = idmap_enable_mmu_split(g_map, up);
+    if (CHECK(st == IDMAP_OK, "idmap_enable_mmu_split again: %s", last_error_text(g_map))) {
+        idmap_free(up);
+        up = 0;
+        check_regs("after idmap_free(upper)", read_regs(), *off, 1);
+        CHECK(!idmap_is_active(g_map), "the identity map is still active");
+    }
+    case_end();
     idmap_free(up);
 }
 
