@@ -61,7 +61,12 @@ constexpr TtbrSwitch ttbr_switch(Regime where, bool live, uint64_t old_ttbr, uin
 /// whole regime; when @p leaving (the old tree goes out of use), its entries: by its ASID
 /// in the lower range of EL1&0, else the whole regime (the upper range's entries carry
 /// TTBR0's ASID; EL2&0 has no TLBI by ASID alone).
-enum class AfterSwitch : uint8_t { Nothing, OldAsid, Regime };
+enum class AfterSwitch : uint8_t {
+    Nothing,  ///< No TLBI: the old tree's entries carry another ASID.
+    OldAsid,  ///< TLBI ASIDE1IS with the old TTBR's ASID.
+    Regime,   ///< TLBI of the whole regime.
+};
+/// See AfterSwitch.
 constexpr AfterSwitch after_direct_switch(Regime where, bool leaving) {
     if (has_two_privilege_levels(where.regime) && !leaving) {
         return AfterSwitch::Nothing;
