@@ -1,7 +1,7 @@
 /*
- * entry_el.h - what the suites that run at the EL QEMU enters (regime.c, guard.c: images
- * built with -DBM_STAY_AT_ENTRY_EL) share: the regime of that EL, its translation
- * registers, its TLB, and code pages to call.
+ * entry_el.h - what the suites that run at the EL QEMU enters (regime.c, guard.c,
+ * stress.c: images built with -DBM_STAY_AT_ENTRY_EL) share: the regime of that EL, its
+ * translation registers, its TLB, code pages to call, and the other cores' MMU switch.
  */
 #ifndef TARGET_ENTRY_EL_H
 #define TARGET_ENTRY_EL_H

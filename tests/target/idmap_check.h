@@ -1,5 +1,5 @@
 /*
- * idmap_check.h - what the C suites (suite.c, regime.c, guard.c) ask of the library's C
+ * idmap_check.h - what the C suites (suite.c, regime.c, guard.c, stress.c) ask of the C
  * facade while checking: a status and the last error as text, a change of descriptor
  * bits, and the leaf entry that maps an address, as idmap_walk_range sees it.
  */
