@@ -99,8 +99,6 @@ typedef unsigned long long ull;
 static const struct regime REGIME_EL1_0 = {IDMAP_REGIME_EL1_0, "EL1&0", 1, 1,
                                            IDMAP_ATTR_PXN | IDMAP_ATTR_UXN,
                                            IDMAP_ATTR_NON_GLOBAL, 1};
-static const struct regime REGIME_EL2 = {IDMAP_REGIME_EL2, "EL2", 2, 0, IDMAP_ATTR_XN, 0, 0};
-static const struct regime REGIME_EL3 = {IDMAP_REGIME_EL3, "EL3", 3, 0, IDMAP_ATTR_XN, 0, 0};
 
 const struct regime *R;
 
@@ -328,27 +326,6 @@ static uint64_t load_checked(uint64_t addr)
     if (bm_fault_taken())
         fail("load at 0x%llx: ESR_EL%u 0x%llx", (ull)addr, R->el, (ull)bm_fault.esr);
     return v;
-}
-
-/* modify_range callback: sets ctx[0] and clears ctx[1] on valid entries (ctx[2] != 0:
- * on invalid ones too). */
-static int set_bits_cb(const idmap_region_t *region, idmap_descriptor_t *d, unsigned level,
-                       void *ctx)
-{
-    (void)region;
-    (void)level;
-    const uint64_t *b = ctx;
-    if (b[2] || idmap_descriptor_is_valid(d))
-        d->bits = (d->bits | b[0]) & ~b[1];
-    return 0;
-}
-
-static idmap_status_t modify_bits(idmap_t *map, uint64_t start, uint64_t end, uint64_t set,
-                                  uint64_t clear, int invalid_too)
-{
-    uint64_t b[3] = {set, clear, (uint64_t)invalid_too};
-    idmap_region_t r = idmap_region(start, end);
-    return idmap_modify_range(map, &r, set_bits_cb, b);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1424,7 +1401,7 @@ int bm_main(unsigned entry_el)
     write_code_pages(T_EXEC, 2);
     write_code_pages(T_EL0_WRITABLE, 1);
 
-    run_regime(regime_at_el(&REGIME_EL1_0, &REGIME_EL2, &REGIME_EL3));
+    run_regime(regime_at_el(&REGIME_EL1_0));
 
     return check_summary();
 }

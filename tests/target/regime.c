@@ -113,11 +113,9 @@ typedef unsigned long long ull;
 static const struct regime REGIME_EL1_0 = {IDMAP_REGIME_EL1_0, "EL1&0", 1, 1,
                                            IDMAP_ATTR_PXN | IDMAP_ATTR_UXN,
                                            IDMAP_ATTR_NON_GLOBAL, 5};
-static const struct regime REGIME_EL2 = {IDMAP_REGIME_EL2, "EL2", 2, 0, IDMAP_ATTR_XN, 0, 0};
 static const struct regime REGIME_EL2_0 = {IDMAP_REGIME_EL2_0, "EL2&0", 2, 1,
                                            IDMAP_ATTR_PXN | IDMAP_ATTR_UXN,
                                            IDMAP_ATTR_NON_GLOBAL, 6};
-static const struct regime REGIME_EL3 = {IDMAP_REGIME_EL3, "EL3", 3, 0, IDMAP_ATTR_XN, 0, 0};
 
 const struct regime *R;  /* the regime running */
 static idmap_t *g_map;   /* its identity map */
@@ -390,18 +388,6 @@ static void probe_vae2is(void)
     case_end();
 }
 
-/* modify_range callback: sets the bits *ctx on valid entries, clears those of ctx[1]. */
-static int set_bits_cb(const idmap_region_t *region, idmap_descriptor_t *d, unsigned level,
-                       void *ctx)
-{
-    (void)region;
-    (void)level;
-    const uint64_t *b = ctx;
-    if (idmap_descriptor_is_valid(d))
-        d->bits = (d->bits | b[0]) & ~b[1];
-    return 0;
-}
-
 /* ---------------------------------------------------------------------------------
  * The second core */
 
@@ -427,10 +413,6 @@ static int g_smp; /* 0 not started yet, 1 running, -1 none */
 static struct bm_secondary g_secondary;
 #define SECONDARY_STACK 16384
 static uint8_t g_secondary_stack[SECONDARY_STACK] __attribute__((aligned(64)));
-
-void rt_mmu_on(unsigned el, uint64_t mair, uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1,
-               uint64_t sctlr);
-void rt_mmu_off(unsigned el, uintptr_t lo, uintptr_t hi);
 
 static uint64_t read_sctlr(unsigned el)
 {
@@ -863,10 +845,8 @@ static void refused_flags_case(void)
         CHECK(st == IDMAP_ERR_INVALID_FLAGS && e->value == refused[i],
               "map_range with 0x%llx: %s, last error %s", (ull)refused[i], status_name(st),
               last_error_text(g_map));
-        idmap_region_t page = idmap_region(T_PAGES, T_PAGES + PAGE);
-        uint64_t bits[2] = {refused[i], 0};
         struct leaf before = walk_one(g_map, T_PAGES);
-        st = idmap_modify_range(g_map, &page, set_bits_cb, bits);
+        st = modify_bits(g_map, T_PAGES, T_PAGES + PAGE, refused[i], 0, 0);
         struct leaf after = walk_one(g_map, T_PAGES);
         if (refused[i] == AP1)
             /* AP[1] is RES1 here and set already: setting it again changes nothing */
@@ -886,9 +866,7 @@ static void refused_flags_case(void)
         CHECK(st == IDMAP_ERR_INVALID_FLAGS && idmap_last_error(g_map)->value == IDMAP_ATTR_PXN,
               "map_range with EXECUTE_NEVER: %s, last error %s", status_name(st),
               last_error_text(g_map));
-        idmap_region_t page = idmap_region(T_PAGES, T_PAGES + PAGE);
-        uint64_t bits[2] = {0, AP1};
-        st = idmap_modify_range(g_map, &page, set_bits_cb, bits);
+        st = modify_bits(g_map, T_PAGES, T_PAGES + PAGE, 0, AP1, 0);
         CHECK(st == IDMAP_ERR_INVALID_FLAGS && idmap_last_error(g_map)->value == AP1,
               "modify_range clearing AP[1]: %s, last error %s", status_name(st),
               last_error_text(g_map));
@@ -1371,7 +1349,7 @@ int bm_main(unsigned entry_el)
               (ull)(uintptr_t)__image_end);
     write_code_pages(T_EXEC, 3);
 
-    run_regime(regime_at_el(&REGIME_EL1_0, &REGIME_EL2, &REGIME_EL3));
+    run_regime(regime_at_el(&REGIME_EL1_0));
     /* At EL2, then EL2&0 (E2H = 1) where there is FEAT_VHE. */
     if (bm_current_el() == 2) {
         if (((mmfr1 >> 8) & 0xf) != 0) {

@@ -1,11 +1,11 @@
 # shellcheck shell=bash
 # run-lib.sh - what the runners of the QEMU suites share; sourced, from the repository's
-# root, by tests/target/run-matrix.sh, run-cxx.sh and run-guard.sh, and by
+# root, by tests/target/run-matrix.sh, run-cxx.sh, run-guard.sh and run-stress.sh, and by
 # tests/image/run-qemu.sh (board_machine, machine_model, summary_line).
 #
 # A configuration is one line "board|tag|qemu machine arguments|image": tag names the log
 # (build/target-logs/<board>-<tag>-<toolchain>.log) and says what the run is (run_config);
-# image is target-suite, regime-suite, cxx-suite or guard-suite.
+# image is target-suite, regime-suite, cxx-suite, guard-suite or stress-suite.
 #
 # The caller sets timeout_s (seconds a boot may take). Kept here, over every build and
 # run: total_pass, total_fail, failed_runs; finish reports them.
@@ -68,6 +68,7 @@ image_elf() {
     regime-suite) echo "$dir/tests/target-regime/regime-suite.elf" ;;
     cxx-suite) echo "$dir/tests/target-cxx/cxx-suite.elf" ;;
     guard-suite) echo "$dir/tests/target-guard/guard-suite.elf" ;;
+    stress-suite) echo "$dir/tests/target-stress/stress-suite.elf" ;;
     *) echo "$dir/tests/target/target-suite.elf" ;;
     esac
 }
@@ -94,6 +95,7 @@ run_config() {
     regime-*) what=" regimes$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
     cxx*) what=" cxx-suite$(echo " $machine" | grep -o ' -cpu [^ ]*')" ;;
     guard*) what=" guard rails$(echo " $machine" | grep -o ' -cpu max')" ;;
+    stress*) what=" stress$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
     *) what= ;;
     esac
     name="$b ${el:-EL?}$what ($tc)"

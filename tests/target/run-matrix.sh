@@ -26,6 +26,11 @@
 # Then the guard-rails suite (tests/target/guard.c, image guard-suite: pre-flight, seal,
 # export against AT, the linter, errata; at the entry EL) on the configurations
 # tests/target/run-guard.sh --configs lists.
+#
+# Then the stress suite (tests/target/stress.c, image stress-suite: one core changes the
+# live map while three others load, store and execute in it, for about 3 s a run) on the
+# configurations tests/target/run-stress.sh --configs lists: qemu-virt at EL1, EL2 and
+# EL3 with -smp 4 -m 2G and a host thread per core (-accel tcg,thread=multi).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/target/run-lib.sh
@@ -76,6 +81,7 @@ for b in "$@"; do
 done
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-cxx.sh --configs "$@")
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-guard.sh --configs "$@")
+while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-stress.sh --configs "$@")
 
 start=$SECONDS
 broken_builds=" "
@@ -83,7 +89,7 @@ broken_builds=" "
 for tc in gcc llvm; do
     for b in "$@"; do
         build "$b" "$tc" "$logs/build-$b-$tc.log" "" \
-            target-suite regime-suite cxx-suite guard-suite c-bootloader cpp-kernel ||
+            target-suite regime-suite cxx-suite guard-suite stress-suite c-bootloader cpp-kernel ||
             broken_builds+="$b-$tc "
     done
 done
