@@ -300,6 +300,11 @@ check-deps:
 # The results file is exported to make test (and the sub-makes it runs) only, so a
 # `make test-target` run on its own elsewhere does not write into it.
 TEST_RESULTS := $(abspath $(BUILD_ROOT)/test-results.txt)
+# The .text bound on what a C program linking every contract function but the two text
+# formatters gets (tools/size_contract.sh): 8 KiB before the table switches went through
+# the MMU off where no ASID keeps two trees apart (1.1 KiB: switch_ttbr and its five
+# routines); the one-walk core is to bring it back down.
+CORE_TEXT_BOUND := 9728
 RUN_STEP := tools/run_step.sh
 
 test: export IDMAP_TEST_RESULTS := $(TEST_RESULTS)
@@ -317,7 +322,7 @@ test: check-deps
 		$(RUN_STEP) "symbols: $$b (gcc)" "$(MAKE) $(PAR) BOARD=$$b LLVM= lib && tests/check_symbols.sh $(GCC_TARGET_NM) $(BUILD_ROOT)/$$b/libidmap.a"; \
 		$(RUN_STEP) "symbols: $$b (llvm)" "$(MAKE) $(PAR) BOARD=$$b LLVM=1 lib && tests/check_symbols.sh $(LLVM_TARGET_NM) $(BUILD_ROOT)/$$b-llvm/libidmap.a"; \
 	done
-	@$(RUN_STEP) "code size: core + C facade under 8 KiB (qemu-virt -Os, gcc and llvm)" '$(MAKE) $(PAR) BOARD=qemu-virt LLVM= OPT=-Os lib && $(MAKE) $(PAR) BOARD=qemu-virt LLVM=1 OPT=-Os lib && tools/size_contract.sh "$(GCC_TARGET_CC)" $(GCC_TARGET_LD) $(GCC_TARGET_SIZE) $(BUILD_ROOT)/qemu-virt/libidmap.a 8192 && tools/size_contract.sh "$(LLVM_TARGET_CC)" $(LLVM_TARGET_LD) $(LLVM_TARGET_SIZE) $(BUILD_ROOT)/qemu-virt-llvm/libidmap.a 8192'
+	@$(RUN_STEP) "code size: core + C facade under $(CORE_TEXT_BOUND) B (qemu-virt -Os, gcc and llvm)" '$(MAKE) $(PAR) BOARD=qemu-virt LLVM= OPT=-Os lib && $(MAKE) $(PAR) BOARD=qemu-virt LLVM=1 OPT=-Os lib && tools/size_contract.sh "$(GCC_TARGET_CC)" $(GCC_TARGET_LD) $(GCC_TARGET_SIZE) $(BUILD_ROOT)/qemu-virt/libidmap.a $(CORE_TEXT_BOUND) && tools/size_contract.sh "$(LLVM_TARGET_CC)" $(LLVM_TARGET_LD) $(LLVM_TARGET_SIZE) $(BUILD_ROOT)/qemu-virt-llvm/libidmap.a $(CORE_TEXT_BOUND)'
 	@$(RUN_STEP) "install + pkg-config" 'MAKE="$(MAKE) $(PAR)" tools/check_install.sh $(firstword $(BOARDS))'
 	@$(RUN_STEP) "idmap.mk: outside project (qemu-virt gcc + llvm, host)" 'MAKE="$(MAKE) $(PAR)" tools/check_idmap_mk.sh'
 	@$(RUN_STEP) "CMake: add_subdirectory + find_package (host, qemu-virt)" 'MAKE="$(MAKE) $(PAR)" tools/check_cmake.sh'

@@ -322,8 +322,9 @@ idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
  * Addition: removes every mapping of @p range. Its entries become empty (zero); a block
  * that straddles an edge of the range is split so that what lies outside stays mapped;
  * a table the call leaves empty is freed and its entry zeroed. On an active map the TLB
- * is then invalidated (TLBI VMALLE1IS, DSB ISH, ISB) before any table is freed, so the
- * change takes effect at once.
+ * is then invalidated before any table is freed, so the change takes effect at once: TLBI
+ * by VA for each entry removed (VAE*IS for tables, for the walk caches; VALE*IS for
+ * leaves), or the whole regime past 16 (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB.
  * @return IDMAP_OK, or (the table exactly as it was):
  *   IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), IDMAP_ERR_ADDRESS_RANGE,
  *   IDMAP_ERR_REGION_BACKWARDS (as for idmap_map_range()),

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/regime.hpp"
 
 namespace aarch64_paging::arch {
@@ -95,8 +96,8 @@ void tables_published();
 /// single-copy atomic 64-bit store that the compiler may neither elide, tear nor merge
 /// with another (Linux's WRITE_ONCE; Arm ARM B2.2.1 "Requirements for single-copy
 /// atomicity"). Entries of a table no walker can reach yet are written plainly.
-inline void write_entry(uint64_t& entry, uint64_t value) {
-    *static_cast<volatile uint64_t*>(&entry) = value;
+inline void write_entry(Descriptor& entry, Descriptor value) {
+    *reinterpret_cast<volatile uint64_t*>(&entry) = value.bits();
 }
 /// TLBI VAE1IS, VAE2IS or VAE3IS (VALE*IS when @p last_level: only leaf entries changed,
 /// no table entry) for @p operand, which holds VA[55:12] in bits 43:0 and the ASID in
@@ -136,6 +137,10 @@ struct CpuState {
 };
 /// The CPU's state as read_cpu_state's caller sees it; pc is @p return_address.
 CpuState read_cpu_state(uint64_t return_address);
+
+/// The ASID that tags the non-global entries of the EL2&0 regime's upper range: TTBR1_EL2's
+/// where TCR_EL2.A1 is set, else TTBR0_EL2's (the library's own TCR has A1 clear).
+uint16_t el2_upper_range_asid();
 
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();

@@ -131,9 +131,9 @@ public:
     /// rewrites them whole; tighten with modify_range); modify_range answers Sealed, with
     /// region and value = the bits, for a change fn makes that widens, before anything
     /// changes; unmap_range and compact_subtables work as before. There is no unseal.
-    constexpr void seal() { sealed_ = root_ != nullptr; }
+    constexpr void seal() { widened_ = root_ != nullptr ? &widened_bits : nullptr; }
     /// Whether seal() ran.
-    constexpr bool is_sealed() const { return sealed_; }
+    constexpr bool is_sealed() const { return widened_ != nullptr; }
 
     /// Replaces every subtable whose entries map one aligned, contiguous output range with
     /// one set of attributes by a block (where the level has blocks), bottom-up, and frees
@@ -352,13 +352,14 @@ private:
             batch.add(va, true);
         }
     }
-    // Writes value into entry of a table the MMU may be walking (arch::write_entry), or
-    // plainly into one no walker can reach (live false, or a compile-time image).
-    AARCH64_PAGING_INLINE static constexpr void store(Descriptor& entry, Descriptor value, bool live = true) {
-        if (__builtin_is_constant_evaluated() || !live) {
+    // Writes value into entry of a table already in the tree, which the MMU may be walking
+    // (arch::write_entry: one store the compiler cannot elide, tear or merge); plainly in a
+    // compile-time image. New tables, which no walker reaches yet, are written plainly.
+    AARCH64_PAGING_INLINE static constexpr void store(Descriptor& entry, Descriptor value) {
+        if (__builtin_is_constant_evaluated()) {
             entry = value;
         } else {
-            arch::write_entry(*reinterpret_cast<uint64_t*>(&entry), value.bits());
+            arch::write_entry(entry, value);
         }
     }
     // Writes written over the live leaf entry at va: kept_hint, then note_change.
@@ -400,7 +401,7 @@ private:
         if (live) {
             arch::table_store_barrier();
         }
-        store(entry, Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE), live);
+        store(entry, Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE));
     }
     static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
@@ -472,7 +473,8 @@ private:
     struct Change {
         const MemoryRegion& region;
         bool active;           // is_active() when the call began
-        bool sealed = false;   // a modify_range on a sealed mapping
+        // A modify_range on a sealed mapping: the seal's rule (widened_bits), else nullptr.
+        uint64_t (*widened)(Descriptor, Descriptor, TranslationRegime) = nullptr;
         bool changes = false;  // map_walk's plan finds a live entry to change
         size_t pages = 0;      // the tables the plan finds it needs
         MapError error{};      // why a walk stopped
@@ -753,7 +755,9 @@ private:
     // enable_mmu() (mark_enabled()), without their undoing.
     enum class Owner : uint8_t { None, Activated, MmuEnabled };
     Owner owner_ = Owner::None;
-    bool sealed_ = false;
+    // widened_bits once seal() ran, else nullptr: reached through the pointer, so that a
+    // program that never seals does not link the rule.
+    uint64_t (*widened_)(Descriptor, Descriptor, TranslationRegime) = nullptr;
     bool contiguous_hint_ = false;
     bool hint_used_ = false;  // set_contiguous_hint(true) ran: a contiguous bit may be set
     void (*regroup_)(Mapping&, uint64_t, uint64_t, bool) = nullptr;  // set by set_contiguous_hint(true)
@@ -894,7 +898,7 @@ constexpr void Mapping<G, T>::release() {
     owner_ = Owner::None;
     root_ = nullptr;
     size_ = 0;
-    sealed_ = false;
+    widened_ = nullptr;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -946,10 +950,8 @@ Result Mapping<G, T>::check_upper_asid() const {
     if (where_.regime != TranslationRegime::El2And0 || where_.range != VaRange::Upper) {
         return {};
     }
-    // TCR_EL2.A1 (bit 22) = 0: TTBR0_EL2's ASID tags the upper range's entries.
-    const arch::MmuRegisters regs = arch::read_mmu_registers(where_.regime);
-    const uint16_t tagging = static_cast<uint16_t>(regs.ttbr0 >> TTBR_ASID_SHIFT);
-    if ((regs.tcr & (uint64_t{1} << 22)) == 0 && tagging != asid_) {
+    const uint16_t tagging = arch::el2_upper_range_asid();
+    if (tagging != asid_) {
         return MapError::invalid_argument(argument_reason::UPPER_ASID, asid_, tagging);
     }
     return {};
@@ -1080,7 +1082,7 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
         return range_error(region);
     }
     pa = PhysicalAddress(pa.value() - ((region.start().value() - va_base_) - va));
-    if (sealed_) {
+    if (widened_ != nullptr) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
     if (intersects(flags, refused_flags_)) {
@@ -1359,7 +1361,7 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    ModifyCall<F> call{{region, is_active(), sealed_}, fn};
+    ModifyCall<F> call{{region, is_active(), widened_}, fn};
     if constexpr (SIZE_BUILD) {
         call.fn_ = &ModifyCall<F>::call;  // the speed build calls fn directly
     }
@@ -1402,8 +1404,16 @@ constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_
         call.error = MapError::invalid_flags(refused);
         return false;
     }
-    if (call.sealed) {
-        if (const uint64_t widened = widened_bits(entry, next, where_.regime); widened != 0) {
+    if (call.widened != nullptr) {
+        // The size build through the pointer; the speed build inlines the rule, as a call
+        // in this per-entry path would cost the loop around it its registers.
+        uint64_t widened = 0;
+        if constexpr (SIZE_BUILD) {
+            widened = call.widened(entry, next, where_.regime);
+        } else {
+            widened = widened_bits(entry, next, where_.regime);
+        }
+        if (widened != 0) {
             call.error = MapError::sealed(call.region, widened);
             return false;
         }
@@ -1430,7 +1440,7 @@ constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descri
             if (call.active) {
                 note_change(call.tlb, va, entry, next);
             }
-            store(table[i], next, call.active);
+            store(table[i], next);
         }
     }
     return true;
@@ -1442,7 +1452,7 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
                                           uint64_t va, uint64_t end, Call& call, PageReserve* reserve) {
     // Only an active or sealed mapping checks each leaf in the plan, before any change is
     // made; an inactive one just counts pages.
-    const bool check = apply || call.active || call.sealed;
+    const bool check = apply || call.active || call.widened != nullptr;
     if constexpr (FAST_PATHS) {
         if (level == LEAF_LEVEL) {
             return !check || modify_pages(apply, table, parent, va, end, call);
@@ -1473,7 +1483,7 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
                 if (call.active) {
                     note_change(call.tlb, from, entry, next);
                 }
-                store(table[i], next, call.active);
+                store(table[i], next);
             }
             return true;
         }
@@ -1680,7 +1690,7 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
                     unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
                 }
                 if (whole || is_empty(sub)) {
-                    store(table[i], Descriptor(), is_active());
+                    store(table[i], Descriptor());
                     retire_tables(sub, level + 1, from & ~(G::level_size(level) - 1), call.retired, call.tlb);
                 }
                 return true;
@@ -1693,7 +1703,7 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
         if (whole) {
             if (apply) {
                 note_change(call.tlb, from, entry, Descriptor());
-                store(table[i], Descriptor(), is_active());
+                store(table[i], Descriptor());
             }
             // One entry of a live contiguous group cannot go alone.
             return apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
@@ -1793,7 +1803,7 @@ constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_
         const uint64_t entry_va = va + i * G::level_size(level);
         if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, entry_va, retired, tlb)) {
             Descriptor* sub = subtable(table[i]);
-            store(table[i], Descriptor(), is_active());
+            store(table[i], Descriptor());
             retire_tables(sub, level + 1, entry_va, retired, tlb);
         }
         empty = empty && table[i].bits() == 0;

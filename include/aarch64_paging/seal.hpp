@@ -10,6 +10,7 @@
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/regime.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
 
@@ -30,7 +31,7 @@ constexpr bool grants_more(const Access& before, const Access& after) {
 /// would make it EL1-executable, and is refused. The software bits (SWFLAG_0-3), which
 /// the MMU ignores, change freely. Anything else - making an entry valid, a new output
 /// address, memory type, shareability, AF, nG - is refused.
-constexpr uint64_t widened_bits(Descriptor before, Descriptor after, TranslationRegime regime) {
+AARCH64_PAGING_PER_ENTRY constexpr uint64_t widened_bits(Descriptor before, Descriptor after, TranslationRegime regime) {
     if (!after.is_valid()) {
         return 0;
     }

@@ -288,6 +288,18 @@ CpuState read_cpu_state(uint64_t return_address) {
     return state;
 }
 
+uint16_t el2_upper_range_asid() {
+    uint64_t tcr;
+    uint64_t ttbr;
+    asm volatile("mrs %0, tcr_el2" : "=r"(tcr));
+    if ((tcr & (uint64_t{1} << 22)) != 0) {  // A1
+        asm volatile("mrs %0, " TTBR1_EL2 : "=r"(ttbr));
+    } else {
+        asm volatile("mrs %0, ttbr0_el2" : "=r"(ttbr));
+    }
+    return static_cast<uint16_t>(ttbr >> TTBR_ASID_SHIFT);
+}
+
 uint64_t read_id_aa64mmfr0_el1() {
     uint64_t value;
     asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(value));

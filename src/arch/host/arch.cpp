@@ -211,6 +211,12 @@ CpuState read_cpu_state(uint64_t) {
     return CpuState{r.pc, r.sp, r.vbar};
 }
 
+uint16_t el2_upper_range_asid() {
+    const fake::Registers& r = fake::g_registers;
+    const uint64_t ttbr = (r.tcr_el2 & (uint64_t{1} << 22)) != 0 ? r.ttbr1_el2 : r.ttbr0_el2;
+    return static_cast<uint16_t>(ttbr >> TTBR_ASID_SHIFT);
+}
+
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }
 uint64_t read_id_aa64mmfr2_el1() { return fake::g_registers.id_aa64mmfr2_el1; }
 
