@@ -56,21 +56,30 @@ MAKEFLAGS += --no-print-directory
 # foo.cpp and foo.S never collide.
 objs = $(patsubst %,$(1)/obj/%.o,$(2))
 
+# Build output: one short line a step, as Linux and TF-A print it; V=1 prints the
+# commands instead. $(call quiet,WHAT,file) starts a recipe line that runs a command:
+#   $(call quiet,CXX,$<)$(HOST_CXX) ... -c $< -o $@      prints "  CXX     src/mapping.cpp"
+ifeq ($(strip $(V)),1)
+quiet =
+else
+quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
 # $(call lib_rules,build-dir,c++ compiler,c++ flags,asm compiler,asm flags,sources,ar)
 # Rules for build-dir/libidmap.a. build-dir/flags.stamp holds the flags and the source
 # list, so that changing either (OPT=..., a deleted file) rebuilds what depends on it.
 define lib_rules
 $(1)/libidmap.a: $(call objs,$(1),$(6)) $(1)/flags.stamp
 	@rm -f $$@
-	$(7) rcs $$@ $(call objs,$(1),$(6))
+	$$(call quiet,AR,$$@)$(7) rcs $$@ $(call objs,$(1),$(6))
 
 $(1)/obj/%.cpp.o: %.cpp $(1)/flags.stamp
 	@mkdir -p $$(@D)
-	$(2) $(3) -MMD -MP -c $$< -o $$@
+	$$(call quiet,CXX,$$<)$(2) $(3) -MMD -MP -c $$< -o $$@
 
 $(1)/obj/%.S.o: %.S $(1)/flags.stamp
 	@mkdir -p $$(@D)
-	$(4) $(5) -MMD -MP -c $$< -o $$@
+	$$(call quiet,AS,$$<)$(4) $(5) -MMD -MP -c $$< -o $$@
 
 $(1)/flags.stamp: FORCE
 	@mkdir -p $$(@D)
@@ -119,11 +128,11 @@ $(eval $(call lib_rules,$(HOST_SIZE_BUILD),$(HOST_CXX),$(HOST_LIB_CXXFLAGS) -Os,
 # $(call test_rules,build-dir,extra compile flags,extra link flags)
 define test_rules
 $(1)/tests/unit: $(call objs,$(1)/tests,$(TEST_SRCS)) $(1)/libidmap.a
-	$(HOST_CXX) $(3) -o $$@ $(call objs,$(1)/tests,$(TEST_SRCS)) $(1)/libidmap.a
+	$$(call quiet,LD,$$@)$(HOST_CXX) $(3) -o $$@ $(call objs,$(1)/tests,$(TEST_SRCS)) $(1)/libidmap.a
 
 $(1)/tests/obj/%.cpp.o: %.cpp $(1)/tests/flags.stamp
 	@mkdir -p $$(@D)
-	$(HOST_CXX) $(TEST_CXXFLAGS) $(2) -MMD -MP -c $$< -o $$@
+	$$(call quiet,CXX,$$<)$(HOST_CXX) $(TEST_CXXFLAGS) $(2) -MMD -MP -c $$< -o $$@
 
 $(1)/tests/flags.stamp: FORCE
 	@mkdir -p $$(@D)
@@ -139,7 +148,7 @@ $(eval $(call test_rules,$(HOST_SIZE_BUILD),-Os,))
 
 $(HOST_BUILD)/c/%: tests/c/%.c $(HOST_LIB) include/idmap.h $(wildcard tests/c/*.h)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(C_TEST_CFLAGS) $< $(HOST_LIB) -o $@
+	$(call quiet,CC,$<)$(HOST_CC) $(C_TEST_CFLAGS) $< $(HOST_LIB) -o $@
 
 # Host tools (tools/*.cpp): programs over the host library, e.g. idmap-lint.
 HOST_TOOL_SRCS := $(sort $(wildcard tools/*.cpp))
@@ -148,7 +157,7 @@ HOST_TOOL_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude
 
 $(HOST_BUILD)/tools/%: tools/%.cpp $(HOST_LIB) include/idmap.h
 	@mkdir -p $(@D)
-	$(HOST_CXX) $(HOST_TOOL_CXXFLAGS) $< $(HOST_LIB) -o $@
+	$(call quiet,CXX,$<)$(HOST_CXX) $(HOST_TOOL_CXXFLAGS) $< $(HOST_LIB) -o $@
 
 .PHONY: host host-lib host-tests host-san host-tools
 host-lib: $(HOST_LIB)
@@ -252,17 +261,17 @@ INSTALL_CMAKE_CONFIG    := $(if $(strip $(BOARD)),$(BOARD),host)
 INSTALL_CMAKE_TEMPLATES := cmake/idmapConfig.cmake.in cmake/idmapConfigVersion.cmake.in cmake/idmapTargets.cmake.in
 
 install: lib idmap.pc.in $(INSTALL_CMAKE_TEMPLATES)
-	install -d $(INSTALL_ROOT)/include/aarch64_paging $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX) $(INSTALL_ROOT)/lib/pkgconfig
-	install -m 0644 $(PUBLIC_HEADERS) $(INSTALL_ROOT)/include/
-	$(if $(PUBLIC_CXX_HEADERS),install -m 0644 $(PUBLIC_CXX_HEADERS) $(INSTALL_ROOT)/include/aarch64_paging/)
-	install -m 0644 $(if $(strip $(BOARD)),$(LIB),$(HOST_LIB)) $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX)/libidmap.a
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
+	@install -d $(INSTALL_ROOT)/include/aarch64_paging $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX) $(INSTALL_ROOT)/lib/pkgconfig
+	$(call quiet,INSTALL,$(INSTALL_ROOT)/include/)install -m 0644 $(PUBLIC_HEADERS) $(INSTALL_ROOT)/include/
+	$(if $(PUBLIC_CXX_HEADERS),$(call quiet,INSTALL,$(INSTALL_ROOT)/include/aarch64_paging/)install -m 0644 $(PUBLIC_CXX_HEADERS) $(INSTALL_ROOT)/include/aarch64_paging/)
+	$(call quiet,INSTALL,$(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX)/libidmap.a)install -m 0644 $(if $(strip $(BOARD)),$(LIB),$(HOST_LIB)) $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX)/libidmap.a
+	$(call quiet,GEN,$(INSTALL_ROOT)/lib/pkgconfig/$(INSTALL_PC_NAME).pc)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
 		-e 's|@NAME@|$(INSTALL_PC_NAME)|g' -e 's|@DESCRIPTION@|$(INSTALL_DESCRIPTION)|g' \
 		-e 's|@VERSION@|$(VERSION)|g' idmap.pc.in > $(INSTALL_ROOT)/lib/pkgconfig/$(INSTALL_PC_NAME).pc
-	install -d $(INSTALL_ROOT)/lib/cmake/idmap
-	sed -e 's|@VERSION@|$(VERSION)|g' cmake/idmapConfig.cmake.in > $(INSTALL_ROOT)/lib/cmake/idmap/idmapConfig.cmake
-	sed -e 's|@VERSION@|$(VERSION)|g' cmake/idmapConfigVersion.cmake.in > $(INSTALL_ROOT)/lib/cmake/idmap/idmapConfigVersion.cmake
-	sed -e 's|@CONFIG@|$(INSTALL_CMAKE_CONFIG)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
+	@install -d $(INSTALL_ROOT)/lib/cmake/idmap
+	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapConfig.cmake)sed -e 's|@VERSION@|$(VERSION)|g' cmake/idmapConfig.cmake.in > $(INSTALL_ROOT)/lib/cmake/idmap/idmapConfig.cmake
+	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapConfigVersion.cmake)sed -e 's|@VERSION@|$(VERSION)|g' cmake/idmapConfigVersion.cmake.in > $(INSTALL_ROOT)/lib/cmake/idmap/idmapConfigVersion.cmake
+	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapTargets-$(INSTALL_CMAKE_CONFIG).cmake)sed -e 's|@CONFIG@|$(INSTALL_CMAKE_CONFIG)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
 		-e 's|@DESCRIPTION@|$(INSTALL_DESCRIPTION)|g' cmake/idmapTargets.cmake.in \
 		> $(INSTALL_ROOT)/lib/cmake/idmap/idmapTargets-$(INSTALL_CMAKE_CONFIG).cmake
 
@@ -343,6 +352,7 @@ test: check-deps
 #            (BOARD_CPU_FLAGS BOARD_POOL_PAGES BOARD_MAX_MAPS BOARD_LOAD_ADDR
 #            QEMU_MACHINE), TARGET_CFLAGS TARGET_CXXFLAGS TARGET_ASFLAGS BOARD_INCLUDES
 #            BOARD_DEFINES
+#   output:  $(call quiet,WHAT,file) before a command prints one short line (V=1: the command)
 #   tests:   RUN_STEP "name" 'shell command' records one step of make test (PASS/FAIL
 #            lines "PASS name" in $IDMAP_TEST_RESULTS, set only under make test; outside
 #            it RUN_STEP just runs the command and returns its status);

@@ -14,7 +14,7 @@ HOST_SAN_C_BINS := $(C_TEST_NAMES:%=$(HOST_SAN_BUILD)/c/%)
 
 $(HOST_SAN_BUILD)/c/%: tests/c/%.c $(HOST_SAN_LIB) include/idmap.h $(wildcard tests/c/*.h)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(C_TEST_CFLAGS) $(SAN_FLAGS) $< $(HOST_SAN_LIB) -o $@
+	$(call quiet,CC,$<)$(HOST_CC) $(C_TEST_CFLAGS) $(SAN_FLAGS) $< $(HOST_SAN_LIB) -o $@
 
 .PHONY: sanitize sanitize-c valgrind tidy cppcheck lint
 sanitize-c: $(HOST_SAN_C_BINS)
@@ -44,11 +44,11 @@ CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,style,performan
 	--std=c++17 --language=c++ --inline-suppr --suppressions-list=tools/cppcheck.supp $(INCLUDES)
 
 tidy: check-deps
-	clang-tidy --quiet $(LINT_HOST_SRCS) -- $(LINT_HOST_FLAGS)
-	clang-tidy --quiet $(LINT_TARGET_SRCS) -- $(LINT_TARGET_FLAGS)
+	$(call quiet,TIDY,host build)clang-tidy --quiet $(LINT_HOST_SRCS) -- $(LINT_HOST_FLAGS)
+	$(call quiet,TIDY,board build)clang-tidy --quiet $(LINT_TARGET_SRCS) -- $(LINT_TARGET_FLAGS)
 
 cppcheck: check-deps
-	$(CPPCHECK) -DIDMAP_HOST=1 $(LINT_HOST_SRCS)
-	$(CPPCHECK) $(LINT_TARGET_DEFS) -D__aarch64__ $(LINT_TARGET_SRCS)
+	$(call quiet,CPPCHECK,host build)$(CPPCHECK) -DIDMAP_HOST=1 $(LINT_HOST_SRCS)
+	$(call quiet,CPPCHECK,board build)$(CPPCHECK) $(LINT_TARGET_DEFS) -D__aarch64__ $(LINT_TARGET_SRCS)
 
 lint: tidy cppcheck

@@ -28,22 +28,22 @@ CXX_SUITE_CXXFLAGS  = $(TARGET_CXXFLAGS) -fno-pie -fno-stack-protector $(BOARD_I
 
 $(CXX_SUITE_DIR)/obj/%.c.o: %.c $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(BM_CFLAGS) $(if $(filter $(BM_COMMON_DIR)/libc.c,$<),-fno-builtin) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)$(TARGET_CC) $(BM_CFLAGS) $(if $(filter $(BM_COMMON_DIR)/libc.c,$<),-fno-builtin) -MMD -MP -c $< -o $@
 
 $(CXX_SUITE_DIR)/obj/%.S.o: %.S $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(BM_ASFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,AS,$<)$(TARGET_CC) $(BM_ASFLAGS) -MMD -MP -c $< -o $@
 
 $(CXX_SUITE_DIR)/obj/%.cpp.o: %.cpp $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CXX,$<)$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(CXX_SUITE_DIR)/cxx-suite.ld: tests/target/cxx-suite.ld.S tests/target/cxx_layout.h $(BM_LD_SECTIONS) $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) -E -P -undef -x c -Itests/target -I$(BM_COMMON_DIR) -DLOAD_ADDR=$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $< -o $@
+	$(call quiet,LDS,$@)$(TARGET_CC) -E -P -undef -x c -Itests/target -I$(BM_COMMON_DIR) -DLOAD_ADDR=$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $< -o $@
 
 $(CXX_SUITE_ELF): $(CXX_SUITE_OBJS) $(CXX_SUITE_DIR)/cxx-suite.ld $(LIB)
-	$(TARGET_LD) $(TARGET_LDFLAGS) -T $(CXX_SUITE_DIR)/cxx-suite.ld -Map $(CXX_SUITE_DIR)/cxx-suite.map \
+	$(call quiet,LD,$@)$(TARGET_LD) $(TARGET_LDFLAGS) -T $(CXX_SUITE_DIR)/cxx-suite.ld -Map $(CXX_SUITE_DIR)/cxx-suite.map \
 		-o $@ $(CXX_SUITE_OBJS) $(LIB)
 
 $(CXX_SUITE_DIR)/flags.stamp: FORCE

@@ -44,21 +44,21 @@ IMAGE_QEMU_TIMEOUT ?= 20
 
 $(HOST_BUILD)/tools/obj/%.cpp.o: %.cpp tests/target/image.mk
 	@mkdir -p $(@D)
-	$(HOST_CXX) $(IMAGE_TOOL_CXXFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CXX,$<)$(HOST_CXX) $(IMAGE_TOOL_CXXFLAGS) -MMD -MP -c $< -o $@
 
 -include $(patsubst %.o,%.d,$(IMAGE_TOOL_OBJS) $(IMAGE_CHECK_OBJS))
 
 $(IMAGE_TOOL): $(IMAGE_TOOL_OBJS) $(HOST_LIB)
-	$(HOST_CXX) -o $@ $(IMAGE_TOOL_OBJS) $(HOST_LIB)
+	$(call quiet,LD,$@)$(HOST_CXX) -o $@ $(IMAGE_TOOL_OBJS) $(HOST_LIB)
 
 $(IMAGE_CHECK): $(IMAGE_CHECK_OBJS) $(HOST_LIB)
-	$(HOST_CXX) -o $@ $(IMAGE_CHECK_OBJS) $(HOST_LIB)
+	$(call quiet,LD,$@)$(HOST_CXX) -o $@ $(IMAGE_CHECK_OBJS) $(HOST_LIB)
 
 .PHONY: idmap-image map-svg test-image image-boot image-boot-example
 idmap-image: $(IMAGE_TOOL)
 
 map-svg: $(IMAGE_TOOL)
-	$(IMAGE_TOOL) --svg $(IMAGE_SVG) boards/qemu-virt/memmap.txt
+	$(call quiet,GEN,$(IMAGE_SVG))$(IMAGE_TOOL) --svg $(IMAGE_SVG) boards/qemu-virt/memmap.txt
 
 IMAGE_CHECKS := tests/image/tool_checks.sh $(IMAGE_TOOL) $(IMAGE_CHECK) $(IMAGE_OUT)
 
@@ -97,26 +97,26 @@ $(IMAGE_BOOT_DIR)/flags.stamp: FORCE
 define image_boot
 $(1)/tables.S: $(IMAGE_MEMMAP) $(IMAGE_TOOL)
 	@mkdir -p $$(@D)
-	$(IMAGE_TOOL) $(2) -o $$@ $(IMAGE_MEMMAP)
+	$$(call quiet,GEN,$$@)$(IMAGE_TOOL) $(2) -o $$@ $(IMAGE_MEMMAP)
 
 $(1)/tables.o: $(1)/tables.S $(IMAGE_BOOT_DIR)/flags.stamp
-	$$(TARGET_CC) $$(BM_ASFLAGS) -c $$< -o $$@
+	$$(call quiet,AS,$$<)$$(TARGET_CC) $$(BM_ASFLAGS) -c $$< -o $$@
 
 $(1)/image.ld: tests/image/image.ld.S $(BM_LD_SECTIONS) $(IMAGE_MEMMAP) $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) -E -P -undef -x c -I$(BM_COMMON_DIR) -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) \
+	$$(call quiet,LDS,$$@)$$(TARGET_CC) -E -P -undef -x c -I$(BM_COMMON_DIR) -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) \
 		-DTABLES_ADDR=$$(IMAGE_TABLES_ADDR) $(3) $$< -o $$@
 
 $(1)/obj/%.c.o: %.c $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(BM_CFLAGS) -I$(IMAGE_TOOL_DIR) $(3) $$(if $$(filter $(BM_COMMON_DIR)/libc.c,$$<),-fno-builtin) -MMD -MP -c $$< -o $$@
+	$$(call quiet,CC,$$<)$$(TARGET_CC) $$(BM_CFLAGS) -I$(IMAGE_TOOL_DIR) $(3) $$(if $$(filter $(BM_COMMON_DIR)/libc.c,$$<),-fno-builtin) -MMD -MP -c $$< -o $$@
 
 $(1)/obj/%.S.o: %.S $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(BM_ASFLAGS) $(3) -MMD -MP -c $$< -o $$@
+	$$(call quiet,AS,$$<)$$(TARGET_CC) $$(BM_ASFLAGS) $(3) -MMD -MP -c $$< -o $$@
 
 $(1)/image-boot.elf: $(call objs,$(1),$(BM_COMMON_SRCS) $(4)) $(1)/tables.o $(1)/image.ld $(5)
-	$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(1)/image.ld -Map $(1)/image-boot.map \
+	$$(call quiet,LD,$$@)$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(1)/image.ld -Map $(1)/image-boot.map \
 		-o $$@ $(call objs,$(1),$(BM_COMMON_SRCS) $(4)) $(1)/tables.o $(5)
 
 -include $(patsubst %.o,%.d,$(call objs,$(1),$(BM_COMMON_SRCS) $(4)))
