@@ -5,7 +5,7 @@
 #   make BOARD=<b> [LLVM=1]   build/<b>/libidmap.a (build/<b>-llvm/ with LLVM=1)
 #   make boards [LLVM=1]      every board in boards/*/
 #   make test                 everything below; ends with "N passed, M failed"
-#   make deps                 check the tools; as root on Debian, install them
+#   make deps                 install every tool make test uses (apt-get: as root, or sudo)
 #   make size [LLVM=1]        size of each board's .a with totals, and what programs
 #                             calling parts of the C ABI link of it (tools/size_contract.sh)
 #   make install PREFIX=dir [BOARD=<b>]   headers, .a, pkg-config file, CMake package
@@ -65,6 +65,17 @@ else
 quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
 endif
 
+# $(call needs,TOOL...): a target that installs what of the tools is missing, silent when
+# all are there (tools/deps.sh: commands, catch2, libfuzzer; options such as --target=
+# are dropped, so $(TARGET_CC) will do). Every rule that runs a tool has it as a
+# prerequisite: order-only on each build directory's flags.stamp, so that it comes first.
+# The target is a path, deps/TOOL/TOOL/..., as no file name may be that long.
+empty :=
+space := $(empty) $(empty)
+needs = deps/$(subst $(space),/,$(sort $(filter-out -%,$(1))))
+deps/%:
+	@tools/deps.sh --install $(subst /, ,$*)
+
 # $(call lib_rules,build-dir,c++ compiler,c++ flags,asm compiler,asm flags,sources,ar)
 # Rules for build-dir/libidmap.a. build-dir/flags.stamp holds the flags and the source
 # list, so that changing either (OPT=..., a deleted file) rebuilds what depends on it.
@@ -81,7 +92,7 @@ $(1)/obj/%.S.o: %.S $(1)/flags.stamp
 	@mkdir -p $$(@D)
 	$$(call quiet,AS,$$<)$(4) $(5) -MMD -MP -c $$< -o $$@
 
-$(1)/flags.stamp: FORCE
+$(1)/flags.stamp: FORCE | $(call needs,$(2) $(4) $(7))
 	@mkdir -p $$(@D)
 	@printf '%s\n' '$(2) $(3)' '$(4) $(5)' '$(6)' '$(7)' | cmp -s - $$@ || \
 		printf '%s\n' '$(2) $(3)' '$(4) $(5)' '$(6)' '$(7)' > $$@
@@ -134,7 +145,7 @@ $(1)/tests/obj/%.cpp.o: %.cpp $(1)/tests/flags.stamp
 	@mkdir -p $$(@D)
 	$$(call quiet,CXX,$$<)$(HOST_CXX) $(TEST_CXXFLAGS) $(2) -MMD -MP -c $$< -o $$@
 
-$(1)/tests/flags.stamp: FORCE
+$(1)/tests/flags.stamp: FORCE | $(call needs,$(HOST_CXX) catch2)
 	@mkdir -p $$(@D)
 	@printf '%s\n' '$(HOST_CXX) $(TEST_CXXFLAGS) $(2)' '$(3)' '$(TEST_SRCS)' | cmp -s - $$@ || \
 		printf '%s\n' '$(HOST_CXX) $(TEST_CXXFLAGS) $(2)' '$(3)' '$(TEST_SRCS)' > $$@
@@ -215,7 +226,7 @@ endif
 # ---------------------------------------------------------------------------------
 # Top-level targets
 
-.PHONY: all lib boards size install clean test deps check-deps FORCE
+.PHONY: all lib boards size install clean test deps FORCE
 FORCE:
 
 ifneq ($(strip $(BOARD)),)
@@ -234,7 +245,7 @@ board-%: FORCE
 # Build directory of board $(1) for the toolchain in use.
 board_build = $(BUILD_ROOT)/$(1)$(if $(filter llvm,$(TARGET_TOOLCHAIN)),-llvm)
 
-size: boards
+size: boards $(call needs,$(TARGET_COMMANDS))
 	@for b in $(BOARDS); do \
 		echo "== $$b ($(TARGET_TOOLCHAIN)): $(call board_build,$$b)/libidmap.a"; \
 		$(TARGET_SIZE) -t $(call board_build,$$b)/libidmap.a || exit 1; \
@@ -283,7 +294,7 @@ clean:
 # wrong @param, ...) fails it; the warnings are also in build/docs/warnings.log.
 DOCS_DIR := $(BUILD_ROOT)/docs
 .PHONY: docs
-docs: check-deps
+docs: $(call needs,doxygen)
 	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)
 	@IDMAP_VERSION=$(VERSION) IDMAP_DOCS_DIR=$(DOCS_DIR) doxygen docs/Doxyfile 2> $(DOCS_DIR)/warnings.log; \
 		status=$$?; cat $(DOCS_DIR)/warnings.log >&2; \
@@ -293,14 +304,16 @@ docs: check-deps
 	@echo "API reference: $(DOCS_DIR)/html/index.html"
 
 # ---------------------------------------------------------------------------------
-# Prerequisites: `make deps` checks, and installs as root on Debian; test and run
-# (run: add check-deps as its first prerequisite) only check.
+# Prerequisites of the steps that run more than a build ($(call needs,...) installs
+# them); make deps installs what make test uses.
 
-deps:
-	@tools/deps.sh --install
+# The QEMU suites: both target toolchains and the emulator.
+TARGET_TEST_NEEDS := $(GCC_TARGET_COMMANDS) $(LLVM_TARGET_COMMANDS) $(QEMU)
+TEST_NEEDS := $(HOST_COMMANDS) catch2 $(TARGET_TEST_NEEDS) libfuzzer valgrind clang-tidy \
+	cppcheck cmake pkg-config doxygen
 
-check-deps:
-	@tools/deps.sh
+deps: $(call needs,$(TEST_NEEDS))
+	@echo "deps: every tool make test uses is installed"
 
 # ---------------------------------------------------------------------------------
 # make test: every check is one step of tools/run_step.sh, which records PASS/FAIL and
@@ -312,7 +325,7 @@ TEST_RESULTS := $(abspath $(BUILD_ROOT)/test-results.txt)
 RUN_STEP := tools/run_step.sh
 
 test: export IDMAP_TEST_RESULTS := $(TEST_RESULTS)
-test: check-deps
+test: $(call needs,$(TEST_NEEDS))
 	@mkdir -p $(BUILD_ROOT) && : > $(TEST_RESULTS)
 	@$(RUN_STEP) "unit tests" '$(MAKE) $(PAR) $(HOST_UNIT) && $(HOST_UNIT)'
 	@$(RUN_STEP) "unit tests (ASan+UBSan)" '$(MAKE) $(PAR) $(HOST_SAN_UNIT) && UBSAN_OPTIONS=print_stacktrace=1 $(HOST_SAN_UNIT)'
@@ -332,6 +345,7 @@ test: check-deps
 	@$(RUN_STEP) "CMake: add_subdirectory + find_package (host, qemu-virt)" 'MAKE="$(MAKE) $(PAR)" tools/check_cmake.sh'
 	@$(RUN_STEP) "README examples" '$(MAKE) $(PAR) $(HOST_LIB) && MAKE="$(MAKE) $(PAR)" tools/check_readme.sh $(HOST_LIB)'
 	@$(RUN_STEP) "API reference (make docs, no warnings)" '$(MAKE) docs'
+	@$(RUN_STEP) "prerequisites: what each target installs (tools/deps.sh --dry-run)" 'MAKE="$(MAKE)" tools/check_deps.sh'
 	@if tools/has_rule.sh test-target $(MAKE); then \
 		$(RUN_STEP) --group "target tests" '$(MAKE) test-target'; \
 	fi
@@ -356,7 +370,8 @@ test: check-deps
 #   tests:   RUN_STEP "name" 'shell command' records one step of make test (PASS/FAIL
 #            lines "PASS name" in $IDMAP_TEST_RESULTS, set only under make test; outside
 #            it RUN_STEP just runs the command and returns its status);
-#            check-deps as a prerequisite of anything that needs the tools.
+#            $(call needs,TOOL...) as a prerequisite of anything that runs a tool (it
+#            installs what is missing); TARGET_TEST_NEEDS: what the QEMU suites need.
 -include $(wildcard examples/*.mk examples/*/*.mk tests/target/*.mk)
 -include $(wildcard bench/*.mk)
 -include $(wildcard fuzz/*.mk tests/*.mk)

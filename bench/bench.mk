@@ -31,5 +31,5 @@ $(BENCH_BIN): bench/bench.c $(BENCH_CXX_OBJ) $(HOST_LIB) include/idmap.h bench/b
 bench: $(BENCH_BIN)
 	@$(BENCH_ENV) $(BENCH_BIN) $(BENCH_ARGS)
 
-bench-callgrind: $(BENCH_BIN)
+bench-callgrind: $(call needs,valgrind) $(BENCH_BIN)
 	@$(BENCH_ENV) bench/callgrind.sh $(BENCH_BIN) $(BENCH_DIR)/callgrind $(BENCH_ARGS)

@@ -45,7 +45,7 @@ $(2)/image.ld: $(BM_COMMON_DIR)/image.ld.S $(BM_LD_SECTIONS) $(2)/flags.stamp
 $(2)/$(1).elf: $(call objs,$(2),$(BM_COMMON_SRCS) $(3)) $(2)/image.ld $$(LIB)
 	$$(call quiet,LD,$$@)$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(2)/image.ld -Map $(2)/$(1).map -o $$@ $(call objs,$(2),$(BM_COMMON_SRCS) $(3)) $$(LIB)
 
-$(2)/flags.stamp: FORCE
+$(2)/flags.stamp: FORCE | $$(call needs,$$(TARGET_COMMANDS))
 	@mkdir -p $$(@D)
 	@printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' | cmp -s - $$@ || \
 		printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' > $$@

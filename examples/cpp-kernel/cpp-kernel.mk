@@ -22,7 +22,7 @@ $(eval $(call bm_image,cpp-kernel,$(CPP_KERNEL_DIR),examples/cpp-kernel/kernel.c
 
 cpp-kernel: $(CPP_KERNEL_ELF)
 
-run-cpp-kernel: $(if $(wildcard tools/deps.sh),check-deps) $(CPP_KERNEL_ELF)
+run-cpp-kernel: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(CPP_KERNEL_ELF)
 	@echo "== booting $(CPP_KERNEL_ELF) on $(QEMU_MACHINE) (timeout $(QEMU_TIMEOUT) s)"
 	@$(BM_QEMU_RUN) --timeout $(QEMU_TIMEOUT) -- $(QEMU_MACHINE) -kernel $(CPP_KERNEL_ELF)
 else

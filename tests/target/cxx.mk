@@ -46,7 +46,7 @@ $(CXX_SUITE_ELF): $(CXX_SUITE_OBJS) $(CXX_SUITE_DIR)/cxx-suite.ld $(LIB)
 	$(call quiet,LD,$@)$(TARGET_LD) $(TARGET_LDFLAGS) -T $(CXX_SUITE_DIR)/cxx-suite.ld -Map $(CXX_SUITE_DIR)/cxx-suite.map \
 		-o $@ $(CXX_SUITE_OBJS) $(LIB)
 
-$(CXX_SUITE_DIR)/flags.stamp: FORCE
+$(CXX_SUITE_DIR)/flags.stamp: FORCE | $(call needs,$(TARGET_COMMANDS))
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(TARGET_CC) $(BM_CFLAGS)' '$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS)' '$(TARGET_LD) $(TARGET_LDFLAGS)' | \
 		cmp -s - $@ || \
@@ -60,6 +60,6 @@ cxx-suite:
 	+@$(MAKE) BOARD=$(BM_DEFAULT_BOARD) $@
 endif
 
-test-target-cxx: $(if $(wildcard tools/deps.sh),check-deps)
+test-target-cxx: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(TARGET_QEMU_TIMEOUT) tests/target/run-cxx.sh \
 		$(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))

@@ -31,5 +31,5 @@ endif
 # The boards named on the command line (BOARD=...), else all of them.
 GUARD_TEST_BOARDS = $(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))
 
-test-guard: $(if $(wildcard tools/deps.sh),check-deps)
+test-guard: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(or $(TARGET_QEMU_TIMEOUT),20) tests/target/run-guard.sh $(GUARD_TEST_BOARDS)

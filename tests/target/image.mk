@@ -42,7 +42,7 @@ IMAGE_BOARDS   := $(patsubst boards/%/memmap.txt,%,$(sort $(wildcard boards/*/me
 IMAGE_SVG      := docs/qemu-virt-map.svg
 IMAGE_QEMU_TIMEOUT ?= 20
 
-$(HOST_BUILD)/tools/obj/%.cpp.o: %.cpp tests/target/image.mk
+$(HOST_BUILD)/tools/obj/%.cpp.o: %.cpp tests/target/image.mk | $(call needs,$(HOST_CXX))
 	@mkdir -p $(@D)
 	$(call quiet,CXX,$<)$(HOST_CXX) $(IMAGE_TOOL_CXXFLAGS) -MMD -MP -c $< -o $@
 
@@ -62,7 +62,7 @@ map-svg: $(IMAGE_TOOL)
 
 IMAGE_CHECKS := tests/image/tool_checks.sh $(IMAGE_TOOL) $(IMAGE_CHECK) $(IMAGE_OUT)
 
-test-image: $(if $(wildcard tools/deps.sh),check-deps)
+test-image: $(call needs,$(HOST_COMMANDS) $(TARGET_TEST_NEEDS))
 	@$(RUN_STEP) "idmap-image: SHA-256 of the FIPS 180-4 examples" \
 		'$(MAKE) $(PAR) $(IMAGE_CHECK) && $(IMAGE_CHECK) sha256'
 	@for b in $(IMAGE_BOARDS); do \
@@ -87,7 +87,7 @@ IMAGE_MEMMAP   := $(BOARD_DIR)/memmap.txt
 IMAGE_TABLES_ADDR = $(shell sed -n 's/^[[:space:]]*tables[[:space:]]\{1,\}\([^[:space:]#]*\).*/\1/p' $(IMAGE_MEMMAP))
 IMAGE_BOOT_SRCS := $(BM_COMMON_SRCS) tests/image/boot.c
 
-$(IMAGE_BOOT_DIR)/flags.stamp: FORCE
+$(IMAGE_BOOT_DIR)/flags.stamp: FORCE | $(call needs,$(TARGET_COMMANDS))
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(TARGET_CC) $(BM_CFLAGS)' '$(TARGET_LD) $(TARGET_LDFLAGS)' | cmp -s - $@ || \
 		printf '%s\n' '$(TARGET_CC) $(BM_CFLAGS)' '$(TARGET_LD) $(TARGET_LDFLAGS)' > $@
@@ -131,7 +131,7 @@ $(eval $(call image_boot,$(BUILD)/examples/image-boot,,,examples/image-boot/main
 image-boot: $(IMAGE_BOOT_DIR)/absolute/image-boot.elf $(IMAGE_BOOT_DIR)/relocatable/image-boot.elf \
 	$(BUILD)/examples/image-boot/image-boot.elf
 
-image-boot-example: $(if $(wildcard tools/deps.sh),check-deps) $(BUILD)/examples/image-boot/image-boot.elf
+image-boot-example: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(BUILD)/examples/image-boot/image-boot.elf
 	@$(BM_QEMU_RUN) --timeout $(QEMU_TIMEOUT) -- $(QEMU_MACHINE) -kernel $(BUILD)/examples/image-boot/image-boot.elf
 else
 image-boot image-boot-example:

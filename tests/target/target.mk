@@ -54,5 +54,5 @@ endif
 # Only the boards named on the command line (BOARD=...), else all of them.
 TARGET_TEST_BOARDS := $(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))
 
-test-target: $(if $(wildcard tools/deps.sh),check-deps)
+test-target: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(TARGET_QEMU_TIMEOUT) tests/target/run-matrix.sh $(TARGET_TEST_BOARDS)
