@@ -12,8 +12,8 @@
 #                                    last line is "N passed, M failed" over all runs
 #                                    (exit status 0 iff none failed)
 #   make test-target BOARD=<b>       the same for one board
-#   make target-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target/
-#   make regime-suite BOARD=<b> [LLVM=1]   build only the regime suite (tests/target/regime.c,
+#   make target-suite [BOARD=<b>] [LLVM=1] build only: build/<b>[-llvm]/tests/target/
+#   make regime-suite [BOARD=<b>] [LLVM=1] build only the regime suite (tests/target/regime.c,
 #                                    run at the entry EL): build/<b>[-llvm]/tests/target-regime/
 #
 # TARGET_QEMU_TIMEOUT=<s> bounds each run (default 20; a run takes well under a
@@ -49,6 +49,9 @@ REGIME_SUITE_ELF := $(REGIME_SUITE_DIR)/regime-suite.elf
 $(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
 
 regime-suite: $(REGIME_SUITE_ELF)
+else
+target-suite regime-suite:
+	+@$(MAKE) BOARD=$(BM_DEFAULT_BOARD) $@
 endif
 
 # Only the boards named on the command line (BOARD=...), else all of them.
