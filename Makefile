@@ -11,7 +11,7 @@
 #   make c-bootloader [BOARD=<b>] build the C demo's image only
 #   make cpp-kernel [BOARD=<b>]   build the C++ demo's image only
 #   make check                    before a commit: unit tests, C99 programs, one QEMU boot
-#   make test                     every test below and more; ends with "N passed, M failed"
+#   make test                     every test; ends with "N passed, M failed, K skipped"
 #   make test-target [BOARD=<b>]  the QEMU suites on each board, entry EL and toolchain
 #   make test-target-cxx [BOARD=<b>]      the C++ QEMU suite only
 #   make test-guard [BOARD=<b>]   the guard-rails QEMU suite only
@@ -349,7 +349,8 @@ deps: $(call needs,$(TEST_NEEDS))
 
 # ---------------------------------------------------------------------------------
 # make test: every check is one step of tools/run_step.sh, which records PASS/FAIL and
-# never stops the run; the last line is "N passed, M failed".
+# never stops the run; the last line is "N passed, M failed, K skipped" (and the steps
+# that passed only under an emulator workaround, where there are any).
 
 # The results file is exported to make test or make check (and the sub-makes it runs)
 # only, so a `make test-target` run on its own elsewhere does not write into it.

@@ -5,7 +5,7 @@
 #   make cxx-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target-cxx/cxx-suite.elf
 #   make test-target-cxx [BOARD=<b>]    build with GNU and LLVM and run it on the
 #                                       configurations of tests/target/run-cxx.sh; the
-#                                       last line is "N passed, M failed"
+#                                       last line is "N passed, M failed, K skipped"
 #
 # make test-target runs the same configurations among its own (tests/target/run-matrix.sh).
 # The image has a fixed layout (tests/target/cxx_layout.h, tests/target/cxx-suite.ld.S):

@@ -6,7 +6,7 @@
 #   make guard-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target-guard/guard-suite.elf
 #   make test-guard [BOARD=<b>]           build with GNU and LLVM and run it on the
 #                                         configurations of tests/target/guard-configs.sh;
-#                                         the last line is "N passed, M failed"
+#                                         the last line is "N passed, M failed, K skipped"
 #
 # make test-target runs the same configurations among its own (tests/target/run-matrix.sh).
 

@@ -9,8 +9,8 @@
 #                                    run-cxx.sh --configs), and the guard-rails suite
 #                                    (tests/target/guard.mk, run-guard.sh --configs);
 #                                    each built with GNU and with LLVM; the
-#                                    last line is "N passed, M failed" over all runs
-#                                    (exit status 0 iff none failed)
+#                                    last line is "N passed, M failed, K skipped"
+#                                    over all cases (exit status 0 iff none failed)
 #   make test-target BOARD=<b>       the same for one board
 #   make target-suite [BOARD=<b>] [LLVM=1] build only: build/<b>[-llvm]/tests/target/
 #   make regime-suite [BOARD=<b>] [LLVM=1] build only the regime suite (tests/target/regime.c,
