@@ -405,7 +405,8 @@ test: $(call needs,$(TEST_NEEDS))
 # ---------------------------------------------------------------------------------
 # Fragments. They may use:
 #   tools:   TARGET_CC TARGET_CXX TARGET_LD TARGET_AR TARGET_NM TARGET_SIZE
-#            TARGET_OBJCOPY TARGET_LDFLAGS TARGET_TOOLCHAIN (toolchain.mk), HOST_*
+#            TARGET_OBJCOPY TARGET_LDFLAGS TARGET_TOOLCHAIN TARGET_COMMANDS QEMU
+#            (toolchain.mk), HOST_*
 #   boards:  BOARDS; with BOARD set: BOARD BOARD_DIR BUILD LIB, the board.mk variables
 #            (BOARD_CPU_FLAGS BOARD_POOL_PAGES BOARD_MAX_MAPS BOARD_LOAD_ADDR
 #            QEMU_MACHINE), TARGET_CFLAGS TARGET_CXXFLAGS TARGET_ASFLAGS BOARD_INCLUDES

@@ -95,10 +95,10 @@ $by_hand" "$root_bin" doxygen
 asks() {
     local target=$1 want got
     shift
-    want=$(printf '%s\n' "$@" | sort -u | tr '\n' ' ')
+    want=$(printf '%s\n' "$@" | sort -u | paste -sd ' ')
     # shellcheck disable=SC2086  # make_cmd and target: words
     got=$(cd "$root" && $make_cmd -n $target 2>/dev/null |
-        sed -n 's|^tools/deps.sh --install ||p' | tr ' ' '\n' | sort -u | tr '\n' ' ')
+        sed -n 's|^tools/deps.sh --install ||p' | tr ' ' '\n' | sort -u | paste -sd ' ')
     if [ "$got" = "$want" ]; then
         echo "ok   make $target asks for: $want"
     else
