@@ -4,7 +4,8 @@
 # This is not a complete Makefile of itself. Instead, it is designed to be easily
 # embeddable into other systems of Makefiles, as DTC's libfdt/Makefile.libfdt and
 # TF-A's lib/xlat_tables_v2/xlat_tables.mk are: it defines variables and no rules, and
-# the including project compiles the sources with its own compiler and flags.
+# the including project compiles the sources with its own compiler and flags. Every name
+# it defines starts with IDMAP_ or idmap_: the includer's own (V, Q, CC, ...) are left alone.
 #
 # Set before including it:
 #   IDMAP_DIR         (required) this library's root directory, as the includer's

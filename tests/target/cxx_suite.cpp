@@ -55,7 +55,7 @@
 //    before are loaded, as disable_mmu would have.
 //
 // Prints "ok N - name" / "not ok N - name: details" per case and ends with "N passed,
-// M failed"; bm_main returns 0 iff none failed (QEMU's exit status).
+// M failed, K skipped"; bm_main returns 0 iff none failed (QEMU's exit status).
 extern "C" {
 #include "bm.h"
 #include "board.h"

@@ -41,7 +41,7 @@
  * Nothing is flushed before the check of the TTBR switch, which tests exactly that.
  *
  * Prints "ok N - name" / "not ok N - name: details" per case and ends with
- * "N passed, M failed"; bm_main returns 0 iff none failed (QEMU's exit status).
+ * "N passed, M failed, K skipped"; bm_main returns 0 iff none failed (QEMU's exit status).
  */
 #include "bm.h"
 #include "board.h"

@@ -6,9 +6,9 @@
 # For each board: its QEMU_MACHINE (board.mk), entered at the EL QEMU gives (raspi3b: EL3,
 # the others EL1); for qemu-virt and xlnx-zcu102 also virtualization=on (entered at EL2)
 # and secure=on (EL3); for qemu-virt also -cpu max (FEAT_TTST: root level 3). Each with
-# the GNU and the LLVM toolchain. Each run's own last line "N passed, M failed" is parsed;
-# a run that ends without it (crash, timeout) counts as one failure. The last line is
-# "N passed, M failed" over all runs; the exit status is 0 iff M is 0.
+# the GNU and the LLVM toolchain. Each run's own last line "N passed, M failed, K skipped"
+# (tests/target/check.h) is parsed; a run that ends without it (crash, timeout) counts as
+# one failure. The last line is the same over all runs; the exit status is 0 iff M is 0.
 #
 # Then the regime suite (tests/target/regime.c, image regime-suite: it stays at the
 # entry EL and tests that EL's translation regime, the upper VA range and a second

@@ -58,7 +58,7 @@
  * large-page tracking), which hides a TLBI to a wrong address there.
  *
  * Prints "ok N - name" / "not ok N - name: details" per case, with "#" lines of
- * figures, and ends with "N passed, M failed"; bm_main returns 0 iff none failed.
+ * figures, and ends with check_summary's line; bm_main returns 0 iff none failed.
  */
 #include "bm.h"
 #include "board.h"

@@ -36,5 +36,5 @@ endif
 # The boards named on the command line (BOARD=...), else all of them.
 STRESS_TEST_BOARDS = $(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))
 
-test-stress: $(if $(wildcard tools/deps.sh),check-deps)
+test-stress: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(or $(TARGET_QEMU_TIMEOUT),20) tests/target/run-stress.sh $(STRESS_TEST_BOARDS)

@@ -2,8 +2,8 @@
  * suite.c - the on-target test suite: the library against QEMU's Arm MMU model.
  *
  * Prints one line per case, "ok N - name" or "not ok N - name: details" (more details
- * follow as "#" lines), then "N passed, M failed"; bm_main returns 0 iff all passed,
- * which is QEMU's exit status (semihosting).
+ * follow as "#" lines), then "N passed, M failed, K skipped" (check.h); bm_main returns
+ * 0 iff none failed, which is QEMU's exit status (semihosting).
  *
  * What it checks (issue 3):
  *  - for several layouts (blocks, pages, ragged edges, attributes, holes, overrides) at
