@@ -30,6 +30,7 @@
 #include "aarch64_paging/regime.hpp"
 #include "aarch64_paging/seal.hpp"
 #include "aarch64_paging/text.hpp"
+#include "aarch64_paging/tlb_batch.hpp"
 #include "aarch64_paging/translation.hpp"
 #include "aarch64_paging/tuning.hpp"
 
@@ -320,37 +321,16 @@ private:
     // The page after page in a chain; only asked where there is one.
     constexpr Descriptor* chained(const Descriptor* page) const { return subtable(page[0]); }
 
-    // The TLB entries a change to a live tree leaves stale: invalidated by VA while there
-    // are at most MAX of them, else the whole regime at once (as Linux does past a
-    // threshold), since a TLBI per page of a large range costs more than refilling.
-    struct TlbBatch {
-        static constexpr unsigned MAX = 16;
-        uint64_t va[MAX] = {};  // page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*)
-        unsigned count = 0;
-        bool all = false;
-
-        AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
-            if (count < MAX) {
-                va[count++] = offset | (leaf ? 1 : 0);
-            } else {
-                all = true;
-            }
+    // After the writes of a call on a live mapping: TlbBatch::sync.
+    constexpr void sync_tlb(const TlbBatch& batch) const {
+        if (is_active()) {
+            batch.sync(where_, asid_, va_base_);
         }
-    };
-    // After the writes of a call: on a live mapping, DSB ISHST, then the TLB maintenance
-    // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14); or
-    // DSB ISHST, ISB where no entry that was valid changed (arch::tables_published).
-    constexpr void sync_tlb(const TlbBatch& batch) const;
+    }
     // What rewriting a live entry as written leaves: the entry as it was, contiguous bit
     // included, when nothing else changes (a live group is never regrouped).
     static constexpr Descriptor kept_hint(Descriptor old, Descriptor written) {
         return ((old.bits() ^ written.bits()) & ~bits_of(Attributes::CONTIGUOUS)) == 0 ? old : written;
-    }
-    // A leaf changed on a live mapping: its TLB entry is stale if it was valid.
-    static constexpr void note_change(TlbBatch& batch, uint64_t va, Descriptor before, Descriptor after) {
-        if (before.is_valid() && before != after) {
-            batch.add(va, true);
-        }
     }
     // Writes value into entry of a table already in the tree, which the MMU may be walking
     // (arch::write_entry: one store the compiler cannot elide, tear or merge); plainly in a
@@ -362,11 +342,11 @@ private:
             arch::write_entry(entry, value);
         }
     }
-    // Writes written over the live leaf entry at va: kept_hint, then note_change.
+    // Writes written over the live leaf entry at va: kept_hint, then TlbBatch::note.
     AARCH64_PAGING_INLINE static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va,
                                                           TlbBatch& batch) {
         written = kept_hint(entry, written);
-        note_change(batch, va, entry, written);
+        batch.note(va, entry, written);
         store(entry, written);
     }
 
@@ -1050,32 +1030,6 @@ constexpr MapError Mapping<G, T>::range_error(const MemoryRegion& region) const 
 }
 
 template <class G, class T>
-constexpr void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
-    if (!is_active()) {
-        return;
-    }
-    if (!batch.all && batch.count == 0) {
-        arch::tables_published();  // only new entries, or none: nothing stale in any TLB
-        return;
-    }
-    arch::table_store_barrier();
-    if (batch.all) {
-        arch::invalidate_regime(where_.regime);
-    } else {
-        // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs). The upper
-        // range of EL1&0 for every ASID: TTBR0's ASID, whichever it was, tagged its entries.
-        const uint64_t tag = uint64_t{asid_} << TTBR_ASID_SHIFT;
-        const bool all_asids = where_.regime == TranslationRegime::El1And0 && where_.range == VaRange::Upper;
-        for (unsigned i = 0; i < batch.count; ++i) {
-            const uint64_t va = (batch.va[i] & ~uint64_t{1}) + va_base_;
-            arch::invalidate_va(where_.regime, tag | ((va >> 12) & ((uint64_t{1} << 44) - 1)),
-                                (batch.va[i] & 1) != 0, all_asids);
-        }
-    }
-    arch::tlb_sync();
-}
-
-template <class G, class T>
 constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                                 Constraints constraints, uint64_t& va, uint64_t& end) const {
     if (!in_range(region, va, end)) {
@@ -1438,7 +1392,7 @@ constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descri
         }
         if (apply) {
             if (call.active) {
-                note_change(call.tlb, va, entry, next);
+                call.tlb.note(va, entry, next);
             }
             store(table[i], next);
         }
@@ -1481,7 +1435,7 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
             }
             if (apply) {
                 if (call.active) {
-                    note_change(call.tlb, from, entry, next);
+                    call.tlb.note(from, entry, next);
                 }
                 store(table[i], next);
             }
@@ -1702,7 +1656,7 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
         }
         if (whole) {
             if (apply) {
-                note_change(call.tlb, from, entry, Descriptor());
+                call.tlb.note(from, entry, Descriptor());
                 store(table[i], Descriptor());
             }
             // One entry of a live contiguous group cannot go alone.
