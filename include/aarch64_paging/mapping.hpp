@@ -26,6 +26,7 @@
 #include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/granule.hpp"
+#include "aarch64_paging/page_reserve.hpp"
 #include "aarch64_paging/region.hpp"
 #include "aarch64_paging/regime.hpp"
 #include "aarch64_paging/seal.hpp"
@@ -50,6 +51,8 @@ void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last
 template <class G = Granule4K, class T = IdTranslation>
 class Mapping {
 public:
+    /// The granule.
+    using Granule = G;
     /// The level of pages: 3.
     static constexpr unsigned LEAF_LEVEL = G::leaf_level;
 
@@ -252,52 +255,8 @@ public:
     void dump(TextWriter& out) const;
 
 private:
-    // Pages taken from owner's allocator by the reserve step, chained through their first
-    // word once checked. reserve() refuses (answers false: the call fails with OutOfMemory,
-    // nothing changed, every page taken given back) a page it cannot use:
-    //   - NULL;
-    //   - not PAGE_SIZE-aligned, or beyond the output address bits: given back too;
-    //   - handed out twice in one reservation: always detected, before anything is written
-    //     to it, and given back once. O(1) per page while the pages stay outside [lowest,
-    //     highest] of those reserved so far (an allocator handing out pages in address
-    //     order, up or down), else a scan of the reservation: O(n^2) for n pages handed out
-    //     in scrambled order;
-    //   - one of the mapping's live table pages: not given back. Always detected for the
-    //     root table. Detected for every table while the mapping has at most
-    //     CHECKED_TABLES of them (the tree is walked once per reservation then: at most
-    //     CHECKED_TABLES * 512 entries read); above that only the root is checked, since a
-    //     walk of the tree per reservation would dominate calls that add one table.
-    //     So a live non-root table handed out again by a misbehaving allocator is not
-    //     detected in a mapping of more than CHECKED_TABLES tables.
-    class PageReserve {
-    public:
-        static constexpr size_t CHECKED_TABLES = 16;
-
-        // No destructor (a literal type, for constant evaluation): every call takes all it
-        // reserved, or release() gives the rest back.
-        explicit constexpr PageReserve(Mapping& owner) : owner_(owner) {}
-        PageReserve(const PageReserve&) = delete;
-        PageReserve& operator=(const PageReserve&) = delete;
-
-        constexpr bool reserve(size_t count);
-        AARCH64_PAGING_INLINE constexpr Descriptor* take();
-        constexpr void release();
-
-    private:
-        // A page the allocator handed out that is already ours: reserved, or a live table.
-        bool is_ours(const Descriptor* page) const;
-
-        Mapping& owner_;
-        // The pages, chained through their first entry: the next page's address as an
-        // invalid descriptor.
-        Descriptor* head_ = nullptr;  // the next take()
-        Descriptor* tail_ = nullptr;  // the last reserved
-        size_t count_ = 0;
-        uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
-        uintptr_t highest_ = 0;
-        const void* live_[CHECKED_TABLES] = {};  // the live tables checked: the first live_count_
-        size_t live_count_ = 0;
-    };
+    friend class PageReserve<Mapping>;
+    using PageReserve = aarch64_paging::PageReserve<Mapping>;
     // A page from the allocator (the translation's own, for a compile-time image).
     constexpr Descriptor* alloc_page() {
         if constexpr (T::allocates_pages) {
@@ -744,97 +703,6 @@ private:
 };
 
 // ---- Implementation
-
-template <class G, class T>
-constexpr bool Mapping<G, T>::PageReserve::reserve(size_t count) {
-    if (count == 0) {
-        return true;
-    }
-    live_count_ = 0;
-    if (__builtin_is_constant_evaluated()) {
-        // A compile-time image's pages are its own: nothing to check.
-    } else if (owner_.tables_ <= CHECKED_TABLES) {
-        owner_.for_each_table([this](const void* table) {
-            if (live_count_ < CHECKED_TABLES) {
-                live_[live_count_++] = table;
-            }
-        });
-    } else {
-        live_[live_count_++] = owner_.root_;
-    }
-    for (; count > 0; --count) {
-        Descriptor* page = owner_.alloc_page();
-        if (page == nullptr) {
-            release();
-            return false;
-        }
-        // A page the descriptor cannot point at (unaligned, or beyond the output address
-        // bits) is as good as none.
-        if ((owner_.translation_.physical(page).value() & ~G::output_address_mask) != 0) {
-            owner_.free_page(page);
-            release();
-            return false;
-        }
-        if (!__builtin_is_constant_evaluated()) {
-            // Already ours: writing to it would corrupt a live table or the chain, and
-            // giving it back would free it twice.
-            if (is_ours(page)) {
-                release();
-                return false;
-            }
-            const uintptr_t p = reinterpret_cast<uintptr_t>(page);
-            lowest_ = p < lowest_ ? p : lowest_;
-            highest_ = p > highest_ ? p : highest_;
-            arch::prepare_table_page(page, G::page_size);  // before the chain's first write
-        }
-        // Appended: take() hands pages out in the order the allocator gave them.
-        if (count_ == 0) {
-            head_ = page;
-        } else {
-            owner_.chain(tail_, page);
-        }
-        tail_ = page;
-        ++count_;
-    }
-    return true;
-}
-
-template <class G, class T>
-bool Mapping<G, T>::PageReserve::is_ours(const Descriptor* page) const {
-    for (size_t i = 0; i < live_count_; ++i) {
-        if (live_[i] == page) {
-            return true;
-        }
-    }
-    const uintptr_t p = reinterpret_cast<uintptr_t>(page);
-    if (p < lowest_ || p > highest_) {
-        return false;
-    }
-    const Descriptor* q = head_;
-    for (size_t i = 0; i < count_; ++i) {
-        if (q == page) {
-            return true;
-        }
-        if (i + 1 < count_) {
-            q = owner_.chained(q);
-        }
-    }
-    return false;
-}
-
-template <class G, class T>
-constexpr Descriptor* Mapping<G, T>::PageReserve::take() {
-    Descriptor* page = head_;
-    head_ = --count_ != 0 ? owner_.chained(page) : nullptr;
-    return page;
-}
-
-template <class G, class T>
-constexpr void Mapping<G, T>::PageReserve::release() {
-    while (count_ != 0) {
-        owner_.free_page(take());
-    }
-}
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
