@@ -23,6 +23,7 @@
 #include "aarch64_paging/arch.hpp"
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/break_before_make.hpp"
+#include "aarch64_paging/contiguous.hpp"
 #include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/granule.hpp"
@@ -286,11 +287,6 @@ private:
             batch.sync(where_, asid_, va_base_);
         }
     }
-    // What rewriting a live entry as written leaves: the entry as it was, contiguous bit
-    // included, when nothing else changes (a live group is never regrouped).
-    static constexpr Descriptor kept_hint(Descriptor old, Descriptor written) {
-        return ((old.bits() ^ written.bits()) & ~bits_of(Attributes::CONTIGUOUS)) == 0 ? old : written;
-    }
     // Writes value into entry of a table already in the tree, which the MMU may be walking
     // (arch::write_entry: one store the compiler cannot elide, tear or merge); plainly in a
     // compile-time image. New tables, which no walker reaches yet, are written plainly.
@@ -304,7 +300,7 @@ private:
     // Writes written over the live leaf entry at va: kept_hint, then TlbBatch::note.
     AARCH64_PAGING_INLINE static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va,
                                                           TlbBatch& batch) {
-        written = kept_hint(entry, written);
+        written = Contiguous<G>::kept_hint(entry, written);
         batch.note(va, entry, written);
         store(entry, written);
     }
@@ -522,7 +518,7 @@ private:
             if (needs_break_before_make(entry, written)) {
                 return false;
             }
-            call.changes = call.changes || kept_hint(entry, written) != entry;
+            call.changes = call.changes || Contiguous<G>::kept_hint(entry, written) != entry;
         }
         return true;
     }
@@ -594,7 +590,7 @@ private:
                 call.error = MapError::break_before_make(call.region);
                 return false;
             }
-            next = kept_hint(entry, next);
+            next = Contiguous<G>::kept_hint(entry, next);
         }
         return true;
     }
@@ -638,10 +634,6 @@ private:
     // Whether the table at level maps one aligned contiguous range with one set of
     // attributes, and the block at level - 1 that maps the same.
     static constexpr bool uniform(const Descriptor* table, unsigned level, Descriptor& block);
-    // Whether entries [0, count) of a table at level are valid leaves that map one output
-    // range aligned to count entries, with one set of attributes but the contiguous bit:
-    // what a contiguous group (Arm ARM D8.6.1) and a table made a block both need.
-    static constexpr bool one_run(const Descriptor* entries, unsigned count, unsigned level);
     // compact_subtables below table, which covers from va; answers whether table is now
     // empty.
     constexpr bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
@@ -1061,7 +1053,7 @@ constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t v
         if (needs_break_before_make(table[i], written)) {
             return true;
         }
-        changes = changes || kept_hint(table[i], written) != table[i];
+        changes = changes || Contiguous<G>::kept_hint(table[i], written) != table[i];
     }
     return false;
 }
@@ -1401,27 +1393,13 @@ constexpr Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor 
 
 template <class G, class T>
 constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
-    const unsigned N = G::contiguous_entries(level);
-    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
     for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         if (table[i].is_table(level)) {
             regroup(subtable(table[i]), level + 1, from, to, hint);
         }
         return true;
     });
-    const unsigned first = G::index(va, level) & ~(N - 1);
-    const unsigned last = G::index(end - 1, level) | (N - 1);
-    for (unsigned g = first; g < last; g += N) {
-        Descriptor* group = table + g;
-        const bool same = hint && one_run(group, N, level);
-        // Invalid entries lose the bit too: made valid later on a live map, where no group
-        // is regrouped, one would claim a group the others no longer form.
-        for (unsigned k = 0; k < N; ++k) {
-            if (!group[k].is_table(level) && group[k].bits() != 0) {
-                group[k] = Descriptor(same ? group[k].bits() | contiguous : group[k].bits() & ~contiguous);
-            }
-        }
-    }
+    Contiguous<G>::regroup_table(table, level, va, end, hint);
 }
 
 template <class G, class T>
@@ -1590,30 +1568,13 @@ constexpr void Mapping<G, T>::coalesce(Descriptor* table, unsigned level, uint64
 
 template <class G, class T>
 constexpr bool Mapping<G, T>::uniform(const Descriptor* table, unsigned level, Descriptor& block) {
-    if (!one_run(table, G::entries, level)) {
+    if (!Contiguous<G>::one_run(table, G::entries, level)) {
         return false;
     }
     // The block drops the page bit and the contiguous bit (a block group is regrouped
     // only by a later change).
     const uint64_t base = table[0].bits() & ~bits_of(Attributes::CONTIGUOUS);
     block = Descriptor(level == LEAF_LEVEL ? base & ~bits_of(Attributes::TABLE_OR_PAGE) : base);
-    return true;
-}
-
-template <class G, class T>
-constexpr bool Mapping<G, T>::one_run(const Descriptor* entries, unsigned count, unsigned level) {
-    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
-    const Descriptor first = entries[0];
-    const bool leaf = level == LEAF_LEVEL ? first.is_table_or_page() : first.is_valid() && !first.is_table(level);
-    if (!leaf || (first.output_address().value() & (count * G::level_size(level) - 1)) != 0) {
-        return false;
-    }
-    const uint64_t base = first.bits() & ~contiguous;
-    for (unsigned k = 1; k < count; ++k) {
-        if ((entries[k].bits() & ~contiguous) != base + k * G::level_size(level)) {
-            return false;
-        }
-    }
     return true;
 }
 
