@@ -294,6 +294,11 @@ INSTALL_LIBDIR_SUFFIX :=
 INSTALL_PC_NAME       := idmap
 INSTALL_DESCRIPTION   := for the host
 endif
+# Which build of the core the installed library is (tuning.hpp): C++ code compiled against
+# it gets -DAARCH64_PAGING_SIZE_BUILD to match, whatever its own -O (the .pc's Cflags, the
+# CMake target's definitions). A board's -Os library is the size build, the host's -O2
+# the speed build.
+INSTALL_SIZE_BUILD := $(if $(and $(strip $(BOARD)),$(filter -Os -Oz,$(OPT))),1,0)
 # The CMake package (lib/cmake/idmap/): idmapConfig.cmake picks idmapTargets-<config>.cmake,
 # host or the board named by IDMAP_BOARD.
 INSTALL_CMAKE_CONFIG    := $(if $(strip $(BOARD)),$(BOARD),host)
@@ -306,11 +311,12 @@ install: lib idmap.pc.in $(INSTALL_CMAKE_TEMPLATES)
 	$(call quiet,INSTALL,$(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX)/libidmap.a)install -m 0644 $(if $(strip $(BOARD)),$(LIB),$(HOST_LIB)) $(INSTALL_ROOT)/lib$(INSTALL_LIBDIR_SUFFIX)/libidmap.a
 	$(call quiet,GEN,$(INSTALL_ROOT)/lib/pkgconfig/$(INSTALL_PC_NAME).pc)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
 		-e 's|@NAME@|$(INSTALL_PC_NAME)|g' -e 's|@DESCRIPTION@|$(INSTALL_DESCRIPTION)|g' \
-		-e 's|@VERSION@|$(VERSION)|g' idmap.pc.in > $(INSTALL_ROOT)/lib/pkgconfig/$(INSTALL_PC_NAME).pc
+		-e 's|@VERSION@|$(VERSION)|g' -e 's|@SIZE_BUILD@|$(INSTALL_SIZE_BUILD)|g' idmap.pc.in \
+		> $(INSTALL_ROOT)/lib/pkgconfig/$(INSTALL_PC_NAME).pc
 	@install -d $(INSTALL_ROOT)/lib/cmake/idmap
 	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapConfig.cmake)sed -e 's|@VERSION@|$(VERSION)|g' cmake/idmapConfig.cmake.in > $(INSTALL_ROOT)/lib/cmake/idmap/idmapConfig.cmake
 	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapConfigVersion.cmake)sed -e 's|@VERSION@|$(VERSION)|g' cmake/idmapConfigVersion.cmake.in > $(INSTALL_ROOT)/lib/cmake/idmap/idmapConfigVersion.cmake
-	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapTargets-$(INSTALL_CMAKE_CONFIG).cmake)sed -e 's|@CONFIG@|$(INSTALL_CMAKE_CONFIG)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' \
+	$(call quiet,GEN,$(INSTALL_ROOT)/lib/cmake/idmap/idmapTargets-$(INSTALL_CMAKE_CONFIG).cmake)sed -e 's|@CONFIG@|$(INSTALL_CMAKE_CONFIG)|g' -e 's|@LIBDIR_SUFFIX@|$(INSTALL_LIBDIR_SUFFIX)|g' -e 's|@SIZE_BUILD@|$(INSTALL_SIZE_BUILD)|g' \
 		-e 's|@DESCRIPTION@|$(INSTALL_DESCRIPTION)|g' cmake/idmapTargets.cmake.in \
 		> $(INSTALL_ROOT)/lib/cmake/idmap/idmapTargets-$(INSTALL_CMAKE_CONFIG).cmake
 
@@ -384,6 +390,7 @@ test: $(call needs,$(TEST_NEEDS))
 	$(quick_steps)
 	@$(RUN_STEP) "unit tests (ASan+UBSan)" '$(MAKE) $(PAR) $(HOST_SAN_UNIT) && UBSAN_OPTIONS=print_stacktrace=1 $(HOST_SAN_UNIT)'
 	@$(RUN_STEP) "unit tests (-Os: the size build's walks)" '$(MAKE) $(PAR) $(HOST_SIZE_UNIT) && $(HOST_SIZE_UNIT)'
+	@$(RUN_STEP) "mixed builds: a C++ program of one build over the library of the other" '$(MAKE) $(PAR) $(HOST_LIB) $(HOST_SIZE_BUILD)/libidmap.a && tools/check_mixed_build.sh "$(HOST_CXX)" $(HOST_LIB) $(HOST_SIZE_BUILD)/libidmap.a'
 	@$(RUN_STEP) "idmap-lint tool on good and corrupted images" '$(MAKE) $(PAR) $(HOST_BUILD)/tools/idmap-lint && tools/check_idmap_lint.sh $(HOST_BUILD)/tools/idmap-lint'
 	@$(RUN_STEP) "symbols: host" '$(MAKE) $(PAR) $(HOST_LIB) && tests/check_symbols.sh $(HOST_NM) $(HOST_LIB) $(HOST_ALLOWED_SYMBOLS)'
 	@for b in $(BOARDS); do \

@@ -22,8 +22,10 @@
 #include "aarch64_paging/regime.hpp"
 #include "aarch64_paging/region.hpp"
 #include "aarch64_paging/text.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
 
 /// A linear map: every address va it maps, it maps to va + its offset (the crate's
 /// LinearMap). It owns its table pages from construction to destruction; not copyable.
@@ -144,6 +146,7 @@ private:
     Result init_result_;
 };
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif

@@ -44,6 +44,8 @@ namespace aarch64_paging {
 void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last,
                   uint64_t va_start, uint64_t va_end, Descriptor first_entry);
 
+AARCH64_PAGING_BUILD_BEGIN
+
 /// A tree of translation tables for one regime and VA range (the crate's Mapping): the
 /// generic core under IdMap and the C ABI. It owns its table pages from init() to
 /// release(); calls that change the tables change nothing when they fail.
@@ -1647,6 +1649,7 @@ void Mapping<G, T>::dump_table(TextWriter& out, const Descriptor* table, unsigne
 
 extern template class Mapping<Granule4K, IdTranslation>;
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif

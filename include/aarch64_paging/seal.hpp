@@ -13,6 +13,7 @@
 #include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
 
 /// Whether @p after grants some access that @p before does not, at either level.
 constexpr bool grants_more(const Access& before, const Access& after) {
@@ -50,6 +51,7 @@ AARCH64_PAGING_PER_ENTRY constexpr uint64_t widened_bits(Descriptor before, Desc
                                                                                             : 0;
 }
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif
