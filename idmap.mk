@@ -4,7 +4,8 @@
 # This is not a complete Makefile of itself. Instead, it is designed to be easily
 # embeddable into other systems of Makefiles, as DTC's libfdt/Makefile.libfdt and
 # TF-A's lib/xlat_tables_v2/xlat_tables.mk are: it defines variables and no rules, and
-# the including project compiles the sources with its own compiler and flags.
+# the including project compiles the sources with its own compiler and flags. Every name
+# it defines starts with IDMAP_ or idmap_: the includer's own (V, Q, CC, ...) are left alone.
 #
 # Set before including it:
 #   IDMAP_DIR         (required) this library's root directory, as the includer's
@@ -27,7 +28,11 @@
 #   IDMAP_INCLUDES    -I flags: include/ (the public headers) and src/ (private)
 #   IDMAP_CPPFLAGS    IDMAP_INCLUDES and the -D flags of the knobs above; pass them to
 #                     every .cpp and .S of the library (and only IDMAP_INCLUDES' include/
-#                     to code that uses it: the public headers need no -D)
+#                     to code that uses it: the public headers need no -D). C++ code that
+#                     includes the core's headers and is compiled with another -O than
+#                     the library (-Os against -O2) also needs -DAARCH64_PAGING_SIZE_BUILD=1
+#                     or =0, the library's build (include/aarch64_paging/tuning.hpp), or
+#                     it does not link
 #   IDMAP_CXXFLAGS    what the sources need from any C++ compiler: C++17, no exceptions,
 #                     no RTTI, no thread-safe statics; for a board also -ffreestanding,
 #                     -mgeneral-regs-only (no FP/SIMD registers: code may run before they

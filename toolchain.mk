@@ -11,6 +11,9 @@
 #   TARGET_TOOLCHAIN_FLAGS  code-generation flags only that compiler has
 # Both target toolchains, whatever LLVM says (make test checks each):
 #   GCC_TARGET_*, LLVM_TARGET_*   (same suffixes as TARGET_*)
+# Every command of a toolchain (what tools/deps.sh installs for it):
+#   HOST_COMMANDS, TARGET_COMMANDS, GCC_TARGET_COMMANDS, LLVM_TARGET_COMMANDS
+# The emulator: QEMU (default qemu-system-aarch64; tests/target/qemu-run.sh runs it)
 #
 # Knobs:
 #   CROSS_COMPILE=prefix  GNU cross prefix. If not given: aarch64-none-elf- when
@@ -46,6 +49,13 @@ LLVM_TARGET_NM      := llvm-nm
 LLVM_TARGET_SIZE    := llvm-size
 LLVM_TARGET_OBJCOPY := llvm-objcopy
 
+HOST_COMMANDS        := $(HOST_CC) $(HOST_CXX) $(HOST_AR) $(HOST_NM)
+GCC_TARGET_COMMANDS  := $(GCC_TARGET_CC) $(GCC_TARGET_CXX) $(GCC_TARGET_LD) $(GCC_TARGET_AR) \
+	$(GCC_TARGET_NM) $(GCC_TARGET_SIZE) $(GCC_TARGET_OBJCOPY)
+LLVM_TARGET_COMMANDS := $(LLVM_TARGET_CC) $(LLVM_TARGET_CXX) $(LLVM_TARGET_LD) $(LLVM_TARGET_AR) \
+	$(LLVM_TARGET_NM) $(LLVM_TARGET_SIZE) $(LLVM_TARGET_OBJCOPY)
+QEMU ?= qemu-system-aarch64
+
 ifeq ($(strip $(LLVM)),1)
 TARGET_TOOLCHAIN := llvm
 else ifneq ($(filter-out 0,$(strip $(LLVM))),)
@@ -69,6 +79,7 @@ TARGET_NM      := $(LLVM_TARGET_NM)
 TARGET_SIZE    := $(LLVM_TARGET_SIZE)
 TARGET_OBJCOPY := $(LLVM_TARGET_OBJCOPY)
 TARGET_TOOLCHAIN_FLAGS := $(LLVM_TARGET_TOOLCHAIN_FLAGS)
+TARGET_COMMANDS := $(LLVM_TARGET_COMMANDS)
 else
 TARGET_CC      := $(GCC_TARGET_CC)
 TARGET_CXX     := $(GCC_TARGET_CXX)
@@ -78,12 +89,13 @@ TARGET_NM      := $(GCC_TARGET_NM)
 TARGET_SIZE    := $(GCC_TARGET_SIZE)
 TARGET_OBJCOPY := $(GCC_TARGET_OBJCOPY)
 TARGET_TOOLCHAIN_FLAGS := $(GCC_TARGET_TOOLCHAIN_FLAGS)
+TARGET_COMMANDS := $(GCC_TARGET_COMMANDS)
 endif
 
 # Flags for linking a bare-metal image with $(TARGET_LD) directly (add -T script.ld,
 # -e entry, objects, then the library). Both GNU ld and ld.lld accept these.
 TARGET_LDFLAGS := -static -nostdlib --build-id=none --gc-sections
 
-export CROSS_COMPILE LLVM_TRIPLE TARGET_TOOLCHAIN
+export CROSS_COMPILE LLVM_TRIPLE TARGET_TOOLCHAIN QEMU
 export HOST_CC HOST_CXX HOST_AR HOST_NM
 export TARGET_CC TARGET_CXX TARGET_LD TARGET_AR TARGET_NM TARGET_SIZE TARGET_OBJCOPY

@@ -21,15 +21,15 @@ BENCH_ENV     = IDMAP_BENCH_LIB_CXX="$$($(HOST_CXX) --version 2>/dev/null | head
 BENCH_CXX_OBJ := $(BENCH_DIR)/cxx_workloads.o
 $(BENCH_CXX_OBJ): bench/cxx_workloads.cpp $(HOST_LIB) bench/bench.mk
 	@mkdir -p $(@D)
-	$(HOST_CXX) -std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -fno-threadsafe-statics -nostdinc++ -DIDMAP_HOST=1 -Iinclude -Icapi -c $< -o $@
+	$(call quiet,CXX,$<)$(HOST_CXX) -std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -fno-threadsafe-statics -nostdinc++ -DIDMAP_HOST=1 -Iinclude -Icapi -c $< -o $@
 
 $(BENCH_BIN): bench/bench.c $(BENCH_CXX_OBJ) $(HOST_LIB) include/idmap.h bench/bench.mk
 	@mkdir -p $(@D)
-	$(HOST_CC) $(BENCH_CFLAGS) $< $(BENCH_CXX_OBJ) $(HOST_LIB) -o $@
+	$(call quiet,CC,$<)$(HOST_CC) $(BENCH_CFLAGS) $< $(BENCH_CXX_OBJ) $(HOST_LIB) -o $@
 
 .PHONY: bench bench-callgrind
 bench: $(BENCH_BIN)
 	@$(BENCH_ENV) $(BENCH_BIN) $(BENCH_ARGS)
 
-bench-callgrind: $(BENCH_BIN)
+bench-callgrind: $(call needs,valgrind) $(BENCH_BIN)
 	@$(BENCH_ENV) bench/callgrind.sh $(BENCH_BIN) $(BENCH_DIR)/callgrind $(BENCH_ARGS)

@@ -3,6 +3,12 @@
 #include "handle.hpp"
 #include "idmap.h"
 
+namespace reason = aarch64_paging::argument_reason;
+static_assert(IDMAP_ARG_MMU_ENABLED == reason::MMU_ENABLED && IDMAP_ARG_UPPER_ASID == reason::UPPER_ASID &&
+                  IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED == reason::CODE_NOT_IDENTITY_MAPPED &&
+                  IDMAP_ARG_NEEDS_TTST == reason::NEEDS_TTST,
+              "IDMAP_ARG_* are argument_reason's values");
+
 extern "C" {
 
 const char* idmap_status_str(idmap_status_t status) {

@@ -83,11 +83,11 @@ void idmap_free(idmap_t* map) {
     if (map == nullptr) {
         return;
     }
-    if (map->mmu_disable != nullptr) {
-        (void)map->mmu_disable(map);
-    }
-    if (map->mmu_lower != nullptr) {
-        map->mmu_lower->mmu_upper = nullptr;  // the lower map's disable no longer sees it
+    // A map the MMU runs on goes out of use as idmap_disable_mmu takes it: an upper map
+    // through the lower map it was enabled with, which turns off both.
+    idmap* enabled = map->mmu_lower != nullptr ? map->mmu_lower : map;
+    if (enabled->mmu_disable != nullptr) {
+        (void)enabled->mmu_disable(enabled);
     }
     map->mapping.release();
     idmap_capi::release_handle(map);
@@ -104,11 +104,7 @@ idmap_status_t idmap_deactivate(idmap_t* map) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    const Result result = map->mapping.deactivate();
-    if (result.is_ok()) {
-        map->mmu_disable = nullptr;
-    }
-    return record(map, result);
+    return record(map, map->mapping.deactivate());
 }
 
 bool idmap_is_active(const idmap_t* map) { return map != nullptr && map->mapping.is_active(); }

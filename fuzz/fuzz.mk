@@ -48,37 +48,39 @@ FUZZ_OPTIONS := -max_len=$(FUZZ_MAX_LEN) -timeout=20 -print_final_stats=1
 $(eval $(call lib_rules,$(FUZZ_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS),clang,$(FUZZ_LIB_CXXFLAGS),$(HOST_LIB_SRCS),$(HOST_AR)))
 $(eval $(call lib_rules,$(FUZZ_SIZE_BUILD),$(FUZZ_CXX),$(FUZZ_LIB_CXXFLAGS) -Os,clang,$(FUZZ_LIB_CXXFLAGS) -Os,$(HOST_LIB_SRCS),$(HOST_AR)))
 
-$(FUZZ_BUILD)/fuzz_idmap.o: fuzz/fuzz_idmap.cpp $(wildcard tests/model/*.hpp) include/idmap.h src/arch/host/fake.hpp
+$(FUZZ_BUILD)/fuzz_idmap.o: fuzz/fuzz_idmap.cpp $(wildcard tests/model/*.hpp) include/idmap.h src/arch/host/fake.hpp \
+		| $(call needs,$(FUZZ_CXX) libfuzzer)
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) $(FUZZ_DRIVER_CXXFLAGS) -c $< -o $@
+	$(call quiet,CXX,$<)$(FUZZ_CXX) $(FUZZ_DRIVER_CXXFLAGS) -c $< -o $@
 
 # One driver object; the library it links decides the build fuzzed.
 $(FUZZ_BIN) $(FUZZ_SIZE_BIN): $(FUZZ_BUILD)/fuzz_idmap.o
 $(FUZZ_BIN): $(FUZZ_BUILD)/libidmap.a
 $(FUZZ_SIZE_BIN): $(FUZZ_SIZE_BUILD)/libidmap.a
 $(FUZZ_BIN) $(FUZZ_SIZE_BIN):
-	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@
+	$(call quiet,LD,$@)$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@
 
 # $(call fuzz_run,binary,build-dir): fuzz for FUZZ_SECONDS from the seeds.
 define fuzz_run
 	@mkdir -p $(2)/corpus
-	$(1) $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(2)/ $(2)/corpus fuzz/corpus
+	$(call quiet,FUZZ,$(1) for $(FUZZ_SECONDS) s)$(1) $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(2)/ $(2)/corpus fuzz/corpus
 endef
 
 .PHONY: fuzz fuzz-size fuzz-replay fuzz-long
-fuzz: check-deps $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
 	$(call fuzz_run,$(FUZZ_BIN),$(FUZZ_BUILD))
 
-fuzz-size: check-deps $(FUZZ_SIZE_BIN)
+fuzz-size: $(FUZZ_SIZE_BIN)
 	$(call fuzz_run,$(FUZZ_SIZE_BIN),$(FUZZ_SIZE_BUILD))
 
 # libFuzzer's -runs counts inputs, seeds included; the target prints the progress lines
 # (fuzz_idmap.cpp: IDMAP_FUZZ_PROGRESS, IDMAP_FUZZ_RUNS).
-fuzz-long: check-deps $(FUZZ_BIN)
+fuzz-long: $(FUZZ_BIN)
 	@mkdir -p $(FUZZ_BUILD)/corpus
-	IDMAP_FUZZ_PROGRESS=$(FUZZ_PROGRESS) IDMAP_FUZZ_RUNS=$(FUZZ_RUNS) $(FUZZ_BIN) $(FUZZ_OPTIONS) \
-		-runs=$(FUZZ_RUNS) -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus fuzz/corpus
+	$(call quiet,FUZZ,$(FUZZ_BIN) for $(FUZZ_RUNS) inputs)IDMAP_FUZZ_PROGRESS=$(FUZZ_PROGRESS) \
+		IDMAP_FUZZ_RUNS=$(FUZZ_RUNS) $(FUZZ_BIN) $(FUZZ_OPTIONS) -runs=$(FUZZ_RUNS) \
+		-artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus fuzz/corpus
 
 # The seeds whole: -max_len enough for kFuzzMaxCalls calls.
-fuzz-replay: check-deps $(FUZZ_BIN)
-	$(FUZZ_BIN) $(FUZZ_OPTIONS) -max_len=4096 -runs=0 fuzz/corpus
+fuzz-replay: $(FUZZ_BIN)
+	$(call quiet,FUZZ,$(FUZZ_BIN) over the seeds)$(FUZZ_BIN) $(FUZZ_OPTIONS) -max_len=4096 -runs=0 fuzz/corpus

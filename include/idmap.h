@@ -123,9 +123,27 @@ typedef struct {
     idmap_region_t region;
     /** PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits
      * whose change would widen access; PREFLIGHT: what was wrong (IDMAP_PREFLIGHT_*
-     * reasons) | the use (idmap_use_t) << 8. */
+     * reasons) | the use (idmap_use_t) << 8; INVALID_ARGUMENT: why (an IDMAP_ARG_* reason
+     * in bits 7:0, 0 for a plain bad argument) and the numbers it names in bits 31:16 and
+     * 47:32 (idmap_format_error() writes them out). */
     uint64_t value;
 } idmap_error_t;
+
+/** @name Reasons for IDMAP_ERR_INVALID_ARGUMENT
+ * Bits 7:0 of idmap_error_t.value, where the argument is well-formed but the state of the
+ * map or of the CPU forbids the call.
+ * @{ */
+/** idmap_deactivate() of a map that idmap_enable_mmu() turned on: use idmap_disable_mmu(). */
+#define IDMAP_ARG_MMU_ENABLED 1
+/** An upper-range map activated with an ASID (bits 31:16) other than TTBR0's (bits 47:32),
+ * which tags its non-global entries (TCR.A1 = 0). */
+#define IDMAP_ARG_UPPER_ASID 2
+/** Switching tables with the MMU on in EL2 or EL3 (no ASIDs) goes through the MMU off: the
+ * calling code (va) must be mapped to itself. */
+#define IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED 3
+/** The root level needs a T0SZ (bits 31:16) above 39: the CPU lacks FEAT_TTST. */
+#define IDMAP_ARG_NEEDS_TTST 4
+/** @} */
 
 /** Where table pages come from: table pages only; the idmap_t itself never comes from here.
  *
@@ -178,23 +196,47 @@ idmap_t *idmap_new(size_t asid, unsigned root_level);
  * @return the map, or NULL as for idmap_new(), and for a NULL or incomplete allocator. */
 idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
                                   const idmap_allocator_t *alloc);
-/** Deactivates the map if it is active and returns every table page to where it came
- * from. Accepts NULL. Cannot fail. */
+/** Takes the map out of use and returns every table page to where it came from: where
+ * idmap_activate() made it active, deactivates it; where idmap_enable_mmu() turned the MMU
+ * on with it (or idmap_enable_mmu_split(), with it as either map), turns the MMU off as
+ * idmap_disable_mmu() does, never leaving the MMU on a TTBR of before. Maps active on
+ * other cores (idmap_activate_on_core()) must be deactivated there first. Accepts NULL.
+ * Cannot fail. */
 void idmap_free(idmap_t *map);
 
-/* ---- Activation (TTBR0_EL1) */
+/* ---- Activation (the TTBR of the map's regime and range: TTBR0_EL1 for idmap_new()'s) */
 
-/** Saves TTBR0_EL1, writes the root address with the ASID in bits 63:48, ISB.
+/** Saves the TTBR of the map's regime and VA range (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2,
+ * TTBR1_EL2 or TTBR0_EL3), writes the root address with the ASID in bits 63:48, ISB. With
+ * the MMU of that regime on, where nothing keeps the old and the new tree's TLB entries
+ * apart - EL2 and EL3, which have no ASIDs; the upper range, whose entries TTBR0's ASID
+ * tags; the same ASID in both - the switch goes through the MMU off (interrupts masked,
+ * SCTLR_ELx.M clear, the TTBR written, TLBI of the whole regime, DSB ISH, M set again), so
+ * that the TLB never holds entries of both (Arm ARM D8.16.1): the calling code must then
+ * be mapped to itself, as for idmap_enable_mmu(). In EL2 and EL3 with the MMU off, and
+ * from a higher EL, the whole regime is invalidated after the write.
+ * Changes to a map and its activation are the caller's to serialise: the library holds no
+ * lock, and a change checks once whether the map is live.
  * On the host (and in host test builds) no system register is touched: only the state
  * changes, so that the break-before-make rules can be tested.
  * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
- *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL;
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_UPPER_ASID, an
+ *     upper-range EL2&0 map whose ASID is not TTBR0_EL2's (that ASID tags its entries, and
+ *     EL2 has no TLBI by VA for every ASID; in EL1&0 the upper range is invalidated for
+ *     every ASID instead); or, value #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, a switch through
+ *     the MMU off from code not mapped to itself (va = that code);
  *   - #IDMAP_ERR_ALREADY_ACTIVE: the map is active. */
 idmap_status_t idmap_activate(idmap_t *map);
-/** Restores the saved TTBR0_EL1, then TLBI ASIDE1, DSB, ISB. Global entries stay in the
- * TLB: maps switched in and out should be mapped #IDMAP_ATTR_NON_GLOBAL.
+/** Restores the saved TTBR, switching as idmap_activate() does, and invalidates the map's
+ * TLB entries: TLBI ASIDE1IS of its ASID in the lower range of EL1&0, the whole regime
+ * elsewhere (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB. Global entries of the lower range
+ * of EL1&0 stay in the TLB: maps switched in and out should be mapped
+ * #IDMAP_ATTR_NON_GLOBAL.
  * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
- *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL;
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_MMU_ENABLED, the map
+ *     was turned on by idmap_enable_mmu() (loading the TTBR of before would leave the MMU
+ *     walking what is no table): idmap_disable_mmu() turns it off; or, value
+ *     #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, as idmap_activate();
  *   - #IDMAP_ERR_NOT_ACTIVE: the map is not active. */
 idmap_status_t idmap_deactivate(idmap_t *map);
 /** Whether @p map is active (false for NULL). */
@@ -206,8 +248,9 @@ bool idmap_is_active(const idmap_t *map);
  * every block and page), using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
  * level 2, pages at level 3, never a block at level 0. A table that already covers part of
  * the range is kept and filled. Entries are written whether or not flags has
- * #IDMAP_ATTR_VALID; without it they stay invalid. A change to an active map is followed
- * by DSB ISHST and no TLB invalidation.
+ * #IDMAP_ATTR_VALID; without it they stay invalid. On an active map every live entry the
+ * call changes is invalidated in the TLB (TLBI by VA, or the whole regime past 16
+ * entries), DSB ISH, ISB; a call that makes no valid entry stale ends with DSB ISHST, ISB.
  * @return #IDMAP_OK, or (the table exactly as it was before the call):
  *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p range is NULL;
  *   - #IDMAP_ERR_ADDRESS_RANGE: va = the rounded end, when past idmap_size() or not
@@ -218,7 +261,8 @@ bool idmap_is_active(const idmap_t *map);
  *     (when both are refused, value holds the flags');
  *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: region = the rounded range: the map is active and the
  *     change would split a live block (even with unchanged attributes), change a live
- *     entry's output address, memory type or shareability, or clear its nG bit (making an
+ *     entry's output address (NS included), memory type or shareability, or clear its nG bit
+ *     (making an
  *     entry invalid, or creating one where none was valid, is always allowed when it
  *     needs no split);
  *   - #IDMAP_ERR_OUT_OF_MEMORY: the allocator had no page for a new table. */
@@ -278,8 +322,9 @@ idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
  * Addition: removes every mapping of @p range. Its entries become empty (zero); a block
  * that straddles an edge of the range is split so that what lies outside stays mapped;
  * a table the call leaves empty is freed and its entry zeroed. On an active map the TLB
- * is then invalidated (TLBI VMALLE1IS, DSB ISH, ISB) before any table is freed, so the
- * change takes effect at once.
+ * is then invalidated before any table is freed, so the change takes effect at once: TLBI
+ * by VA for each entry removed (VAE*IS for tables, for the walk caches; VALE*IS for
+ * leaves), or the whole regime past 16 (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB.
  * @return IDMAP_OK, or (the table exactly as it was):
  *   IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), IDMAP_ERR_ADDRESS_RANGE,
  *   IDMAP_ERR_REGION_BACKWARDS (as for idmap_map_range()),
@@ -366,30 +411,39 @@ typedef struct {
  * @param id_aa64mmfr0 the CPU's ID_AA64MMFR0_EL1.
  * @param config receives the values.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for NULL, or for an ASID above 255 on a
- *         CPU with 8-bit ASIDs, or root level 3 (T0SZ 43) where ID_AA64MMFR2_EL1.ST says
- *         the CPU lacks FEAT_TTST, which idmap_enable_mmu() checks on target. */
+ *         CPU with 8-bit ASIDs. (Root level 3 has T0SZ 43, above 39: idmap_enable_mmu()
+ *         also reads ID_AA64MMFR2_EL1.ST and refuses it without FEAT_TTST.) */
 idmap_status_t idmap_mmu_config(const idmap_t *map, uint64_t id_aa64mmfr0,
                                 idmap_mmu_config_t *config);
 
 /** Activates @p map and turns the stage-1 MMU and caches of its regime on (EL1&0 for
  * idmap_new()'s maps; _EL1 below is _EL2 or _EL3 in those regimes), from either state:
- *   - MMU off: cleans and invalidates the table pages to the point of coherency (they
- *     were written with the data cache off), invalidates the instruction cache;
+ *   - MMU or data cache off: cleans and invalidates the table pages to the point of
+ *     coherency (they were written past the cache; each page was invalidated when the
+ *     library took it, so no stale line is written back over it), invalidates the
+ *     instruction cache;
  *   - then writes MAIR_EL1 and TCR_EL1, activates (TTBR0_EL1), TLBI VMALLE1 (ALLE2,
  *     ALLE3), DSB, ISB, and sets SCTLR_EL1 as the config says, ISB.
  *
  * The code running must be mapped executable, and its stack writable, by map, and run at
  * the regime's exception level (for EL2&0 with HCR_EL2.E2H set, for EL2 clear).
  * On the host it records the values in the fake registers and marks the map active.
+ * Until idmap_disable_mmu() the map is the MMU's: idmap_deactivate() refuses it
+ * (#IDMAP_ARG_MMU_ENABLED), and idmap_free() turns the MMU off first.
  * @return #IDMAP_OK, or those of idmap_mmu_config() with the CPU's ID registers, or
  *         #IDMAP_ERR_ALREADY_ACTIVE, or #IDMAP_ERR_INVALID_ARGUMENT when the CPU is not at
- *         the regime's exception level (or E2H does not match). */
+ *         the regime's exception level (or E2H does not match), or, value
+ *         #IDMAP_ARG_NEEDS_TTST, for a T0SZ above 39 without FEAT_TTST (4 KiB pages from
+ *         root level 3). */
 idmap_status_t idmap_enable_mmu(idmap_t *map);
 
 /** Undoes idmap_enable_mmu(): restores SCTLR_EL1, TCR_EL1 and MAIR_EL1 as they were before
- * it, deactivates @p map (restoring TTBR0_EL1), then TLBI VMALLE1, DSB, ISB. Where that
- * turns the data cache off, the whole data cache is cleaned and invalidated by set/way
- * first, so that memory holds what the program wrote. Use it to switch between maps of
+ * it, deactivates @p map (restoring TTBR0_EL1), then TLBI VMALLE1, DSB, ISB, with the MMU
+ * off meanwhile and interrupts masked. Where data accesses then bypass the cache (SCTLR M
+ * and C both set before, not both after: the MMU or the data cache goes off), the whole
+ * data cache is cleaned and invalidated by set/way first (CCSIDR_EL1 read in the format
+ * ID_AA64MMFR2_EL1.CCIDX gives), so that memory holds what the program wrote. Use it to
+ * switch between maps of
  * different root levels, or to hand over with the MMU off.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, or map not enabled by
  *         idmap_enable_mmu()), or #IDMAP_ERR_NOT_ACTIVE. */
@@ -462,11 +516,12 @@ uint64_t idmap_va_start(const idmap_t *map);
  * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS). idmap_free() undoes
  * idmap_activate() and idmap_enable_mmu() only: deactivate the map on every core first,
  * or they go on walking freed pages.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, and as idmap_activate()). */
 idmap_status_t idmap_activate_on_core(idmap_t *map, uint64_t *previous_ttbr);
 /** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back and
- * invalidates the map's TLB entries (the ASID's in EL1&0, the regime's elsewhere).
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL), or #IDMAP_ERR_NOT_ACTIVE when no
+ * invalidates the map's TLB entries, as idmap_deactivate() does.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL; as idmap_deactivate() when the
+ *         only activation left is idmap_enable_mmu()'s), or #IDMAP_ERR_NOT_ACTIVE when no
  *         core has the map active. */
 idmap_status_t idmap_deactivate_on_core(idmap_t *map, uint64_t previous_ttbr);
 /** The cores @p map is active on: idmap_activate() and idmap_enable_mmu() count one, as

@@ -51,6 +51,31 @@ void write_preflight(TextWriter& out, const MapError& e) {
     }
 }
 
+// InvalidArgument's value: the reason in bits 7:0 (argument_reason), its numbers in 31:16
+// and 47:32.
+void write_argument(TextWriter& out, const MapError& e) {
+    const uint64_t first = (e.value >> 16) & 0xffff;
+    const uint64_t second = (e.value >> 32) & 0xffff;
+    switch (e.value & 0xff) {
+        case argument_reason::MMU_ENABLED:
+            out.str(": the map was turned on by enable_mmu; turn it off with disable_mmu");
+            break;
+        case argument_reason::UPPER_ASID:
+            out.str(": the upper map's ASID ").dec(first).str(" is not TTBR0's ASID ").dec(second);
+            out.str(", which tags its entries (TCR.A1 = 0)");
+            break;
+        case argument_reason::CODE_NOT_IDENTITY_MAPPED:
+            out.str(": the code at ").hex(e.va.value());
+            out.str(" is not mapped to itself, and switching tables without ASIDs turns the MMU off");
+            break;
+        case argument_reason::NEEDS_TTST:
+            out.str(": the root level needs T0SZ ").dec(first).str(", above 39, and the CPU lacks FEAT_TTST");
+            break;
+        default:
+            break;
+    }
+}
+
 }  // namespace
 
 // NOLINTNEXTLINE(readability-non-const-parameter): written through the bounded sink
@@ -81,6 +106,9 @@ size_t MapError::format(char* buf, size_t len) const {
                 break;
             case Status::Preflight:
                 write_preflight(out, *this);
+                break;
+            case Status::InvalidArgument:
+                write_argument(out, *this);
                 break;
             case Status::Sealed:
                 out.str(": changing bits ").hex(value).str(" in ");

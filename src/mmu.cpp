@@ -24,6 +24,8 @@ constexpr uint64_t kTcrRes1 = (uint64_t{1} << 31) | (uint64_t{1} << 23);
 // FEAT_LPA2 can hold.
 constexpr uint64_t kParange48 = 5;
 constexpr uint64_t kAsidBits16 = 2;
+// The largest TnSZ without FEAT_TTST (Arm ARM D8.2).
+constexpr uint64_t kMaxTnszWithoutTtst = 39;
 
 template <class G>
 uint64_t tnsz(const Mapping<G>& mapping) { return 64 - G::va_bits(mapping.root_level()); }
@@ -81,15 +83,21 @@ Result enable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, arch::M
     if (!arch::runs_in(lower.regime().regime)) {
         return Status::InvalidArgument;
     }
-    // A root at level 3 needs TnSZ 43, beyond 39 only with FEAT_TTST.
+    // TnSZ above 39 (4 KiB pages from root level 3: 43) only with FEAT_TTST; the 16 KiB
+    // and 64 KiB granules' root level 3 needs 39 and 35 (Arm ARM D8.2 "Translation
+    // table walk", on the input address size).
     const bool ttst = ((arch::read_id_aa64mmfr2_el1() >> 28) & 0xf) != 0;
-    if (!ttst && (lower.root_level() == G::leaf_level ||
-                  (upper != nullptr && upper->root_level() == G::leaf_level))) {
-        return Status::InvalidArgument;
+    const uint64_t largest_tnsz = upper != nullptr && tnsz(*upper) > tnsz(lower) ? tnsz(*upper) : tnsz(lower);
+    if (!ttst && largest_tnsz > kMaxTnszWithoutTtst) {
+        return MapError::invalid_argument(argument_reason::NEEDS_TTST, static_cast<uint16_t>(largest_tnsz));
     }
     const TranslationRegime regime = lower.regime().regime;
     previous = arch::read_mmu_registers(regime);
-    if ((previous.sctlr & sctlr::M) == 0) {
+    // Tables written while data accesses did not go through the cache (M or C clear) are
+    // in memory, perhaps behind stale lines: cleaned and invalidated to the point of
+    // coherency before the walker reads them through the cache (the pages were
+    // invalidated when taken, arch::prepare_table_page, so no stale line is written back).
+    if ((previous.sctlr & (sctlr::M | sctlr::C)) != (sctlr::M | sctlr::C)) {
         const auto clean = [](const void* table) {
             arch::clean_invalidate_dcache_to_poc(reinterpret_cast<uintptr_t>(table), G::page_size);
         };
@@ -101,9 +109,9 @@ Result enable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, arch::M
     const uint64_t sctlr_value = (previous.sctlr | config.sctlr_set) & ~config.sctlr_clear;
     arch::load_mmu_registers(regime, arch::MmuRegisters{config.mair, config.tcr, config.ttbr,
                                                         config.ttbr1, sctlr_value});
-    (void)lower.mark_active(previous.ttbr0);
+    (void)lower.mark_enabled();
     if (upper != nullptr) {
-        (void)upper->mark_active(previous.ttbr1);
+        (void)upper->mark_enabled();
     }
     return {};
 }

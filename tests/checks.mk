@@ -14,7 +14,7 @@ HOST_SAN_C_BINS := $(C_TEST_NAMES:%=$(HOST_SAN_BUILD)/c/%)
 
 $(HOST_SAN_BUILD)/c/%: tests/c/%.c $(HOST_SAN_LIB) include/idmap.h $(wildcard tests/c/*.h)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(C_TEST_CFLAGS) $(SAN_FLAGS) $< $(HOST_SAN_LIB) -o $@
+	$(call quiet,CC,$<)$(HOST_CC) $(C_TEST_CFLAGS) $(SAN_FLAGS) $< $(HOST_SAN_LIB) -o $@
 
 .PHONY: sanitize sanitize-c valgrind tidy cppcheck lint
 sanitize-c: $(HOST_SAN_C_BINS)
@@ -29,7 +29,7 @@ sanitize: $(HOST_SAN_UNIT) sanitize-c
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible
 
-valgrind: check-deps $(C_TEST_BINS)
+valgrind: $(call needs,valgrind) $(C_TEST_BINS)
 	@set -e; for p in $(C_TEST_BINS); do echo "valgrind $$p"; $(VALGRIND) $$p > /dev/null; done
 
 # ---- Static analysis of the library, in both builds: the host's (IDMAP_HOST, the fake
@@ -43,12 +43,12 @@ LINT_TARGET_FLAGS := -std=c++17 --target=aarch64-none-elf -ffreestanding -nostdi
 CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	--std=c++17 --language=c++ --inline-suppr --suppressions-list=tools/cppcheck.supp $(INCLUDES)
 
-tidy: check-deps
-	clang-tidy --quiet $(LINT_HOST_SRCS) -- $(LINT_HOST_FLAGS)
-	clang-tidy --quiet $(LINT_TARGET_SRCS) -- $(LINT_TARGET_FLAGS)
+tidy: $(call needs,clang-tidy)
+	$(call quiet,TIDY,host build)clang-tidy --quiet $(LINT_HOST_SRCS) -- $(LINT_HOST_FLAGS)
+	$(call quiet,TIDY,board build)clang-tidy --quiet $(LINT_TARGET_SRCS) -- $(LINT_TARGET_FLAGS)
 
-cppcheck: check-deps
-	$(CPPCHECK) -DIDMAP_HOST=1 $(LINT_HOST_SRCS)
-	$(CPPCHECK) $(LINT_TARGET_DEFS) -D__aarch64__ $(LINT_TARGET_SRCS)
+cppcheck: $(call needs,cppcheck)
+	$(call quiet,CPPCHECK,host build)$(CPPCHECK) -DIDMAP_HOST=1 $(LINT_HOST_SRCS)
+	$(call quiet,CPPCHECK,board build)$(CPPCHECK) $(LINT_TARGET_DEFS) -D__aarch64__ $(LINT_TARGET_SRCS)
 
 lint: tidy cppcheck

@@ -159,6 +159,25 @@ TEST_CASE("while active, map_range refuses to clear nG on a live entry", "[bbm][
                   2 * kPage, before, 3);
 }
 
+// NS (bit 5) picks the physical address space of the output address: flipping it moves the
+// entry to another output, as the crate's is_bbm_safe and TF-A's attribute change treat it.
+TEST_CASE("while active, map_range and modify_range refuse to flip NS on a live entry", "[bbm][map][modify]") {
+    for (const uint64_t live : {kRW | kNG, kRW | kNG | IDMAP_ATTR_NS}) {
+        CAPTURE(live);
+        Map m = live_map(live);
+        const std::vector<Leaf> before = trace(m.get());
+        const uint64_t flipped = live ^ IDMAP_ATTR_NS;
+        check_refused(m.get(), map_range(m.get(), 0, kPage, flipped), 0, kPage, before, 3);
+        check_refused(m.get(), map_range(m.get(), k2M, 2 * k2M, flipped), k2M, 2 * k2M, before, 3);
+        check_refused(m.get(), modify(m.get(), 0, kPage, set_clear(flipped & IDMAP_ATTR_NS, live & IDMAP_ATTR_NS)), 0,
+                      kPage, before, 3);
+        // Inactive, the same changes are made.
+        REQUIRE(idmap_deactivate(m.get()) == IDMAP_OK);
+        REQUIRE(map_range(m.get(), 0, kPage, flipped) == IDMAP_OK);
+        check_flags(m.get(), 0, kPage, flipped);
+    }
+}
+
 TEST_CASE("while active, map_range may set nG and change permissions", "[bbm][map]") {
     Map m = live_map(kRW);  // global entries
     struct Step {

@@ -30,7 +30,9 @@ TEST_CASE("a sealed map takes changes that tighten", "[seal]") {
     require_map(m.get(), 0x40000000, 0x40200000, kRW | IDMAP_ATTR_USER | IDMAP_ATTR_DBM);
     REQUIRE(idmap_seal(m.get()) == IDMAP_OK);
     CHECK(idmap_is_sealed(m.get()));
-    CHECK(change(m.get(), 0x40000000, 0x40001000, IDMAP_ATTR_READ_ONLY, 0) == IDMAP_OK);
+    // READ_ONLY alone would make this EL0-writable page EL1-executable (PXN is clear): see
+    // the case below; with PXN it tightens.
+    CHECK(change(m.get(), 0x40000000, 0x40001000, IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_PXN, 0) == IDMAP_OK);
     CHECK(change(m.get(), 0x40001000, 0x40002000, IDMAP_ATTR_EXECUTE_NEVER, IDMAP_ATTR_USER) == IDMAP_OK);
     CHECK(change(m.get(), 0x40002000, 0x40003000, IDMAP_ATTR_SWFLAG_2, IDMAP_ATTR_DBM) == IDMAP_OK);
     CHECK(change(m.get(), 0x40003000, 0x40004000, 0, IDMAP_ATTR_VALID) == IDMAP_OK);
@@ -94,6 +96,36 @@ TEST_CASE("a sealed map refuses what widens, changing nothing", "[seal]") {
     CHECK(idmap_seal(nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK_FALSE(idmap_is_sealed(nullptr));
     CHECK(std::string(idmap_status_str(IDMAP_ERR_SEALED)) == "sealed");
+}
+
+// A page EL0 can write is never executable at EL1, whatever PXN says (Arm ARM D8.4): with
+// PXN clear, taking EL0's write away (clearing USER, or setting READ_ONLY) makes it
+// EL1-executable. The seal judges by the access granted, not by which bits were set.
+TEST_CASE("a sealed map refuses to make an EL0-writable page executable at EL1", "[seal]") {
+    for (const idmap_regime_t regime : {IDMAP_REGIME_EL1_0, IDMAP_REGIME_EL2_0}) {
+        CAPTURE(regime);
+        idmap_config_t config{};
+        config.regime = regime;
+        config.asid = 1;
+        config.root_level = 1;
+        Map m(idmap_new_with_config(&config), &idmap_free);
+        REQUIRE(m.get() != nullptr);
+        const uint64_t el0_rw = kRW | IDMAP_ATTR_USER | IDMAP_ATTR_UXN;  // PXN clear
+        require_map(m.get(), 0x40000000, 0x40004000, el0_rw, IDMAP_NO_BLOCK_MAPPINGS);
+        REQUIRE(idmap_seal(m.get()) == IDMAP_OK);
+        const std::vector<uint64_t> before = snapshot(m.get());
+        CHECK(change(m.get(), 0x40000000, 0x40001000, 0, IDMAP_ATTR_USER) == IDMAP_ERR_SEALED);
+        CHECK(idmap_last_error(m.get())->value == IDMAP_ATTR_USER);
+        CHECK(change(m.get(), 0x40001000, 0x40002000, IDMAP_ATTR_READ_ONLY, 0) == IDMAP_ERR_SEALED);
+        CHECK(idmap_last_error(m.get())->value == IDMAP_ATTR_READ_ONLY);
+        CHECK(snapshot(m.get()) == before);
+        // With PXN set in the same change, both tighten.
+        CHECK(change(m.get(), 0x40000000, 0x40001000, IDMAP_ATTR_PXN, IDMAP_ATTR_USER) == IDMAP_OK);
+        CHECK(change(m.get(), 0x40001000, 0x40002000, IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_PXN, 0) == IDMAP_OK);
+        // And once PXN is set, the EL0 write may go alone.
+        CHECK(change(m.get(), 0x40002000, 0x40003000, IDMAP_ATTR_PXN, 0) == IDMAP_OK);
+        CHECK(change(m.get(), 0x40002000, 0x40003000, 0, IDMAP_ATTR_USER) == IDMAP_OK);
+    }
 }
 
 TEST_CASE("the errata policy repeats every TLBI after a DSB ISH", "[errata]") {

@@ -28,8 +28,14 @@ max_maps=$(board_var BOARD_MAX_MAPS)
 mkdir -p "$work/project"
 cat > "$work/project/Makefile" <<'MK'
 # A firmware project that embeds libidmap through idmap.mk.
-# make IDMAP_DIR=... TOOLCHAIN=gnu|clang|host [CPU_FLAGS=...] [IDMAP_POOL_PAGES=...]
+# make IDMAP_DIR=... TOOLCHAIN=gnu|clang|host [CPU_FLAGS=...] [IDMAP_POOL_PAGES=...] [V=1]
 .SUFFIXES:
+# Its own quiet build, as TF-A's: V=1 shows the commands. idmap.mk must leave V and Q alone.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 include $(IDMAP_DIR)/idmap.mk
 
 OUT := out-$(TOOLCHAIN)
@@ -77,21 +83,21 @@ IDMAP_OBJS := $(patsubst $(IDMAP_DIR)/%,$(OUT)/idmap/%.o,$(SRCS))
 all: $(OUT)/prog
 
 $(OUT)/libidmap.a: $(IDMAP_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
 $(OUT)/idmap/%.cpp.o: $(IDMAP_DIR)/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(IDMAP_CPPFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(CXXFLAGS) $(IDMAP_CPPFLAGS) -c $< -o $@
 
 $(OUT)/idmap/%.S.o: $(IDMAP_DIR)/%.S
 	@mkdir -p $(@D)
-	$(CC) $(CPU_FLAGS) $(WARN) $(IDMAP_CPPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPU_FLAGS) $(WARN) $(IDMAP_CPPFLAGS) -c $< -o $@
 
 # The program sees only the public headers: no -D, no src/.
 $(OUT)/prog: $(PROG) $(OUT)/libidmap.a
-	$(CC) $(CFLAGS) -std=c99 -pedantic -I$(IDMAP_DIR)/include -c $(PROG) -o $(OUT)/prog.o
-	$(LINK) $(OUT)/prog.o $(OUT)/libidmap.a -o $@
+	$(Q)$(CC) $(CFLAGS) -std=c99 -pedantic -I$(IDMAP_DIR)/include -c $(PROG) -o $(OUT)/prog.o
+	$(Q)$(LINK) $(OUT)/prog.o $(OUT)/libidmap.a -o $@
 
 print-%:
 	@echo '$($*)'
@@ -124,6 +130,18 @@ echo "== idmap.mk, host (IDMAP_HOST=1)"
 $make_cmd IDMAP_DIR="$root" TOOLCHAIN=host IDMAP_HOST=1
 ./out-host/prog
 echo "a host program built through idmap.mk runs"
+
+# The project's V handling holds with idmap.mk included: Q is @, and empty with V=1.
+for v in 0 1; do
+    want=$([ $v = 1 ] || echo @)
+    q=$($make_cmd -s IDMAP_DIR="$root" TOOLCHAIN=host IDMAP_HOST=1 V=$v print-Q)
+    if [ "$q" = "$want" ]; then
+        echo "the project's own V=$v holds: Q is '$q'"
+    else
+        echo "check_idmap_mk: with V=$v the project's Q is '$q', not '$want'" >&2
+        status=1
+    fi
+done
 
 # Each bad setting must stop make with idmap.mk's message.
 expect_error() { # expect_error 'message part' make arguments...

@@ -54,9 +54,11 @@ public_cxx_headers=$(cd "$root/include" && for h in idmap.h aarch64_paging/*.hpp
 
 passed=0
 failed=0
+skipped=0
 compiled=0
 pass() { echo "PASS $readme_name:$line ($lang): $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $readme_name:$line ($lang): $1"; failed=$((failed + 1)); }
+skip() { echo "skip $readme_name:$line ($lang): $1"; skipped=$((skipped + 1)); }
 readme_name=$(basename "$readme")
 
 # Top-level definitions of functions with no parameters: "type name(void) {" or
@@ -144,7 +146,7 @@ while read -r n lang line; do
         ;;
     make)
         if ! grep -q 'idmap\.mk' "$block"; then
-            echo "skip $readme_name:$line (make): does not include idmap.mk"
+            skip "does not include idmap.mk"
             continue
         fi
         proj=$work/make$n
@@ -191,11 +193,11 @@ C
         fi
         ;;
     *)
-        echo "skip $readme_name:$line ($lang): not run"
+        skip "not run"
         ;;
     esac
 done < "$work/blocks/index"
 
-echo "$readme_name: $passed blocks pass, $failed fail ($compiled C/C++ blocks compiled)"
+echo "$readme_name: $passed passed, $failed failed, $skipped skipped ($compiled C/C++ blocks compiled)"
 [ "$compiled" -gt 0 ] || { echo "check_readme: no C or C++ block compiled" >&2; exit 1; }
 [ "$failed" -eq 0 ]

@@ -1,108 +1,179 @@
 #!/usr/bin/env bash
-# deps.sh - check the tools the build and the tests need.
+# deps.sh - the tools a build or a test needs: check them, install what is missing.
 #
-#   deps.sh             check; if any is missing, say which and print the apt-get line
-#   deps.sh --install   check; install what is missing with apt-get when run as root on
-#                       Debian/Ubuntu (apt-get update first), else print the line
-#   deps.sh --packages  print every Debian package the project uses, one line
+#   deps.sh [--install] [--dry-run] [TOOL...]
+#       TOOL: a command (aarch64-linux-gnu-g++, clang, qemu-system-aarch64, doxygen, ...),
+#       catch2 (its header, for the unit tests) or libfuzzer (clang's fuzzer runtime); no
+#       TOOL: every tool of the table below. Says nothing when all are there. Else names
+#       what is missing and, with --install, installs its Debian packages (apt-get update,
+#       then apt-get install) as root, or through sudo; where it cannot (no apt-get, not
+#       root and no sudo, a tool no package has), says what to install and fails.
+#       --dry-run: says what it would run instead of running it (tools/check_deps.sh).
+#   deps.sh --packages
+#       every Debian package of the table, one line (.ci/run installs them)
 #
-# Honours CROSS_COMPILE (exported by toolchain.mk) and HOST_CXX.
+# The Makefile runs it before each step with that step's tools ($(call needs,...)), so
+# `make run` and `make test` set themselves up, and `make docs` asks for doxygen only.
+# HOST_CXX (exported by toolchain.mk) is the compiler that looks for catch2.
 set -u
 
-# Every package the project uses: .ci/run installs these on a fresh machine.
-# libclang-rt-14-dev: compiler-rt for clang (sanitizer runtimes, builtins).
+# tool, then the Debian packages that provide it.
+TABLE="
+make                        make
+cc                          gcc
+gcc                         gcc
+c++                         g++
+g++                         g++
+ar                          binutils
+nm                          binutils
+aarch64-linux-gnu-gcc       g++-aarch64-linux-gnu
+aarch64-linux-gnu-g++       g++-aarch64-linux-gnu
+aarch64-linux-gnu-ld        binutils-aarch64-linux-gnu
+aarch64-linux-gnu-ar        binutils-aarch64-linux-gnu
+aarch64-linux-gnu-nm        binutils-aarch64-linux-gnu
+aarch64-linux-gnu-size      binutils-aarch64-linux-gnu
+aarch64-linux-gnu-objcopy   binutils-aarch64-linux-gnu
+clang                       clang
+clang++                     clang
+ld.lld                      lld
+llvm-ar                     llvm
+llvm-nm                     llvm
+llvm-size                   llvm
+llvm-objcopy                llvm
+libfuzzer                   libclang-rt-14-dev
+qemu-system-aarch64         qemu-system-arm ipxe-qemu
+catch2                      catch2
+pkg-config                  pkg-config
+valgrind                    valgrind
+clang-tidy                  clang-tidy
+cppcheck                    cppcheck
+cmake                       cmake
+doxygen                     doxygen
+"
+# libclang-rt-14-dev: compiler-rt for clang (the fuzzer's and the sanitizers' runtimes).
 # ipxe-qemu: efi-virtio.rom, which QEMU's -M virt loads for its default NIC (without
 # -nic none) and refuses to start without; --no-install-recommends leaves it out.
-ALL_PACKAGES="make gcc g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu clang lld llvm \
-libclang-rt-14-dev qemu-system-arm ipxe-qemu catch2 pkg-config valgrind clang-tidy cppcheck cmake doxygen"
 
-mode=check
-case "${1-}" in
-    "") ;;
-    --install) mode=install ;;
-    --packages) echo "$ALL_PACKAGES"; exit 0 ;;
-    *) echo "usage: deps.sh [--install | --packages]" >&2; exit 2 ;;
-esac
+usage() {
+    echo "usage: deps.sh [--install] [--dry-run] [TOOL...] | --packages" >&2
+    exit 2
+}
 
-cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
-host_cxx=${HOST_CXX:-c++}
+install=0
+dry_run=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --install) install=1 ;;
+    --dry-run) dry_run=1 ;;
+    --packages)
+        [ $# -eq 1 ] || usage
+        echo "$TABLE" | awk 'NF { for (i = 2; i <= NF; i++) if (!seen[$i]++) printf "%s%s", n++ ? " " : "", $i }
+            END { print "" }'
+        exit 0
+        ;;
+    -*) usage ;;
+    *) break ;;
+    esac
+    shift
+done
+tools=("$@")
+if [ ${#tools[@]} -eq 0 ]; then
+    # shellcheck disable=SC2207  # one word a tool
+    tools=($(echo "$TABLE" | awk 'NF { print $1 }'))
+fi
 
-missing_tools=()
-missing_packages=()
+# packages_of TOOL: its Debian packages, or nothing for a tool the table lacks.
+packages_of() {
+    echo "$TABLE" | awk -v t="$1" '$1 == t { $1 = ""; print substr($0, 2) }'
+}
 
-need() { # need PACKAGE DESCRIPTION TEST-COMMAND...
-    local package=$1 what=$2
-    shift 2
-    if ! "$@" >/dev/null 2>&1; then
-        missing_tools+=("$what")
-        case " ${missing_packages[*]-} " in
-            *" $package "*) ;;
-            *) missing_packages+=("$package") ;;
-        esac
+# present TOOL: whether the tool is there.
+present() {
+    case $1 in
+    catch2)
+        printf '#include <catch2/catch.hpp>\n' |
+            "${HOST_CXX:-c++}" -std=c++17 -x c++ -E -o /dev/null - >/dev/null 2>&1
+        ;;
+    libfuzzer)
+        # clang prints the bare name when its runtime directory lacks the file
+        [ -e "$(clang++ -print-file-name="libclang_rt.fuzzer-$(uname -m).a" 2>/dev/null)" ]
+        ;;
+    qemu-system-aarch64)
+        command -v "$1" >/dev/null 2>&1 &&
+            { [ ! -f /etc/debian_version ] || [ -e /usr/lib/ipxe/qemu/efi-virtio.rom ]; }
+        ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+    esac
+}
+
+# Fills missing (the tools not there), packages (theirs, each once) and unknown (the
+# missing tools no package provides).
+find_missing() {
+    local t p
+    missing=()
+    packages=()
+    unknown=()
+    for t in "${tools[@]}"; do
+        present "$t" && continue
+        missing+=("$t")
+        p=$(packages_of "$t")
+        [ -n "$p" ] || unknown+=("$t")
+        for p in $p; do
+            case " ${packages[*]-} " in *" $p "*) ;; *) packages+=("$p") ;; esac
+        done
+    done
+}
+
+find_missing
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+apt_line="apt-get update && apt-get install -y --no-install-recommends ${packages[*]-}"
+
+# cannot WHY: say what is missing and how to install it by hand, and fail.
+cannot() {
+    echo "deps: missing: ${missing[*]}" >&2
+    echo "deps: $1" >&2
+    if [ ${#unknown[@]} -gt 0 ]; then
+        echo "deps: no Debian package is known for ${unknown[*]} (a toolchain of your choice," \
+            "through CROSS_COMPILE or HOST_CXX?): install it yourself" >&2
     fi
-}
-tool() { # tool PACKAGE COMMAND
-    need "$1" "$2" command -v "$2"
+    if [ ${#packages[@]} -gt 0 ]; then
+        echo "deps: on Debian or Ubuntu, as root: $apt_line" >&2
+    fi
+    exit 1
 }
 
-tool make make
-tool gcc cc
-tool g++ g++
-tool g++ "$host_cxx"
-if [ "$cross" = aarch64-linux-gnu- ]; then
-    tool g++-aarch64-linux-gnu aarch64-linux-gnu-g++
-    tool binutils-aarch64-linux-gnu aarch64-linux-gnu-nm
-else
-    # A toolchain of your choice (CROSS_COMPILE=...): no package to suggest.
-    tool "(your ${cross} toolchain)" "${cross}g++"
-    tool "(your ${cross} toolchain)" "${cross}nm"
+[ "$install" = 1 ] || cannot "make deps installs them (with apt-get, as root or through sudo)"
+[ ${#unknown[@]} -eq 0 ] || cannot "not every one can be installed here"
+command -v apt-get >/dev/null 2>&1 || cannot "no apt-get here: install them with the system's package manager"
+sudo=
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || cannot "not root, and no sudo to become root"
+    sudo="sudo "
 fi
-tool clang clang
-tool clang clang++
-tool lld ld.lld
-tool llvm llvm-nm
-tool llvm llvm-ar
-tool llvm llvm-size
-tool qemu-system-arm qemu-system-aarch64
-if [ -f /etc/debian_version ]; then
-    need ipxe-qemu "QEMU's efi-virtio.rom (for -M virt)" test -e /usr/lib/ipxe/qemu/efi-virtio.rom
-fi
-tool pkg-config pkg-config
-tool valgrind valgrind
-tool clang-tidy clang-tidy
-tool cppcheck cppcheck
-tool cmake cmake
-tool doxygen doxygen
-need catch2 "catch2 header <catch2/catch.hpp>" \
-    bash -c "printf '#include <catch2/catch.hpp>\n' | $host_cxx -std=c++17 -x c++ -E -o /dev/null -"
+apt="${sudo}apt-get -qq"
+run="$apt update && $apt install -y --no-install-recommends ${packages[*]}"
 
-if [ ${#missing_tools[@]} -eq 0 ]; then
-    [ "$mode" = install ] && echo "deps: every tool is installed"
+echo "deps: missing: ${missing[*]}"
+if [ "$dry_run" = 1 ]; then
+    echo "deps: would install ${packages[*]}: $run"
     exit 0
 fi
+echo "deps: installing ${packages[*]}: $run"
 
-installable=()
-for p in "${missing_packages[@]}"; do
-    case "$p" in "("*) ;; *) installable+=("$p") ;; esac
-done
-line="apt-get install -y --no-install-recommends ${installable[*]-}"
+# Two makes under -j may both find a tool missing: the second waits for the first's
+# apt-get (dpkg runs one at a time), then finds what it installed.
+lock=$(dirname "$0")/../build/deps.lock
+mkdir -p "$(dirname "$lock")"
+exec 9>"$lock"
+flock 9
+find_missing
+[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "deps: these tools are missing:" >&2
-for t in "${missing_tools[@]}"; do echo "  - $t" >&2; done
-for p in "${missing_packages[@]}"; do
-    case "$p" in "("*) echo "  install $p yourself, or drop CROSS_COMPILE" >&2 ;; esac
-done
-
-if [ "$mode" = install ] && [ ${#installable[@]} -gt 0 ] && [ "$(id -u)" = 0 ] \
-    && command -v apt-get >/dev/null 2>&1; then
-    echo "deps: installing: apt-get update && $line" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update && apt-get install -y --no-install-recommends "${installable[@]}" || exit 1
-    exec "$0"   # check again
+export DEBIAN_FRONTEND=noninteractive
+if ! $apt update || ! $apt install -y --no-install-recommends "${packages[@]}"; then
+    cannot "apt-get failed (see above)"
 fi
-
-if [ ${#installable[@]} -gt 0 ]; then
-    echo "deps: install them with (as root; 'make deps' does it for you as root on Debian):" >&2
-    echo "  apt-get update && $line" >&2
-fi
-exit 1
+find_missing
+[ ${#missing[@]} -eq 0 ] || cannot "still missing after apt-get install"
+echo "deps: installed ${packages[*]}"

@@ -6,13 +6,19 @@
 #                                              nested make test-target, say); NAME is
 #                                              recorded only if it records none, or fails
 #                                              without recording a failure
-#   run_step.sh --summary                      list the failures, print "N passed, M failed"
-#                                              as the last line; exit 1 if any failed
+#   run_step.sh --summary                      list the steps that failed, were skipped or
+#                                              passed under an emulator workaround; print
+#                                              "N passed, M failed, K skipped" (and ", W
+#                                              under an emulator workaround" where W is not
+#                                              0) as the last line; exit 1 if any failed
 #                                              (or nothing ran)
 #
-# Results go to $IDMAP_TEST_RESULTS (make test sets it), one "PASS name" or
-# "FAIL name" line per step. Without it (a fragment's target run on its own), a step
-# only runs the command, says PASS or FAIL, and exits with the command's status.
+# Results go to $IDMAP_TEST_RESULTS (make test sets it), one line per step: "PASS name"
+# or "FAIL name", and from the QEMU runners (tests/target/run-lib.sh) also "SKIP name"
+# (every case of the run skipped) and "WORKAROUND name" (a case passed only under an
+# emulator workaround); a passing run with some cases skipped ends its name with
+# "[K skipped]". Without it (a fragment's target run on its own), a step only runs the
+# command, says PASS or FAIL, and exits with the command's status.
 set -u
 
 results=${IDMAP_TEST_RESULTS:-}
@@ -31,17 +37,32 @@ record() {
     [ -z "$results" ] || echo "$1" >> "$results"
 }
 
+# list KIND TITLE: the steps recorded as KIND, under TITLE, if there are any.
+list() {
+    if [ "$(count "$1")" -gt 0 ]; then
+        echo "$2:"
+        sed -n "s/^$1 /  /p" "$results"
+    fi
+}
+
 if [ "${1-}" = --summary ]; then
     passed=$(count PASS)
     failed=$(count FAIL)
+    skipped=$(count SKIP)
+    workarounds=$(count WORKAROUND)
+    cases_skipped=$(sed -n 's/^[A-Z]* .* \[\([0-9]*\) skipped\]$/\1/p' "$results" |
+        awk '{ n += $1 } END { print n + 0 }')
     echo
     echo "==== test summary"
-    if [ "$failed" -gt 0 ]; then
-        echo "failed steps:"
-        sed -n 's/^FAIL /  /p' "$results"
+    list WORKAROUND "passed only under an emulator workaround (their # WORKAROUND lines say which)"
+    list SKIP "skipped (their # SKIP lines say why)"
+    list FAIL "failed steps"
+    if [ "$cases_skipped" -gt 0 ]; then
+        echo "cases skipped within steps that passed: $cases_skipped (their # SKIP lines say why)"
     fi
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+    echo "$passed passed, $failed failed, $skipped skipped$([ "$workarounds" -eq 0 ] ||
+        echo ", $workarounds under an emulator workaround")"
+    [ "$failed" -eq 0 ] && [ $((passed + skipped + workarounds)) -gt 0 ]
     exit
 fi
 
@@ -59,7 +80,7 @@ command=$2
 
 echo
 echo "==== $name"
-before_pass=$(count PASS)
+before_all=$(count '[A-Z]*')
 before_fail=$(count FAIL)
 start=$SECONDS
 bash -c "$command"
@@ -67,12 +88,12 @@ rc=$?
 elapsed=$((SECONDS - start))
 
 if [ "$group" = 1 ]; then
-    added_pass=$(( $(count PASS) - before_pass ))
     added_fail=$(( $(count FAIL) - before_fail ))
+    added=$(( $(count '[A-Z]*') - before_all ))
     if [ "$rc" -ne 0 ] && [ "$added_fail" -eq 0 ]; then
         record "FAIL $name (exit status $rc)"
         echo "---- FAIL: $name (exit status $rc, ${elapsed}s)"
-    elif [ $((added_pass + added_fail)) -eq 0 ]; then
+    elif [ "$added" -eq 0 ]; then
         record "PASS $name"
         echo "---- PASS: $name (${elapsed}s)"
     fi

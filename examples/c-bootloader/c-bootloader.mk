@@ -19,7 +19,7 @@ $(eval $(call bm_image,c-bootloader,$(C_BOOTLOADER_DIR),examples/c-bootloader/ma
 
 c-bootloader: $(C_BOOTLOADER_ELF)
 
-run: $(if $(wildcard tools/deps.sh),check-deps) $(C_BOOTLOADER_ELF)
+run: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(C_BOOTLOADER_ELF)
 	@echo "== booting $(C_BOOTLOADER_ELF) on $(QEMU_MACHINE) (timeout $(QEMU_TIMEOUT) s)"
 	@$(BM_QEMU_RUN) --timeout $(QEMU_TIMEOUT) -- $(QEMU_MACHINE) -kernel $(C_BOOTLOADER_ELF)
 else

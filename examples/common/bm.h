@@ -60,19 +60,33 @@ struct bm_frame {
     uint64_t pad;
 };
 
-/* One expected synchronous exception. bm_expect_fault() arms it; the next synchronous
- * exception is recorded here instead of stopping the program, and execution resumes:
- * at `resume` if it is non-zero; else, for an instruction abort, at the link register
- * (the fault was a call into a page that cannot execute); else after the faulting
- * instruction (ELR + 4). Any exception while not armed prints ESR/FAR/ELR and exits
- * with status 3. The registers are those of the EL the exception was taken to (ESR_EL2
- * at EL2, ...). One core at a time may arm it. */
-struct bm_fault {
+/* The cores the runtime serves: MPIDR_EL1.Aff0 below this (start.S parks the others). */
+#define BM_MAX_CORES 4
+
+/* The calling core's number, MPIDR_EL1.Aff0. */
+static inline unsigned bm_core(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(v));
+    return (unsigned)v & 0xff;
+}
+
+/* One expected synchronous exception, per core. bm_expect_fault() arms the calling
+ * core's; its next synchronous exception is recorded there instead of stopping the
+ * program, and execution resumes: at `resume` if it is non-zero; else, for an
+ * instruction abort, at the link register (the fault was a call into a page that cannot
+ * execute); else after the faulting instruction (ELR + 4). Any exception while not armed
+ * prints ESR/FAR/ELR and exits with status 3. The registers are those of the EL the
+ * exception was taken to (ESR_EL2 at EL2, ...). A cache line each: the cores arm theirs
+ * at the same time. */
+struct bm_fault_record {
     volatile int armed;
     volatile int taken;
     volatile uint64_t esr, far, elr, resume;
-};
-extern struct bm_fault bm_fault;
+} __attribute__((aligned(64)));
+extern struct bm_fault_record bm_faults[BM_MAX_CORES];
+/* The calling core's record. */
+#define bm_fault (bm_faults[bm_core() & (BM_MAX_CORES - 1)])
 
 void bm_expect_fault(void);
 /* Disarms; returns 1 if a fault was taken since bm_expect_fault(). */

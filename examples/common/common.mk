@@ -32,20 +32,20 @@ BM_ASFLAGS = $(TARGET_ASFLAGS) $(BOARD_INCLUDES) -I$(BM_COMMON_DIR)
 define bm_image
 $(2)/obj/%.c.o: %.c $(2)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(BM_CFLAGS) $(4) $$(if $$(filter $(BM_COMMON_DIR)/libc.c,$$<),-fno-builtin) -MMD -MP -c $$< -o $$@
+	$$(call quiet,CC,$$<)$$(TARGET_CC) $$(BM_CFLAGS) $(4) $$(if $$(filter $(BM_COMMON_DIR)/libc.c,$$<),-fno-builtin) -MMD -MP -c $$< -o $$@
 
 $(2)/obj/%.S.o: %.S $(2)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(BM_ASFLAGS) $(4) -MMD -MP -c $$< -o $$@
+	$$(call quiet,AS,$$<)$$(TARGET_CC) $$(BM_ASFLAGS) $(4) -MMD -MP -c $$< -o $$@
 
 $(2)/image.ld: $(BM_COMMON_DIR)/image.ld.S $(BM_LD_SECTIONS) $(2)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) -E -P -undef -x c -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $(4) $$< -o $$@
+	$$(call quiet,LDS,$$@)$$(TARGET_CC) -E -P -undef -x c -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $(4) $$< -o $$@
 
 $(2)/$(1).elf: $(call objs,$(2),$(BM_COMMON_SRCS) $(3)) $(2)/image.ld $$(LIB)
-	$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(2)/image.ld -Map $(2)/$(1).map -o $$@ $(call objs,$(2),$(BM_COMMON_SRCS) $(3)) $$(LIB)
+	$$(call quiet,LD,$$@)$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(2)/image.ld -Map $(2)/$(1).map -o $$@ $(call objs,$(2),$(BM_COMMON_SRCS) $(3)) $$(LIB)
 
-$(2)/flags.stamp: FORCE
+$(2)/flags.stamp: FORCE | $$(call needs,$$(TARGET_COMMANDS))
 	@mkdir -p $$(@D)
 	@printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' | cmp -s - $$@ || \
 		printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' > $$@

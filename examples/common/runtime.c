@@ -22,22 +22,24 @@ void bm_exit(int status)
         __asm__ volatile("wfe");
 }
 
-struct bm_fault bm_fault;
+struct bm_fault_record bm_faults[BM_MAX_CORES];
 
 void bm_expect_fault(void)
 {
-    bm_fault.taken = 0;
-    bm_fault.esr = bm_fault.far = bm_fault.elr = 0;
-    bm_fault.armed = 1;
+    struct bm_fault_record *f = &bm_fault;
+    f->taken = 0;
+    f->esr = f->far = f->elr = 0;
+    f->armed = 1;
     __asm__ volatile("" ::: "memory");
 }
 
 int bm_fault_taken(void)
 {
     __asm__ volatile("" ::: "memory");
-    bm_fault.armed = 0;
-    bm_fault.resume = 0;
-    return bm_fault.taken;
+    struct bm_fault_record *f = &bm_fault;
+    f->armed = 0;
+    f->resume = 0;
+    return f->taken;
 }
 
 static const char *const kind_names[16] = {
@@ -53,15 +55,16 @@ void bm_exception(unsigned kind, struct bm_frame *frame)
 {
     uint64_t esr = frame->esr;
     uint64_t far = frame->far;
-    if (kind == 4 && bm_fault.armed) {
-        bm_fault.armed = 0;
-        bm_fault.esr = esr;
-        bm_fault.far = far;
-        bm_fault.elr = frame->elr;
-        bm_fault.taken = 1;
+    struct bm_fault_record *f = &bm_fault;
+    if (kind == 4 && f->armed) {
+        f->armed = 0;
+        f->esr = esr;
+        f->far = far;
+        f->elr = frame->elr;
+        f->taken = 1;
         unsigned ec = BM_ESR_EC(esr);
-        if (bm_fault.resume)
-            frame->elr = bm_fault.resume;
+        if (f->resume)
+            frame->elr = f->resume;
         else if (ec == BM_EC_IABORT_SAME_EL || ec == 0x20)
             frame->elr = frame->x[30];
         else
@@ -125,7 +128,6 @@ const char *bm_el_name(unsigned el)
 extern volatile uint64_t bm_secondary_parked[];
 extern volatile uint64_t bm_secondary_mailbox[];
 void bm_secondary_entry(struct bm_secondary *s);
-#define BM_MAX_CORES 4 /* as start.S */
 
 void bm_clean_inval_poc(uintptr_t start, size_t len)
 {

@@ -30,7 +30,7 @@
 /* SCTLR_EL2 (HCR_EL2.E2H = 0) and SCTLR_EL3: the RES1 bits (29, 28, 23, 22, 18, 16, 11,
  * 5, 4); MMU, caches, alignment checks off. */
 #define SCTLR_EL2_EL3_INIT 0x30c50830
-/* Cores (MPIDR_EL1.Aff0) that bm_secondary_mailbox has a slot for. */
+/* Cores (MPIDR_EL1.Aff0) that bm_secondary_mailbox has a slot for (as bm.h). */
 #define BM_MAX_CORES 4
 
 /* EL1 ready to run C: FP/SIMD not trapped, SCTLR_EL1 (MMU, caches off), the vector

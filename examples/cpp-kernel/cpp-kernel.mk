@@ -16,13 +16,13 @@ CPP_KERNEL_ELF := $(CPP_KERNEL_DIR)/cpp-kernel.elf
 # include path and no PIE or stack protector (no runtime for either).
 $(CPP_KERNEL_DIR)/obj/%.cpp.o: %.cpp $(CPP_KERNEL_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CXX) $(TARGET_CXXFLAGS) -fno-pie -fno-stack-protector $(BOARD_INCLUDES) -I$(BM_COMMON_DIR) -Iinclude -MMD -MP -c $< -o $@
+	$(call quiet,CXX,$<)$(TARGET_CXX) $(TARGET_CXXFLAGS) -fno-pie -fno-stack-protector $(BOARD_INCLUDES) -I$(BM_COMMON_DIR) -Iinclude -MMD -MP -c $< -o $@
 
 $(eval $(call bm_image,cpp-kernel,$(CPP_KERNEL_DIR),examples/cpp-kernel/kernel.cpp,))
 
 cpp-kernel: $(CPP_KERNEL_ELF)
 
-run-cpp-kernel: $(if $(wildcard tools/deps.sh),check-deps) $(CPP_KERNEL_ELF)
+run-cpp-kernel: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(CPP_KERNEL_ELF)
 	@echo "== booting $(CPP_KERNEL_ELF) on $(QEMU_MACHINE) (timeout $(QEMU_TIMEOUT) s)"
 	@$(BM_QEMU_RUN) --timeout $(QEMU_TIMEOUT) -- $(QEMU_MACHINE) -kernel $(CPP_KERNEL_ELF)
 else

@@ -8,6 +8,10 @@
 // rodata, data and stack, the device window), turn the MMU on, print the map, check with
 // the hardware's own translation (AT) that every region means what walk_range says,
 // check that a store to the code takes a permission fault, and turn the MMU off.
+//
+// Teardown order: disable_mmu() first, then let the map go out of scope. Until
+// disable_mmu() the map belongs to the MMU: deactivate() is refused (MMU_ENABLED), and a map
+// destroyed with the MMU on leaves its tables in place, not given back to the pool.
 extern "C" {
 #include "bm.h"
 #include "board.h"
@@ -125,6 +129,7 @@ extern "C" int bm_main(unsigned entry_el) {
               static_cast<unsigned long long>(bm_fault.esr));
     failures += faulted ? 0 : 1;
 
+    // The MMU off before the map goes: ~IdMap then gives every page back to the pool.
     report("disable_mmu", aarch64_paging::disable_mmu(map.mapping(), previous));
     bm_printf("%s: %d check(s) failed\n", failures != 0 ? "FAIL" : "done", failures);
     return failures != 0 ? 1 : 0;

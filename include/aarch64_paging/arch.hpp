@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/regime.hpp"
 
 namespace aarch64_paging::arch {
@@ -23,20 +24,86 @@ struct MmuRegisters {
     uint64_t sctlr;  ///< SCTLR_ELx
 };
 
-/// DSB ISHST so the tables are complete before the walker may read them, then writes the
-/// TTBR of @p where, ISB; in EL2 and EL3, which have no ASIDs to tell two tables' entries
-/// apart, then TLBI ALLE2IS or ALLE3IS, DSB ISH, ISB. Returns the value it replaced.
-uint64_t swap_ttbr(Regime where, uint64_t ttbr);
-/// Writes the TTBR of @p where, ISB, then invalidates what the table left in the TLB:
-/// TLBI ASIDE1IS for @p asid in EL1&0, ALLE2IS in EL2 and EL2&0, ALLE3IS in EL3; DSB ISH,
-/// ISB.
-void restore_ttbr(Regime where, uint64_t ttbr, uint16_t asid);
+/// How switch_ttbr() moves a regime's TTBR from one tree to another on this core. The TLB
+/// must never hold entries of both trees for one address with different sizes or outputs
+/// (a TLB conflict, Arm ARM DDI 0487K.a D8.16.1 "Using break-before-make when updating
+/// translation table entries"); ASIDs keep two trees' non-global entries apart.
+enum class TtbrSwitch : uint8_t {
+    /// Write the TTBR, ISB: the MMU is off, the regime is not the one running, or the old
+    /// tree's entries carry another ASID.
+    Direct,
+    /// With a break between the trees, as Linux's __pkvm_init_switch_pgd does at EL2:
+    /// interrupts masked, SCTLR_ELx.M cleared, the TTBR written, the whole regime
+    /// invalidated (TLBI, DSB ISH, ISB), M set again. The code doing it runs with the MMU
+    /// off, so it must be mapped to itself.
+    ThroughMmuOff,
+};
+
+/// The switch from @p old_ttbr to @p new_ttbr for the table of @p where, when this core
+/// runs in that regime with its MMU on (@p live): a break where nothing keeps the two
+/// trees' entries apart - no ASIDs (EL2, EL3); the upper range, whose non-global entries
+/// TTBR0's ASID tags (TCR_ELx.A1 = 0), whichever tree TTBR1 holds; or one ASID in both.
+/// Global entries of two lower-range trees are the caller's to avoid (map with nG what is
+/// switched in and out).
+constexpr TtbrSwitch ttbr_switch(Regime where, bool live, uint64_t old_ttbr, uint64_t new_ttbr) {
+    if (!live || old_ttbr == new_ttbr) {
+        return TtbrSwitch::Direct;
+    }
+    if (!has_two_privilege_levels(where.regime) || where.range == VaRange::Upper ||
+        (old_ttbr >> TTBR_ASID_SHIFT) == (new_ttbr >> TTBR_ASID_SHIFT)) {
+        return TtbrSwitch::ThroughMmuOff;
+    }
+    return TtbrSwitch::Direct;
+}
+
+/// What a direct switch of the TTBR of @p where invalidates after the write, so that the
+/// old tree's entries cannot meet the new one's later (when the MMU comes on, or the
+/// regime runs again): in EL2 and EL3, which cannot tell the trees' entries apart, the
+/// whole regime; when @p leaving (the old tree goes out of use), its entries: by its ASID
+/// in the lower range of EL1&0, else the whole regime (the upper range's entries carry
+/// TTBR0's ASID; EL2&0 has no TLBI by ASID alone).
+enum class AfterSwitch : uint8_t {
+    Nothing,  ///< No TLBI: the old tree's entries carry another ASID.
+    OldAsid,  ///< TLBI ASIDE1IS with the old TTBR's ASID.
+    Regime,   ///< TLBI of the whole regime.
+};
+/// See AfterSwitch.
+constexpr AfterSwitch after_direct_switch(Regime where, bool leaving) {
+    if (has_two_privilege_levels(where.regime) && !leaving) {
+        return AfterSwitch::Nothing;
+    }
+    if (where.regime == TranslationRegime::El1And0 && where.range == VaRange::Lower) {
+        return AfterSwitch::OldAsid;
+    }
+    return AfterSwitch::Regime;
+}
+
+/// Makes @p ttbr the TTBR of @p where on this core (DSB ISHST first, so that the tables
+/// are complete before any walk), as ttbr_switch() says; after a direct switch, TLBI as
+/// after_direct_switch() says (ASIDE1IS with the old TTBR's ASID, or VMALLE1IS, ALLE2IS,
+/// ALLE3IS), DSB ISH, ISB.
+/// @return true, with @p previous = the TTBR value replaced; or false, nothing changed,
+///         where the switch goes through the MMU off and the code that does it is not
+///         mapped to itself: @p previous = that code's address.
+bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous);
 /// DSB ISHST: translation table stores complete before what follows.
 void table_store_barrier();
+/// DSB ISHST, ISB: new entries written to a live tree are seen by the walker, and nothing
+/// this core fetched or began to translate before them can fault for want of them (Linux
+/// ends a change that only creates valid entries the same way).
+void tables_published();
+/// Stores @p value into the table entry @p entry that a walker may be reading: one
+/// single-copy atomic 64-bit store that the compiler may neither elide, tear nor merge
+/// with another (Linux's WRITE_ONCE; Arm ARM B2.2.1 "Requirements for single-copy
+/// atomicity"). Entries of a table no walker can reach yet are written plainly.
+inline void write_entry(Descriptor& entry, Descriptor value) {
+    *reinterpret_cast<volatile uint64_t*>(&entry) = value.bits();
+}
 /// TLBI VAE1IS, VAE2IS or VAE3IS (VALE*IS when @p last_level: only leaf entries changed,
 /// no table entry) for @p operand, which holds VA[55:12] in bits 43:0 and the ASID in
-/// bits 63:48 where the regime has ASIDs. No barrier: see tlb_sync.
-void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level);
+/// bits 63:48 where the regime has ASIDs; with @p all_asids (EL1&0 only) TLBI VAAE1IS or
+/// VAALE1IS, whatever ASID tagged the entries. No barrier: see tlb_sync.
+void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
 /// TLBI VMALLE1IS, ALLE2IS or ALLE3IS: every entry of the regime, global ones too, on
 /// every core of the Inner Shareable domain. No barrier: see tlb_sync.
 void invalidate_regime(TranslationRegime regime);
@@ -71,6 +138,10 @@ struct CpuState {
 /// The CPU's state as read_cpu_state's caller sees it; pc is @p return_address.
 CpuState read_cpu_state(uint64_t return_address);
 
+/// The ASID that tags the non-global entries of the EL2&0 regime's upper range: TTBR1_EL2's
+/// where TCR_EL2.A1 is set, else TTBR0_EL2's (the library's own TCR has A1 clear).
+uint16_t el2_upper_range_asid();
+
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();
 /// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).
@@ -79,11 +150,28 @@ uint64_t read_id_aa64mmfr2_el1();
 MmuRegisters read_mmu_registers(TranslationRegime regime);
 /// Cleans and invalidates [start, start + size) to the point of coherency, then DSB SY.
 void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size);
+/// For a page just taken for a table: where this core's data accesses bypass the cache
+/// (SCTLR_ELx.M or C clear at the current EL), invalidates it to the point of coherency
+/// (DC IVAC, DSB SY) before it is written, so that no stale line - a dirty one left by an
+/// earlier stage with the cache on - can later be written back over the new table (Linux
+/// invalidates its early page tables so, before and after writing them with the MMU off).
+void prepare_table_page(void* page, size_t size);
+
+/// SCTLR_ELx.M and C (bits 0 and 2): data accesses go through the cache only with both.
+inline constexpr uint64_t SCTLR_DATA_CACHED = (uint64_t{1} << 0) | (uint64_t{1} << 2);
+/// Whether going from SCTLR_ELx = @p current to @p next takes data accesses from the cache
+/// to past it - "M and C both set" to "M or C clear" - and so needs the whole data cache
+/// cleaned first: the program would no longer see its own dirty lines, and their later
+/// eviction would overwrite what it writes meanwhile.
+constexpr bool leaves_cache(uint64_t current, uint64_t next) {
+    return (current & SCTLR_DATA_CACHED) == SCTLR_DATA_CACHED && (next & SCTLR_DATA_CACHED) != SCTLR_DATA_CACHED;
+}
 /// Loads @p regs into the registers of @p regime, from the MMU on or off: the MMU is off
-/// while the translation registers change (no memory access meanwhile), the data cache
-/// is cleaned and invalidated by set/way where regs turns it off, then the regime's TLB
-/// is invalidated (TLBI VMALLE1, ALLE2 or ALLE3), IC IALLU, DSB, ISB, and SCTLR_ELx =
-/// regs.sctlr, ISB.
+/// while the translation registers change (no memory access meanwhile, interrupts
+/// masked), the data cache is cleaned and invalidated by set/way where leaves_cache()
+/// says so (CCSIDR_EL1 read in the format ID_AA64MMFR2_EL1.CCIDX gives), then the
+/// regime's TLB is invalidated (TLBI VMALLE1, ALLE2 or ALLE3), IC IALLU, DSB, ISB, and
+/// SCTLR_ELx = regs.sctlr, ISB.
 void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs);
 
 }  // namespace aarch64_paging::arch

@@ -2,11 +2,25 @@
 /// The break-before-make rules for changing a live translation table entry (Arm ARM DDI
 /// 0487K.a, D8.16.1 "Using break-before-make when updating translation table entries").
 /// Without FEAT_BBM, an entry that the MMU may be using can go from valid to a different
-/// valid value only when the TLB can hold either without a conflict: the output address,
-/// the memory type and shareability stay, and the entry stays non-global if it was
-/// (a global TLB entry would outlive the ASID flush). Anything else must first be made
-/// invalid, the TLB invalidated, then written: that is the caller's sequence, after
-/// deactivating, and the library refuses to do it behind the MMU's back.
+/// valid value only when the TLB can hold either without a conflict: the output address
+/// (and with it the NS bit, which picks the Secure or Non-secure physical address space
+/// the output address is in), the memory type and shareability stay, and the entry stays
+/// non-global if it was (a global TLB entry would outlive the ASID flush). Anything else
+/// must first be made invalid, the TLB invalidated, then written: that is the caller's
+/// sequence, after deactivating, and the library refuses to do it behind the MMU's back.
+///
+/// Changes that need no break, each a permission or a hint the Arm ARM lets a TLB hold in
+/// either state (the TLB maintenance after the change makes the new one take effect):
+/// - AP[2:1] (READ_ONLY, USER), PXN, UXN/XN: access permissions. Linux's
+///   pgattr_change_is_safe() refuses USER and UXN on its kernel mappings as a policy of
+///   its own (they never change there); the architecture asks no break for them.
+/// - AF and DBM: a fault or a hardware update at worst, on the old value.
+/// - GP (bit 50, FEAT_BTI): whether branches into the page must land on a BTI; a core
+///   using the old value checks branch targets or not, as it would have a moment before.
+/// - nG from 0 to 1: the new entry is narrower than the old one.
+/// - the software bits 55-58, which the MMU ignores.
+/// nT (bit 16 of a block, FEAT_BBM) never changes here: map_range and modify_range
+/// refuse it, as one of bits 12-49.
 #ifndef AARCH64_PAGING_BREAK_BEFORE_MAKE_HPP
 #define AARCH64_PAGING_BREAK_BEFORE_MAKE_HPP
 
@@ -28,7 +42,7 @@ constexpr bool needs_break_before_make(Descriptor old, Descriptor next) {
     if (!old.is_valid() || !next.is_valid()) {
         return false;
     }
-    if (old.output_address() != next.output_address()) {
+    if (old.output_address() != next.output_address() || intersects(old.flags() ^ next.flags(), Attributes::NS)) {
         return true;
     }
     if (intersects(old.flags() ^ next.flags(), MEMORY_TYPE_MASK)) {

@@ -48,6 +48,25 @@ enum class Status : int {
 /// status" for a value outside the enum).
 const char* status_str(Status status);
 
+/// Why a call answered InvalidArgument, where the argument itself is well-formed but the
+/// state of the map or the CPU forbids the call: MapError::value bits 7:0, with two
+/// numbers the reason names in bits 31:16 (first) and 47:32 (second). The values are the
+/// C ABI's IDMAP_ARG_*; 0 is a plain bad argument (a NULL pointer, a bad root level, ...).
+namespace argument_reason {
+/// deactivate() (or the last deactivate_on_core()) of a mapping that enable_mmu() made
+/// the MMU's: the MMU must not be left walking the table it replaced; use disable_mmu().
+inline constexpr uint8_t MMU_ENABLED = 1;
+/// Activating an upper-range mapping whose ASID (first) is not the ASID in TTBR0 (second):
+/// with TCR_ELx.A1 = 0 TTBR0's ASID tags the non-global entries of both ranges, so the
+/// mapping's TLB maintenance by its own ASID would miss them.
+inline constexpr uint8_t UPPER_ASID = 2;
+/// Switching tables with the MMU on in a regime without ASIDs (EL2, EL3) goes through the
+/// MMU off, so the calling code must be mapped to itself; the address in va is not.
+inline constexpr uint8_t CODE_NOT_IDENTITY_MAPPED = 3;
+/// The root level needs TnSZ (first) above 39, which needs FEAT_TTST (ID_AA64MMFR2_EL1.ST).
+inline constexpr uint8_t NEEDS_TTST = 4;
+}  // namespace argument_reason
+
 /// What went wrong, with the detail that goes with the status:
 /// - AddressRange, InvalidVirtualAddress: va;
 /// - RegionBackwards, BreakBeforeMakeViolation: region;
@@ -56,6 +75,8 @@ const char* status_str(Status status);
 /// - Preflight: va = the first address that failed, region = the range checked, value =
 ///   what was wrong | the use << 8 (preflight.hpp).
 /// - Sealed: region, and value = the bits whose change would widen access.
+/// - InvalidArgument: value = an argument_reason and its numbers (0: no more to say); va =
+///   the address a reason names.
 struct MapError {
     Status status = Status::Ok;  ///< What went wrong; Ok for no error.
     VirtualAddress va;           ///< AddressRange, InvalidVirtualAddress, Preflight: the address.
@@ -93,6 +114,13 @@ struct MapError {
     /// Sealed in @p region: changing @p bits would widen access.
     static constexpr MapError sealed(MemoryRegion region, uint64_t bits) {
         return MapError{Status::Sealed, {}, region, bits};
+    }
+    /// InvalidArgument for @p reason (argument_reason) with its numbers @p first and
+    /// @p second, and the address @p va it names.
+    static constexpr MapError invalid_argument(uint8_t reason, uint16_t first = 0, uint16_t second = 0,
+                                               VirtualAddress va = VirtualAddress(0)) {
+        return MapError{Status::InvalidArgument, va, {},
+                        reason | (uint64_t{first} << 16) | (uint64_t{second} << 32)};
     }
     /// @p status without detail.
     static constexpr MapError of(Status status) { return MapError{status, {}, {}, 0}; }

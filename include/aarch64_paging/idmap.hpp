@@ -14,8 +14,10 @@
 #define AARCH64_PAGING_IDMAP_HPP
 
 #include "aarch64_paging/linear_map.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
 
 /// An identity map: every address it maps, it maps to itself (the crate's IdMap), in the
 /// lower VA range of its regime.
@@ -30,6 +32,7 @@ public:
         : LinearMap(Regime{regime, VaRange::Lower}, asid, root_level, 0, allocator) {}
 };
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif

@@ -22,8 +22,10 @@
 #include "aarch64_paging/regime.hpp"
 #include "aarch64_paging/region.hpp"
 #include "aarch64_paging/text.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
 
 /// A linear map: every address va it maps, it maps to va + its offset (the crate's
 /// LinearMap). It owns its table pages from construction to destruction; not copyable.
@@ -38,7 +40,10 @@ public:
     LinearMap(Regime where, uint64_t asid, unsigned root_level, int64_t pa_offset,
               const PageAllocator& allocator = default_page_allocator())
         : init_result_(mapping_.init(asid, root_level, allocator, static_cast<uint64_t>(pa_offset), where)) {}
-    /// Deactivates the map if it is active and returns every table page.
+    /// Deactivates the map if activate() made it active and returns every table page.
+    /// A map the MMU runs on (enable_mmu(), mmu.hpp) is left to it: its tables stay in
+    /// place and are not given back. Call disable_mmu() before such a map goes out of
+    /// scope.
     ~LinearMap() { mapping_.release(); }
     LinearMap(const LinearMap&) = delete;
     LinearMap& operator=(const LinearMap&) = delete;
@@ -102,14 +107,19 @@ public:
     size_t compact_subtables() { return mapping_.compact_subtables(); }
 
     /// Saves the regime's TTBR (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2, ...) and installs this
-    /// map's root with its ASID (on the host only the fake registers change).
+    /// map's root with its ASID (on the host only the fake registers change); with the
+    /// MMU on, through the MMU off where no ASID keeps the two trees' TLB entries apart
+    /// (Mapping::activate).
     /// @return Ok, or the error, the map unchanged:
     ///   - AlreadyActive: the map is active;
-    ///   - InvalidArgument: the map is not valid.
+    ///   - InvalidArgument: the map is not valid; or, value argument_reason::UPPER_ASID
+    ///     or CODE_NOT_IDENTITY_MAPPED, as Mapping::activate says.
     [[nodiscard]] Result activate() { return mapping_.activate(); }
     /// Restores the TTBR that activate() saved and invalidates the map's TLB entries.
     /// @return Ok, or the error, the map unchanged:
-    ///   - NotActive: the map is not active.
+    ///   - NotActive: the map is not active;
+    ///   - InvalidArgument, value argument_reason::MMU_ENABLED: enable_mmu() installed the
+    ///     map; disable_mmu() turns it off.
     [[nodiscard]] Result deactivate() { return mapping_.deactivate(); }
     /// Whether the map is installed (activate() or enable_mmu()).
     bool is_active() const { return mapping_.is_active(); }
@@ -136,6 +146,7 @@ private:
     Result init_result_;
 };
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif

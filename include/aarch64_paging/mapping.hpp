@@ -23,13 +23,16 @@
 #include "aarch64_paging/arch.hpp"
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/break_before_make.hpp"
+#include "aarch64_paging/contiguous.hpp"
 #include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/granule.hpp"
+#include "aarch64_paging/page_reserve.hpp"
 #include "aarch64_paging/region.hpp"
 #include "aarch64_paging/regime.hpp"
 #include "aarch64_paging/seal.hpp"
 #include "aarch64_paging/text.hpp"
+#include "aarch64_paging/tlb_batch.hpp"
 #include "aarch64_paging/translation.hpp"
 #include "aarch64_paging/tuning.hpp"
 
@@ -41,6 +44,8 @@ namespace aarch64_paging {
 void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last,
                   uint64_t va_start, uint64_t va_end, Descriptor first_entry);
 
+AARCH64_PAGING_BUILD_BEGIN
+
 /// A tree of translation tables for one regime and VA range (the crate's Mapping): the
 /// generic core under IdMap and the C ABI. It owns its table pages from init() to
 /// release(); calls that change the tables change nothing when they fail.
@@ -49,6 +54,8 @@ void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last
 template <class G = Granule4K, class T = IdTranslation>
 class Mapping {
 public:
+    /// The granule.
+    using Granule = G;
     /// The level of pages: 3.
     static constexpr unsigned LEAF_LEVEL = G::leaf_level;
 
@@ -70,7 +77,11 @@ public:
     /// that maps anything else.
     [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                               uint64_t pa_offset = 0, Regime where = {});
-    /// Deactivates the mapping if it is active and returns every table page.
+    /// Deactivates the mapping if activate() made it active and returns every table page.
+    /// A mapping the MMU runs on (enable_mmu(), mmu.hpp, without disable_mmu()) is left to
+    /// the MMU: its tables stay as they are and are not given back, since freeing them, or
+    /// loading the TTBR it replaced, would leave the MMU walking what is no longer a table.
+    /// Call disable_mmu() before a mapping the MMU uses goes out of scope.
     constexpr void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
     constexpr bool is_initialised() const { return root_ != nullptr; }
@@ -127,9 +138,9 @@ public:
     /// rewrites them whole; tighten with modify_range); modify_range answers Sealed, with
     /// region and value = the bits, for a change fn makes that widens, before anything
     /// changes; unmap_range and compact_subtables work as before. There is no unseal.
-    constexpr void seal() { sealed_ = root_ != nullptr; }
+    constexpr void seal() { widened_ = root_ != nullptr ? &widened_bits : nullptr; }
     /// Whether seal() ran.
-    constexpr bool is_sealed() const { return sealed_; }
+    constexpr bool is_sealed() const { return widened_ != nullptr; }
 
     /// Replaces every subtable whose entries map one aligned, contiguous output range with
     /// one set of attributes by a block (where the level has blocks), bottom-up, and frees
@@ -164,27 +175,47 @@ public:
     constexpr size_t compact_subtables();
 
     /// Saves the regime's TTBR (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2, ...) in the mapping and
-    /// installs this table with its ASID, on the calling core.
-    /// Errors: AlreadyActive (activate() ran, without deactivate()), InvalidArgument when
-    /// not initialised.
+    /// installs this table with its ASID, on the calling core, as arch::switch_ttbr() says:
+    /// directly, or where nothing keeps the old and new trees' TLB entries apart (EL2 and
+    /// EL3, the upper range, one ASID in both) through the MMU off, so that the TLB never
+    /// holds both. The changes made to the mapping, and its activation, are the caller's to
+    /// serialise: a change samples once whether the table is live (the library holds no
+    /// lock), so an activation on another core during a change escapes that change's
+    /// break-before-make check.
+    /// Errors: AlreadyActive (activate() or enable_mmu() ran, without their undoing);
+    /// InvalidArgument when not initialised, or (value, argument_reason) UPPER_ASID: an
+    /// upper-range EL2&0 mapping whose ASID is not TTBR0_EL2's (with TCR_EL2.A1 = 0 that
+    /// ASID tags its entries, and EL2 has no TLBI by VA for every ASID; in EL1&0 the
+    /// upper range is invalidated for every ASID instead), CODE_NOT_IDENTITY_MAPPED: a
+    /// switch through the MMU off from code not mapped to itself (va).
     [[nodiscard]] Result activate();
-    /// Restores the TTBR activate() saved and invalidates the table's TLB entries (the
-    /// ASID's in EL1&0, the regime's elsewhere). Errors: NotActive.
+    /// Restores the TTBR activate() saved, as activate() switches, and invalidates the
+    /// table's TLB entries (its ASID's in EL1&0, the regime's elsewhere).
+    /// Errors: NotActive; InvalidArgument with MMU_ENABLED for a mapping that enable_mmu()
+    /// installed (disable_mmu() turns it off), CODE_NOT_IDENTITY_MAPPED as activate().
     [[nodiscard]] Result deactivate();
     /// Installs this table on the calling core as activate() does, for a table that other
     /// cores may use at the same time: the TTBR value it replaced goes to @p previous, for
     /// deactivate_on_core() on the same core. Counted: the break-before-make rules apply
-    /// while any core has the table active. Errors: InvalidArgument when not initialised.
+    /// while any core has the table active. Errors: InvalidArgument when not initialised,
+    /// and as activate().
     [[nodiscard]] Result activate_on_core(uint64_t& previous);
     /// Undoes activate_on_core() on the calling core (or activate(), when it is the only
     /// activation left): restores @p previous and invalidates as deactivate() does.
-    /// Errors: NotActive when no core has the table active.
+    /// Errors: NotActive when no core has the table active; as deactivate() when the only
+    /// activation left is enable_mmu()'s.
     [[nodiscard]] Result deactivate_on_core(uint64_t previous);
-    /// For callers that install the table themselves (enable_mmu): record that it is live
-    /// and the TTBR value it replaced. Errors: as activate().
+    /// For callers that install the table themselves: record that it is live and the TTBR
+    /// value it replaced, which deactivate() loads back. Errors: as activate().
     [[nodiscard]] Result mark_active(uint64_t previous_ttbr);
-    /// Records that the caller has taken the table out of use. Errors: NotActive.
+    /// For enable_mmu(): record that the MMU runs on the table, so that deactivate() is
+    /// refused and release() leaves the tables to the MMU. Errors: as activate().
+    [[nodiscard]] Result mark_enabled();
+    /// Records that the caller has taken the table out of use (disable_mmu()).
+    /// Errors: NotActive.
     [[nodiscard]] Result mark_inactive();
+    /// Whether enable_mmu() installed the table and disable_mmu() has not run since.
+    constexpr bool is_mmu_enabled() const { return owner_ == Owner::MmuEnabled; }
 
     /// Whether the table is live on any core: activate(), activate_on_core() or
     /// mark_active() ran more often than their undoing.
@@ -227,52 +258,8 @@ public:
     void dump(TextWriter& out) const;
 
 private:
-    // Pages taken from owner's allocator by the reserve step, chained through their first
-    // word once checked. reserve() refuses (answers false: the call fails with OutOfMemory,
-    // nothing changed, every page taken given back) a page it cannot use:
-    //   - NULL;
-    //   - not PAGE_SIZE-aligned, or beyond the output address bits: given back too;
-    //   - handed out twice in one reservation: always detected, before anything is written
-    //     to it, and given back once. O(1) per page while the pages stay outside [lowest,
-    //     highest] of those reserved so far (an allocator handing out pages in address
-    //     order, up or down), else a scan of the reservation: O(n^2) for n pages handed out
-    //     in scrambled order;
-    //   - one of the mapping's live table pages: not given back. Always detected for the
-    //     root table. Detected for every table while the mapping has at most
-    //     CHECKED_TABLES of them (the tree is walked once per reservation then: at most
-    //     CHECKED_TABLES * 512 entries read); above that only the root is checked, since a
-    //     walk of the tree per reservation would dominate calls that add one table.
-    //     So a live non-root table handed out again by a misbehaving allocator is not
-    //     detected in a mapping of more than CHECKED_TABLES tables.
-    class PageReserve {
-    public:
-        static constexpr size_t CHECKED_TABLES = 16;
-
-        // No destructor (a literal type, for constant evaluation): every call takes all it
-        // reserved, or release() gives the rest back.
-        explicit constexpr PageReserve(Mapping& owner) : owner_(owner) {}
-        PageReserve(const PageReserve&) = delete;
-        PageReserve& operator=(const PageReserve&) = delete;
-
-        constexpr bool reserve(size_t count);
-        AARCH64_PAGING_INLINE constexpr Descriptor* take();
-        constexpr void release();
-
-    private:
-        // A page the allocator handed out that is already ours: reserved, or a live table.
-        bool is_ours(const Descriptor* page) const;
-
-        Mapping& owner_;
-        // The pages, chained through their first entry: the next page's address as an
-        // invalid descriptor.
-        Descriptor* head_ = nullptr;  // the next take()
-        Descriptor* tail_ = nullptr;  // the last reserved
-        size_t count_ = 0;
-        uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
-        uintptr_t highest_ = 0;
-        const void* live_[CHECKED_TABLES] = {};  // the live tables checked: the first live_count_
-        size_t live_count_ = 0;
-    };
+    friend class PageReserve<Mapping>;
+    using PageReserve = aarch64_paging::PageReserve<Mapping>;
     // A page from the allocator (the translation's own, for a compile-time image).
     constexpr Descriptor* alloc_page() {
         if constexpr (T::allocates_pages) {
@@ -296,43 +283,28 @@ private:
     // The page after page in a chain; only asked where there is one.
     constexpr Descriptor* chained(const Descriptor* page) const { return subtable(page[0]); }
 
-    // The TLB entries a change to a live tree leaves stale: invalidated by VA while there
-    // are at most MAX of them, else the whole regime at once (as Linux does past a
-    // threshold), since a TLBI per page of a large range costs more than refilling.
-    struct TlbBatch {
-        static constexpr unsigned MAX = 16;
-        uint64_t va[MAX] = {};  // page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*)
-        unsigned count = 0;
-        bool all = false;
-
-        AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
-            if (count < MAX) {
-                va[count++] = offset | (leaf ? 1 : 0);
-            } else {
-                all = true;
-            }
-        }
-    };
-    // After the writes of a call: on a live mapping, DSB ISHST, then the TLB maintenance
-    // batch asks for, DSB ISH, ISB (Arm ARM D8.13.3 "Using break-before-make", D8.14).
-    constexpr void sync_tlb(const TlbBatch& batch) const;
-    // What rewriting a live entry as written leaves: the entry as it was, contiguous bit
-    // included, when nothing else changes (a live group is never regrouped).
-    static constexpr Descriptor kept_hint(Descriptor old, Descriptor written) {
-        return ((old.bits() ^ written.bits()) & ~bits_of(Attributes::CONTIGUOUS)) == 0 ? old : written;
-    }
-    // A leaf changed on a live mapping: its TLB entry is stale if it was valid.
-    static constexpr void note_change(TlbBatch& batch, uint64_t va, Descriptor before, Descriptor after) {
-        if (before.is_valid() && before != after) {
-            batch.add(va, true);
+    // After the writes of a call on a live mapping: TlbBatch::sync.
+    constexpr void sync_tlb(const TlbBatch& batch) const {
+        if (is_active()) {
+            batch.sync(where_, asid_, va_base_);
         }
     }
-    // Writes written over the live leaf entry at va: kept_hint, then note_change.
+    // Writes value into entry of a table already in the tree, which the MMU may be walking
+    // (arch::write_entry: one store the compiler cannot elide, tear or merge); plainly in a
+    // compile-time image. New tables, which no walker reaches yet, are written plainly.
+    AARCH64_PAGING_INLINE static constexpr void store(Descriptor& entry, Descriptor value) {
+        if (__builtin_is_constant_evaluated()) {
+            entry = value;
+        } else {
+            arch::write_entry(entry, value);
+        }
+    }
+    // Writes written over the live leaf entry at va: kept_hint, then TlbBatch::note.
     AARCH64_PAGING_INLINE static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va,
                                                           TlbBatch& batch) {
-        written = kept_hint(entry, written);
-        note_change(batch, va, entry, written);
-        entry = written;
+        written = Contiguous<G>::kept_hint(entry, written);
+        batch.note(va, entry, written);
+        store(entry, written);
     }
 
     // What a split leaves in a new table: the block's attributes spread over the entries
@@ -366,7 +338,7 @@ private:
         if (live) {
             arch::table_store_barrier();
         }
-        entry = Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
+        store(entry, Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE));
     }
     static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
@@ -438,7 +410,8 @@ private:
     struct Change {
         const MemoryRegion& region;
         bool active;           // is_active() when the call began
-        bool sealed = false;   // a modify_range on a sealed mapping
+        // A modify_range on a sealed mapping: the seal's rule (widened_bits), else nullptr.
+        uint64_t (*widened)(Descriptor, Descriptor, TranslationRegime) = nullptr;
         bool changes = false;  // map_walk's plan finds a live entry to change
         size_t pages = 0;      // the tables the plan finds it needs
         MapError error{};      // why a walk stopped
@@ -547,7 +520,7 @@ private:
             if (needs_break_before_make(entry, written)) {
                 return false;
             }
-            call.changes = call.changes || kept_hint(entry, written) != entry;
+            call.changes = call.changes || Contiguous<G>::kept_hint(entry, written) != entry;
         }
         return true;
     }
@@ -619,7 +592,7 @@ private:
                 call.error = MapError::break_before_make(call.region);
                 return false;
             }
-            next = kept_hint(entry, next);
+            next = Contiguous<G>::kept_hint(entry, next);
         }
         return true;
     }
@@ -663,10 +636,6 @@ private:
     // Whether the table at level maps one aligned contiguous range with one set of
     // attributes, and the block at level - 1 that maps the same.
     static constexpr bool uniform(const Descriptor* table, unsigned level, Descriptor& block);
-    // Whether entries [0, count) of a table at level are valid leaves that map one output
-    // range aligned to count entries, with one set of attributes but the contiguous bit:
-    // what a contiguous group (Arm ARM D8.6.1) and a table made a block both need.
-    static constexpr bool one_run(const Descriptor* entries, unsigned count, unsigned level);
     // compact_subtables below table, which covers from va; answers whether table is now
     // empty.
     constexpr bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
@@ -691,6 +660,10 @@ private:
     }
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
+    // arch::switch_ttbr() to ttbr, with its refusal as an error.
+    Result switch_to(uint64_t ttbr, bool leaving, uint64_t& previous);
+    // activate()'s UPPER_ASID check.
+    Result check_upper_asid() const;
     void add_core() { __atomic_add_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
     void remove_core() { __atomic_sub_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
 
@@ -711,104 +684,19 @@ private:
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
     Regime where_{};
-    bool owner_active_ = false;  // activate() or mark_active() ran, without their undoing
-    bool sealed_ = false;
+    // How this table was made live by its owner: activate() or mark_active(), or
+    // enable_mmu() (mark_enabled()), without their undoing.
+    enum class Owner : uint8_t { None, Activated, MmuEnabled };
+    Owner owner_ = Owner::None;
+    // widened_bits once seal() ran, else nullptr: reached through the pointer, so that a
+    // program that never seals does not link the rule.
+    uint64_t (*widened_)(Descriptor, Descriptor, TranslationRegime) = nullptr;
     bool contiguous_hint_ = false;
     bool hint_used_ = false;  // set_contiguous_hint(true) ran: a contiguous bit may be set
     void (*regroup_)(Mapping&, uint64_t, uint64_t, bool) = nullptr;  // set by set_contiguous_hint(true)
 };
 
 // ---- Implementation
-
-template <class G, class T>
-constexpr bool Mapping<G, T>::PageReserve::reserve(size_t count) {
-    if (count == 0) {
-        return true;
-    }
-    live_count_ = 0;
-    if (__builtin_is_constant_evaluated()) {
-        // A compile-time image's pages are its own: nothing to check.
-    } else if (owner_.tables_ <= CHECKED_TABLES) {
-        owner_.for_each_table([this](const void* table) {
-            if (live_count_ < CHECKED_TABLES) {
-                live_[live_count_++] = table;
-            }
-        });
-    } else {
-        live_[live_count_++] = owner_.root_;
-    }
-    for (; count > 0; --count) {
-        Descriptor* page = owner_.alloc_page();
-        if (page == nullptr) {
-            release();
-            return false;
-        }
-        // A page the descriptor cannot point at (unaligned, or beyond the output address
-        // bits) is as good as none.
-        if ((owner_.translation_.physical(page).value() & ~G::output_address_mask) != 0) {
-            owner_.free_page(page);
-            release();
-            return false;
-        }
-        if (!__builtin_is_constant_evaluated()) {
-            // Already ours: writing to it would corrupt a live table or the chain, and
-            // giving it back would free it twice.
-            if (is_ours(page)) {
-                release();
-                return false;
-            }
-            const uintptr_t p = reinterpret_cast<uintptr_t>(page);
-            lowest_ = p < lowest_ ? p : lowest_;
-            highest_ = p > highest_ ? p : highest_;
-        }
-        // Appended: take() hands pages out in the order the allocator gave them.
-        if (count_ == 0) {
-            head_ = page;
-        } else {
-            owner_.chain(tail_, page);
-        }
-        tail_ = page;
-        ++count_;
-    }
-    return true;
-}
-
-template <class G, class T>
-bool Mapping<G, T>::PageReserve::is_ours(const Descriptor* page) const {
-    for (size_t i = 0; i < live_count_; ++i) {
-        if (live_[i] == page) {
-            return true;
-        }
-    }
-    const uintptr_t p = reinterpret_cast<uintptr_t>(page);
-    if (p < lowest_ || p > highest_) {
-        return false;
-    }
-    const Descriptor* q = head_;
-    for (size_t i = 0; i < count_; ++i) {
-        if (q == page) {
-            return true;
-        }
-        if (i + 1 < count_) {
-            q = owner_.chained(q);
-        }
-    }
-    return false;
-}
-
-template <class G, class T>
-constexpr Descriptor* Mapping<G, T>::PageReserve::take() {
-    Descriptor* page = head_;
-    head_ = --count_ != 0 ? owner_.chained(page) : nullptr;
-    return page;
-}
-
-template <class G, class T>
-constexpr void Mapping<G, T>::PageReserve::release() {
-    while (count_ != 0) {
-        owner_.free_page(take());
-    }
-}
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
@@ -843,13 +731,16 @@ constexpr void Mapping<G, T>::release() {
     if (root_ == nullptr) {
         return;
     }
-    if (owner_active_) {
+    if (owner_ == Owner::Activated) {
         (void)deactivate();
     }
-    free_tables(root_, root_level_);
+    if (owner_ != Owner::MmuEnabled) {
+        free_tables(root_, root_level_);
+    }
+    owner_ = Owner::None;
     root_ = nullptr;
     size_ = 0;
-    sealed_ = false;
+    widened_ = nullptr;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -860,38 +751,89 @@ Result Mapping<G, T>::mark_active(uint64_t previous_ttbr) {
     if (root_ == nullptr) {
         return Status::InvalidArgument;
     }
-    if (owner_active_) {
+    if (owner_ != Owner::None) {
         return Status::AlreadyActive;
     }
     saved_ttbr_ = previous_ttbr;
-    owner_active_ = true;
+    owner_ = Owner::Activated;
     add_core();
     return {};
 }
 
 template <class G, class T>
+Result Mapping<G, T>::mark_enabled() {
+    if (Result r = mark_active(0); !r) {
+        return r;
+    }
+    owner_ = Owner::MmuEnabled;
+    return {};
+}
+
+template <class G, class T>
 Result Mapping<G, T>::mark_inactive() {
-    if (!owner_active_) {
+    if (owner_ == Owner::None) {
         return Status::NotActive;
     }
-    owner_active_ = false;
+    owner_ = Owner::None;
     remove_core();
     return {};
 }
 
 template <class G, class T>
+Result Mapping<G, T>::switch_to(uint64_t ttbr, bool leaving, uint64_t& previous) {
+    if (!arch::switch_ttbr(where_, ttbr, leaving, previous)) {
+        return MapError::invalid_argument(argument_reason::CODE_NOT_IDENTITY_MAPPED, 0, 0, VirtualAddress(previous));
+    }
+    return {};
+}
+
+template <class G, class T>
+Result Mapping<G, T>::check_upper_asid() const {
+    if (where_.regime != TranslationRegime::El2And0 || where_.range != VaRange::Upper) {
+        return {};
+    }
+    const uint16_t tagging = arch::el2_upper_range_asid();
+    if (tagging != asid_) {
+        return MapError::invalid_argument(argument_reason::UPPER_ASID, asid_, tagging);
+    }
+    return {};
+}
+
+template <class G, class T>
 Result Mapping<G, T>::activate() {
-    // mark_active gives the error where there is one.
-    const bool installable = root_ != nullptr && !owner_active_;
-    return mark_active(installable ? arch::swap_ttbr(where_, ttbr()) : 0);
+    if (root_ == nullptr) {
+        return Status::InvalidArgument;
+    }
+    if (owner_ != Owner::None) {
+        return Status::AlreadyActive;
+    }
+    uint64_t previous = 0;
+    if (Result r = check_upper_asid(); !r) {
+        return r;
+    }
+    // Counted first: a change made meanwhile on another core already follows the rules.
+    add_core();
+    if (Result r = switch_to(ttbr(), false, previous); !r) {
+        remove_core();
+        return r;
+    }
+    saved_ttbr_ = previous;
+    owner_ = Owner::Activated;
+    return {};
 }
 
 template <class G, class T>
 Result Mapping<G, T>::deactivate() {
-    if (!owner_active_) {
+    if (owner_ == Owner::None) {
         return Status::NotActive;
     }
-    arch::restore_ttbr(where_, saved_ttbr_, asid_);
+    if (owner_ == Owner::MmuEnabled) {
+        return MapError::invalid_argument(argument_reason::MMU_ENABLED);
+    }
+    uint64_t replaced = 0;
+    if (Result r = switch_to(saved_ttbr_, true, replaced); !r) {
+        return r;
+    }
     return mark_inactive();
 }
 
@@ -900,9 +842,14 @@ Result Mapping<G, T>::activate_on_core(uint64_t& previous) {
     if (root_ == nullptr) {
         return Status::InvalidArgument;
     }
-    // Counted first: a change made meanwhile on another core already follows the rules.
+    if (Result r = check_upper_asid(); !r) {
+        return r;
+    }
     add_core();
-    previous = arch::swap_ttbr(where_, ttbr());
+    if (Result r = switch_to(ttbr(), false, previous); !r) {
+        remove_core();
+        return r;
+    }
     return {};
 }
 
@@ -911,10 +858,18 @@ Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
     if (!is_active()) {
         return Status::NotActive;
     }
-    arch::restore_ttbr(where_, previous, asid_);
-    // With no activate_on_core() left to undo, this undoes activate() on this core.
-    if (owner_active_ && active_cores() == 1) {
-        owner_active_ = false;
+    // With no activate_on_core() left to undo, this undoes the owner's activation on this
+    // core: refused where that was enable_mmu()'s.
+    const bool owners = owner_ != Owner::None && active_cores() == 1;
+    if (owners && owner_ == Owner::MmuEnabled) {
+        return MapError::invalid_argument(argument_reason::MMU_ENABLED);
+    }
+    uint64_t replaced = 0;
+    if (Result r = switch_to(previous, true, replaced); !r) {
+        return r;
+    }
+    if (owners) {
+        owner_ = Owner::None;
     }
     remove_core();
     return {};
@@ -937,35 +892,13 @@ constexpr MapError Mapping<G, T>::range_error(const MemoryRegion& region) const 
 }
 
 template <class G, class T>
-constexpr void Mapping<G, T>::sync_tlb(const TlbBatch& batch) const {
-    if (!is_active()) {
-        return;
-    }
-    arch::table_store_barrier();
-    if (batch.all) {
-        arch::invalidate_regime(where_.regime);
-    } else {
-        // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs).
-        const uint64_t tag = uint64_t{asid_} << TTBR_ASID_SHIFT;
-        for (unsigned i = 0; i < batch.count; ++i) {
-            const uint64_t va = (batch.va[i] & ~uint64_t{1}) + va_base_;
-            arch::invalidate_va(where_.regime, tag | ((va >> 12) & ((uint64_t{1} << 44) - 1)),
-                                (batch.va[i] & 1) != 0);
-        }
-    }
-    if (batch.all || batch.count != 0) {
-        arch::tlb_sync();
-    }
-}
-
-template <class G, class T>
 constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                                 Constraints constraints, uint64_t& va, uint64_t& end) const {
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
     pa = PhysicalAddress(pa.value() - ((region.start().value() - va_base_) - va));
-    if (sealed_) {
+    if (widened_ != nullptr) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
     if (intersects(flags, refused_flags_)) {
@@ -1047,7 +980,7 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
             link_table(table[G::index(va, level)], top, active);
             regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
             if (active) {
-                arch::table_store_barrier();
+                arch::tables_published();
             }
             return {};
         }
@@ -1064,8 +997,8 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
                 return MapError::break_before_make(region);
             }
             if (!changes) {
-                arch::table_store_barrier();  // every live call ends with one, writes or not
-                return {};                    // the live entries are as asked already
+                arch::tables_published();  // as every live call ends, writes or not
+                return {};                 // the live entries are as asked already
             }
             TlbBatch tlb;
             write_live_pages(leaf, va, end, pa.value(), flags, tlb);
@@ -1082,8 +1015,8 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
             return MapError::break_before_make(region);
         }
         if (active && call.pages == 0 && !call.changes) {
-            arch::table_store_barrier();  // as after any live call
-            return {};                    // no table to add, no live entry to change: nothing to write
+            arch::tables_published();  // as after any live call
+            return {};                 // no table to add, no live entry to change: nothing to write
         }
         PageReserve reserve(*this);
         if (!reserve.reserve(call.pages)) {
@@ -1122,7 +1055,7 @@ constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t v
         if (needs_break_before_make(table[i], written)) {
             return true;
         }
-        changes = changes || kept_hint(table[i], written) != table[i];
+        changes = changes || Contiguous<G>::kept_hint(table[i], written) != table[i];
     }
     return false;
 }
@@ -1244,7 +1177,7 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    ModifyCall<F> call{{region, is_active(), sealed_}, fn};
+    ModifyCall<F> call{{region, is_active(), widened_}, fn};
     if constexpr (SIZE_BUILD) {
         call.fn_ = &ModifyCall<F>::call;  // the speed build calls fn directly
     }
@@ -1287,8 +1220,16 @@ constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_
         call.error = MapError::invalid_flags(refused);
         return false;
     }
-    if (call.sealed) {
-        if (const uint64_t widened = widened_bits(entry, next); widened != 0) {
+    if (call.widened != nullptr) {
+        // The size build through the pointer; the speed build inlines the rule, as a call
+        // in this per-entry path would cost the loop around it its registers.
+        uint64_t widened = 0;
+        if constexpr (SIZE_BUILD) {
+            widened = call.widened(entry, next, where_.regime);
+        } else {
+            widened = widened_bits(entry, next, where_.regime);
+        }
+        if (widened != 0) {
             call.error = MapError::sealed(call.region, widened);
             return false;
         }
@@ -1313,9 +1254,9 @@ constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descri
         }
         if (apply) {
             if (call.active) {
-                note_change(call.tlb, va, entry, next);
+                call.tlb.note(va, entry, next);
             }
-            table[i] = next;
+            store(table[i], next);
         }
     }
     return true;
@@ -1327,7 +1268,7 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
                                           uint64_t va, uint64_t end, Call& call, PageReserve* reserve) {
     // Only an active or sealed mapping checks each leaf in the plan, before any change is
     // made; an inactive one just counts pages.
-    const bool check = apply || call.active || call.sealed;
+    const bool check = apply || call.active || call.widened != nullptr;
     if constexpr (FAST_PATHS) {
         if (level == LEAF_LEVEL) {
             return !check || modify_pages(apply, table, parent, va, end, call);
@@ -1356,9 +1297,9 @@ constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descrip
             }
             if (apply) {
                 if (call.active) {
-                    note_change(call.tlb, from, entry, next);
+                    call.tlb.note(from, entry, next);
                 }
-                table[i] = next;
+                store(table[i], next);
             }
             return true;
         }
@@ -1454,27 +1395,13 @@ constexpr Descriptor* Mapping<G, T>::new_table(PageReserve& reserve, Descriptor 
 
 template <class G, class T>
 constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
-    const unsigned N = G::contiguous_entries(level);
-    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
     for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
         if (table[i].is_table(level)) {
             regroup(subtable(table[i]), level + 1, from, to, hint);
         }
         return true;
     });
-    const unsigned first = G::index(va, level) & ~(N - 1);
-    const unsigned last = G::index(end - 1, level) | (N - 1);
-    for (unsigned g = first; g < last; g += N) {
-        Descriptor* group = table + g;
-        const bool same = hint && one_run(group, N, level);
-        // Invalid entries lose the bit too: made valid later on a live map, where no group
-        // is regrouped, one would claim a group the others no longer form.
-        for (unsigned k = 0; k < N; ++k) {
-            if (!group[k].is_table(level) && group[k].bits() != 0) {
-                group[k] = Descriptor(same ? group[k].bits() | contiguous : group[k].bits() & ~contiguous);
-            }
-        }
-    }
+    Contiguous<G>::regroup_table(table, level, va, end, hint);
 }
 
 template <class G, class T>
@@ -1565,7 +1492,7 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
                     unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
                 }
                 if (whole || is_empty(sub)) {
-                    table[i] = Descriptor();
+                    store(table[i], Descriptor());
                     retire_tables(sub, level + 1, from & ~(G::level_size(level) - 1), call.retired, call.tlb);
                 }
                 return true;
@@ -1577,8 +1504,8 @@ constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descript
         }
         if (whole) {
             if (apply) {
-                note_change(call.tlb, from, entry, Descriptor());
-                table[i] = Descriptor();
+                call.tlb.note(from, entry, Descriptor());
+                store(table[i], Descriptor());
             }
             // One entry of a live contiguous group cannot go alone.
             return apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
@@ -1643,30 +1570,13 @@ constexpr void Mapping<G, T>::coalesce(Descriptor* table, unsigned level, uint64
 
 template <class G, class T>
 constexpr bool Mapping<G, T>::uniform(const Descriptor* table, unsigned level, Descriptor& block) {
-    if (!one_run(table, G::entries, level)) {
+    if (!Contiguous<G>::one_run(table, G::entries, level)) {
         return false;
     }
     // The block drops the page bit and the contiguous bit (a block group is regrouped
     // only by a later change).
     const uint64_t base = table[0].bits() & ~bits_of(Attributes::CONTIGUOUS);
     block = Descriptor(level == LEAF_LEVEL ? base & ~bits_of(Attributes::TABLE_OR_PAGE) : base);
-    return true;
-}
-
-template <class G, class T>
-constexpr bool Mapping<G, T>::one_run(const Descriptor* entries, unsigned count, unsigned level) {
-    const uint64_t contiguous = bits_of(Attributes::CONTIGUOUS);
-    const Descriptor first = entries[0];
-    const bool leaf = level == LEAF_LEVEL ? first.is_table_or_page() : first.is_valid() && !first.is_table(level);
-    if (!leaf || (first.output_address().value() & (count * G::level_size(level) - 1)) != 0) {
-        return false;
-    }
-    const uint64_t base = first.bits() & ~contiguous;
-    for (unsigned k = 1; k < count; ++k) {
-        if ((entries[k].bits() & ~contiguous) != base + k * G::level_size(level)) {
-            return false;
-        }
-    }
     return true;
 }
 
@@ -1678,7 +1588,7 @@ constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_
         const uint64_t entry_va = va + i * G::level_size(level);
         if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, entry_va, retired, tlb)) {
             Descriptor* sub = subtable(table[i]);
-            table[i] = Descriptor();
+            store(table[i], Descriptor());
             retire_tables(sub, level + 1, entry_va, retired, tlb);
         }
         empty = empty && table[i].bits() == 0;
@@ -1739,6 +1649,7 @@ void Mapping<G, T>::dump_table(TextWriter& out, const Descriptor* table, unsigne
 
 extern template class Mapping<Granule4K, IdTranslation>;
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif

@@ -73,11 +73,17 @@ template <class G>
 /// Activates @p lower (and @p upper, unless nullptr) and turns the regime's MMU and
 /// caches on (or switches to them with the MMU already on); previous receives the
 /// registers as they were, for disable_mmu. Runs at the regime's exception level. Where
-/// the MMU was off, the table pages are first cleaned and invalidated to the point of
-/// coherency, since they were written with the data cache off.
+/// the MMU or the data cache was off, the table pages are first cleaned and invalidated
+/// to the point of coherency, since they were written past the cache.
+///
+/// The mappings then belong to the MMU until disable_mmu(): deactivate() refuses them
+/// (MMU_ENABLED), and destroying or releasing one leaves its tables in place, not given
+/// back, rather than pull them from under the MMU. Tear down in this order: disable_mmu(),
+/// then let the mappings go.
 /// @return Ok, or the error, with nothing changed:
 ///   - those of mmu_config() for this CPU;
-///   - InvalidArgument: root level 3 without FEAT_TTST (ID_AA64MMFR2_EL1.ST), or the CPU
+///   - InvalidArgument, value NEEDS_TTST: a TnSZ above 39 (4 KiB pages from root level 3)
+///     without FEAT_TTST (ID_AA64MMFR2_EL1.ST); or, value 0, the CPU
 ///     does not run in the regime (arch::runs_in: CurrentEL, and HCR_EL2.E2H at EL2);
 ///   - AlreadyActive: a mapping is active.
 template <class G>
@@ -89,7 +95,8 @@ template <class G>
 }
 
 /// Loads @p previous (from enable_mmu()) back and marks @p lower and @p upper (unless
-/// nullptr) inactive.
+/// nullptr) inactive. Where that turns the MMU or the data cache off, the data cache is
+/// first cleaned and invalidated by set/way (arch::load_mmu_registers).
 /// @return Ok, or the error, with nothing changed:
 ///   - NotActive: @p lower (or @p upper) is not active.
 template <class G>

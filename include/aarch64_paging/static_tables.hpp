@@ -28,8 +28,10 @@
 #include "aarch64_paging/mapping.hpp"
 #include "aarch64_paging/regime.hpp"
 #include "aarch64_paging/region.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
 
 /// Pages table pages, finished: what build_id_tables answers. Page i is entries[i *
 /// G::entries, (i + 1) * G::entries) and sits at physical address base + i * G::page_size
@@ -110,6 +112,7 @@ constexpr TableImage<Pages, G> build_id_tables(uint64_t base, unsigned root_leve
     return image;
 }
 
+AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 
 #endif

@@ -7,7 +7,7 @@
 #
 #   run-qemu.sh BOARD...        (make test-image calls it; MAKE = the make to use)
 #   run-qemu.sh --boot LOG QEMU-ARGUMENTS...           one boot of the test: QEMU's output
-#                               to LOG, its "N passed, M failed" line (or what failed) to
+#                               to LOG, its summary line (or what failed) to
 #                               stdout; passes on exit 0 with that line and no failure
 #   run-qemu.sh --boot-example LOG QEMU-ARGUMENTS...   one boot of the example: passes on
 #                               exit 0

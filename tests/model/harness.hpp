@@ -21,9 +21,11 @@
 //     on an active map: the changed leaf entries (valid before, different after: each
 //     whole entry as it was, a block or a page) and the freed tables (reached before, not
 //     after). With N of them:
-//       N = 0       no TLBI, no DSB ISH, no ISB (a DSB ISHST, as after every change);
+//       N = 0       no TLBI, no DSB ISH; one DSB ISHST and one ISB, as after every
+//                   change that made no valid entry stale;
 //       1 to 16     exactly N TLBIs by VA of the map's regime, each operand VA[55:12] in
-//                   bits 43:0, 47:44 zero, the map's ASID in 63:48 (0 in EL2 and EL3);
+//                   bits 43:0, 47:44 zero, the map's ASID in 63:48 (0 in EL2 and EL3),
+//                   for every ASID (VAAE1IS, VAALE1IS) in the upper range of EL1&0;
 //                   every changed leaf entry hit by one (VALE or VAE) in its old range,
 //                   every freed table by a VAE (not last-level: walk caches) in its range,
 //                   and none that hits neither (a VALE only a changed leaf);
@@ -32,8 +34,9 @@
 //     the last TLBI and the DSB ISH. None at all (no TLBI, DSB ISH or ISB) on an inactive
 //     map, for a failed call, or for walk_range. activate: no TLBI where ASIDs tell the
 //     tables apart (EL1&0, EL2&0), one TLBI of the whole regime and its DSB ISH in EL2 and
-//     EL3; deactivate: exactly one, TLBI ASIDE1IS with the ASID in EL1&0, the whole regime
-//     elsewhere, one DSB ISH.
+//     EL3; deactivate: exactly one, TLBI ASIDE1IS with the ASID in EL1&0's lower range, the
+//     whole regime elsewhere, one DSB ISH. (The fake's MMU is off: every switch is direct,
+//     arch::ttbr_switch; an EL2&0 upper map finds its ASID in TTBR0_EL2, set at the start.)
 //     A log that overflowed (more TLBIs than Counters::LOG_SIZE in one call) is read no
 //     further than it holds: that many is wrong anyway (at most 16).
 // The map is idmap_new_with_allocator's (EL1&0, lower VA range, identity), or one of
@@ -242,6 +245,11 @@ public:
         }
         root_ = idmap_root_address(map_);
         alloc_.on_free(&count_free, this);
+        if (config.regime == IDMAP_REGIME_EL2_0 && config.va_range == IDMAP_VA_RANGE_UPPER) {
+            // TTBR0_EL2's ASID tags an EL2&0 upper map's entries: a lower map of the same
+            // ASID is in place, else activation is refused (UPPER_ASID).
+            aarch64_paging::arch::fake::registers().ttbr0_el2 = static_cast<uint64_t>(config.asid) << 48;
+        }
         if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_)) {
             fail("a new map has the contiguous hint on, or is sealed");
         }
@@ -772,6 +780,8 @@ private:
             case aarch64_paging::arch::fake::Tlbi::Va: return "VAE";
             case aarch64_paging::arch::fake::Tlbi::VaLastLevel: return "VALE";
             case aarch64_paging::arch::fake::Tlbi::Asid: return "ASIDE1";
+            case aarch64_paging::arch::fake::Tlbi::VaAllAsids: return "VAAE1";
+            case aarch64_paging::arch::fake::Tlbi::VaLastLevelAllAsids: return "VAALE1";
             default: return "whole regime";
         }
     }
@@ -816,7 +826,7 @@ private:
         }
         if (tlb_.call == TlbCall::Deactivate && got == IDMAP_OK) {
             const fake::Tlbi* t = c.log_count == 1 ? &c.log[0] : nullptr;
-            const bool asid = config_.regime == IDMAP_REGIME_EL1_0;
+            const bool asid = config_.regime == IDMAP_REGIME_EL1_0 && config_.va_range == IDMAP_VA_RANGE_LOWER;
             if (t == nullptr || static_cast<unsigned>(t->regime) != regime ||
                 t->kind != (asid ? fake::Tlbi::Asid : fake::Tlbi::Regime) ||
                 t->operand != (asid ? config_.asid << 48 : 0) || c.dsb_ish != 1 || c.isb == 0) {
@@ -863,8 +873,8 @@ private:
             return tlb_fail(stale() + "no DSB ISHST after the writes");
         }
         if (n == 0) {
-            if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 0) {
-                return tlb_fail(stale() + "expected no TLBI, DSB ISH or ISB");
+            if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 1) {
+                return tlb_fail(stale() + "expected no TLBI or DSB ISH, and one ISB");
             }
             return true;
         }
@@ -887,9 +897,13 @@ private:
             uint32_t leaf_hit = 0, table_hit = 0;
             for (unsigned k = 0; k < c.log_count; ++k) {
                 const fake::Tlbi& t = c.log[k];
-                const bool last_level = t.kind == fake::Tlbi::VaLastLevel;
-                if ((t.kind != fake::Tlbi::Va && !last_level) || static_cast<unsigned>(t.regime) != regime) {
-                    return tlb_fail(stale() + "a TLBI that is not by VA, or of another regime");
+                // The upper range of EL1&0 for every ASID: TTBR0's tags its entries.
+                const bool all_asids = config_.regime == IDMAP_REGIME_EL1_0 && config_.va_range == IDMAP_VA_RANGE_UPPER;
+                const bool last_level = t.kind == (all_asids ? fake::Tlbi::VaLastLevelAllAsids : fake::Tlbi::VaLastLevel);
+                if ((t.kind != (all_asids ? fake::Tlbi::VaAllAsids : fake::Tlbi::Va) && !last_level) ||
+                    static_cast<unsigned>(t.regime) != regime) {
+                    return tlb_fail(stale() + "a TLBI that is not by VA (for every ASID in EL1&0's upper range), "
+                                               "or of another regime");
                 }
                 if ((t.operand >> 48) != config_.asid || ((t.operand >> 44) & 0xf) != 0) {
                     return tlb_fail(stale() + "a TLBI operand without the map's ASID in 63:48 or with bits 47:44 set");

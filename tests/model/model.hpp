@@ -132,22 +132,45 @@ constexpr uint64_t kApUser = uint64_t{1} << 6;
 constexpr uint64_t kPxn = uint64_t{1} << 53;
 constexpr uint64_t kOneLevelRefused = kApUser | kNonGlobal | kPxn;
 
+// What a valid leaf grants (Arm ARM D8.4), as the contract's seal rule judges it: reads
+// and writes at the privileged level and at EL0, and execution at each. AP[2] (7) makes
+// it read-only; AP[1] (6) gives EL0 access in a regime with two privilege levels; PXN
+// (53) and UXN (54, XN where there is one level) forbid execution; a page EL0 can write is
+// never executable at the privileged level.
+inline unsigned granted(uint64_t bits, bool one_level) {
+    constexpr unsigned kRead = 1, kWrite = 2, kExec = 4, kUserRead = 8, kUserWrite = 16, kUserExec = 32;
+    const bool read_only = (bits & IDMAP_ATTR_READ_ONLY) != 0;
+    const bool xn = (bits & (uint64_t{1} << 54)) != 0;
+    if (one_level) {
+        return kRead | (read_only ? 0 : kWrite) | (xn ? 0 : kExec);
+    }
+    const bool user = (bits & IDMAP_ATTR_USER) != 0;
+    const bool user_write = user && !read_only;
+    return kRead | (read_only ? 0 : kWrite) | ((bits & kPxn) != 0 || user_write ? 0 : kExec) |
+           (user ? kUserRead : 0) | (user_write ? kUserWrite : 0) | (xn ? 0 : kUserExec);
+}
+
 // Seal mode (idmap_seal): the bits whose change from before to after widens access, 0 when
-// it only tightens. Tightening: the entry becomes invalid, or stays valid and only sets
-// READ_ONLY (7), PXN (53) or UXN/XN (54), or clears USER (6) or DBM (51); the software bits
-// 55-58 change freely. Anything else - making an entry valid, another output address,
-// memory type, shareability, AF, nG - widens.
-inline uint64_t sealed_widened(uint64_t before, uint64_t after) {
+// it only tightens. Tightening: the entry becomes invalid, or stays valid, changes only
+// READ_ONLY (7), USER (6), PXN (53), UXN/XN (54) and clears DBM (51), and grants nothing
+// it did not (granted); the software bits 55-58 change freely. Anything else - making an
+// entry valid, another output address, memory type, shareability, AF, nG - widens.
+inline uint64_t sealed_widened(uint64_t before, uint64_t after, bool one_level) {
     if ((after & kDescValid) == 0) {
         return 0;
     }
     if ((before & kDescValid) == 0) {
         return kDescValid;
     }
-    const uint64_t may_set = IDMAP_ATTR_READ_ONLY | (uint64_t{3} << 53);
-    const uint64_t may_clear = IDMAP_ATTR_USER | IDMAP_ATTR_DBM;
+    const uint64_t permissions = IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_USER | (uint64_t{3} << 53);
     const uint64_t software = uint64_t{0xf} << 55;
-    return (before ^ after) & ~((may_set & after) | (may_clear & before) | software);
+    const uint64_t changed = before ^ after;
+    const uint64_t widened = changed & ~(permissions | software | (IDMAP_ATTR_DBM & before));
+    if (widened != 0) {
+        return widened;
+    }
+    const unsigned was = granted(before, one_level);
+    return (granted(after, one_level) & ~was) != 0 ? changed & permissions : 0;
 }
 
 // Break-before-make for a live leaf entry old (contig: it holds the contiguous bit)
@@ -775,7 +798,7 @@ private:
             return false;
         }
         if (c.sealed) {
-            const uint64_t widened = sealed_widened(old_bits, bits);
+            const uint64_t widened = sealed_widened(old_bits, bits, c.one_level);
             if (widened != 0) {
                 c.failure = error(IDMAP_ERR_SEALED);
                 c.failure.region = c.region;

@@ -96,13 +96,15 @@ inline Leaf leaf_of(uint64_t bits, unsigned level, uint64_t entry_va) {
 }
 
 // Arm ARM D8.16.1 without FEAT_BBM, as the contract states it: a live entry can change
-// from valid to valid only keeping its output address, memory type and shareability, and
-// its nG bit if set. Creating a valid entry, or making one invalid, needs nothing.
+// from valid to valid only keeping its output address (NS, bit 5, included: it picks the
+// physical address space), memory type and shareability, and its nG bit if set. Creating
+// a valid entry, or making one invalid, needs nothing.
 inline bool needs_break_before_make(uint64_t old_bits, uint64_t new_bits) {
+    constexpr uint64_t kNs = uint64_t{1} << 5;
     if ((old_bits & kDescValid) == 0 || (new_bits & kDescValid) == 0) {
         return false;
     }
-    return (old_bits & kOaMask) != (new_bits & kOaMask) ||
+    return (old_bits & (kOaMask | kNs)) != (new_bits & (kOaMask | kNs)) ||
            ((old_bits ^ new_bits) & kMemoryTypeMask) != 0 ||
            ((old_bits & kNonGlobal) != 0 && (new_bits & kNonGlobal) == 0);
 }

@@ -5,10 +5,11 @@
 
 #include "bm.h"
 
-static unsigned t_count, t_failed, t_problems;
+static unsigned t_count, t_failed, t_skipped, t_workarounds, t_problems;
 static char t_name[200];
 static char t_notes[CHECK_MAX_NOTES][400];
 static char t_skip[200];
+static char t_workaround[200];
 
 void case_begin(const char *fmt, ...)
 {
@@ -18,6 +19,7 @@ void case_begin(const char *fmt, ...)
     va_end(ap);
     t_problems = 0;
     t_skip[0] = '\0';
+    t_workaround[0] = '\0';
 }
 
 void case_name_append(const char *fmt, ...)
@@ -36,6 +38,14 @@ void case_skip(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     bm_vsnprintf(t_skip, sizeof t_skip, fmt, ap);
+    va_end(ap);
+}
+
+void case_workaround(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bm_vsnprintf(t_workaround, sizeof t_workaround, fmt, ap);
     va_end(ap);
 }
 
@@ -59,10 +69,15 @@ bool case_end(void)
 {
     t_count++;
     if (t_problems == 0) {
-        if (t_skip[0])
+        if (t_skip[0]) {
+            t_skipped++;
             bm_printf("ok %u - %s # SKIP %s\n", t_count, t_name, t_skip);
-        else
+        } else if (t_workaround[0]) {
+            t_workarounds++;
+            bm_printf("ok %u - %s # WORKAROUND %s\n", t_count, t_name, t_workaround);
+        } else {
             bm_printf("ok %u - %s\n", t_count, t_name);
+        }
         return true;
     }
     t_failed++;
@@ -79,7 +94,11 @@ bool case_end(void)
 
 int check_summary(void)
 {
-    bm_printf("%u passed, %u failed\n", t_count - t_failed, t_failed);
+    bm_printf("%u passed, %u failed, %u skipped", t_count - t_failed - t_skipped - t_workarounds,
+              t_failed, t_skipped);
+    if (t_workarounds)
+        bm_printf(", %u under an emulator workaround", t_workarounds);
+    bm_printf("\n");
     return t_failed ? 1 : 0;
 }
 

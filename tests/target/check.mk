@@ -10,9 +10,9 @@ TARGET_CHECK_MK := 1
 
 # Linked by cxx_suite.cpp, which uses the C++ API only.
 TARGET_CHECK_SRCS   := tests/target/check.c
-# Linked by the C suites (suite.c, regime.c, guard.c).
+# Linked by the C suites (suite.c, regime.c, guard.c, stress.c).
 TARGET_C_CHECK_SRCS := $(TARGET_CHECK_SRCS) tests/target/idmap_check.c
-# Linked by the C suites that run at the entry EL (regime.c, guard.c).
+# Linked by the C suites that run at the entry EL (regime.c, guard.c, stress.c).
 TARGET_EL_CHECK_SRCS := $(TARGET_C_CHECK_SRCS) tests/target/entry_el.c
 
 endif

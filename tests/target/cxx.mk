@@ -5,7 +5,7 @@
 #   make cxx-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target-cxx/cxx-suite.elf
 #   make test-target-cxx [BOARD=<b>]    build with GNU and LLVM and run it on the
 #                                       configurations of tests/target/run-cxx.sh; the
-#                                       last line is "N passed, M failed"
+#                                       last line is "N passed, M failed, K skipped"
 #
 # make test-target runs the same configurations among its own (tests/target/run-matrix.sh).
 # The image has a fixed layout (tests/target/cxx_layout.h, tests/target/cxx-suite.ld.S):
@@ -28,25 +28,25 @@ CXX_SUITE_CXXFLAGS  = $(TARGET_CXXFLAGS) -fno-pie -fno-stack-protector $(BOARD_I
 
 $(CXX_SUITE_DIR)/obj/%.c.o: %.c $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(BM_CFLAGS) $(if $(filter $(BM_COMMON_DIR)/libc.c,$<),-fno-builtin) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)$(TARGET_CC) $(BM_CFLAGS) $(if $(filter $(BM_COMMON_DIR)/libc.c,$<),-fno-builtin) -MMD -MP -c $< -o $@
 
 $(CXX_SUITE_DIR)/obj/%.S.o: %.S $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(BM_ASFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,AS,$<)$(TARGET_CC) $(BM_ASFLAGS) -MMD -MP -c $< -o $@
 
 $(CXX_SUITE_DIR)/obj/%.cpp.o: %.cpp $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CXX,$<)$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(CXX_SUITE_DIR)/cxx-suite.ld: tests/target/cxx-suite.ld.S tests/target/cxx_layout.h $(BM_LD_SECTIONS) $(CXX_SUITE_DIR)/flags.stamp
 	@mkdir -p $(@D)
-	$(TARGET_CC) -E -P -undef -x c -Itests/target -I$(BM_COMMON_DIR) -DLOAD_ADDR=$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $< -o $@
+	$(call quiet,LDS,$@)$(TARGET_CC) -E -P -undef -x c -Itests/target -I$(BM_COMMON_DIR) -DLOAD_ADDR=$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $< -o $@
 
 $(CXX_SUITE_ELF): $(CXX_SUITE_OBJS) $(CXX_SUITE_DIR)/cxx-suite.ld $(LIB)
-	$(TARGET_LD) $(TARGET_LDFLAGS) -T $(CXX_SUITE_DIR)/cxx-suite.ld -Map $(CXX_SUITE_DIR)/cxx-suite.map \
+	$(call quiet,LD,$@)$(TARGET_LD) $(TARGET_LDFLAGS) -T $(CXX_SUITE_DIR)/cxx-suite.ld -Map $(CXX_SUITE_DIR)/cxx-suite.map \
 		-o $@ $(CXX_SUITE_OBJS) $(LIB)
 
-$(CXX_SUITE_DIR)/flags.stamp: FORCE
+$(CXX_SUITE_DIR)/flags.stamp: FORCE | $(call needs,$(TARGET_COMMANDS))
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(TARGET_CC) $(BM_CFLAGS)' '$(TARGET_CXX) $(CXX_SUITE_CXXFLAGS)' '$(TARGET_LD) $(TARGET_LDFLAGS)' | \
 		cmp -s - $@ || \
@@ -60,6 +60,6 @@ cxx-suite:
 	+@$(MAKE) BOARD=$(BM_DEFAULT_BOARD) $@
 endif
 
-test-target-cxx: $(if $(wildcard tools/deps.sh),check-deps)
+test-target-cxx: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(TARGET_QEMU_TIMEOUT) tests/target/run-cxx.sh \
 		$(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))

@@ -49,9 +49,13 @@
 //    store faults on the changed entry only), putting the entry back or rewriting a group
 //    regroups it, a uniform change to the whole group keeps it hinted, and modify_range
 //    or unmap_range of one entry clears it.
+// 4. Teardown with the MMU on (mmu.hpp): an IdMap that enable_mmu turned on refuses
+//    deactivate (MMU_ENABLED), and when it goes out of scope the MMU stays on its tables:
+//    TTBR0_EL1 still its root, code and data still translate; then the registers of
+//    before are loaded, as disable_mmu would have.
 //
 // Prints "ok N - name" / "not ok N - name: details" per case and ends with "N passed,
-// M failed"; bm_main returns 0 iff none failed (QEMU's exit status).
+// M failed, K skipped"; bm_main returns 0 iff none failed (QEMU's exit status).
 extern "C" {
 #include "bm.h"
 #include "board.h"
@@ -59,6 +63,7 @@ extern "C" {
 
 #include "aarch64_paging/allocator.hpp"
 #include "aarch64_paging/arch.hpp"
+#include "aarch64_paging/idmap.hpp"
 #include "aarch64_paging/mapping.hpp"
 #include "aarch64_paging/mmu.hpp"
 #include "aarch64_paging/static_tables.hpp"
@@ -1037,6 +1042,46 @@ void contiguous_suite() {
 ap::StaticPagePool<8, Granule16K::page_size> pool_16k;
 ap::StaticPagePool<6, Granule64K::page_size> pool_64k;
 
+// ---------------------------------------------------------------------------------
+// 4. Teardown with the MMU on
+
+void teardown_suite() {
+    bm_printf("# 4. an IdMap that enable_mmu turned on, going out of scope with the MMU on it\n");
+    ap::arch::MmuRegisters previous{};
+    uint64_t ttbr = 0;
+    {
+        ap::IdMap map(3, kRootLevel, pool_4k.allocator());
+        Result r = map.is_valid() ? Result() : Result(Status::OutOfMemory);
+        for (const MapEntry& e : kMap) {
+            r = r.is_ok() ? map.map_range_with_constraints(e.region, e.flags, e.constraints) : r;
+        }
+        r = r.is_ok() ? ap::enable_mmu(map.mapping(), previous) : r;
+        ttbr = map.mapping().ttbr();
+        case_begin("IdMap: the image mapped, enable_mmu: %s", text(r));
+        CHECK(r.is_ok(), "%s", text(r));
+        if (!case_end()) {
+            return;
+        }
+        const Result d = map.deactivate();
+        case_begin("deactivate refuses: %s", text(d));
+        CHECK(d.status() == Status::InvalidArgument && d.error().value == ap::argument_reason::MMU_ENABLED,
+              "want MMU_ENABLED");
+        CHECK(BM_READ_SYSREG(ttbr0_el1) == ttbr && map.is_active(), "TTBR0_EL1 0x%llx, the map's 0x%llx",
+              (ull)BM_READ_SYSREG(ttbr0_el1), (ull)ttbr);
+        case_end();
+    }  // ~IdMap, the MMU on its tables
+    const uint64_t code = reinterpret_cast<uintptr_t>(&bm_main);
+    const uint64_t par = bm_at_s1e1r(code);
+    case_begin("~IdMap left the MMU on its tables: TTBR0_EL1 0x%llx, SCTLR_EL1.M %u, AT(code) PAR 0x%llx",
+               (ull)BM_READ_SYSREG(ttbr0_el1), (unsigned)(BM_READ_SYSREG(sctlr_el1) & 1), (ull)par);
+    CHECK(BM_READ_SYSREG(ttbr0_el1) == ttbr, "TTBR0_EL1 is not the map's 0x%llx", (ull)ttbr);
+    CHECK((BM_READ_SYSREG(sctlr_el1) & 1) != 0, "the MMU is off");
+    CHECK((par & 1) == 0 && (par & 0x0000fffffffff000ULL) == (code & ~0xfffULL), "the code does not translate");
+    CHECK(pool_4k.in_use() != 0, "its pages went back to the pool while the MMU walks them");
+    case_end();
+    ap::arch::load_mmu_registers(ap::TranslationRegime::El1And0, previous);  // as disable_mmu would
+}
+
 }  // namespace
 
 extern "C" int bm_main(unsigned entry_el) {
@@ -1057,6 +1102,7 @@ extern "C" int bm_main(unsigned entry_el) {
     granule_suite<Granule64K>(pool_64k, 1, mmfr0);
     granule_suite<Granule64K>(pool_64k, 2, mmfr0);
     contiguous_suite();
+    teardown_suite();  // last: its pages stay the MMU's
 
     return check_summary();
 }

@@ -5,16 +5,18 @@
 
 #include "bm.h"
 
-const struct regime *regime_at_el(const struct regime *el1, const struct regime *el2,
-                                  const struct regime *el3)
+const struct regime REGIME_EL2 = {IDMAP_REGIME_EL2, "EL2", 2, 0, IDMAP_ATTR_XN, 0, 0};
+const struct regime REGIME_EL3 = {IDMAP_REGIME_EL3, "EL3", 3, 0, IDMAP_ATTR_XN, 0, 0};
+
+const struct regime *regime_at_el(const struct regime *el1)
 {
     switch (bm_current_el()) {
     case 1:
         return el1;
     case 2:
-        return el2;
+        return &REGIME_EL2;
     default:
-        return el3;
+        return &REGIME_EL3;
     }
 }
 

@@ -1,7 +1,7 @@
 /*
- * entry_el.h - what the suites that run at the EL QEMU enters (regime.c, guard.c: images
- * built with -DBM_STAY_AT_ENTRY_EL) share: the regime of that EL, its translation
- * registers, its TLB, and code pages to call.
+ * entry_el.h - what the suites that run at the EL QEMU enters (regime.c, guard.c,
+ * stress.c: images built with -DBM_STAY_AT_ENTRY_EL) share: the regime of that EL, its
+ * translation registers, its TLB, code pages to call, and the other cores' MMU switch.
  */
 #ifndef TARGET_ENTRY_EL_H
 #define TARGET_ENTRY_EL_H
@@ -29,9 +29,12 @@ struct regime {
 /* The regime running (defined by the suite). */
 extern const struct regime *R;
 
-/* el1, el2 or el3: the one for the EL the suite runs at. */
-const struct regime *regime_at_el(const struct regime *el1, const struct regime *el2,
-                                  const struct regime *el3);
+/* The regimes with one privilege level (no ASID; XN), the same in every suite. */
+extern const struct regime REGIME_EL2, REGIME_EL3;
+
+/* The regime of the EL the suite runs at: el1 (the suite's own, with its ASID) at EL1,
+ * else REGIME_EL2 or REGIME_EL3. */
+const struct regime *regime_at_el(const struct regime *el1);
 
 /* What the image needs mapped, in R's regime: code, rodata, data (and stack), devices. */
 #define F_CODE (IDMAP_ATTR_NORMAL | IDMAP_ATTR_READ_ONLY | R->ng | IDMAP_ATTR_VALID)
@@ -53,6 +56,12 @@ struct regs read_regs(void);
  * after a print) a TLBI aimed at a wrong address would go unnoticed; after this, until
  * the check, only page mappings are touched (code, stack, bss, the test pages). */
 void tlb_flush_local(void);
+
+/* A secondary core's own MMU switch onto the primary's map, and off again: regime_cpu.S
+ * (linked by the suites that start other cores) says what each does. */
+void rt_mmu_on(unsigned el, uint64_t mair, uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1,
+               uint64_t sctlr);
+void rt_mmu_off(unsigned el, uintptr_t lo, uintptr_t hi);
 
 /* Writes "mov x0, #42; ret" at the start of each of the pages at base (MMU off, before
  * any map) and makes it visible to instruction fetch. */

@@ -41,7 +41,7 @@
  * Nothing is flushed before the check of the TTBR switch, which tests exactly that.
  *
  * Prints "ok N - name" / "not ok N - name: details" per case and ends with
- * "N passed, M failed"; bm_main returns 0 iff none failed (QEMU's exit status).
+ * "N passed, M failed, K skipped"; bm_main returns 0 iff none failed (QEMU's exit status).
  */
 #include "bm.h"
 #include "board.h"
@@ -85,6 +85,9 @@ typedef unsigned long long ull;
 #define T_STRONG RAM(0x04610000ULL)  /* one page AttrIndx 2 (Device-nGnRnE) */
 #define T_INVALID RAM(0x04620000ULL) /* 4 pages written without VALID */
 #define T_USER RAM(0x04630000ULL)    /* one page with EL0 access (EL1&0 only) */
+/* "mov x0, #42; ret" on a page EL0 can write, PXN clear (EL1&0 only): not executable at
+ * EL1 all the same (Arm ARM D8.4). */
+#define T_EL0_WRITABLE RAM(0x04640000ULL)
 
 #if BOARD_RAM_SIZE < 0x05000000ULL
 #error "the guard suite uses the first 80 MiB of RAM"
@@ -96,8 +99,6 @@ typedef unsigned long long ull;
 static const struct regime REGIME_EL1_0 = {IDMAP_REGIME_EL1_0, "EL1&0", 1, 1,
                                            IDMAP_ATTR_PXN | IDMAP_ATTR_UXN,
                                            IDMAP_ATTR_NON_GLOBAL, 1};
-static const struct regime REGIME_EL2 = {IDMAP_REGIME_EL2, "EL2", 2, 0, IDMAP_ATTR_XN, 0, 0};
-static const struct regime REGIME_EL3 = {IDMAP_REGIME_EL3, "EL3", 3, 0, IDMAP_ATTR_XN, 0, 0};
 
 const struct regime *R;
 
@@ -209,8 +210,10 @@ static void home_layout(struct layout *l)
     put(l, T_EXEC + PAGE, T_EXEC + 2 * PAGE, F_RODATA);
     put(l, T_STRONG, T_STRONG + PAGE, STRONG | R->xn | R->ng | V);
     put(l, T_INVALID, T_INVALID + 4 * PAGE, NORMAL | R->xn | R->ng); /* not VALID */
-    if (R->two)
+    if (R->two) {
         put(l, T_USER, T_USER + PAGE, NORMAL | IDMAP_ATTR_USER | R->xn | R->ng | V);
+        put(l, T_EL0_WRITABLE, T_EL0_WRITABLE + PAGE, NORMAL | IDMAP_ATTR_USER | IDMAP_ATTR_UXN | R->ng | V);
+    }
 }
 
 /* The second map: the first, with some test pages read-only. */
@@ -323,27 +326,6 @@ static uint64_t load_checked(uint64_t addr)
     if (bm_fault_taken())
         fail("load at 0x%llx: ESR_EL%u 0x%llx", (ull)addr, R->el, (ull)bm_fault.esr);
     return v;
-}
-
-/* modify_range callback: sets ctx[0] and clears ctx[1] on valid entries (ctx[2] != 0:
- * on invalid ones too). */
-static int set_bits_cb(const idmap_region_t *region, idmap_descriptor_t *d, unsigned level,
-                       void *ctx)
-{
-    (void)region;
-    (void)level;
-    const uint64_t *b = ctx;
-    if (b[2] || idmap_descriptor_is_valid(d))
-        d->bits = (d->bits | b[0]) & ~b[1];
-    return 0;
-}
-
-static idmap_status_t modify_bits(idmap_t *map, uint64_t start, uint64_t end, uint64_t set,
-                                  uint64_t clear, int invalid_too)
-{
-    uint64_t b[3] = {set, clear, (uint64_t)invalid_too};
-    idmap_region_t r = idmap_region(start, end);
-    return idmap_modify_range(map, &r, set_bits_cb, b);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1177,6 +1159,28 @@ static void seal_cases(idmap_t *m)
     }
     case_end();
 
+    /* The seal judges by the access granted: taking EL0's write away from this page (PXN
+     * clear) would make it executable at EL1. */
+    if (R->two) {
+        case_begin("%s, sealed: clearing USER, or setting READ_ONLY, on an EL0-writable page with "
+                   "PXN clear is refused (it would become executable at EL1); it stays "
+                   "non-executable at EL1",
+                   n);
+        tlb_flush_local();
+        ok = call_code(T_EL0_WRITABLE);
+        CHECK(ok == 0 && BM_ESR_FSC(bm_fault.esr) == BM_FSC_PERMISSION(3), "call before: %d, ESR 0x%llx",
+              ok, (ull)bm_fault.esr);
+        struct leaf w = walk_one(m, T_EL0_WRITABLE);
+        st = modify_bits(m, T_EL0_WRITABLE, T_EL0_WRITABLE + PAGE, 0, IDMAP_ATTR_USER, 0);
+        check_sealed(m, st, T_EL0_WRITABLE, T_EL0_WRITABLE + PAGE, IDMAP_ATTR_USER, w);
+        st = modify_bits(m, T_EL0_WRITABLE, T_EL0_WRITABLE + PAGE, RO, 0, 0);
+        check_sealed(m, st, T_EL0_WRITABLE, T_EL0_WRITABLE + PAGE, RO, w);
+        ok = call_code(T_EL0_WRITABLE);
+        CHECK(ok == 0 && BM_ESR_FSC(bm_fault.esr) == BM_FSC_PERMISSION(3), "call after: %d, ESR 0x%llx",
+              ok, (ull)bm_fault.esr);
+        case_end();
+    }
+
     case_begin("%s, sealed: the rules one bit at a time (software bits and clearing USER or the "
                "valid bit pass; DBM, USER, AF, nG, memory type, shareability are refused)",
                n);
@@ -1395,8 +1399,9 @@ int bm_main(unsigned entry_el)
     bm_printf("# image [0x%llx, 0x%llx)\n", (ull)(uintptr_t)__image_start,
               (ull)(uintptr_t)__image_end);
     write_code_pages(T_EXEC, 2);
+    write_code_pages(T_EL0_WRITABLE, 1);
 
-    run_regime(regime_at_el(&REGIME_EL1_0, &REGIME_EL2, &REGIME_EL3));
+    run_regime(regime_at_el(&REGIME_EL1_0));
 
     return check_summary();
 }

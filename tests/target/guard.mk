@@ -6,7 +6,7 @@
 #   make guard-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target-guard/guard-suite.elf
 #   make test-guard [BOARD=<b>]           build with GNU and LLVM and run it on the
 #                                         configurations of tests/target/guard-configs.sh;
-#                                         the last line is "N passed, M failed"
+#                                         the last line is "N passed, M failed, K skipped"
 #
 # make test-target runs the same configurations among its own (tests/target/run-matrix.sh).
 
@@ -31,5 +31,5 @@ endif
 # The boards named on the command line (BOARD=...), else all of them.
 GUARD_TEST_BOARDS = $(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))
 
-test-guard: $(if $(wildcard tools/deps.sh),check-deps)
+test-guard: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(or $(TARGET_QEMU_TIMEOUT),20) tests/target/run-guard.sh $(GUARD_TEST_BOARDS)

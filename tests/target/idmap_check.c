@@ -21,6 +21,27 @@ const char *last_error_text(const idmap_t *map)
     return buf;
 }
 
+/* modify_range callback: sets ctx[0] and clears ctx[1] on valid entries (ctx[2] != 0:
+ * on invalid ones too). */
+static int set_bits_cb(const idmap_region_t *region, idmap_descriptor_t *d, unsigned level,
+                       void *ctx)
+{
+    (void)region;
+    (void)level;
+    const uint64_t *b = ctx;
+    if (b[2] || idmap_descriptor_is_valid(d))
+        d->bits = (d->bits | b[0]) & ~b[1];
+    return 0;
+}
+
+idmap_status_t modify_bits(idmap_t *map, uint64_t start, uint64_t end, uint64_t set,
+                           uint64_t clear, int invalid_too)
+{
+    uint64_t b[3] = {set, clear, (uint64_t)invalid_too};
+    idmap_region_t r = idmap_region(start, end);
+    return idmap_modify_range(map, &r, set_bits_cb, b);
+}
+
 static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,
                    void *ctx)
 {

@@ -1,7 +1,7 @@
 /*
- * idmap_check.h - what the C suites (suite.c, regime.c, guard.c) ask of the library's C
- * facade while checking: a status and the last error as text, and the leaf entry that
- * maps an address, as idmap_walk_range sees it.
+ * idmap_check.h - what the C suites (suite.c, regime.c, guard.c, stress.c) ask of the C
+ * facade while checking: a status and the last error as text, a change of descriptor
+ * bits, and the leaf entry that maps an address, as idmap_walk_range sees it.
  */
 #ifndef TARGET_IDMAP_CHECK_H
 #define TARGET_IDMAP_CHECK_H
@@ -12,6 +12,11 @@
 const char *status_name(idmap_status_t st);
 /* idmap_format_error of the map's last error; one static buffer, as above. */
 const char *last_error_text(const idmap_t *map);
+
+/* idmap_modify_range over [start, end): sets the bits set and clears the bits clear in
+ * every valid entry (invalid_too != 0: in invalid ones too). */
+idmap_status_t modify_bits(idmap_t *map, uint64_t start, uint64_t end, uint64_t set,
+                           uint64_t clear, int invalid_too);
 
 /* The first entry idmap_walk_range visits for an address's 4 KiB page. */
 struct leaf {

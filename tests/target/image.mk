@@ -42,27 +42,27 @@ IMAGE_BOARDS   := $(patsubst boards/%/memmap.txt,%,$(sort $(wildcard boards/*/me
 IMAGE_SVG      := docs/qemu-virt-map.svg
 IMAGE_QEMU_TIMEOUT ?= 20
 
-$(HOST_BUILD)/tools/obj/%.cpp.o: %.cpp tests/target/image.mk
+$(HOST_BUILD)/tools/obj/%.cpp.o: %.cpp tests/target/image.mk | $(call needs,$(HOST_CXX))
 	@mkdir -p $(@D)
-	$(HOST_CXX) $(IMAGE_TOOL_CXXFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CXX,$<)$(HOST_CXX) $(IMAGE_TOOL_CXXFLAGS) -MMD -MP -c $< -o $@
 
 -include $(patsubst %.o,%.d,$(IMAGE_TOOL_OBJS) $(IMAGE_CHECK_OBJS))
 
 $(IMAGE_TOOL): $(IMAGE_TOOL_OBJS) $(HOST_LIB)
-	$(HOST_CXX) -o $@ $(IMAGE_TOOL_OBJS) $(HOST_LIB)
+	$(call quiet,LD,$@)$(HOST_CXX) -o $@ $(IMAGE_TOOL_OBJS) $(HOST_LIB)
 
 $(IMAGE_CHECK): $(IMAGE_CHECK_OBJS) $(HOST_LIB)
-	$(HOST_CXX) -o $@ $(IMAGE_CHECK_OBJS) $(HOST_LIB)
+	$(call quiet,LD,$@)$(HOST_CXX) -o $@ $(IMAGE_CHECK_OBJS) $(HOST_LIB)
 
 .PHONY: idmap-image map-svg test-image image-boot image-boot-example
 idmap-image: $(IMAGE_TOOL)
 
 map-svg: $(IMAGE_TOOL)
-	$(IMAGE_TOOL) --svg $(IMAGE_SVG) boards/qemu-virt/memmap.txt
+	$(call quiet,GEN,$(IMAGE_SVG))$(IMAGE_TOOL) --svg $(IMAGE_SVG) boards/qemu-virt/memmap.txt
 
 IMAGE_CHECKS := tests/image/tool_checks.sh $(IMAGE_TOOL) $(IMAGE_CHECK) $(IMAGE_OUT)
 
-test-image: $(if $(wildcard tools/deps.sh),check-deps)
+test-image: $(call needs,$(HOST_COMMANDS) $(TARGET_TEST_NEEDS))
 	@$(RUN_STEP) "idmap-image: SHA-256 of the FIPS 180-4 examples" \
 		'$(MAKE) $(PAR) $(IMAGE_CHECK) && $(IMAGE_CHECK) sha256'
 	@for b in $(IMAGE_BOARDS); do \
@@ -87,7 +87,7 @@ IMAGE_MEMMAP   := $(BOARD_DIR)/memmap.txt
 IMAGE_TABLES_ADDR = $(shell sed -n 's/^[[:space:]]*tables[[:space:]]\{1,\}\([^[:space:]#]*\).*/\1/p' $(IMAGE_MEMMAP))
 IMAGE_BOOT_SRCS := $(BM_COMMON_SRCS) tests/image/boot.c
 
-$(IMAGE_BOOT_DIR)/flags.stamp: FORCE
+$(IMAGE_BOOT_DIR)/flags.stamp: FORCE | $(call needs,$(TARGET_COMMANDS))
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(TARGET_CC) $(BM_CFLAGS)' '$(TARGET_LD) $(TARGET_LDFLAGS)' | cmp -s - $@ || \
 		printf '%s\n' '$(TARGET_CC) $(BM_CFLAGS)' '$(TARGET_LD) $(TARGET_LDFLAGS)' > $@
@@ -97,26 +97,26 @@ $(IMAGE_BOOT_DIR)/flags.stamp: FORCE
 define image_boot
 $(1)/tables.S: $(IMAGE_MEMMAP) $(IMAGE_TOOL)
 	@mkdir -p $$(@D)
-	$(IMAGE_TOOL) $(2) -o $$@ $(IMAGE_MEMMAP)
+	$$(call quiet,GEN,$$@)$(IMAGE_TOOL) $(2) -o $$@ $(IMAGE_MEMMAP)
 
 $(1)/tables.o: $(1)/tables.S $(IMAGE_BOOT_DIR)/flags.stamp
-	$$(TARGET_CC) $$(BM_ASFLAGS) -c $$< -o $$@
+	$$(call quiet,AS,$$<)$$(TARGET_CC) $$(BM_ASFLAGS) -c $$< -o $$@
 
 $(1)/image.ld: tests/image/image.ld.S $(BM_LD_SECTIONS) $(IMAGE_MEMMAP) $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) -E -P -undef -x c -I$(BM_COMMON_DIR) -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) \
+	$$(call quiet,LDS,$$@)$$(TARGET_CC) -E -P -undef -x c -I$(BM_COMMON_DIR) -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) \
 		-DTABLES_ADDR=$$(IMAGE_TABLES_ADDR) $(3) $$< -o $$@
 
 $(1)/obj/%.c.o: %.c $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(BM_CFLAGS) -I$(IMAGE_TOOL_DIR) $(3) $$(if $$(filter $(BM_COMMON_DIR)/libc.c,$$<),-fno-builtin) -MMD -MP -c $$< -o $$@
+	$$(call quiet,CC,$$<)$$(TARGET_CC) $$(BM_CFLAGS) -I$(IMAGE_TOOL_DIR) $(3) $$(if $$(filter $(BM_COMMON_DIR)/libc.c,$$<),-fno-builtin) -MMD -MP -c $$< -o $$@
 
 $(1)/obj/%.S.o: %.S $(IMAGE_BOOT_DIR)/flags.stamp
 	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(BM_ASFLAGS) $(3) -MMD -MP -c $$< -o $$@
+	$$(call quiet,AS,$$<)$$(TARGET_CC) $$(BM_ASFLAGS) $(3) -MMD -MP -c $$< -o $$@
 
 $(1)/image-boot.elf: $(call objs,$(1),$(BM_COMMON_SRCS) $(4)) $(1)/tables.o $(1)/image.ld $(5)
-	$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(1)/image.ld -Map $(1)/image-boot.map \
+	$$(call quiet,LD,$$@)$$(TARGET_LD) $$(TARGET_LDFLAGS) -T $(1)/image.ld -Map $(1)/image-boot.map \
 		-o $$@ $(call objs,$(1),$(BM_COMMON_SRCS) $(4)) $(1)/tables.o $(5)
 
 -include $(patsubst %.o,%.d,$(call objs,$(1),$(BM_COMMON_SRCS) $(4)))
@@ -131,7 +131,7 @@ $(eval $(call image_boot,$(BUILD)/examples/image-boot,,,examples/image-boot/main
 image-boot: $(IMAGE_BOOT_DIR)/absolute/image-boot.elf $(IMAGE_BOOT_DIR)/relocatable/image-boot.elf \
 	$(BUILD)/examples/image-boot/image-boot.elf
 
-image-boot-example: $(if $(wildcard tools/deps.sh),check-deps) $(BUILD)/examples/image-boot/image-boot.elf
+image-boot-example: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(BUILD)/examples/image-boot/image-boot.elf
 	@$(BM_QEMU_RUN) --timeout $(QEMU_TIMEOUT) -- $(QEMU_MACHINE) -kernel $(BUILD)/examples/image-boot/image-boot.elf
 else
 image-boot image-boot-example:

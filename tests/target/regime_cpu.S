@@ -1,7 +1,7 @@
 /*
- * regime_cpu.S - the second core's own MMU switch for tests/target/regime.c: it joins a
- * map that the primary enabled through the library, with the same register values
- * (idmap_mmu_config), and leaves it again. Written here, not taken from the library, so
+ * regime_cpu.S - the other cores' own MMU switch for tests/target/regime.c and
+ * stress.c: a core joins a map that the primary enabled through the library, with the
+ * same register values (idmap_mmu_config), and leaves it again. Written here, not taken from the library, so
  * that the library's enable sequence is not what checks itself.
  *
  *   void rt_mmu_on(unsigned el, uint64_t mair, uint64_t tcr, uint64_t ttbr0,

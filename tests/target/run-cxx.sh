@@ -3,9 +3,9 @@
 #
 #   run-cxx.sh BOARD...             build it with GNU and with LLVM (MAKE = the make to use)
 #                                   and run it on every configuration below; each run's last
-#                                   line "N passed, M failed" is parsed (a run without it
-#                                   counts as one failure); the last line is "N passed, M
-#                                   failed" over all runs, the exit status 0 iff M is 0
+#                                   line "N passed, M failed, K skipped" is parsed (a run
+#                                   without it counts as one failure); the last line is the
+#                                   same over all runs, the exit status 0 iff M is 0
 #                                   (make test-target-cxx)
 #   run-cxx.sh --configs BOARD...   print the configurations, one "board|tag|qemu machine
 #                                   arguments|cxx-suite" a line, as run-matrix.sh lists its

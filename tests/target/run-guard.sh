@@ -3,10 +3,10 @@
 #
 #   run-guard.sh BOARD...             build it with GNU and with LLVM (MAKE = the make to
 #                                     use) and run it on every configuration below; each
-#                                     run's last line "N passed, M failed" is parsed (a run
-#                                     without it counts as one failure); the last line is
-#                                     "N passed, M failed" over all runs, the exit status 0
-#                                     iff M is 0 (make test-guard)
+#                                     run's last line "N passed, M failed, K skipped" is
+#                                     parsed (a run without it counts as one failure); the
+#                                     last line is the same over all runs, the exit status
+#                                     0 iff M is 0 (make test-guard)
 #   run-guard.sh --configs BOARD...   print the configurations, one "board|tag|qemu machine
 #                                     arguments|guard-suite" a line, as run-matrix.sh lists
 #                                     its own (make test-target runs them there)

@@ -1,20 +1,23 @@
 # shellcheck shell=bash
 # run-lib.sh - what the runners of the QEMU suites share; sourced, from the repository's
-# root, by tests/target/run-matrix.sh, run-cxx.sh and run-guard.sh, and by
+# root, by tests/target/run-matrix.sh, run-cxx.sh, run-guard.sh and run-stress.sh, and by
 # tests/image/run-qemu.sh (board_machine, machine_model, summary_line).
 #
 # A configuration is one line "board|tag|qemu machine arguments|image": tag names the log
 # (build/target-logs/<board>-<tag>-<toolchain>.log) and says what the run is (run_config);
-# image is target-suite, regime-suite, cxx-suite or guard-suite.
+# image is target-suite, regime-suite, cxx-suite, guard-suite or stress-suite.
 #
 # The caller sets timeout_s (seconds a boot may take). Kept here, over every build and
-# run: total_pass, total_fail, failed_runs; finish reports them.
+# run: total_pass, total_fail, total_skip, total_workaround (cases), failed_runs; finish
+# reports them.
 
 make_cmd=${MAKE:-make}
 logs=build/target-logs
 results=${IDMAP_TEST_RESULTS:-}
 total_pass=0
 total_fail=0
+total_skip=0
+total_workaround=0
 failed_runs=()
 mkdir -p "$logs"
 
@@ -33,12 +36,22 @@ machine_model() {
     echo "$1" | sed -n 's/.*-M \([^ ,]*\).*/\1/p'
 }
 
-# summary_line LOG: the last "N passed, M failed" line of a run's log, or nothing.
+# A suite's summary (check.h): "N passed, M failed, K skipped", and ", W under an
+# emulator workaround" where W is not 0; BASH_REMATCH[1], [2], [3], [5] after a match.
+summary_re='^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped(, ([0-9]+) under an emulator workaround)?$'
+
+# summary_line LOG: the last summary line of a run's log, or nothing.
 summary_line() {
-    tr -d '\r' < "$1" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1
+    tr -d '\r' < "$1" | grep -E "$summary_re" | tail -n 1
 }
 
-# record PASS|FAIL NAME: one line of the results file of make test (IDMAP_TEST_RESULTS).
+# summary_text PASSED FAILED SKIPPED WORKAROUNDS: the summary line of these counts.
+summary_text() {
+    echo "$1 passed, $2 failed, $3 skipped$([ "$4" -eq 0 ] || echo ", $4 under an emulator workaround")"
+}
+
+# record PASS|FAIL|SKIP|WORKAROUND NAME: one line of the results file of make test
+# (IDMAP_TEST_RESULTS; tools/run_step.sh counts them).
 record() {
     if [ -n "$results" ]; then echo "$1 $2" >> "$results"; fi
 }
@@ -68,18 +81,20 @@ image_elf() {
     regime-suite) echo "$dir/tests/target-regime/regime-suite.elf" ;;
     cxx-suite) echo "$dir/tests/target-cxx/cxx-suite.elf" ;;
     guard-suite) echo "$dir/tests/target-guard/guard-suite.elf" ;;
+    stress-suite) echo "$dir/tests/target-stress/stress-suite.elf" ;;
     *) echo "$dir/tests/target/target-suite.elf" ;;
     esac
 }
 
-# run_config BOARD TAG MACHINE IMAGE TOOLCHAIN: boots the image once. Its last line
-# "N passed, M failed" counts (a run without it counts as one failure, as does a failing
-# exit status with no failure counted); "PASS name: summary (seconds)" with the SKIP
-# reasons of the regime, C++ and guard-rails suites, or "FAIL ..." with the lines that
-# say what failed.
+# run_config BOARD TAG MACHINE IMAGE TOOLCHAIN: boots the image once. Its summary line
+# counts (a run without it counts as one failure, as does a failing exit status with no
+# failure counted); "PASS name: summary (seconds)" with the SKIP and WORKAROUND reasons
+# of the regime, C++ and guard-rails suites (WORKAROUND in place of PASS when a case
+# passed only under an emulator workaround, SKIP when every case was skipped), or
+# "FAIL ..." with the lines that say what failed.
 run_config() {
     local b=$1 tag=$2 machine=$3 image=$4 tc=$5
-    local elf log rc t0 dt el what name summary p f why
+    local elf log rc t0 dt el what name summary p=0 f=1 k=0 w=0 outcome why
     elf=$(image_elf "$b" "$tc" "$image")
     log=$logs/$b-$tag-$tc.log
     t0=$(date +%s%N)
@@ -94,29 +109,32 @@ run_config() {
     regime-*) what=" regimes$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
     cxx*) what=" cxx-suite$(echo " $machine" | grep -o ' -cpu [^ ]*')" ;;
     guard*) what=" guard rails$(echo " $machine" | grep -o ' -cpu max')" ;;
+    stress*) what=" stress$(echo " $machine" | grep -o ' -cpu [^ ]*')$(echo " $machine" | grep -o ' -smp [0-9]*')" ;;
     *) what= ;;
     esac
     name="$b ${el:-EL?}$what ($tc)"
     summary=$(summary_line "$log")
-    if [ -n "$summary" ]; then
-        p=${summary%% passed*}
-        f=${summary#*passed, }
-        f=${f%% failed}
-    else
-        p=0
-        f=1
+    if [[ $summary =~ $summary_re ]]; then
+        p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} k=${BASH_REMATCH[3]} w=${BASH_REMATCH[5]:-0}
     fi
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
+    total_skip=$((total_skip + k))
+    total_workaround=$((total_workaround + w))
     if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ -n "$summary" ]; then
-        printf 'PASS %-46s %s (%ss)\n' "$name:" "$summary" "$dt"
-        # what a run could not check here, said where it is seen: each regime's, and the
-        # reasons of the C++ and guard-rails suites once (they repeat per granule)
+        outcome=PASS
+        [ "$p" -eq 0 ] && [ "$k" -gt 0 ] && outcome=SKIP
+        [ "$w" -gt 0 ] && outcome=WORKAROUND
+        printf '%s %-46s %s (%ss)\n' "$outcome" "$name:" "$summary" "$dt"
+        # what a run could not check here, or checked only with the test's help, said
+        # where it is seen: each regime's, and the reasons of the C++ and guard-rails
+        # suites once (they repeat per granule)
         case $image in
-        regime-suite) tr -d '\r' < "$log" | grep -o '# SKIP .*' | sed 's/^/    /' ;;
-        cxx-suite | guard-suite) tr -d '\r' < "$log" | grep -o '# SKIP .*' | sort -u | sed 's/^/    /' ;;
+        regime-suite) tr -d '\r' < "$log" | grep -oE '# (SKIP|WORKAROUND) .*' | sed 's/^/    /' ;;
+        cxx-suite | guard-suite) tr -d '\r' < "$log" | grep -oE '# (SKIP|WORKAROUND) .*' | sort -u | sed 's/^/    /' ;;
         esac
-        record PASS "target: $name"
+        # a run that passed with cases skipped says how many (make test's summary adds them)
+        record "$outcome" "target: $name$([ "$k" -eq 0 ] || [ "$outcome" = SKIP ] || echo " [$k skipped]")"
     else
         why="exit status $rc"
         [ "$rc" -eq 124 ] && why="TIMEOUT after ${timeout_s}s"
@@ -134,13 +152,13 @@ run_config() {
     fi
 }
 
-# finish: the failed runs, then "N passed, M failed" over everything counted; the status
-# is 0 iff M is 0.
+# finish: the failed runs, then the summary line over every case counted; the status is
+# 0 iff none failed.
 finish() {
     if [ ${#failed_runs[@]} -gt 0 ]; then
         echo "failed runs: ${failed_runs[*]}"
     fi
-    echo "$total_pass passed, $total_fail failed"
+    summary_text "$total_pass" "$total_fail" "$total_skip" "$total_workaround"
     [ "$total_fail" -eq 0 ]
 }
 

@@ -6,9 +6,9 @@
 # For each board: its QEMU_MACHINE (board.mk), entered at the EL QEMU gives (raspi3b: EL3,
 # the others EL1); for qemu-virt and xlnx-zcu102 also virtualization=on (entered at EL2)
 # and secure=on (EL3); for qemu-virt also -cpu max (FEAT_TTST: root level 3). Each with
-# the GNU and the LLVM toolchain. Each run's own last line "N passed, M failed" is parsed;
-# a run that ends without it (crash, timeout) counts as one failure. The last line is
-# "N passed, M failed" over all runs; the exit status is 0 iff M is 0.
+# the GNU and the LLVM toolchain. Each run's own last line "N passed, M failed, K skipped"
+# (tests/target/check.h) is parsed; a run that ends without it (crash, timeout) counts as
+# one failure. The last line is the same over all runs; the exit status is 0 iff M is 0.
 #
 # Then the regime suite (tests/target/regime.c, image regime-suite: it stays at the
 # entry EL and tests that EL's translation regime, the upper VA range and a second
@@ -26,6 +26,11 @@
 # Then the guard-rails suite (tests/target/guard.c, image guard-suite: pre-flight, seal,
 # export against AT, the linter, errata; at the entry EL) on the configurations
 # tests/target/run-guard.sh --configs lists.
+#
+# Then the stress suite (tests/target/stress.c, image stress-suite: one core changes the
+# live map while three others load, store and execute in it, for about 3 s a run) on the
+# configurations tests/target/run-stress.sh --configs lists: qemu-virt at EL1, EL2 and
+# EL3 with -smp 4 -m 2G and a host thread per core (-accel tcg,thread=multi).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/target/run-lib.sh
@@ -76,6 +81,7 @@ for b in "$@"; do
 done
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-cxx.sh --configs "$@")
 while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-guard.sh --configs "$@")
+while IFS= read -r c; do configs+=("$c"); done < <(tests/target/run-stress.sh --configs "$@")
 
 start=$SECONDS
 broken_builds=" "
@@ -83,7 +89,7 @@ broken_builds=" "
 for tc in gcc llvm; do
     for b in "$@"; do
         build "$b" "$tc" "$logs/build-$b-$tc.log" "" \
-            target-suite regime-suite cxx-suite guard-suite c-bootloader cpp-kernel ||
+            target-suite regime-suite cxx-suite guard-suite stress-suite c-bootloader cpp-kernel ||
             broken_builds+="$b-$tc "
     done
 done

@@ -2,8 +2,8 @@
  * suite.c - the on-target test suite: the library against QEMU's Arm MMU model.
  *
  * Prints one line per case, "ok N - name" or "not ok N - name: details" (more details
- * follow as "#" lines), then "N passed, M failed"; bm_main returns 0 iff all passed,
- * which is QEMU's exit status (semihosting).
+ * follow as "#" lines), then "N passed, M failed, K skipped" (check.h); bm_main returns
+ * 0 iff none failed, which is QEMU's exit status (semihosting).
  *
  * What it checks (issue 3):
  *  - for several layouts (blocks, pages, ragged edges, attributes, holes, overrides) at
@@ -1303,6 +1303,63 @@ static idmap_t *build_home(void)
     return map;
 }
 
+/* A map idmap_enable_mmu turned on is the MMU's until idmap_disable_mmu: idmap_deactivate
+ * would load the TTBR0 of before, and leave the MMU walking what is no table. idmap_free
+ * turns it off as idmap_disable_mmu does. */
+static void ownership_cases(void)
+{
+    case_begin("idmap_deactivate refuses the map idmap_enable_mmu turned on "
+               "(IDMAP_ARG_MMU_ENABLED); the MMU stays on it");
+    idmap_status_t st = idmap_deactivate(g_home);
+    const idmap_error_t *e = idmap_last_error(g_home);
+    CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && e->value == IDMAP_ARG_MMU_ENABLED, "idmap_deactivate: %s, value %llu",
+          status_name(st), (unsigned long long)e->value);
+    check_regs_equal("after the refusal", read_mmu_regs(), g_regs_home);
+    CHECK(idmap_is_active(g_home), "the home map is no longer active");
+    case_end();
+
+    case_begin("idmap_free of a map idmap_enable_mmu turned on (over the home map) loads the home "
+               "map's registers back, as idmap_disable_mmu does");
+    idmap_t *second = build_home();
+    st = second ? idmap_enable_mmu(second) : IDMAP_ERR_OUT_OF_MEMORY;
+    if (CHECK(st == IDMAP_OK, "idmap_enable_mmu(second map): %s", status_name(st))) {
+        CHECK(read_mmu_regs().ttbr0 == ttbr_of(second, HOME_ASID), "TTBR0 is not the second map's");
+        idmap_free(second);
+        check_regs_equal("after idmap_free", read_mmu_regs(), g_regs_home);
+    } else {
+        idmap_free(second);
+    }
+    case_end();
+}
+
+/* The set/way clean's decoding of CCSIDR_EL1 (src/arch/aarch64/load_mmu_registers.S), in
+ * both formats: QEMU has no FEAT_CCIDX, so the values are made up. A 64 KiB 4-way cache of
+ * 64-byte lines: LineSize 2, Associativity - 1 = 3, NumSets - 1 = 255; 32-bit format
+ * Associativity in bits 12:3 and NumSets in 27:13, FEAT_CCIDX's in 23:3 and 55:32. */
+uint64_t aarch64_paging_ccsidr_geometry(uint64_t ccsidr, uint64_t ccidx);
+
+static void ccsidr_case(void)
+{
+    case_begin("CCSIDR_EL1 decoded in both formats: 64 KiB, 4 ways, 64-byte lines = 256 sets");
+    const uint64_t want = 6 | (3ULL << 8) | (255ULL << 32);
+    const uint64_t v32 = (255ULL << 13) | (3ULL << 3) | 2;
+    const uint64_t v64 = 0x000000ff0000001aULL;
+    uint64_t got32 = aarch64_paging_ccsidr_geometry(v32, 0);
+    uint64_t got64 = aarch64_paging_ccsidr_geometry(v64, 1);
+    CHECK(got32 == want, "0x%llx (32-bit format): 0x%llx, want 0x%llx", (unsigned long long)v32,
+          (unsigned long long)got32, (unsigned long long)want);
+    CHECK(got64 == want, "0x%llx (FEAT_CCIDX): 0x%llx, want 0x%llx", (unsigned long long)v64,
+          (unsigned long long)got64, (unsigned long long)want);
+    /* The largest of each: 2^21 ways and 2^24 sets with FEAT_CCIDX, 2^10 and 2^15 without. */
+    got64 = aarch64_paging_ccsidr_geometry((0xffffffULL << 32) | (0x1fffffULL << 3) | 7, 1);
+    CHECK(got64 == (11 | (0x1fffffULL << 8) | (0xffffffULL << 32)), "largest, FEAT_CCIDX: 0x%llx",
+          (unsigned long long)got64);
+    got32 = aarch64_paging_ccsidr_geometry((0x7fffULL << 13) | (0x3ffULL << 3) | 7, 0);
+    CHECK(got32 == (11 | (0x3ffULL << 8) | (0x7fffULL << 32)), "largest, 32-bit: 0x%llx",
+          (unsigned long long)got32);
+    case_end();
+}
+
 struct dump_count {
     size_t bytes, lines;
 };
@@ -1409,6 +1466,9 @@ int bm_main(unsigned entry_el)
     bbm_cases();
     seed_case();
     budget_coalesce_case();
+
+    ownership_cases();
+    ccsidr_case();
 
     case_begin("idmap_disable_mmu turns the MMU off and restores SCTLR, TCR, MAIR, TTBR0");
     static volatile uint64_t written_with_cache_on;

@@ -9,11 +9,11 @@
 #                                    run-cxx.sh --configs), and the guard-rails suite
 #                                    (tests/target/guard.mk, run-guard.sh --configs);
 #                                    each built with GNU and with LLVM; the
-#                                    last line is "N passed, M failed" over all runs
-#                                    (exit status 0 iff none failed)
+#                                    last line is "N passed, M failed, K skipped"
+#                                    over all cases (exit status 0 iff none failed)
 #   make test-target BOARD=<b>       the same for one board
-#   make target-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target/
-#   make regime-suite BOARD=<b> [LLVM=1]   build only the regime suite (tests/target/regime.c,
+#   make target-suite [BOARD=<b>] [LLVM=1] build only: build/<b>[-llvm]/tests/target/
+#   make regime-suite [BOARD=<b>] [LLVM=1] build only the regime suite (tests/target/regime.c,
 #                                    run at the entry EL): build/<b>[-llvm]/tests/target-regime/
 #
 # TARGET_QEMU_TIMEOUT=<s> bounds each run (default 20; a run takes well under a
@@ -49,10 +49,13 @@ REGIME_SUITE_ELF := $(REGIME_SUITE_DIR)/regime-suite.elf
 $(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
 
 regime-suite: $(REGIME_SUITE_ELF)
+else
+target-suite regime-suite:
+	+@$(MAKE) BOARD=$(BM_DEFAULT_BOARD) $@
 endif
 
 # Only the boards named on the command line (BOARD=...), else all of them.
 TARGET_TEST_BOARDS := $(if $(filter command line environment,$(origin BOARD)),$(BOARD),$(BOARDS))
 
-test-target: $(if $(wildcard tools/deps.sh),check-deps)
+test-target: $(call needs,$(TARGET_TEST_NEEDS))
 	@MAKE="$(MAKE)" QEMU_TIMEOUT=$(TARGET_QEMU_TIMEOUT) tests/target/run-matrix.sh $(TARGET_TEST_BOARDS)

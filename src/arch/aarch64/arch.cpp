@@ -6,14 +6,22 @@
 #include "aarch64_paging/arch.hpp"
 
 extern "C" {
+// load_mmu_registers.S; clean: arch::leaves_cache().
 void aarch64_paging_load_mmu_registers_el1(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
-                                           uint64_t ttbr1, uint64_t sctlr);
+                                           uint64_t ttbr1, uint64_t sctlr, uint64_t clean);
 void aarch64_paging_load_mmu_registers_el2(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
-                                           uint64_t ttbr1, uint64_t sctlr);
+                                           uint64_t ttbr1, uint64_t sctlr, uint64_t clean);
 void aarch64_paging_load_mmu_registers_el2h(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
-                                            uint64_t ttbr1, uint64_t sctlr);
+                                            uint64_t ttbr1, uint64_t sctlr, uint64_t clean);
 void aarch64_paging_load_mmu_registers_el3(uint64_t mair, uint64_t tcr, uint64_t ttbr0,
-                                           uint64_t ttbr1, uint64_t sctlr);
+                                           uint64_t ttbr1, uint64_t sctlr, uint64_t clean);
+// switch_ttbr.S: the switch through the MMU off, one routine per TTBR, each within one
+// page.
+void aarch64_paging_switch_ttbr0_el1(uint64_t ttbr, uint64_t repeat);
+void aarch64_paging_switch_ttbr1_el1(uint64_t ttbr, uint64_t repeat);
+void aarch64_paging_switch_ttbr0_el2(uint64_t ttbr, uint64_t repeat);
+void aarch64_paging_switch_ttbr1_el2(uint64_t ttbr, uint64_t repeat);
+void aarch64_paging_switch_ttbr0_el3(uint64_t ttbr, uint64_t repeat);
 }
 
 // A TLBI by operand, or of a whole regime; where the errata policy says so, followed by
@@ -102,38 +110,112 @@ void tlbi_vae2is(uint64_t operand) { TLBI("vae2is", operand); }
 void tlbi_vale2is(uint64_t operand) { TLBI("vale2is", operand); }
 void tlbi_vae3is(uint64_t operand) { TLBI("vae3is", operand); }
 void tlbi_vale3is(uint64_t operand) { TLBI("vale3is", operand); }
+void tlbi_vaae1is(uint64_t operand) { TLBI("vaae1is", operand); }
+void tlbi_vaale1is(uint64_t operand) { TLBI("vaale1is", operand); }
+
+uint64_t read_sctlr(TranslationRegime regime) {
+    uint64_t value = 0;
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        asm volatile("mrs %0, sctlr_el1" : "=r"(value));
+        break;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        asm volatile("mrs %0, sctlr_el2" : "=r"(value));
+        break;
+    case TranslationRegime::El3:
+        asm volatile("mrs %0, sctlr_el3" : "=r"(value));
+        break;
+    }
+    return value;
+}
+
+// Whether the stage-1 translation of the running regime (the CPU runs at its EL) takes
+// va to itself: AT S1ExR, PAR_EL1.F clear and PA[47:12] = va[47:12].
+bool maps_to_itself(TranslationRegime regime, uint64_t va) {
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        asm volatile("at s1e1r, %0" : : "r"(va) : "memory");
+        break;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        asm volatile("at s1e2r, %0" : : "r"(va) : "memory");
+        break;
+    case TranslationRegime::El3:
+        asm volatile("at s1e3r, %0" : : "r"(va) : "memory");
+        break;
+    }
+    uint64_t par;
+    asm volatile("isb\n\tmrs %0, par_el1" : "=r"(par) : : "memory");
+    constexpr uint64_t kPa = ((uint64_t{1} << 48) - 1) & ~uint64_t{0xfff};
+    return (par & 1) == 0 && (par & kPa) == (va & kPa);
+}
+
+// The routine that switches the TTBR of where through the MMU off.
+using SwitchRoutine = void (*)(uint64_t, uint64_t);
+SwitchRoutine switch_routine(Regime where) {
+    const bool upper = where.range == VaRange::Upper;
+    switch (where.regime) {
+    case TranslationRegime::El1And0:
+        return upper ? aarch64_paging_switch_ttbr1_el1 : aarch64_paging_switch_ttbr0_el1;
+    case TranslationRegime::El2And0:
+        return upper ? aarch64_paging_switch_ttbr1_el2 : aarch64_paging_switch_ttbr0_el2;
+    case TranslationRegime::El2:
+        break;
+    case TranslationRegime::El3:
+        return aarch64_paging_switch_ttbr0_el3;
+    }
+    return aarch64_paging_switch_ttbr0_el2;
+}
 
 }  // namespace
 
-uint64_t swap_ttbr(Regime where, uint64_t ttbr) {
+bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) {
     const uint64_t old = read_ttbr(where);
     table_store_barrier();
-    write_ttbr(where, ttbr);
-    // Without ASIDs the TLB cannot tell the old table's entries from the new one's.
-    if (!has_two_privilege_levels(where.regime)) {
-        invalidate_regime(where.regime);
-        tlb_sync();
+    const bool live = runs_in(where.regime) && (read_sctlr(where.regime) & 1) != 0;
+    if (ttbr_switch(where, live, old, ttbr) == TtbrSwitch::ThroughMmuOff) {
+        // The routine runs with the MMU off, fetching from its own address.
+        const SwitchRoutine routine = switch_routine(where);
+        const uint64_t code = reinterpret_cast<uintptr_t>(routine);
+        if (!maps_to_itself(where.regime, code)) {
+            previous = code;
+            return false;
+        }
+        previous = old;
+        routine(ttbr, errata_in_force() & errata::REPEAT_TLBI);
+        return true;
     }
-    return old;
-}
-
-void restore_ttbr(Regime where, uint64_t ttbr, uint16_t asid) {
-    // The old table is out of the TTBR before its entries are flushed, so no walk refills
-    // the TLB with them afterwards.
+    previous = old;
     write_ttbr(where, ttbr);
-    if (where.regime == TranslationRegime::El1And0) {
-        TLBI("aside1is", uint64_t{asid} << TTBR_ASID_SHIFT);
-    } else {
+    switch (after_direct_switch(where, leaving)) {
+    case AfterSwitch::Nothing:
+        return true;
+    case AfterSwitch::OldAsid:
+        TLBI("aside1is", old & (MAX_ASID << TTBR_ASID_SHIFT));
+        break;
+    case AfterSwitch::Regime:
         invalidate_regime(where.regime);
+        break;
     }
     tlb_sync();
+    return true;
 }
 
 void table_store_barrier() { asm volatile("dsb ishst" ::: "memory"); }
 
-void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level) {
+void tables_published() {
+    asm volatile(
+        "dsb ishst\n"
+        "isb" ::: "memory");
+}
+
+void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
     switch (regime) {
     case TranslationRegime::El1And0:
+        if (all_asids) {
+            return last_level ? tlbi_vaale1is(operand) : tlbi_vaae1is(operand);
+        }
         return last_level ? tlbi_vale1is(operand) : tlbi_vae1is(operand);
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
@@ -206,6 +288,18 @@ CpuState read_cpu_state(uint64_t return_address) {
     return state;
 }
 
+uint16_t el2_upper_range_asid() {
+    uint64_t tcr;
+    uint64_t ttbr;
+    asm volatile("mrs %0, tcr_el2" : "=r"(tcr));
+    if ((tcr & (uint64_t{1} << 22)) != 0) {  // A1
+        asm volatile("mrs %0, " TTBR1_EL2 : "=r"(ttbr));
+    } else {
+        asm volatile("mrs %0, ttbr0_el2" : "=r"(ttbr));
+    }
+    return static_cast<uint16_t>(ttbr >> TTBR_ASID_SHIFT);
+}
+
 uint64_t read_id_aa64mmfr0_el1() {
     uint64_t value;
     asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(value));
@@ -257,19 +351,39 @@ void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size) {
     asm volatile("dsb sy" ::: "memory");
 }
 
+void prepare_table_page(void* page, size_t size) {
+    uint64_t current_el;
+    asm volatile("mrs %0, CurrentEL" : "=r"(current_el));
+    const unsigned el = (current_el >> 2) & 3;
+    const uint64_t sctlr = read_sctlr(el == 3   ? TranslationRegime::El3
+                                      : el == 2 ? TranslationRegime::El2
+                                                : TranslationRegime::El1And0);
+    if ((sctlr & SCTLR_DATA_CACHED) == SCTLR_DATA_CACHED) {
+        return;
+    }
+    uint64_t ctr;
+    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    const uintptr_t line = uintptr_t{4} << ((ctr >> 16) & 0xf);  // DminLine
+    for (uintptr_t va = reinterpret_cast<uintptr_t>(page); va < reinterpret_cast<uintptr_t>(page) + size; va += line) {
+        asm volatile("dc ivac, %0" : : "r"(va) : "memory");
+    }
+    asm volatile("dsb sy" ::: "memory");
+}
+
 void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs) {
+    const uint64_t clean = leaves_cache(read_sctlr(regime), regs.sctlr) ? 1 : 0;
     switch (regime) {
     case TranslationRegime::El1And0:
-        aarch64_paging_load_mmu_registers_el1(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        aarch64_paging_load_mmu_registers_el1(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr, clean);
         break;
     case TranslationRegime::El2:
-        aarch64_paging_load_mmu_registers_el2(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        aarch64_paging_load_mmu_registers_el2(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr, clean);
         break;
     case TranslationRegime::El2And0:
-        aarch64_paging_load_mmu_registers_el2h(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        aarch64_paging_load_mmu_registers_el2h(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr, clean);
         break;
     case TranslationRegime::El3:
-        aarch64_paging_load_mmu_registers_el3(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr);
+        aarch64_paging_load_mmu_registers_el3(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr, clean);
         break;
     }
 }

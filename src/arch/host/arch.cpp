@@ -1,6 +1,7 @@
 // The host fake: no system register is touched; the registers live in memory and every
 // maintenance operation is counted and logged, so tests can check what the target would
-// do.
+// do. The decisions (arch::ttbr_switch, after_direct_switch, leaves_cache) are the
+// target's own.
 #include "aarch64_paging/arch.hpp"
 
 #include "arch/host/fake.hpp"
@@ -11,18 +12,41 @@ namespace fake {
 namespace {
 
 constexpr uint64_t kSctlrReset = 0x30d00800;  // SCTLR_ELx RES1 bits, MMU and caches off
-constexpr uint64_t kSctlrC = uint64_t{1} << 2;
+constexpr uint64_t kSctlrM = uint64_t{1} << 0;
 
 constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kSctlrReset,
-                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0};
+                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0};
 
 Registers g_registers = kReset;
 Counters g_counters = {};
+Events g_events = {};
+
+void event(Event::Kind kind, TranslationRegime regime = TranslationRegime::El1And0, uint64_t value = 0) {
+    const Event e{kind, regime, value};
+    if (g_events.count < Events::SIZE) {
+        g_events.log[g_events.count] = e;
+    }
+    ++g_events.count;
+    if (g_events.hook != nullptr) {
+        g_events.hook(e, g_events.hook_ctx);
+    }
+}
+
+void dsb_ish() {
+    ++g_counters.dsb_ish;
+    event(Event::DsbIsh);
+}
+
+void isb() {
+    ++g_counters.isb;
+    event(Event::Isb);
+}
 
 void log_once(Tlbi::Kind kind, TranslationRegime regime, uint64_t operand) {
     if (g_counters.log_count < Counters::LOG_SIZE) {
         g_counters.log[g_counters.log_count] = Tlbi{kind, regime, operand};
     }
+    event(Event::Tlbi, regime, g_counters.log_count);
     ++g_counters.log_count;
 }
 
@@ -30,7 +54,7 @@ void log_once(Tlbi::Kind kind, TranslationRegime regime, uint64_t operand) {
 void log(Tlbi::Kind kind, TranslationRegime regime, uint64_t operand) {
     log_once(kind, regime, operand);
     if ((errata_in_force() & errata::REPEAT_TLBI) != 0) {
-        ++g_counters.dsb_ish;
+        dsb_ish();
         log_once(kind, regime, operand);
     }
 }
@@ -64,47 +88,94 @@ uint64_t& ttbr(Regime where) {
     return where.range == VaRange::Upper && b.ttbr1 != nullptr ? *b.ttbr1 : *b.ttbr0;
 }
 
+void write_sctlr(TranslationRegime regime, uint64_t value) {
+    *bank(regime).sctlr = value;
+    event(Event::SctlrWrite, regime, value);
+}
+
+// The SCTLR that governs this core's own data accesses: its current EL's.
+uint64_t current_sctlr() {
+    switch (g_registers.current_el) {
+    case 3:
+        return g_registers.sctlr_el3;
+    case 2:
+        return g_registers.sctlr_el2;
+    default:
+        return g_registers.sctlr_el1;
+    }
+}
+
 }  // namespace
 
 Registers& registers() { return g_registers; }
 Counters& counters() { return g_counters; }
+Events& events() { return g_events; }
 void reset() {
     g_registers = kReset;
     g_counters = Counters{};
+    g_events = Events{};
 }
 
 }  // namespace fake
 
-uint64_t swap_ttbr(Regime where, uint64_t ttbr) {
-    ++fake::g_counters.dsb_ishst;
-    const uint64_t old = fake::ttbr(where);
-    fake::ttbr(where) = ttbr;
-    ++fake::g_counters.isb;
-    if (!has_two_privilege_levels(where.regime)) {
+bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) {
+    uint64_t& reg = fake::ttbr(where);
+    const uint64_t sctlr = *fake::bank(where.regime).sctlr;
+    table_store_barrier();
+    const bool live = runs_in(where.regime) && (sctlr & fake::kSctlrM) != 0;
+    if (ttbr_switch(where, live, reg, ttbr) == TtbrSwitch::ThroughMmuOff) {
+        if (fake::g_registers.unmapped_switch_code != 0) {
+            previous = fake::g_registers.unmapped_switch_code;
+            return false;
+        }
+        // As src/arch/aarch64/switch_ttbr.S does it.
+        previous = reg;
+        fake::write_sctlr(where.regime, sctlr & ~fake::kSctlrM);
+        fake::isb();
+        reg = ttbr;
+        fake::event(fake::Event::TtbrWrite, where.regime, ttbr);
         invalidate_regime(where.regime);
-        tlb_sync();
+        fake::dsb_ish();
+        fake::write_sctlr(where.regime, sctlr);
+        fake::isb();
+        return true;
     }
-    return old;
-}
-
-void restore_ttbr(Regime where, uint64_t ttbr, uint16_t asid) {
-    fake::ttbr(where) = ttbr;
-    ++fake::g_counters.isb;
-    if (where.regime == TranslationRegime::El1And0) {
+    previous = reg;
+    reg = ttbr;
+    fake::event(fake::Event::TtbrWrite, where.regime, ttbr);
+    fake::isb();
+    switch (after_direct_switch(where, leaving)) {
+    case AfterSwitch::Nothing:
+        return true;
+    case AfterSwitch::OldAsid:
         ++fake::g_counters.tlbi_aside1;
-        fake::g_counters.last_tlbi_asid = asid;
-        fake::log(fake::Tlbi::Asid, where.regime, uint64_t{asid} << TTBR_ASID_SHIFT);
-    } else {
+        fake::g_counters.last_tlbi_asid = static_cast<uint16_t>(previous >> TTBR_ASID_SHIFT);
+        fake::log(fake::Tlbi::Asid, where.regime, previous & (MAX_ASID << TTBR_ASID_SHIFT));
+        break;
+    case AfterSwitch::Regime:
         invalidate_regime(where.regime);
+        break;
     }
     tlb_sync();
+    return true;
 }
 
-void table_store_barrier() { ++fake::g_counters.dsb_ishst; }
+void table_store_barrier() {
+    ++fake::g_counters.dsb_ishst;
+    fake::event(fake::Event::DsbIshst);
+}
 
-void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level) {
+void tables_published() {
+    table_store_barrier();
+    fake::isb();
+}
+
+void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
     ++fake::g_counters.tlbi_va;
-    fake::log(last_level ? fake::Tlbi::VaLastLevel : fake::Tlbi::Va, regime, operand);
+    using fake::Tlbi;
+    const Tlbi::Kind kind = all_asids ? (last_level ? Tlbi::VaLastLevelAllAsids : Tlbi::VaAllAsids)
+                                      : (last_level ? Tlbi::VaLastLevel : Tlbi::Va);
+    fake::log(kind, regime, operand);
 }
 
 void invalidate_regime(TranslationRegime regime) {
@@ -116,8 +187,8 @@ void invalidate_regime(TranslationRegime regime) {
 }
 
 void tlb_sync() {
-    ++fake::g_counters.dsb_ish;
-    ++fake::g_counters.isb;
+    fake::dsb_ish();
+    fake::isb();
 }
 
 bool runs_in(TranslationRegime regime) {
@@ -140,6 +211,12 @@ CpuState read_cpu_state(uint64_t) {
     return CpuState{r.pc, r.sp, r.vbar};
 }
 
+uint16_t el2_upper_range_asid() {
+    const fake::Registers& r = fake::g_registers;
+    const uint64_t ttbr = (r.tcr_el2 & (uint64_t{1} << 22)) != 0 ? r.ttbr1_el2 : r.ttbr0_el2;
+    return static_cast<uint16_t>(ttbr >> TTBR_ASID_SHIFT);
+}
+
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }
 uint64_t read_id_aa64mmfr2_el1() { return fake::g_registers.id_aa64mmfr2_el1; }
 
@@ -148,25 +225,35 @@ MmuRegisters read_mmu_registers(TranslationRegime regime) {
     return MmuRegisters{*b.mair, *b.tcr, *b.ttbr0, b.ttbr1 != nullptr ? *b.ttbr1 : 0, *b.sctlr};
 }
 
-void clean_invalidate_dcache_to_poc(uintptr_t, size_t size) {
+void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size) {
     fake::g_counters.dcache_cleaned_bytes += size;
+    fake::event(fake::Event::CleanToPoc, TranslationRegime::El1And0, start);
+}
+
+void prepare_table_page(void* page, size_t size) {
+    if ((fake::current_sctlr() & SCTLR_DATA_CACHED) != SCTLR_DATA_CACHED) {
+        fake::g_counters.dcache_invalidated_bytes += size;
+        fake::event(fake::Event::InvalidateToPoc, TranslationRegime::El1And0, reinterpret_cast<uintptr_t>(page));
+    }
 }
 
 void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs) {
     const fake::Bank b = fake::bank(regime);
-    if ((*b.sctlr & fake::kSctlrC) != 0 && (regs.sctlr & fake::kSctlrC) == 0) {
+    if (leaves_cache(*b.sctlr, regs.sctlr)) {
         ++fake::g_counters.dcache_set_way_flushes;
+        fake::event(fake::Event::SetWayClean);
     }
     *b.mair = regs.mair;
     *b.tcr = regs.tcr;
     *b.ttbr0 = regs.ttbr0;
+    fake::event(fake::Event::TtbrWrite, regime, regs.ttbr0);
     if (b.ttbr1 != nullptr) {
         *b.ttbr1 = regs.ttbr1;
     }
-    *b.sctlr = regs.sctlr;
     invalidate_regime(regime);
     ++fake::g_counters.dsb_ish;
     fake::g_counters.isb += 2;
+    fake::write_sctlr(regime, regs.sctlr);
 }
 
 }  // namespace aarch64_paging::arch

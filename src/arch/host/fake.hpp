@@ -1,6 +1,7 @@
 // The host fake of the arch layer: simulated translation registers of EL1, EL2 and EL3,
-// a count of every barrier and TLB maintenance operation, and a log of the TLBIs, for
-// tests to inspect.
+// a count of every barrier and TLB maintenance operation, a log of the TLBIs, and an
+// ordered log of every event (barriers, TLBIs, register writes, cache maintenance) with a
+// hook that tests use to look at the tables at each event, for tests to inspect.
 #ifndef AARCH64_PAGING_ARCH_HOST_FAKE_HPP
 #define AARCH64_PAGING_ARCH_HOST_FAKE_HPP
 
@@ -30,12 +31,15 @@ struct Registers {
     unsigned current_el;  // reset: 1
     uint64_t hcr_el2;     // reset: 0 (E2H clear)
     uint64_t pc, sp, vbar;  // what read_cpu_state answers (reset: 0)
+    // switch_ttbr's check of its own code: 0 (reset) passes, else the address it finds not
+    // mapped to itself.
+    uint64_t unmapped_switch_code;
 };
 
-// One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, TLBI ASIDE1IS, or a
-// whole regime (VMALLE1IS, ALLE2IS, ALLE3IS).
+// One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, VAA(L)E1IS (every
+// ASID), TLBI ASIDE1IS, or a whole regime (VMALLE1IS, ALLE2IS, ALLE3IS).
 struct Tlbi {
-    enum Kind : uint8_t { Va, VaLastLevel, Asid, Regime };
+    enum Kind : uint8_t { Va, VaLastLevel, Asid, Regime, VaAllAsids, VaLastLevelAllAsids };
     Kind kind;
     TranslationRegime regime;
     uint64_t operand;  // Va, VaLastLevel, Asid: the Xt operand; Regime: 0
@@ -52,15 +56,46 @@ struct Counters {
     unsigned dcache_set_way_flushes;
     unsigned tlbi_va;      // TLBI by VA, any regime
     unsigned tlbi_regime;  // TLBI of a whole regime, any regime
+    uint64_t dcache_invalidated_bytes;  // DC IVAC: pages prepared for tables
     static constexpr unsigned LOG_SIZE = 64;
     Tlbi log[LOG_SIZE];    // the first LOG_SIZE TLBIs since reset
     unsigned log_count;    // TLBIs since reset, also past LOG_SIZE
 };
 
+// One event of the arch layer, in the order issued.
+struct Event {
+    enum Kind : uint8_t {
+        DsbIshst,
+        DsbIsh,  // also the DSB of a TLBI repeated for an erratum
+        Isb,
+        Tlbi,          // value: the Tlbi's index in Counters::log (or LOG_SIZE past it)
+        TtbrWrite,     // value: the TTBR value
+        SctlrWrite,    // value: the SCTLR value (MMU off and on around a switch, or a load)
+        CleanToPoc,    // value: the start address (DC CIVAC)
+        InvalidateToPoc,  // value: the start address (DC IVAC)
+        SetWayClean,   // the whole data cache, by set/way
+    };
+    Kind kind;
+    TranslationRegime regime;  // TtbrWrite, SctlrWrite, Tlbi
+    uint64_t value;
+};
+struct Events {
+    static constexpr unsigned SIZE = 256;
+    Event log[SIZE];  // the first SIZE events since reset
+    unsigned count;   // events since reset, also past SIZE
+    // Called with each event as it is issued (nullptr: none); tests look at the tables
+    // from it, to check what was written before a barrier or a TLBI.
+    void (*hook)(const Event&, void* ctx);
+    void* hook_ctx;
+};
+
 Registers& registers();
 Counters& counters();
-// Registers to their reset values (MMU off), counters and log to zero.
+Events& events();
+// Registers to their reset values (MMU off), counters, logs and hook to zero.
 void reset();
+// The event index the next event will have: tests mark where a call begins.
+inline unsigned next_event() { return events().count; }
 
 }  // namespace aarch64_paging::arch::fake
 

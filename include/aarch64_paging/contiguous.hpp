@@ -1,0 +1,70 @@
+/// @file
+/// The contiguous hint (Arm ARM DDI 0487K.a D8.6.1 "The Contiguous bit"): an aligned group
+/// of G::contiguous_entries(level) leaves that map one aligned, contiguous output range
+/// with the same attributes may say so, letting the TLB hold one entry for the group. The
+/// rules for one group, for the core's regroup (mapping.hpp) and its coalescing.
+#ifndef AARCH64_PAGING_CONTIGUOUS_HPP
+#define AARCH64_PAGING_CONTIGUOUS_HPP
+
+#include <stdint.h>
+
+#include "aarch64_paging/attributes.hpp"
+#include "aarch64_paging/descriptor.hpp"
+
+namespace aarch64_paging {
+
+/// The contiguous hint's rules for granule @p G.
+template <class G>
+struct Contiguous {
+    /// The contiguous bit.
+    static constexpr uint64_t BIT = bits(Attributes::CONTIGUOUS);
+
+    /// What rewriting a live entry @p old as @p written leaves: the entry as it was,
+    /// contiguous bit included, when nothing else changes (a live group is never
+    /// regrouped).
+    static constexpr Descriptor kept_hint(Descriptor old, Descriptor written) {
+        return ((old.bits() ^ written.bits()) & ~BIT) == 0 ? old : written;
+    }
+
+    /// Whether entries [0, @p count) of a table at @p level are valid leaves that map one
+    /// output range aligned to count entries, with one set of attributes but the
+    /// contiguous bit: what a contiguous group and a table made a block both need.
+    static constexpr bool one_run(const Descriptor* entries, unsigned count, unsigned level) {
+        const Descriptor first = entries[0];
+        const bool leaf =
+            level == G::leaf_level ? first.is_table_or_page() : first.is_valid() && !first.is_table(level);
+        if (!leaf || (first.output_address().value() & (count * G::level_size(level) - 1)) != 0) {
+            return false;
+        }
+        const uint64_t base = first.bits() & ~BIT;
+        for (unsigned k = 1; k < count; ++k) {
+            if ((entries[k].bits() & ~BIT) != base + k * G::level_size(level)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// Sets (where @p hint and the group is one run) or clears the contiguous bit of every
+    /// group of @p table's entries, at @p level, that [@p va, @p end) touches. Invalid
+    /// entries lose the bit too: made valid later on a live map, where no group is
+    /// regrouped, one would claim a group the others no longer form.
+    static constexpr void regroup_table(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
+        const unsigned n = G::contiguous_entries(level);
+        const unsigned first = G::index(va, level) & ~(n - 1);
+        const unsigned last = G::index(end - 1, level) | (n - 1);
+        for (unsigned g = first; g < last; g += n) {
+            Descriptor* group = table + g;
+            const bool same = hint && one_run(group, n, level);
+            for (unsigned k = 0; k < n; ++k) {
+                if (!group[k].is_table(level) && group[k].bits() != 0) {
+                    group[k] = Descriptor(same ? group[k].bits() | BIT : group[k].bits() & ~BIT);
+                }
+            }
+        }
+    }
+};
+
+}  // namespace aarch64_paging
+
+#endif

@@ -1,0 +1,71 @@
+/// @file
+/// The TLB maintenance one change to a live tree needs: the entries it made stale,
+/// gathered while the change writes, then invalidated at once after its writes (Arm ARM
+/// DDI 0487K.a D8.13.3 "Using break-before-make", D8.14 "TLB maintenance"). Internal to
+/// the core (mapping.hpp).
+#ifndef AARCH64_PAGING_TLB_BATCH_HPP
+#define AARCH64_PAGING_TLB_BATCH_HPP
+
+#include <stdint.h>
+
+#include "aarch64_paging/arch.hpp"
+#include "aarch64_paging/descriptor.hpp"
+#include "aarch64_paging/regime.hpp"
+#include "aarch64_paging/tuning.hpp"
+
+namespace aarch64_paging {
+
+/// The TLB entries a change to a live tree leaves stale: invalidated by VA while there
+/// are at most MAX of them, else the whole regime at once (as Linux does past a
+/// threshold), since a TLBI per page of a large range costs more than refilling.
+struct TlbBatch {
+    /// The most entries invalidated one by one.
+    static constexpr unsigned MAX = 16;
+    uint64_t va[MAX] = {};  ///< Page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*).
+    unsigned count = 0;     ///< Entries in va.
+    bool all = false;       ///< More than MAX: the whole regime.
+
+    /// The entry at input offset @p offset goes stale: a leaf (last level) or a table.
+    AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
+        if (count < MAX) {
+            va[count++] = offset | (leaf ? 1 : 0);
+        } else {
+            all = true;
+        }
+    }
+    /// The leaf at @p offset changed from @p before to @p after: stale if it was valid.
+    AARCH64_PAGING_INLINE constexpr void note(uint64_t offset, Descriptor before, Descriptor after) {
+        if (before.is_valid() && before != after) {
+            add(offset, true);
+        }
+    }
+
+    /// After the writes of a change to a live tree of @p where (ASID @p asid, input
+    /// offsets from @p va_base): DSB ISHST, the TLBIs, DSB ISH, ISB; or, where no entry
+    /// that was valid changed, DSB ISHST, ISB (arch::tables_published). The upper range of
+    /// EL1&0 is invalidated for every ASID: TTBR0's, whichever it was, tagged its entries.
+    void sync(Regime where, uint16_t asid, uint64_t va_base) const {
+        if (!all && count == 0) {
+            arch::tables_published();
+            return;
+        }
+        arch::table_store_barrier();
+        if (all) {
+            arch::invalidate_regime(where.regime);
+        } else {
+            // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs).
+            const uint64_t tag = uint64_t{asid} << TTBR_ASID_SHIFT;
+            const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
+            for (unsigned i = 0; i < count; ++i) {
+                const uint64_t address = (va[i] & ~uint64_t{1}) + va_base;
+                arch::invalidate_va(where.regime, tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)),
+                                    (va[i] & 1) != 0, all_asids);
+            }
+        }
+        arch::tlb_sync();
+    }
+};
+
+}  // namespace aarch64_paging
+
+#endif
