@@ -73,7 +73,7 @@ public:
 
 private:
     static constexpr size_t kChunk = 1024;        // pages mapped at a time (4 MiB)
-    static constexpr size_t kPages = 64 * kChunk;  // at most (256 MiB)
+    static constexpr size_t kPages = 256 * kChunk;  // at most (1 GiB of address space)
     PagePool() = default;
     ~PagePool() = default;  // the mappings go with the process
     void* ring_[kPages] = {};  // freed pages, oldest at head_ (every page mapped fits)
@@ -101,7 +101,13 @@ public:
     void fail_request(size_t k) { fail_at_ = k == 0 ? 0 : requests_ + k; }
     // Hands out at most pages more pages, then answers NULL; SIZE_MAX: no limit.
     void set_budget(size_t pages) { budget_ = pages; }
-    size_t budget() const { return budget_; }
+    // The pages it will still hand out: the budget, and never more than kMaxLive at once
+    // (16 MiB of tables; the fuzzer's largest trees have some 500). A call the decoder
+    // draws can span a whole 256 TiB table in 2 MiB blocks (a linear map whose offset
+    // allows no 1 GiB block): 2^18 tables, minutes of work, a fuzzer timeout; with the cap
+    // it runs out of memory at once, as the model, told the same budget, says it must.
+    static constexpr size_t kMaxLive = 4096;
+    size_t budget() const { return std::min(budget_, kMaxLive - live_.size()); }
 
     size_t outstanding() const { return live_.size(); }
     bool is_live(uint64_t pa) const {
@@ -126,7 +132,7 @@ private:
             self->fail_at_ = 0;
             return nullptr;
         }
-        if (self->budget_ == 0) {
+        if (self->budget() == 0) {
             return nullptr;
         }
         void* page = PagePool::instance().take();
