@@ -132,7 +132,7 @@ TEST_CASE("map_break_before_make: live changes that need it are refused", "[idma
     CHECK(map.map_range(MemoryRegion(0x8020'0000, 0x8040'0000), kNormal | Attributes::READ_ONLY).is_ok());
     Result r = map.map_range(MemoryRegion(0x8020'0000, 0x8020'1000), kNormal);
     CHECK(r.status() == Status::BreakBeforeMakeViolation);
-    CHECK(r.error().region == MemoryRegion(0x8020'0000, 0x8020'1000));
+    CHECK(r.error().region == MemoryRegion(0x8020'0000, 0x8040'0000));  // the live block (contract 1.1)
     CHECK(map.map_range(MemoryRegion(0x8020'0000, 0x8040'0000), Attributes::DEVICE_NGNRE | Attributes::NON_GLOBAL |
                                                                    Attributes::VALID)
               .status() == Status::BreakBeforeMakeViolation);

@@ -102,14 +102,15 @@ TEST_CASE("model: unmap of empty entries splits nothing and changes nothing", "[
 TEST_CASE("model: unmap on an active map", "[model]") {
     Model m(1);
     REQUIRE(map(m, G, 2 * G, kRW).status == IDMAP_OK);
-    REQUIRE(map(m, 2 * G, 3 * G, IDMAP_ATTR_NORMAL).status == IDMAP_OK);  // invalid, not empty
+    // Invalid, not empty: the flags alone, output address 0 (contract 1.1).
+    REQUIRE(map(m, 2 * G, 3 * G, IDMAP_ATTR_NORMAL).status == IDMAP_OK);
     REQUIRE(m.activate().status == IDMAP_OK);
     // A valid block straddling an edge: break-before-make, nothing changed.
     const std::vector<Run> before = m.runs();
     Outcome o = unmap(m, G + P, G + 2 * P);
     CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
-    CHECK(o.region.start == G + P);
-    CHECK(o.region.end == G + 2 * P);
+    CHECK(o.region.start == G);  // the live block's region (contract 1.1)
+    CHECK(o.region.end == 2 * G);
     CHECK_FALSE(o.may_change);
     CHECK(m.runs() == before);
     CHECK(m.last_error().status == IDMAP_ERR_BREAK_BEFORE_MAKE);
@@ -117,14 +118,19 @@ TEST_CASE("model: unmap on an active map", "[model]") {
     o = unmap(m, G, 2 * G);
     CHECK(o.status == IDMAP_OK);
     CHECK(o.removed_valid);
-    // An invalid block straddling an edge is split, live or not; its kept part keeps bits.
+    // An invalid block straddling an edge is split, live or not; its kept part keeps bits,
+    // and each page its translation (output address = its offset in the block).
     o = unmap(m, 2 * G + P, 2 * G + 2 * P);
     CHECK(o.status == IDMAP_OK);
     CHECK(o.new_tables == 2);
     CHECK_FALSE(o.removed_valid);
-    CHECK(m.info((2 * G) / P).leaf == leaf(3, IDMAP_ATTR_NORMAL | IDMAP_ATTR_ACCESSED | kPageBit));
+    Leaf page = leaf(3, IDMAP_ATTR_NORMAL | kPageBit);
+    page.delta = 0 - 2 * G;
+    Leaf block = leaf(2, IDMAP_ATTR_NORMAL);
+    block.delta = 0 - 2 * G;
+    CHECK(m.info((2 * G) / P).leaf == page);
     CHECK(m.info((2 * G + P) / P).leaf == leaf(3, 0));
-    CHECK(m.info((2 * G + M2) / P).leaf == leaf(2, IDMAP_ATTR_NORMAL | IDMAP_ATTR_ACCESSED));
+    CHECK(m.info((2 * G + M2) / P).leaf == block);
 }
 
 TEST_CASE("model: unmap without the pages for its splits changes nothing", "[model]") {

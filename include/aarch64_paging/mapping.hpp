@@ -370,33 +370,15 @@ private:
     }
 
 
-    // For [va, end) inside one leaf table's span: the deepest table on the way down to it
-    // and that table's level (LEAF_LEVEL: the leaf table itself); nullptr otherwise.
-    constexpr Descriptor* descend(uint64_t va, uint64_t end, unsigned& level) const;
-    // The leaf table that holds all of [va, end), if the tables down to it exist.
-    constexpr Descriptor* leaf_table(uint64_t va, uint64_t end) const {
-        unsigned level = 0;
-        Descriptor* table = descend(va, end, level);
-        return level == LEAF_LEVEL ? table : nullptr;
-    }
-    // Whether writing pages for [va, end) over the live entries of a leaf table would need
-    // break-before-make; @p changes is set when any entry would change (the contiguous bit
-    // of a kept entry aside).
-    static constexpr bool pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                                         Attributes flags, bool& changes);
-    static constexpr void write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa, Attributes flags);
-    // Writes count entries from entry on, each mapping 2^shift bytes from pa on, with bits.
-    static constexpr void write_run(Descriptor* entry, uint64_t count, uint64_t pa, uint64_t bits, unsigned shift) {
-        for (uint64_t k = 0; k < count; ++k) {
-            entry[k] = Descriptor(((pa + (k << shift)) & G::output_address_mask) | bits);
-        }
-    }
-    // write_pages on a live leaf table: notes the valid entries it changes.
-    static constexpr void write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                                 Attributes flags, TlbBatch& tlb);
     // The callbacks' view of [va, end): real addresses, not offsets into the table.
     constexpr MemoryRegion region_at(uint64_t va, uint64_t end) const {
         return MemoryRegion(va + va_base_, end + va_base_);
+    }
+    // The whole region of the entry at level that holds offset va, for errors and
+    // callbacks: a block's or a page's, wherever in it va lies.
+    constexpr MemoryRegion entry_region(uint64_t va, unsigned level) const {
+        const uint64_t start = va & ~(G::level_size(level) - 1);
+        return region_at(start, start + G::level_size(level));
     }
 
     // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits,
@@ -404,69 +386,6 @@ private:
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, uint64_t& va, uint64_t& end) const;
 
-    // What one change - a map_range or a modify_range call - asks, passed down its walks.
-    // Not a template: in the size build one change_walk serves map_range and every
-    // modify_range, whose fn it reaches through fn_ (ModifyCall).
-    struct Change {
-        const MemoryRegion& region;
-        bool active;           // is_active() when the call began
-        // A modify_range on a sealed mapping: the seal's rule (widened_bits), else nullptr.
-        uint64_t (*widened)(Descriptor, Descriptor, TranslationRegime) = nullptr;
-        bool changes = false;  // map_walk's plan finds a live entry to change
-        size_t pages = 0;      // the tables the plan finds it needs
-        MapError error{};      // why a walk stopped
-        TlbBatch tlb{};        // apply: live entries changed
-        // map_range: its leaves map va to va + to_pa with flags (and ACCESSED), as large as
-        // constraints allow.
-        Attributes flags = Attributes::EMPTY;
-        Constraints constraints = Constraints::NONE;
-        uint64_t to_pa = 0;
-        // modify_range and walk_range: fn (nullptr for map_range); modify_range: the bits
-        // it may not change.
-        bool (*fn_)(Change&, const MemoryRegion&, Descriptor&, unsigned) = nullptr;
-        bool walks = false;  // walk_range: fn sees each leaf whole, on a copy
-        uint64_t fixed = 0;  // bits fn may not change: REFUSED_MAP_FLAGS, those the regime lacks
-        uint64_t res1 = 0;   // bits a valid entry keeps set: the regime's RES1 bits
-        uint64_t own = 0;    // va + own: the output address of va (va_base_ + pa_offset_)
-    };
-    // A modify_range's change with its fn, which the speed build's walk calls directly.
-    template <class F>
-    struct ModifyCall : Change {
-        F& fn;
-        // Change::fn_ for this F.
-        static constexpr bool call(Change& change, const MemoryRegion& region, Descriptor& entry, unsigned level) {
-            return static_cast<ModifyCall&>(change).fn(region, entry, level);
-        }
-    };
-    // Whether a change maps (map_range), or walks (walk_range in the size build), rather
-    // than modifies; known at compile time where the walk has the ModifyCall.
-    static constexpr bool maps(const Change& call) { return call.fn_ == nullptr; }
-    template <class F>
-    static constexpr bool maps(const ModifyCall<F>&) {
-        return false;
-    }
-    static constexpr bool walks(const Change& call) { return call.walks; }
-    template <class F>
-    static constexpr bool walks(const ModifyCall<F>&) {
-        return false;
-    }
-    static constexpr bool call_fn(Change& call, const MemoryRegion& region, Descriptor& entry, unsigned level) {
-        return call.fn_(call, region, entry, level);
-    }
-    template <class F>
-    static constexpr bool call_fn(ModifyCall<F>& call, const MemoryRegion& region, Descriptor& entry,
-                                  unsigned level) {
-        return call.fn(region, entry, level);
-    }
-    // map_range's change of [va, va + ...) to pa: the Change its walks take.
-    static constexpr Change map_change(const MemoryRegion& region, bool active, Attributes flags,
-                                       Constraints constraints, uint64_t va, uint64_t pa) {
-        Change call{region, active};
-        call.flags = flags;
-        call.constraints = constraints;
-        call.to_pa = pa - va;
-        return call;
-    }
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
     constexpr void regroup(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint);
@@ -495,113 +414,6 @@ private:
         }
     }
 
-    // map_range's walk in the speed build (the size build's is change_walk), serving both
-    // steps (tuning.hpp). Planning (no reserve) counts the tables in call.pages and answers
-    // false where a live entry would need break-before-make, writing nothing (table is
-    // nullptr below a table it would create). Applying (with the reserve) writes, and
-    // cannot fail. fresh: table is new and every entry in [va, end) is to be written,
-    // whatever it holds.
-    template <class Step>
-    constexpr bool map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va, uint64_t end,
-                  uint64_t pa, Change& call, PageReserve* reserve);
-    // A block over entry (table[i], at va): applying writes it (a live entry keeps its
-    // contiguous bit when nothing else changes, and its TLB entry is noted); planning
-    // answers false where a live entry would need break-before-make.
-    template <class Step>
-    AARCH64_PAGING_INLINE static constexpr bool map_block(Step apply, Descriptor* table, unsigned i, Descriptor entry,
-                                                         Descriptor written, bool live, uint64_t va, Change& call) {
-        if (apply) {
-            if (live) {
-                write_live(table[i], written, va, call.tlb);
-            } else {
-                table[i] = written;
-            }
-        } else if (live) {
-            if (needs_break_before_make(entry, written)) {
-                return false;
-            }
-            call.changes = call.changes || Contiguous<G>::kept_hint(entry, written) != entry;
-        }
-        return true;
-    }
-    // map_walk over a new table at a level with blocks: the whole entries become one run of
-    // blocks, and only a partial first and last entry need tables below them (map_edge).
-    template <class Step>
-    constexpr void map_new_table(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                                 uint64_t pa, Change& call, PageReserve* reserve);
-    template <class Step>
-    constexpr void map_edge(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end, uint64_t pa,
-                            Change& call, PageReserve* reserve);
-
-    // Plan, reserve, apply: a change's steps (change_walk), then the contiguous hint's
-    // regroup (hint: the call may add hints) and the TLB maintenance.
-    // Out of line: the size build would inline it into both map_range and modify_range.
-    template <class Call>
-    [[gnu::noinline]] constexpr Result run_change(Call& call, uint64_t va, uint64_t end, bool hint) {
-        if (!change_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
-            return call.error;
-        }
-        PageReserve reserve(*this);
-        if (!reserve.reserve(call.pages)) {
-            return Status::OutOfMemory;
-        }
-        const bool ok = change_walk(APPLY, root_, Descriptor(), root_level_, va, end, call, &reserve);
-        reserve.release();  // what a callback that failed midway left
-        regroup_range(va, end, hint);
-        sync_tlb(call.tlb);
-        return ok ? Result() : Result(call.error);
-    }
-    // One walk serves both steps of modify_range (tuning.hpp), and in the size build
-    // map_range's too. Without a reserve it plans: counts the pages splits need and, on an
-    // active or sealed mapping, checks each leaf's change (runs fn on a copy); table is
-    // nullptr below a split, whose entries derive from parent. With a reserve it splits and
-    // changes. False, with call.error, where it stops.
-    template <class Step, class Call>
-    constexpr bool change_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                               uint64_t end, Call& call, PageReserve* reserve);
-    // change_walk's leaf level in the speed build: fn on each page of [va, end).
-    template <class Step, class F>
-    constexpr bool modify_pages(Step apply, Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
-                                ModifyCall<F>& call);
-    /// Runs fn on a copy of entry into next and checks what it did: the rules every modify
-    /// obeys, and break-before-make on an active mapping. False, with call.error, when
-    /// refused. Inlined: it runs once per leaf.
-    template <class Call>
-    AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                                     Call& call, Descriptor& next) const;
-    // walk_range's leaf, entry at va: fn on a copy of it, with the whole region it maps;
-    // false, with error, when fn answers false.
-    template <class Fn>
-    AARCH64_PAGING_INLINE constexpr bool visit_leaf(Descriptor entry, unsigned level, uint64_t va, Fn&& fn,
-                                                    MapError& error) const {
-        Descriptor copy = entry;
-        const uint64_t start = va & ~(G::level_size(level) - 1);
-        if (!fn(region_at(start, start + G::level_size(level)), copy, level)) {
-            error = MapError::pte_update_fault(entry.bits());
-            return false;
-        }
-        return true;
-    }
-    // map_range's leaf at va, a block or a page, into next; on an active mapping, false
-    // with call.error where it would need break-before-make.
-    AARCH64_PAGING_INLINE static constexpr bool mapped(Descriptor entry, unsigned level, uint64_t va, Change& call,
-                                                      Descriptor& next) {
-        next = Descriptor(((va + call.to_pa) & G::output_address_mask) | leaf_bits(call.flags, level));
-        if (call.active) {
-            if (needs_break_before_make(entry, next)) {
-                call.error = MapError::break_before_make(call.region);
-                return false;
-            }
-            next = Contiguous<G>::kept_hint(entry, next);
-        }
-        return true;
-    }
-
-    // walk_range's walk in the speed build.
-    template <class F>
-    constexpr bool walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
-              MapError& error) const;
-
     constexpr Descriptor* new_table(PageReserve& reserve, Descriptor replaced, unsigned level,
                           bool fully_overwritten);
     constexpr void free_tables(Descriptor* table, unsigned level);
@@ -620,17 +432,116 @@ private:
     constexpr void free_retired(Retired& retired, const TlbBatch& tlb);
     static constexpr bool is_empty(const Descriptor* table);
 
-    // What one unmap_range call asks, passed down its walks.
-    struct UnmapCall {
-        size_t pages;  // the splits the plan finds
-        TlbBatch tlb;  // apply: what the entries removed leave in the TLB
-        Retired retired;
+    // ---- The walk (walk.hpp): one skeleton serves every operation.
+
+    // The operations over the walk: walk_range visits, modify_range modifies, map_range
+    // and tables_needed map, unmap_range unmaps.
+    enum class OpKind : uint8_t { Visit, Modify, Map, Unmap };
+    // An OpKind known at compile time: the speed build's walk gets a copy per operation,
+    // with the others' branches folded away; the size build's takes the kind at run time,
+    // one copy for all (tuning.hpp).
+    template <OpKind K>
+    struct KindOf {
+        constexpr operator OpKind() const { return K; }
     };
-    // As map_walk: planning (table may be nullptr below a split, entries derived from
-    // parent) answers false where a live block would be split; applying cannot fail.
-    template <class Step>
-    constexpr bool unmap_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                    uint64_t end, UnmapCall& call, PageReserve* reserve);
+    template <OpKind K>
+    static constexpr auto op_kind() {
+        if constexpr (SIZE_BUILD) {
+            return K;
+        } else {
+            return KindOf<K>{};
+        }
+    }
+    // What one operation asks, passed down its walk: every kind's fields, so that the
+    // size build's one walk takes any.
+    struct Op {
+        Mapping* owner;        // what the walk may change: nullptr for a visit
+        bool live;             // is_active() when the call began
+        MemoryRegion region{};  // modify_range's region, for its errors
+        size_t pages = 0;      // plan: the tables the operation needs
+        bool changes = false;  // plan: it writes something on a live mapping
+        MapError error{};      // why a walk stopped
+        TlbBatch tlb{};        // apply: live entries changed
+        Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
+        // Visit and Modify: fn, reached through fn_ in the size build (FnOp).
+        bool (*fn_)(Op&, const MemoryRegion&, Descriptor&, unsigned) = nullptr;
+        // Modify: the seal's rule (widened_bits) on a sealed mapping, else nullptr; the
+        // bits fn may not change (REFUSED_MAP_FLAGS, those the regime lacks); the bits a
+        // valid entry keeps set (the regime's RES1 bits); va + own is va's output address.
+        uint64_t (*widened)(Descriptor, Descriptor, TranslationRegime) = nullptr;
+        uint64_t fixed = 0;
+        uint64_t res1 = 0;
+        uint64_t own = 0;
+        // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
+        // pages; else bits alone, no address), as large as constraints allow.
+        uint64_t bits = 0;
+        uint64_t to_pa = 0;
+        Constraints constraints = Constraints::NONE;
+    };
+    // An operation with its fn, which the speed build's walk calls directly.
+    template <class F>
+    struct FnOp : Op {
+        F& fn;
+        // Op::fn_ for this F.
+        static constexpr bool call(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+            return static_cast<FnOp&>(op).fn(region, entry, level);
+        }
+    };
+    static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+        return op.fn_(op, region, entry, level);
+    }
+    template <class F>
+    static constexpr bool call_fn(FnOp<F>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+        return op.fn(region, entry, level);
+    }
+
+    // The skeleton: each entry of a table at level that [va, end) touches, with the part of
+    // the range inside it. Table entries are walked below (or, taken whole by an unmap,
+    // retired); every other entry is the operation's leaf, or is split into a table of
+    // its own that is walked below. Planning (no reserve) counts the tables the operation
+    // needs in op.pages and checks each change on a live (or sealed) mapping, writing
+    // nothing: table is nullptr below a split or a new table, whose entries derive from
+    // parent. Applying (with the reserve) writes; fresh: table is new, its entries those
+    // parent derives. False, with op.error, where it stops.
+    template <class Step, class Kind, class Call>
+    static constexpr bool walk(Step apply, Kind kind, const Mapping& tree, Descriptor* table, Descriptor parent,
+                               bool fresh, unsigned level, uint64_t va, uint64_t end, Call& op, PageReserve* reserve);
+    // The operation's leaf: entry, at level, of which [va, end) is the part in range.
+    // Planning checks it (fn on a copy, break-before-make); applying writes slot (nullptr
+    // for a visit, or a plan). AARCH64_PAGING_PER_ENTRY: it runs once per leaf.
+    template <class Step, class Kind, class Call>
+    AARCH64_PAGING_PER_ENTRY static constexpr bool leaf(Step apply, Kind kind, const Mapping& tree, Descriptor* slot,
+                                                        Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+                                                        Call& op);
+    // Whether the operation makes entry (at level, [va, end) of it in range) a leaf of its
+    // own (true), or needs a table below it (false). Entries it leaves alone are leaves
+    // that write nothing.
+    template <class Kind>
+    static constexpr bool is_leaf(Kind kind, const Op& op, Descriptor entry, unsigned level, uint64_t va, uint64_t end);
+    // The tables an operation needs below a new, empty table at level for [va, end), the
+    // table itself not counted, in closed form: only the edges of the range, or every
+    // entry of a level the operation cannot lay blocks at, need tables.
+    template <class Kind>
+    static constexpr size_t tables_below(Kind kind, const Op& op, unsigned level, uint64_t va, uint64_t end);
+    // Runs fn on a copy of entry into next and checks what it did: the rules every modify
+    // obeys, and break-before-make on an active mapping. False, with op.error, when
+    // refused.
+    template <class Call>
+    AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+                                                     Call& op, Descriptor& next) const;
+    // The operation: plan from the deepest table that holds all of [va, end) (unmap, which
+    // frees tables left empty, from the root), return where a live mapping would not
+    // change, reserve, apply, then the contiguous hint's regroup (hint: the call may add
+    // hints), the TLB maintenance and the tables taken out freed. A plan that fails, or
+    // pages the allocator cannot give, change nothing.
+    template <class Kind, class Call>
+    constexpr Result run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint);
+    // The deepest table of the tree one of whose entries holds [va, end) but not whole,
+    // and its level.
+    constexpr Descriptor* deepest(uint64_t va, uint64_t end, unsigned& level) const;
+    // map_range's and tables_needed's operation.
+    constexpr Op map_op(Attributes flags, Constraints constraints, uint64_t va, uint64_t pa) const;
+
     // coalesce_subtables below table, which covers from va.
     constexpr void coalesce(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
     // Whether the table at level maps one aligned contiguous range with one set of
@@ -904,7 +815,10 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (intersects(flags, refused_flags_)) {
         return MapError::invalid_flags(bits_of(flags & refused_flags_));
     }
-    flags = flags | res1_flags_;
+    // The regime's RES1 bits on what maps; without VALID the flags alone (contract 1.1).
+    if (contains(flags, Attributes::VALID)) {
+        flags = flags | res1_flags_;
+    }
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
     }
@@ -919,254 +833,46 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
 }
 
 template <class G, class T>
+constexpr typename Mapping<G, T>::Op Mapping<G, T>::map_op(Attributes flags, Constraints constraints, uint64_t va,
+                                                           uint64_t pa) const {
+    Op op{nullptr, is_active()};
+    // Without VALID an unmap: the entries get flags alone (contract 1.1).
+    op.bits = contains(flags, Attributes::VALID) ? bits_of(flags | Attributes::ACCESSED) : bits_of(flags);
+    op.to_pa = pa - va;
+    op.constraints = constraints;
+    return op;
+}
+
+template <class G, class T>
 constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                    Constraints constraints, size_t& pages) const {
-    // Read first: the atomic load of the core count would leave a static analyser unsure of
-    // every field after it.
-    const bool active = is_active();
+                                              Constraints constraints, size_t& pages) const {
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
         return r;
     }
-    // The plan writes nothing: only applying needs a mutable mapping.
-    Mapping& self = *const_cast<Mapping*>(this);
-    Change call = map_change(region, active, flags, constraints, va, pa.value());
-    if constexpr (!FAST_PATHS) {
-        if (!self.change_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
-            return call.error;
-        }
-    } else if (const Descriptor* leaf = leaf_table(va, end)) {
-        if (call.active && pages_need_bbm(leaf, va, end, pa.value(), flags, call.changes)) {
-            return MapError::break_before_make(region);
-        }
-    } else if (!self.map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
-        return MapError::break_before_make(region);
+    // map_range's plan: it reads the tables, and writes nothing (no owner).
+    Op op = map_op(flags, constraints, va, pa.value());
+    unsigned level = 0;
+    Descriptor* table = deepest(va, end, level);
+    if (!walk(PLAN, op_kind<OpKind::Map>(), *this, table, Descriptor(), false, level, va, end, op, nullptr)) {
+        return op.error;
     }
-    pages = call.pages;
+    pages = op.pages;
     return {};
 }
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                Constraints constraints) {
-    const bool active = is_active();  // first, as in tables_needed
+                                          Constraints constraints) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
         return r;
     }
-    if (FAST_PATHS) {
-        unsigned level = 0;
-        Descriptor* table = descend(va, end, level);
-        // Less than a level-2 entry below an empty entry: a chain of new tables down to the
-        // leaf, built before it is linked, with no plan walk (no block can be used, nothing
-        // live changes, so only the pages can be missing). Taken top-down, as the walk takes
-        // them, so that both builds (tuning.hpp) lay the tables out alike.
-        if (table != nullptr && level < LEAF_LEVEL && end - va < G::level_size(LEAF_LEVEL - 1) &&
-            table[G::index(va, level)].bits() == 0) {
-            PageReserve reserve(*this);
-            if (!reserve.reserve(LEAF_LEVEL - level)) {
-                return Status::OutOfMemory;
-            }
-            Descriptor* const top = new_table(reserve, Descriptor(), level + 1, false);
-            Descriptor* above = top;
-            for (unsigned l = level + 1; l < LEAF_LEVEL; ++l) {
-                Descriptor* below = new_table(reserve, Descriptor(), l + 1, false);
-                link_table(above[G::index(va, l)], below, false);
-                above = below;
-            }
-            write_pages(above, va, end, pa.value(), flags);
-            link_table(table[G::index(va, level)], top, active);
-            regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
-            if (active) {
-                arch::tables_published();
-            }
-            return {};
-        }
-        // The common small change, inside one existing leaf table: no allocation, no
-        // recursion.
-        if (Descriptor* leaf = level == LEAF_LEVEL ? table : nullptr) {
-            if (!active) {
-                write_pages(leaf, va, end, pa.value(), flags);
-                regroup_range(va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
-                return {};
-            }
-            bool changes = false;
-            if (pages_need_bbm(leaf, va, end, pa.value(), flags, changes)) {
-                return MapError::break_before_make(region);
-            }
-            if (!changes) {
-                arch::tables_published();  // as every live call ends, writes or not
-                return {};                 // the live entries are as asked already
-            }
-            TlbBatch tlb;
-            write_live_pages(leaf, va, end, pa.value(), flags, tlb);
-            sync_tlb(tlb);
-            return {};
-        }
-    }
-    Change call = map_change(region, active, flags, constraints, va, pa.value());
-    const bool hint = !contains(constraints, Constraints::NO_CONTIGUOUS_HINT);
-    if constexpr (!FAST_PATHS) {
-        return run_change(call, va, end, hint);
-    } else {
-        if (!map_walk(PLAN, root_, false, root_level_, va, end, pa.value(), call, nullptr)) {
-            return MapError::break_before_make(region);
-        }
-        if (active && call.pages == 0 && !call.changes) {
-            arch::tables_published();  // as after any live call
-            return {};                 // no table to add, no live entry to change: nothing to write
-        }
-        PageReserve reserve(*this);
-        if (!reserve.reserve(call.pages)) {
-            return Status::OutOfMemory;
-        }
-        map_walk(APPLY, root_, false, root_level_, va, end, pa.value(), call, &reserve);
-        reserve.release();  // nothing left: the plan counted what the walk takes
-        regroup_range(va, end, hint);
-        sync_tlb(call.tlb);
-        return {};
-    }
-}
-
-template <class G, class T>
-constexpr Descriptor* Mapping<G, T>::descend(uint64_t va, uint64_t end, unsigned& level) const {
-    if (va == end || ((va ^ (end - 1)) >> G::level_shift(LEAF_LEVEL - 1)) != 0) {
-        return nullptr;
-    }
-    Descriptor* table = root_;
-    for (level = root_level_; level < LEAF_LEVEL; ++level) {
-        const Descriptor entry = table[G::index(va, level)];
-        if (!entry.is_table(level)) {
-            break;
-        }
-        table = subtable(entry);
-    }
-    return table;
-}
-
-template <class G, class T>
-constexpr bool Mapping<G, T>::pages_need_bbm(const Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                                             Attributes flags, bool& changes) {
-    const uint64_t page = leaf_bits(flags, LEAF_LEVEL);
-    for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
-        const Descriptor written((pa & G::output_address_mask) | page);
-        if (needs_break_before_make(table[i], written)) {
-            return true;
-        }
-        changes = changes || Contiguous<G>::kept_hint(table[i], written) != table[i];
-    }
-    return false;
-}
-
-template <class G, class T>
-constexpr void Mapping<G, T>::write_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                                Attributes flags) {
-    write_run(table + G::index(va, LEAF_LEVEL), (end - va) >> G::page_shift, pa, leaf_bits(flags, LEAF_LEVEL),
-              G::page_shift);
-}
-
-template <class G, class T>
-constexpr void Mapping<G, T>::write_live_pages(Descriptor* table, uint64_t va, uint64_t end, uint64_t pa,
-                                     Attributes flags, TlbBatch& tlb) {
-    const uint64_t page = leaf_bits(flags, LEAF_LEVEL);
-    for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size, pa += G::page_size) {
-        write_live(table[i], Descriptor((pa & G::output_address_mask) | page), va, tlb);
-    }
-}
-
-template <class G, class T>
-template <class Step>
-constexpr void Mapping<G, T>::map_new_table(Step apply, Descriptor* table, unsigned level, uint64_t va,
-                                            uint64_t end, uint64_t pa, Change& call, PageReserve* reserve) {
-    const uint64_t entry_size = G::level_size(level);
-    const uint64_t first_end = (va | (entry_size - 1)) + 1 < end ? (va | (entry_size - 1)) + 1 : end;
-    uint64_t run_start = va;
-    if (first_end - va != entry_size) {
-        map_edge(apply, table, level, va, first_end, pa, call, reserve);
-        run_start = first_end;
-    }
-    const uint64_t last_start = (end & ~(entry_size - 1)) > first_end ? end & ~(entry_size - 1) : first_end;
-    if (apply && last_start > run_start) {
-        write_run(table + G::index(run_start, level), (last_start - run_start) >> G::level_shift(level),
-                  pa + (run_start - va), leaf_bits(call.flags, level), G::level_shift(level));
-    }
-    if (last_start < end) {
-        map_edge(apply, table, level, last_start, end, pa + (last_start - va), call, reserve);
-    }
-}
-
-template <class G, class T>
-template <class Step>
-constexpr void Mapping<G, T>::map_edge(Step apply, Descriptor* table, unsigned level, uint64_t va, uint64_t end,
-                                       uint64_t pa, Change& call, PageReserve* reserve) {
-    if (!apply) {
-        ++call.pages;
-        map_walk(PLAN, nullptr, true, level + 1, va, end, pa, call, nullptr);
-        return;
-    }
-    Descriptor* sub = new_table(*reserve, Descriptor(), level + 1, false);
-    map_walk(APPLY, sub, true, level + 1, va, end, pa, call, reserve);
-    link_table(table[G::index(va, level)], sub, false);
-}
-
-template <class G, class T>
-template <class Step>
-constexpr bool Mapping<G, T>::map_walk(Step apply, Descriptor* table, bool fresh, unsigned level, uint64_t va,
-                             uint64_t end, uint64_t pa, Change& call, PageReserve* reserve) {
-    const bool live = call.active && !fresh;  // entries the MMU may be using
-    if (level == LEAF_LEVEL) {
-        if (!apply) {
-            return !live || !pages_need_bbm(table, va, end, pa, call.flags, call.changes);
-        }
-        if (live) {
-            write_live_pages(table, va, end, pa, call.flags, call.tlb);
-        } else {
-            write_pages(table, va, end, pa, call.flags);
-        }
-        return true;
-    }
-    const uint64_t entry_size = G::level_size(level);
-    const bool blocks = blocks_allowed(level, va, pa, call.constraints);
-    if (fresh && blocks) {
-        map_new_table(apply, table, level, va, end, pa, call, reserve);
-        return true;
-    }
-    // The entries one by one: the hot path of a change to existing tables, so a plain loop
-    // (no for_each_entry) where a block or a table costs a few instructions.
-    const uint64_t block = leaf_bits(call.flags, level);
-    for (unsigned i = G::index(va, level); va < end; ++i) {
-        const uint64_t next = (va | (entry_size - 1)) + 1;
-        const uint64_t to = next < end ? next : end;
-        const Descriptor entry = fresh ? Descriptor() : table[i];
-        if (entry.is_table(level)) {
-            if (!map_walk(apply, subtable(entry), false, level + 1, va, to, pa, call, reserve)) {
-                return false;
-            }
-        } else if (blocks && to - va == entry_size) {
-            if (!map_block(apply, table, i, entry, Descriptor((pa & G::output_address_mask) | block), live, va, call)) {
-                return false;
-            }
-        } else if (!apply) {
-            // A new table here: splitting a live block would need break-before-make.
-            if (live && entry.is_valid()) {
-                return false;
-            }
-            ++call.pages;
-            map_walk(PLAN, nullptr, true, level + 1, va, to, pa, call, nullptr);
-        } else {
-            // A table every entry of which this call writes need not be filled first. Below an
-            // empty entry, the new table's entries in [va, to) are empty too: fresh.
-            const bool overwritten = to - va == entry_size;
-            Descriptor* sub = new_table(*reserve, entry, level + 1, overwritten);
-            map_walk(APPLY, sub, overwritten || entry.bits() == 0, level + 1, va, to, pa, call, reserve);
-            link_table(table[i], sub, live);
-        }
-        pa += to - va;
-        va = to;
-    }
-    return true;
+    Op op = map_op(flags, constraints, va, pa.value());
+    op.owner = this;
+    return run(op_kind<OpKind::Map>(), op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 
 template <class G, class T>
@@ -1177,144 +883,18 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    ModifyCall<F> call{{region, is_active(), widened_}, fn};
+    FnOp<F> op{{this, is_active()}, fn};
+    op.fn_ = &FnOp<F>::call;
+    op.widened = widened_;
+    op.res1 = res1_bits(where_.regime);
+    op.fixed = bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~op.res1);
+    op.own = va_base_ + pa_offset_;
+    op.region = region;
     if constexpr (SIZE_BUILD) {
-        call.fn_ = &ModifyCall<F>::call;  // the speed build calls fn directly
-    }
-    call.res1 = res1_bits(where_.regime);
-    call.fixed = bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~call.res1);
-    call.own = va_base_ + pa_offset_;
-    if constexpr (FAST_PATHS) {
-        return run_change(call, va, end, true);
+        return run(op_kind<OpKind::Modify>(), static_cast<Op&>(op), va, end, true);  // map_range's walk too
     } else {
-        return run_change(static_cast<Change&>(call), va, end, true);  // the walk map_range has too
+        return run(op_kind<OpKind::Modify>(), op, va, end, true);
     }
-}
-
-template <class G, class T>
-template <class Call>
-constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, Call& call,
-                                       Descriptor& next) const {
-    next = entry;
-    if (!call_fn(call, region_at(va, end), next, level)) {
-        call.error = MapError::pte_update_fault(entry.bits());
-        return false;
-    }
-    // What map_range refuses, fn may not change either: TABLE_OR_PAGE, the output address
-    // and RES0 bits 12-49, the contiguous bit, the bits the regime lacks; nor clear the
-    // regime's RES1 bits on a valid entry. Nor may it make valid an entry that would then
-    // be malformed (a block at level 0, a page without the page bit: reserved encodings)
-    // or map another output address than the mapping's own for va (an empty entry's is 0).
-    uint64_t refused = (next.bits() ^ entry.bits()) & call.fixed;
-    if (next.is_valid()) {
-        refused |= call.res1 & ~next.bits();
-        if (!entry.is_valid()) {
-            const bool well_formed = level == LEAF_LEVEL ? next.is_table_or_page() : G::block_allowed(level);
-            const uint64_t own = (va + call.own) & G::output_address_mask;
-            if (!well_formed || next.output_address().value() != own) {
-                refused |= bits_of(Attributes::VALID);
-            }
-        }
-    }
-    if (refused != 0) {
-        call.error = MapError::invalid_flags(refused);
-        return false;
-    }
-    if (call.widened != nullptr) {
-        // The size build through the pointer; the speed build inlines the rule, as a call
-        // in this per-entry path would cost the loop around it its registers.
-        uint64_t widened = 0;
-        if constexpr (SIZE_BUILD) {
-            widened = call.widened(entry, next, where_.regime);
-        } else {
-            widened = widened_bits(entry, next, where_.regime);
-        }
-        if (widened != 0) {
-            call.error = MapError::sealed(call.region, widened);
-            return false;
-        }
-    }
-    if (call.active && needs_break_before_make(entry, next)) {
-        call.error = MapError::break_before_make(call.region);
-        return false;
-    }
-    return true;
-}
-
-template <class G, class T>
-template <class Step, class F>
-constexpr bool Mapping<G, T>::modify_pages(Step apply, Descriptor* table, Descriptor parent, uint64_t va, uint64_t end,
-                                 ModifyCall<F>& call) {
-    for (unsigned i = G::index(va, LEAF_LEVEL); va < end; ++i, va += G::page_size) {
-        // Applying, table is never nullptr.
-        const Descriptor entry = apply || table != nullptr ? table[i] : split_entry(parent, LEAF_LEVEL, i);
-        Descriptor next;
-        if (!modified(entry, LEAF_LEVEL, va, va + G::page_size, call, next)) {
-            return false;
-        }
-        if (apply) {
-            if (call.active) {
-                call.tlb.note(va, entry, next);
-            }
-            store(table[i], next);
-        }
-    }
-    return true;
-}
-
-template <class G, class T>
-template <class Step, class Call>
-constexpr bool Mapping<G, T>::change_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level,
-                                          uint64_t va, uint64_t end, Call& call, PageReserve* reserve) {
-    // Only an active or sealed mapping checks each leaf in the plan, before any change is
-    // made; an inactive one just counts pages.
-    const bool check = apply || call.active || call.widened != nullptr;
-    if constexpr (FAST_PATHS) {
-        if (level == LEAF_LEVEL) {
-            return !check || modify_pages(apply, table, parent, va, end, call);
-        }
-    }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        // Applying, table is never nullptr.
-        const Descriptor entry = apply || table != nullptr ? table[i] : split_entry(parent, level, i);
-        if (table != nullptr && entry.is_table(level)) {
-            return change_walk(apply, subtable(entry), Descriptor(), level + 1, from, to, call, reserve);
-        }
-        if (walks(call)) {
-            const auto fn = [&call](const MemoryRegion& region, Descriptor& leaf, unsigned at) {
-                return call_fn(call, region, leaf, at);
-            };
-            return visit_leaf(entry, level, from, fn, call.error);
-        }
-        // A leaf of the change: an entry it covers whole, which for map_range must also be
-        // one the level and constraints allow as a block, else pages go below.
-        if (covers_entry(level, from, to) &&
-            (!maps(call) || level == LEAF_LEVEL || blocks_allowed(level, from, from + call.to_pa, call.constraints))) {
-            Descriptor next;
-            if (check && !(maps(call) ? mapped(entry, level, from, call, next)
-                                      : modified(entry, level, from, to, call, next))) {
-                return false;
-            }
-            if (apply) {
-                if (call.active) {
-                    call.tlb.note(from, entry, next);
-                }
-                store(table[i], next);
-            }
-            return true;
-        }
-        if (!apply) {
-            if (call.active && table != nullptr && entry.is_valid()) {
-                call.error = MapError::break_before_make(call.region);
-                return false;
-            }
-            ++call.pages;
-            return change_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
-        }
-        Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-        link_table(table[i], sub, call.active);
-        return change_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
-    });
 }
 
 template <class G, class T>
@@ -1325,45 +905,44 @@ constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) c
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    if constexpr (FAST_PATHS) {
-        MapError error;
-        if (!walk(root_, root_level_, va, end, fn, error)) {
-            return error;
-        }
+    FnOp<F> op{{nullptr, false}, fn};
+    op.fn_ = &FnOp<F>::call;
+    unsigned level = 0;
+    Descriptor* table = deepest(va, end, level);
+    bool ok = false;
+    if constexpr (SIZE_BUILD) {
+        ok = walk(PLAN, op_kind<OpKind::Visit>(), *this, table, Descriptor(), false, level, va, end,
+                  static_cast<Op&>(op), nullptr);
     } else {
-        // The walk of changes, planning: it writes nothing.
-        ModifyCall<F> call{{region, false}, fn};
-        call.fn_ = &ModifyCall<F>::call;
-        call.walks = true;
-        if (!const_cast<Mapping*>(this)->change_walk(PLAN, root_, Descriptor(), root_level_, va, end,
-                                                     static_cast<Change&>(call), nullptr)) {
-            return call.error;
-        }
+        ok = walk(PLAN, op_kind<OpKind::Visit>(), *this, table, Descriptor(), false, level, va, end, op, nullptr);
     }
-    return {};
+    return ok ? Result() : Result(op.error);
 }
 
 template <class G, class T>
-template <class F>
-constexpr bool Mapping<G, T>::walk(const Descriptor* table, unsigned level, uint64_t va, uint64_t end, F& fn,
-                         MapError& error) const {
-    if (level == LEAF_LEVEL) {
-        // visit_leaf without its copy and rounding, which cost W6 a quarter more.
-        for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
-            if (!fn(region_at(va, va + G::page_size), table[i], level)) {
-                error = MapError::pte_update_fault(table[i].bits());
-                return false;
-            }
-        }
-        return true;
+constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (!in_range(region, va, end)) {
+        return range_error(region);
     }
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        const Descriptor entry = table[i];
-        if (entry.is_table(level)) {
-            return walk(subtable(entry), level + 1, from, to, fn, error);
+    Op op{this, is_active()};
+    return run(op_kind<OpKind::Unmap>(), op, va, end, true);
+}
+
+template <class G, class T>
+constexpr Descriptor* Mapping<G, T>::deepest(uint64_t va, uint64_t end, unsigned& level) const {
+    Descriptor* table = root_;
+    for (level = root_level_; level < LEAF_LEVEL; ++level) {
+        const Descriptor entry = table[G::index(va, level)];
+        // Not into a table the range covers whole: an unmap takes such a table whole.
+        if (!entry.is_table(level) || ((va ^ (end - 1)) >> G::level_shift(level)) != 0 ||
+            covers_entry(level, va, end)) {
+            break;
         }
-        return visit_leaf(entry, level, from, fn, error);
-    });
+        table = subtable(entry);
+    }
+    return table;
 }
 
 template <class G, class T>
@@ -1454,75 +1033,6 @@ constexpr bool Mapping<G, T>::is_empty(const Descriptor* table) {
         }
     }
     return true;
-}
-
-template <class G, class T>
-constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
-    uint64_t va = 0;
-    uint64_t end = 0;
-    if (!in_range(region, va, end)) {
-        return range_error(region);
-    }
-    UnmapCall call{0, {}, {}};
-    if (!unmap_walk(PLAN, root_, Descriptor(), root_level_, va, end, call, nullptr)) {
-        return MapError::break_before_make(region);
-    }
-    PageReserve reserve(*this);
-    if (!reserve.reserve(call.pages)) {
-        return Status::OutOfMemory;
-    }
-    unmap_walk(APPLY, root_, Descriptor(), root_level_, va, end, call, &reserve);
-    reserve.release();
-    regroup_range(va, end, true);
-    free_retired(call.retired, call.tlb);
-    return {};
-}
-
-template <class G, class T>
-template <class Step>
-constexpr bool Mapping<G, T>::unmap_walk(Step apply, Descriptor* table, Descriptor parent, unsigned level, uint64_t va,
-                               uint64_t end, UnmapCall& call, PageReserve* reserve) {
-    return for_each_entry(level, va, end, [&](unsigned i, uint64_t from, uint64_t to) {
-        const Descriptor entry = table != nullptr ? table[i] : split_entry(parent, level, i);
-        const bool whole = level == LEAF_LEVEL || covers_entry(level, from, to);
-        if (table != nullptr && entry.is_table(level)) {
-            if (apply) {
-                Descriptor* sub = subtable(entry);
-                if (!whole) {
-                    unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
-                }
-                if (whole || is_empty(sub)) {
-                    store(table[i], Descriptor());
-                    retire_tables(sub, level + 1, from & ~(G::level_size(level) - 1), call.retired, call.tlb);
-                }
-                return true;
-            }
-            return whole || unmap_walk(PLAN, subtable(entry), Descriptor(), level + 1, from, to, call, nullptr);
-        }
-        if (entry.bits() == 0) {
-            return true;  // nothing mapped here
-        }
-        if (whole) {
-            if (apply) {
-                call.tlb.note(from, entry, Descriptor());
-                store(table[i], Descriptor());
-            }
-            // One entry of a live contiguous group cannot go alone.
-            return apply || !is_active() || table == nullptr || !needs_break_before_make(entry, Descriptor());
-        }
-        // A block straddling an edge: split it, keeping the part outside the region.
-        if (!apply) {
-            if (is_active() && table != nullptr && entry.is_valid()) {
-                return false;
-            }
-            ++call.pages;
-            return unmap_walk(PLAN, nullptr, entry, level + 1, from, to, call, nullptr);
-        }
-        Descriptor* sub = new_table(*reserve, entry, level + 1, false);
-        unmap_walk(APPLY, sub, Descriptor(), level + 1, from, to, call, reserve);
-        link_table(table[i], sub, is_active());
-        return true;
-    });
 }
 
 template <class G, class T>
@@ -1647,8 +1157,14 @@ void Mapping<G, T>::dump_table(TextWriter& out, const Descriptor* table, unsigne
     }
 }
 
-extern template class Mapping<Granule4K, IdTranslation>;
+AARCH64_PAGING_BUILD_END
+}  // namespace aarch64_paging
 
+#include "aarch64_paging/walk.hpp"
+
+namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
+extern template class Mapping<Granule4K, IdTranslation>;
 AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
 

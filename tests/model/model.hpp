@@ -11,7 +11,13 @@
 // change the contract describes, and says whether the tables may have changed:
 //   map_range     ACCESSED added; 1 GiB blocks at level 1, 2 MiB at level 2 where the
 //                 range covers the whole entry and the entry is not already a table (never
-//                 replaced by a block), pages at level 3; NO_BLOCK_MAPPINGS: pages only.
+//                 replaced by a block), pages at level 3; NO_BLOCK_MAPPINGS: pages only. A
+//                 block that already maps its part of the range as asked is not split
+//                 (contract 1.1). Without VALID an unmap (1.1): entries laid out as for a
+//                 valid map get the flags alone (no ACCESSED, no page bit, output address
+//                 0; flags 0 leave them empty), but a table the range covers whole is freed
+//                 and its entry gets the flags, whatever the layout asked; an entry that
+//                 holds the flags alone already is not split.
 //   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
 //                 in address order; fn's result rules as the contract states them, with
 //                 idmap.h's addition: fn may change no bit map_range refuses, nor make
@@ -33,8 +39,10 @@
 // The tables of the tree are implicit: the entry at level l over pages [e, e + n) is a
 // table exactly when its pages' leaves lie below level l.
 // Break-before-make on an active map: splitting a valid leaf, or replacing a valid leaf
-// by a valid one with another output address, memory type or shareability, or without nG
-// where it had it. Errors that change nothing are found before any change: region, flags,
+// by a valid one with another output address (NS included), memory type or shareability,
+// or without nG where it had it; the error's region is the whole region of the first live
+// entry, in address order, that would break (contract 1.1). modify's fn may always write
+// an all-zero entry (1.1). Errors that change nothing are found before any change: region, flags,
 // constraints, then break-before-make, then pages for new tables (OUT_OF_MEMORY when the
 // allocator has fewer pages left than the call needs new tables).
 //
@@ -256,15 +264,17 @@ public:
         }
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
-        c.flags = flags | res1();
+        // The regime's RES1 bits only on what maps: without VALID the flags alone.
+        c.flags = (flags & IDMAP_ATTR_VALID) != 0 ? flags | res1() : flags;
         c.delta = delta();
+        c.base = range_start();
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
         c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
         c.active = active_;
         next.map_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
-            o.region = real(s, e);
+            o.region = c.bbm_region();
             return record(o);
         }
         if (c.splits > budget) {
@@ -273,12 +283,14 @@ public:
             return record(f);
         }
         next.tables_ += c.splits;
+        next.tables_ -= c.freed;
         if (!active_) {
             next.regroup(c.sp, c.ep, !c.no_contig);
         }
         next.coalesce();
         *this = next;
         o.new_tables = o.needed = c.splits;
+        o.freed_tables = c.freed;
         return o;
     }
 
@@ -300,6 +312,7 @@ public:
         c.calls = &calls;
         c.region = real(s, e);
         c.delta = delta();
+        c.base = range_start();
         c.one_level = config_.one_privilege_level;
         c.sealed = sealed_;
         // An active or sealed map runs fn on copies first: its failures change nothing, and
@@ -370,10 +383,11 @@ public:
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
         c.active = active_;
+        c.base = range_start();
         next.unmap_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
-            o.region = real(s, e);
+            o.region = c.bbm_region();
             return record(o);
         }
         if (c.splits > budget) {
@@ -515,7 +529,24 @@ private:
         bool no_block = false;
         bool no_contig = false;
         bool bbm = false;
+        uint64_t bbm_first = 0;   // the first entry that would break: its first page
+        unsigned bbm_level = 0;   // and its level
         uint64_t delta = 0;     // map, modify: the map's own delta (ModelConfig)
+        uint64_t base = 0;      // the range's first address (range_start())
+
+        // Notes that the entry at level starting at page entry would break, if first.
+        void breaks(bool cond, uint64_t entry, unsigned level) {
+            if (cond && !bbm) {
+                bbm = true;
+                bbm_first = entry;
+                bbm_level = level;
+            }
+        }
+        // That entry's whole region, in real addresses.
+        idmap_region_t bbm_region() const {
+            return idmap_region_t{(bbm_first << kPageShift) + base,
+                                  ((bbm_first + level_pages(bbm_level)) << kPageShift) + base};
+        }
         bool one_level = false;  // modify: EL2 or EL3's rules
         bool sealed = false;     // modify: seal mode's rule
         // modify_range
@@ -636,27 +667,44 @@ private:
             });
         };
         Batch batch;
+        const bool valid = (c.flags & IDMAP_ATTR_VALID) != 0;
+        // A block maps an aligned output range: the map's delta must be aligned too.
+        const bool blocks = !c.no_block && block_level(level) && (c.delta & (level_bytes(level) - 1)) == 0;
         // after: the entry past this one, or past the run of entries like it.
         for (uint64_t after = entry + n; entry < end; entry = after, after = entry + n) {
             const auto at = find(entry);
             const Leaf cur = at->info.leaf;
-            if (cur.level > level) {  // a table: fill it
+            const bool whole = c.sp <= entry && entry + n <= c.ep;
+            const uint64_t va = entry << kPageShift;
+            if (cur.level > level) {  // a table: fill it, or unmap it whole
                 batch.flush(write);
+                if (whole && !valid) {
+                    // Freed whatever the layout asked: the pages map nothing now, and no
+                    // longer hold NO_BLOCK_MAPPINGS or NO_CONTIGUOUS_HINT.
+                    free_subtree(entry, level, c.freed);
+                    const Leaf next = flags_only(c.flags, level, va);
+                    update(entry, entry + n, [&](PageInfo& p) { p = PageInfo{next, false, false, false}; });
+                    continue;
+                }
                 map_entries(level + 1, entry, c);
                 continue;
             }
-            const bool whole = c.sp <= entry && entry + n <= c.ep;
-            // A block maps an aligned output range: the map's delta must be aligned too.
-            const bool aligned = (c.delta & (level_bytes(level) - 1)) == 0;
-            if (level == kLeafLevel || (whole && !c.no_block && block_level(level) && aligned)) {
+            if (!valid && (level == kLeafLevel || (whole && blocks))) {
+                // Without VALID, the flags alone, entry by entry (each its own address 0).
+                const Leaf next = flags_only(c.flags, level, va);
+                c.breaks(c.active && needs_bbm(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
+                         entry, level);
+                batch.add(entry, entry + n, next, write);
+                continue;
+            }
+            if (valid && (level == kLeafLevel || (whole && blocks))) {
                 Leaf next;
                 next.level = static_cast<uint8_t>(level);
                 next.zero = false;
                 next.delta = c.delta;
                 next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
-                const uint64_t va = entry << kPageShift;
-                c.bbm = c.bbm || (c.active && needs_bbm(leaf_descriptor(cur, va), at->info.contig,
-                                                        leaf_descriptor(next, va)));
+                c.breaks(c.active && needs_bbm(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
+                         entry, level);
                 // The entries after it in the same state that the range covers whole fare
                 // the same (leaf_descriptor differs by the address alone, the same in both):
                 // one step for all of them.
@@ -665,12 +713,31 @@ private:
                 batch.add(entry, after, next, write);
                 continue;
             }
+            // An entry that maps its part of the range as asked already is left as it is
+            // (contract 1.1): a block with the attributes a block here would get, or,
+            // without VALID, an invalid entry with the flags alone.
+            const bool as_asked = valid ? blocks && cur.valid() && cur.delta == c.delta && cur.attrs == (c.flags | kAccessed)
+                                        : !cur.valid() && leaf_descriptor(cur, va) == leaf_descriptor(flags_only(c.flags, level, va), va);
+            if (as_asked) {
+                continue;
+            }
             batch.flush(write);
-            c.bbm = c.bbm || (c.active && cur.valid());  // splitting a live block
+            c.breaks(c.active && cur.valid(), entry, level);  // splitting a live block
             split(entry, level, c);
             map_entries(level + 1, entry, c);
         }
         batch.flush(write);
+    }
+
+    // What map_range without VALID writes in the entry at level starting at va: the flags
+    // alone, output address 0 (each page's output address then its offset in the entry).
+    static Leaf flags_only(uint64_t flags, unsigned level, uint64_t va) {
+        Leaf leaf;
+        leaf.level = static_cast<uint8_t>(level);
+        leaf.zero = flags == 0;
+        leaf.attrs = flags;
+        leaf.delta = flags == 0 ? 0 : 0 - va;
+        return leaf;
     }
 
     // Pages from entry (at level, in the run at) to the first entry that is not in the
@@ -752,9 +819,9 @@ private:
                 continue;
             }
             batch.flush(write);
-            if (c.active && cur.valid()) {
+            if (c.active && cur.valid()) {  // splitting a live block
                 c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
-                c.failure.region = c.region;
+                c.failure.region = idmap_region_t{va + c.base, va + (n << kPageShift) + c.base};
                 return false;
             }
             split(entry, level, c);
@@ -780,7 +847,9 @@ private:
         // blocks), a page without the page bit, or one whose output address is not its
         // own (va + delta: va for an identity map). With one privilege level it may not
         // change nG or PXN either, nor leave AP[1] (RES1) clear on an entry valid after it.
-        uint64_t refused = (bits ^ old_bits) & (kRefusedFlags | (c.one_level ? kNonGlobal | kPxn : 0));
+        // An all-zero entry is always allowed (contract 1.1): the entry becomes empty.
+        uint64_t refused =
+            bits == 0 ? 0 : (bits ^ old_bits) & (kRefusedFlags | (c.one_level ? kNonGlobal | kPxn : 0));
         const bool valid_after = (bits & IDMAP_ATTR_VALID) != 0;
         if (c.one_level && valid_after && (bits & kApUser) == 0) {
             refused |= kApUser;
@@ -808,7 +877,7 @@ private:
         }
         if (c.active && needs_bbm(old_bits, contig, bits)) {
             c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
-            c.failure.region = c.region;
+            c.failure.region = idmap_region_t{va + c.base, end + c.base};  // the leaf's
             return false;
         }
         return true;
@@ -859,7 +928,7 @@ private:
             }
             if (whole) {
                 // One entry of a live contiguous group cannot go alone.
-                c.bbm = c.bbm || (c.active && cur.valid() && at->info.contig);
+                c.breaks(c.active && cur.valid() && at->info.contig, entry, level);
                 c.removed = true;
                 c.removed_valid = c.removed_valid || cur.valid();
                 after = entry + same_state_entries(at, entry, level, whole_end);
@@ -868,7 +937,7 @@ private:
             }
             // A leaf straddling an edge: split, keeping what lies outside the range.
             batch.flush(write);
-            c.bbm = c.bbm || (c.active && cur.valid());
+            c.breaks(c.active && cur.valid(), entry, level);
             split(entry, level, c);
             unmap_entries(level + 1, entry, c);
         }

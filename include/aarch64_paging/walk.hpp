@@ -1,0 +1,305 @@
+/// @file
+/// The one walk of the core (mapping.hpp): a skeleton that goes through the entries of a
+/// range, table by table, and the operations over it - visit (walk_range), modify
+/// (modify_range), map (map_range, tables_needed) and unmap (unmap_range) - each a few
+/// rules for what is a leaf of its own and what that leaf becomes. Every operation is
+/// planned, then applied, by the same walk (Mapping::run): the plan counts the tables
+/// and checks the changes, so that applying cannot fail for want of a page.
+///
+/// Speed and size from the same source (tuning.hpp): in the speed build the operation's
+/// kind and its callback are types, and each operation and step gets its own copy of the
+/// walk with the rest folded away; in the size build they are values, and one copy serves
+/// all. What makes the common calls fast is the walk's own: it starts at the deepest
+/// table that holds the range, the leaf level is a plain loop, a new table's entries are
+/// written without being read, and below an empty entry the tables an operation needs are
+/// counted in closed form, not walked.
+///
+/// Included by mapping.hpp; not on its own.
+#ifndef AARCH64_PAGING_WALK_HPP
+#define AARCH64_PAGING_WALK_HPP
+
+namespace aarch64_paging {
+AARCH64_PAGING_BUILD_BEGIN
+
+template <class G, class T>
+template <class Step, class Kind, class Call>
+constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, const Mapping& tree, Descriptor* table, Descriptor parent,
+                                   bool fresh, unsigned level, uint64_t va, uint64_t end, Call& op,
+                                   PageReserve* reserve) {
+    // Below a split or in a new table, the entries are what parent derives: not read.
+    const bool derived = table == nullptr || fresh;
+    if (level == LEAF_LEVEL) {
+        // A plan of a change to an inactive (and unsealed) mapping has nothing to check here.
+        if (!apply && OpKind(kind) != OpKind::Visit && !op.live && op.widened == nullptr) {
+            return true;
+        }
+        for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
+            const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
+            if (!leaf(apply, kind, tree, apply ? &table[i] : nullptr, entry, level, va, va + G::page_size, op)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    const uint64_t size = G::level_size(level);
+    for (unsigned i = G::index(va, level); va < end; ++i) {
+        const uint64_t next = (va | (size - 1)) + 1;
+        const uint64_t to = next < end ? next : end;
+        const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
+        if (!derived && entry.is_table(level)) {
+            Descriptor* sub = tree.subtable(entry);
+            // Unmapping a table's whole range, by unmap_range or map_range without VALID,
+            // takes the table out whole (contract 1.1); else the walk goes on below it.
+            if (covers_entry(level, va, to) &&
+                (OpKind(kind) == OpKind::Unmap ||
+                 (OpKind(kind) == OpKind::Map && (op.bits & bits_of(Attributes::VALID)) == 0))) {
+                if (!apply) {
+                    op.changes = true;
+                } else {
+                    store(table[i], Descriptor(OpKind(kind) == OpKind::Map ? op.bits : 0));
+                    op.owner->retire_tables(sub, level + 1, va, op.retired, op.tlb);
+                }
+            } else {
+                // An unmap may leave the table empty, and free it, whatever it changes in it.
+                op.changes = op.changes || OpKind(kind) == OpKind::Unmap;
+                if (!walk(apply, kind, tree, sub, Descriptor(), false, level + 1, va, to, op, reserve)) {
+                    return false;
+                }
+                // A table unmap_range leaves empty goes too.
+                if (apply && OpKind(kind) == OpKind::Unmap && is_empty(sub)) {
+                    store(table[i], Descriptor());
+                    op.owner->retire_tables(sub, level + 1, va & ~(size - 1), op.retired, op.tlb);
+                }
+            }
+        } else if (is_leaf(kind, op, entry, level, va, to)) {
+            if (!leaf(apply, kind, tree, apply ? &table[i] : nullptr, entry, level, va, to, op)) {
+                return false;
+            }
+        } else if (!apply) {
+            // A table below the entry: a split of what it maps, or a new table.
+            if (op.live && !derived && entry.is_valid()) {
+                op.error = MapError::break_before_make(tree.entry_region(va, level));
+                return false;  // a live block is never split
+            }
+            ++op.pages;
+            op.changes = true;
+            // Below an empty entry nothing is live and no callback needs to see a copy (but
+            // a modify of a live or sealed mapping's): the count alone.
+            if (entry.bits() == 0 && (OpKind(kind) == OpKind::Map || (!op.live && op.widened == nullptr))) {
+                op.pages += tables_below(kind, op, level + 1, va, to);
+            } else if (!walk(PLAN, kind, tree, nullptr, entry, false, level + 1, va, to, op, nullptr)) {
+                return false;
+            }
+        } else {
+            // Every entry of a new table map_range covers whole is written: not filled first.
+            const bool overwritten = OpKind(kind) == OpKind::Map && covers_entry(level, va, to);
+            Descriptor* sub = op.owner->new_table(*reserve, entry, level + 1, overwritten);
+            const bool ok = walk(APPLY, kind, tree, sub, entry, true, level + 1, va, to, op, reserve);
+            // Linked once written: a walker sees the new table whole (a modify that failed
+            // midway leaves its split, as on an inactive mapping it may).
+            tree.link_table(table[i], sub, op.live && !derived);
+            if (!ok) {
+                return false;
+            }
+        }
+        va = to;
+    }
+    return true;
+}
+
+template <class G, class T>
+template <class Kind>
+constexpr bool Mapping<G, T>::is_leaf(Kind kind, const Op& op, Descriptor entry, unsigned level, uint64_t va,
+                                      uint64_t end) {
+    const bool whole = covers_entry(level, va, end);
+    switch (OpKind(kind)) {
+    case OpKind::Visit:
+        return true;
+    case OpKind::Modify:
+        return whole;
+    case OpKind::Unmap:
+        return whole || entry.bits() == 0;  // nothing to unmap in an empty entry
+    case OpKind::Map:
+        break;
+    }
+    const uint64_t start = va & ~(G::level_size(level) - 1);
+    const bool valid = (op.bits & bits_of(Attributes::VALID)) != 0;
+    const bool blocks = blocks_allowed(level, start, start + op.to_pa, op.constraints);
+    if (whole && blocks) {
+        return true;
+    }
+    // An entry that maps its part of the range as asked already needs no split (contract
+    // 1.1): a block with the bits a block here would get, in the layout asked (a live
+    // block under NO_BLOCK_MAPPINGS is a change), or an invalid entry with the flags.
+    const uint64_t as_asked = valid ? ((start + op.to_pa) & G::output_address_mask) | op.bits : op.bits;
+    return (valid ? blocks : !entry.is_valid()) && (entry.bits() & ~Contiguous<G>::BIT) == as_asked;
+}
+
+template <class G, class T>
+template <class Step, class Kind, class Call>
+constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, Descriptor* slot, Descriptor entry,
+                                   unsigned level, uint64_t va, uint64_t end, Call& op) {
+    Descriptor next;
+    switch (OpKind(kind)) {
+    case OpKind::Visit: {
+        Descriptor copy = entry;
+        if (!call_fn(op, tree.entry_region(va, level), copy, level)) {
+            op.error = MapError::pte_update_fault(entry.bits());
+            return false;
+        }
+        return true;
+    }
+    case OpKind::Modify:
+        // The plan of an inactive, unsealed mapping's modify checks nothing here.
+        if (!apply && !op.live && op.widened == nullptr) {
+            return true;
+        }
+        if (!tree.modified(entry, level, va, end, op, next)) {
+            return false;
+        }
+        break;
+    case OpKind::Unmap:
+        if (entry.bits() == 0) {
+            return true;
+        }
+        break;  // next: empty
+    case OpKind::Map: {
+        const uint64_t start = va & ~(G::level_size(level) - 1);
+        const uint64_t page = level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0;
+        // Without VALID, the flags alone: no output address, no page bit (contract 1.1).
+        next = (op.bits & bits_of(Attributes::VALID)) != 0
+                   ? Descriptor(((start + op.to_pa) & G::output_address_mask) | op.bits | page)
+                   : Descriptor(op.bits);
+        if (!op.live) {
+            if (apply) {
+                *slot = next;  // no walker: a plain store, which the compiler may merge
+            }
+            return true;
+        }
+        next = Contiguous<G>::kept_hint(entry, next);
+        break;
+    }
+    }
+    if (!apply) {
+        // Planning a live change (or a sealed modify): break-before-make, and whether
+        // anything changes at all.
+        if (op.live && needs_break_before_make(entry, next)) {
+            op.error = MapError::break_before_make(tree.entry_region(va, level));
+            return false;
+        }
+        op.changes = op.changes || next != entry;
+        return true;
+    }
+    op.tlb.note(va, entry, next);
+    store(*slot, next);
+    return true;
+}
+
+template <class G, class T>
+template <class Kind>
+constexpr size_t Mapping<G, T>::tables_below(Kind kind, const Op& op, unsigned level, uint64_t va, uint64_t end) {
+    if (level == LEAF_LEVEL) {
+        return 0;
+    }
+    const uint64_t size = G::level_size(level);
+    const bool valid = (op.bits & bits_of(Attributes::VALID)) != 0;
+    if (OpKind(kind) == OpKind::Map && !valid && op.bits == 0) {
+        return 0;  // empty entries are unmapped already
+    }
+    // Whole entries: leaves of their own, but for a map at a level it cannot lay blocks
+    // at, where each needs a table of whole entries (the same for every one of them).
+    const bool blocks = OpKind(kind) != OpKind::Map || blocks_allowed(level, va, va + op.to_pa, op.constraints);
+    const auto below = [&](uint64_t from, uint64_t to) -> size_t {
+        return covers_entry(level, from, to) && blocks ? 0 : 1 + tables_below(kind, op, level + 1, from, to);
+    };
+    const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
+    size_t tables = below(va, first_end);
+    if (first_end < end) {
+        const uint64_t last_start = (end - 1) & ~(size - 1);
+        const uint64_t middle = (last_start - first_end) / size;
+        if (middle != 0) {
+            tables += middle * below(first_end, first_end + size);
+        }
+        tables += below(last_start, end);
+    }
+    return tables;
+}
+
+template <class G, class T>
+template <class Call>
+constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, Call& op,
+                                       Descriptor& next) const {
+    next = entry;
+    if (!call_fn(op, region_at(va, end), next, level)) {
+        op.error = MapError::pte_update_fault(entry.bits());
+        return false;
+    }
+    // fn may always empty an entry (contract 1.1), as unmapping does. Else what map_range
+    // refuses, fn may not change either: TABLE_OR_PAGE, the output address and RES0 bits
+    // 12-49, the contiguous bit, the bits the regime lacks; nor clear the regime's RES1
+    // bits on a valid entry. Nor may it make valid an entry that would then be malformed
+    // (a block at level 0, a page without the page bit: reserved encodings) or map
+    // another output address than the mapping's own for va (an empty entry's is 0).
+    uint64_t refused = next.bits() == 0 ? 0 : (next.bits() ^ entry.bits()) & op.fixed;
+    if (next.is_valid()) {
+        refused |= op.res1 & ~next.bits();
+        if (!entry.is_valid()) {
+            const bool well_formed = level == LEAF_LEVEL ? next.is_table_or_page() : G::block_allowed(level);
+            const uint64_t own = (va + op.own) & G::output_address_mask;
+            if (!well_formed || next.output_address().value() != own) {
+                refused |= bits_of(Attributes::VALID);
+            }
+        }
+    }
+    if (refused != 0) {
+        op.error = MapError::invalid_flags(refused);
+        return false;
+    }
+    if (op.widened != nullptr) {
+        // The size build through the pointer; the speed build inlines the rule, as a call
+        // in this per-entry path would cost the loop around it its registers.
+        uint64_t widened = 0;
+        if constexpr (SIZE_BUILD) {
+            widened = op.widened(entry, next, where_.regime);
+        } else {
+            widened = widened_bits(entry, next, where_.regime);
+        }
+        if (widened != 0) {
+            op.error = MapError::sealed(op.region, widened);
+            return false;
+        }
+    }
+    return true;
+}
+
+template <class G, class T>
+template <class Kind, class Call>
+constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) {
+    // unmap_range frees the tables it leaves empty, up to the root: it starts there.
+    unsigned level = root_level_;
+    Descriptor* table = root_;
+    if (OpKind(kind) != OpKind::Unmap) {
+        table = deepest(va, end, level);
+    }
+    if (!walk(PLAN, kind, *this, table, Descriptor(), false, level, va, end, op, nullptr)) {
+        return op.error;
+    }
+    if (op.live && op.pages == 0 && !op.changes) {
+        arch::tables_published();  // as every live call ends, though nothing is written
+        return {};
+    }
+    PageReserve reserve(*this);
+    if (!reserve.reserve(op.pages)) {
+        return Status::OutOfMemory;
+    }
+    const bool ok = walk(APPLY, kind, *this, table, Descriptor(), false, level, va, end, op, &reserve);
+    reserve.release();  // what a callback that failed midway left
+    regroup_range(va, end, hint);
+    free_retired(op.retired, op.tlb);
+    return ok ? Result() : Result(op.error);
+}
+
+AARCH64_PAGING_BUILD_END
+}  // namespace aarch64_paging
+
+#endif
