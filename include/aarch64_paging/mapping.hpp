@@ -299,14 +299,6 @@ private:
             arch::write_entry(entry, value);
         }
     }
-    // Writes written over the live leaf entry at va: kept_hint, then TlbBatch::note.
-    AARCH64_PAGING_INLINE static constexpr void write_live(Descriptor& entry, Descriptor written, uint64_t va,
-                                                          TlbBatch& batch) {
-        written = Contiguous<G>::kept_hint(entry, written);
-        batch.note(va, entry, written);
-        store(entry, written);
-    }
-
     // What a split leaves in a new table: the block's attributes spread over the entries
     // below it (not its contiguous bit: a group of blocks says nothing of the entries
     // below), or nothing for an empty entry.
@@ -322,11 +314,6 @@ private:
         return Descriptor(bits);
     }
     static constexpr uint64_t bits_of(Attributes a) { return aarch64_paging::bits(a); }
-    // The bits but the address of what map_range writes at level with flags: ACCESSED
-    // added, and the page bit on pages.
-    static constexpr uint64_t leaf_bits(Attributes flags, unsigned level) {
-        return bits_of(flags | Attributes::ACCESSED) | (level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0);
-    }
 
     constexpr Descriptor* subtable(Descriptor entry) const {
         return static_cast<Descriptor*>(translation_.virt(entry.output_address()));
@@ -455,13 +442,15 @@ private:
     // What one operation asks, passed down its walk: every kind's fields, so that the
     // size build's one walk takes any.
     struct Op {
+        // A constructor, not an aggregate: GCC clears an aggregate whole (TlbBatch's slots
+        // too) where this stores each member.
+        constexpr Op(Mapping* changed, bool active) : owner(changed), live(active) {}
         Mapping* owner;        // what the walk may change: nullptr for a visit
         bool live;             // is_active() when the call began
         MemoryRegion region{};  // modify_range's region, for its errors
         size_t pages = 0;      // plan: the tables the operation needs
         bool changes = false;  // plan: it writes something on a live mapping
         MapError error{};      // why a walk stopped
-        TlbBatch tlb{};        // apply: live entries changed
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         // Visit and Modify: fn, reached through fn_ in the size build (FnOp).
         bool (*fn_)(Op&, const MemoryRegion&, Descriptor&, unsigned) = nullptr;
@@ -477,6 +466,7 @@ private:
         uint64_t bits = 0;
         uint64_t to_pa = 0;
         Constraints constraints = Constraints::NONE;
+        TlbBatch tlb{};  // apply: live entries changed (last: its slots are not cleared)
     };
     // An operation with its fn, which the speed build's walk calls directly.
     template <class F>
@@ -502,10 +492,24 @@ private:
     // needs in op.pages and checks each change on a live (or sealed) mapping, writing
     // nothing: table is nullptr below a split or a new table, whose entries derive from
     // parent. Applying (with the reserve) writes; fresh: table is new, its entries those
-    // parent derives. False, with op.error, where it stops.
+    // parent derives. False, with op.error, where it stops. The leaf level is a plain
+    // loop (walk_leaves), inlined where the build asks for speed, into the levels above
+    // (walk_table) and into a call that starts at a leaf table.
     template <class Step, class Kind, class Call>
-    static constexpr bool walk(Step apply, Kind kind, const Mapping& tree, Descriptor* table, Descriptor parent,
-                               bool fresh, unsigned level, uint64_t va, uint64_t end, Call& op, PageReserve* reserve);
+    AARCH64_PAGING_PER_ENTRY static constexpr bool walk(Step apply, Kind kind, const Mapping& tree,
+                                                        Descriptor* table, Descriptor parent, bool fresh,
+                                                        unsigned level, uint64_t va, uint64_t end, Call& op,
+                                                        PageReserve* reserve);
+    // walk at the leaf level; derived: the entries are what parent derives.
+    template <class Step, class Kind, class Call>
+    AARCH64_PAGING_PER_ENTRY static constexpr bool walk_leaves(Step apply, Kind kind, const Mapping& tree,
+                                                               Descriptor* table, Descriptor parent, bool derived,
+                                                               uint64_t va, uint64_t end, Call& op);
+    // walk above the leaf level.
+    template <class Step, class Kind, class Call>
+    static constexpr bool walk_table(Step apply, Kind kind, const Mapping& tree, Descriptor* table,
+                                     Descriptor parent, bool derived, unsigned level, uint64_t va, uint64_t end,
+                                     Call& op, PageReserve* reserve);
     // The operation's leaf: entry, at level, of which [va, end) is the part in range.
     // Planning checks it (fn on a copy, break-before-make); applying writes slot (nullptr
     // for a visit, or a plan). AARCH64_PAGING_PER_ENTRY: it runs once per leaf.
@@ -518,6 +522,21 @@ private:
     // that write nothing.
     template <class Kind>
     static constexpr bool is_leaf(Kind kind, const Op& op, Descriptor entry, unsigned level, uint64_t va, uint64_t end);
+    // Whether the plan looks at the leaves: the visit itself, or a change to a live
+    // mapping (break-before-make; which entries change) or a sealed one (widened_bits). An
+    // inactive mapping's change has only tables to count.
+    template <class Kind>
+    AARCH64_PAGING_INLINE static constexpr bool plans_leaves(Kind kind, const Op& op);
+    // What a map writes in the entry at level that holds va: va's output address (va +
+    // to_pa, the entry's start's) with bits, and the page bit on pages; without VALID the
+    // bits alone (contract 1.1).
+    AARCH64_PAGING_INLINE static constexpr Descriptor mapped(const Op& op, uint64_t va, unsigned level);
+    // The step between the output addresses of a map's leaves at level: their size, or 0
+    // without VALID.
+    AARCH64_PAGING_INLINE static constexpr uint64_t stride(const Op& op, unsigned level);
+    // A map's run of leaves in a tree no walker uses: count entries from entry on, first
+    // and then each step above the last (stride()).
+    static constexpr void write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step);
     // The tables an operation needs below a new, empty table at level for [va, end), the
     // table itself not counted, in closed form: only the edges of the range, or every
     // entry of a level the operation cannot lay blocks at, need tables.

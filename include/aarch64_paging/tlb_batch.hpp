@@ -21,14 +21,22 @@ namespace aarch64_paging {
 struct TlbBatch {
     /// The most entries invalidated one by one.
     static constexpr unsigned MAX = 16;
-    uint64_t va[MAX] = {};  ///< Page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*).
+    /// Page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*). Only the first count
+    /// are written: a union, so that a batch begins with none cleared, which C++17 allows
+    /// a literal type only through a member of a union (128 bytes that every call on an
+    /// inactive tree would clear and none read). No slot is written in constant evaluation.
+    union Slots {
+        constexpr Slots() : none() {}
+        char none;           ///< Before the first add().
+        uint64_t at[MAX];    ///< The entries.
+    } va;
     unsigned count = 0;     ///< Entries in va.
     bool all = false;       ///< More than MAX: the whole regime.
 
     /// The entry at input offset @p offset goes stale: a leaf (last level) or a table.
     AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
         if (count < MAX) {
-            va[count++] = offset | (leaf ? 1 : 0);
+            va.at[count++] = offset | (leaf ? 1 : 0);
         } else {
             all = true;
         }
@@ -57,9 +65,9 @@ struct TlbBatch {
             const uint64_t tag = uint64_t{asid} << TTBR_ASID_SHIFT;
             const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
             for (unsigned i = 0; i < count; ++i) {
-                const uint64_t address = (va[i] & ~uint64_t{1}) + va_base;
+                const uint64_t address = (va.at[i] & ~uint64_t{1}) + va_base;
                 arch::invalidate_va(where.regime, tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)),
-                                    (va[i] & 1) != 0, all_asids);
+                                    (va.at[i] & 1) != 0, all_asids);
             }
         }
         arch::tlb_sync();

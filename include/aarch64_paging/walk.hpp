@@ -29,22 +29,53 @@ constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, const Mapping& tree, D
     // Below a split or in a new table, the entries are what parent derives: not read.
     const bool derived = table == nullptr || fresh;
     if (level == LEAF_LEVEL) {
-        // A plan of a change to an inactive (and unsealed) mapping has nothing to check here.
-        if (!apply && OpKind(kind) != OpKind::Visit && !op.live && op.widened == nullptr) {
-            return true;
-        }
-        for (unsigned i = G::index(va, level); va < end; ++i, va += G::page_size) {
-            const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
-            if (!leaf(apply, kind, tree, apply ? &table[i] : nullptr, entry, level, va, va + G::page_size, op)) {
-                return false;
-            }
-        }
+        return walk_leaves(apply, kind, tree, table, parent, derived, va, end, op);
+    }
+    return walk_table(apply, kind, tree, table, parent, derived, level, va, end, op, reserve);
+}
+
+template <class G, class T>
+template <class Step, class Kind, class Call>
+constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, const Mapping& tree, Descriptor* table,
+                                          Descriptor parent, bool derived, uint64_t va, uint64_t end, Call& op) {
+    if (!apply && !plans_leaves(kind, op)) {
         return true;
     }
+    unsigned i = G::index(va, LEAF_LEVEL);
+    // A map of a tree no walker uses writes its pages as one run.
+    if (apply && OpKind(kind) == OpKind::Map && !op.live) {
+        write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
+        return true;
+    }
+    for (; va < end; ++i, va += G::page_size) {
+        const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
+        if (!leaf(apply, kind, tree, apply ? &table[i] : nullptr, entry, LEAF_LEVEL, va, va + G::page_size, op)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+template <class G, class T>
+template <class Step, class Kind, class Call>
+constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, const Mapping& tree, Descriptor* table,
+                                         Descriptor parent, bool derived, unsigned level, uint64_t va,
+                                         uint64_t end, Call& op, PageReserve* reserve) {
     const uint64_t size = G::level_size(level);
+    // A map of a tree no walker uses writes the entries it covers whole as one run of
+    // blocks where the table holds no tables (new, or a block's split).
+    const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived &&
+                      blocks_allowed(level, 0, op.to_pa, op.constraints);
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
+        if (runs && covers_entry(level, va, to)) {
+            const uint64_t count = (end - va) >> G::level_shift(level);  // the whole entries left
+            write_run(&table[i], count, mapped(op, va, level), stride(op, level));
+            i += count - 1;
+            va += count * size;
+            continue;
+        }
         const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
         if (!derived && entry.is_table(level)) {
             Descriptor* sub = tree.subtable(entry);
@@ -83,9 +114,9 @@ constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, const Mapping& tree, D
             }
             ++op.pages;
             op.changes = true;
-            // Below an empty entry nothing is live and no callback needs to see a copy (but
+            // Below an empty entry nothing is live, and no callback needs to see a copy (but
             // a modify of a live or sealed mapping's): the count alone.
-            if (entry.bits() == 0 && (OpKind(kind) == OpKind::Map || (!op.live && op.widened == nullptr))) {
+            if (entry.bits() == 0 && (OpKind(kind) == OpKind::Map || !plans_leaves(kind, op))) {
                 op.pages += tables_below(kind, op, level + 1, va, to);
             } else if (!walk(PLAN, kind, tree, nullptr, entry, false, level + 1, va, to, op, nullptr)) {
                 return false;
@@ -150,8 +181,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, D
         return true;
     }
     case OpKind::Modify:
-        // The plan of an inactive, unsealed mapping's modify checks nothing here.
-        if (!apply && !op.live && op.widened == nullptr) {
+        if (!apply && !plans_leaves(kind, op)) {
             return true;
         }
         if (!tree.modified(entry, level, va, end, op, next)) {
@@ -163,13 +193,8 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, D
             return true;
         }
         break;  // next: empty
-    case OpKind::Map: {
-        const uint64_t start = va & ~(G::level_size(level) - 1);
-        const uint64_t page = level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0;
-        // Without VALID, the flags alone: no output address, no page bit (contract 1.1).
-        next = (op.bits & bits_of(Attributes::VALID)) != 0
-                   ? Descriptor(((start + op.to_pa) & G::output_address_mask) | op.bits | page)
-                   : Descriptor(op.bits);
+    case OpKind::Map:
+        next = mapped(op, va, level);
         if (!op.live) {
             if (apply) {
                 *slot = next;  // no walker: a plain store, which the compiler may merge
@@ -179,15 +204,17 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, D
         next = Contiguous<G>::kept_hint(entry, next);
         break;
     }
-    }
     if (!apply) {
-        // Planning a live change (or a sealed modify): break-before-make, and whether
-        // anything changes at all.
+        // Planning a live change (or a sealed modify): whether anything changes at all,
+        // and break-before-make where it does.
+        if (next == entry) {
+            return true;
+        }
         if (op.live && needs_break_before_make(entry, next)) {
             op.error = MapError::break_before_make(tree.entry_region(va, level));
             return false;
         }
-        op.changes = op.changes || next != entry;
+        op.changes = true;
         return true;
     }
     op.tlb.note(va, entry, next);
@@ -273,6 +300,34 @@ constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_
 }
 
 template <class G, class T>
+template <class Kind>
+constexpr bool Mapping<G, T>::plans_leaves(Kind kind, const Op& op) {
+    return OpKind(kind) == OpKind::Visit || op.live || op.widened != nullptr;
+}
+
+template <class G, class T>
+constexpr Descriptor Mapping<G, T>::mapped(const Op& op, uint64_t va, unsigned level) {
+    if ((op.bits & bits_of(Attributes::VALID)) == 0) {
+        return Descriptor(op.bits);  // the flags alone: no output address, no page bit (contract 1.1)
+    }
+    const uint64_t start = va & ~(G::level_size(level) - 1);
+    const uint64_t page = level == LEAF_LEVEL ? bits_of(Attributes::TABLE_OR_PAGE) : 0;
+    return Descriptor(((start + op.to_pa) & G::output_address_mask) | op.bits | page);
+}
+
+template <class G, class T>
+constexpr uint64_t Mapping<G, T>::stride(const Op& op, unsigned level) {
+    return (op.bits & bits_of(Attributes::VALID)) != 0 ? G::level_size(level) : 0;
+}
+
+template <class G, class T>
+constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step) {
+    for (uint64_t i = 0; i < count; ++i) {
+        entry[i] = Descriptor(first.bits() + i * step);
+    }
+}
+
+template <class G, class T>
 template <class Kind, class Call>
 constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) {
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
@@ -281,19 +336,26 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
     if (OpKind(kind) != OpKind::Unmap) {
         table = deepest(va, end, level);
     }
-    if (!walk(PLAN, kind, *this, table, Descriptor(), false, level, va, end, op, nullptr)) {
+    // From a leaf table, a plan that looks at no leaf has nothing to do.
+    if ((level != LEAF_LEVEL || plans_leaves(kind, op)) &&
+        !walk(PLAN, kind, *this, table, Descriptor(), false, level, va, end, op, nullptr)) {
         return op.error;
     }
     if (op.live && op.pages == 0 && !op.changes) {
         arch::tables_published();  // as every live call ends, though nothing is written
         return {};
     }
-    PageReserve reserve(*this);
-    if (!reserve.reserve(op.pages)) {
-        return Status::OutOfMemory;
+    bool ok = false;
+    if (op.pages == 0) {
+        ok = walk(APPLY, kind, *this, table, Descriptor(), false, level, va, end, op, nullptr);
+    } else {
+        PageReserve reserve(*this);
+        if (!reserve.reserve(op.pages)) {
+            return Status::OutOfMemory;
+        }
+        ok = walk(APPLY, kind, *this, table, Descriptor(), false, level, va, end, op, &reserve);
+        reserve.release();  // what a callback that failed midway left
     }
-    const bool ok = walk(APPLY, kind, *this, table, Descriptor(), false, level, va, end, op, &reserve);
-    reserve.release();  // what a callback that failed midway left
     regroup_range(va, end, hint);
     free_retired(op.retired, op.tlb);
     return ok ? Result() : Result(op.error);
