@@ -431,14 +431,6 @@ private:
     struct KindOf {
         constexpr operator OpKind() const { return K; }
     };
-    template <OpKind K>
-    static constexpr auto op_kind() {
-        if constexpr (SIZE_BUILD) {
-            return K;
-        } else {
-            return KindOf<K>{};
-        }
-    }
     // What one operation asks, passed down its walk: every kind's fields, so that the
     // size build's one walk takes any.
     struct Op {
@@ -452,6 +444,7 @@ private:
         bool changes = false;  // plan: it writes something on a live mapping
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
+        PageReserve* reserve = nullptr;  // apply: the pages the plan counted
         // Visit and Modify: fn, reached through fn_ in the size build (FnOp).
         bool (*fn_)(Op&, const MemoryRegion&, Descriptor&, unsigned) = nullptr;
         // Modify: the seal's rule (widened_bits) on a sealed mapping, else nullptr; the
@@ -496,27 +489,23 @@ private:
     // loop (walk_leaves), inlined where the build asks for speed, into the levels above
     // (walk_table) and into a call that starts at a leaf table.
     template <class Step, class Kind, class Call>
-    AARCH64_PAGING_PER_ENTRY static constexpr bool walk(Step apply, Kind kind, const Mapping& tree,
-                                                        Descriptor* table, Descriptor parent, bool fresh,
-                                                        unsigned level, uint64_t va, uint64_t end, Call& op,
-                                                        PageReserve* reserve);
+    AARCH64_PAGING_PER_ENTRY constexpr bool walk(Step apply, Kind kind, Descriptor* table, Descriptor parent,
+                                                 bool fresh, unsigned level, uint64_t va, uint64_t end,
+                                                 Call& op) const;
     // walk at the leaf level; derived: the entries are what parent derives.
     template <class Step, class Kind, class Call>
-    AARCH64_PAGING_PER_ENTRY static constexpr bool walk_leaves(Step apply, Kind kind, const Mapping& tree,
-                                                               Descriptor* table, Descriptor parent, bool derived,
-                                                               uint64_t va, uint64_t end, Call& op);
+    AARCH64_PAGING_PER_ENTRY constexpr bool walk_leaves(Step apply, Kind kind, Descriptor* table, Descriptor parent,
+                                                        bool derived, uint64_t va, uint64_t end, Call& op) const;
     // walk above the leaf level.
     template <class Step, class Kind, class Call>
-    static constexpr bool walk_table(Step apply, Kind kind, const Mapping& tree, Descriptor* table,
-                                     Descriptor parent, bool derived, unsigned level, uint64_t va, uint64_t end,
-                                     Call& op, PageReserve* reserve);
+    constexpr bool walk_table(Step apply, Kind kind, Descriptor* table, Descriptor parent, bool derived,
+                              unsigned level, uint64_t va, uint64_t end, Call& op) const;
     // The operation's leaf: entry, at level, of which [va, end) is the part in range.
     // Planning checks it (fn on a copy, break-before-make); applying writes slot (nullptr
     // for a visit, or a plan). AARCH64_PAGING_PER_ENTRY: it runs once per leaf.
     template <class Step, class Kind, class Call>
-    AARCH64_PAGING_PER_ENTRY static constexpr bool leaf(Step apply, Kind kind, const Mapping& tree, Descriptor* slot,
-                                                        Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                                        Call& op);
+    AARCH64_PAGING_PER_ENTRY constexpr bool leaf(Step apply, Kind kind, Descriptor* slot, Descriptor entry,
+                                                 unsigned level, uint64_t va, uint64_t end, Call& op) const;
     // Whether the operation makes entry (at level, [va, end) of it in range) a leaf of its
     // own (true), or needs a table below it (false). Entries it leaves alone are leaves
     // that write nothing.
@@ -538,8 +527,7 @@ private:
     // and then each step above the last (stride()).
     static constexpr void write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step);
     // The tables an operation needs below a new, empty table at level for [va, end), the
-    // table itself not counted, in closed form: only the edges of the range, or every
-    // entry of a level the operation cannot lay blocks at, need tables.
+    // table itself not counted, in closed form, level by level.
     template <class Kind>
     static constexpr size_t tables_below(Kind kind, const Op& op, unsigned level, uint64_t va, uint64_t end);
     // Runs fn on a copy of entry into next and checks what it did: the rules every modify
@@ -549,12 +537,22 @@ private:
     AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
                                                      Call& op, Descriptor& next) const;
     // The operation: plan from the deepest table that holds all of [va, end) (unmap, which
-    // frees tables left empty, from the root), return where a live mapping would not
-    // change, reserve, apply, then the contiguous hint's regroup (hint: the call may add
-    // hints), the TLB maintenance and the tables taken out freed. A plan that fails, or
-    // pages the allocator cannot give, change nothing.
+    // frees tables left empty, from the root); a visit or tables_needed (no owner) ends
+    // there, and so does a live change that would change nothing. Then reserve, apply,
+    // the contiguous hint's regroup (hint: the call may add hints), the TLB maintenance
+    // and the tables taken out freed. A plan that fails, or pages the allocator cannot
+    // give, change nothing. Const: what it changes, it changes through op.owner.
     template <class Kind, class Call>
-    constexpr Result run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint);
+    constexpr Result run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) const;
+    // run for every operation of the size build: not a template, so the library's
+    // explicit instantiation of Mapping (src/mapping.cpp) is its one copy.
+    constexpr Result run_erased(OpKind kind, Op& op, uint64_t va, uint64_t end, bool hint) const {
+        return run(kind, op, va, end, hint);
+    }
+    // run of the operation K: run_erased in the size build; in the speed build run with K
+    // and the caller's own Call, which the walk inlines.
+    template <OpKind K, class Call>
+    constexpr Result run_as(Call& op, uint64_t va, uint64_t end, bool hint) const;
     // The deepest table of the tree one of whose entries holds [va, end) but not whole,
     // and its level.
     constexpr Descriptor* deepest(uint64_t va, uint64_t end, unsigned& level) const;
@@ -872,10 +870,8 @@ constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, Physic
     }
     // map_range's plan: it reads the tables, and writes nothing (no owner).
     Op op = map_op(flags, constraints, va, pa.value());
-    unsigned level = 0;
-    Descriptor* table = deepest(va, end, level);
-    if (!walk(PLAN, op_kind<OpKind::Map>(), *this, table, Descriptor(), false, level, va, end, op, nullptr)) {
-        return op.error;
+    if (Result r = run_as<OpKind::Map>(op, va, end, false); !r) {
+        return r;
     }
     pages = op.pages;
     return {};
@@ -891,7 +887,7 @@ constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAd
     }
     Op op = map_op(flags, constraints, va, pa.value());
     op.owner = this;
-    return run(op_kind<OpKind::Map>(), op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
+    return run_as<OpKind::Map>(op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 
 template <class G, class T>
@@ -909,11 +905,7 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     op.fixed = bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~op.res1);
     op.own = va_base_ + pa_offset_;
     op.region = region;
-    if constexpr (SIZE_BUILD) {
-        return run(op_kind<OpKind::Modify>(), static_cast<Op&>(op), va, end, true);  // map_range's walk too
-    } else {
-        return run(op_kind<OpKind::Modify>(), op, va, end, true);
-    }
+    return run_as<OpKind::Modify>(op, va, end, true);
 }
 
 template <class G, class T>
@@ -926,16 +918,7 @@ constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) c
     }
     FnOp<F> op{{nullptr, false}, fn};
     op.fn_ = &FnOp<F>::call;
-    unsigned level = 0;
-    Descriptor* table = deepest(va, end, level);
-    bool ok = false;
-    if constexpr (SIZE_BUILD) {
-        ok = walk(PLAN, op_kind<OpKind::Visit>(), *this, table, Descriptor(), false, level, va, end,
-                  static_cast<Op&>(op), nullptr);
-    } else {
-        ok = walk(PLAN, op_kind<OpKind::Visit>(), *this, table, Descriptor(), false, level, va, end, op, nullptr);
-    }
-    return ok ? Result() : Result(op.error);
+    return run_as<OpKind::Visit>(op, va, end, false);
 }
 
 template <class G, class T>
@@ -946,7 +929,7 @@ constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
         return range_error(region);
     }
     Op op{this, is_active()};
-    return run(op_kind<OpKind::Unmap>(), op, va, end, true);
+    return run_as<OpKind::Unmap>(op, va, end, true);
 }
 
 template <class G, class T>

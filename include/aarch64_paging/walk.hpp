@@ -23,21 +23,20 @@ AARCH64_PAGING_BUILD_BEGIN
 
 template <class G, class T>
 template <class Step, class Kind, class Call>
-constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, const Mapping& tree, Descriptor* table, Descriptor parent,
-                                   bool fresh, unsigned level, uint64_t va, uint64_t end, Call& op,
-                                   PageReserve* reserve) {
+constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, Descriptor* table, Descriptor parent, bool fresh,
+                                   unsigned level, uint64_t va, uint64_t end, Call& op) const {
     // Below a split or in a new table, the entries are what parent derives: not read.
     const bool derived = table == nullptr || fresh;
     if (level == LEAF_LEVEL) {
-        return walk_leaves(apply, kind, tree, table, parent, derived, va, end, op);
+        return walk_leaves(apply, kind, table, parent, derived, va, end, op);
     }
-    return walk_table(apply, kind, tree, table, parent, derived, level, va, end, op, reserve);
+    return walk_table(apply, kind, table, parent, derived, level, va, end, op);
 }
 
 template <class G, class T>
 template <class Step, class Kind, class Call>
-constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, const Mapping& tree, Descriptor* table,
-                                          Descriptor parent, bool derived, uint64_t va, uint64_t end, Call& op) {
+constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* table, Descriptor parent,
+                                          bool derived, uint64_t va, uint64_t end, Call& op) const {
     if (!apply && !plans_leaves(kind, op)) {
         return true;
     }
@@ -49,7 +48,7 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, const Mapping& 
     }
     for (; va < end; ++i, va += G::page_size) {
         const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
-        if (!leaf(apply, kind, tree, apply ? &table[i] : nullptr, entry, LEAF_LEVEL, va, va + G::page_size, op)) {
+        if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, LEAF_LEVEL, va, va + G::page_size, op)) {
             return false;
         }
     }
@@ -58,9 +57,9 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, const Mapping& 
 
 template <class G, class T>
 template <class Step, class Kind, class Call>
-constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, const Mapping& tree, Descriptor* table,
-                                         Descriptor parent, bool derived, unsigned level, uint64_t va,
-                                         uint64_t end, Call& op, PageReserve* reserve) {
+constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* table, Descriptor parent,
+                                         bool derived, unsigned level, uint64_t va, uint64_t end,
+                                         Call& op) const {
     const uint64_t size = G::level_size(level);
     // A map of a tree no walker uses writes the entries it covers whole as one run of
     // blocks where the table holds no tables (new, or a block's split).
@@ -78,7 +77,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, const Mapping& t
         }
         const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
         if (!derived && entry.is_table(level)) {
-            Descriptor* sub = tree.subtable(entry);
+            Descriptor* sub = subtable(entry);
             // Unmapping a table's whole range, by unmap_range or map_range without VALID,
             // takes the table out whole (contract 1.1); else the walk goes on below it.
             if (covers_entry(level, va, to) &&
@@ -93,7 +92,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, const Mapping& t
             } else {
                 // An unmap may leave the table empty, and free it, whatever it changes in it.
                 op.changes = op.changes || OpKind(kind) == OpKind::Unmap;
-                if (!walk(apply, kind, tree, sub, Descriptor(), false, level + 1, va, to, op, reserve)) {
+                if (!walk(apply, kind, sub, Descriptor(), false, level + 1, va, to, op)) {
                     return false;
                 }
                 // A table unmap_range leaves empty goes too.
@@ -103,13 +102,13 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, const Mapping& t
                 }
             }
         } else if (is_leaf(kind, op, entry, level, va, to)) {
-            if (!leaf(apply, kind, tree, apply ? &table[i] : nullptr, entry, level, va, to, op)) {
+            if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, level, va, to, op)) {
                 return false;
             }
         } else if (!apply) {
             // A table below the entry: a split of what it maps, or a new table.
             if (op.live && !derived && entry.is_valid()) {
-                op.error = MapError::break_before_make(tree.entry_region(va, level));
+                op.error = MapError::break_before_make(entry_region(va, level));
                 return false;  // a live block is never split
             }
             ++op.pages;
@@ -118,17 +117,17 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, const Mapping& t
             // a modify of a live or sealed mapping's): the count alone.
             if (entry.bits() == 0 && (OpKind(kind) == OpKind::Map || !plans_leaves(kind, op))) {
                 op.pages += tables_below(kind, op, level + 1, va, to);
-            } else if (!walk(PLAN, kind, tree, nullptr, entry, false, level + 1, va, to, op, nullptr)) {
+            } else if (!walk(PLAN, kind, nullptr, entry, false, level + 1, va, to, op)) {
                 return false;
             }
         } else {
             // Every entry of a new table map_range covers whole is written: not filled first.
             const bool overwritten = OpKind(kind) == OpKind::Map && covers_entry(level, va, to);
-            Descriptor* sub = op.owner->new_table(*reserve, entry, level + 1, overwritten);
-            const bool ok = walk(APPLY, kind, tree, sub, entry, true, level + 1, va, to, op, reserve);
+            Descriptor* sub = op.owner->new_table(*op.reserve, entry, level + 1, overwritten);
+            const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, to, op);
             // Linked once written: a walker sees the new table whole (a modify that failed
             // midway leaves its split, as on an inactive mapping it may).
-            tree.link_table(table[i], sub, op.live && !derived);
+            link_table(table[i], sub, op.live && !derived);
             if (!ok) {
                 return false;
             }
@@ -168,13 +167,13 @@ constexpr bool Mapping<G, T>::is_leaf(Kind kind, const Op& op, Descriptor entry,
 
 template <class G, class T>
 template <class Step, class Kind, class Call>
-constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, Descriptor* slot, Descriptor entry,
-                                   unsigned level, uint64_t va, uint64_t end, Call& op) {
+constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Descriptor entry, unsigned level,
+                                   uint64_t va, uint64_t end, Call& op) const {
     Descriptor next;
     switch (OpKind(kind)) {
     case OpKind::Visit: {
         Descriptor copy = entry;
-        if (!call_fn(op, tree.entry_region(va, level), copy, level)) {
+        if (!call_fn(op, entry_region(va, level), copy, level)) {
             op.error = MapError::pte_update_fault(entry.bits());
             return false;
         }
@@ -184,7 +183,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, D
         if (!apply && !plans_leaves(kind, op)) {
             return true;
         }
-        if (!tree.modified(entry, level, va, end, op, next)) {
+        if (!modified(entry, level, va, end, op, next)) {
             return false;
         }
         break;
@@ -211,7 +210,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, D
             return true;
         }
         if (op.live && needs_break_before_make(entry, next)) {
-            op.error = MapError::break_before_make(tree.entry_region(va, level));
+            op.error = MapError::break_before_make(entry_region(va, level));
             return false;
         }
         op.changes = true;
@@ -225,29 +224,24 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, const Mapping& tree, D
 template <class G, class T>
 template <class Kind>
 constexpr size_t Mapping<G, T>::tables_below(Kind kind, const Op& op, unsigned level, uint64_t va, uint64_t end) {
-    if (level == LEAF_LEVEL) {
-        return 0;
-    }
-    const uint64_t size = G::level_size(level);
-    const bool valid = (op.bits & bits_of(Attributes::VALID)) != 0;
-    if (OpKind(kind) == OpKind::Map && !valid && op.bits == 0) {
+    if (OpKind(kind) == OpKind::Map && op.bits == 0) {
         return 0;  // empty entries are unmapped already
     }
-    // Whole entries: leaves of their own, but for a map at a level it cannot lay blocks
-    // at, where each needs a table of whole entries (the same for every one of them).
-    const bool blocks = OpKind(kind) != OpKind::Map || blocks_allowed(level, va, va + op.to_pa, op.constraints);
-    const auto below = [&](uint64_t from, uint64_t to) -> size_t {
-        return covers_entry(level, from, to) && blocks ? 0 : 1 + tables_below(kind, op, level + 1, from, to);
-    };
-    const uint64_t first_end = (va | (size - 1)) + 1 < end ? (va | (size - 1)) + 1 : end;
-    size_t tables = below(va, first_end);
-    if (first_end < end) {
-        const uint64_t last_start = (end - 1) & ~(size - 1);
-        const uint64_t middle = (last_start - first_end) / size;
-        if (middle != 0) {
-            tables += middle * below(first_end, first_end + size);
+    // At each level, the entries of the range that need a table below them: those it
+    // covers in part (the first, and the last if it is another), and where a map cannot
+    // lay blocks, every one.
+    size_t tables = 0;
+    for (; level < LEAF_LEVEL; ++level) {
+        const unsigned shift = G::level_shift(level);
+        const uint64_t first = va >> shift;
+        const uint64_t last = (end - 1) >> shift;
+        if (OpKind(kind) == OpKind::Map && !blocks_allowed(level, 0, op.to_pa, op.constraints)) {
+            tables += last - first + 1;
+        } else {
+            const bool head = (va & (G::level_size(level) - 1)) != 0;
+            const bool tail = (end & (G::level_size(level) - 1)) != 0;
+            tables += size_t{head} + size_t{tail} - size_t{head && tail && first == last};
         }
-        tables += below(last_start, end);
     }
     return tables;
 }
@@ -329,7 +323,7 @@ constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descr
 
 template <class G, class T>
 template <class Kind, class Call>
-constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) {
+constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) const {
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;
     Descriptor* table = root_;
@@ -338,8 +332,12 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
     }
     // From a leaf table, a plan that looks at no leaf has nothing to do.
     if ((level != LEAF_LEVEL || plans_leaves(kind, op)) &&
-        !walk(PLAN, kind, *this, table, Descriptor(), false, level, va, end, op, nullptr)) {
+        !walk(PLAN, kind, table, Descriptor(), false, level, va, end, op)) {
         return op.error;
+    }
+    Mapping* const owner = op.owner;
+    if (owner == nullptr) {
+        return {};  // a visit, or tables_needed: the plan is all
     }
     if (op.live && op.pages == 0 && !op.changes) {
         arch::tables_published();  // as every live call ends, though nothing is written
@@ -347,18 +345,29 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
     }
     bool ok = false;
     if (op.pages == 0) {
-        ok = walk(APPLY, kind, *this, table, Descriptor(), false, level, va, end, op, nullptr);
+        ok = walk(APPLY, kind, table, Descriptor(), false, level, va, end, op);
     } else {
-        PageReserve reserve(*this);
+        PageReserve reserve(*owner);
         if (!reserve.reserve(op.pages)) {
             return Status::OutOfMemory;
         }
-        ok = walk(APPLY, kind, *this, table, Descriptor(), false, level, va, end, op, &reserve);
+        op.reserve = &reserve;
+        ok = walk(APPLY, kind, table, Descriptor(), false, level, va, end, op);
         reserve.release();  // what a callback that failed midway left
     }
-    regroup_range(va, end, hint);
-    free_retired(op.retired, op.tlb);
+    owner->regroup_range(va, end, hint);
+    owner->free_retired(op.retired, op.tlb);
     return ok ? Result() : Result(op.error);
+}
+
+template <class G, class T>
+template <typename Mapping<G, T>::OpKind K, class Call>
+constexpr Result Mapping<G, T>::run_as(Call& op, uint64_t va, uint64_t end, bool hint) const {
+    if constexpr (SIZE_BUILD) {
+        return run_erased(K, op, va, end, hint);
+    } else {
+        return run(KindOf<K>{}, op, va, end, hint);
+    }
 }
 
 AARCH64_PAGING_BUILD_END
