@@ -48,6 +48,17 @@ static_assert((kHintedImage.entries[2 * 512].bits() & bits(Attributes::CONTIGUOU
 constexpr auto kSmall = build_id_tables<3>(0x40200000, 1, kMap);
 static_assert(kSmall.result.status() == Status::OutOfMemory, "3 pages are not enough");
 
+// A map without VALID takes out the table it covers whole (contract 1.1), in constant
+// evaluation too: the leaf table of [1 GiB, 1 GiB + 64 KiB) goes, its page given back.
+constexpr MapEntry kTakenOut[] = {
+    {MemoryRegion(0x40000000, 0x40010000), kData, Constraints::NO_BLOCK_MAPPINGS},
+    {MemoryRegion(0x40000000, 0x40200000), Attributes(), Constraints::NONE},
+};
+constexpr auto kTakenOutImage = build_id_tables<4>(0x40200000, 1, kTakenOut);
+static_assert(kTakenOutImage.result.is_ok(), "the unmap builds");
+static_assert(kTakenOutImage.used == 2 && kTakenOutImage.entries[512].bits() == 0,
+              "root and the level-2 table; the level-3 table is out and its entry empty");
+
 // Pages from an aligned buffer that maps them to the image's addresses, in order.
 struct Pool {
     std::vector<void*> pages;

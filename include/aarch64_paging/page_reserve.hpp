@@ -66,7 +66,13 @@ private:
     size_t count_ = 0;
     uintptr_t lowest_ = UINTPTR_MAX;  // of the pages in the chain
     uintptr_t highest_ = 0;
-    const void* live_[CHECKED_TABLES] = {};  // the live tables checked: the first live_count_
+    // The live tables checked: the first live_count_ (a union, as TlbBatch's slots, so
+    // that a reservation does not clear what it may never use).
+    union Live {
+        constexpr Live() : none() {}
+        char none;
+        const void* at[CHECKED_TABLES];
+    } live_;
     size_t live_count_ = 0;
 };
 
@@ -81,11 +87,11 @@ constexpr bool PageReserve<Owner>::reserve(size_t count) {
     } else if (owner_.tables_ <= CHECKED_TABLES) {
         owner_.for_each_table([this](const void* table) {
             if (live_count_ < CHECKED_TABLES) {
-                live_[live_count_++] = table;
+                live_.at[live_count_++] = table;
             }
         });
     } else {
-        live_[live_count_++] = owner_.root_;
+        live_.at[live_count_++] = owner_.root_;
     }
     for (; count > 0; --count) {
         Descriptor* page = owner_.alloc_page();
@@ -127,7 +133,7 @@ constexpr bool PageReserve<Owner>::reserve(size_t count) {
 template <class Owner>
 bool PageReserve<Owner>::is_ours(const Descriptor* page) const {
     for (size_t i = 0; i < live_count_; ++i) {
-        if (live_[i] == page) {
+        if (live_.at[i] == page) {
             return true;
         }
     }

@@ -24,7 +24,8 @@ struct TlbBatch {
     /// Page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*). Only the first count
     /// are written: a union, so that a batch begins with none cleared, which C++17 allows
     /// a literal type only through a member of a union (128 bytes that every call on an
-    /// inactive tree would clear and none read). No slot is written in constant evaluation.
+    /// inactive tree would clear and none read). No slot is written in constant evaluation
+    /// (add()).
     union Slots {
         constexpr Slots() : none() {}
         char none;           ///< Before the first add().
@@ -34,8 +35,9 @@ struct TlbBatch {
     bool all = false;       ///< More than MAX: the whole regime.
 
     /// The entry at input offset @p offset goes stale: a leaf (last level) or a table.
+    /// (A compile-time image has no TLB, and C++17 keeps the slots unwritten there: all.)
     AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
-        if (count < MAX) {
+        if (count < MAX && !__builtin_is_constant_evaluated()) {
             va.at[count++] = offset | (leaf ? 1 : 0);
         } else {
             all = true;
