@@ -424,13 +424,6 @@ private:
     // The operations over the walk: walk_range visits, modify_range modifies, map_range
     // and tables_needed map, unmap_range unmaps.
     enum class OpKind : uint8_t { Visit, Modify, Map, Unmap };
-    // An OpKind known at compile time: the speed build's walk gets a copy per operation,
-    // with the others' branches folded away; the size build's takes the kind at run time,
-    // one copy for all (tuning.hpp).
-    template <OpKind K>
-    struct KindOf {
-        constexpr operator OpKind() const { return K; }
-    };
     // What one operation asks, passed down its walk: every kind's fields, so that the
     // size build's one walk takes any.
     struct Op {
@@ -492,10 +485,12 @@ private:
     AARCH64_PAGING_PER_ENTRY constexpr bool walk(Step apply, Kind kind, Descriptor* table, Descriptor parent,
                                                  bool fresh, unsigned level, uint64_t va, uint64_t end,
                                                  Call& op) const;
-    // walk at the leaf level; derived: the entries are what parent derives.
-    template <class Step, class Kind, class Call>
+    // walk at the leaf level; derived: the entries are what parent derives (fixed(): the
+    // speed build's loop reads or derives without a test per entry).
+    template <class Step, class Kind, class Derived, class Call>
     AARCH64_PAGING_PER_ENTRY constexpr bool walk_leaves(Step apply, Kind kind, Descriptor* table, Descriptor parent,
-                                                        bool derived, uint64_t va, uint64_t end, Call& op) const;
+                                                        Derived derived, uint64_t va, uint64_t end,
+                                                        Call& op) const;
     // walk above the leaf level.
     template <class Step, class Kind, class Call>
     constexpr bool walk_table(Step apply, Kind kind, Descriptor* table, Descriptor parent, bool derived,
@@ -937,9 +932,9 @@ constexpr Descriptor* Mapping<G, T>::deepest(uint64_t va, uint64_t end, unsigned
     Descriptor* table = root_;
     for (level = root_level_; level < LEAF_LEVEL; ++level) {
         const Descriptor entry = table[G::index(va, level)];
-        // Not into a table the range covers whole: an unmap takes such a table whole.
-        if (!entry.is_table(level) || ((va ^ (end - 1)) >> G::level_shift(level)) != 0 ||
-            covers_entry(level, va, end)) {
+        // Only into a table that holds the whole range (va and end - 1 in one entry) but
+        // less than its entry's whole (an unmap takes a table covered whole out).
+        if (!entry.is_table(level) || (((va ^ (end - 1)) | (end - va)) >> G::level_shift(level)) != 0) {
             break;
         }
         table = subtable(entry);

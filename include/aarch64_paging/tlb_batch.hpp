@@ -21,6 +21,9 @@ namespace aarch64_paging {
 struct TlbBatch {
     /// The most entries invalidated one by one.
     static constexpr unsigned MAX = 16;
+
+    /// Empty. (A constructor, not an aggregate's {}: GCC clears an aggregate whole.)
+    constexpr TlbBatch() {}
     /// Page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*). Only the first count
     /// are written: a union, so that a batch begins with none cleared, which C++17 allows
     /// a literal type only through a member of a union (128 bytes that every call on an

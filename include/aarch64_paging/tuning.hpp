@@ -47,40 +47,39 @@ AARCH64_PAGING_BUILD_BEGIN
 /// where each call costs more than the body (0.5 KiB over the core).
 #define AARCH64_PAGING_INLINE [[gnu::always_inline]]
 
-/// A step of a change known at compile time: plan (false) or apply (true), mapping.hpp.
-template <bool Apply>
-struct StepOf {
-    /// Apply.
-    constexpr operator bool() const { return Apply; }
+/// A value the core's walk knows at compile time, as a type: Fixed<V>{} converts to V.
+template <auto V>
+struct Fixed {
+    /// V.
+    constexpr operator decltype(V)() const { return V; }
 };
 
 /// The size build (AARCH64_PAGING_SIZE_BUILD).
 inline constexpr bool SIZE_BUILD = AARCH64_PAGING_SIZE_BUILD != 0;
 
-/// A step of a change: a run-time flag in the size build, a StepOf in the speed build.
-template <bool Apply>
-constexpr auto step() {
+/// V as the build passes it to the walk (walk.hpp): in the speed build a Fixed<V>, so that
+/// each value gets its own copy of the walk with the other values' branches folded away;
+/// in the size build V itself, a run-time value, so that one copy serves every value.
+/// What the walk is told so: the step (PLAN, APPLY), the operation (Mapping::OpKind), and
+/// whether a table's entries are read or derived from the entry above.
+template <auto V>
+constexpr auto fixed() {
     if constexpr (SIZE_BUILD) {
-        return Apply;
+        return V;
     } else {
-        return StepOf<Apply>{};
+        return Fixed<V>{};
     }
 }
 
-/// The steps of a change, which one walk serves (mapping.hpp: `if (apply)`). In the size
-/// build the step is a run-time flag, so that one copy of each walk serves both; in the
-/// speed build it is a type, so that each step gets its own copy with the other's
-/// branches folded away.
-inline constexpr auto PLAN = step<false>();
-/// The apply step; see PLAN.
-inline constexpr auto APPLY = step<true>();
+/// The plan step of a change: the walk counts and checks, and writes nothing.
+inline constexpr auto PLAN = fixed<false>();
+/// The apply step: the walk writes.
+inline constexpr auto APPLY = fixed<true>();
 
-/// The speed build's shortcuts: map_range's for the common small calls (a chain of new
-/// tables below an empty entry, pages inside one leaf table, a live call that changes
-/// nothing), a new table's blocks written as one run, the leaf level's own loops, and a
-/// walk of its own for each of map_range and walk_range. In the size build one walk of
-/// changes does their work, slower, in about 2.5 KiB less.
-inline constexpr bool FAST_PATHS = !SIZE_BUILD;
+/// The other differences between the builds: AARCH64_PAGING_PER_ENTRY (above), and in
+/// the size build an operation's callback and the seal's rule reached through a function
+/// pointer (Mapping::Op::fn_, Mapping::Op::widened), where the speed build calls them
+/// directly; Mapping::run_as picks the size build's one instantiation of the walk.
 
 AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging

@@ -28,15 +28,16 @@ constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, Descriptor* table, Des
     // Below a split or in a new table, the entries are what parent derives: not read.
     const bool derived = table == nullptr || fresh;
     if (level == LEAF_LEVEL) {
-        return walk_leaves(apply, kind, table, parent, derived, va, end, op);
+        return derived ? walk_leaves(apply, kind, table, parent, fixed<true>(), va, end, op)
+                       : walk_leaves(apply, kind, table, parent, fixed<false>(), va, end, op);
     }
     return walk_table(apply, kind, table, parent, derived, level, va, end, op);
 }
 
 template <class G, class T>
-template <class Step, class Kind, class Call>
+template <class Step, class Kind, class Derived, class Call>
 constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* table, Descriptor parent,
-                                          bool derived, uint64_t va, uint64_t end, Call& op) const {
+                                          Derived derived, uint64_t va, uint64_t end, Call& op) const {
     if (!apply && !plans_leaves(kind, op)) {
         return true;
     }
@@ -366,7 +367,7 @@ constexpr Result Mapping<G, T>::run_as(Call& op, uint64_t va, uint64_t end, bool
     if constexpr (SIZE_BUILD) {
         return run_erased(K, op, va, end, hint);
     } else {
-        return run(KindOf<K>{}, op, va, end, hint);
+        return run(Fixed<K>{}, op, va, end, hint);
     }
 }
 
