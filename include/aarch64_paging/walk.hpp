@@ -217,7 +217,9 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         op.changes = true;
         return true;
     }
-    op.tlb.note(va, entry, next);
+    if (op.live) {
+        op.tlb.note(va, entry, next);
+    }
     store(*slot, next);
     return true;
 }
