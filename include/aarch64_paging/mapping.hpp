@@ -503,9 +503,10 @@ private:
                                                  unsigned level, uint64_t va, uint64_t end, Call& op) const;
     // Whether the operation makes entry (at level, [va, end) of it in range) a leaf of its
     // own (true), or needs a table below it (false). Entries it leaves alone are leaves
-    // that write nothing.
+    // that write nothing. blocks: whether a whole entry may be one here (walk_table).
     template <class Kind>
-    static constexpr bool is_leaf(Kind kind, const Op& op, Descriptor entry, unsigned level, uint64_t va, uint64_t end);
+    static constexpr bool is_leaf(Kind kind, const Op& op, Descriptor entry, unsigned level, uint64_t va, uint64_t end,
+                                  bool blocks);
     // Whether the plan looks at the leaves: the visit itself, or a change to a live
     // mapping (break-before-make; which entries change) or a sealed one (widened_bits). An
     // inactive mapping's change has only tables to count.

@@ -62,10 +62,12 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
                                          bool derived, unsigned level, uint64_t va, uint64_t end,
                                          Call& op) const {
     const uint64_t size = G::level_size(level);
+    // Whether the entries the range covers whole may be leaves here: a map's blocks where
+    // the level, the constraints and the output address allow them; any other operation's.
+    const bool blocks = OpKind(kind) != OpKind::Map || blocks_allowed(level, 0, op.to_pa, op.constraints);
     // A map of a tree no walker uses writes the entries it covers whole as one run of
     // blocks where the table holds no tables (new, or a block's split).
-    const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived &&
-                      blocks_allowed(level, 0, op.to_pa, op.constraints);
+    const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived && blocks;
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
@@ -102,7 +104,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
                     op.owner->retire_tables(sub, level + 1, va & ~(size - 1), op.retired, op.tlb);
                 }
             }
-        } else if (is_leaf(kind, op, entry, level, va, to)) {
+        } else if (is_leaf(kind, op, entry, level, va, to, blocks)) {
             if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, level, va, to, op)) {
                 return false;
             }
@@ -141,7 +143,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
 template <class G, class T>
 template <class Kind>
 constexpr bool Mapping<G, T>::is_leaf(Kind kind, const Op& op, Descriptor entry, unsigned level, uint64_t va,
-                                      uint64_t end) {
+                                      uint64_t end, bool blocks) {
     const bool whole = covers_entry(level, va, end);
     switch (OpKind(kind)) {
     case OpKind::Visit:
@@ -153,12 +155,11 @@ constexpr bool Mapping<G, T>::is_leaf(Kind kind, const Op& op, Descriptor entry,
     case OpKind::Map:
         break;
     }
-    const uint64_t start = va & ~(G::level_size(level) - 1);
-    const bool valid = (op.bits & bits_of(Attributes::VALID)) != 0;
-    const bool blocks = blocks_allowed(level, start, start + op.to_pa, op.constraints);
     if (whole && blocks) {
         return true;
     }
+    const uint64_t start = va & ~(G::level_size(level) - 1);
+    const bool valid = (op.bits & bits_of(Attributes::VALID)) != 0;
     // An entry that maps its part of the range as asked already needs no split (contract
     // 1.1): a block with the bits a block here would get, in the layout asked (a live
     // block under NO_BLOCK_MAPPINGS is a change), or an invalid entry with the flags.
@@ -194,14 +195,13 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         }
         break;  // next: empty
     case OpKind::Map:
-        next = mapped(op, va, level);
         if (!op.live) {
             if (apply) {
-                *slot = next;  // no walker: a plain store, which the compiler may merge
+                *slot = mapped(op, va, level);  // no walker: a plain store, which the compiler may merge
             }
             return true;
         }
-        next = Contiguous<G>::kept_hint(entry, next);
+        next = Contiguous<G>::kept_hint(entry, mapped(op, va, level));
         break;
     }
     if (!apply) {
