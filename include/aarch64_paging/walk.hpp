@@ -195,13 +195,15 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         }
         break;  // next: empty
     case OpKind::Map:
+        if (!apply && !op.live) {
+            return true;  // nothing to check
+        }
+        next = mapped(op, va, level);
         if (!op.live) {
-            if (apply) {
-                *slot = mapped(op, va, level);  // no walker: a plain store, which the compiler may merge
-            }
+            *slot = next;  // no walker: a plain store, which the compiler may merge
             return true;
         }
-        next = Contiguous<G>::kept_hint(entry, mapped(op, va, level));
+        next = Contiguous<G>::kept_hint(entry, next);
         break;
     }
     if (!apply) {
