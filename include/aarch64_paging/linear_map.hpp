@@ -39,7 +39,8 @@ public:
     /// init_result() says why.
     LinearMap(Regime where, uint64_t asid, unsigned root_level, int64_t pa_offset,
               const PageAllocator& allocator = default_page_allocator())
-        : init_result_(mapping_.init(asid, root_level, allocator, static_cast<uint64_t>(pa_offset), where)) {}
+        : init_result_(mapping_.init(asid, root_level, allocator, static_cast<uint64_t>(pa_offset), where)),
+          offset_(pa_offset) {}
     /// Deactivates the map if activate() made it active and returns every table page.
     /// A map the MMU runs on (enable_mmu(), mmu.hpp) is left to it: its tables stay in
     /// place and are not given back. Call disable_mmu() before such a map goes out of
@@ -64,6 +65,8 @@ public:
     ///   - InvalidArgument: the map is not valid;
     ///   - RegionBackwards: region = @p range;
     ///   - AddressRange: va = the range's end, past size();
+    ///   - InvalidVirtualAddress: va = the first address of @p range that the offset
+    ///     would take past 2^64 or below 0 (as the crate's LinearMap);
     ///   - InvalidFlags: value = the refused bits of @p flags (REFUSED_MAP_FLAGS, and the
     ///     bits the regime lacks: refused_bits());
     ///   - BreakBeforeMakeViolation: region = @p range; the map is active and the change
@@ -79,6 +82,10 @@ public:
     ///         (value = those bits).
     [[nodiscard]] Result map_range_with_constraints(const MemoryRegion& range, Attributes flags,
                                                     Constraints constraints) {
+        uint64_t outside = 0;
+        if (is_valid() && leaves_output_space(range, outside)) {
+            return MapError::invalid_virtual_address(VirtualAddress(outside));
+        }
         return mapping_.map_range(range, mapping_.output_address(range.start()), flags, constraints);
     }
     /// Splits blocks so that every leaf it passes lies inside @p range, then calls
@@ -142,8 +149,29 @@ public:
     const Mapping<>& mapping() const { return mapping_; }
 
 private:
+    // Whether the offset takes an address of range (non-empty, not backwards; an end of 0
+    // is 2^64) past 2^64 or below 0, as the crate's LinearTranslation refuses: outside is
+    // then the first such address.
+    bool leaves_output_space(const MemoryRegion& range, uint64_t& outside) const {
+        const uint64_t start = range.start().value();
+        const uint64_t last = range.end().value() - 1;
+        if (range.start() == range.end() || last < start) {
+            return false;  // the core's to refuse, or to do nothing
+        }
+        const uint64_t magnitude = offset_ < 0 ? uint64_t{0} - static_cast<uint64_t>(offset_)
+                                               : static_cast<uint64_t>(offset_);
+        if (offset_ < 0) {
+            outside = start;
+            return start < magnitude;
+        }
+        const uint64_t highest = UINT64_MAX - magnitude;  // the last address the offset keeps
+        outside = start > highest ? start : highest + 1;
+        return last > highest;
+    }
+
     Mapping<> mapping_;
     Result init_result_;
+    int64_t offset_;
 };
 
 AARCH64_PAGING_BUILD_END
