@@ -247,8 +247,13 @@ bool idmap_is_active(const idmap_t *map);
 /** Maps every address of @p range to itself with @p flags (#IDMAP_ATTR_ACCESSED added on
  * every block and page), using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
  * level 2, pages at level 3, never a block at level 0. A table that already covers part of
- * the range is kept and filled. Entries are written whether or not flags has
- * #IDMAP_ATTR_VALID; without it they stay invalid. On an active map every live entry the
+ * the range is kept and filled. Without #IDMAP_ATTR_VALID the call is an unmap (1.1, as
+ * the crate's): every entry of the range gets @p flags alone (no ACCESSED, no page bit,
+ * no address; flags 0 leave all-zero entries), and a table whose whole range the call
+ * covers is freed, its entry written with @p flags, after the TLB maintenance on an
+ * active map. A live entry the call would leave exactly as it is is no change: a range
+ * that covers part of a live block with the block's own attributes needs no split and
+ * writes nothing there (1.1). On an active map every live entry the
  * call changes is invalidated in the TLB (TLBI by VA, or the whole regime past 16
  * entries), DSB ISH, ISB; a call that makes no valid entry stale ends with DSB ISHST, ISB.
  * @return #IDMAP_OK, or (the table exactly as it was before the call):
@@ -259,12 +264,13 @@ bool idmap_is_active(const idmap_t *map);
  *   - #IDMAP_ERR_INVALID_FLAGS: value = the refused bits: TABLE_OR_PAGE, bits 12-49,
  *     bit 52 (the contiguous bit, which the library manages), or unknown constraint bits
  *     (when both are refused, value holds the flags');
- *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: region = the rounded range: the map is active and the
- *     change would split a live block (even with unchanged attributes), change a live
- *     entry's output address (NS included), memory type or shareability, or clear its nG bit
- *     (making an
+ *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: the map is active and the change would split a live
+ *     block (one that maps its part of the range otherwise than asked, or in another
+ *     layout: #IDMAP_NO_BLOCK_MAPPINGS over a live block), change a live entry's output
+ *     address (NS included), memory type or shareability, or clear its nG bit (making an
  *     entry invalid, or creating one where none was valid, is always allowed when it
- *     needs no split);
+ *     needs no split); region = the whole region of the first live entry, in address
+ *     order, that would have to break (1.1);
  *   - #IDMAP_ERR_OUT_OF_MEMORY: the allocator had no page for a new table. */
 idmap_status_t idmap_map_range(idmap_t *map, const idmap_region_t *range, uint64_t flags);
 /** As idmap_map_range(), laid out as @p constraints (#IDMAP_NO_BLOCK_MAPPINGS,
@@ -281,7 +287,7 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region
  * @return #IDMAP_OK, or:
  *   - those of idmap_map_range() for the range (NULL map, range or fn: INVALID_ARGUMENT);
  *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: active map: a live block would be split, or fn made a
- *     forbidden change (nothing changed);
+ *     forbidden change (nothing changed); region = that live entry's whole region (1.1);
  *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split (nothing changed);
  *   - #IDMAP_ERR_INVALID_FLAGS: fn flipped TABLE_OR_PAGE or changed output-address bits;
  *     value = those bits. As additions to the contract, the same for the other bits
@@ -289,7 +295,9 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region
  *     set on an invalid entry that would then be malformed (at level 0, where there are
  *     no blocks; at level 3 without the page bit, a reserved encoding) or would map
  *     another address than its own (an empty entry's output address is 0); value = the
- *     bits refused. fn may give an empty entry other attributes: it stays invalid;
+ *     bits refused. fn may give an empty entry other attributes: it stays invalid. fn
+ *     may always write the all-zero descriptor: the entry becomes empty, live or not
+ *     (1.1);
  *   - #IDMAP_ERR_PTE_UPDATE_FAULT: fn answered non-zero; value = the entry as it was
  *     before that call.
  *
@@ -329,7 +337,7 @@ idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
  *   IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), IDMAP_ERR_ADDRESS_RANGE,
  *   IDMAP_ERR_REGION_BACKWARDS (as for idmap_map_range()),
  *   IDMAP_ERR_BREAK_BEFORE_MAKE (active map: a valid block straddles an edge of the range;
- *   region = the rounded range), IDMAP_ERR_OUT_OF_MEMORY (no page for a split).
+ *   region = that block's), IDMAP_ERR_OUT_OF_MEMORY (no page for a split).
  */
 idmap_status_t idmap_unmap_range(idmap_t *map, const idmap_region_t *range);
 

@@ -119,9 +119,8 @@ TEST_CASE("a new table is linked into a live tree after its entries and a DSB IS
                 return;
             }
             // The new table, not yet reachable, holds nothing a walker could take amiss:
-            // every entry empty, or the page already (the speed build fills the table
-            // before linking it, the size build links it zeroed and fills it live, each
-            // entry going from invalid to valid).
+            // every entry empty, or the page already (the walk fills a new table before
+            // it links it, in both builds).
             const auto* fresh = static_cast<const uint64_t*>(live.pages.last);
             for (unsigned i = 0; i < 512; ++i) {
                 CHECK((fresh[i] == 0 || (i == 3 && (fresh[i] & kOa) == (va & kOa))));

@@ -69,9 +69,10 @@ public:
     ///     would take past 2^64 or below 0 (as the crate's LinearMap);
     ///   - InvalidFlags: value = the refused bits of @p flags (REFUSED_MAP_FLAGS, and the
     ///     bits the regime lacks: refused_bits());
-    ///   - BreakBeforeMakeViolation: region = @p range; the map is active and the change
-    ///     would split a live block, change a live entry's output address, memory type or
-    ///     shareability, or clear its nG bit;
+    ///   - BreakBeforeMakeViolation: region = the whole region of the first live entry
+    ///     that would have to break; the map is active and the change would split a live
+    ///     block, change a live entry's output address, memory type or shareability, or
+    ///     clear its nG bit;
     ///   - OutOfMemory: the allocator had no page for a new table.
     [[nodiscard]] Result map_range(const MemoryRegion& range, Attributes flags) {
         return map_range_with_constraints(range, flags, Constraints::NONE);

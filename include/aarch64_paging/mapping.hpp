@@ -9,9 +9,10 @@
 /// - reserve: take that many pages from the allocator, or give them back and fail;
 /// - apply: walk again and write; this step cannot fail for lack of memory.
 ///
-/// Recursion is per table (depth at most four), never per entry; in the speed build the
-/// leaf level is written by a plain loop. The size build (-Os) runs map_range, modify_range
-/// and walk_range on one walk of changes (change_walk); tuning.hpp lists the differences.
+/// One walk (walk.hpp) serves every operation, in both builds: recursion per table
+/// (depth at most four), never per entry, and the leaf level a plain loop. The speed
+/// build gives each operation and step its own inlined copy of it, the size build (-Os)
+/// one copy for all; tuning.hpp lists the differences.
 #ifndef AARCH64_PAGING_MAPPING_HPP
 #define AARCH64_PAGING_MAPPING_HPP
 
@@ -89,11 +90,15 @@ public:
     /// Maps region to the physical range starting at pa with flags (ACCESSED added, the
     /// regime's RES1 bits, and TABLE_OR_PAGE on pages), with the largest blocks
     /// constraints allow. In the upper VA range a region's end of 0 stands for 2^64.
+    /// Without VALID an unmap (contract 1.1): the entries get flags alone, and the tables
+    /// the region covers whole are taken out. A live entry left exactly as it is, is no
+    /// change: no split of a live block that maps its part as asked already.
     /// On an active mapping, every live entry the call changes is invalidated in the TLB
     /// (by VA, or the whole regime past TlbBatch::MAX entries), DSB ISH, ISB.
     /// Errors: AddressRange, RegionBackwards, InvalidFlags (REFUSED_MAP_FLAGS, the bits
-    /// the regime lacks, unknown constraints), BreakBeforeMakeViolation (active only),
-    /// OutOfMemory. On any error the tables are as they were.
+    /// the regime lacks, unknown constraints), BreakBeforeMakeViolation (active only;
+    /// region: the first live entry that would have to break, whole), OutOfMemory. On
+    /// any error the tables are as they were.
     [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                    Constraints constraints = Constraints::NONE);
 
