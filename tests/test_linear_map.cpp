@@ -1,6 +1,7 @@
-// LinearMap's offset: an output address past 2^64 or below 0 is InvalidVirtualAddress
-// with the first address of the range that would have it (the crate's LinearMap), and
-// nothing is written.
+// LinearMap's offset: as the crate's LinearMap, an input address read as a signed number
+// (upper-range addresses are negative) plus the offset must be in [0, 2^63); else
+// InvalidVirtualAddress with the first address of the range that is not, and nothing is
+// written.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -16,7 +17,7 @@ constexpr uint64_t kGiB = uint64_t{1} << 30;
 
 }  // namespace
 
-TEST_CASE("LinearMap: an offset below 0 is InvalidVirtualAddress at the range's start", "[linear_map]") {
+TEST_CASE("LinearMap: an output address below 0 is InvalidVirtualAddress at the range's start", "[linear_map]") {
     LinearMap map(Regime{}, 1, 1, -static_cast<int64_t>(2 * kGiB));
     REQUIRE(map.is_valid());
     const Result r = map.map_range(MemoryRegion(kGiB, 3 * kGiB), kData);
@@ -27,22 +28,34 @@ TEST_CASE("LinearMap: an offset below 0 is InvalidVirtualAddress at the range's 
     CHECK(map.map_range(MemoryRegion(2 * kGiB, 3 * kGiB), kData).is_ok());
 }
 
-TEST_CASE("LinearMap: an offset past 2^64 is InvalidVirtualAddress at the first address past it",
+TEST_CASE("LinearMap: an output address past 2^63 is InvalidVirtualAddress at the first address past it",
           "[linear_map]") {
-    // The upper range: [2^64 - 512 GiB, 2^64), mapped 4 GiB higher, wraps from
-    // 2^64 - 4 GiB on.
-    LinearMap map({TranslationRegime::El1And0, VaRange::Upper}, 1, 1, static_cast<int64_t>(4 * kGiB));
+    // 3 GiB maps to 2^63: the first address past.
+    LinearMap map(Regime{}, 1, 1, INT64_MAX - static_cast<int64_t>(3 * kGiB - 1));
     REQUIRE(map.is_valid());
-    const uint64_t first_past = uint64_t{0} - 4 * kGiB;
-    const Result r = map.map_range(MemoryRegion(first_past - kGiB, 0), kData);  // end 0: 2^64
+    Result r = map.map_range(MemoryRegion(2 * kGiB, 4 * kGiB), kData);
     CHECK(r.status() == Status::InvalidVirtualAddress);
-    CHECK(r.error().va.value() == first_past);
+    CHECK(r.error().va.value() == 3 * kGiB);
+    r = map.map_range(MemoryRegion(4 * kGiB, 5 * kGiB), kData);
+    CHECK(r.error().va.value() == 4 * kGiB);
     CHECK(map.table_count() == 1);
-    // A range that starts past it names its own start.
-    CHECK(map.map_range(MemoryRegion(first_past + kGiB, 0), kData).error().va.value() == first_past + kGiB);
-    // Below it the output addresses are in [0, 2^64), but past the descriptor's 48 bits:
+    // Below it the output addresses are in [0, 2^63), but past the descriptor's 48 bits:
     // the core's AddressRange.
-    CHECK(map.map_range(MemoryRegion(first_past - kGiB, first_past), kData).status() == Status::AddressRange);
+    CHECK(map.map_range(MemoryRegion(2 * kGiB, 3 * kGiB), kData).status() == Status::AddressRange);
+}
+
+TEST_CASE("LinearMap: upper-range addresses are negative", "[linear_map]") {
+    const Regime upper{TranslationRegime::El1And0, VaRange::Upper};
+    const uint64_t base = uint64_t{0} - (uint64_t{1} << 39);  // -512 GiB
+    // + 512 GiB: the upper range onto [0, 512 GiB).
+    LinearMap kernel(upper, 1, 1, int64_t{1} << 39);
+    CHECK(kernel.map_range(MemoryRegion(base + kGiB, base + 2 * kGiB), kData).is_ok());
+    // + 256 GiB: its lower half falls below 0.
+    LinearMap half(upper, 1, 1, int64_t{1} << 38);
+    const Result r = half.map_range(MemoryRegion(base + kGiB, base + 2 * kGiB), kData);
+    CHECK(r.status() == Status::InvalidVirtualAddress);
+    CHECK(r.error().va.value() == base + kGiB);
+    CHECK(half.table_count() == 1);
 }
 
 TEST_CASE("LinearMap: ranges the core refuses are refused as before", "[linear_map]") {

@@ -66,7 +66,9 @@ public:
     ///   - RegionBackwards: region = @p range;
     ///   - AddressRange: va = the range's end, past size();
     ///   - InvalidVirtualAddress: va = the first address of @p range that the offset
-    ///     would take past 2^64 or below 0 (as the crate's LinearMap);
+    ///     would take outside the output addresses: as the crate's LinearMap, an address
+    ///     read as a signed number (upper-range addresses negative) plus the offset must be
+    ///     in [0, 2^63);
     ///   - InvalidFlags: value = the refused bits of @p flags (REFUSED_MAP_FLAGS, and the
     ///     bits the regime lacks: refused_bits());
     ///   - BreakBeforeMakeViolation: region = the whole region of the first live entry
@@ -151,23 +153,28 @@ public:
 
 private:
     // Whether the offset takes an address of range (non-empty, not backwards; an end of 0
-    // is 2^64) past 2^64 or below 0, as the crate's LinearTranslation refuses: outside is
-    // then the first such address.
+    // is 2^64) outside the output addresses the crate's LinearTranslation allows: va, read
+    // as a signed number (upper-range addresses are negative), plus the offset must be in
+    // [0, 2^63). outside is then the first such address.
     bool leaves_output_space(const MemoryRegion& range, uint64_t& outside) const {
         const uint64_t start = range.start().value();
         const uint64_t last = range.end().value() - 1;
         if (range.start() == range.end() || last < start) {
             return false;  // the core's to refuse, or to do nothing
         }
-        const uint64_t magnitude = offset_ < 0 ? uint64_t{0} - static_cast<uint64_t>(offset_)
-                                               : static_cast<uint64_t>(offset_);
-        if (offset_ < 0) {
+        constexpr uint64_t SIGN = uint64_t{1} << 63;
+        int64_t out = 0;
+        if (__builtin_add_overflow(static_cast<int64_t>(start), offset_, &out) || out < 0) {
             outside = start;
-            return start < magnitude;
+            return true;
         }
-        const uint64_t highest = UINT64_MAX - magnitude;  // the last address the offset keeps
-        outside = start > highest ? start : highest + 1;
-        return last > highest;
+        if (start >= SIGN) {
+            return false;  // a negative start the offset keeps: the rest of the range too
+        }
+        // From start up, the first address past INT64_MAX - offset overflows, and 2^63
+        // (negative) falls below 0.
+        outside = offset_ > 0 ? static_cast<uint64_t>(INT64_MAX - offset_) + 1 : SIGN;
+        return last >= outside;
     }
 
     Mapping<> mapping_;
