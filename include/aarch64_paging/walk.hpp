@@ -82,27 +82,18 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
         if (!derived && entry.is_table(level)) {
             Descriptor* sub = subtable(entry);
             // Unmapping a table's whole range, by unmap_range or map_range without VALID,
-            // takes the table out whole (contract 1.1); else the walk goes on below it.
-            if (covers_entry(level, va, to) &&
-                (OpKind(kind) == OpKind::Unmap ||
-                 (OpKind(kind) == OpKind::Map && (op.bits & bits_of(Attributes::VALID)) == 0))) {
-                if (!apply) {
-                    op.changes = true;
-                } else {
-                    store(table[i], Descriptor(OpKind(kind) == OpKind::Map ? op.bits : 0));
-                    op.owner->retire_tables(sub, level + 1, va, op.retired, op.tlb);
-                }
-            } else {
-                // An unmap may leave the table empty, and free it, whatever it changes in it.
-                op.changes = op.changes || OpKind(kind) == OpKind::Unmap;
-                if (!walk(apply, kind, sub, Descriptor(), false, level + 1, va, to, op)) {
-                    return false;
-                }
-                // A table unmap_range leaves empty goes too.
-                if (apply && OpKind(kind) == OpKind::Unmap && is_empty(sub)) {
-                    store(table[i], Descriptor());
-                    op.owner->retire_tables(sub, level + 1, va & ~(size - 1), op.retired, op.tlb);
-                }
+            // takes the table out whole (contract 1.1); else the walk goes on below it, and
+            // an unmap may leave it empty, and free it, whatever it changes in it.
+            const bool whole = covers_entry(level, va, to) &&
+                               (OpKind(kind) == OpKind::Unmap ||
+                                (OpKind(kind) == OpKind::Map && (op.bits & bits_of(Attributes::VALID)) == 0));
+            op.changes = op.changes || whole || OpKind(kind) == OpKind::Unmap;
+            if (!whole && !walk(apply, kind, sub, Descriptor(), false, level + 1, va, to, op)) {
+                return false;
+            }
+            if (apply && (whole || (OpKind(kind) == OpKind::Unmap && is_empty(sub)))) {
+                store(table[i], Descriptor(OpKind(kind) == OpKind::Map ? op.bits : 0));
+                op.owner->retire_tables(sub, level + 1, va & ~(size - 1), op.retired, op.tlb);
             }
         } else if (is_leaf(kind, op, entry, level, va, to, blocks)) {
             if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, level, va, to, op)) {
