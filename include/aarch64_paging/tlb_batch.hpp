@@ -33,7 +33,7 @@ struct TlbBatch {
         constexpr Slots() : none() {}
         char none;           ///< Before the first add().
         uint64_t at[MAX];    ///< The entries.
-    } va;
+    } va;                    ///< The first count entries of at are the batch's.
     unsigned count = 0;     ///< Entries in va.
     bool all = false;       ///< More than MAX: the whole regime.
 
