@@ -858,7 +858,7 @@ size_t idmap_lint_finding_text(const idmap_lint_finding_t *finding, char *buf, s
 typedef struct {
     uint64_t va_start;    /**< The first virtual address. */
     uint64_t va_end;      /**< The virtual address after the last. */
-    uint64_t pa_start;    /**< The physical address of va_start. */
+    uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
     uint64_t leaf_bits;   /**< The first leaf's descriptor. */
     uint32_t flags;       /**< IDMAP_EXPORT_*. */
     uint8_t memory_type;  /**< IDMAP_MEMORY_*. */

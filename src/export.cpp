@@ -53,8 +53,9 @@ void for_each_region(const Mapping<>& mapping, const ExportOptions& options, F&&
                                                                   unsigned level) {
         const uint64_t bits = d.bits();
         const uint64_t va = leaf.start().value();
-        const uint64_t pa = d.output_address().value() & ~(G::level_size(level) - 1);
-        if (is_open && (bits == 0 || va != open.va_end || pa != open.pa_start + (va - open.va_start) ||
+        // An invalid entry maps nothing: no output address to follow on from the last.
+        const uint64_t pa = d.is_valid() ? d.output_address().value() & ~(G::level_size(level) - 1) : 0;
+        if (is_open && (bits == 0 || va != open.va_end || pa != open.pa_start + (d.is_valid() ? va - open.va_start : 0) ||
                         ((bits ^ open.descriptor) & ~MAY_DIFFER) != 0)) {
             fn(static_cast<const ExportRegion&>(open));
             is_open = false;

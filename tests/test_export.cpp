@@ -270,6 +270,30 @@ TEST_CASE("export: output addresses that do not follow on split a region (C++, a
     CHECK(export_regions(map, nullptr, 0) == 0);  // not initialised
 }
 
+TEST_CASE("export: an invalid region maps nothing: pa 0, whatever addresses its entries hold (C++)",
+          "[export][cpp]") {
+    using namespace aarch64_paging;
+    Mapping<> map;
+    REQUIRE(map.init(1, 1, default_page_allocator()).is_ok());
+    const Attributes rw = Attributes::NORMAL | Attributes::VALID | Attributes::EXECUTE_NEVER;
+    REQUIRE(map.map_range(MemoryRegion(0x1000, 0x3000), PhysicalAddress(0x1000), rw).is_ok());
+    // [0x1000, 0x2000) made invalid by modify keeps its address and page bit; [0x2000,
+    // 0x3000) mapped without VALID holds the flags alone (contract 1.1): one region.
+    REQUIRE(map.modify_range(MemoryRegion(0x1000, 0x2000), [](const MemoryRegion&, Descriptor& d, unsigned) {
+                   d = Descriptor(d.bits() & ~bits(Attributes::VALID));
+                   return true;
+               }).is_ok());
+    REQUIRE(map.map_range(MemoryRegion(0x2000, 0x3000), PhysicalAddress(0x2000),
+                          (rw & ~Attributes::VALID) | Attributes::ACCESSED).is_ok());
+    ExportRegion out[2];
+    REQUIRE(export_regions(map, out, 2) == 1);
+    CHECK(out[0].va_start == 0x1000);
+    CHECK(out[0].va_end == 0x3000);
+    CHECK(out[0].pa_start == 0);
+    CHECK((out[0].flags & export_flags::VALID) == 0);
+    map.release();
+}
+
 TEST_CASE("export: memory types through another MAIR, and other regimes (C++)", "[export][cpp]") {
     using namespace aarch64_paging;
     Mapping<> map;

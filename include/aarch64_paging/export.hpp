@@ -6,9 +6,10 @@
 ///
 /// A region is a run of leaf entries (blocks, pages, and invalid entries that are not
 /// all zero, such as map_range writes without VALID) in address order, each starting
-/// where the previous one ends, whose output addresses follow on, and whose bits are the
-/// same but for the output address, the page/block bit (1) and the contiguous bit (52).
-/// All-zero entries end a region and are not exported.
+/// where the previous one ends, whose output addresses follow on (valid entries; an
+/// invalid region maps nothing, and its pa_start is 0), and whose bits are the same but
+/// for the output address, the page/block bit (1) and the contiguous bit (52). All-zero
+/// entries end a region and are not exported.
 ///
 /// The devicetree fragment (export_devicetree()) is exactly this, with tabs, for a map
 /// with one region (values in hex, 64-bit values as two cells, high first):
@@ -71,7 +72,7 @@ inline constexpr uint32_t ACCESSED = 1u << 6;       ///< AF set: the first acces
 struct ExportRegion {
     uint64_t va_start = 0;    ///< The first virtual address.
     uint64_t va_end = 0;      ///< The virtual address after the last.
-    uint64_t pa_start = 0;    ///< The physical address of va_start.
+    uint64_t pa_start = 0;    ///< The physical address of va_start (0 in an invalid region).
     uint64_t descriptor = 0;  ///< The first leaf's bits; the others differ only as said above.
     uint32_t flags = 0;       ///< export_flags.
     MemoryType memory_type = MemoryType::Device;  ///< Through the MAIR of ExportOptions.
