@@ -14,7 +14,6 @@ using aarch64_paging::Descriptor;
 using aarch64_paging::MemoryRegion;
 using aarch64_paging::PageAllocator;
 using aarch64_paging::PhysicalAddress;
-using aarch64_paging::Result;
 using aarch64_paging::Status;
 using idmap_capi::record;
 

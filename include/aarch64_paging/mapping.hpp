@@ -589,8 +589,9 @@ private:
     }
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
-    // arch::switch_ttbr() to ttbr, with its refusal as an error.
-    Result switch_to(uint64_t ttbr, bool leaving, uint64_t& previous);
+    // arch::switch_ttbr() to ttbr, with its refusal as an error; displaced gets the TTBR it
+    // replaced.
+    Result switch_to(uint64_t ttbr, bool leaving, uint64_t& displaced);
     // activate()'s UPPER_ASID check.
     Result check_upper_asid() const;
     void add_core() { __atomic_add_fetch(&active_cores_, 1, __ATOMIC_ACQ_REL); }
@@ -709,9 +710,9 @@ Result Mapping<G, T>::mark_inactive() {
 }
 
 template <class G, class T>
-Result Mapping<G, T>::switch_to(uint64_t ttbr, bool leaving, uint64_t& previous) {
-    if (!arch::switch_ttbr(where_, ttbr, leaving, previous)) {
-        return MapError::invalid_argument(argument_reason::CODE_NOT_IDENTITY_MAPPED, 0, 0, VirtualAddress(previous));
+Result Mapping<G, T>::switch_to(uint64_t ttbr, bool leaving, uint64_t& displaced) {
+    if (!arch::switch_ttbr(where_, ttbr, leaving, displaced)) {
+        return MapError::invalid_argument(argument_reason::CODE_NOT_IDENTITY_MAPPED, 0, 0, VirtualAddress(displaced));
     }
     return {};
 }
