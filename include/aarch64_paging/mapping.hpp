@@ -500,6 +500,19 @@ private:
     template <class Step, class Kind, class Call>
     constexpr bool walk_table(Step apply, Kind kind, Descriptor* table, Descriptor parent, bool derived,
                               unsigned level, uint64_t va, uint64_t end, Call& op) const;
+    // walk_table's entry slot, a table in the tree, of which [va, end) is the part in
+    // range: walked below, or taken out (an unmap's, whole or left empty).
+    // (descend and split are walk_table's, each called there once: inlined in every build.)
+    template <class Step, class Kind, class Call>
+    AARCH64_PAGING_INLINE constexpr bool descend(Step apply, Kind kind, Descriptor& slot, unsigned level, uint64_t va,
+                                                 uint64_t end, Call& op) const;
+    // walk_table's entry (of the tree if in_tree) that needs a table below it: a split of
+    // what it maps, or a new table. Planning counts it (and checks a live one); applying
+    // builds it, walks it and links it in slot (nullptr in a plan).
+    template <class Step, class Kind, class Call>
+    AARCH64_PAGING_INLINE constexpr bool split(Step apply, Kind kind, Descriptor* slot, Descriptor entry,
+                                               bool in_tree, unsigned level, uint64_t va, uint64_t end,
+                                               Call& op) const;
     // The operation's leaf: entry, at level, of which [va, end) is the part in range.
     // Planning checks it (fn on a copy, break-before-make); applying writes slot (nullptr
     // for a visit, or a plan). AARCH64_PAGING_PER_ENTRY: it runs once per leaf.

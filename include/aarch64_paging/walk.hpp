@@ -79,56 +79,71 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
             continue;
         }
         const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
+        bool ok = true;
         if (!derived && entry.is_table(level)) {
-            Descriptor* sub = subtable(entry);
-            // Unmapping a table's whole range, by unmap_range or map_range without VALID,
-            // takes the table out whole (contract 1.1); else the walk goes on below it, and
-            // an unmap may leave it empty, and free it, whatever it changes in it.
-            const bool whole = covers_entry(level, va, to) &&
-                               (OpKind(kind) == OpKind::Unmap ||
-                                (OpKind(kind) == OpKind::Map && (op.bits & bits_of(Attributes::VALID)) == 0));
-            op.changes = op.changes || whole || OpKind(kind) == OpKind::Unmap;
-            if (!whole && !walk(apply, kind, sub, Descriptor(), false, level + 1, va, to, op)) {
-                return false;
-            }
-            if (apply && (whole || (OpKind(kind) == OpKind::Unmap && is_empty(sub)))) {
-                store(table[i], Descriptor(OpKind(kind) == OpKind::Map ? op.bits : 0));
-                op.owner->retire_tables(sub, level + 1, va & ~(size - 1), op.retired, op.tlb);
-            }
+            ok = descend(apply, kind, table[i], level, va, to, op);
         } else if (is_leaf(kind, op, entry, level, va, to, blocks)) {
-            if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, level, va, to, op)) {
-                return false;
-            }
-        } else if (!apply) {
-            // A table below the entry: a split of what it maps, or a new table.
-            if (op.live && !derived && entry.is_valid()) {
-                op.error = MapError::break_before_make(entry_region(va, level));
-                return false;  // a live block is never split
-            }
-            ++op.pages;
-            op.changes = true;
-            // Below an empty entry nothing is live, and no callback needs to see a copy (but
-            // a modify of a live or sealed mapping's): the count alone.
-            if (entry.bits() == 0 && (OpKind(kind) == OpKind::Map || !plans_leaves(kind, op))) {
-                op.pages += tables_below(kind, op, level + 1, va, to);
-            } else if (!walk(PLAN, kind, nullptr, entry, false, level + 1, va, to, op)) {
-                return false;
-            }
+            ok = leaf(apply, kind, apply ? &table[i] : nullptr, entry, level, va, to, op);
         } else {
-            // Every entry of a new table map_range covers whole is written: not filled first.
-            const bool overwritten = OpKind(kind) == OpKind::Map && covers_entry(level, va, to);
-            Descriptor* sub = op.owner->new_table(*op.reserve, entry, level + 1, overwritten);
-            const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, to, op);
-            // Linked once written: a walker sees the new table whole (a modify that failed
-            // midway leaves its split, as on an inactive mapping it may).
-            link_table(table[i], sub, op.live && !derived);
-            if (!ok) {
-                return false;
-            }
+            ok = split(apply, kind, apply ? &table[i] : nullptr, entry, !derived, level, va, to, op);
+        }
+        if (!ok) {
+            return false;
         }
         va = to;
     }
     return true;
+}
+
+template <class G, class T>
+template <class Step, class Kind, class Call>
+constexpr bool Mapping<G, T>::descend(Step apply, Kind kind, Descriptor& slot, unsigned level, uint64_t va,
+                                      uint64_t end, Call& op) const {
+    Descriptor* sub = subtable(slot);
+    // Unmapping a table's whole range, by unmap_range or map_range without VALID, takes
+    // the table out whole (contract 1.1); else the walk goes on below it, and an unmap may
+    // leave it empty, and free it, whatever it changes in it.
+    const bool whole = covers_entry(level, va, end) &&
+                       (OpKind(kind) == OpKind::Unmap ||
+                        (OpKind(kind) == OpKind::Map && (op.bits & bits_of(Attributes::VALID)) == 0));
+    op.changes = op.changes || whole || OpKind(kind) == OpKind::Unmap;
+    if (!whole && !walk(apply, kind, sub, Descriptor(), false, level + 1, va, end, op)) {
+        return false;
+    }
+    if (apply && (whole || (OpKind(kind) == OpKind::Unmap && is_empty(sub)))) {
+        store(slot, Descriptor(OpKind(kind) == OpKind::Map ? op.bits : 0));
+        op.owner->retire_tables(sub, level + 1, va & ~(G::level_size(level) - 1), op.retired, op.tlb);
+    }
+    return true;
+}
+
+template <class G, class T>
+template <class Step, class Kind, class Call>
+constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Descriptor entry, bool in_tree,
+                                    unsigned level, uint64_t va, uint64_t end, Call& op) const {
+    if (!apply) {
+        if (op.live && in_tree && entry.is_valid()) {
+            op.error = MapError::break_before_make(entry_region(va, level));
+            return false;  // a live block is never split
+        }
+        ++op.pages;
+        op.changes = true;
+        // Below an empty entry nothing is live, and no callback needs to see a copy (but a
+        // modify of a live or sealed mapping's): the count alone.
+        if (entry.bits() == 0 && (OpKind(kind) == OpKind::Map || !plans_leaves(kind, op))) {
+            op.pages += tables_below(kind, op, level + 1, va, end);
+            return true;
+        }
+        return walk(PLAN, kind, nullptr, entry, false, level + 1, va, end, op);
+    }
+    // Every entry of a new table map_range covers whole is written: not filled first.
+    const bool overwritten = OpKind(kind) == OpKind::Map && covers_entry(level, va, end);
+    Descriptor* sub = op.owner->new_table(*op.reserve, entry, level + 1, overwritten);
+    const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, end, op);
+    // Linked once written: a walker sees the new table whole (a modify that failed midway
+    // leaves its split, as on an inactive mapping it may).
+    link_table(*slot, sub, op.live && in_tree);
+    return ok;
 }
 
 template <class G, class T>
@@ -349,6 +364,7 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
         }
         op.reserve = &reserve;
         ok = walk(APPLY, kind, table, Descriptor(), false, level, va, end, op);
+        op.reserve = nullptr;
         reserve.release();  // what a callback that failed midway left
     }
     owner->regroup_range(va, end, hint);
