@@ -76,6 +76,8 @@ C_TEST_SRCS      := $(sort $(wildcard tests/c/*.c))
 C_TEST_NAMES     := $(basename $(notdir $(C_TEST_SRCS)))
 PUBLIC_HEADERS   := include/idmap.h
 PUBLIC_CXX_HEADERS := $(sort $(wildcard include/aarch64_paging/*.hpp))
+# The public headers with examples in their comments (@code), which make test builds.
+EXAMPLE_HEADERS = $(shell grep -l '@code' $(PUBLIC_HEADERS) $(PUBLIC_CXX_HEADERS))
 
 # Runs make sub-builds with -j2 unless the caller already gave -j (then the jobserver
 # is shared). Recursively expanded on purpose: MAKEFLAGS has -j only in recipes.
@@ -406,7 +408,8 @@ test: $(call needs,$(TEST_NEEDS))
 	@$(RUN_STEP) "install + pkg-config" 'MAKE="$(MAKE) $(PAR)" tools/check_install.sh $(firstword $(BOARDS))'
 	@$(RUN_STEP) "idmap.mk: outside project (qemu-virt gcc + llvm, host)" 'MAKE="$(MAKE) $(PAR)" tools/check_idmap_mk.sh'
 	@$(RUN_STEP) "CMake: add_subdirectory + find_package (host, qemu-virt)" 'MAKE="$(MAKE) $(PAR)" tools/check_cmake.sh'
-	@$(RUN_STEP) "README examples" '$(MAKE) $(PAR) $(HOST_LIB) && MAKE="$(MAKE) $(PAR)" tools/check_readme.sh $(HOST_LIB)'
+	@$(RUN_STEP) "README examples" '$(MAKE) $(PAR) $(HOST_LIB) && MAKE="$(MAKE) $(PAR)" tools/check_examples.sh $(HOST_LIB) README.md'
+	@$(RUN_STEP) "header examples (the @code blocks)" '$(MAKE) $(PAR) $(HOST_LIB) && tools/check_examples.sh $(HOST_LIB) $(EXAMPLE_HEADERS)'
 	@$(RUN_STEP) "API reference (make docs, no warnings)" '$(MAKE) docs'
 	@$(RUN_STEP) "prerequisites: what each target installs (tools/deps.sh --dry-run)" 'MAKE="$(MAKE)" tools/check_deps.sh'
 	@$(RUN_STEP) --group "target tests" '$(MAKE) test-target'
