@@ -7,9 +7,11 @@
 #   make boards [LLVM=1]          every board's library (boards/*/)
 #   make run [BOARD=<b>]          boot the C bootloader demo in QEMU (exit status: its result)
 #   make run-cpp-kernel [BOARD=<b>]       boot the C++ kernel demo (the C++ API only) in QEMU
+#   make run-upper-kernel [BOARD=<b>]     boot the upper-half kernel demo (RAM again in TTBR1) in QEMU
 #   make image-boot-example [BOARD=<b>]   boot firmware whose tables idmap-image built, in QEMU
 #   make c-bootloader [BOARD=<b>] build the C demo's image only
 #   make cpp-kernel [BOARD=<b>]   build the C++ demo's image only
+#   make upper-kernel [BOARD=<b>] build the upper-half demo's image only
 #   make check                    before a commit: unit tests, C99 programs, one QEMU boot
 #   make test                     every test; ends with "N passed, M failed, K skipped"
 #   make test-target [BOARD=<b>]  the QEMU suites on each board, entry EL and toolchain
