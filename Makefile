@@ -7,9 +7,11 @@
 #   make boards [LLVM=1]          every board's library (boards/*/)
 #   make run [BOARD=<b>]          boot the C bootloader demo in QEMU (exit status: its result)
 #   make run-cpp-kernel [BOARD=<b>]       boot the C++ kernel demo (the C++ API only) in QEMU
+#   make run-upper-kernel [BOARD=<b>]     boot the upper-half kernel demo (RAM again in TTBR1) in QEMU
 #   make image-boot-example [BOARD=<b>]   boot firmware whose tables idmap-image built, in QEMU
 #   make c-bootloader [BOARD=<b>] build the C demo's image only
 #   make cpp-kernel [BOARD=<b>]   build the C++ demo's image only
+#   make upper-kernel [BOARD=<b>] build the upper-half demo's image only
 #   make check                    before a commit: unit tests, C99 programs, one QEMU boot
 #   make test                     every test; ends with "N passed, M failed, K skipped"
 #   make test-target [BOARD=<b>]  the QEMU suites on each board, entry EL and toolchain
@@ -76,6 +78,8 @@ C_TEST_SRCS      := $(sort $(wildcard tests/c/*.c))
 C_TEST_NAMES     := $(basename $(notdir $(C_TEST_SRCS)))
 PUBLIC_HEADERS   := include/idmap.h
 PUBLIC_CXX_HEADERS := $(sort $(wildcard include/aarch64_paging/*.hpp))
+# The public headers with examples in their comments (@code), which make test builds.
+EXAMPLE_HEADERS = $(shell grep -l '@code' $(PUBLIC_HEADERS) $(PUBLIC_CXX_HEADERS))
 
 # Runs make sub-builds with -j2 unless the caller already gave -j (then the jobserver
 # is shared). Recursively expanded on purpose: MAKEFLAGS has -j only in recipes.
@@ -406,7 +410,8 @@ test: $(call needs,$(TEST_NEEDS))
 	@$(RUN_STEP) "install + pkg-config" 'MAKE="$(MAKE) $(PAR)" tools/check_install.sh $(firstword $(BOARDS))'
 	@$(RUN_STEP) "idmap.mk: outside project (qemu-virt gcc + llvm, host)" 'MAKE="$(MAKE) $(PAR)" tools/check_idmap_mk.sh'
 	@$(RUN_STEP) "CMake: add_subdirectory + find_package (host, qemu-virt)" 'MAKE="$(MAKE) $(PAR)" tools/check_cmake.sh'
-	@$(RUN_STEP) "README examples" '$(MAKE) $(PAR) $(HOST_LIB) && MAKE="$(MAKE) $(PAR)" tools/check_readme.sh $(HOST_LIB)'
+	@$(RUN_STEP) "README examples" '$(MAKE) $(PAR) $(HOST_LIB) && MAKE="$(MAKE) $(PAR)" tools/check_examples.sh $(HOST_LIB) README.md'
+	@$(RUN_STEP) "header examples (the @code blocks)" '$(MAKE) $(PAR) $(HOST_LIB) && tools/check_examples.sh $(HOST_LIB) $(EXAMPLE_HEADERS)'
 	@$(RUN_STEP) "API reference (make docs, no warnings)" '$(MAKE) docs'
 	@$(RUN_STEP) "prerequisites: what each target installs (tools/deps.sh --dry-run)" 'MAKE="$(MAKE)" tools/check_deps.sh'
 	@$(RUN_STEP) --group "target tests" '$(MAKE) test-target'

@@ -4,8 +4,9 @@
 # the guard makes the second inclusion a no-op).
 #
 # With BOARD set, $(call bm_image,NAME,DIR,SOURCES,CPPFLAGS) defines the rules for
-# DIR/NAME.elf (and DIR/NAME.map): every source of the runtime and SOURCES compiled
-# into DIR/obj/, linked with $(TARGET_LD) against $(LIB) and nothing else.
+# DIR/NAME.elf (and DIR/NAME.map): every source of the runtime and SOURCES (C, assembly
+# or C++) compiled into DIR/obj/, linked with $(TARGET_LD) against $(LIB) and nothing
+# else.
 
 ifndef BM_COMMON_MK
 BM_COMMON_MK := 1
@@ -27,6 +28,8 @@ ifneq ($(strip $(BOARD)),)
 # TARGET_CFLAGS already; add no PIE and no stack protector (no runtime for either).
 BM_CFLAGS  = $(TARGET_CFLAGS) -fno-pie -fno-stack-protector $(BOARD_INCLUDES) -I$(BM_COMMON_DIR)
 BM_ASFLAGS = $(TARGET_ASFLAGS) $(BOARD_INCLUDES) -I$(BM_COMMON_DIR)
+# C++ gets the library's own freestanding flags, and its headers.
+BM_CXXFLAGS = $(TARGET_CXXFLAGS) -fno-pie -fno-stack-protector $(BOARD_INCLUDES) -I$(BM_COMMON_DIR) -Iinclude
 
 # $(call bm_image,name,build-dir,sources,cppflags)
 define bm_image
@@ -38,6 +41,10 @@ $(2)/obj/%.S.o: %.S $(2)/flags.stamp
 	@mkdir -p $$(@D)
 	$$(call quiet,AS,$$<)$$(TARGET_CC) $$(BM_ASFLAGS) $(4) -MMD -MP -c $$< -o $$@
 
+$(2)/obj/%.cpp.o: %.cpp $(2)/flags.stamp
+	@mkdir -p $$(@D)
+	$$(call quiet,CXX,$$<)$$(TARGET_CXX) $$(BM_CXXFLAGS) $(4) -MMD -MP -c $$< -o $$@
+
 $(2)/image.ld: $(BM_COMMON_DIR)/image.ld.S $(BM_LD_SECTIONS) $(2)/flags.stamp
 	@mkdir -p $$(@D)
 	$$(call quiet,LDS,$$@)$$(TARGET_CC) -E -P -undef -x c -DLOAD_ADDR=$$(BOARD_LOAD_ADDR) -DSTACK_SIZE=$(BM_STACK_SIZE) $(4) $$< -o $$@
@@ -47,8 +54,9 @@ $(2)/$(1).elf: $(call objs,$(2),$(BM_COMMON_SRCS) $(3)) $(2)/image.ld $$(LIB)
 
 $(2)/flags.stamp: FORCE | $$(call needs,$$(TARGET_COMMANDS))
 	@mkdir -p $$(@D)
-	@printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' | cmp -s - $$@ || \
-		printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' > $$@
+	@printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_CXX) $$(BM_CXXFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' | \
+		cmp -s - $$@ || \
+		printf '%s\n' '$$(TARGET_CC) $$(BM_CFLAGS) $(4)' '$$(TARGET_CXX) $$(BM_CXXFLAGS) $(4)' '$$(TARGET_LD) $$(TARGET_LDFLAGS)' > $$@
 
 -include $(patsubst %.o,%.d,$(call objs,$(2),$(BM_COMMON_SRCS) $(3)))
 endef

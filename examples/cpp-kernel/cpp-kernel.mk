@@ -12,12 +12,6 @@ ifneq ($(strip $(BOARD)),)
 CPP_KERNEL_DIR := $(BUILD)/examples/cpp-kernel
 CPP_KERNEL_ELF := $(CPP_KERNEL_DIR)/cpp-kernel.elf
 
-# C++ objects of the image: the library's own freestanding flags, plus the runtime's
-# include path and no PIE or stack protector (no runtime for either).
-$(CPP_KERNEL_DIR)/obj/%.cpp.o: %.cpp $(CPP_KERNEL_DIR)/flags.stamp
-	@mkdir -p $(@D)
-	$(call quiet,CXX,$<)$(TARGET_CXX) $(TARGET_CXXFLAGS) -fno-pie -fno-stack-protector $(BOARD_INCLUDES) -I$(BM_COMMON_DIR) -Iinclude -MMD -MP -c $< -o $@
-
 $(eval $(call bm_image,cpp-kernel,$(CPP_KERNEL_DIR),examples/cpp-kernel/kernel.cpp,))
 
 cpp-kernel: $(CPP_KERNEL_ELF)

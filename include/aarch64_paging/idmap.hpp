@@ -5,7 +5,7 @@
 ///
 /// @code
 ///   aarch64_paging::IdMap map(1, 1);           // ASID 1, root level 1: 512 GiB
-///   if (!map.is_valid()) ...                    // no page for the root table
+///   if (!map.is_valid()) return 1;             // no page for the root table (init_result())
 ///   Result r = map.map_range(MemoryRegion(0x80200000, 0x80400000),
 ///                            Attributes::NORMAL | Attributes::NON_GLOBAL | Attributes::VALID);
 ///   aarch64_paging::IdMap el3_map(TranslationRegime::El3, 0, 1);  // for TTBR0_EL3

@@ -4,9 +4,10 @@
 /// lifetime. The crate's LinearMap, in C++; IdMap (idmap.hpp) is the one with offset 0.
 ///
 /// @code
-///   // A kernel's upper half: 0xffff'ff80'0000'0000 + x maps RAM at x.
+///   // A kernel's upper half: 0xffff'ff80'0000'0000 + x maps RAM at x. The offset is minus
+///   // that base: 2^39 modulo 2^64, worked out unsigned, where the subtraction wraps.
 ///   aarch64_paging::LinearMap kernel({TranslationRegime::El1And0, VaRange::Upper}, 1, 1,
-///                                    -int64_t{0xffff'ff80'0000'0000});
+///                                    static_cast<int64_t>(0 - 0xffff'ff80'0000'0000));
 ///   Result r = kernel.map_range(MemoryRegion(0xffff'ff80'4000'0000, 0xffff'ff80'4800'0000),
 ///                               Attributes::NORMAL | Attributes::VALID);
 /// @endcode

@@ -89,7 +89,7 @@ broken_builds=" "
 for tc in gcc llvm; do
     for b in "$@"; do
         build "$b" "$tc" "$logs/build-$b-$tc.log" "" \
-            target-suite regime-suite cxx-suite guard-suite stress-suite c-bootloader cpp-kernel ||
+            target-suite regime-suite cxx-suite guard-suite stress-suite c-bootloader cpp-kernel upper-kernel ||
             broken_builds+="$b-$tc "
     done
 done
@@ -103,14 +103,14 @@ for tc in gcc llvm; do
     done
 done
 
-# The demos (examples/c-bootloader, examples/cpp-kernel) on each board as QEMU enters it:
+# The demos (examples/c-bootloader, cpp-kernel, upper-kernel) on each board as QEMU enters it:
 # each passes when it exits 0, which it does only when all its checks passed.
 demos=0
 for tc in gcc llvm; do
     for b in "$@"; do
         [[ $broken_builds == *" $b-$tc "* ]] && continue
         machine=$(board_machine "$b")
-        for demo in c-bootloader cpp-kernel; do
+        for demo in c-bootloader cpp-kernel upper-kernel; do
             elf=build/$b$([ $tc = llvm ] && echo -llvm)/examples/$demo/$demo.elf
             log=$logs/$demo-$b-$tc.log
             demos=$((demos + 1))
