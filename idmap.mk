@@ -42,13 +42,14 @@
 #                     library's own memset would call itself)
 #   IDMAP_VERSION     "major.minor.patch", read from include/idmap.h
 #
-# Example (a board build with the includer's CROSS_COMPILE; see README.md):
+# Example (a board build with the includer's GCC cross compiler; with clang, leave out
+# $(IDMAP_GCC_CXXFLAGS); see README.md, "In your build"):
 #   IDMAP_DIR := third_party/idmap
 #   IDMAP_POOL_PAGES := 64
 #   include $(IDMAP_DIR)/idmap.mk
 #   IDMAP_OBJS := $(patsubst $(IDMAP_DIR)/%,build/idmap/%.o,$(IDMAP_SRCS))
 #   build/idmap/%.cpp.o: $(IDMAP_DIR)/%.cpp
-#   	$(CXX) $(CXXFLAGS) $(IDMAP_CXXFLAGS) $(IDMAP_CPPFLAGS) -c $< -o $@
+#   	$(CXX) $(CXXFLAGS) $(IDMAP_CXXFLAGS) $(IDMAP_GCC_CXXFLAGS) $(IDMAP_CPPFLAGS) -c $< -o $@
 #   build/idmap/%.S.o: $(IDMAP_DIR)/%.S
 #   	$(CC) $(CFLAGS) $(IDMAP_CPPFLAGS) -c $< -o $@
 #
