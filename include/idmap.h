@@ -1,14 +1,32 @@
 /**
  * @file idmap.h
- * @brief Identity-mapped VMSAv8-64 translation tables: the C ABI.
+ * @brief VMSAv8-64 stage-1 translation tables for firmware: the C ABI.
  *
- * Version 1 of the contract in shared/spec/c-abi.md, and what was added to it since,
- * grouped by topic. Stage 1 of the EL1&0 regime (TTBR0_EL1), 4 KiB granule.
+ * Identity and linear maps for the four stage-1 translation regimes - EL1&0, EL2, EL2&0
+ * and EL3 (Arm ARM DDI 0487K.a, D8.1) - in either VA range of the regimes that have two,
+ * with the 4 KiB granule and 48-bit addresses. idmap_new() makes an identity map of the
+ * lower VA range of EL1&0 (TTBR0_EL1); idmap_new_with_config() makes any other.
+ *
+ * This header is version 1.1 of the C ABI contract and what was added to it since. Names,
+ * values and meanings are only ever added to; CHANGELOG.md has the history.
+ *
+ * The topics, one group of the API reference each:
+ *   - @ref idmap_lifetime : making and freeing maps, page allocators;
+ *   - @ref idmap_mapping : mapping, changing, walking and unmapping ranges;
+ *     break-before-make and the TLB maintenance of a live change;
+ *   - @ref idmap_activation : putting a map in its TTBR, turning the MMU on and off;
+ *   - @ref idmap_regimes : EL1&0, EL2, EL2&0, EL3, the lower and upper VA ranges, ASIDs;
+ *   - @ref idmap_inspection : descriptors, sizes, the dump, the export of the applied map;
+ *   - @ref idmap_guard_rails : the pre-flight check, the linter, seal mode, table budgets;
+ *   - @ref idmap_errors : what calls answer, and the detail of a failure;
+ *   - @ref idmap_version : the version of this header and of the library.
  *
  * Every function that takes a pointer accepts NULL and answers
  * #IDMAP_ERR_INVALID_ARGUMENT (or NULL / 0 / false where it returns no status).
  * Every function that fails leaves the tables exactly as they were, except
  * where idmap_modify_range() says otherwise for a misbehaving callback.
+ * The library holds no lock: calls on one map, and its activation, are the caller's to
+ * serialise. No function prints: text goes to a caller's buffer or write callback.
  *
  * Compiles as C99 and as C++; needs only <stdint.h>, <stddef.h>, <stdbool.h>.
  */
@@ -23,22 +41,20 @@
 extern "C" {
 #endif
 
-/* ==== Version ============================================================================== */
+/* ==== Version ========================================================================= */
 
 /** @defgroup idmap_version Version
- * The version of this header, and of the library linked (semantic versioning; CHANGELOG.md).
- * @{ */
-/** @name Version
- * The version of this header; idmap_version() gives the library's.
+ * The version of this header, and of the library linked (semantic versioning). While the
+ * major version is 0 a new minor version may change the C++ API; the C ABI only grows.
+ * CHANGELOG.md says what each version changed.
  * @{ */
 #define IDMAP_VERSION_MAJOR 0 /**< Incompatible API or ABI changes (while 0: any minor too). */
-#define IDMAP_VERSION_MINOR 1 /**< Additions that keep what exists. */
+#define IDMAP_VERSION_MINOR 1 /**< New features that keep what exists. */
 #define IDMAP_VERSION_PATCH 0 /**< Fixes. */
 /** The version as one number, major << 16 | minor << 8 | patch, as idmap_version() answers. */
 #define IDMAP_VERSION \
     (((uint32_t)IDMAP_VERSION_MAJOR << 16) | ((uint32_t)IDMAP_VERSION_MINOR << 8) | \
      (uint32_t)IDMAP_VERSION_PATCH)
-/** @} */
 
 /** The version of the library as it was built: #IDMAP_VERSION's encoding,
  * major << 16 | minor << 8 | patch (0.1.0 is 0x000100). A caller compares it with the
@@ -47,13 +63,14 @@ extern "C" {
 uint32_t idmap_version(void);
 /** @} */
 
-/* ==== The types every topic uses =========================================================== */
+/* ==== The types every topic uses ====================================================== */
 
-/** An identity map: its tables, ASID, active state and last error. Opaque.
+/** A map: its tables, regime, VA range, ASID, active state and last error. Opaque.
  * @ingroup idmap_lifetime */
 typedef struct idmap idmap_t;
 
-/** A range of addresses, [start, end).
+/** A range of input addresses, [start, end). In the upper VA range an end of 0 stands for
+ * 2^64, the top (@ref idmap_regimes).
  * @ingroup idmap_mapping */
 typedef struct {
     uint64_t start; /**< The first address. */
@@ -64,49 +81,67 @@ typedef struct {
  * takes an idmap_region_t applies the same rounding to what it is given.
  *
  * Where rounding @p end up would pass 2^64, end is kept as given, and every call given
- * such a region fails with #IDMAP_ERR_ADDRESS_RANGE, va = that end.
+ * such a region fails with #IDMAP_ERR_ADDRESS_RANGE, va = that end. An end of 0 stays 0.
  * @return the rounded region; this function cannot fail.
  * @ingroup idmap_mapping */
 idmap_region_t idmap_region(uint64_t start, uint64_t end);
 
-/** One translation table entry.
+/** One translation table entry: a block, page or table descriptor, or an invalid entry
+ * (Arm ARM DDI 0487K.a, D8.3 "Translation table descriptor formats").
  * @ingroup idmap_inspection */
 typedef struct {
     uint64_t bits; /**< The 64-bit descriptor. */
 } idmap_descriptor_t;
 
-/* ==== Errors =============================================================================== */
+/* ==== Errors ========================================================================== */
 
 /** @defgroup idmap_errors Errors
- * What a call answers, the detail of a failure, and its text.
+ * What a call answers, and the detail of a failure. A function that can fail answers an
+ * idmap_status_t and records the failure, with its detail, as the last error of the map
+ * it was given (idmap_last_error() says which do); idmap_format_error() writes that out
+ * as one line.
  * @{ */
 /** What a call answers: #IDMAP_OK, or what went wrong (idmap_last_error() has the detail). */
 typedef enum {
     IDMAP_OK = 0,                          /**< Success. */
-    IDMAP_ERR_ADDRESS_RANGE = 1,           /**< Address outside what the table covers. */
-    IDMAP_ERR_INVALID_VIRTUAL_ADDRESS = 2, /**< An address the call cannot take. */
-    IDMAP_ERR_REGION_BACKWARDS = 3,        /**< End before start. */
-    IDMAP_ERR_PTE_UPDATE_FAULT = 4,        /**< A modify/walk callback returned non-zero. */
-    IDMAP_ERR_INVALID_FLAGS = 5,           /**< Flags the call does not accept. */
-    IDMAP_ERR_BREAK_BEFORE_MAKE = 6,       /**< Change to a live table would break BBM rules. */
-    IDMAP_ERR_OUT_OF_MEMORY = 7,           /**< No page for a new table; nothing was changed. */
-    IDMAP_ERR_INVALID_ARGUMENT = 8,        /**< NULL pointer, bad root level, ... */
-    IDMAP_ERR_ALREADY_ACTIVE = 9,          /**< Activate on an active table. */
-    IDMAP_ERR_NOT_ACTIVE = 10,             /**< Deactivate on an inactive table. */
-    /** The pre-flight check found an address the CPU needs mapped wrongly
-     * (idmap_preflight()); the map was not activated. */
+    /** An address outside what the map covers, or a range whose output addresses a linear
+     * map cannot give (beyond 48 bits); va = the offending address (idmap_map_range()). */
+    IDMAP_ERR_ADDRESS_RANGE = 1,
+    /** An address the call cannot take; va = that address. No function of this header
+     * answers it: the C++ LinearMap does, for an address its offset takes below 0 or past
+     * 2^63 - 1 (the address read as signed), where this header's linear maps answer
+     * #IDMAP_ERR_ADDRESS_RANGE. */
+    IDMAP_ERR_INVALID_VIRTUAL_ADDRESS = 2,
+    IDMAP_ERR_REGION_BACKWARDS = 3,        /**< End before start; region = the region. */
+    /** A modify or walk callback answered non-zero; value = the entry before that call. */
+    IDMAP_ERR_PTE_UPDATE_FAULT = 4,
+    IDMAP_ERR_INVALID_FLAGS = 5,           /**< Bits the call refuses; value = them. */
+    /** A change to an active map that would need break-before-make (@ref idmap_mapping);
+     * region = the whole region of the live entry that would have to break. */
+    IDMAP_ERR_BREAK_BEFORE_MAKE = 6,
+    /** No page for a new table (nothing was changed), or a lint's scratch too small. */
+    IDMAP_ERR_OUT_OF_MEMORY = 7,
+    /** A NULL pointer, a bad root level, regime or ASID, ...; or (value: an IDMAP_ARG_*
+     * reason) a state of the map or of the CPU that forbids the call. */
+    IDMAP_ERR_INVALID_ARGUMENT = 8,
+    IDMAP_ERR_ALREADY_ACTIVE = 9,          /**< Activating a map that is active. */
+    IDMAP_ERR_NOT_ACTIVE = 10,             /**< Deactivating a map that is not active. */
+    /** The pre-flight check found an address the CPU is about to use mapped unfit for that
+     * use (idmap_preflight()); the map did not go live. */
     IDMAP_ERR_PREFLIGHT = 11,
-    IDMAP_ERR_SEALED = 12 /**< A change that would widen a sealed map. */
+    IDMAP_ERR_SEALED = 12 /**< A change that would widen a sealed map (idmap_seal()). */
 } idmap_status_t;
 
 /** A failure with its detail; which field holds it depends on the status. */
 typedef struct {
     idmap_status_t status; /**< What went wrong; #IDMAP_OK before any failure. */
     /** ADDRESS_RANGE, INVALID_VIRTUAL_ADDRESS: the offending address; PREFLIGHT: the first
-     * address that failed. */
+     * address that failed; INVALID_ARGUMENT with #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED: the
+     * code's address. */
     uint64_t va;
-    /** REGION_BACKWARDS, BREAK_BEFORE_MAKE, SEALED: the offending region; PREFLIGHT: the
-     * range checked, rounded to pages. */
+    /** REGION_BACKWARDS: the region; BREAK_BEFORE_MAKE: the whole region of the live entry
+     * that would have to break; SEALED: the call's range; PREFLIGHT: the range checked,
+     * rounded to pages. */
     idmap_region_t region;
     /** PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits
      * whose change would widen access; PREFLIGHT: what was wrong (IDMAP_PREFLIGHT_*
@@ -120,40 +155,63 @@ typedef struct {
  * Bits 7:0 of idmap_error_t.value, where the argument is well-formed but the state of the
  * map or of the CPU forbids the call.
  * @{ */
-/** idmap_deactivate() of a map that idmap_enable_mmu() turned on: use idmap_disable_mmu(). */
+/** idmap_deactivate() (or the last idmap_deactivate_on_core()) of a map that
+ * idmap_enable_mmu() turned on: loading the TTBR of before would leave the MMU walking
+ * what may no longer be a table. idmap_disable_mmu() undoes it. */
 #define IDMAP_ARG_MMU_ENABLED 1
-/** An upper-range map activated with an ASID (bits 31:16) other than TTBR0's (bits 47:32),
- * which tags its non-global entries (TCR.A1 = 0). */
+/** Activating an upper-range EL2&0 map whose ASID (bits 31:16) is not the one that tags
+ * that range's non-global entries (bits 47:32): TTBR1_EL2's where TCR_EL2.A1 is set, else
+ * TTBR0_EL2's. The map's TLB maintenance by its own ASID would miss them, and EL2 has no
+ * TLBI by VA for every ASID. */
 #define IDMAP_ARG_UPPER_ASID 2
-/** Switching tables with the MMU on in EL2 or EL3 (no ASIDs) goes through the MMU off: the
- * calling code (va) must be mapped to itself. */
+/** A switch of tables that goes through the MMU off (idmap_activate() says when), from
+ * code that the tables in use do not map to itself: va = that code's address. */
 #define IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED 3
-/** The root level needs a T0SZ (bits 31:16) above 39: the CPU lacks FEAT_TTST. */
+/** A root level that needs a TnSZ (bits 31:16) above 39 - root level 3, TnSZ 43 - which
+ * needs FEAT_TTST (ID_AA64MMFR2_EL1.ST), and the CPU lacks it. */
 #define IDMAP_ARG_NEEDS_TTST 4
 /** @} */
 
-/** The most recent call on @p map that failed (walk_range included), with status #IDMAP_OK
- * before any failure; NULL for NULL. */
+/** The last failure recorded for @p map, with status #IDMAP_OK before any; NULL for NULL.
+ * Every function given a map records its failures there (the _split functions in their
+ * lower map), idmap_walk_range() and the guard rails included, but for
+ * idmap_export_devicetree() and idmap_lint_wx_aliases(); a call that succeeds leaves it
+ * as it was. */
 const idmap_error_t *idmap_last_error(const idmap_t *map);
 /** A short description of @p status: "address out of range", ...; never NULL (an unknown
  * value has one too). */
 const char *idmap_status_str(idmap_status_t status);
 /** Writes @p err as one line, no newline, like snprintf: at most @p len - 1 characters and
- * a NUL (nothing when len is 0); no printf is used.
+ * a NUL (nothing when len is 0 or @p buf is NULL); no printf is used. The line is the
+ * status's text and its detail, e.g. "address out of range: 0x8000000000 is beyond the
+ * table".
  * @return the length of the whole line (0, and an empty string, for a NULL @p err). */
 size_t idmap_format_error(const idmap_error_t *err, char *buf, size_t len);
 /** @} */
 
-/* ==== Regimes ============================================================================== */
+/* ==== Regimes ========================================================================= */
 
 /** @defgroup idmap_regimes Regimes
- * Translation regimes, the two VA ranges, ASIDs.
+ * The stage-1 translation regimes and VA ranges a map is built for
+ * (idmap_new_with_config(); Arm ARM DDI 0487K.a, D8.1 "Translation regimes"):
+ *   - EL1&0: TTBR0_EL1 for the lower range, TTBR1_EL1 for the upper one; ASIDs; EL0 access;
+ *   - EL2 (HCR_EL2.E2H = 0): TTBR0_EL2 only; no ASID; one privilege level;
+ *   - EL2&0 (HCR_EL2.E2H = 1, FEAT_VHE): TTBR0_EL2 and TTBR1_EL2; ASIDs; EL0 access;
+ *   - EL3: TTBR0_EL3 only; no ASID; one privilege level.
+ *
+ * A lower-range map covers [0, idmap_size()), an upper-range map
+ * [2^64 - idmap_size(), 2^64); in the upper range a region's end of 0 stands for 2^64, in
+ * what callers pass and in what callbacks receive. Where there are ASIDs, TTBR0's tags the
+ * non-global TLB entries of both ranges (TCR_ELx.A1 = 0, as idmap_mmu_config() sets it):
+ * an upper map is enabled with a lower map of the same ASID (idmap_mmu_config_split()),
+ * and its changes are invalidated for every ASID in EL1&0, for its ASID in EL2&0.
  * @{ */
 /** A stage-1 translation regime (Arm ARM DDI 0487K.a, D8.1). Regimes with one privilege
  * level (EL2 with HCR_EL2.E2H = 0, EL3) have no EL0 access, no ASID and one XN bit: their
- * maps refuse #IDMAP_ATTR_USER, #IDMAP_ATTR_NON_GLOBAL and #IDMAP_ATTR_PXN with
- * #IDMAP_ERR_INVALID_FLAGS, and the library sets AP[1] (bit 6, RES1 there) in every block
- * and page they hold. Use #IDMAP_ATTR_XN there for execute-never. */
+ * maps refuse #IDMAP_ATTR_USER, #IDMAP_ATTR_NON_GLOBAL and #IDMAP_ATTR_PXN (so also
+ * #IDMAP_ATTR_EXECUTE_NEVER) with #IDMAP_ERR_INVALID_FLAGS, and the library sets AP[1]
+ * (bit 6, RES1 there) in every block and page they hold. Use #IDMAP_ATTR_XN there for
+ * execute-never. */
 typedef enum {
     IDMAP_REGIME_EL1_0 = 0, /**< EL1&0: TTBR0_EL1, TTBR1_EL1, ASIDs (idmap_new()'s) */
     IDMAP_REGIME_EL2 = 1,   /**< EL2, HCR_EL2.E2H = 0: TTBR0_EL2 only, no ASID */
@@ -176,19 +234,27 @@ idmap_va_range_t idmap_va_range(const idmap_t *map);
 uint64_t idmap_va_start(const idmap_t *map);
 /** @} */
 
-/* ==== Lifetime ============================================================================= */
+/* ==== Lifetime ======================================================================== */
 
 /** @defgroup idmap_lifetime Lifetime
- * Making and freeing maps, and where their table pages come from.
+ * Making and freeing maps, and where their table pages come from. A map is made empty and
+ * inactive, and owns its table pages until idmap_free(). The idmap_t itself never comes
+ * from the page allocator: on a board it is one of a fixed number of handles that the
+ * board's configuration sets (no heap anywhere), on the host it comes from the heap.
  * @{ */
 /** Where table pages come from: table pages only; the idmap_t itself never comes from here.
+ * A page is used at its physical address: the pointer alloc_page answers is what the
+ * tables and the TTBR hold, and what the library writes through.
  *
  * A page the library cannot use is refused: the call answers #IDMAP_ERR_OUT_OF_MEMORY
  * (idmap_new_with_allocator() NULL) and changes nothing. Refused: NULL; a page that is not
  * 4 KiB-aligned or lies above 48 bits (given back with free_page); a page handed out twice
  * in one call (given back once); the map's root table; any other of its tables while the
  * map has at most 16 (these never given back). A non-root table of a map of more than 16
- * tables handed out again is not detected (the check would cost a walk of the tree). */
+ * tables handed out again is not detected (the check would cost a walk of the tree). Where
+ * data accesses at the current exception level bypass the cache (SCTLR_ELx.M or C clear),
+ * each page is invalidated to the point of coherency when taken, so that no stale line is
+ * later written back over the table. */
 typedef struct {
     void *(*alloc_page)(void *ctx); /**< A 4 KiB-aligned 4 KiB page, or NULL. */
     void (*free_page)(void *ctx, void *page); /**< Takes back a page alloc_page gave. */
@@ -198,22 +264,28 @@ typedef struct {
 /** How to build a map: idmap_new_with_config()'s argument. A zeroed config (with a root
  * level) is idmap_new()'s map. */
 typedef struct {
-    idmap_regime_t regime;     /**< the translation regime */
-    idmap_va_range_t va_range; /**< the VA range (TTBR0 or TTBR1) */
-    uint64_t asid;             /**< the ASID: 16 bits; 0 in regimes without ASIDs */
-    unsigned root_level;       /**< 0 to 3, as for idmap_new() */
+    idmap_regime_t regime;     /**< The translation regime. */
+    idmap_va_range_t va_range; /**< The VA range: lower (TTBR0) or upper (TTBR1). */
+    /** The ASID that tags the map's non-global TLB entries: at most 16 bits; 0 in EL2 and
+     * EL3, which have none. */
+    uint64_t asid;
+    unsigned root_level;       /**< 0 to 3, as for idmap_new(). */
     /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
-     * for an identity map, the kernel's offset for a linear map (PA - VA: for
-     * 0xffffff8040000000 -> 0x40000000 it is 0x8000000000, as an int64). */
+     * for an identity map, PA - VA for a linear map (for 0xffffff8040000000 -> 0x40000000
+     * it is 0x8000000000, as an int64). A multiple of 4 KiB, with every output address in
+     * [0, 2^48): else idmap_map_range() answers #IDMAP_ERR_ADDRESS_RANGE, va = the range's
+     * start. */
     int64_t pa_offset;
-    const idmap_allocator_t *allocator; /**< table pages; NULL: idmap_new()'s page source */
+    const idmap_allocator_t *allocator; /**< Table pages; NULL: idmap_new()'s source. */
 } idmap_config_t;
 
-/** A new, empty, inactive identity map whose root table is at @p root_level (0 to 3),
- * covering 4 KiB << 9 * (4 - root_level) bytes from address 0 (root level 1: 512 GiB,
- * level 0: 256 TiB), with table pages from the build's default source: a board's static
- * pool (no heap anywhere), or the heap on the host.
- * @param asid the ASID the map's TLB entries are tagged with, at most 16 bits.
+/** A new, empty, inactive identity map of the lower VA range of EL1&0 (TTBR0_EL1), whose
+ * root table is at @p root_level (0 to 3), covering 4 KiB << 9 * (4 - root_level) bytes
+ * from address 0 (root level 1: 512 GiB, level 0: 256 TiB), with table pages from the
+ * build's default source: a board's static pool (no heap anywhere), or the heap on the
+ * host.
+ * @param asid the ASID that tags the map's non-global TLB entries, at most 16 bits (8 on
+ *        a CPU with 8-bit ASIDs: idmap_mmu_config() refuses more).
  * @param root_level the level of the root table, 0 to 3.
  * @return the map, or NULL for a bad root level, an ASID wider than 16 bits, no page for
  *         the root table, or (on a board) no free handle: the idmap_t itself is one of a
@@ -223,25 +295,29 @@ idmap_t *idmap_new(size_t asid, unsigned root_level);
  * @return the map, or NULL as for idmap_new(), and for a NULL or incomplete allocator. */
 idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
                                   const idmap_allocator_t *alloc);
-/** A new, empty, inactive map as @p config says: a linear map (VA = PA + pa_offset) of
- * the regime's lower or upper VA range; every idmap_ function applies to it, with output
- * address = input address + pa_offset where the identity map has the input address. In
- * the upper range, a region's end of 0 stands for 2^64 (the top), in what callers pass
- * and in what callbacks receive.
+/** A new, empty, inactive map as @p config says: for its regime and VA range, mapping
+ * every input address va to va + pa_offset (an identity map for 0). Every function that
+ * takes a map takes it, with output address = input address + pa_offset where an
+ * identity map has the input address (but see idmap_export_regions() and
+ * idmap_preflight() on upper-range maps).
  * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
- *         an incomplete allocator, or no memory. */
+ *         an incomplete allocator, no page for the root table, or (on a board) no free
+ *         handle. */
 idmap_t *idmap_new_with_config(const idmap_config_t *config);
-/** Takes the map out of use and returns every table page to where it came from: where
- * idmap_activate() made it active, deactivates it; where idmap_enable_mmu() turned the MMU
- * on with it (or idmap_enable_mmu_split(), with it as either map), turns the MMU off as
- * idmap_disable_mmu() does, never leaving the MMU on a TTBR of before. Maps active on
- * other cores (idmap_activate_on_core()) must be deactivated there first. Accepts NULL.
- * Cannot fail. */
+/** Takes @p map out of use and gives every table page back to where it came from. First,
+ * where idmap_activate() made it active, it is deactivated as idmap_deactivate() does;
+ * where idmap_enable_mmu() turned the MMU on with it (or idmap_enable_mmu_split(), with it
+ * as either map), the registers are loaded back as idmap_disable_mmu() does, so that the
+ * MMU is not left walking the pages given back. Maps active on other cores
+ * (idmap_activate_on_core()) must be deactivated there first. The pages are given back
+ * whatever that deactivation answers: where it may be refused
+ * (#IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED), call idmap_deactivate() first. Accepts NULL;
+ * answers nothing. */
 void idmap_free(idmap_t *map);
 /** @} */
 
-/* ==== Mapping ============================================================================== */
+/* ==== Mapping ========================================================================= */
 
 /** @defgroup idmap_mapping Mapping
  * Mapping, changing, walking and unmapping ranges, and the tables under them.
@@ -429,7 +505,7 @@ idmap_status_t idmap_set_contiguous_hint(idmap_t *map, bool on);
 bool idmap_contiguous_hint(const idmap_t *map);
 /** @} */
 
-/* ==== Activation and the MMU =============================================================== */
+/* ==== Activation and the MMU ========================================================== */
 
 /** @defgroup idmap_activation Activation and the MMU
  * Putting a map in a TTBR, turning the MMU on and off, TLB maintenance, CPU errata.
@@ -596,7 +672,7 @@ idmap_status_t idmap_set_errata(uint32_t errata);
 uint32_t idmap_errata(void);
 /** @} */
 
-/* ==== Inspection =========================================================================== */
+/* ==== Inspection ====================================================================== */
 
 /** @defgroup idmap_inspection Inspection
  * Descriptors, sizes, the dump, and exporting the applied map.
@@ -751,7 +827,7 @@ typedef struct {
 size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, size_t max);
 /** @} */
 
-/* ==== Guard rails ========================================================================== */
+/* ==== Guard rails ===================================================================== */
 
 /** @defgroup idmap_guard_rails Guard rails
  * The pre-flight check, the linter, seal mode, and table budgets.
