@@ -320,12 +320,42 @@ void idmap_free(idmap_t *map);
 /* ==== Mapping ========================================================================= */
 
 /** @defgroup idmap_mapping Mapping
- * Mapping, changing, walking and unmapping ranges, and the tables under them.
+ * Mapping, changing, walking and unmapping ranges of a map, and tidying its tables. A
+ * change is planned before it is applied: the plan counts the table pages it needs and, on
+ * an active or sealed map, checks every entry it would change; the pages are then taken
+ * from the allocator, or the call fails having changed nothing; only then is anything
+ * written.
+ *
+ * Break-before-make (Arm ARM DDI 0487K.a, D8.16.1). Without FEAT_BBM an entry the MMU may
+ * be using can go from one valid value to another only where the TLB may hold either. On
+ * an active map (idmap_is_active()) the library refuses, with
+ * #IDMAP_ERR_BREAK_BEFORE_MAKE, to split a live block, to change a live entry's output
+ * address (NS included), memory type or shareability, to clear its nG bit, or to change
+ * an entry of a contiguous group but for its contiguous bit (idmap_set_contiguous_hint());
+ * the error's region is the whole region of the first live entry, in address order, that
+ * would have to break. Making an entry invalid, creating one where none was valid, and
+ * changing permissions (AP, PXN, UXN or XN), AF, DBM or the software bits need no break.
+ * For the rest: deactivate, change, activate.
+ *
+ * TLB maintenance. A change to an active map takes effect when the call returns (make it
+ * from the regime's exception level or a higher one, where these TLBIs exist): after its
+ * writes, and before any table taken out is freed, DSB ISHST; for each entry made stale (up
+ * to 16) a TLBI by VA, broadcast to the Inner Shareable domain - VALE1IS for a leaf or
+ * VAE1IS for a table entry (the walk caches) with the map's ASID in the lower range of
+ * EL1&0; VAALE1IS or VAAE1IS, for every ASID, in its upper range, whose entries TTBR0's
+ * ASID tagged; VALE2IS or VAE2IS in EL2 and EL2&0 (with the ASID in EL2&0); VALE3IS or
+ * VAE3IS in EL3 - or, past 16 entries, the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS); then
+ * DSB ISH, ISB. A change that leaves no valid entry stale ends with DSB ISHST, ISB, so that
+ * the walker sees its new entries. A new table joins a live tree complete, behind a DSB
+ * ISHST. Changes to an inactive map get none of this: activating it does what a switch of
+ * trees needs (@ref idmap_activation).
  * @{ */
+
 /** @name Attributes
- * Bits of a block or page descriptor, for idmap_map_range()'s flags (Arm ARM DDI 0487,
- * D8.3 "Translation table descriptor formats"). Block and page entries that map_range
- * writes always get #IDMAP_ATTR_ACCESSED too.
+ * Bits of a block or page descriptor, for idmap_map_range()'s flags (Arm ARM DDI 0487K.a,
+ * D8.3 "Translation table descriptor formats"). With #IDMAP_ATTR_VALID, every block and
+ * page map_range writes gets #IDMAP_ATTR_ACCESSED too, so that a mapping works on cores
+ * without hardware management of the Access flag; without it, nothing is added.
  * @{ */
 /** The entry maps something. */
 #define IDMAP_ATTR_VALID ((uint64_t)1 << 0)
@@ -335,12 +365,16 @@ void idmap_free(idmap_t *map);
 #define IDMAP_ATTR_DEVICE_NGNRE ((uint64_t)0)
 /** AttrIndx 1 (Normal write-back) and SH = 0b11, inner shareable. */
 #define IDMAP_ATTR_NORMAL (((uint64_t)1 << 2) | ((uint64_t)3 << 8))
-#define IDMAP_ATTR_USER ((uint64_t)1 << 6)      /**< AP[1]: EL0 access */
+/** AP[1]: EL0 access (EL1&0, EL2&0; refused in EL2 and EL3, where the library sets it). */
+#define IDMAP_ATTR_USER ((uint64_t)1 << 6)
 #define IDMAP_ATTR_READ_ONLY ((uint64_t)1 << 7) /**< AP[2]: read-only */
 #define IDMAP_ATTR_ACCESSED ((uint64_t)1 << 10) /**< AF, the access flag */
-#define IDMAP_ATTR_NON_GLOBAL ((uint64_t)1 << 11) /**< nG: TLB entries tagged with the ASID */
+/** nG: TLB entries tagged with the ASID (EL1&0, EL2&0; refused in EL2 and EL3). */
+#define IDMAP_ATTR_NON_GLOBAL ((uint64_t)1 << 11)
 #define IDMAP_ATTR_DBM ((uint64_t)1 << 51) /**< Dirty bit modifier */
-#define IDMAP_ATTR_EXECUTE_NEVER ((uint64_t)3 << 53) /**< PXN and UXN */
+/** PXN and UXN: executable at no level (EL1&0, EL2&0; in EL2 and EL3, where bit 53 is RES0,
+ * use #IDMAP_ATTR_XN). */
+#define IDMAP_ATTR_EXECUTE_NEVER ((uint64_t)3 << 53)
 #define IDMAP_ATTR_SWFLAG_0 ((uint64_t)1 << 55) /**< Software bit, ignored by the hardware */
 #define IDMAP_ATTR_SWFLAG_1 ((uint64_t)1 << 56) /**< Software bit, ignored by the hardware */
 #define IDMAP_ATTR_SWFLAG_2 ((uint64_t)1 << 57) /**< Software bit, ignored by the hardware */
@@ -348,15 +382,17 @@ void idmap_free(idmap_t *map);
 /** @} */
 
 /** MAIR_ELx for the memory types above: Attr0 = 0x04 Device-nGnRE, Attr1 = 0xff Normal
- * inner/outer write-back non-transient, read- and write-allocate. */
+ * inner/outer write-back non-transient, read- and write-allocate. idmap_mmu_config() loads
+ * it; the export and the pre-flight check read AttrIndx through it. */
 #define IDMAP_MAIR_DEFAULT ((uint64_t)0xff04)
-
 
 /** @name Attribute bits of one regime or another
  * @{ */
 #define IDMAP_ATTR_NS ((uint64_t)1 << 5)   /**< NS: Non-secure output address, from Secure state */
-#define IDMAP_ATTR_PXN ((uint64_t)1 << 53) /**< PXN: not executable at EL1 (EL2 in EL2&0) */
-#define IDMAP_ATTR_UXN ((uint64_t)1 << 54) /**< UXN: not executable at EL0 */
+/** PXN: not executable at the privileged level, EL1 in EL1&0 and EL2 in EL2&0 (refused in
+ * EL2 and EL3, where bit 53 is RES0). */
+#define IDMAP_ATTR_PXN ((uint64_t)1 << 53)
+#define IDMAP_ATTR_UXN ((uint64_t)1 << 54) /**< UXN: not executable at EL0 (EL1&0, EL2&0) */
 #define IDMAP_ATTR_XN ((uint64_t)1 << 54)  /**< XN of the EL2 and EL3 regimes (UXN's bit) */
 /** @} */
 
@@ -364,128 +400,144 @@ void idmap_free(idmap_t *map);
  * How idmap_map_range_with_constraints() may lay out a region.
  * @{ */
 #define IDMAP_NO_BLOCK_MAPPINGS ((uint32_t)1 << 0)  /**< Pages only, no blocks */
-#define IDMAP_NO_CONTIGUOUS_HINT ((uint32_t)1 << 1) /**< Never set the contiguous bit */
+/** Never set the contiguous bit: the groups the call changes lose it. */
+#define IDMAP_NO_CONTIGUOUS_HINT ((uint32_t)1 << 1)
 /** @} */
 
-/** idmap_modify_range()'s callback: may change @p desc. Answers 0 to go on; anything else
- * stops the call with #IDMAP_ERR_PTE_UPDATE_FAULT. */
+/** idmap_modify_range()'s callback: gets the region a leaf maps, the leaf, which it may
+ * change, and its level (0-3). Answers 0 to go on; anything else stops the call with
+ * #IDMAP_ERR_PTE_UPDATE_FAULT. */
 typedef int (*idmap_modify_fn)(const idmap_region_t *region, idmap_descriptor_t *desc,
                                unsigned level, void *ctx);
-/** idmap_walk_range()'s callback. Answers 0 to go on; anything else stops the call with
+/** idmap_walk_range()'s callback: gets the whole region a leaf maps, the leaf and its level
+ * (0-3). Answers 0 to go on; anything else stops the call with
  * #IDMAP_ERR_PTE_UPDATE_FAULT. */
 typedef int (*idmap_walk_fn)(const idmap_region_t *region, const idmap_descriptor_t *desc,
                              unsigned level, void *ctx);
 
-/** Maps every address of @p range to itself with @p flags (#IDMAP_ATTR_ACCESSED added on
- * every block and page), using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
- * level 2, pages at level 3, never a block at level 0. A table that already covers part of
- * the range is kept and filled. Without #IDMAP_ATTR_VALID the call is an unmap (1.1, as
- * the crate's): every entry of the range gets @p flags alone (no ACCESSED, no page bit,
- * no address; flags 0 leave all-zero entries), and a table whose whole range the call
- * covers is freed, its entry written with @p flags, after the TLB maintenance on an
- * active map. A live entry the call would leave exactly as it is is no change: a range
- * that covers part of a live block with the block's own attributes needs no split and
- * writes nothing there (1.1). On an active map every live entry the
- * call changes is invalidated in the TLB (TLBI by VA, or the whole regime past 16
- * entries), DSB ISH, ISB; a call that makes no valid entry stale ends with DSB ISHST, ISB.
- * @return #IDMAP_OK, or (the table exactly as it was before the call):
+/** Maps every address va of @p range to its output address (va, or va + the offset of a
+ * linear map) with @p flags, using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
+ * level 2, pages at level 3, never a block at level 0 (and a block only where va and its
+ * output address are aligned alike). With #IDMAP_ATTR_VALID, a table that already covers
+ * part of the range is kept and filled, never replaced by a block, and every block and
+ * page also gets #IDMAP_ATTR_ACCESSED, and in EL2 and EL3 AP[1] (RES1 there).
+ *
+ * Without #IDMAP_ATTR_VALID the call is an unmap: every entry of the range gets @p flags
+ * alone (no ACCESSED, no page bit, no output address; flags 0 leave all-zero entries), and
+ * a table whose whole range the call covers is freed and its entry written with @p flags,
+ * as idmap_unmap_range() frees tables.
+ *
+ * A live entry that the call would leave exactly as it is (same output address, same bits)
+ * is no change: a range that covers part of a live block with that block's own attributes
+ * needs no split, succeeds and writes nothing there. What an active map does change
+ * follows the break-before-make rules and gets the TLB maintenance (@ref idmap_mapping).
+ * @return #IDMAP_OK, or (the tables exactly as they were before the call):
  *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p range is NULL;
- *   - #IDMAP_ERR_ADDRESS_RANGE: va = the rounded end, when past idmap_size() or not
- *     representable;
  *   - #IDMAP_ERR_REGION_BACKWARDS: region = the rounded region;
- *   - #IDMAP_ERR_INVALID_FLAGS: value = the refused bits: TABLE_OR_PAGE, bits 12-49,
- *     bit 52 (the contiguous bit, which the library manages), or unknown constraint bits
- *     (when both are refused, value holds the flags');
+ *   - #IDMAP_ERR_ADDRESS_RANGE: va = the rounded end, when past the map's end or not
+ *     representable; va = the start, when below an upper-range map's first address, or
+ *     when a linear map's output addresses would leave [0, 2^48) or are not 4 KiB-aligned;
+ *   - #IDMAP_ERR_SEALED: the map is sealed (idmap_seal()); region = the rounded region,
+ *     value = @p flags | #IDMAP_ATTR_VALID;
+ *   - #IDMAP_ERR_INVALID_FLAGS: value = the refused bits of @p flags: TABLE_OR_PAGE, bits
+ *     12-49, bit 52 (the contiguous bit, which the library manages), and in EL2 and EL3
+ *     bits 6, 11 and 53 (USER, NON_GLOBAL, PXN);
  *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: the map is active and the change would split a live
  *     block (one that maps its part of the range otherwise than asked, or in another
  *     layout: #IDMAP_NO_BLOCK_MAPPINGS over a live block), change a live entry's output
- *     address (NS included), memory type or shareability, or clear its nG bit (making an
- *     entry invalid, or creating one where none was valid, is always allowed when it
- *     needs no split); region = the whole region of the first live entry, in address
- *     order, that would have to break (1.1);
+ *     address (NS included), memory type or shareability, clear its nG bit, or change an
+ *     entry of a contiguous group (making an entry invalid, or creating one where none was
+ *     valid, is always allowed when it needs no split and is not in a group); region = the
+ *     whole region of the first live entry, in address order, that would have to break;
  *   - #IDMAP_ERR_OUT_OF_MEMORY: the allocator had no page for a new table. */
 idmap_status_t idmap_map_range(idmap_t *map, const idmap_region_t *range, uint64_t flags);
 /** As idmap_map_range(), laid out as @p constraints (#IDMAP_NO_BLOCK_MAPPINGS,
  * #IDMAP_NO_CONTIGUOUS_HINT) allow.
  * @return as idmap_map_range(); #IDMAP_ERR_INVALID_FLAGS also for unknown constraint
- *         bits. */
+ *         bits (value = those bits; when flags are refused too, value holds the flags'). */
 idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region_t *range,
                                                 uint64_t flags, uint32_t constraints);
 
 /** Splits entries so that every leaf it passes lies inside @p range, then calls @p fn once
  * per leaf (block, page or invalid) with the region it maps, the entry and its level
- * (0-3). On an active map fn is first called on copies to check break-before-make, then
- * on the entries themselves.
+ * (0-3); the entry gets what fn leaves in it. On an active or a sealed map fn is first
+ * called on copies of the entries, to check break-before-make or the seal before anything
+ * changes, then on the entries themselves (fn must do the same both times).
+ *
+ * fn may change the other bits of a leaf - permissions, AF, DBM, nG, memory type,
+ * shareability, software bits - as far as the regime has them (and on an active map as
+ * break-before-make allows, on a sealed one as the seal does), give an invalid entry other
+ * bits (it stays invalid), make a valid entry invalid, and always write the all-zero
+ * descriptor (the entry becomes empty, as unmapping makes it, live or not). It may make an
+ * invalid entry valid only as a well-formed block or page with the entry's own output
+ * address: va, or va + a linear map's offset.
  * @return #IDMAP_OK, or:
  *   - those of idmap_map_range() for the range (NULL map, range or fn: INVALID_ARGUMENT);
  *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: active map: a live block would be split, or fn made a
- *     forbidden change (nothing changed); region = that live entry's whole region (1.1);
- *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split (nothing changed);
- *   - #IDMAP_ERR_INVALID_FLAGS: fn flipped TABLE_OR_PAGE or changed output-address bits;
- *     value = those bits. As additions to the contract, the same for the other bits
- *     idmap_map_range() refuses (RES0 bits 48-49, the contiguous bit 52), and for VALID
- *     set on an invalid entry that would then be malformed (at level 0, where there are
- *     no blocks; at level 3 without the page bit, a reserved encoding) or would map
- *     another address than its own (an empty entry's output address is 0); value = the
- *     bits refused. fn may give an empty entry other attributes: it stays invalid. fn
- *     may always write the all-zero descriptor: the entry becomes empty, live or not
- *     (1.1);
+ *     change that needs break-before-make; region = that live entry's whole region;
+ *   - #IDMAP_ERR_SEALED: sealed map: fn's change to some entry widens access
+ *     (idmap_seal()); region = the range, value = the bits;
+ *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split;
+ *   - #IDMAP_ERR_INVALID_FLAGS: value = the bits refused: those fn changed among
+ *     TABLE_OR_PAGE, the output address and RES0 bits 12-49 and the contiguous bit 52 (and
+ *     in EL2 and EL3 bits 11 and 53), AP[1] cleared on a valid entry in EL2 and EL3, and
+ *     VALID set on an invalid entry that would then be malformed (at level 0, where there
+ *     are no blocks; at level 3 without the page bit, a reserved encoding) or map another
+ *     address than its own (an empty entry's output address is 0);
  *   - #IDMAP_ERR_PTE_UPDATE_FAULT: fn answered non-zero; value = the entry as it was
  *     before that call.
  *
  * What a failed call leaves:
- *   - every error but INVALID_FLAGS and PTE_UPDATE_FAULT on an inactive map: nothing
- *     changed (on an active map fn ran on copies only). On an inactive map
- *     OUT_OF_MEMORY comes before any call of fn: the pages for every split of the range
- *     are taken first.
- *   - INVALID_FLAGS or PTE_UPDATE_FAULT on an inactive map: the call stops at the leaf
- *     for which fn failed, which keeps its old value whatever fn wrote. The leaves before
- *     it (in address order) keep fn's changes; fn is not called for those after it, which
- *     are unchanged. A block the range covers only in part is split when the walk reaches
- *     it, so the splits made before the failure stay (the blocks around the range's
- *     start, and those around its end only if the failing leaf lies in them); the pages
- *     taken for splits not made are given back, and idmap_table_count() counts the tables
- *     in the tree. Each split keeps every page's translation and attributes.
+ *   - on an active or a sealed map, any error: nothing changed (fn ran on copies only);
+ *   - on an inactive map that is not sealed, any error but INVALID_FLAGS and
+ *     PTE_UPDATE_FAULT: nothing changed; OUT_OF_MEMORY comes before any call of fn: the
+ *     pages for every split of the range are taken first;
+ *   - INVALID_FLAGS or PTE_UPDATE_FAULT there: the call stops at the leaf for which fn
+ *     failed, which keeps its old value whatever fn wrote. The leaves before it (in
+ *     address order) keep fn's changes; fn is not called for those after it, which are
+ *     unchanged. A block the range covers only in part is split when the walk reaches it,
+ *     so the splits made before the failure stay (the blocks around the range's start,
+ *     and those around its end only if the failing leaf lies in them); the pages taken for
+ *     splits not made are given back, and idmap_table_count() counts the tables in the
+ *     tree. Each split keeps every page's translation and attributes.
  * The tree is always well-formed and a leaf can never become a table. */
 idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idmap_modify_fn fn,
                                   void *ctx);
 
-/** Calls @p fn for every leaf (block, page or invalid) that intersects @p range, with the
- * whole region the leaf maps. Splits nothing.
+/** Calls @p fn for every leaf (block, page or invalid entry, empty ones included) that
+ * intersects @p range, in address order, with the whole region the leaf maps. Splits
+ * nothing, changes nothing.
  * @return #IDMAP_OK, or those of idmap_map_range() for the range (NULL map, range or fn:
  *         INVALID_ARGUMENT), or #IDMAP_ERR_PTE_UPDATE_FAULT when fn answers non-zero,
  *         value = that descriptor. */
 idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
                                 idmap_walk_fn fn, void *ctx);
 
-/**
- * Removes every mapping of @p range. Its entries become empty (zero); a block
- * that straddles an edge of the range is split so that what lies outside stays mapped;
- * a table the call leaves empty is freed and its entry zeroed. On an active map the TLB
- * is then invalidated before any table is freed, so the change takes effect at once: TLBI
- * by VA for each entry removed (VAE*IS for tables, for the walk caches; VALE*IS for
- * leaves), or the whole regime past 16 (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB.
- * @return IDMAP_OK, or (the table exactly as it was):
- *   IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), IDMAP_ERR_ADDRESS_RANGE,
- *   IDMAP_ERR_REGION_BACKWARDS (as for idmap_map_range()),
- *   IDMAP_ERR_BREAK_BEFORE_MAKE (active map: a valid block straddles an edge of the range;
- *   region = that block's), IDMAP_ERR_OUT_OF_MEMORY (no page for a split).
- */
+/** Removes every mapping of @p range: its entries become empty (zero); a block that
+ * straddles an edge of the range is split so that what lies outside stays mapped; a table
+ * the call leaves empty is freed and its entry zeroed. On an active map the TLB
+ * maintenance (@ref idmap_mapping) follows before any table is freed, so that the change
+ * takes effect at once. A sealed map is unmapped as any other.
+ * @return #IDMAP_OK, or (the tables exactly as they were):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), #IDMAP_ERR_ADDRESS_RANGE,
+ *     #IDMAP_ERR_REGION_BACKWARDS: as for idmap_map_range();
+ *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: active map: a valid block straddles an edge of the
+ *     range, or an entry of the range is one of a contiguous group; region = that entry's;
+ *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split. */
 idmap_status_t idmap_unmap_range(idmap_t *map, const idmap_region_t *range);
 
-/**
- * Frees every table below the root whose entries are all empty (zero), such
- * as idmap_modify_range() leaves where it splits empty entries, and zeroes its entry; on
- * an active map the TLB is invalidated first, as for idmap_unmap_range().
- * @return the number of table pages freed (0 for a NULL @p map).
- */
+/** Frees every table below the root whose entries are all empty (zero), such as
+ * idmap_modify_range() leaves where it splits empty entries, and zeroes its entry; the
+ * tables that leaves empty in turn too. On an active map the TLB maintenance
+ * (@ref idmap_mapping) comes first.
+ * @return the number of table pages freed (0 for a NULL @p map). */
 size_t idmap_compact_subtables(idmap_t *map);
 
 /** Replaces every subtable of @p map whose entries map one aligned, contiguous output range
- * with one set of attributes by a block (1 GiB or 2 MiB), bottom-up, and frees it: what
- * idmap_map_range() and idmap_modify_range() leave when pages were made alike again,
- * since they keep tables (as the contract says). Only on an inactive map: turning a live
- * table into a block needs break-before-make.
+ * with one set of attributes by a block (1 GiB or 2 MiB, without the contiguous bit),
+ * bottom-up, and frees it: what idmap_map_range() and idmap_modify_range() leave when
+ * pages were made alike again, since they keep tables. Only on an inactive map: turning
+ * a live table into a block needs break-before-make.
  * @return the table pages freed; 0 for NULL or an active map. */
 size_t idmap_coalesce_subtables(idmap_t *map);
 
@@ -498,7 +550,8 @@ size_t idmap_coalesce_subtables(idmap_t *map);
  * a change to an entry of a hinted group is refused with #IDMAP_ERR_BREAK_BEFORE_MAKE,
  * unmapping one included: deactivate, change, activate. Off by default: a misprogrammed
  * group is a TLB conflict that QEMU does not model, and cores have errata around the
- * hint; turn it on where the core's errata notice allows.
+ * hint; turn it on where the core's errata notice allows (#IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
+ * turns it off for every map).
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
 idmap_status_t idmap_set_contiguous_hint(idmap_t *map, bool on);
 /** Whether the contiguous hint is on for @p map (false for NULL). */
