@@ -561,66 +561,95 @@ bool idmap_contiguous_hint(const idmap_t *map);
 /* ==== Activation and the MMU ========================================================== */
 
 /** @defgroup idmap_activation Activation and the MMU
- * Putting a map in a TTBR, turning the MMU on and off, TLB maintenance, CPU errata.
+ * Putting a map's root in the TTBR of its regime and VA range, on one core or on several,
+ * and turning that regime's MMU on and off with it. The registers are the regime's:
+ * TTBR0_EL1 or TTBR1_EL1 in EL1&0, TTBR0_EL2 in EL2, TTBR0_EL2 or TTBR1_EL2 in EL2&0,
+ * TTBR0_EL3 in EL3, with MAIR_ELx, TCR_ELx and SCTLR_ELx of EL1, EL2 or EL3 (Arm ARM DDI
+ * 0487K.a, D19), written from the regime's exception level or a higher one.
+ *
+ * A map is active from idmap_activate(), idmap_activate_on_core() or idmap_enable_mmu()
+ * until its undoing: its changes then follow the break-before-make rules and get their
+ * TLB maintenance (@ref idmap_mapping). Changes to a map and its activation are the
+ * caller's to serialise: the library holds no lock, and a change looks once whether the
+ * map is live, so an activation on another core during a change escapes that change's
+ * checks.
+ *
+ * On the host (and in host test builds) the arch layer is a fake: it keeps the registers
+ * in memory and records every barrier and TLBI, touching no system register, so that the
+ * rules can be tested.
  * @{ */
-/** Saves the TTBR of the map's regime and VA range (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2,
- * TTBR1_EL2 or TTBR0_EL3), writes the root address with the ASID in bits 63:48, ISB. With
- * the MMU of that regime on, where nothing keeps the old and the new tree's TLB entries
- * apart - EL2 and EL3, which have no ASIDs; the upper range, whose entries TTBR0's ASID
- * tags; the same ASID in both - the switch goes through the MMU off (interrupts masked,
- * SCTLR_ELx.M clear, the TTBR written, TLBI of the whole regime, DSB ISH, M set again), so
- * that the TLB never holds entries of both (Arm ARM D8.16.1): the calling code must then
- * be mapped to itself, as for idmap_enable_mmu(). In EL2 and EL3 with the MMU off, and
- * from a higher EL, the whole regime is invalidated after the write.
- * Changes to a map and its activation are the caller's to serialise: the library holds no
- * lock, and a change checks once whether the map is live.
- * On the host (and in host test builds) no system register is touched: only the state
- * changes, so that the break-before-make rules can be tested.
+/** Makes @p map live on the calling core: saves the TTBR of its regime and VA range and
+ * writes there the map's root address with its ASID in bits 63:48 (0 in EL2 and EL3),
+ * after a DSB ISHST, so that a walk finds the tables complete. How:
+ *   - where this core runs in the map's regime with its MMU on (SCTLR_ELx.M) and nothing
+ *     keeps the old and the new tree's TLB entries apart - EL2 and EL3, which have no
+ *     ASIDs; the upper range, whose non-global entries TTBR0's ASID tags (TCR_ELx.A1 = 0);
+ *     the same ASID in both TTBR values - through the MMU off, so that the TLB never holds
+ *     entries of both (Arm ARM D8.16.1): interrupts masked, SCTLR_ELx.M cleared, ISB, the
+ *     TTBR written, TLBI of the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS), DSB ISH, M set
+ *     again, ISB. The code doing that must be mapped to itself by the tables in use
+ *     (checked with AT S1E1R, S1E2R or S1E3R first);
+ *   - otherwise directly: the TTBR written, ISB; in EL2 and EL3 then TLBI ALLE2IS or
+ *     ALLE3IS, DSB ISH, ISB, since nothing else would tell the old tree's entries from the
+ *     new one's when the MMU comes on or the regime runs. In EL1&0 and EL2&0 the ASIDs
+ *     do, for non-global entries: idmap_deactivate() invalidates a map's, and maps that
+ *     are switched in and out should be mapped #IDMAP_ATTR_NON_GLOBAL.
  * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
  *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_UPPER_ASID, an
- *     upper-range EL2&0 map whose ASID is not TTBR0_EL2's (that ASID tags its entries, and
- *     EL2 has no TLBI by VA for every ASID; in EL1&0 the upper range is invalidated for
- *     every ASID instead); or, value #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, a switch through
- *     the MMU off from code not mapped to itself (va = that code);
- *   - #IDMAP_ERR_ALREADY_ACTIVE: the map is active. */
+ *     upper-range EL2&0 map whose ASID is not the one that tags that range's entries (in
+ *     EL1&0 the upper range is invalidated for every ASID instead); or, value
+ *     #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, a switch through the MMU off from code not
+ *     mapped to itself (va = that code);
+ *   - #IDMAP_ERR_ALREADY_ACTIVE: idmap_activate() or idmap_enable_mmu() made the map
+ *     active and that was not undone (a map active through idmap_activate_on_core() alone
+ *     is activated). */
 idmap_status_t idmap_activate(idmap_t *map);
-/** Restores the saved TTBR, switching as idmap_activate() does, and invalidates the map's
- * TLB entries: TLBI ASIDE1IS of its ASID in the lower range of EL1&0, the whole regime
- * elsewhere (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB. Global entries of the lower range
- * of EL1&0 stay in the TLB: maps switched in and out should be mapped
- * #IDMAP_ATTR_NON_GLOBAL.
+/** Undoes idmap_activate() on the calling core: writes back the TTBR value it saved,
+ * switching as idmap_activate() does, and takes the map's entries out of the TLB. Where
+ * the switch went through the MMU off, its TLBI of the whole regime did that; otherwise
+ * TLBI ASIDE1IS of the map's ASID in the lower range of EL1&0, and of the whole regime
+ * elsewhere (VMALLE1IS for the upper range of EL1&0, ALLE2IS, ALLE3IS), then DSB ISH, ISB.
+ * TLBI ASIDE1IS leaves global entries in the TLB: maps switched in and out of the lower
+ * range of EL1&0 should be mapped #IDMAP_ATTR_NON_GLOBAL.
  * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
  *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_MMU_ENABLED, the map
  *     was turned on by idmap_enable_mmu() (loading the TTBR of before would leave the MMU
- *     walking what is no table): idmap_disable_mmu() turns it off; or, value
+ *     walking what may no longer be a table): idmap_disable_mmu() turns it off; or, value
  *     #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, as idmap_activate();
- *   - #IDMAP_ERR_NOT_ACTIVE: the map is not active. */
+ *   - #IDMAP_ERR_NOT_ACTIVE: idmap_activate() has not made the map active
+ *     (idmap_deactivate_on_core() undoes idmap_activate_on_core()). */
 idmap_status_t idmap_deactivate(idmap_t *map);
-/** Whether @p map is active (false for NULL). */
+/** Whether @p map is active on any core: idmap_activate(), idmap_activate_on_core() or
+ * idmap_enable_mmu() ran more often than their undoing (false for NULL). */
 bool idmap_is_active(const idmap_t *map);
 
-/** Installs @p map on the calling core, as idmap_activate() does, for a map that other
+/** Makes @p map live on the calling core as idmap_activate() does, for a map that other
  * cores may use at the same time (call it with the MMU on: the count is an atomic, which
- * needs cacheable memory): the TTBR value it replaced goes to @p previous_ttbr,
- * which the same core hands to idmap_deactivate_on_core(). Each call counts one core; the
+ * needs cacheable memory): the TTBR value it replaced goes to @p previous_ttbr, which the
+ * same core hands to idmap_deactivate_on_core(). Each call counts one core; the
  * break-before-make rules hold while any core has the map active, and every change made
- * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS). idmap_free() undoes
- * idmap_activate() and idmap_enable_mmu() only: deactivate the map on every core first,
- * or they go on walking freed pages.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, and as idmap_activate()). */
+ * meanwhile is invalidated in the TLBs of all cores (the TLBI ...IS forms). idmap_free()
+ * undoes idmap_activate() and idmap_enable_mmu() only: deactivate the map on every core
+ * first, or they go on walking freed pages.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (a NULL @p map or @p previous_ttbr,
+ *         and as idmap_activate()). */
 idmap_status_t idmap_activate_on_core(idmap_t *map, uint64_t *previous_ttbr);
-/** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back and
- * invalidates the map's TLB entries, as idmap_deactivate() does.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL; as idmap_deactivate() when the
- *         only activation left is idmap_enable_mmu()'s), or #IDMAP_ERR_NOT_ACTIVE when no
- *         core has the map active. */
+/** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back,
+ * switching as idmap_activate() does, and takes the map's entries out of the TLB as
+ * idmap_deactivate() does. With no idmap_activate_on_core() left to undo, it undoes
+ * idmap_activate() on this core instead.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL; value #IDMAP_ARG_MMU_ENABLED
+ *         when the only activation left is idmap_enable_mmu()'s; value
+ *         #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED as idmap_activate()), or
+ *         #IDMAP_ERR_NOT_ACTIVE when no core has the map active. */
 idmap_status_t idmap_deactivate_on_core(idmap_t *map, uint64_t previous_ttbr);
 /** The cores @p map is active on: idmap_activate() and idmap_enable_mmu() count one, as
  * each idmap_activate_on_core() does (0 for NULL). */
 unsigned idmap_active_cores(const idmap_t *map);
 
-/** @name SCTLR_EL1 bits
- * The bits idmap_mmu_config_t sets and clears (Arm ARM D19.2 "SCTLR_EL1").
+/** @name SCTLR_ELx bits
+ * The bits idmap_mmu_config_t sets and clears (Arm ARM D19.2 "SCTLR_EL1"; the same bits
+ * in SCTLR_EL2 and SCTLR_EL3, where E0E is RES0 but in EL2&0).
  * @{ */
 #define IDMAP_SCTLR_M ((uint64_t)1 << 0)    /**< MMU enable */
 #define IDMAP_SCTLR_A ((uint64_t)1 << 1)    /**< Alignment check */
@@ -628,86 +657,110 @@ unsigned idmap_active_cores(const idmap_t *map);
 #define IDMAP_SCTLR_I ((uint64_t)1 << 12)   /**< Instruction cacheability */
 #define IDMAP_SCTLR_WXN ((uint64_t)1 << 19) /**< Write implies execute-never */
 #define IDMAP_SCTLR_E0E ((uint64_t)1 << 24) /**< EL0 big-endian */
-#define IDMAP_SCTLR_EE ((uint64_t)1 << 25)  /**< EL1 big-endian */
+/** Big-endian at the regime's exception level, translation table walks included. */
+#define IDMAP_SCTLR_EE ((uint64_t)1 << 25)
 /** @} */
 
-/** What the MMU needs for a map, as register values. */
+/** What the MMU of a map's regime needs, as register values (_ELx: EL1, EL2 or EL3). */
 typedef struct {
-    uint64_t mair;        /**< MAIR_EL1: #IDMAP_MAIR_DEFAULT */
-    uint64_t tcr;         /**< TCR_EL1 */
-    uint64_t ttbr;        /**< TTBR0_EL1: root address | ASID << 48 */
-    uint64_t sctlr_set;   /**< SCTLR_EL1 bits to set: M, C, I */
-    uint64_t sctlr_clear; /**< SCTLR_EL1 bits to clear: A, WXN, E0E, EE */
+    uint64_t mair;        /**< MAIR_ELx: #IDMAP_MAIR_DEFAULT */
+    uint64_t tcr;         /**< TCR_ELx, in the regime's format */
+    uint64_t ttbr;        /**< TTBR0_ELx: root address | ASID << 48 */
+    uint64_t sctlr_set;   /**< SCTLR_ELx bits to set: M, C, I */
+    uint64_t sctlr_clear; /**< SCTLR_ELx bits to clear: A, WXN, E0E, EE */
     uint64_t ttbr1;       /**< TTBR1_ELx: the upper map's root | ASID << 48, or 0 */
 } idmap_mmu_config_t;
 
-/** The register values for @p map, given the CPU's ID_AA64MMFR0_EL1 (PARange gives
- * TCR.IPS, capped at 48 bits; ASIDBits gives TCR.AS). TCR: T0SZ = 64 - log2(idmap_size()),
- * so the walk starts at the map's root level; TG0 4 KiB; inner and outer write-back
- * read/write-allocate walks, inner shareable; TTBR1 walks disabled (EPD1).
+/** The register values for the lower-range @p map, given the CPU's ID_AA64MMFR0_EL1
+ * (PARange gives the output address size, capped at 48 bits; ASIDBits gives TCR.AS), in
+ * the format of the regime's TCR:
+ *   - EL1&0 and EL2&0 (TCR_EL1, TCR_EL2 with E2H = 1): T0SZ = 64 - log2(idmap_size()), so
+ *     the walk starts at the map's root level; TG0 4 KiB; IRGN0 and ORGN0 write-back
+ *     read/write-allocate, SH0 inner shareable; IPS; AS; TG1 4 KiB; EPD1 set, so no walk
+ *     goes through TTBR1 (idmap_mmu_config_split() fills those fields); A1 clear;
+ *   - EL2 and EL3 (TCR_EL2 with E2H = 0, TCR_EL3): T0SZ, TG0 and the walk attributes alike,
+ *     PS, and RES1 bits 31 and 23.
+ *
+ * ttbr1 is 0; the SCTLR_ELx bits set the MMU and both caches on, and clear alignment
+ * checks, write-implies-execute-never and big-endian accesses.
  * @param map the map the MMU is to use.
  * @param id_aa64mmfr0 the CPU's ID_AA64MMFR0_EL1.
  * @param config receives the values.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for NULL, or for an ASID above 255 on a
- *         CPU with 8-bit ASIDs. (Root level 3 has T0SZ 43, above 39: idmap_enable_mmu()
- *         also reads ID_AA64MMFR2_EL1.ST and refuses it without FEAT_TTST.) */
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (@p config unchanged) for NULL, for an
+ *         upper-range @p map, for a CPU without the 4 KiB granule (TGran4), or for an ASID
+ *         above 255 on a CPU with 8-bit ASIDs. (Root level 3 has T0SZ 43, above 39:
+ *         idmap_enable_mmu() also reads ID_AA64MMFR2_EL1.ST and refuses it without
+ *         FEAT_TTST.) */
 idmap_status_t idmap_mmu_config(const idmap_t *map, uint64_t id_aa64mmfr0,
                                 idmap_mmu_config_t *config);
 
-/** idmap_mmu_config() for two maps of one regime with two VA ranges: @p lower for TTBR0
+/** idmap_mmu_config() for two maps of EL1&0 or EL2&0 with two VA ranges: @p lower for TTBR0
  * and @p upper for TTBR1 (TCR's T1SZ, TG1, walk attributes; EPD1 clear; A1 clear, so
  * TTBR0's ASID is the one in use: the two maps must have the same ASID).
- * @return as idmap_mmu_config(); #IDMAP_ERR_INVALID_ARGUMENT also when @p lower is not a
- *         lower range map or @p upper not an upper range map of the same regime, or their
- *         ASIDs differ. */
+ * @return as idmap_mmu_config(); #IDMAP_ERR_INVALID_ARGUMENT also for a NULL @p upper, when
+ *         @p lower is not a lower range map or @p upper not an upper range map of the same
+ *         regime, or when their ASIDs differ. */
 idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper,
                                       uint64_t id_aa64mmfr0, idmap_mmu_config_t *config);
 
-/** Activates @p map and turns the stage-1 MMU and caches of its regime on (EL1&0 for
- * idmap_new()'s maps; _EL1 below is _EL2 or _EL3 in those regimes), from either state:
- *   - MMU or data cache off: cleans and invalidates the table pages to the point of
- *     coherency (they were written past the cache; each page was invalidated when the
- *     library took it, so no stale line is written back over it), invalidates the
- *     instruction cache;
- *   - then writes MAIR_EL1 and TCR_EL1, activates (TTBR0_EL1), TLBI VMALLE1 (ALLE2,
- *     ALLE3), DSB, ISB, and sets SCTLR_EL1 as the config says, ISB.
+/** Activates @p map and turns the stage-1 MMU and caches of its regime on with it, from the
+ * MMU off or on:
+ *   - where the MMU or the data cache was off, the table pages are first cleaned and
+ *     invalidated to the point of coherency (DC CIVAC, DSB SY): they were written past the
+ *     cache (each page was invalidated when the library took it, so no stale line is
+ *     written back over it);
+ *   - then DSB ISH; interrupts masked; SCTLR_ELx.M cleared (C too, unless it stays set),
+ *     ISB; MAIR_ELx, TCR_ELx and TTBR0_ELx written with idmap_mmu_config()'s values
+ *     (TTBR1_ELx too in EL1&0 and EL2&0: 0, never walked), ISB; TLBI VMALLE1, ALLE2 or
+ *     ALLE3 (this core's entries), IC IALLU, DSB NSH, ISB; SCTLR_ELx set as the config
+ *     says, ISB; interrupts as they were.
  *
- * The code running must be mapped executable, and its stack writable, by map, and run at
- * the regime's exception level (for EL2&0 with HCR_EL2.E2H set, for EL2 clear).
- * On the host it records the values in the fake registers and marks the map active.
+ * The CPU must run at the regime's exception level (at EL2 with HCR_EL2.E2H set for
+ * EL2&0, clear for EL2), and the code running, its stack and its data must stay usable:
+ * mapped by @p map at the addresses they have now (to themselves, where the MMU was off),
+ * the code executable and the stack writable (idmap_enable_mmu_checked() checks that).
+ * On the host the values go to the fake registers and the map is marked active.
  * Until idmap_disable_mmu() the map is the MMU's: idmap_deactivate() refuses it
- * (#IDMAP_ARG_MMU_ENABLED), and idmap_free() turns the MMU off first.
- * @return #IDMAP_OK, or those of idmap_mmu_config() with the CPU's ID registers, or
- *         #IDMAP_ERR_ALREADY_ACTIVE, or #IDMAP_ERR_INVALID_ARGUMENT when the CPU is not at
- *         the regime's exception level (or E2H does not match), or, value
- *         #IDMAP_ARG_NEEDS_TTST, for a T0SZ above 39 without FEAT_TTST (4 KiB pages from
- *         root level 3). */
+ * (#IDMAP_ARG_MMU_ENABLED), and idmap_free() undoes this first, as idmap_disable_mmu()
+ * does.
+ * @return #IDMAP_OK, or (nothing changed) those of idmap_mmu_config() with the CPU's
+ *         ID_AA64MMFR0_EL1, or #IDMAP_ERR_ALREADY_ACTIVE (the map is active, on any core),
+ *         or #IDMAP_ERR_INVALID_ARGUMENT when the CPU is not at the regime's exception
+ *         level (or E2H does not match), or, value #IDMAP_ARG_NEEDS_TTST, for a T0SZ above
+ *         39 without FEAT_TTST (root level 3). */
 idmap_status_t idmap_enable_mmu(idmap_t *map);
-/** idmap_enable_mmu() with @p lower on TTBR0 and @p upper on TTBR1; idmap_disable_mmu(@p
- * lower) undoes it for both.
- * @return as idmap_enable_mmu() and idmap_mmu_config_split(). */
+/** idmap_enable_mmu() with @p lower on TTBR0_ELx and @p upper on TTBR1_ELx of EL1&0 or
+ * EL2&0, with idmap_mmu_config_split()'s values; idmap_disable_mmu(@p lower) undoes it for
+ * both, and so does idmap_free() of either.
+ * @return as idmap_enable_mmu() and idmap_mmu_config_split(); #IDMAP_ERR_INVALID_ARGUMENT
+ *         also for an @p upper that is NULL or @p lower itself, and
+ *         #IDMAP_ERR_ALREADY_ACTIVE where either map is active. */
 idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
 
-/** Undoes idmap_enable_mmu(): restores SCTLR_EL1, TCR_EL1 and MAIR_EL1 as they were before
- * it, deactivates @p map (restoring TTBR0_EL1), then TLBI VMALLE1, DSB, ISB, with the MMU
- * off meanwhile and interrupts masked. Where data accesses then bypass the cache (SCTLR M
- * and C both set before, not both after: the MMU or the data cache goes off), the whole
- * data cache is cleaned and invalidated by set/way first (CCSIDR_EL1 read in the format
- * ID_AA64MMFR2_EL1.CCIDX gives), so that memory holds what the program wrote. Use it to
- * switch between maps of
- * different root levels, or to hand over with the MMU off.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, or map not enabled by
- *         idmap_enable_mmu()), or #IDMAP_ERR_NOT_ACTIVE. */
+/** Undoes idmap_enable_mmu() (or idmap_enable_mmu_split(), given its lower map): loads
+ * MAIR_ELx, TCR_ELx, TTBR0_ELx, TTBR1_ELx (EL1&0, EL2&0) and SCTLR_ELx back as they were
+ * before it, with interrupts masked and the MMU off while they change, so the MMU ends as
+ * it was then: off, or on with the tables of before. Where that takes data accesses past
+ * the cache (SCTLR_ELx M and C both set now, not both after), the whole data cache is
+ * first cleaned and invalidated by set/way (CCSIDR_EL1 read in the format
+ * ID_AA64MMFR2_EL1.CCIDX gives), so that memory holds what the program wrote. Then TLBI
+ * VMALLE1, ALLE2 or ALLE3 (this core's entries), IC IALLU, DSB NSH, ISB, SCTLR_ELx, ISB.
+ * The map (and the upper one) is then inactive. Use it to switch between maps of
+ * different root levels, or to hand over with the MMU as it was.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, or a map active otherwise than
+ *         by idmap_enable_mmu(), such as the upper map of idmap_enable_mmu_split()), or
+ *         #IDMAP_ERR_NOT_ACTIVE (a map not active at all). */
 idmap_status_t idmap_disable_mmu(idmap_t *map);
 
 /** @name Errata workarounds, for idmap_set_errata()
  * @{ */
-/** Every TLBI that invalidates a change to a map (and deactivate's) is followed by DSB ISH
- * and issued again - not the local TLBI of the MMU enable sequence, which runs with the
- * MMU off - as Linux's
+/** Every TLBI broadcast to the Inner Shareable domain (the ...IS forms: the TLB
+ * maintenance of a change, and that of the switches of idmap_activate() and
+ * idmap_deactivate()) is followed by DSB ISH and issued again, as Linux's
  * ARM64_WORKAROUND_REPEAT_TLBI does for Cortex-A76 erratum 1286807, Cortex-A55 erratum
  * 2441007 and Cortex-A510 erratum 2441009 (a TLBI + DSB may not complete the
- * invalidation of an entry that a concurrent walk is refilling). */
+ * invalidation of an entry that a concurrent walk is refilling). Not the local TLBI of
+ * idmap_enable_mmu() and idmap_disable_mmu(), which runs with the MMU off. */
 #define IDMAP_ERRATUM_REPEAT_TLBI ((uint32_t)1 << 0)
 /** No contiguous bit is set on any map, whatever idmap_set_contiguous_hint() says (a change
  * still clears the groups it touches): for cores whose errata notice restricts the
