@@ -781,7 +781,11 @@ uint32_t idmap_errata(void);
 /* ==== Inspection ====================================================================== */
 
 /** @defgroup idmap_inspection Inspection
- * Descriptors, sizes, the dump, and exporting the applied map.
+ * Reading a map without changing it: descriptors, the map's size and tables, a readable
+ * dump, and the export of the applied map for what runs next (an array of regions, a
+ * devicetree fragment, UEFI memory descriptors), decoded as the map's regime reads its
+ * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export covers lower-range
+ * maps only: an upper-range map's export is empty in this version.
  * @{ */
 /** All bits of @p d but the output address (0 for NULL). */
 uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
@@ -797,29 +801,38 @@ bool idmap_descriptor_is_table_or_page(const idmap_descriptor_t *d);
  *         would flip #IDMAP_ATTR_TABLE_OR_PAGE; #IDMAP_ERR_INVALID_ARGUMENT for NULL. */
 idmap_status_t idmap_descriptor_modify_flags(idmap_descriptor_t *d, uint64_t set, uint64_t clear);
 
-/** The physical address of the root table (0 for NULL). */
+/** The physical address of the root table, as the TTBR holds it without the ASID (0 for
+ * NULL). */
 uint64_t idmap_root_address(const idmap_t *map);
-/** Bytes of address space the table covers, from 0 (0 for NULL). */
+/** Bytes of input address space the map covers, from idmap_va_start() (0 for NULL). */
 uint64_t idmap_size(const idmap_t *map);
 /** Table pages in use, the root included: 1 after idmap_new() (0 for NULL). */
 size_t idmap_table_count(const idmap_t *map);
 
-/** idmap_dump()'s output: @p len characters of @p text (not NUL-terminated). */
+/** idmap_dump()'s and idmap_export_devicetree()'s output: @p len characters of @p text
+ * (not NUL-terminated). */
 typedef void (*idmap_write_fn)(void *ctx, const char *text, size_t len);
-/** Writes the whole tree through @p write, one entry a line, runs of empty entries and of
- * entries that continue each other folded. Nothing happens for a NULL map or write. */
+/** Writes the whole tree through @p write: a first line with the regime, VA range, root
+ * level, addresses covered, ASID, table count, active state and root address, then one
+ * line per entry, indented by level, runs of empty entries and of entries that continue
+ * each other folded. Bits are named as EL1&0 names them (in EL2 and EL3, "EL0" is the RES1
+ * AP[1] and "UXN" is XN). Nothing happens for a NULL map or write. */
 void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
 
 /** @name Exported region flags
- * idmap_export_region_t's flags. All but #IDMAP_EXPORT_VALID describe the bits as they
- * would act were the entries valid.
+ * idmap_export_region_t's flags: what the entries allow in the map's regime. All but
+ * #IDMAP_EXPORT_VALID describe the bits as they would act were the entries valid.
  * @{ */
 #define IDMAP_EXPORT_VALID ((uint32_t)1 << 0)         /**< Bit 0 set: the MMU translates it */
-#define IDMAP_EXPORT_READ_ONLY ((uint32_t)1 << 1)     /**< Not writable at EL1 */
-#define IDMAP_EXPORT_EXECUTE_NEVER ((uint32_t)1 << 2) /**< Not executable at EL1 */
-#define IDMAP_EXPORT_USER ((uint32_t)1 << 3)          /**< Readable at EL0 (AP[1]) */
-#define IDMAP_EXPORT_USER_EXECUTE ((uint32_t)1 << 4)  /**< Executable at EL0 (UXN clear) */
-#define IDMAP_EXPORT_NON_GLOBAL ((uint32_t)1 << 5)    /**< nG */
+/** Not writable at the regime's privileged level (EL1, EL2 or EL3). */
+#define IDMAP_EXPORT_READ_ONLY ((uint32_t)1 << 1)
+/** Not executable at the regime's privileged level. */
+#define IDMAP_EXPORT_EXECUTE_NEVER ((uint32_t)1 << 2)
+/** Readable at EL0 (AP[1]; EL1&0, EL2&0). */
+#define IDMAP_EXPORT_USER ((uint32_t)1 << 3)
+/** Executable at EL0 (UXN clear; EL1&0, EL2&0). */
+#define IDMAP_EXPORT_USER_EXECUTE ((uint32_t)1 << 4)
+#define IDMAP_EXPORT_NON_GLOBAL ((uint32_t)1 << 5)    /**< nG (EL1&0, EL2&0) */
 #define IDMAP_EXPORT_ACCESSED ((uint32_t)1 << 6)      /**< AF set: the first access does not fault */
 /** @} */
 
@@ -849,7 +862,8 @@ typedef struct {
     uint8_t level;        /**< The first leaf's level. */
 } idmap_export_region_t;
 
-/** Writes the regions of @p map, in address order, to @p out.
+/** Writes the regions of @p map, in address order, to @p out. A lower-range map's only:
+ * an upper-range map has none in this version.
  * @param map the map.
  * @param out receives the first @p max regions (NULL with 0: only count).
  * @param max entries of @p out.
@@ -858,8 +872,9 @@ typedef struct {
 size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size_t max);
 
 /** Writes the regions of @p map as a devicetree fragment through @p write: the node
- * @p node_name with \#address-cells = <2>, \#size-cells = <2> and regime = "el1&0", holding
- * per region a node like this one (tabs, hex, 64-bit values as two cells, high first):
+ * @p node_name with \#address-cells = <2>, \#size-cells = <2> and regime = the map's
+ * regime ("el1&0", "el2", "el2&0" or "el3"), holding per region a node like this one
+ * (tabs, hex, 64-bit values as two cells, high first):
  * @code
  * region@80000000 {
  *     reg = <0x0 0x80000000 0x0 0x200000>;    virtual start and size
@@ -878,15 +893,18 @@ size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size
  *     invalid;                                bit 0 clear
  * };
  * @endcode
- * (the notes on the right are not written), after a first line that is a C comment
- * saying "idmap: el1&0 stage 1, 4 KiB granule". The unit address is the virtual start in
- * hex without "0x" or leading zeros. aarch64_paging/export.hpp has the whole text.
+ * (the notes on the right are not written), after a first line that is a C comment saying
+ * "idmap: el1&0 stage 1, 4 KiB granule", with the map's regime in place of el1&0. The unit
+ * address is the virtual start in hex without "0x" or leading zeros.
+ * aarch64_paging/export.hpp has the whole text. The regions are those of
+ * idmap_export_regions(): none for an upper-range map in this version.
  * @param map the map.
  * @param node_name the fragment's node name; NULL: "idmap".
  * @param write receives the text, in pieces.
  * @param ctx passed to @p write.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written) for a NULL map or
- *         write, or a node name that is not 1 to 31 letters, digits or ",._+-". */
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written, no last error
+ *         recorded) for a NULL map or write, or a node name that is not 1 to 31 letters,
+ *         digits or ",._+-". */
 idmap_status_t idmap_export_devicetree(const idmap_t *map, const char *node_name,
                                        idmap_write_fn write, void *ctx);
 
@@ -903,10 +921,11 @@ typedef struct {
 
 /** @name UEFI memory types and attributes
  * The values of the UEFI specification (EFI_MEMORY_TYPE, EFI_MEMORY_*) that
- * idmap_export_efi() uses.
+ * idmap_export_efi() uses; "privileged level": EL1, EL2 or EL3, the map's regime's.
  * @{ */
 #define IDMAP_EFI_RESERVED_MEMORY_TYPE 0   /**< EfiReservedMemoryType: invalid entries */
-#define IDMAP_EFI_RUNTIME_SERVICES_CODE 5  /**< EfiRuntimeServicesCode: executable at EL1 */
+/** EfiRuntimeServicesCode: executable at the privileged level. */
+#define IDMAP_EFI_RUNTIME_SERVICES_CODE 5
 #define IDMAP_EFI_RUNTIME_SERVICES_DATA 6  /**< EfiRuntimeServicesData: other Normal memory */
 #define IDMAP_EFI_MEMORY_MAPPED_IO 11      /**< EfiMemoryMappedIO: Device memory */
 #define IDMAP_EFI_MEMORY_UC ((uint64_t)0x1)     /**< EFI_MEMORY_UC: Device memory */
@@ -914,17 +933,19 @@ typedef struct {
 #define IDMAP_EFI_MEMORY_WT ((uint64_t)0x4)     /**< EFI_MEMORY_WT: Normal Write-Through */
 #define IDMAP_EFI_MEMORY_WB ((uint64_t)0x8)     /**< EFI_MEMORY_WB: Normal Write-Back */
 #define IDMAP_EFI_MEMORY_RP ((uint64_t)0x2000)  /**< EFI_MEMORY_RP: invalid entries */
-#define IDMAP_EFI_MEMORY_XP ((uint64_t)0x4000)  /**< EFI_MEMORY_XP: not executable at EL1 */
-#define IDMAP_EFI_MEMORY_RO ((uint64_t)0x20000) /**< EFI_MEMORY_RO: not writable at EL1 */
+/** EFI_MEMORY_XP: not executable at the privileged level. */
+#define IDMAP_EFI_MEMORY_XP ((uint64_t)0x4000)
+/** EFI_MEMORY_RO: not writable at the privileged level. */
+#define IDMAP_EFI_MEMORY_RO ((uint64_t)0x20000)
 /** @} */
 
 /** Writes the map as UEFI memory descriptors, in address order: one per run of regions
  * (idmap_export_region_t) with the same type and attribute whose addresses follow on.
  * Type: #IDMAP_EFI_MEMORY_MAPPED_IO for Device memory, else
- * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at EL1, else
+ * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at the regime's privileged level, else
  * #IDMAP_EFI_RUNTIME_SERVICES_DATA; #IDMAP_EFI_RESERVED_MEMORY_TYPE for invalid entries.
  * Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for invalid entries.
- * EFI_MEMORY_RUNTIME is the caller's to add.
+ * EFI_MEMORY_RUNTIME is the caller's to add. None for an upper-range map in this version.
  * @param map the map.
  * @param out receives the first @p max descriptors (NULL with 0: only count).
  * @param max entries of @p out.
@@ -936,13 +957,21 @@ size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, 
 /* ==== Guard rails ===================================================================== */
 
 /** @defgroup idmap_guard_rails Guard rails
- * The pre-flight check, the linter, seal mode, and table budgets.
+ * Checks that catch a wrong map before it hurts: the pre-flight check of the addresses the
+ * CPU is about to use, before a map goes live; the linter, for what the MMU would reject
+ * or what is unlikely to be meant; seal mode, after which a map accepts only changes that
+ * tighten access; and table budgets, to size a static page pool. The pre-flight check,
+ * the linter and the seal judge access as the MMU of the map's regime would (Arm ARM DDI
+ * 0487K.a, D8.4).
  * @{ */
-/** How the CPU will use an address, and so what the map must allow there. */
+
+/** How the CPU will use an address, and so what the map must allow there. "Executable"
+ * and "writable" are at the regime's privileged level (EL1, EL2 or EL3); in EL1&0 and
+ * EL2&0 a page writable at EL0 is never executable there. */
 typedef enum {
-    /** Instructions: valid, Access flag set, executable at EL1, Normal memory. */
+    /** Instructions: valid, Access flag set, executable, Normal memory. */
     IDMAP_USE_CODE = 1,
-    /** A stack: valid, Access flag set, writable at EL1, Normal memory. */
+    /** A stack: valid, Access flag set, writable, Normal memory. */
     IDMAP_USE_STACK = 2,
     /** The exception vectors: as #IDMAP_USE_CODE. */
     IDMAP_USE_VECTORS = 3,
@@ -969,19 +998,26 @@ typedef struct {
 #define IDMAP_PREFLIGHT_SKIP_ALL ((uint32_t)0xffffffff)
 #define IDMAP_PREFLIGHT_NOT_MAPPED ((uint64_t)1 << 0)     /**< No valid entry, or beyond the map */
 #define IDMAP_PREFLIGHT_NO_ACCESS_FLAG ((uint64_t)1 << 1) /**< AF clear: the first access faults */
-#define IDMAP_PREFLIGHT_NOT_EXECUTABLE ((uint64_t)1 << 2) /**< Code or vectors not executable at EL1 */
-#define IDMAP_PREFLIGHT_NOT_WRITABLE ((uint64_t)1 << 3)   /**< A stack or table not writable at EL1 */
+/** Code or vectors not executable at the regime's privileged level. */
+#define IDMAP_PREFLIGHT_NOT_EXECUTABLE ((uint64_t)1 << 2)
+/** A stack or table not writable at the regime's privileged level. */
+#define IDMAP_PREFLIGHT_NOT_WRITABLE ((uint64_t)1 << 3)
 #define IDMAP_PREFLIGHT_DEVICE ((uint64_t)1 << 4)         /**< Device memory where Normal is needed */
 /** @} */
 
 /** What to check before a map goes live: the addresses the CPU is about to use, which the
- * caller reads from the CPU (on a board) or makes up (in a test). A zero-initialised one
- * fails rather than passing unchecked: the stack below sp = 0 is beyond any map. */
+ * caller reads from the CPU (idmap_preflight_read_cpu(), on a board) or makes up (in a
+ * test). A zero-initialised one fails rather than passing unchecked: the stack below
+ * sp = 0 is beyond any map. */
 typedef struct {
     uint64_t pc;   /**< The code running: the 4 bytes at pc (#IDMAP_USE_CODE). */
     uint64_t sp;   /**< The stack pointer (full descending): the 16 bytes below sp (#IDMAP_USE_STACK). */
-    uint64_t vbar; /**< VBAR_EL1: the 2 KiB vector table at vbar (#IDMAP_USE_VECTORS). */
-    bool check_tables; /**< Also every table page of the map (#IDMAP_USE_TABLE). */
+    /** VBAR_ELx of the exception level that takes the exceptions (the regime's): the 2 KiB
+     * vector table at vbar (#IDMAP_USE_VECTORS). */
+    uint64_t vbar;
+    /** Also every table page of the map, at its physical address, where the library writes
+     * it (#IDMAP_USE_TABLE). */
+    bool check_tables;
     uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
     const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */
     size_t extra_count;            /**< Entries of extra. */
@@ -989,12 +1025,14 @@ typedef struct {
 
 /** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
  * map's table pages, and stops at the first address the map does not allow its use at.
- * Reads the map only, in its regime, with #IDMAP_MAIR_DEFAULT.
+ * Reads the map only, as the MMU of its regime would, with #IDMAP_MAIR_DEFAULT. The
+ * addresses are checked against [0, idmap_size()): on an upper-range map every address
+ * checked is reported not mapped in this version.
  * @param map the map.
  * @param preflight what to check.
  * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
  *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p preflight NULL, extra NULL with a count,
- *     or an extra range wrapping past 2^64;
+ *     or an extra range wrapping past 2^64 or with a use that is not an idmap_use_t;
  *   - #IDMAP_ERR_PREFLIGHT: va = the first address that failed, region = the range
  *     checked (rounded to pages), value = the IDMAP_PREFLIGHT_* reasons | the use << 8;
  *     idmap_format_error() writes e.g. "pre-flight check failed: stack at 0x80ff0: not
@@ -1003,14 +1041,15 @@ idmap_status_t idmap_preflight(const idmap_t *map, const idmap_preflight_t *pref
 
 /** Fills pc, sp and vbar of @p preflight from the CPU: pc = the caller's return address
  * (code the caller will go on running), sp = the stack pointer (as this function sees it:
- * a few dozen bytes below the caller's), vbar = VBAR_ELx of the
- * current exception level; the other fields are left as they are. On the host, the
- * values of the arch layer's fake.
+ * a few dozen bytes below the caller's), vbar = VBAR_ELx of the current exception level
+ * (VBAR_EL1, VBAR_EL2 or VBAR_EL3); the other fields are left as they are. On the host,
+ * the values of the arch layer's fake.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for a NULL @p preflight. */
 idmap_status_t idmap_preflight_read_cpu(idmap_preflight_t *preflight);
 
 /** idmap_preflight(), then idmap_enable_mmu() if it passed: the MMU goes on only with a
- * map under which the code, stack and vectors the CPU uses stay usable.
+ * map under which the code, stack and vectors the CPU uses stay usable. With skip =
+ * #IDMAP_PREFLIGHT_SKIP_ALL, idmap_enable_mmu() alone.
  * @return #IDMAP_OK, or those of idmap_preflight() (nothing changed), or those of
  *         idmap_enable_mmu(). */
 idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *preflight);
@@ -1023,8 +1062,9 @@ idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *p
  *         idmap_activate(). */
 idmap_status_t idmap_activate_checked(idmap_t *map, const idmap_preflight_t *preflight);
 
-/** What a finding of the linter is about (aarch64_paging::LintKind). "Leaf": a valid block
- * (level 1 or 2) or page (level 3) descriptor. */
+/** What a finding of the linter is about (aarch64_paging::LintKind). The linter reads
+ * stage-1 trees of any regime, 4 KiB granule, 48-bit output addresses. "Leaf": a valid
+ * block (level 1 or 2) or page (level 3) descriptor. */
 typedef enum {
     /** RES0 bits set in a valid descriptor; bits = them. Leaves: 49:48, 50 (GP, unless
      * #IDMAP_LINT_FEATURE_BTI), and in the EL2 and EL3 regimes 11 (nG) and 53 (PXN).
@@ -1089,11 +1129,14 @@ typedef struct {
 typedef const void *(*idmap_lint_translate_fn)(void *ctx, uint64_t pa);
 
 /** A translation table tree built anywhere, for idmap_lint_raw(). Its tables are read
- * through translate if it is set, else from the pools. */
+ * through translate if it is set, else from the pools. The tree is read as covering
+ * addresses from 0: for a tree of an upper VA range, the va and other_va of its findings
+ * are offsets from its first address. */
 typedef struct {
     uint64_t root;                     /**< Physical address of the root table, page-aligned. */
     unsigned root_level;               /**< Level of the root table, 0 to 3; all 512 entries are read. */
-    idmap_regime_t regime;             /**< The regime the tree is for. */
+    /** The regime the tree is for: which bits are RES0 and RES1, and what W and X mean. */
+    idmap_regime_t regime;
     const idmap_lint_pool_t *pools;    /**< The pages its tables may use (without translate). */
     size_t pool_count;                 /**< Entries of pools. */
     idmap_lint_translate_fn translate; /**< Or: the pages, through this callback. */
@@ -1132,10 +1175,10 @@ typedef struct {
     size_t scratch_words; /**< The scratch the lint needed: a lower bound when the tables did not fit. */
 } idmap_lint_report_t;
 
-/** Lints @p map (EL1&0): what the MMU would reject or that is unlikely to be meant
- * (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages are trusted:
- * a corrupt table address is followed; to lint a map you distrust, pass its root to
- * idmap_lint_raw() with the pages it may use.
+/** Lints @p map in its regime and VA range: what the MMU would reject or that is unlikely
+ * to be meant (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages
+ * are trusted: a corrupt table address is followed; to lint a map you distrust, pass its
+ * root to idmap_lint_raw() with the pages it may use.
  * @param map the map.
  * @param options the checks and the scratch; NULL: all checks, no scratch.
  * @param out receives the first @p max findings: each tree's in address order (a
@@ -1196,18 +1239,22 @@ const char *idmap_lint_kind_str(idmap_lint_kind_t kind);
 size_t idmap_lint_finding_text(const idmap_lint_finding_t *finding, char *buf, size_t len);
 
 /** Seals @p map: from now on it accepts only changes that tighten access.
- *   - idmap_map_range() and idmap_map_range_with_constraints() answer #IDMAP_ERR_SEALED
- *     (region = the range, value = flags | VALID): they make entries valid or rewrite them
- *     whole; tighten with idmap_modify_range() instead;
+ *   - idmap_map_range(), idmap_map_range_with_constraints() and idmap_tables_needed()
+ *     answer #IDMAP_ERR_SEALED (region = the range, value = flags | VALID), with or
+ *     without VALID in the flags: they make entries valid or rewrite them whole; tighten
+ *     with idmap_modify_range(), unmap with idmap_unmap_range();
  *   - idmap_modify_range() answers #IDMAP_ERR_SEALED, region = the range, value = the bits,
  *     before anything changes, when fn's change to any entry widens access. Tightening:
  *     the entry becomes invalid, or stays valid and only sets #IDMAP_ATTR_READ_ONLY,
  *     #IDMAP_ATTR_PXN, #IDMAP_ATTR_UXN (#IDMAP_ATTR_XN), or clears #IDMAP_ATTR_USER or
- *     #IDMAP_ATTR_DBM; #IDMAP_ATTR_SWFLAG_0 to _3 may change freely. Making an entry
- *     valid, or changing its output address, memory type, shareability, AF or nG, widens.
- *     fn runs once on a copy of every entry to check, then again to apply, as on an
- *     active map;
- *   - idmap_unmap_range() and idmap_compact_subtables() work as before.
+ *     #IDMAP_ATTR_DBM, granting no access it did not in the map's regime (in EL1&0 and
+ *     EL2&0 a page writable at EL0 is never executable at the privileged level, so
+ *     clearing USER or setting READ_ONLY on one with PXN clear widens);
+ *     #IDMAP_ATTR_SWFLAG_0 to _3 may change freely. Making an entry valid, or changing its
+ *     output address, memory type, shareability, AF or nG, widens. fn runs once on a copy
+ *     of every entry to check, then again to apply, as on an active map;
+ *   - idmap_unmap_range(), idmap_compact_subtables() and idmap_coalesce_subtables() work
+ *     as before.
  *
  * There is no unseal: a later boot stage handed a sealed map cannot widen it.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
@@ -1229,7 +1276,8 @@ idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *ran
  * constraints and output addresses: one table below every entry a region touches above
  * the leaf level (a table shared by two regions counts twice). Size a static pool with
  * it when the regions are known at build time; idmap_tables_needed() is exact for one
- * call. Empty regions count nothing.
+ * call. Empty and backwards regions count nothing, and so does a region whose end is 0:
+ * give a region that ends at 2^64 (the top of an upper range) the end 2^64 - 1.
  * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
 size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
 /** @} */
