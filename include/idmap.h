@@ -1,14 +1,32 @@
 /**
  * @file idmap.h
- * @brief Identity-mapped VMSAv8-64 translation tables: the C ABI.
+ * @brief VMSAv8-64 stage-1 translation tables for firmware: the C ABI.
  *
- * Version 1 of the contract in shared/spec/c-abi.md, plus the additions marked
- * "Addition" below. Stage 1 of the EL1&0 regime (TTBR0_EL1), 4 KiB granule.
+ * Identity and linear maps for the four stage-1 translation regimes - EL1&0, EL2, EL2&0
+ * and EL3 (Arm ARM DDI 0487K.a, D8.1) - in either VA range of the regimes that have two,
+ * with the 4 KiB granule and 48-bit addresses. idmap_new() makes an identity map of the
+ * lower VA range of EL1&0 (TTBR0_EL1); idmap_new_with_config() makes any other.
+ *
+ * This header is version 1.1 of the C ABI contract and what was added to it since. Names,
+ * values and meanings are only ever added to; CHANGELOG.md has the history.
+ *
+ * The topics, one group of the API reference each:
+ *   - @ref idmap_lifetime : making and freeing maps, page allocators;
+ *   - @ref idmap_mapping : mapping, changing, walking and unmapping ranges;
+ *     break-before-make and the TLB maintenance of a live change;
+ *   - @ref idmap_activation : putting a map in its TTBR, turning the MMU on and off;
+ *   - @ref idmap_regimes : EL1&0, EL2, EL2&0, EL3, the lower and upper VA ranges, ASIDs;
+ *   - @ref idmap_inspection : descriptors, sizes, the dump, the export of the applied map;
+ *   - @ref idmap_guard_rails : the pre-flight check, the linter, seal mode, table budgets;
+ *   - @ref idmap_errors : what calls answer, and the detail of a failure;
+ *   - @ref idmap_version : the version of this header and of the library.
  *
  * Every function that takes a pointer accepts NULL and answers
  * #IDMAP_ERR_INVALID_ARGUMENT (or NULL / 0 / false where it returns no status).
  * Every function that fails leaves the tables exactly as they were, except
  * where idmap_modify_range() says otherwise for a misbehaving callback.
+ * The library holds no lock: calls on one map, and its activation, are the caller's to
+ * serialise. No function prints: text goes to a caller's buffer or write callback.
  *
  * Compiles as C99 and as C++; needs only <stdint.h>, <stddef.h>, <stdbool.h>.
  */
@@ -23,103 +41,107 @@
 extern "C" {
 #endif
 
-/* ---- Addition: the version (semantic versioning; CHANGELOG.md) */
+/* ==== Version ========================================================================= */
 
-/** @name Version
- * The version of this header; idmap_version() gives the library's.
+/** @defgroup idmap_version Version
+ * The version of this header, and of the library linked (semantic versioning). While the
+ * major version is 0 a new minor version may change the C++ API; the C ABI only grows.
+ * CHANGELOG.md says what each version changed.
  * @{ */
 #define IDMAP_VERSION_MAJOR 0 /**< Incompatible API or ABI changes (while 0: any minor too). */
-#define IDMAP_VERSION_MINOR 1 /**< Additions that keep what exists. */
+#define IDMAP_VERSION_MINOR 1 /**< New features that keep what exists. */
 #define IDMAP_VERSION_PATCH 0 /**< Fixes. */
 /** The version as one number, major << 16 | minor << 8 | patch, as idmap_version() answers. */
 #define IDMAP_VERSION \
     (((uint32_t)IDMAP_VERSION_MAJOR << 16) | ((uint32_t)IDMAP_VERSION_MINOR << 8) | \
      (uint32_t)IDMAP_VERSION_PATCH)
+
+/** The version of the library as it was built: #IDMAP_VERSION's encoding,
+ * major << 16 | minor << 8 | patch (0.1.0 is 0x000100). A caller compares it with the
+ * #IDMAP_VERSION of the header it was compiled against.
+ * @return the library's version; this function cannot fail. */
+uint32_t idmap_version(void);
 /** @} */
 
-/* ---- Attributes: descriptor bits (Arm ARM DDI 0487, D8.3 "Translation table descriptor formats") */
+/* ==== The types every topic uses ====================================================== */
 
-/** @name Attributes
- * Bits of a block or page descriptor, for idmap_map_range()'s flags (Arm ARM DDI 0487,
- * D8.3 "Translation table descriptor formats"). Block and page entries that map_range
- * writes always get #IDMAP_ATTR_ACCESSED too.
- * @{ */
-/** The entry maps something. */
-#define IDMAP_ATTR_VALID ((uint64_t)1 << 0)
-/** Table (levels 0-2) or page (level 3); never accepted from callers of map_range. */
-#define IDMAP_ATTR_TABLE_OR_PAGE ((uint64_t)1 << 1)
-/** AttrIndx 0: Device-nGnRE with #IDMAP_MAIR_DEFAULT. */
-#define IDMAP_ATTR_DEVICE_NGNRE ((uint64_t)0)
-/** AttrIndx 1 (Normal write-back) and SH = 0b11, inner shareable. */
-#define IDMAP_ATTR_NORMAL (((uint64_t)1 << 2) | ((uint64_t)3 << 8))
-#define IDMAP_ATTR_USER ((uint64_t)1 << 6)      /**< AP[1]: EL0 access */
-#define IDMAP_ATTR_READ_ONLY ((uint64_t)1 << 7) /**< AP[2]: read-only */
-#define IDMAP_ATTR_ACCESSED ((uint64_t)1 << 10) /**< AF, the access flag */
-#define IDMAP_ATTR_NON_GLOBAL ((uint64_t)1 << 11) /**< nG: TLB entries tagged with the ASID */
-#define IDMAP_ATTR_DBM ((uint64_t)1 << 51) /**< Dirty bit modifier */
-#define IDMAP_ATTR_EXECUTE_NEVER ((uint64_t)3 << 53) /**< PXN and UXN */
-#define IDMAP_ATTR_SWFLAG_0 ((uint64_t)1 << 55) /**< Software bit, ignored by the hardware */
-#define IDMAP_ATTR_SWFLAG_1 ((uint64_t)1 << 56) /**< Software bit, ignored by the hardware */
-#define IDMAP_ATTR_SWFLAG_2 ((uint64_t)1 << 57) /**< Software bit, ignored by the hardware */
-#define IDMAP_ATTR_SWFLAG_3 ((uint64_t)1 << 58) /**< Software bit, ignored by the hardware */
-/** @} */
-
-/** MAIR_ELx for the memory types above: Attr0 = 0x04 Device-nGnRE, Attr1 = 0xff Normal
- * inner/outer write-back non-transient, read- and write-allocate. */
-#define IDMAP_MAIR_DEFAULT ((uint64_t)0xff04)
-
-/* ---- Constraints on how map_range may lay out a region */
-
-/** @name Constraints
- * How idmap_map_range_with_constraints() may lay out a region.
- * @{ */
-#define IDMAP_NO_BLOCK_MAPPINGS ((uint32_t)1 << 0)  /**< Pages only, no blocks */
-#define IDMAP_NO_CONTIGUOUS_HINT ((uint32_t)1 << 1) /**< Never set the contiguous bit */
-/** @} */
-
-/* ---- Types */
-
-/** An identity map: its tables, ASID, active state and last error. Opaque. */
+/** A map: its tables, regime, VA range, ASID, active state and last error. Opaque.
+ * @ingroup idmap_lifetime */
 typedef struct idmap idmap_t;
 
-/** A range of addresses, [start, end). */
+/** A range of input addresses, [start, end). In the upper VA range an end of 0 stands for
+ * 2^64, the top (@ref idmap_regimes).
+ * @ingroup idmap_mapping */
 typedef struct {
     uint64_t start; /**< The first address. */
     uint64_t end;   /**< The address after the last. */
 } idmap_region_t;
 
-/** One translation table entry. */
+/** The region [start rounded down to 4 KiB, end rounded up to 4 KiB). Every function that
+ * takes an idmap_region_t applies the same rounding to what it is given.
+ *
+ * Where rounding @p end up would pass 2^64, end is kept as given, and every call given
+ * such a region fails with #IDMAP_ERR_ADDRESS_RANGE, va = that end. An end of 0 stays 0.
+ * @return the rounded region; this function cannot fail.
+ * @ingroup idmap_mapping */
+idmap_region_t idmap_region(uint64_t start, uint64_t end);
+
+/** One translation table entry: a block, page or table descriptor, or an invalid entry
+ * (Arm ARM DDI 0487K.a, D8.3 "Translation table descriptor formats").
+ * @ingroup idmap_inspection */
 typedef struct {
     uint64_t bits; /**< The 64-bit descriptor. */
 } idmap_descriptor_t;
 
+/* ==== Errors ========================================================================== */
+
+/** @defgroup idmap_errors Errors
+ * What a call answers, and the detail of a failure. A function that can fail answers an
+ * idmap_status_t and records the failure, with its detail, as the last error of the map
+ * it was given (idmap_last_error() says which do); idmap_format_error() writes that out
+ * as one line.
+ * @{ */
 /** What a call answers: #IDMAP_OK, or what went wrong (idmap_last_error() has the detail). */
 typedef enum {
     IDMAP_OK = 0,                          /**< Success. */
-    IDMAP_ERR_ADDRESS_RANGE = 1,           /**< Address outside what the table covers. */
-    IDMAP_ERR_INVALID_VIRTUAL_ADDRESS = 2, /**< An address the call cannot take. */
-    IDMAP_ERR_REGION_BACKWARDS = 3,        /**< End before start. */
-    IDMAP_ERR_PTE_UPDATE_FAULT = 4,        /**< A modify/walk callback returned non-zero. */
-    IDMAP_ERR_INVALID_FLAGS = 5,           /**< Flags the call does not accept. */
-    IDMAP_ERR_BREAK_BEFORE_MAKE = 6,       /**< Change to a live table would break BBM rules. */
-    IDMAP_ERR_OUT_OF_MEMORY = 7,           /**< No page for a new table; nothing was changed. */
-    IDMAP_ERR_INVALID_ARGUMENT = 8,        /**< NULL pointer, bad root level, ... */
-    IDMAP_ERR_ALREADY_ACTIVE = 9,          /**< Activate on an active table. */
-    IDMAP_ERR_NOT_ACTIVE = 10,             /**< Deactivate on an inactive table. */
-    /** Addition: the pre-flight check found an address the CPU needs mapped wrongly
-     * (idmap_preflight()); the map was not activated. */
+    /** An address outside what the map covers, or a range whose output addresses a linear
+     * map cannot give (beyond 48 bits); va = the offending address (idmap_map_range()). */
+    IDMAP_ERR_ADDRESS_RANGE = 1,
+    /** An address the call cannot take; va = that address. No function of this header
+     * answers it: the C++ LinearMap does, for an address its offset takes below 0 or past
+     * 2^63 - 1 (the address read as signed), where this header's linear maps answer
+     * #IDMAP_ERR_ADDRESS_RANGE. */
+    IDMAP_ERR_INVALID_VIRTUAL_ADDRESS = 2,
+    IDMAP_ERR_REGION_BACKWARDS = 3,        /**< End before start; region = the region. */
+    /** A modify or walk callback answered non-zero; value = the entry before that call. */
+    IDMAP_ERR_PTE_UPDATE_FAULT = 4,
+    IDMAP_ERR_INVALID_FLAGS = 5,           /**< Bits the call refuses; value = them. */
+    /** A change to an active map that would need break-before-make (@ref idmap_mapping);
+     * region = the whole region of the live entry that would have to break. */
+    IDMAP_ERR_BREAK_BEFORE_MAKE = 6,
+    /** No page for a new table (nothing was changed), or a lint's scratch too small. */
+    IDMAP_ERR_OUT_OF_MEMORY = 7,
+    /** A NULL pointer, a bad root level, regime or ASID, ...; or (value: an IDMAP_ARG_*
+     * reason) a state of the map or of the CPU that forbids the call. */
+    IDMAP_ERR_INVALID_ARGUMENT = 8,
+    IDMAP_ERR_ALREADY_ACTIVE = 9,          /**< Activating a map that is active. */
+    IDMAP_ERR_NOT_ACTIVE = 10,             /**< Deactivating a map that is not active. */
+    /** The pre-flight check found an address the CPU is about to use mapped unfit for that
+     * use (idmap_preflight()); the map did not go live. */
     IDMAP_ERR_PREFLIGHT = 11,
-    IDMAP_ERR_SEALED = 12 /**< Addition: a change that would widen a sealed map. */
+    IDMAP_ERR_SEALED = 12 /**< A change that would widen a sealed map (idmap_seal()). */
 } idmap_status_t;
 
 /** A failure with its detail; which field holds it depends on the status. */
 typedef struct {
     idmap_status_t status; /**< What went wrong; #IDMAP_OK before any failure. */
     /** ADDRESS_RANGE, INVALID_VIRTUAL_ADDRESS: the offending address; PREFLIGHT: the first
-     * address that failed. */
+     * address that failed; INVALID_ARGUMENT with #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED: the
+     * code's address. */
     uint64_t va;
-    /** REGION_BACKWARDS, BREAK_BEFORE_MAKE, SEALED: the offending region; PREFLIGHT: the
-     * range checked, rounded to pages. */
+    /** REGION_BACKWARDS: the region; BREAK_BEFORE_MAKE: the whole region of the live entry
+     * that would have to break; SEALED: the call's range; PREFLIGHT: the range checked,
+     * rounded to pages. */
     idmap_region_t region;
     /** PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits
      * whose change would widen access; PREFLIGHT: what was wrong (IDMAP_PREFLIGHT_*
@@ -133,337 +155,63 @@ typedef struct {
  * Bits 7:0 of idmap_error_t.value, where the argument is well-formed but the state of the
  * map or of the CPU forbids the call.
  * @{ */
-/** idmap_deactivate() of a map that idmap_enable_mmu() turned on: use idmap_disable_mmu(). */
+/** idmap_deactivate() (or the last idmap_deactivate_on_core()) of a map that
+ * idmap_enable_mmu() turned on: loading the TTBR of before would leave the MMU walking
+ * what may no longer be a table. idmap_disable_mmu() undoes it. */
 #define IDMAP_ARG_MMU_ENABLED 1
-/** An upper-range map activated with an ASID (bits 31:16) other than TTBR0's (bits 47:32),
- * which tags its non-global entries (TCR.A1 = 0). */
+/** Activating an upper-range EL2&0 map whose ASID (bits 31:16) is not the one that tags
+ * that range's non-global entries (bits 47:32): TTBR1_EL2's where TCR_EL2.A1 is set, else
+ * TTBR0_EL2's. The map's TLB maintenance by its own ASID would miss them, and EL2 has no
+ * TLBI by VA for every ASID. */
 #define IDMAP_ARG_UPPER_ASID 2
-/** Switching tables with the MMU on in EL2 or EL3 (no ASIDs) goes through the MMU off: the
- * calling code (va) must be mapped to itself. */
+/** A switch of tables that goes through the MMU off (idmap_activate() says when), from
+ * code that the tables in use do not map to itself: va = that code's address. */
 #define IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED 3
-/** The root level needs a T0SZ (bits 31:16) above 39: the CPU lacks FEAT_TTST. */
+/** A root level that needs a TnSZ (bits 31:16) above 39 - root level 3, TnSZ 43 - which
+ * needs FEAT_TTST (ID_AA64MMFR2_EL1.ST), and the CPU lacks it. */
 #define IDMAP_ARG_NEEDS_TTST 4
 /** @} */
 
-/** Where table pages come from: table pages only; the idmap_t itself never comes from here.
- *
- * A page the library cannot use is refused: the call answers #IDMAP_ERR_OUT_OF_MEMORY
- * (idmap_new_with_allocator() NULL) and changes nothing. Refused: NULL; a page that is not
- * 4 KiB-aligned or lies above 48 bits (given back with free_page); a page handed out twice
- * in one call (given back once); the map's root table; any other of its tables while the
- * map has at most 16 (these never given back). A non-root table of a map of more than 16
- * tables handed out again is not detected (the check would cost a walk of the tree). */
-typedef struct {
-    void *(*alloc_page)(void *ctx); /**< A 4 KiB-aligned 4 KiB page, or NULL. */
-    void (*free_page)(void *ctx, void *page); /**< Takes back a page alloc_page gave. */
-    void *ctx; /**< Passed to both. */
-} idmap_allocator_t;
-
-/** idmap_modify_range()'s callback: may change @p desc. Answers 0 to go on; anything else
- * stops the call with #IDMAP_ERR_PTE_UPDATE_FAULT. */
-typedef int (*idmap_modify_fn)(const idmap_region_t *region, idmap_descriptor_t *desc,
-                               unsigned level, void *ctx);
-/** idmap_walk_range()'s callback. Answers 0 to go on; anything else stops the call with
- * #IDMAP_ERR_PTE_UPDATE_FAULT. */
-typedef int (*idmap_walk_fn)(const idmap_region_t *region, const idmap_descriptor_t *desc,
-                             unsigned level, void *ctx);
-/** idmap_dump()'s output: @p len characters of @p text (not NUL-terminated). */
-typedef void (*idmap_write_fn)(void *ctx, const char *text, size_t len);
-
-/* ---- Regions */
-
-/** The region [start rounded down to 4 KiB, end rounded up to 4 KiB). Every function that
- * takes an idmap_region_t applies the same rounding to what it is given.
- *
- * Where rounding @p end up would pass 2^64, end is kept as given, and every call given
- * such a region fails with #IDMAP_ERR_ADDRESS_RANGE, va = that end.
- * @return the rounded region; this function cannot fail. */
-idmap_region_t idmap_region(uint64_t start, uint64_t end);
-
-/* ---- Lifetime */
-
-/** A new, empty, inactive identity map whose root table is at @p root_level (0 to 3),
- * covering 4 KiB << 9 * (4 - root_level) bytes from address 0 (root level 1: 512 GiB,
- * level 0: 256 TiB), with table pages from the build's default source: a board's static
- * pool (no heap anywhere), or the heap on the host.
- * @param asid the ASID the map's TLB entries are tagged with, at most 16 bits.
- * @param root_level the level of the root table, 0 to 3.
- * @return the map, or NULL for a bad root level, an ASID wider than 16 bits, no page for
- *         the root table, or (on a board) no free handle: the idmap_t itself is one of a
- *         fixed number set by the board config, never from the allocator. */
-idmap_t *idmap_new(size_t asid, unsigned root_level);
-/** As idmap_new(), with table pages from @p alloc, which must outlive the map.
- * @return the map, or NULL as for idmap_new(), and for a NULL or incomplete allocator. */
-idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
-                                  const idmap_allocator_t *alloc);
-/** Takes the map out of use and returns every table page to where it came from: where
- * idmap_activate() made it active, deactivates it; where idmap_enable_mmu() turned the MMU
- * on with it (or idmap_enable_mmu_split(), with it as either map), turns the MMU off as
- * idmap_disable_mmu() does, never leaving the MMU on a TTBR of before. Maps active on
- * other cores (idmap_activate_on_core()) must be deactivated there first. Accepts NULL.
- * Cannot fail. */
-void idmap_free(idmap_t *map);
-
-/* ---- Activation (the TTBR of the map's regime and range: TTBR0_EL1 for idmap_new()'s) */
-
-/** Saves the TTBR of the map's regime and VA range (TTBR0_EL1, TTBR1_EL1, TTBR0_EL2,
- * TTBR1_EL2 or TTBR0_EL3), writes the root address with the ASID in bits 63:48, ISB. With
- * the MMU of that regime on, where nothing keeps the old and the new tree's TLB entries
- * apart - EL2 and EL3, which have no ASIDs; the upper range, whose entries TTBR0's ASID
- * tags; the same ASID in both - the switch goes through the MMU off (interrupts masked,
- * SCTLR_ELx.M clear, the TTBR written, TLBI of the whole regime, DSB ISH, M set again), so
- * that the TLB never holds entries of both (Arm ARM D8.16.1): the calling code must then
- * be mapped to itself, as for idmap_enable_mmu(). In EL2 and EL3 with the MMU off, and
- * from a higher EL, the whole regime is invalidated after the write.
- * Changes to a map and its activation are the caller's to serialise: the library holds no
- * lock, and a change checks once whether the map is live.
- * On the host (and in host test builds) no system register is touched: only the state
- * changes, so that the break-before-make rules can be tested.
- * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
- *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_UPPER_ASID, an
- *     upper-range EL2&0 map whose ASID is not TTBR0_EL2's (that ASID tags its entries, and
- *     EL2 has no TLBI by VA for every ASID; in EL1&0 the upper range is invalidated for
- *     every ASID instead); or, value #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, a switch through
- *     the MMU off from code not mapped to itself (va = that code);
- *   - #IDMAP_ERR_ALREADY_ACTIVE: the map is active. */
-idmap_status_t idmap_activate(idmap_t *map);
-/** Restores the saved TTBR, switching as idmap_activate() does, and invalidates the map's
- * TLB entries: TLBI ASIDE1IS of its ASID in the lower range of EL1&0, the whole regime
- * elsewhere (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB. Global entries of the lower range
- * of EL1&0 stay in the TLB: maps switched in and out should be mapped
- * #IDMAP_ATTR_NON_GLOBAL.
- * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
- *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_MMU_ENABLED, the map
- *     was turned on by idmap_enable_mmu() (loading the TTBR of before would leave the MMU
- *     walking what is no table): idmap_disable_mmu() turns it off; or, value
- *     #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, as idmap_activate();
- *   - #IDMAP_ERR_NOT_ACTIVE: the map is not active. */
-idmap_status_t idmap_deactivate(idmap_t *map);
-/** Whether @p map is active (false for NULL). */
-bool idmap_is_active(const idmap_t *map);
-
-/* ---- Mapping */
-
-/** Maps every address of @p range to itself with @p flags (#IDMAP_ATTR_ACCESSED added on
- * every block and page), using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
- * level 2, pages at level 3, never a block at level 0. A table that already covers part of
- * the range is kept and filled. Without #IDMAP_ATTR_VALID the call is an unmap (1.1, as
- * the crate's): every entry of the range gets @p flags alone (no ACCESSED, no page bit,
- * no address; flags 0 leave all-zero entries), and a table whose whole range the call
- * covers is freed, its entry written with @p flags, after the TLB maintenance on an
- * active map. A live entry the call would leave exactly as it is is no change: a range
- * that covers part of a live block with the block's own attributes needs no split and
- * writes nothing there (1.1). On an active map every live entry the
- * call changes is invalidated in the TLB (TLBI by VA, or the whole regime past 16
- * entries), DSB ISH, ISB; a call that makes no valid entry stale ends with DSB ISHST, ISB.
- * @return #IDMAP_OK, or (the table exactly as it was before the call):
- *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p range is NULL;
- *   - #IDMAP_ERR_ADDRESS_RANGE: va = the rounded end, when past idmap_size() or not
- *     representable;
- *   - #IDMAP_ERR_REGION_BACKWARDS: region = the rounded region;
- *   - #IDMAP_ERR_INVALID_FLAGS: value = the refused bits: TABLE_OR_PAGE, bits 12-49,
- *     bit 52 (the contiguous bit, which the library manages), or unknown constraint bits
- *     (when both are refused, value holds the flags');
- *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: the map is active and the change would split a live
- *     block (one that maps its part of the range otherwise than asked, or in another
- *     layout: #IDMAP_NO_BLOCK_MAPPINGS over a live block), change a live entry's output
- *     address (NS included), memory type or shareability, or clear its nG bit (making an
- *     entry invalid, or creating one where none was valid, is always allowed when it
- *     needs no split); region = the whole region of the first live entry, in address
- *     order, that would have to break (1.1);
- *   - #IDMAP_ERR_OUT_OF_MEMORY: the allocator had no page for a new table. */
-idmap_status_t idmap_map_range(idmap_t *map, const idmap_region_t *range, uint64_t flags);
-/** As idmap_map_range(), laid out as @p constraints (#IDMAP_NO_BLOCK_MAPPINGS,
- * #IDMAP_NO_CONTIGUOUS_HINT) allow.
- * @return as idmap_map_range(); #IDMAP_ERR_INVALID_FLAGS also for unknown constraint
- *         bits. */
-idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region_t *range,
-                                                uint64_t flags, uint32_t constraints);
-
-/** Splits entries so that every leaf it passes lies inside @p range, then calls @p fn once
- * per leaf (block, page or invalid) with the region it maps, the entry and its level
- * (0-3). On an active map fn is first called on copies to check break-before-make, then
- * on the entries themselves.
- * @return #IDMAP_OK, or:
- *   - those of idmap_map_range() for the range (NULL map, range or fn: INVALID_ARGUMENT);
- *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: active map: a live block would be split, or fn made a
- *     forbidden change (nothing changed); region = that live entry's whole region (1.1);
- *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split (nothing changed);
- *   - #IDMAP_ERR_INVALID_FLAGS: fn flipped TABLE_OR_PAGE or changed output-address bits;
- *     value = those bits. As additions to the contract, the same for the other bits
- *     idmap_map_range() refuses (RES0 bits 48-49, the contiguous bit 52), and for VALID
- *     set on an invalid entry that would then be malformed (at level 0, where there are
- *     no blocks; at level 3 without the page bit, a reserved encoding) or would map
- *     another address than its own (an empty entry's output address is 0); value = the
- *     bits refused. fn may give an empty entry other attributes: it stays invalid. fn
- *     may always write the all-zero descriptor: the entry becomes empty, live or not
- *     (1.1);
- *   - #IDMAP_ERR_PTE_UPDATE_FAULT: fn answered non-zero; value = the entry as it was
- *     before that call.
- *
- * What a failed call leaves:
- *   - every error but INVALID_FLAGS and PTE_UPDATE_FAULT on an inactive map: nothing
- *     changed (on an active map fn ran on copies only). On an inactive map
- *     OUT_OF_MEMORY comes before any call of fn: the pages for every split of the range
- *     are taken first.
- *   - INVALID_FLAGS or PTE_UPDATE_FAULT on an inactive map: the call stops at the leaf
- *     for which fn failed, which keeps its old value whatever fn wrote. The leaves before
- *     it (in address order) keep fn's changes; fn is not called for those after it, which
- *     are unchanged. A block the range covers only in part is split when the walk reaches
- *     it, so the splits made before the failure stay (the blocks around the range's
- *     start, and those around its end only if the failing leaf lies in them); the pages
- *     taken for splits not made are given back, and idmap_table_count() counts the tables
- *     in the tree. Each split keeps every page's translation and attributes.
- * The tree is always well-formed and a leaf can never become a table. */
-idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idmap_modify_fn fn,
-                                  void *ctx);
-
-/** Calls @p fn for every leaf (block, page or invalid) that intersects @p range, with the
- * whole region the leaf maps. Splits nothing.
- * @return #IDMAP_OK, or those of idmap_map_range() for the range (NULL map, range or fn:
- *         INVALID_ARGUMENT), or #IDMAP_ERR_PTE_UPDATE_FAULT when fn answers non-zero,
- *         value = that descriptor. */
-idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
-                                idmap_walk_fn fn, void *ctx);
-
-/**
- * Addition: removes every mapping of @p range. Its entries become empty (zero); a block
- * that straddles an edge of the range is split so that what lies outside stays mapped;
- * a table the call leaves empty is freed and its entry zeroed. On an active map the TLB
- * is then invalidated before any table is freed, so the change takes effect at once: TLBI
- * by VA for each entry removed (VAE*IS for tables, for the walk caches; VALE*IS for
- * leaves), or the whole regime past 16 (VMALLE1IS, ALLE2IS, ALLE3IS); DSB ISH, ISB.
- * @return IDMAP_OK, or (the table exactly as it was):
- *   IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), IDMAP_ERR_ADDRESS_RANGE,
- *   IDMAP_ERR_REGION_BACKWARDS (as for idmap_map_range()),
- *   IDMAP_ERR_BREAK_BEFORE_MAKE (active map: a valid block straddles an edge of the range;
- *   region = that block's), IDMAP_ERR_OUT_OF_MEMORY (no page for a split).
- */
-idmap_status_t idmap_unmap_range(idmap_t *map, const idmap_region_t *range);
-
-/**
- * Addition: frees every table below the root whose entries are all empty (zero), such
- * as idmap_modify_range() leaves where it splits empty entries, and zeroes its entry; on
- * an active map the TLB is invalidated first, as for idmap_unmap_range().
- * @return the number of table pages freed (0 for a NULL @p map).
- */
-size_t idmap_compact_subtables(idmap_t *map);
-
-/* ---- Descriptors */
-
-/** All bits of @p d but the output address (0 for NULL). */
-uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
-/** Bits 47:12 of @p d: the output address of a block or page, or the next table (0 for
- * NULL). */
-uint64_t idmap_descriptor_output_address(const idmap_descriptor_t *d);
-/** Whether @p d has #IDMAP_ATTR_VALID (false for NULL). */
-bool idmap_descriptor_is_valid(const idmap_descriptor_t *d);
-/** Whether @p d has both #IDMAP_ATTR_VALID and #IDMAP_ATTR_TABLE_OR_PAGE (false for NULL). */
-bool idmap_descriptor_is_table_or_page(const idmap_descriptor_t *d);
-/** Sets the bits of @p set, then clears those of @p clear.
- * @return #IDMAP_OK, or, with @p d unchanged: #IDMAP_ERR_INVALID_FLAGS when the result
- *         would flip #IDMAP_ATTR_TABLE_OR_PAGE; #IDMAP_ERR_INVALID_ARGUMENT for NULL. */
-idmap_status_t idmap_descriptor_modify_flags(idmap_descriptor_t *d, uint64_t set, uint64_t clear);
-
-/* ---- Inspection */
-
-/** The physical address of the root table (0 for NULL). */
-uint64_t idmap_root_address(const idmap_t *map);
-/** Bytes of address space the table covers, from 0 (0 for NULL). */
-uint64_t idmap_size(const idmap_t *map);
-/** Table pages in use, the root included: 1 after idmap_new() (0 for NULL). */
-size_t idmap_table_count(const idmap_t *map);
-/** The most recent call on @p map that failed (walk_range included), with status #IDMAP_OK
- * before any failure; NULL for NULL. */
+/** The last failure recorded for @p map, with status #IDMAP_OK before any; NULL for NULL.
+ * Every function given a map records its failures there (the _split functions in their
+ * lower map), idmap_walk_range() and the guard rails included, but for
+ * idmap_export_devicetree() and idmap_lint_wx_aliases(); a call that succeeds leaves it
+ * as it was. */
 const idmap_error_t *idmap_last_error(const idmap_t *map);
 /** A short description of @p status: "address out of range", ...; never NULL (an unknown
  * value has one too). */
 const char *idmap_status_str(idmap_status_t status);
 /** Writes @p err as one line, no newline, like snprintf: at most @p len - 1 characters and
- * a NUL (nothing when len is 0); no printf is used.
+ * a NUL (nothing when len is 0 or @p buf is NULL); no printf is used. The line is the
+ * status's text and its detail, e.g. "address out of range: 0x8000000000 is beyond the
+ * table".
  * @return the length of the whole line (0, and an empty string, for a NULL @p err). */
 size_t idmap_format_error(const idmap_error_t *err, char *buf, size_t len);
-/** Writes the whole tree through @p write, one entry a line, runs of empty entries and of
- * entries that continue each other folded. Nothing happens for a NULL map or write. */
-void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
-
-/* ---- Addition: turning the MMU on (EL1, stage 1, 4 KiB granule) */
-
-/** @name SCTLR_EL1 bits
- * The bits idmap_mmu_config_t sets and clears (Arm ARM D19.2 "SCTLR_EL1").
- * @{ */
-#define IDMAP_SCTLR_M ((uint64_t)1 << 0)    /**< MMU enable */
-#define IDMAP_SCTLR_A ((uint64_t)1 << 1)    /**< Alignment check */
-#define IDMAP_SCTLR_C ((uint64_t)1 << 2)    /**< Data cacheability */
-#define IDMAP_SCTLR_I ((uint64_t)1 << 12)   /**< Instruction cacheability */
-#define IDMAP_SCTLR_WXN ((uint64_t)1 << 19) /**< Write implies execute-never */
-#define IDMAP_SCTLR_E0E ((uint64_t)1 << 24) /**< EL0 big-endian */
-#define IDMAP_SCTLR_EE ((uint64_t)1 << 25)  /**< EL1 big-endian */
 /** @} */
 
-/** What the MMU needs for a map, as register values. */
-typedef struct {
-    uint64_t mair;        /**< MAIR_EL1: #IDMAP_MAIR_DEFAULT */
-    uint64_t tcr;         /**< TCR_EL1 */
-    uint64_t ttbr;        /**< TTBR0_EL1: root address | ASID << 48 */
-    uint64_t sctlr_set;   /**< SCTLR_EL1 bits to set: M, C, I */
-    uint64_t sctlr_clear; /**< SCTLR_EL1 bits to clear: A, WXN, E0E, EE */
-    uint64_t ttbr1;       /**< TTBR1_ELx: the upper map's root | ASID << 48, or 0 */
-} idmap_mmu_config_t;
+/* ==== Regimes ========================================================================= */
 
-/** The register values for @p map, given the CPU's ID_AA64MMFR0_EL1 (PARange gives
- * TCR.IPS, capped at 48 bits; ASIDBits gives TCR.AS). TCR: T0SZ = 64 - log2(idmap_size()),
- * so the walk starts at the map's root level; TG0 4 KiB; inner and outer write-back
- * read/write-allocate walks, inner shareable; TTBR1 walks disabled (EPD1).
- * @param map the map the MMU is to use.
- * @param id_aa64mmfr0 the CPU's ID_AA64MMFR0_EL1.
- * @param config receives the values.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for NULL, or for an ASID above 255 on a
- *         CPU with 8-bit ASIDs. (Root level 3 has T0SZ 43, above 39: idmap_enable_mmu()
- *         also reads ID_AA64MMFR2_EL1.ST and refuses it without FEAT_TTST.) */
-idmap_status_t idmap_mmu_config(const idmap_t *map, uint64_t id_aa64mmfr0,
-                                idmap_mmu_config_t *config);
-
-/** Activates @p map and turns the stage-1 MMU and caches of its regime on (EL1&0 for
- * idmap_new()'s maps; _EL1 below is _EL2 or _EL3 in those regimes), from either state:
- *   - MMU or data cache off: cleans and invalidates the table pages to the point of
- *     coherency (they were written past the cache; each page was invalidated when the
- *     library took it, so no stale line is written back over it), invalidates the
- *     instruction cache;
- *   - then writes MAIR_EL1 and TCR_EL1, activates (TTBR0_EL1), TLBI VMALLE1 (ALLE2,
- *     ALLE3), DSB, ISB, and sets SCTLR_EL1 as the config says, ISB.
+/** @defgroup idmap_regimes Regimes
+ * The stage-1 translation regimes and VA ranges a map is built for
+ * (idmap_new_with_config(); Arm ARM DDI 0487K.a, D8.1 "Translation regimes"):
+ *   - EL1&0: TTBR0_EL1 for the lower range, TTBR1_EL1 for the upper one; ASIDs; EL0 access;
+ *   - EL2 (HCR_EL2.E2H = 0): TTBR0_EL2 only; no ASID; one privilege level;
+ *   - EL2&0 (HCR_EL2.E2H = 1, FEAT_VHE): TTBR0_EL2 and TTBR1_EL2; ASIDs; EL0 access;
+ *   - EL3: TTBR0_EL3 only; no ASID; one privilege level.
  *
- * The code running must be mapped executable, and its stack writable, by map, and run at
- * the regime's exception level (for EL2&0 with HCR_EL2.E2H set, for EL2 clear).
- * On the host it records the values in the fake registers and marks the map active.
- * Until idmap_disable_mmu() the map is the MMU's: idmap_deactivate() refuses it
- * (#IDMAP_ARG_MMU_ENABLED), and idmap_free() turns the MMU off first.
- * @return #IDMAP_OK, or those of idmap_mmu_config() with the CPU's ID registers, or
- *         #IDMAP_ERR_ALREADY_ACTIVE, or #IDMAP_ERR_INVALID_ARGUMENT when the CPU is not at
- *         the regime's exception level (or E2H does not match), or, value
- *         #IDMAP_ARG_NEEDS_TTST, for a T0SZ above 39 without FEAT_TTST (4 KiB pages from
- *         root level 3). */
-idmap_status_t idmap_enable_mmu(idmap_t *map);
-
-/** Undoes idmap_enable_mmu(): restores SCTLR_EL1, TCR_EL1 and MAIR_EL1 as they were before
- * it, deactivates @p map (restoring TTBR0_EL1), then TLBI VMALLE1, DSB, ISB, with the MMU
- * off meanwhile and interrupts masked. Where data accesses then bypass the cache (SCTLR M
- * and C both set before, not both after: the MMU or the data cache goes off), the whole
- * data cache is cleaned and invalidated by set/way first (CCSIDR_EL1 read in the format
- * ID_AA64MMFR2_EL1.CCIDX gives), so that memory holds what the program wrote. Use it to
- * switch between maps of
- * different root levels, or to hand over with the MMU off.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, or map not enabled by
- *         idmap_enable_mmu()), or #IDMAP_ERR_NOT_ACTIVE. */
-idmap_status_t idmap_disable_mmu(idmap_t *map);
-
-/* ---- Addition: translation regimes, the upper VA range, linear maps, several cores */
-
+ * A lower-range map covers [0, idmap_size()), an upper-range map
+ * [2^64 - idmap_size(), 2^64); in the upper range a region's end of 0 stands for 2^64, in
+ * what callers pass and in what callbacks receive. Where there are ASIDs, TTBR0's tags the
+ * non-global TLB entries of both ranges (TCR_ELx.A1 = 0, as idmap_mmu_config() sets it):
+ * an upper map is enabled with a lower map of the same ASID (idmap_mmu_config_split()),
+ * and its changes are invalidated for every ASID in EL1&0, for its ASID in EL2&0.
+ * @{ */
 /** A stage-1 translation regime (Arm ARM DDI 0487K.a, D8.1). Regimes with one privilege
  * level (EL2 with HCR_EL2.E2H = 0, EL3) have no EL0 access, no ASID and one XN bit: their
- * maps refuse #IDMAP_ATTR_USER, #IDMAP_ATTR_NON_GLOBAL and #IDMAP_ATTR_PXN with
- * #IDMAP_ERR_INVALID_FLAGS, and the library sets AP[1] (bit 6, RES1 there) in every block
- * and page they hold. Use #IDMAP_ATTR_XN there for execute-never. */
+ * maps refuse #IDMAP_ATTR_USER, #IDMAP_ATTR_NON_GLOBAL and #IDMAP_ATTR_PXN (so also
+ * #IDMAP_ATTR_EXECUTE_NEVER) with #IDMAP_ERR_INVALID_FLAGS, and the library sets AP[1]
+ * (bit 6, RES1 there) in every block and page they hold. Use #IDMAP_ATTR_XN there for
+ * execute-never. */
 typedef enum {
     IDMAP_REGIME_EL1_0 = 0, /**< EL1&0: TTBR0_EL1, TTBR1_EL1, ASIDs (idmap_new()'s) */
     IDMAP_REGIME_EL2 = 1,   /**< EL2, HCR_EL2.E2H = 0: TTBR0_EL2 only, no ASID */
@@ -477,37 +225,6 @@ typedef enum {
     IDMAP_VA_RANGE_UPPER = 1  /**< TTBR1: [2^64 - idmap_size(), 2^64); EL1&0 and EL2&0 only */
 } idmap_va_range_t;
 
-/** @name Attribute bits of one regime or another
- * @{ */
-#define IDMAP_ATTR_NS ((uint64_t)1 << 5)   /**< NS: Non-secure output address, from Secure state */
-#define IDMAP_ATTR_PXN ((uint64_t)1 << 53) /**< PXN: not executable at EL1 (EL2 in EL2&0) */
-#define IDMAP_ATTR_UXN ((uint64_t)1 << 54) /**< UXN: not executable at EL0 */
-#define IDMAP_ATTR_XN ((uint64_t)1 << 54)  /**< XN of the EL2 and EL3 regimes (UXN's bit) */
-/** @} */
-
-/** How to build a map: idmap_new_with_config()'s argument. A zeroed config (with a root
- * level) is idmap_new()'s map. */
-typedef struct {
-    idmap_regime_t regime;     /**< the translation regime */
-    idmap_va_range_t va_range; /**< the VA range (TTBR0 or TTBR1) */
-    uint64_t asid;             /**< the ASID: 16 bits; 0 in regimes without ASIDs */
-    unsigned root_level;       /**< 0 to 3, as for idmap_new() */
-    /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
-     * for an identity map, the kernel's offset for a linear map (PA - VA: for
-     * 0xffffff8040000000 -> 0x40000000 it is 0x8000000000, as an int64). */
-    int64_t pa_offset;
-    const idmap_allocator_t *allocator; /**< table pages; NULL: idmap_new()'s page source */
-} idmap_config_t;
-
-/** A new, empty, inactive map as @p config says: a linear map (VA = PA + pa_offset) of
- * the regime's lower or upper VA range; every idmap_ function applies to it, with output
- * address = input address + pa_offset where the identity map has the input address. In
- * the upper range, a region's end of 0 stands for 2^64 (the top), in what callers pass
- * and in what callbacks receive.
- * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
- *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
- *         an incomplete allocator, or no memory. */
-idmap_t *idmap_new_with_config(const idmap_config_t *config);
 /** The regime @p map was built for (#IDMAP_REGIME_EL1_0 for NULL). */
 idmap_regime_t idmap_regime(const idmap_t *map);
 /** The VA range @p map was built for (#IDMAP_VA_RANGE_LOWER for NULL). */
@@ -515,71 +232,314 @@ idmap_va_range_t idmap_va_range(const idmap_t *map);
 /** The first input address @p map covers: 0 in the lower range, 2^64 - idmap_size() in the
  * upper one (0 for NULL). */
 uint64_t idmap_va_start(const idmap_t *map);
+/** @} */
 
-/** Installs @p map on the calling core, as idmap_activate() does, for a map that other
- * cores may use at the same time (call it with the MMU on: the count is an atomic, which
- * needs cacheable memory): the TTBR value it replaced goes to @p previous_ttbr,
- * which the same core hands to idmap_deactivate_on_core(). Each call counts one core; the
- * break-before-make rules hold while any core has the map active, and every change made
- * meanwhile is invalidated in the TLBs of all cores (TLBI ...IS). idmap_free() undoes
- * idmap_activate() and idmap_enable_mmu() only: deactivate the map on every core first,
- * or they go on walking freed pages.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, and as idmap_activate()). */
-idmap_status_t idmap_activate_on_core(idmap_t *map, uint64_t *previous_ttbr);
-/** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back and
- * invalidates the map's TLB entries, as idmap_deactivate() does.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL; as idmap_deactivate() when the
- *         only activation left is idmap_enable_mmu()'s), or #IDMAP_ERR_NOT_ACTIVE when no
- *         core has the map active. */
-idmap_status_t idmap_deactivate_on_core(idmap_t *map, uint64_t previous_ttbr);
-/** The cores @p map is active on: idmap_activate() and idmap_enable_mmu() count one, as
- * each idmap_activate_on_core() does (0 for NULL). */
-unsigned idmap_active_cores(const idmap_t *map);
+/* ==== Lifetime ======================================================================== */
 
-/** idmap_mmu_config() for two maps of one regime with two VA ranges: @p lower for TTBR0
- * and @p upper for TTBR1 (TCR's T1SZ, TG1, walk attributes; EPD1 clear; A1 clear, so
- * TTBR0's ASID is the one in use: the two maps must have the same ASID).
- * @return as idmap_mmu_config(); #IDMAP_ERR_INVALID_ARGUMENT also when @p lower is not a
- *         lower range map or @p upper not an upper range map of the same regime, or their
- *         ASIDs differ. */
-idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper,
-                                      uint64_t id_aa64mmfr0, idmap_mmu_config_t *config);
-/** idmap_enable_mmu() with @p lower on TTBR0 and @p upper on TTBR1; idmap_disable_mmu(@p
- * lower) undoes it for both.
- * @return as idmap_enable_mmu() and idmap_mmu_config_split(). */
-idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
+/** @defgroup idmap_lifetime Lifetime
+ * Making and freeing maps, and where their table pages come from. A map is made empty and
+ * inactive, and owns its table pages until idmap_free(). The idmap_t itself never comes
+ * from the page allocator: on a board it is one of a fixed number of handles that the
+ * board's configuration sets (no heap anywhere), on the host it comes from the heap.
+ * @{ */
+/** Where table pages come from: table pages only; the idmap_t itself never comes from here.
+ * A page is used at its physical address: the pointer alloc_page answers is what the
+ * tables and the TTBR hold, and what the library writes through.
+ *
+ * A page the library cannot use is refused: the call answers #IDMAP_ERR_OUT_OF_MEMORY
+ * (idmap_new_with_allocator() NULL) and changes nothing. Refused: NULL; a page that is not
+ * 4 KiB-aligned or lies above 48 bits (given back with free_page); a page handed out twice
+ * in one call (given back once); the map's root table; any other of its tables while the
+ * map has at most 16 (these never given back). A non-root table of a map of more than 16
+ * tables handed out again is not detected (the check would cost a walk of the tree). Where
+ * data accesses at the current exception level bypass the cache (SCTLR_ELx.M or C clear),
+ * each page is invalidated to the point of coherency when taken, so that no stale line is
+ * later written back over the table. */
+typedef struct {
+    void *(*alloc_page)(void *ctx); /**< A 4 KiB-aligned 4 KiB page, or NULL. */
+    void (*free_page)(void *ctx, void *page); /**< Takes back a page alloc_page gave. */
+    void *ctx; /**< Passed to both. */
+} idmap_allocator_t;
 
-/* ---- Addition: exact budgets for static page pools */
+/** How to build a map: idmap_new_with_config()'s argument. A zeroed config (with a root
+ * level) is idmap_new()'s map. */
+typedef struct {
+    idmap_regime_t regime;     /**< The translation regime. */
+    idmap_va_range_t va_range; /**< The VA range: lower (TTBR0) or upper (TTBR1). */
+    /** The ASID that tags the map's non-global TLB entries: at most 16 bits; 0 in EL2 and
+     * EL3, which have none. */
+    uint64_t asid;
+    unsigned root_level;       /**< 0 to 3, as for idmap_new(). */
+    /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
+     * for an identity map, PA - VA for a linear map (for 0xffffff8040000000 -> 0x40000000
+     * it is 0x8000000000, as an int64). A multiple of 4 KiB, with every output address in
+     * [0, 2^48): else idmap_map_range() answers #IDMAP_ERR_ADDRESS_RANGE, va = the range's
+     * start. */
+    int64_t pa_offset;
+    const idmap_allocator_t *allocator; /**< Table pages; NULL: idmap_new()'s source. */
+} idmap_config_t;
 
-/** The table pages idmap_map_range_with_constraints(@p map, @p range, @p flags,
- * @p constraints) would take from the allocator now (0: it needs none), found by the
- * call's own plan step: nothing is allocated or changed. Exact: the call would take
- * this many pages, and succeed or fail as this answers.
- * @return #IDMAP_OK with *@p pages set, or the errors of
- *         idmap_map_range_with_constraints() but #IDMAP_ERR_OUT_OF_MEMORY (*@p pages
- *         unchanged); #IDMAP_ERR_INVALID_ARGUMENT also for a NULL @p pages. */
-idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *range, uint64_t flags,
-                                   uint32_t constraints, size_t *pages);
-/** An upper bound on the table pages, the root included, that mapping all @p count
- * regions into one new map with its root at @p root_level takes, whatever the flags,
- * constraints and output addresses: one table below every entry a region touches above
- * the leaf level (a table shared by two regions counts twice). Size a static pool with
- * it when the regions are known at build time; idmap_tables_needed() is exact for one
- * call. Empty regions count nothing.
- * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
-size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
+/** A new, empty, inactive identity map of the lower VA range of EL1&0 (TTBR0_EL1), whose
+ * root table is at @p root_level (0 to 3), covering 4 KiB << 9 * (4 - root_level) bytes
+ * from address 0 (root level 1: 512 GiB, level 0: 256 TiB), with table pages from the
+ * build's default source: a board's static pool (no heap anywhere), or the heap on the
+ * host.
+ * @param asid the ASID that tags the map's non-global TLB entries, at most 16 bits (8 on
+ *        a CPU with 8-bit ASIDs: idmap_mmu_config() refuses more).
+ * @param root_level the level of the root table, 0 to 3.
+ * @return the map, or NULL for a bad root level, an ASID wider than 16 bits, no page for
+ *         the root table, or (on a board) no free handle: the idmap_t itself is one of a
+ *         fixed number set by the board config, never from the allocator. */
+idmap_t *idmap_new(size_t asid, unsigned root_level);
+/** As idmap_new(), with table pages from @p alloc, which must outlive the map.
+ * @return the map, or NULL as for idmap_new(), and for a NULL or incomplete allocator. */
+idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
+                                  const idmap_allocator_t *alloc);
+/** A new, empty, inactive map as @p config says: for its regime and VA range, mapping
+ * every input address va to va + pa_offset (an identity map for 0). Every function that
+ * takes a map takes it, with output address = input address + pa_offset where an
+ * identity map has the input address (but see idmap_export_regions() and
+ * idmap_preflight() on upper-range maps).
+ * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
+ *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
+ *         an incomplete allocator, no page for the root table, or (on a board) no free
+ *         handle. */
+idmap_t *idmap_new_with_config(const idmap_config_t *config);
+/** Takes @p map out of use and gives every table page back to where it came from. First,
+ * where idmap_activate() made it active, it is deactivated as idmap_deactivate() does;
+ * where idmap_enable_mmu() turned the MMU on with it (or idmap_enable_mmu_split(), with it
+ * as either map), the registers are loaded back as idmap_disable_mmu() does, so that the
+ * MMU is not left walking the pages given back. Maps active on other cores
+ * (idmap_activate_on_core()) must be deactivated there first. The pages are given back
+ * whatever that deactivation answers: where it may be refused
+ * (#IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED), call idmap_deactivate() first. Accepts NULL;
+ * answers nothing. */
+void idmap_free(idmap_t *map);
+/** @} */
 
-/* ---- Addition: re-coalescing */
+/* ==== Mapping ========================================================================= */
+
+/** @defgroup idmap_mapping Mapping
+ * Mapping, changing, walking and unmapping ranges of a map, and tidying its tables. A
+ * change is planned before it is applied: the plan counts the table pages it needs and, on
+ * an active or sealed map, checks every entry it would change; the pages are then taken
+ * from the allocator, or the call fails having changed nothing; only then is anything
+ * written.
+ *
+ * Break-before-make (Arm ARM DDI 0487K.a, D8.16.1). Without FEAT_BBM an entry the MMU may
+ * be using can go from one valid value to another only where the TLB may hold either. On
+ * an active map (idmap_is_active()) the library refuses, with
+ * #IDMAP_ERR_BREAK_BEFORE_MAKE, to split a live block, to change a live entry's output
+ * address (NS included), memory type or shareability, to clear its nG bit, or to change
+ * an entry of a contiguous group but for its contiguous bit (idmap_set_contiguous_hint());
+ * the error's region is the whole region of the first live entry, in address order, that
+ * would have to break. Making an entry invalid, creating one where none was valid, and
+ * changing permissions (AP, PXN, UXN or XN), AF, DBM or the software bits need no break.
+ * For the rest: deactivate, change, activate.
+ *
+ * TLB maintenance. A change to an active map takes effect when the call returns (make it
+ * from the regime's exception level or a higher one, where these TLBIs exist): after its
+ * writes, and before any table taken out is freed, DSB ISHST; for each entry made stale (up
+ * to 16) a TLBI by VA, broadcast to the Inner Shareable domain - VALE1IS for a leaf or
+ * VAE1IS for a table entry (the walk caches) with the map's ASID in the lower range of
+ * EL1&0; VAALE1IS or VAAE1IS, for every ASID, in its upper range, whose entries TTBR0's
+ * ASID tagged; VALE2IS or VAE2IS in EL2 and EL2&0 (with the ASID in EL2&0); VALE3IS or
+ * VAE3IS in EL3 - or, past 16 entries, the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS); then
+ * DSB ISH, ISB. A change that leaves no valid entry stale ends with DSB ISHST, ISB, so that
+ * the walker sees its new entries. A new table joins a live tree complete, behind a DSB
+ * ISHST. Changes to an inactive map get none of this: activating it does what a switch of
+ * trees needs (@ref idmap_activation).
+ * @{ */
+
+/** @name Attributes
+ * Bits of a block or page descriptor, for idmap_map_range()'s flags (Arm ARM DDI 0487K.a,
+ * D8.3 "Translation table descriptor formats"). With #IDMAP_ATTR_VALID, every block and
+ * page map_range writes gets #IDMAP_ATTR_ACCESSED too, so that a mapping works on cores
+ * without hardware management of the Access flag; without it, nothing is added.
+ * @{ */
+/** The entry maps something. */
+#define IDMAP_ATTR_VALID ((uint64_t)1 << 0)
+/** Table (levels 0-2) or page (level 3); never accepted from callers of map_range. */
+#define IDMAP_ATTR_TABLE_OR_PAGE ((uint64_t)1 << 1)
+/** AttrIndx 0: Device-nGnRE with #IDMAP_MAIR_DEFAULT. */
+#define IDMAP_ATTR_DEVICE_NGNRE ((uint64_t)0)
+/** AttrIndx 1 (Normal write-back) and SH = 0b11, inner shareable. */
+#define IDMAP_ATTR_NORMAL (((uint64_t)1 << 2) | ((uint64_t)3 << 8))
+/** AP[1]: EL0 access (EL1&0, EL2&0; refused in EL2 and EL3, where the library sets it). */
+#define IDMAP_ATTR_USER ((uint64_t)1 << 6)
+#define IDMAP_ATTR_READ_ONLY ((uint64_t)1 << 7) /**< AP[2]: read-only */
+#define IDMAP_ATTR_ACCESSED ((uint64_t)1 << 10) /**< AF, the access flag */
+/** nG: TLB entries tagged with the ASID (EL1&0, EL2&0; refused in EL2 and EL3). */
+#define IDMAP_ATTR_NON_GLOBAL ((uint64_t)1 << 11)
+#define IDMAP_ATTR_DBM ((uint64_t)1 << 51) /**< Dirty bit modifier */
+/** PXN and UXN: executable at no level (EL1&0, EL2&0; in EL2 and EL3, where bit 53 is RES0,
+ * use #IDMAP_ATTR_XN). */
+#define IDMAP_ATTR_EXECUTE_NEVER ((uint64_t)3 << 53)
+#define IDMAP_ATTR_SWFLAG_0 ((uint64_t)1 << 55) /**< Software bit, ignored by the hardware */
+#define IDMAP_ATTR_SWFLAG_1 ((uint64_t)1 << 56) /**< Software bit, ignored by the hardware */
+#define IDMAP_ATTR_SWFLAG_2 ((uint64_t)1 << 57) /**< Software bit, ignored by the hardware */
+#define IDMAP_ATTR_SWFLAG_3 ((uint64_t)1 << 58) /**< Software bit, ignored by the hardware */
+/** @} */
+
+/** MAIR_ELx for the memory types above: Attr0 = 0x04 Device-nGnRE, Attr1 = 0xff Normal
+ * inner/outer write-back non-transient, read- and write-allocate. idmap_mmu_config() loads
+ * it; the export and the pre-flight check read AttrIndx through it. */
+#define IDMAP_MAIR_DEFAULT ((uint64_t)0xff04)
+
+/** @name Attribute bits of one regime or another
+ * @{ */
+#define IDMAP_ATTR_NS ((uint64_t)1 << 5)   /**< NS: Non-secure output address, from Secure state */
+/** PXN: not executable at the privileged level, EL1 in EL1&0 and EL2 in EL2&0 (refused in
+ * EL2 and EL3, where bit 53 is RES0). */
+#define IDMAP_ATTR_PXN ((uint64_t)1 << 53)
+#define IDMAP_ATTR_UXN ((uint64_t)1 << 54) /**< UXN: not executable at EL0 (EL1&0, EL2&0) */
+#define IDMAP_ATTR_XN ((uint64_t)1 << 54)  /**< XN of the EL2 and EL3 regimes (UXN's bit) */
+/** @} */
+
+/** @name Constraints
+ * How idmap_map_range_with_constraints() may lay out a region.
+ * @{ */
+#define IDMAP_NO_BLOCK_MAPPINGS ((uint32_t)1 << 0)  /**< Pages only, no blocks */
+/** Never set the contiguous bit: the groups the call changes lose it. */
+#define IDMAP_NO_CONTIGUOUS_HINT ((uint32_t)1 << 1)
+/** @} */
+
+/** idmap_modify_range()'s callback: gets the region a leaf maps, the leaf, which it may
+ * change, and its level (0-3). Answers 0 to go on; anything else stops the call with
+ * #IDMAP_ERR_PTE_UPDATE_FAULT. */
+typedef int (*idmap_modify_fn)(const idmap_region_t *region, idmap_descriptor_t *desc,
+                               unsigned level, void *ctx);
+/** idmap_walk_range()'s callback: gets the whole region a leaf maps, the leaf and its level
+ * (0-3). Answers 0 to go on; anything else stops the call with
+ * #IDMAP_ERR_PTE_UPDATE_FAULT. */
+typedef int (*idmap_walk_fn)(const idmap_region_t *region, const idmap_descriptor_t *desc,
+                             unsigned level, void *ctx);
+
+/** Maps every address va of @p range to its output address (va, or va + the offset of a
+ * linear map) with @p flags, using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
+ * level 2, pages at level 3, never a block at level 0 (and a block only where va and its
+ * output address are aligned alike). With #IDMAP_ATTR_VALID, a table that already covers
+ * part of the range is kept and filled, never replaced by a block, and every block and
+ * page also gets #IDMAP_ATTR_ACCESSED, and in EL2 and EL3 AP[1] (RES1 there).
+ *
+ * Without #IDMAP_ATTR_VALID the call is an unmap: every entry of the range gets @p flags
+ * alone (no ACCESSED, no page bit, no output address; flags 0 leave all-zero entries), and
+ * a table whose whole range the call covers is freed and its entry written with @p flags,
+ * as idmap_unmap_range() frees tables.
+ *
+ * A live entry that the call would leave exactly as it is (same output address, same bits)
+ * is no change: a range that covers part of a live block with that block's own attributes
+ * needs no split, succeeds and writes nothing there. What an active map does change
+ * follows the break-before-make rules and gets the TLB maintenance (@ref idmap_mapping).
+ * @return #IDMAP_OK, or (the tables exactly as they were before the call):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p range is NULL;
+ *   - #IDMAP_ERR_REGION_BACKWARDS: region = the rounded region;
+ *   - #IDMAP_ERR_ADDRESS_RANGE: va = the rounded end, when past the map's end or not
+ *     representable; va = the start, when below an upper-range map's first address, or
+ *     when a linear map's output addresses would leave [0, 2^48) or are not 4 KiB-aligned;
+ *   - #IDMAP_ERR_SEALED: the map is sealed (idmap_seal()); region = the rounded region,
+ *     value = @p flags | #IDMAP_ATTR_VALID;
+ *   - #IDMAP_ERR_INVALID_FLAGS: value = the refused bits of @p flags: TABLE_OR_PAGE, bits
+ *     12-49, bit 52 (the contiguous bit, which the library manages), and in EL2 and EL3
+ *     bits 6, 11 and 53 (USER, NON_GLOBAL, PXN);
+ *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: the map is active and the change would split a live
+ *     block (one that maps its part of the range otherwise than asked, or in another
+ *     layout: #IDMAP_NO_BLOCK_MAPPINGS over a live block), change a live entry's output
+ *     address (NS included), memory type or shareability, clear its nG bit, or change an
+ *     entry of a contiguous group (making an entry invalid, or creating one where none was
+ *     valid, is always allowed when it needs no split and is not in a group); region = the
+ *     whole region of the first live entry, in address order, that would have to break;
+ *   - #IDMAP_ERR_OUT_OF_MEMORY: the allocator had no page for a new table. */
+idmap_status_t idmap_map_range(idmap_t *map, const idmap_region_t *range, uint64_t flags);
+/** As idmap_map_range(), laid out as @p constraints (#IDMAP_NO_BLOCK_MAPPINGS,
+ * #IDMAP_NO_CONTIGUOUS_HINT) allow.
+ * @return as idmap_map_range(); #IDMAP_ERR_INVALID_FLAGS also for unknown constraint
+ *         bits (value = those bits; when flags are refused too, value holds the flags'). */
+idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region_t *range,
+                                                uint64_t flags, uint32_t constraints);
+
+/** Splits entries so that every leaf it passes lies inside @p range, then calls @p fn once
+ * per leaf (block, page or invalid) with the region it maps, the entry and its level
+ * (0-3); the entry gets what fn leaves in it. On an active or a sealed map fn is first
+ * called on copies of the entries, to check break-before-make or the seal before anything
+ * changes, then on the entries themselves (fn must do the same both times).
+ *
+ * fn may change the other bits of a leaf - permissions, AF, DBM, nG, memory type,
+ * shareability, software bits - as far as the regime has them (and on an active map as
+ * break-before-make allows, on a sealed one as the seal does), give an invalid entry other
+ * bits (it stays invalid), make a valid entry invalid, and always write the all-zero
+ * descriptor (the entry becomes empty, as unmapping makes it, live or not). It may make an
+ * invalid entry valid only as a well-formed block or page with the entry's own output
+ * address: va, or va + a linear map's offset.
+ * @return #IDMAP_OK, or:
+ *   - those of idmap_map_range() for the range (NULL map, range or fn: INVALID_ARGUMENT);
+ *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: active map: a live block would be split, or fn made a
+ *     change that needs break-before-make; region = that live entry's whole region;
+ *   - #IDMAP_ERR_SEALED: sealed map: fn's change to some entry widens access
+ *     (idmap_seal()); region = the range, value = the bits;
+ *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split;
+ *   - #IDMAP_ERR_INVALID_FLAGS: value = the bits refused: those fn changed among
+ *     TABLE_OR_PAGE, the output address and RES0 bits 12-49 and the contiguous bit 52 (and
+ *     in EL2 and EL3 bits 11 and 53), AP[1] cleared on a valid entry in EL2 and EL3, and
+ *     VALID set on an invalid entry that would then be malformed (at level 0, where there
+ *     are no blocks; at level 3 without the page bit, a reserved encoding) or map another
+ *     address than its own (an empty entry's output address is 0);
+ *   - #IDMAP_ERR_PTE_UPDATE_FAULT: fn answered non-zero; value = the entry as it was
+ *     before that call.
+ *
+ * What a failed call leaves:
+ *   - on an active or a sealed map, any error: nothing changed (fn ran on copies only);
+ *   - on an inactive map that is not sealed, any error but INVALID_FLAGS and
+ *     PTE_UPDATE_FAULT: nothing changed; OUT_OF_MEMORY comes before any call of fn: the
+ *     pages for every split of the range are taken first;
+ *   - INVALID_FLAGS or PTE_UPDATE_FAULT there: the call stops at the leaf for which fn
+ *     failed, which keeps its old value whatever fn wrote. The leaves before it (in
+ *     address order) keep fn's changes; fn is not called for those after it, which are
+ *     unchanged. A block the range covers only in part is split when the walk reaches it,
+ *     so the splits made before the failure stay (the blocks around the range's start,
+ *     and those around its end only if the failing leaf lies in them); the pages taken for
+ *     splits not made are given back, and idmap_table_count() counts the tables in the
+ *     tree. Each split keeps every page's translation and attributes.
+ * The tree is always well-formed and a leaf can never become a table. */
+idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idmap_modify_fn fn,
+                                  void *ctx);
+
+/** Calls @p fn for every leaf (block, page or invalid entry, empty ones included) that
+ * intersects @p range, in address order, with the whole region the leaf maps. Splits
+ * nothing, changes nothing.
+ * @return #IDMAP_OK, or those of idmap_map_range() for the range (NULL map, range or fn:
+ *         INVALID_ARGUMENT), or #IDMAP_ERR_PTE_UPDATE_FAULT when fn answers non-zero,
+ *         value = that descriptor. */
+idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
+                                idmap_walk_fn fn, void *ctx);
+
+/** Removes every mapping of @p range: its entries become empty (zero); a block that
+ * straddles an edge of the range is split so that what lies outside stays mapped; a table
+ * the call leaves empty is freed and its entry zeroed. On an active map the TLB
+ * maintenance (@ref idmap_mapping) follows before any table is freed, so that the change
+ * takes effect at once. A sealed map is unmapped as any other.
+ * @return #IDMAP_OK, or (the tables exactly as they were):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT (@p map or @p range NULL), #IDMAP_ERR_ADDRESS_RANGE,
+ *     #IDMAP_ERR_REGION_BACKWARDS: as for idmap_map_range();
+ *   - #IDMAP_ERR_BREAK_BEFORE_MAKE: active map: a valid block straddles an edge of the
+ *     range, or an entry of the range is one of a contiguous group; region = that entry's;
+ *   - #IDMAP_ERR_OUT_OF_MEMORY: no page for a split. */
+idmap_status_t idmap_unmap_range(idmap_t *map, const idmap_region_t *range);
+
+/** Frees every table below the root whose entries are all empty (zero), such as
+ * idmap_modify_range() leaves where it splits empty entries, and zeroes its entry; the
+ * tables that leaves empty in turn too. On an active map the TLB maintenance
+ * (@ref idmap_mapping) comes first.
+ * @return the number of table pages freed (0 for a NULL @p map). */
+size_t idmap_compact_subtables(idmap_t *map);
 
 /** Replaces every subtable of @p map whose entries map one aligned, contiguous output range
- * with one set of attributes by a block (1 GiB or 2 MiB), bottom-up, and frees it: what
- * idmap_map_range() and idmap_modify_range() leave when pages were made alike again,
- * since they keep tables (as the contract says). Only on an inactive map: turning a live
- * table into a block needs break-before-make.
+ * with one set of attributes by a block (1 GiB or 2 MiB, without the contiguous bit),
+ * bottom-up, and frees it: what idmap_map_range() and idmap_modify_range() leave when
+ * pages were made alike again, since they keep tables. Only on an inactive map: turning
+ * a live table into a block needs break-before-make.
  * @return the table pages freed; 0 for NULL or an active map. */
 size_t idmap_coalesce_subtables(idmap_t *map);
-
-/* ---- Addition: the contiguous hint */
 
 /** Turns the contiguous hint on or off for @p map (off in a new map). On: after every
  * change to an inactive map, each aligned group of 16 leaves in the range changed (64 KiB
@@ -590,44 +550,217 @@ size_t idmap_coalesce_subtables(idmap_t *map);
  * a change to an entry of a hinted group is refused with #IDMAP_ERR_BREAK_BEFORE_MAKE,
  * unmapping one included: deactivate, change, activate. Off by default: a misprogrammed
  * group is a TLB conflict that QEMU does not model, and cores have errata around the
- * hint; turn it on where the core's errata notice allows.
+ * hint; turn it on where the core's errata notice allows (#IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
+ * turns it off for every map).
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
 idmap_status_t idmap_set_contiguous_hint(idmap_t *map, bool on);
 /** Whether the contiguous hint is on for @p map (false for NULL). */
 bool idmap_contiguous_hint(const idmap_t *map);
+/** @} */
 
-/* ---- Addition: seal mode */
+/* ==== Activation and the MMU ========================================================== */
 
-/** Seals @p map: from now on it accepts only changes that tighten access.
- *   - idmap_map_range() and idmap_map_range_with_constraints() answer #IDMAP_ERR_SEALED
- *     (region = the range, value = flags | VALID): they make entries valid or rewrite them
- *     whole; tighten with idmap_modify_range() instead;
- *   - idmap_modify_range() answers #IDMAP_ERR_SEALED, region = the range, value = the bits,
- *     before anything changes, when fn's change to any entry widens access. Tightening:
- *     the entry becomes invalid, or stays valid and only sets #IDMAP_ATTR_READ_ONLY,
- *     #IDMAP_ATTR_PXN, #IDMAP_ATTR_UXN (#IDMAP_ATTR_XN), or clears #IDMAP_ATTR_USER or
- *     #IDMAP_ATTR_DBM; #IDMAP_ATTR_SWFLAG_0 to _3 may change freely. Making an entry
- *     valid, or changing its output address, memory type, shareability, AF or nG, widens.
- *     fn runs once on a copy of every entry to check, then again to apply, as on an
- *     active map;
- *   - idmap_unmap_range() and idmap_compact_subtables() work as before.
+/** @defgroup idmap_activation Activation and the MMU
+ * Putting a map's root in the TTBR of its regime and VA range, on one core or on several,
+ * and turning that regime's MMU on and off with it. The registers are the regime's:
+ * TTBR0_EL1 or TTBR1_EL1 in EL1&0, TTBR0_EL2 in EL2, TTBR0_EL2 or TTBR1_EL2 in EL2&0,
+ * TTBR0_EL3 in EL3, with MAIR_ELx, TCR_ELx and SCTLR_ELx of EL1, EL2 or EL3 (Arm ARM DDI
+ * 0487K.a, D19), written from the regime's exception level or a higher one.
  *
- * There is no unseal: a later boot stage handed a sealed map cannot widen it.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
-idmap_status_t idmap_seal(idmap_t *map);
-/** Whether idmap_seal() ran on @p map (false for NULL). */
-bool idmap_is_sealed(const idmap_t *map);
+ * A map is active from idmap_activate(), idmap_activate_on_core() or idmap_enable_mmu()
+ * until its undoing: its changes then follow the break-before-make rules and get their
+ * TLB maintenance (@ref idmap_mapping). Changes to a map and its activation are the
+ * caller's to serialise: the library holds no lock, and a change looks once whether the
+ * map is live, so an activation on another core during a change escapes that change's
+ * checks.
+ *
+ * On the host (and in host test builds) the arch layer is a fake: it keeps the registers
+ * in memory and records every barrier and TLBI, touching no system register, so that the
+ * rules can be tested.
+ * @{ */
+/** Makes @p map live on the calling core: saves the TTBR of its regime and VA range and
+ * writes there the map's root address with its ASID in bits 63:48 (0 in EL2 and EL3),
+ * after a DSB ISHST, so that a walk finds the tables complete. How:
+ *   - where this core runs in the map's regime with its MMU on (SCTLR_ELx.M) and nothing
+ *     keeps the old and the new tree's TLB entries apart - EL2 and EL3, which have no
+ *     ASIDs; the upper range, whose non-global entries TTBR0's ASID tags (TCR_ELx.A1 = 0);
+ *     the same ASID in both TTBR values - through the MMU off, so that the TLB never holds
+ *     entries of both (Arm ARM D8.16.1): interrupts masked, SCTLR_ELx.M cleared, ISB, the
+ *     TTBR written, TLBI of the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS), DSB ISH, M set
+ *     again, ISB. The code doing that must be mapped to itself by the tables in use
+ *     (checked with AT S1E1R, S1E2R or S1E3R first);
+ *   - otherwise directly: the TTBR written, ISB; in EL2 and EL3 then TLBI ALLE2IS or
+ *     ALLE3IS, DSB ISH, ISB, since nothing else would tell the old tree's entries from the
+ *     new one's when the MMU comes on or the regime runs. In EL1&0 and EL2&0 the ASIDs
+ *     do, for non-global entries: idmap_deactivate() invalidates a map's, and maps that
+ *     are switched in and out should be mapped #IDMAP_ATTR_NON_GLOBAL.
+ * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_UPPER_ASID, an
+ *     upper-range EL2&0 map whose ASID is not the one that tags that range's entries (in
+ *     EL1&0 the upper range is invalidated for every ASID instead); or, value
+ *     #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, a switch through the MMU off from code not
+ *     mapped to itself (va = that code);
+ *   - #IDMAP_ERR_ALREADY_ACTIVE: idmap_activate() or idmap_enable_mmu() made the map
+ *     active and that was not undone (a map active through idmap_activate_on_core() alone
+ *     is activated). */
+idmap_status_t idmap_activate(idmap_t *map);
+/** Undoes idmap_activate() on the calling core: writes back the TTBR value it saved,
+ * switching as idmap_activate() does, and takes the map's entries out of the TLB. Where
+ * the switch went through the MMU off, its TLBI of the whole regime did that; otherwise
+ * TLBI ASIDE1IS of the map's ASID in the lower range of EL1&0, and of the whole regime
+ * elsewhere (VMALLE1IS for the upper range of EL1&0, ALLE2IS, ALLE3IS), then DSB ISH, ISB.
+ * TLBI ASIDE1IS leaves global entries in the TLB: maps switched in and out of the lower
+ * range of EL1&0 should be mapped #IDMAP_ATTR_NON_GLOBAL.
+ * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_MMU_ENABLED, the map
+ *     was turned on by idmap_enable_mmu() (loading the TTBR of before would leave the MMU
+ *     walking what may no longer be a table): idmap_disable_mmu() turns it off; or, value
+ *     #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, as idmap_activate();
+ *   - #IDMAP_ERR_NOT_ACTIVE: idmap_activate() has not made the map active
+ *     (idmap_deactivate_on_core() undoes idmap_activate_on_core()). */
+idmap_status_t idmap_deactivate(idmap_t *map);
+/** Whether @p map is active on any core: idmap_activate(), idmap_activate_on_core() or
+ * idmap_enable_mmu() ran more often than their undoing (false for NULL). */
+bool idmap_is_active(const idmap_t *map);
 
-/* ---- Addition: CPU errata policy */
+/** Makes @p map live on the calling core as idmap_activate() does, for a map that other
+ * cores may use at the same time (call it with the MMU on: the count is an atomic, which
+ * needs cacheable memory): the TTBR value it replaced goes to @p previous_ttbr, which the
+ * same core hands to idmap_deactivate_on_core(). Each call counts one core; the
+ * break-before-make rules hold while any core has the map active, and every change made
+ * meanwhile is invalidated in the TLBs of all cores (the TLBI ...IS forms). idmap_free()
+ * undoes idmap_activate() and idmap_enable_mmu() only: deactivate the map on every core
+ * first, or they go on walking freed pages.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (a NULL @p map or @p previous_ttbr,
+ *         and as idmap_activate()). */
+idmap_status_t idmap_activate_on_core(idmap_t *map, uint64_t *previous_ttbr);
+/** Undoes idmap_activate_on_core() on the calling core: writes @p previous_ttbr back,
+ * switching as idmap_activate() does, and takes the map's entries out of the TLB as
+ * idmap_deactivate() does. With no idmap_activate_on_core() left to undo, it undoes
+ * idmap_activate() on this core instead.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL; value #IDMAP_ARG_MMU_ENABLED
+ *         when the only activation left is idmap_enable_mmu()'s; value
+ *         #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED as idmap_activate()), or
+ *         #IDMAP_ERR_NOT_ACTIVE when no core has the map active. */
+idmap_status_t idmap_deactivate_on_core(idmap_t *map, uint64_t previous_ttbr);
+/** The cores @p map is active on: idmap_activate() and idmap_enable_mmu() count one, as
+ * each idmap_activate_on_core() does (0 for NULL). */
+unsigned idmap_active_cores(const idmap_t *map);
+
+/** @name SCTLR_ELx bits
+ * The bits idmap_mmu_config_t sets and clears (Arm ARM D19.2 "SCTLR_EL1"; the same bits
+ * in SCTLR_EL2 and SCTLR_EL3, where E0E is RES0 but in EL2&0).
+ * @{ */
+#define IDMAP_SCTLR_M ((uint64_t)1 << 0)    /**< MMU enable */
+#define IDMAP_SCTLR_A ((uint64_t)1 << 1)    /**< Alignment check */
+#define IDMAP_SCTLR_C ((uint64_t)1 << 2)    /**< Data cacheability */
+#define IDMAP_SCTLR_I ((uint64_t)1 << 12)   /**< Instruction cacheability */
+#define IDMAP_SCTLR_WXN ((uint64_t)1 << 19) /**< Write implies execute-never */
+#define IDMAP_SCTLR_E0E ((uint64_t)1 << 24) /**< EL0 big-endian */
+/** Big-endian at the regime's exception level, translation table walks included. */
+#define IDMAP_SCTLR_EE ((uint64_t)1 << 25)
+/** @} */
+
+/** What the MMU of a map's regime needs, as register values (_ELx: EL1, EL2 or EL3). */
+typedef struct {
+    uint64_t mair;        /**< MAIR_ELx: #IDMAP_MAIR_DEFAULT */
+    uint64_t tcr;         /**< TCR_ELx, in the regime's format */
+    uint64_t ttbr;        /**< TTBR0_ELx: root address | ASID << 48 */
+    uint64_t sctlr_set;   /**< SCTLR_ELx bits to set: M, C, I */
+    uint64_t sctlr_clear; /**< SCTLR_ELx bits to clear: A, WXN, E0E, EE */
+    uint64_t ttbr1;       /**< TTBR1_ELx: the upper map's root | ASID << 48, or 0 */
+} idmap_mmu_config_t;
+
+/** The register values for the lower-range @p map, given the CPU's ID_AA64MMFR0_EL1
+ * (PARange gives the output address size, capped at 48 bits; ASIDBits gives TCR.AS), in
+ * the format of the regime's TCR:
+ *   - EL1&0 and EL2&0 (TCR_EL1, TCR_EL2 with E2H = 1): T0SZ = 64 - log2(idmap_size()), so
+ *     the walk starts at the map's root level; TG0 4 KiB; IRGN0 and ORGN0 write-back
+ *     read/write-allocate, SH0 inner shareable; IPS; AS; TG1 4 KiB; EPD1 set, so no walk
+ *     goes through TTBR1 (idmap_mmu_config_split() fills those fields); A1 clear;
+ *   - EL2 and EL3 (TCR_EL2 with E2H = 0, TCR_EL3): T0SZ, TG0 and the walk attributes alike,
+ *     PS, and RES1 bits 31 and 23.
+ *
+ * ttbr1 is 0; the SCTLR_ELx bits set the MMU and both caches on, and clear alignment
+ * checks, write-implies-execute-never and big-endian accesses.
+ * @param map the map the MMU is to use.
+ * @param id_aa64mmfr0 the CPU's ID_AA64MMFR0_EL1.
+ * @param config receives the values.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (@p config unchanged) for NULL, for an
+ *         upper-range @p map, for a CPU without the 4 KiB granule (TGran4), or for an ASID
+ *         above 255 on a CPU with 8-bit ASIDs. (Root level 3 has T0SZ 43, above 39:
+ *         idmap_enable_mmu() also reads ID_AA64MMFR2_EL1.ST and refuses it without
+ *         FEAT_TTST.) */
+idmap_status_t idmap_mmu_config(const idmap_t *map, uint64_t id_aa64mmfr0,
+                                idmap_mmu_config_t *config);
+
+/** idmap_mmu_config() for two maps of EL1&0 or EL2&0 with two VA ranges: @p lower for TTBR0
+ * and @p upper for TTBR1 (TCR's T1SZ, TG1, walk attributes; EPD1 clear; A1 clear, so
+ * TTBR0's ASID is the one in use: the two maps must have the same ASID).
+ * @return as idmap_mmu_config(); #IDMAP_ERR_INVALID_ARGUMENT also for a NULL @p upper, when
+ *         @p lower is not a lower range map or @p upper not an upper range map of the same
+ *         regime, or when their ASIDs differ. */
+idmap_status_t idmap_mmu_config_split(const idmap_t *lower, const idmap_t *upper,
+                                      uint64_t id_aa64mmfr0, idmap_mmu_config_t *config);
+
+/** Activates @p map and turns the stage-1 MMU and caches of its regime on with it, from the
+ * MMU off or on:
+ *   - where the MMU or the data cache was off, the table pages are first cleaned and
+ *     invalidated to the point of coherency (DC CIVAC, DSB SY): they were written past the
+ *     cache (each page was invalidated when the library took it, so no stale line is
+ *     written back over it);
+ *   - then DSB ISH; interrupts masked; SCTLR_ELx.M cleared (C too, unless it stays set),
+ *     ISB; MAIR_ELx, TCR_ELx and TTBR0_ELx written with idmap_mmu_config()'s values
+ *     (TTBR1_ELx too in EL1&0 and EL2&0: 0, never walked), ISB; TLBI VMALLE1, ALLE2 or
+ *     ALLE3 (this core's entries), IC IALLU, DSB NSH, ISB; SCTLR_ELx set as the config
+ *     says, ISB; interrupts as they were.
+ *
+ * The CPU must run at the regime's exception level (at EL2 with HCR_EL2.E2H set for
+ * EL2&0, clear for EL2), and the code running, its stack and its data must stay usable:
+ * mapped by @p map at the addresses they have now (to themselves, where the MMU was off),
+ * the code executable and the stack writable (idmap_enable_mmu_checked() checks that).
+ * On the host the values go to the fake registers and the map is marked active.
+ * Until idmap_disable_mmu() the map is the MMU's: idmap_deactivate() refuses it
+ * (#IDMAP_ARG_MMU_ENABLED), and idmap_free() undoes this first, as idmap_disable_mmu()
+ * does.
+ * @return #IDMAP_OK, or (nothing changed) those of idmap_mmu_config() with the CPU's
+ *         ID_AA64MMFR0_EL1, or #IDMAP_ERR_ALREADY_ACTIVE (the map is active, on any core),
+ *         or #IDMAP_ERR_INVALID_ARGUMENT when the CPU is not at the regime's exception
+ *         level (or E2H does not match), or, value #IDMAP_ARG_NEEDS_TTST, for a T0SZ above
+ *         39 without FEAT_TTST (root level 3). */
+idmap_status_t idmap_enable_mmu(idmap_t *map);
+/** idmap_enable_mmu() with @p lower on TTBR0_ELx and @p upper on TTBR1_ELx of EL1&0 or
+ * EL2&0, with idmap_mmu_config_split()'s values; idmap_disable_mmu(@p lower) undoes it for
+ * both, and so does idmap_free() of either.
+ * @return as idmap_enable_mmu() and idmap_mmu_config_split(); #IDMAP_ERR_INVALID_ARGUMENT
+ *         also for an @p upper that is NULL or @p lower itself, and
+ *         #IDMAP_ERR_ALREADY_ACTIVE where either map is active. */
+idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
+
+/** Undoes idmap_enable_mmu() (or idmap_enable_mmu_split(), given its lower map): loads
+ * MAIR_ELx, TCR_ELx, TTBR0_ELx, TTBR1_ELx (EL1&0, EL2&0) and SCTLR_ELx back as they were
+ * before it, with interrupts masked and the MMU off while they change, so the MMU ends as
+ * it was then: off, or on with the tables of before. Where that takes data accesses past
+ * the cache (SCTLR_ELx M and C both set now, not both after), the whole data cache is
+ * first cleaned and invalidated by set/way (CCSIDR_EL1 read in the format
+ * ID_AA64MMFR2_EL1.CCIDX gives), so that memory holds what the program wrote. Then TLBI
+ * VMALLE1, ALLE2 or ALLE3 (this core's entries), IC IALLU, DSB NSH, ISB, SCTLR_ELx, ISB.
+ * The map (and the upper one) is then inactive. Use it to switch between maps of
+ * different root levels, or to hand over with the MMU as it was.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL, or a map active otherwise than
+ *         by idmap_enable_mmu(), such as the upper map of idmap_enable_mmu_split()), or
+ *         #IDMAP_ERR_NOT_ACTIVE (a map not active at all). */
+idmap_status_t idmap_disable_mmu(idmap_t *map);
 
 /** @name Errata workarounds, for idmap_set_errata()
  * @{ */
-/** Every TLBI that invalidates a change to a map (and deactivate's) is followed by DSB ISH
- * and issued again - not the local TLBI of the MMU enable sequence, which runs with the
- * MMU off - as Linux's
+/** Every TLBI broadcast to the Inner Shareable domain (the ...IS forms: the TLB
+ * maintenance of a change, and that of the switches of idmap_activate() and
+ * idmap_deactivate()) is followed by DSB ISH and issued again, as Linux's
  * ARM64_WORKAROUND_REPEAT_TLBI does for Cortex-A76 erratum 1286807, Cortex-A55 erratum
  * 2441007 and Cortex-A510 erratum 2441009 (a TLBI + DSB may not complete the
- * invalidation of an entry that a concurrent walk is refilling). */
+ * invalidation of an entry that a concurrent walk is refilling). Not the local TLBI of
+ * idmap_enable_mmu() and idmap_disable_mmu(), which runs with the MMU off. */
 #define IDMAP_ERRATUM_REPEAT_TLBI ((uint32_t)1 << 0)
 /** No contiguous bit is set on any map, whatever idmap_set_contiguous_hint() says (a change
  * still clears the groups it touches): for cores whose errata notice restricts the
@@ -643,19 +776,295 @@ bool idmap_is_sealed(const idmap_t *map);
 idmap_status_t idmap_set_errata(uint32_t errata);
 /** The errata workarounds in force (0 by default). */
 uint32_t idmap_errata(void);
+/** @} */
 
-/* ---- Addition: the version of the library linked */
+/* ==== Inspection ====================================================================== */
 
-/** The version of the library as it was built: #IDMAP_VERSION's encoding,
- * major << 16 | minor << 8 | patch (0.1.0 is 0x000100). A caller compares it with the
- * #IDMAP_VERSION of the header it was compiled against.
- * @return the library's version; this function cannot fail. */
-uint32_t idmap_version(void);
+/** @defgroup idmap_inspection Inspection
+ * Reading a map without changing it: descriptors, the map's size and tables, a readable
+ * dump, and the export of the applied map for what runs next (an array of regions, a
+ * devicetree fragment, UEFI memory descriptors), decoded as the map's regime reads its
+ * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export covers lower-range
+ * maps only: an upper-range map's export is empty in this version.
+ * @{ */
+/** All bits of @p d but the output address (0 for NULL). */
+uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
+/** Bits 47:12 of @p d: the output address of a block or page, or the next table (0 for
+ * NULL). */
+uint64_t idmap_descriptor_output_address(const idmap_descriptor_t *d);
+/** Whether @p d has #IDMAP_ATTR_VALID (false for NULL). */
+bool idmap_descriptor_is_valid(const idmap_descriptor_t *d);
+/** Whether @p d has both #IDMAP_ATTR_VALID and #IDMAP_ATTR_TABLE_OR_PAGE (false for NULL). */
+bool idmap_descriptor_is_table_or_page(const idmap_descriptor_t *d);
+/** Sets the bits of @p set, then clears those of @p clear.
+ * @return #IDMAP_OK, or, with @p d unchanged: #IDMAP_ERR_INVALID_FLAGS when the result
+ *         would flip #IDMAP_ATTR_TABLE_OR_PAGE; #IDMAP_ERR_INVALID_ARGUMENT for NULL. */
+idmap_status_t idmap_descriptor_modify_flags(idmap_descriptor_t *d, uint64_t set, uint64_t clear);
 
-/* ---- Addition: the linter (stage-1 trees, 4 KiB granule, 48-bit output addresses) */
+/** The physical address of the root table, as the TTBR holds it without the ASID (0 for
+ * NULL). */
+uint64_t idmap_root_address(const idmap_t *map);
+/** Bytes of input address space the map covers, from idmap_va_start() (0 for NULL). */
+uint64_t idmap_size(const idmap_t *map);
+/** Table pages in use, the root included: 1 after idmap_new() (0 for NULL). */
+size_t idmap_table_count(const idmap_t *map);
 
-/** What a finding of the linter is about (aarch64_paging::LintKind). "Leaf": a valid block
- * (level 1 or 2) or page (level 3) descriptor. */
+/** idmap_dump()'s and idmap_export_devicetree()'s output: @p len characters of @p text
+ * (not NUL-terminated). */
+typedef void (*idmap_write_fn)(void *ctx, const char *text, size_t len);
+/** Writes the whole tree through @p write: a first line with the regime, VA range, root
+ * level, addresses covered, ASID, table count, active state and root address, then one
+ * line per entry, indented by level, runs of empty entries and of entries that continue
+ * each other folded. Bits are named as EL1&0 names them (in EL2 and EL3, "EL0" is the RES1
+ * AP[1] and "UXN" is XN). Nothing happens for a NULL map or write. */
+void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
+
+/** @name Exported region flags
+ * idmap_export_region_t's flags: what the entries allow in the map's regime. All but
+ * #IDMAP_EXPORT_VALID describe the bits as they would act were the entries valid.
+ * @{ */
+#define IDMAP_EXPORT_VALID ((uint32_t)1 << 0)         /**< Bit 0 set: the MMU translates it */
+/** Not writable at the regime's privileged level (EL1, EL2 or EL3). */
+#define IDMAP_EXPORT_READ_ONLY ((uint32_t)1 << 1)
+/** Not executable at the regime's privileged level. */
+#define IDMAP_EXPORT_EXECUTE_NEVER ((uint32_t)1 << 2)
+/** Readable at EL0 (AP[1]; EL1&0, EL2&0). */
+#define IDMAP_EXPORT_USER ((uint32_t)1 << 3)
+/** Executable at EL0 (UXN clear; EL1&0, EL2&0). */
+#define IDMAP_EXPORT_USER_EXECUTE ((uint32_t)1 << 4)
+#define IDMAP_EXPORT_NON_GLOBAL ((uint32_t)1 << 5)    /**< nG (EL1&0, EL2&0) */
+#define IDMAP_EXPORT_ACCESSED ((uint32_t)1 << 6)      /**< AF set: the first access does not fault */
+/** @} */
+
+/** @name Memory types
+ * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT.
+ * @{ */
+#define IDMAP_MEMORY_DEVICE 0    /**< Device memory (any of nGnRnE, nGnRE, nGRE, GRE) */
+#define IDMAP_MEMORY_NORMAL_NC 1 /**< Normal, Non-cacheable */
+#define IDMAP_MEMORY_NORMAL_WT 2 /**< Normal, Write-Through */
+#define IDMAP_MEMORY_NORMAL_WB 3 /**< Normal, Write-Back */
+/** @} */
+
+/** One region of the applied map: a run of leaf entries (blocks, pages, and invalid
+ * entries that are not all zero, such as map_range writes without #IDMAP_ATTR_VALID), in
+ * address order, each starting where the last ends, whose output addresses follow on and
+ * whose bits are the same but for the output address, bit 1 (page/block) and bit 52 (the
+ * contiguous bit). All-zero entries end a region and are not exported. */
+typedef struct {
+    uint64_t va_start;    /**< The first virtual address. */
+    uint64_t va_end;      /**< The virtual address after the last. */
+    uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
+    uint64_t leaf_bits;   /**< The first leaf's descriptor. */
+    uint32_t flags;       /**< IDMAP_EXPORT_*. */
+    uint8_t memory_type;  /**< IDMAP_MEMORY_*. */
+    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute. */
+    uint8_t shareability; /**< SH[1:0]: 0 non, 1 reserved, 2 outer, 3 inner shareable. */
+    uint8_t level;        /**< The first leaf's level. */
+} idmap_export_region_t;
+
+/** Writes the regions of @p map, in address order, to @p out. A lower-range map's only:
+ * an upper-range map has none in this version.
+ * @param map the map.
+ * @param out receives the first @p max regions (NULL with 0: only count).
+ * @param max entries of @p out.
+ * @return every region, also those past @p max (0 for a NULL map, and nothing written for
+ *         a NULL @p out). */
+size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size_t max);
+
+/** Writes the regions of @p map as a devicetree fragment through @p write: the node
+ * @p node_name with \#address-cells = <2>, \#size-cells = <2> and regime = the map's
+ * regime ("el1&0", "el2", "el2&0" or "el3"), holding per region a node like this one
+ * (tabs, hex, 64-bit values as two cells, high first):
+ * @code
+ * region@80000000 {
+ *     reg = <0x0 0x80000000 0x0 0x200000>;    virtual start and size
+ *     output-address = <0x0 0x80000000>;      physical start
+ *     descriptor = <0x0 0x80000785>;          the first leaf's bits
+ *     level = <0x2>;                          the first leaf's level
+ *     memory-type = "normal-wb";              device, normal-nc, normal-wt, normal-wb
+ *     attr-index = <0x1>;
+ *     shareability = "inner";                 non, reserved, outer, inner
+ *     read-only;                              each of these only where it holds:
+ *     execute-never;                          (the IDMAP_EXPORT_* flags)
+ *     user;
+ *     user-execute;
+ *     non-global;
+ *     no-access-flag;                         AF clear
+ *     invalid;                                bit 0 clear
+ * };
+ * @endcode
+ * (the notes on the right are not written), after a first line that is a C comment saying
+ * "idmap: el1&0 stage 1, 4 KiB granule", with the map's regime in place of el1&0. The unit
+ * address is the virtual start in hex without "0x" or leading zeros.
+ * aarch64_paging/export.hpp has the whole text. The regions are those of
+ * idmap_export_regions(): none for an upper-range map in this version.
+ * @param map the map.
+ * @param node_name the fragment's node name; NULL: "idmap".
+ * @param write receives the text, in pieces.
+ * @param ctx passed to @p write.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written, no last error
+ *         recorded) for a NULL map or write, or a node name that is not 1 to 31 letters,
+ *         digits or ",._+-". */
+idmap_status_t idmap_export_devicetree(const idmap_t *map, const char *node_name,
+                                       idmap_write_fn write, void *ctx);
+
+/** UEFI's EFI_MEMORY_DESCRIPTOR, as EFI_MEMORY_ATTRIBUTES_TABLE lists them: 40 bytes, in
+ * UEFI's layout, packed back to back (the table's DescriptorSize is its sizeof). */
+typedef struct {
+    uint32_t type;            /**< Type: an IDMAP_EFI_* memory type. */
+    uint32_t pad;             /**< 0: UEFI's alignment of the next field. */
+    uint64_t physical_start;  /**< PhysicalStart. */
+    uint64_t virtual_start;   /**< VirtualStart. */
+    uint64_t number_of_pages; /**< NumberOfPages, of 4 KiB. */
+    uint64_t attribute;       /**< Attribute: IDMAP_EFI_MEMORY_* bits. */
+} idmap_efi_memory_descriptor_t;
+
+/** @name UEFI memory types and attributes
+ * The values of the UEFI specification (EFI_MEMORY_TYPE, EFI_MEMORY_*) that
+ * idmap_export_efi() uses; "privileged level": EL1, EL2 or EL3, the map's regime's.
+ * @{ */
+#define IDMAP_EFI_RESERVED_MEMORY_TYPE 0   /**< EfiReservedMemoryType: invalid entries */
+/** EfiRuntimeServicesCode: executable at the privileged level. */
+#define IDMAP_EFI_RUNTIME_SERVICES_CODE 5
+#define IDMAP_EFI_RUNTIME_SERVICES_DATA 6  /**< EfiRuntimeServicesData: other Normal memory */
+#define IDMAP_EFI_MEMORY_MAPPED_IO 11      /**< EfiMemoryMappedIO: Device memory */
+#define IDMAP_EFI_MEMORY_UC ((uint64_t)0x1)     /**< EFI_MEMORY_UC: Device memory */
+#define IDMAP_EFI_MEMORY_WC ((uint64_t)0x2)     /**< EFI_MEMORY_WC: Normal Non-cacheable */
+#define IDMAP_EFI_MEMORY_WT ((uint64_t)0x4)     /**< EFI_MEMORY_WT: Normal Write-Through */
+#define IDMAP_EFI_MEMORY_WB ((uint64_t)0x8)     /**< EFI_MEMORY_WB: Normal Write-Back */
+#define IDMAP_EFI_MEMORY_RP ((uint64_t)0x2000)  /**< EFI_MEMORY_RP: invalid entries */
+/** EFI_MEMORY_XP: not executable at the privileged level. */
+#define IDMAP_EFI_MEMORY_XP ((uint64_t)0x4000)
+/** EFI_MEMORY_RO: not writable at the privileged level. */
+#define IDMAP_EFI_MEMORY_RO ((uint64_t)0x20000)
+/** @} */
+
+/** Writes the map as UEFI memory descriptors, in address order: one per run of regions
+ * (idmap_export_region_t) with the same type and attribute whose addresses follow on.
+ * Type: #IDMAP_EFI_MEMORY_MAPPED_IO for Device memory, else
+ * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at the regime's privileged level, else
+ * #IDMAP_EFI_RUNTIME_SERVICES_DATA; #IDMAP_EFI_RESERVED_MEMORY_TYPE for invalid entries.
+ * Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for invalid entries.
+ * EFI_MEMORY_RUNTIME is the caller's to add. None for an upper-range map in this version.
+ * @param map the map.
+ * @param out receives the first @p max descriptors (NULL with 0: only count).
+ * @param max entries of @p out.
+ * @return every descriptor, also those past @p max (0 for a NULL map, and nothing written
+ *         for a NULL @p out). */
+size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, size_t max);
+/** @} */
+
+/* ==== Guard rails ===================================================================== */
+
+/** @defgroup idmap_guard_rails Guard rails
+ * Checks that catch a wrong map before it hurts: the pre-flight check of the addresses the
+ * CPU is about to use, before a map goes live; the linter, for what the MMU would reject
+ * or what is unlikely to be meant; seal mode, after which a map accepts only changes that
+ * tighten access; and table budgets, to size a static page pool. The pre-flight check,
+ * the linter and the seal judge access as the MMU of the map's regime would (Arm ARM DDI
+ * 0487K.a, D8.4).
+ * @{ */
+
+/** How the CPU will use an address, and so what the map must allow there. "Executable"
+ * and "writable" are at the regime's privileged level (EL1, EL2 or EL3); in EL1&0 and
+ * EL2&0 a page writable at EL0 is never executable there. */
+typedef enum {
+    /** Instructions: valid, Access flag set, executable, Normal memory. */
+    IDMAP_USE_CODE = 1,
+    /** A stack: valid, Access flag set, writable, Normal memory. */
+    IDMAP_USE_STACK = 2,
+    /** The exception vectors: as #IDMAP_USE_CODE. */
+    IDMAP_USE_VECTORS = 3,
+    /** A translation table page the code will write: valid, Access flag set, writable. */
+    IDMAP_USE_TABLE = 4
+} idmap_use_t;
+
+/** A range of addresses the CPU will use, and how. */
+typedef struct {
+    uint64_t start;  /**< The first address. */
+    uint64_t size;   /**< Bytes; 0 checks the one byte at start. */
+    idmap_use_t use; /**< What the map must allow there. */
+} idmap_critical_t;
+
+/** @name Pre-flight check
+ * idmap_preflight_t's skip bits, and the reasons in bits 7:0 of the value of an
+ * #IDMAP_ERR_PREFLIGHT error (bits 15:8 hold the idmap_use_t).
+ * @{ */
+#define IDMAP_PREFLIGHT_SKIP_PC ((uint32_t)1 << 0)   /**< Do not check pc */
+#define IDMAP_PREFLIGHT_SKIP_SP ((uint32_t)1 << 1)   /**< Do not check sp */
+#define IDMAP_PREFLIGHT_SKIP_VBAR ((uint32_t)1 << 2) /**< Do not check vbar (no vectors yet) */
+/** Check nothing: idmap_activate_checked() activates as idmap_activate() does, for a
+ * caller that knows better and says so. */
+#define IDMAP_PREFLIGHT_SKIP_ALL ((uint32_t)0xffffffff)
+#define IDMAP_PREFLIGHT_NOT_MAPPED ((uint64_t)1 << 0)     /**< No valid entry, or beyond the map */
+#define IDMAP_PREFLIGHT_NO_ACCESS_FLAG ((uint64_t)1 << 1) /**< AF clear: the first access faults */
+/** Code or vectors not executable at the regime's privileged level. */
+#define IDMAP_PREFLIGHT_NOT_EXECUTABLE ((uint64_t)1 << 2)
+/** A stack or table not writable at the regime's privileged level. */
+#define IDMAP_PREFLIGHT_NOT_WRITABLE ((uint64_t)1 << 3)
+#define IDMAP_PREFLIGHT_DEVICE ((uint64_t)1 << 4)         /**< Device memory where Normal is needed */
+/** @} */
+
+/** What to check before a map goes live: the addresses the CPU is about to use, which the
+ * caller reads from the CPU (idmap_preflight_read_cpu(), on a board) or makes up (in a
+ * test). A zero-initialised one fails rather than passing unchecked: the stack below
+ * sp = 0 is beyond any map. */
+typedef struct {
+    uint64_t pc;   /**< The code running: the 4 bytes at pc (#IDMAP_USE_CODE). */
+    uint64_t sp;   /**< The stack pointer (full descending): the 16 bytes below sp (#IDMAP_USE_STACK). */
+    /** VBAR_ELx of the exception level that takes the exceptions (the regime's): the 2 KiB
+     * vector table at vbar (#IDMAP_USE_VECTORS). */
+    uint64_t vbar;
+    /** Also every table page of the map, at its physical address, where the library writes
+     * it (#IDMAP_USE_TABLE). */
+    bool check_tables;
+    uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
+    const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */
+    size_t extra_count;            /**< Entries of extra. */
+} idmap_preflight_t;
+
+/** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
+ * map's table pages, and stops at the first address the map does not allow its use at.
+ * Reads the map only, as the MMU of its regime would, with #IDMAP_MAIR_DEFAULT. The
+ * addresses are checked against [0, idmap_size()): on an upper-range map every address
+ * checked is reported not mapped in this version.
+ * @param map the map.
+ * @param preflight what to check.
+ * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
+ *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p preflight NULL, extra NULL with a count,
+ *     or an extra range wrapping past 2^64 or with a use that is not an idmap_use_t;
+ *   - #IDMAP_ERR_PREFLIGHT: va = the first address that failed, region = the range
+ *     checked (rounded to pages), value = the IDMAP_PREFLIGHT_* reasons | the use << 8;
+ *     idmap_format_error() writes e.g. "pre-flight check failed: stack at 0x80ff0: not
+ *     writable". */
+idmap_status_t idmap_preflight(const idmap_t *map, const idmap_preflight_t *preflight);
+
+/** Fills pc, sp and vbar of @p preflight from the CPU: pc = the caller's return address
+ * (code the caller will go on running), sp = the stack pointer (as this function sees it:
+ * a few dozen bytes below the caller's), vbar = VBAR_ELx of the current exception level
+ * (VBAR_EL1, VBAR_EL2 or VBAR_EL3); the other fields are left as they are. On the host,
+ * the values of the arch layer's fake.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for a NULL @p preflight. */
+idmap_status_t idmap_preflight_read_cpu(idmap_preflight_t *preflight);
+
+/** idmap_preflight(), then idmap_enable_mmu() if it passed: the MMU goes on only with a
+ * map under which the code, stack and vectors the CPU uses stay usable. With skip =
+ * #IDMAP_PREFLIGHT_SKIP_ALL, idmap_enable_mmu() alone.
+ * @return #IDMAP_OK, or those of idmap_preflight() (nothing changed), or those of
+ *         idmap_enable_mmu(). */
+idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *preflight);
+
+/** idmap_preflight(), then idmap_activate() if it passed; with skip =
+ * #IDMAP_PREFLIGHT_SKIP_ALL, idmap_activate() alone.
+ * @param map the map.
+ * @param preflight what to check.
+ * @return #IDMAP_OK, or those of idmap_preflight() (the map not activated), or those of
+ *         idmap_activate(). */
+idmap_status_t idmap_activate_checked(idmap_t *map, const idmap_preflight_t *preflight);
+
+/** What a finding of the linter is about (aarch64_paging::LintKind). The linter reads
+ * stage-1 trees of any regime, 4 KiB granule, 48-bit output addresses. "Leaf": a valid
+ * block (level 1 or 2) or page (level 3) descriptor. */
 typedef enum {
     /** RES0 bits set in a valid descriptor; bits = them. Leaves: 49:48, 50 (GP, unless
      * #IDMAP_LINT_FEATURE_BTI), and in the EL2 and EL3 regimes 11 (nG) and 53 (PXN).
@@ -720,11 +1129,14 @@ typedef struct {
 typedef const void *(*idmap_lint_translate_fn)(void *ctx, uint64_t pa);
 
 /** A translation table tree built anywhere, for idmap_lint_raw(). Its tables are read
- * through translate if it is set, else from the pools. */
+ * through translate if it is set, else from the pools. The tree is read as covering
+ * addresses from 0: for a tree of an upper VA range, the va and other_va of its findings
+ * are offsets from its first address. */
 typedef struct {
     uint64_t root;                     /**< Physical address of the root table, page-aligned. */
     unsigned root_level;               /**< Level of the root table, 0 to 3; all 512 entries are read. */
-    idmap_regime_t regime;             /**< The regime the tree is for. */
+    /** The regime the tree is for: which bits are RES0 and RES1, and what W and X mean. */
+    idmap_regime_t regime;
     const idmap_lint_pool_t *pools;    /**< The pages its tables may use (without translate). */
     size_t pool_count;                 /**< Entries of pools. */
     idmap_lint_translate_fn translate; /**< Or: the pages, through this callback. */
@@ -763,10 +1175,10 @@ typedef struct {
     size_t scratch_words; /**< The scratch the lint needed: a lower bound when the tables did not fit. */
 } idmap_lint_report_t;
 
-/** Lints @p map (EL1&0): what the MMU would reject or that is unlikely to be meant
- * (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages are trusted:
- * a corrupt table address is followed; to lint a map you distrust, pass its root to
- * idmap_lint_raw() with the pages it may use.
+/** Lints @p map in its regime and VA range: what the MMU would reject or that is unlikely
+ * to be meant (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages
+ * are trusted: a corrupt table address is followed; to lint a map you distrust, pass its
+ * root to idmap_lint_raw() with the pages it may use.
  * @param map the map.
  * @param options the checks and the scratch; NULL: all checks, no scratch.
  * @param out receives the first @p max findings: each tree's in address order (a
@@ -826,216 +1238,49 @@ const char *idmap_lint_kind_str(idmap_lint_kind_t kind);
  * @return the length of the whole line (0, and an empty string, for a NULL finding). */
 size_t idmap_lint_finding_text(const idmap_lint_finding_t *finding, char *buf, size_t len);
 
-/* ---- Addition: exporting the applied map */
+/** Seals @p map: from now on it accepts only changes that tighten access.
+ *   - idmap_map_range(), idmap_map_range_with_constraints() and idmap_tables_needed()
+ *     answer #IDMAP_ERR_SEALED (region = the range, value = flags | VALID), with or
+ *     without VALID in the flags: they make entries valid or rewrite them whole; tighten
+ *     with idmap_modify_range(), unmap with idmap_unmap_range();
+ *   - idmap_modify_range() answers #IDMAP_ERR_SEALED, region = the range, value = the bits,
+ *     before anything changes, when fn's change to any entry widens access. Tightening:
+ *     the entry becomes invalid, or stays valid and only sets #IDMAP_ATTR_READ_ONLY,
+ *     #IDMAP_ATTR_PXN, #IDMAP_ATTR_UXN (#IDMAP_ATTR_XN), or clears #IDMAP_ATTR_USER or
+ *     #IDMAP_ATTR_DBM, granting no access it did not in the map's regime (in EL1&0 and
+ *     EL2&0 a page writable at EL0 is never executable at the privileged level, so
+ *     clearing USER or setting READ_ONLY on one with PXN clear widens);
+ *     #IDMAP_ATTR_SWFLAG_0 to _3 may change freely. Making an entry valid, or changing its
+ *     output address, memory type, shareability, AF or nG, widens. fn runs once on a copy
+ *     of every entry to check, then again to apply, as on an active map;
+ *   - idmap_unmap_range(), idmap_compact_subtables() and idmap_coalesce_subtables() work
+ *     as before.
+ *
+ * There is no unseal: a later boot stage handed a sealed map cannot widen it.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (NULL). */
+idmap_status_t idmap_seal(idmap_t *map);
+/** Whether idmap_seal() ran on @p map (false for NULL). */
+bool idmap_is_sealed(const idmap_t *map);
 
-/** @name Exported region flags
- * idmap_export_region_t's flags. All but #IDMAP_EXPORT_VALID describe the bits as they
- * would act were the entries valid.
- * @{ */
-#define IDMAP_EXPORT_VALID ((uint32_t)1 << 0)         /**< Bit 0 set: the MMU translates it */
-#define IDMAP_EXPORT_READ_ONLY ((uint32_t)1 << 1)     /**< Not writable at EL1 */
-#define IDMAP_EXPORT_EXECUTE_NEVER ((uint32_t)1 << 2) /**< Not executable at EL1 */
-#define IDMAP_EXPORT_USER ((uint32_t)1 << 3)          /**< Readable at EL0 (AP[1]) */
-#define IDMAP_EXPORT_USER_EXECUTE ((uint32_t)1 << 4)  /**< Executable at EL0 (UXN clear) */
-#define IDMAP_EXPORT_NON_GLOBAL ((uint32_t)1 << 5)    /**< nG */
-#define IDMAP_EXPORT_ACCESSED ((uint32_t)1 << 6)      /**< AF set: the first access does not fault */
+/** The table pages idmap_map_range_with_constraints(@p map, @p range, @p flags,
+ * @p constraints) would take from the allocator now (0: it needs none), found by the
+ * call's own plan step: nothing is allocated or changed. Exact: the call would take
+ * this many pages, and succeed or fail as this answers.
+ * @return #IDMAP_OK with *@p pages set, or the errors of
+ *         idmap_map_range_with_constraints() but #IDMAP_ERR_OUT_OF_MEMORY (*@p pages
+ *         unchanged); #IDMAP_ERR_INVALID_ARGUMENT also for a NULL @p pages. */
+idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *range, uint64_t flags,
+                                   uint32_t constraints, size_t *pages);
+/** An upper bound on the table pages, the root included, that mapping all @p count
+ * regions into one new map with its root at @p root_level takes, whatever the flags,
+ * constraints and output addresses: one table below every entry a region touches above
+ * the leaf level (a table shared by two regions counts twice). Size a static pool with
+ * it when the regions are known at build time; idmap_tables_needed() is exact for one
+ * call. Empty and backwards regions count nothing, and so does a region whose end is 0:
+ * give a region that ends at 2^64 (the top of an upper range) the end 2^64 - 1.
+ * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
+size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
 /** @} */
-
-/** @name Memory types
- * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT.
- * @{ */
-#define IDMAP_MEMORY_DEVICE 0    /**< Device memory (any of nGnRnE, nGnRE, nGRE, GRE) */
-#define IDMAP_MEMORY_NORMAL_NC 1 /**< Normal, Non-cacheable */
-#define IDMAP_MEMORY_NORMAL_WT 2 /**< Normal, Write-Through */
-#define IDMAP_MEMORY_NORMAL_WB 3 /**< Normal, Write-Back */
-/** @} */
-
-/** One region of the applied map: a run of leaf entries (blocks, pages, and invalid
- * entries that are not all zero, such as map_range writes without #IDMAP_ATTR_VALID), in
- * address order, each starting where the last ends, whose output addresses follow on and
- * whose bits are the same but for the output address, bit 1 (page/block) and bit 52 (the
- * contiguous bit). All-zero entries end a region and are not exported. */
-typedef struct {
-    uint64_t va_start;    /**< The first virtual address. */
-    uint64_t va_end;      /**< The virtual address after the last. */
-    uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
-    uint64_t leaf_bits;   /**< The first leaf's descriptor. */
-    uint32_t flags;       /**< IDMAP_EXPORT_*. */
-    uint8_t memory_type;  /**< IDMAP_MEMORY_*. */
-    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute. */
-    uint8_t shareability; /**< SH[1:0]: 0 non, 1 reserved, 2 outer, 3 inner shareable. */
-    uint8_t level;        /**< The first leaf's level. */
-} idmap_export_region_t;
-
-/** Writes the regions of @p map, in address order, to @p out.
- * @param map the map.
- * @param out receives the first @p max regions (NULL with 0: only count).
- * @param max entries of @p out.
- * @return every region, also those past @p max (0 for a NULL map, and nothing written for
- *         a NULL @p out). */
-size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size_t max);
-
-/** Writes the regions of @p map as a devicetree fragment through @p write: the node
- * @p node_name with \#address-cells = <2>, \#size-cells = <2> and regime = "el1&0", holding
- * per region a node like this one (tabs, hex, 64-bit values as two cells, high first):
- * @code
- * region@80000000 {
- *     reg = <0x0 0x80000000 0x0 0x200000>;    virtual start and size
- *     output-address = <0x0 0x80000000>;      physical start
- *     descriptor = <0x0 0x80000785>;          the first leaf's bits
- *     level = <0x2>;                          the first leaf's level
- *     memory-type = "normal-wb";              device, normal-nc, normal-wt, normal-wb
- *     attr-index = <0x1>;
- *     shareability = "inner";                 non, reserved, outer, inner
- *     read-only;                              each of these only where it holds:
- *     execute-never;                          (the IDMAP_EXPORT_* flags)
- *     user;
- *     user-execute;
- *     non-global;
- *     no-access-flag;                         AF clear
- *     invalid;                                bit 0 clear
- * };
- * @endcode
- * (the notes on the right are not written), after a first line that is a C comment
- * saying "idmap: el1&0 stage 1, 4 KiB granule". The unit address is the virtual start in
- * hex without "0x" or leading zeros. aarch64_paging/export.hpp has the whole text.
- * @param map the map.
- * @param node_name the fragment's node name; NULL: "idmap".
- * @param write receives the text, in pieces.
- * @param ctx passed to @p write.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written) for a NULL map or
- *         write, or a node name that is not 1 to 31 letters, digits or ",._+-". */
-idmap_status_t idmap_export_devicetree(const idmap_t *map, const char *node_name,
-                                       idmap_write_fn write, void *ctx);
-
-/** UEFI's EFI_MEMORY_DESCRIPTOR, as EFI_MEMORY_ATTRIBUTES_TABLE lists them: 40 bytes, in
- * UEFI's layout, packed back to back (the table's DescriptorSize is its sizeof). */
-typedef struct {
-    uint32_t type;            /**< Type: an IDMAP_EFI_* memory type. */
-    uint32_t pad;             /**< 0: UEFI's alignment of the next field. */
-    uint64_t physical_start;  /**< PhysicalStart. */
-    uint64_t virtual_start;   /**< VirtualStart. */
-    uint64_t number_of_pages; /**< NumberOfPages, of 4 KiB. */
-    uint64_t attribute;       /**< Attribute: IDMAP_EFI_MEMORY_* bits. */
-} idmap_efi_memory_descriptor_t;
-
-/** @name UEFI memory types and attributes
- * The values of the UEFI specification (EFI_MEMORY_TYPE, EFI_MEMORY_*) that
- * idmap_export_efi() uses.
- * @{ */
-#define IDMAP_EFI_RESERVED_MEMORY_TYPE 0   /**< EfiReservedMemoryType: invalid entries */
-#define IDMAP_EFI_RUNTIME_SERVICES_CODE 5  /**< EfiRuntimeServicesCode: executable at EL1 */
-#define IDMAP_EFI_RUNTIME_SERVICES_DATA 6  /**< EfiRuntimeServicesData: other Normal memory */
-#define IDMAP_EFI_MEMORY_MAPPED_IO 11      /**< EfiMemoryMappedIO: Device memory */
-#define IDMAP_EFI_MEMORY_UC ((uint64_t)0x1)     /**< EFI_MEMORY_UC: Device memory */
-#define IDMAP_EFI_MEMORY_WC ((uint64_t)0x2)     /**< EFI_MEMORY_WC: Normal Non-cacheable */
-#define IDMAP_EFI_MEMORY_WT ((uint64_t)0x4)     /**< EFI_MEMORY_WT: Normal Write-Through */
-#define IDMAP_EFI_MEMORY_WB ((uint64_t)0x8)     /**< EFI_MEMORY_WB: Normal Write-Back */
-#define IDMAP_EFI_MEMORY_RP ((uint64_t)0x2000)  /**< EFI_MEMORY_RP: invalid entries */
-#define IDMAP_EFI_MEMORY_XP ((uint64_t)0x4000)  /**< EFI_MEMORY_XP: not executable at EL1 */
-#define IDMAP_EFI_MEMORY_RO ((uint64_t)0x20000) /**< EFI_MEMORY_RO: not writable at EL1 */
-/** @} */
-
-/** Writes the map as UEFI memory descriptors, in address order: one per run of regions
- * (idmap_export_region_t) with the same type and attribute whose addresses follow on.
- * Type: #IDMAP_EFI_MEMORY_MAPPED_IO for Device memory, else
- * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at EL1, else
- * #IDMAP_EFI_RUNTIME_SERVICES_DATA; #IDMAP_EFI_RESERVED_MEMORY_TYPE for invalid entries.
- * Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for invalid entries.
- * EFI_MEMORY_RUNTIME is the caller's to add.
- * @param map the map.
- * @param out receives the first @p max descriptors (NULL with 0: only count).
- * @param max entries of @p out.
- * @return every descriptor, also those past @p max (0 for a NULL map, and nothing written
- *         for a NULL @p out). */
-size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, size_t max);
-
-/* ---- Addition: the pre-flight check */
-
-/** How the CPU will use an address, and so what the map must allow there. */
-typedef enum {
-    /** Instructions: valid, Access flag set, executable at EL1, Normal memory. */
-    IDMAP_USE_CODE = 1,
-    /** A stack: valid, Access flag set, writable at EL1, Normal memory. */
-    IDMAP_USE_STACK = 2,
-    /** The exception vectors: as #IDMAP_USE_CODE. */
-    IDMAP_USE_VECTORS = 3,
-    /** A translation table page the code will write: valid, Access flag set, writable. */
-    IDMAP_USE_TABLE = 4
-} idmap_use_t;
-
-/** A range of addresses the CPU will use, and how. */
-typedef struct {
-    uint64_t start;  /**< The first address. */
-    uint64_t size;   /**< Bytes; 0 checks the one byte at start. */
-    idmap_use_t use; /**< What the map must allow there. */
-} idmap_critical_t;
-
-/** @name Pre-flight check
- * idmap_preflight_t's skip bits, and the reasons in bits 7:0 of the value of an
- * #IDMAP_ERR_PREFLIGHT error (bits 15:8 hold the idmap_use_t).
- * @{ */
-#define IDMAP_PREFLIGHT_SKIP_PC ((uint32_t)1 << 0)   /**< Do not check pc */
-#define IDMAP_PREFLIGHT_SKIP_SP ((uint32_t)1 << 1)   /**< Do not check sp */
-#define IDMAP_PREFLIGHT_SKIP_VBAR ((uint32_t)1 << 2) /**< Do not check vbar (no vectors yet) */
-/** Check nothing: idmap_activate_checked() activates as idmap_activate() does, for a
- * caller that knows better and says so. */
-#define IDMAP_PREFLIGHT_SKIP_ALL ((uint32_t)0xffffffff)
-#define IDMAP_PREFLIGHT_NOT_MAPPED ((uint64_t)1 << 0)     /**< No valid entry, or beyond the map */
-#define IDMAP_PREFLIGHT_NO_ACCESS_FLAG ((uint64_t)1 << 1) /**< AF clear: the first access faults */
-#define IDMAP_PREFLIGHT_NOT_EXECUTABLE ((uint64_t)1 << 2) /**< Code or vectors not executable at EL1 */
-#define IDMAP_PREFLIGHT_NOT_WRITABLE ((uint64_t)1 << 3)   /**< A stack or table not writable at EL1 */
-#define IDMAP_PREFLIGHT_DEVICE ((uint64_t)1 << 4)         /**< Device memory where Normal is needed */
-/** @} */
-
-/** What to check before a map goes live: the addresses the CPU is about to use, which the
- * caller reads from the CPU (on a board) or makes up (in a test). A zero-initialised one
- * fails rather than passing unchecked: the stack below sp = 0 is beyond any map. */
-typedef struct {
-    uint64_t pc;   /**< The code running: the 4 bytes at pc (#IDMAP_USE_CODE). */
-    uint64_t sp;   /**< The stack pointer (full descending): the 16 bytes below sp (#IDMAP_USE_STACK). */
-    uint64_t vbar; /**< VBAR_EL1: the 2 KiB vector table at vbar (#IDMAP_USE_VECTORS). */
-    bool check_tables; /**< Also every table page of the map (#IDMAP_USE_TABLE). */
-    uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
-    const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */
-    size_t extra_count;            /**< Entries of extra. */
-} idmap_preflight_t;
-
-/** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
- * map's table pages, and stops at the first address the map does not allow its use at.
- * Reads the map only, in its regime, with #IDMAP_MAIR_DEFAULT.
- * @param map the map.
- * @param preflight what to check.
- * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
- *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map or @p preflight NULL, extra NULL with a count,
- *     or an extra range wrapping past 2^64;
- *   - #IDMAP_ERR_PREFLIGHT: va = the first address that failed, region = the range
- *     checked (rounded to pages), value = the IDMAP_PREFLIGHT_* reasons | the use << 8;
- *     idmap_format_error() writes e.g. "pre-flight check failed: stack at 0x80ff0: not
- *     writable". */
-idmap_status_t idmap_preflight(const idmap_t *map, const idmap_preflight_t *preflight);
-
-/** Fills pc, sp and vbar of @p preflight from the CPU: pc = the caller's return address
- * (code the caller will go on running), sp = the stack pointer (as this function sees it:
- * a few dozen bytes below the caller's), vbar = VBAR_ELx of the
- * current exception level; the other fields are left as they are. On the host, the
- * values of the arch layer's fake.
- * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT for a NULL @p preflight. */
-idmap_status_t idmap_preflight_read_cpu(idmap_preflight_t *preflight);
-
-/** idmap_preflight(), then idmap_enable_mmu() if it passed: the MMU goes on only with a
- * map under which the code, stack and vectors the CPU uses stay usable.
- * @return #IDMAP_OK, or those of idmap_preflight() (nothing changed), or those of
- *         idmap_enable_mmu(). */
-idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *preflight);
-
-/** idmap_preflight(), then idmap_activate() if it passed; with skip =
- * #IDMAP_PREFLIGHT_SKIP_ALL, idmap_activate() alone.
- * @param map the map.
- * @param preflight what to check.
- * @return #IDMAP_OK, or those of idmap_preflight() (the map not activated), or those of
- *         idmap_activate(). */
-idmap_status_t idmap_activate_checked(idmap_t *map, const idmap_preflight_t *preflight);
 
 #ifdef __cplusplus
 }
