@@ -143,6 +143,66 @@ typedef struct {
 #define IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED 3
 /** The root level needs a T0SZ (bits 31:16) above 39: the CPU lacks FEAT_TTST. */
 #define IDMAP_ARG_NEEDS_TTST 4
+/** A root level (bits 31:16) the granule lacks (its lowest: bits 47:32; the highest is 3). */
+#define IDMAP_ARG_ROOT_LEVEL 5
+/** An ASID (va) wider than the bits (31:16) there are for it: 16, or 8 when the CPU's
+ * ID_AA64MMFR0_EL1.ASIDBits says so. */
+#define IDMAP_ARG_ASID_WIDTH 6
+/** An ASID (va) other than 0 for a regime (bits 31:16) without ASIDs: EL2, EL3. */
+#define IDMAP_ARG_ASID_IN_REGIME 7
+/** A regime (bits 31:16) that is no idmap_regime_t. */
+#define IDMAP_ARG_REGIME 8
+/** A VA range (bits 31:16) that is no idmap_va_range_t. */
+#define IDMAP_ARG_VA_RANGE 9
+/** The upper VA range in a regime (bits 31:16) that has none: EL2, EL3. */
+#define IDMAP_ARG_NO_UPPER_RANGE 10
+/** An allocator without alloc_page or free_page. */
+#define IDMAP_ARG_ALLOCATOR 11
+/** A NULL pointer where the call needs one. */
+#define IDMAP_ARG_NULL_POINTER 12
+/** (C++ only) init() of a mapping already initialised. */
+#define IDMAP_ARG_INITIALISED 13
+/** (C++ only) a mapping whose init() failed, or that was released. */
+#define IDMAP_ARG_NOT_INITIALISED 14
+/** Every idmap_t handle is in use: there are IDMAP_MAX_MAPS (bits 31:16) on a board. */
+#define IDMAP_ARG_NO_HANDLE 15
+/** The map is for a regime (bits 31:16) the CPU does not run in (bits 47:32): CurrentEL,
+ * and HCR_EL2.E2H at EL2. */
+#define IDMAP_ARG_NOT_CURRENT_REGIME 16
+/** The CPU lacks the granule (bits 31:16: its size in KiB), ID_AA64MMFR0_EL1.TGran. */
+#define IDMAP_ARG_GRANULE 17
+/** The lower map (VA range in bits 31:16) and upper map (bits 47:32) of one MMU are not
+ * of the lower and upper VA ranges. */
+#define IDMAP_ARG_RANGES 18
+/** The lower and upper maps of one MMU are for different regimes (bits 31:16, 47:32). */
+#define IDMAP_ARG_REGIMES_DIFFER 19
+/** The lower and upper maps of one MMU have different ASIDs (bits 31:16, 47:32): with
+ * TCR_ELx.A1 = 0, TTBR0's ASID tags both ranges' non-global entries. */
+#define IDMAP_ARG_ASIDS_DIFFER 20
+/** The same map given as the lower and the upper one. */
+#define IDMAP_ARG_SAME_MAPPING 21
+/** @} */
+
+/** @name Break-before-make rules
+ * idmap_error_t.value of #IDMAP_ERR_BREAK_BEFORE_MAKE: which rule the change to the live
+ * entry in region would break (Arm ARM D8.16.1).
+ * @{ */
+#define IDMAP_BBM_SPLIT 1          /**< the live block would be split into a table */
+#define IDMAP_BBM_OUTPUT_ADDRESS 2 /**< its output address, or its NS bit, would change */
+#define IDMAP_BBM_MEMORY_TYPE 3    /**< its memory type or shareability would change */
+#define IDMAP_BBM_GLOBAL 4         /**< it is non-global (nG) and would become global */
+#define IDMAP_BBM_CONTIGUOUS 5     /**< one of a live contiguous group would change alone */
+/** @} */
+
+/** @name What ran out
+ * Bits 63:56 of idmap_error_t.value of #IDMAP_ERR_OUT_OF_MEMORY.
+ * @{ */
+/** Table pages: bits 31:0 how many the call needed, bits 55:32 how many the allocator gave
+ * before it failed; va the page it gave that cannot be a table (not page-aligned, beyond
+ * the output address size, or one it had given already), 0 when it answered NULL. */
+#define IDMAP_OOM_TABLE_PAGES 0
+/** The lint's scratch array: bits 31:0 the words it needed, bits 55:32 the words it had. */
+#define IDMAP_OOM_LINT_SCRATCH 1
 /** @} */
 
 /** Where table pages come from: table pages only; the idmap_t itself never comes from here.
@@ -508,6 +568,12 @@ typedef struct {
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
  *         an incomplete allocator, or no memory. */
 idmap_t *idmap_new_with_config(const idmap_config_t *config);
+/** Why the most recent idmap_new(), idmap_new_with_allocator() or idmap_new_with_config()
+ * that answered NULL did: #IDMAP_ERR_INVALID_ARGUMENT with an IDMAP_ARG_* reason, or
+ * #IDMAP_ERR_OUT_OF_MEMORY (no page for the root table, or on the host no memory for the
+ * handle); status #IDMAP_OK before any failure. One for the whole program, not per core:
+ * read it right after the call, before another construction. Never NULL. */
+const idmap_error_t *idmap_new_error(void);
 /** The regime @p map was built for (#IDMAP_REGIME_EL1_0 for NULL). */
 idmap_regime_t idmap_regime(const idmap_t *map);
 /** The VA range @p map was built for (#IDMAP_VA_RANGE_LOWER for NULL). */
