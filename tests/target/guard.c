@@ -1253,7 +1253,7 @@ static void seal_cases(idmap_t *m)
           (ull)e->region.start, (ull)e->region.end, (ull)e->value);
     st = idmap_map_range(m, &rr, F_RODATA); /* not even the same, read-only */
     CHECK(st == IDMAP_ERR_SEALED, "map_range read-only: %s", status_name(st));
-    struct leaf after = walk_one(m, P_SEAL_RO);
+    after = walk_one(m, P_SEAL_RO);
     CHECK(after.desc == before.desc, "the entry changed: %s", leaf_text(&after));
     tlb_flush_local();
     store_faults(m, "store to the read-only page", P_SEAL_RO, 0xbad, BM_FSC_PERMISSION(3));
