@@ -27,6 +27,8 @@ namespace idmap_capi {
 
 // A free handle, or nullptr (on a board: all IDMAP_MAX_MAPS in use; host: no memory).
 idmap* acquire_handle();
+// Why acquire_handle() answered nullptr.
+aarch64_paging::MapError no_handle();
 void release_handle(idmap* map);
 
 inline idmap_error_t to_c(const aarch64_paging::MapError& e) {

@@ -22,6 +22,8 @@ idmap* acquire_handle() {
 
 void release_handle(idmap* map) { free(map); }
 
+aarch64_paging::MapError no_handle() { return aarch64_paging::MapError::of(aarch64_paging::Status::OutOfMemory); }
+
 #else
 
 #if !defined(IDMAP_MAX_MAPS)
@@ -45,6 +47,10 @@ idmap* acquire_handle() {
 }
 
 void release_handle(idmap* map) { map->in_use = false; }
+
+aarch64_paging::MapError no_handle() {
+    return aarch64_paging::MapError::invalid_argument(aarch64_paging::argument_reason::NO_HANDLE, IDMAP_MAX_MAPS);
+}
 
 #endif
 

@@ -134,9 +134,8 @@ bool raw_source(const void* ctx, size_t index, LintTree& tree) {
     return true;
 }
 
-idmap_status_t run(const LintTrees& trees, const idmap_lint_options_t* options,
-                   idmap_lint_finding_t* out, size_t max, idmap_lint_report_t* report,
-                   bool wx_only) {
+Result run(const LintTrees& trees, const idmap_lint_options_t* options, idmap_lint_finding_t* out, size_t max,
+           idmap_lint_report_t* report, bool wx_only) {
     LintReport r;
     Result result = Status::InvalidArgument;
     if (out != nullptr || max == 0) {
@@ -150,7 +149,7 @@ idmap_status_t run(const LintTrees& trees, const idmap_lint_options_t* options,
     if (report != nullptr) {
         *report = idmap_lint_report_t{r.findings, r.tables, r.runs, r.scratch_words};
     }
-    return static_cast<idmap_status_t>(result.status());
+    return result;
 }
 
 }  // namespace
@@ -166,24 +165,25 @@ idmap_status_t idmap_lint(const idmap_t* map, const idmap_lint_options_t* option
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
     const idmap* maps[1] = {map};
-    const idmap_status_t status = run(LintTrees{&map_source, maps, 1}, options, out, max, report, false);
-    return idmap_capi::record(map, Result(static_cast<Status>(status)));
+    return idmap_capi::record(map, run(LintTrees{&map_source, maps, 1}, options, out, max, report, false));
 }
 
 idmap_status_t idmap_lint_raw(const idmap_lint_tree_t* trees, size_t count,
                               const idmap_lint_options_t* options, idmap_lint_finding_t* out,
                               size_t max, idmap_lint_report_t* report) {
     // A null array with trees gets no source: the core refuses that.
-    return run(LintTrees{trees != nullptr ? &raw_source : nullptr, trees, count}, options, out,
-               max, report, false);
+    const Result r = run(LintTrees{trees != nullptr ? &raw_source : nullptr, trees, count}, options, out, max,
+                         report, false);
+    return static_cast<idmap_status_t>(r.status());
 }
 
 idmap_status_t idmap_lint_wx_aliases(const idmap_t* const* maps, size_t count,
                                      const idmap_lint_options_t* options,
                                      idmap_lint_finding_t* out, size_t max,
                                      idmap_lint_report_t* report) {
-    return run(LintTrees{maps != nullptr ? &map_source : nullptr, maps, count}, options, out,
-               max, report, true);
+    const Result r = run(LintTrees{maps != nullptr ? &map_source : nullptr, maps, count}, options, out, max,
+                         report, true);
+    return static_cast<idmap_status_t>(r.status());
 }
 
 const char* idmap_lint_kind_str(idmap_lint_kind_t kind) {

@@ -105,7 +105,8 @@ typedef struct {
 typedef enum {
     IDMAP_OK = 0,                          /**< Success. */
     /** An address outside what the map covers, or a range whose output addresses a linear
-     * map cannot give (beyond 48 bits); va = the offending address (idmap_map_range()). */
+     * map cannot give (beyond 48 bits); va = the offending address (idmap_map_range()),
+     * region = what the map covers (empty when the output address is at fault). */
     IDMAP_ERR_ADDRESS_RANGE = 1,
     /** An address the call cannot take; va = that address. No function of this header
      * answers it: the C++ LinearMap does, for an address its offset takes below 0 or past
@@ -119,7 +120,8 @@ typedef enum {
     /** A change to an active map that would need break-before-make (@ref idmap_mapping);
      * region = the whole region of the live entry that would have to break. */
     IDMAP_ERR_BREAK_BEFORE_MAKE = 6,
-    /** No page for a new table (nothing was changed), or a lint's scratch too small. */
+    /** No page for a new table (nothing was changed), or a lint's scratch too small;
+     * value = how many were needed and had (IDMAP_OOM_*). */
     IDMAP_ERR_OUT_OF_MEMORY = 7,
     /** A NULL pointer, a bad root level, regime or ASID, ...; or (value: an IDMAP_ARG_*
      * reason) a state of the map or of the CPU that forbids the call. */
@@ -136,18 +138,19 @@ typedef enum {
 typedef struct {
     idmap_status_t status; /**< What went wrong; #IDMAP_OK before any failure. */
     /** ADDRESS_RANGE, INVALID_VIRTUAL_ADDRESS: the offending address; PREFLIGHT: the first
-     * address that failed; INVALID_ARGUMENT with #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED: the
-     * code's address. */
+     * address that failed; INVALID_ARGUMENT: the address or ASID its reason names;
+     * OUT_OF_MEMORY: the page the allocator gave that cannot be a table (0: none). */
     uint64_t va;
     /** REGION_BACKWARDS: the region; BREAK_BEFORE_MAKE: the whole region of the live entry
      * that would have to break; SEALED: the call's range; PREFLIGHT: the range checked,
-     * rounded to pages. */
+     * rounded to pages; ADDRESS_RANGE: what the map covers (an end of 0: 2^64). */
     idmap_region_t region;
     /** PTE_UPDATE_FAULT: the descriptor; INVALID_FLAGS: the rejected bits; SEALED: the bits
      * whose change would widen access; PREFLIGHT: what was wrong (IDMAP_PREFLIGHT_*
      * reasons) | the use (idmap_use_t) << 8; INVALID_ARGUMENT: why (an IDMAP_ARG_* reason
      * in bits 7:0, 0 for a plain bad argument) and the numbers it names in bits 31:16 and
-     * 47:32 (idmap_format_error() writes them out). */
+     * 47:32 (idmap_format_error() writes them out); BREAK_BEFORE_MAKE: the rule
+     * (IDMAP_BBM_*); OUT_OF_MEMORY: pages needed and had (IDMAP_OOM_*). */
     uint64_t value;
 } idmap_error_t;
 
@@ -170,6 +173,66 @@ typedef struct {
 /** A root level that needs a TnSZ (bits 31:16) above 39 - root level 3, TnSZ 43 - which
  * needs FEAT_TTST (ID_AA64MMFR2_EL1.ST), and the CPU lacks it. */
 #define IDMAP_ARG_NEEDS_TTST 4
+/** A root level (bits 31:16) the granule lacks (its lowest: bits 47:32; the highest is 3). */
+#define IDMAP_ARG_ROOT_LEVEL 5
+/** An ASID (va) wider than the bits (31:16) there are for it: 16, or 8 when the CPU's
+ * ID_AA64MMFR0_EL1.ASIDBits says so. */
+#define IDMAP_ARG_ASID_WIDTH 6
+/** An ASID (va) other than 0 for a regime (bits 31:16) without ASIDs: EL2, EL3. */
+#define IDMAP_ARG_ASID_IN_REGIME 7
+/** A regime (bits 31:16) that is no idmap_regime_t. */
+#define IDMAP_ARG_REGIME 8
+/** A VA range (bits 31:16) that is no idmap_va_range_t. */
+#define IDMAP_ARG_VA_RANGE 9
+/** The upper VA range in a regime (bits 31:16) that has none: EL2, EL3. */
+#define IDMAP_ARG_NO_UPPER_RANGE 10
+/** An allocator without alloc_page or free_page. */
+#define IDMAP_ARG_ALLOCATOR 11
+/** A NULL pointer where the call needs one. */
+#define IDMAP_ARG_NULL_POINTER 12
+/** (C++ only) init() of a mapping already initialised. */
+#define IDMAP_ARG_INITIALISED 13
+/** (C++ only) a mapping whose init() failed, or that was released. */
+#define IDMAP_ARG_NOT_INITIALISED 14
+/** Every idmap_t handle is in use: there are IDMAP_MAX_MAPS (bits 31:16) on a board. */
+#define IDMAP_ARG_NO_HANDLE 15
+/** The map is for a regime (bits 31:16) the CPU does not run in (bits 47:32): CurrentEL,
+ * and HCR_EL2.E2H at EL2. */
+#define IDMAP_ARG_NOT_CURRENT_REGIME 16
+/** The CPU lacks the granule (bits 31:16: its size in KiB), ID_AA64MMFR0_EL1.TGran. */
+#define IDMAP_ARG_GRANULE 17
+/** The lower map (VA range in bits 31:16) and upper map (bits 47:32) of one MMU are not
+ * of the lower and upper VA ranges. */
+#define IDMAP_ARG_RANGES 18
+/** The lower and upper maps of one MMU are for different regimes (bits 31:16, 47:32). */
+#define IDMAP_ARG_REGIMES_DIFFER 19
+/** The lower and upper maps of one MMU have different ASIDs (bits 31:16, 47:32): with
+ * TCR_ELx.A1 = 0, TTBR0's ASID tags both ranges' non-global entries. */
+#define IDMAP_ARG_ASIDS_DIFFER 20
+/** The same map given as the lower and the upper one. */
+#define IDMAP_ARG_SAME_MAPPING 21
+/** @} */
+
+/** @name Break-before-make rules
+ * idmap_error_t.value of #IDMAP_ERR_BREAK_BEFORE_MAKE: which rule the change to the live
+ * entry in region would break (Arm ARM D8.16.1).
+ * @{ */
+#define IDMAP_BBM_SPLIT 1          /**< the live block would be split into a table */
+#define IDMAP_BBM_OUTPUT_ADDRESS 2 /**< its output address, or its NS bit, would change */
+#define IDMAP_BBM_MEMORY_TYPE 3    /**< its memory type or shareability would change */
+#define IDMAP_BBM_GLOBAL 4         /**< it is non-global (nG) and would become global */
+#define IDMAP_BBM_CONTIGUOUS 5     /**< one of a live contiguous group would change alone */
+/** @} */
+
+/** @name What ran out
+ * Bits 63:56 of idmap_error_t.value of #IDMAP_ERR_OUT_OF_MEMORY.
+ * @{ */
+/** Table pages: bits 31:0 how many the call needed, bits 55:32 how many the allocator gave
+ * before it failed; va the page it gave that cannot be a table (not page-aligned, beyond
+ * the output address size, or one it had given already), 0 when it answered NULL. */
+#define IDMAP_OOM_TABLE_PAGES 0
+/** The lint's scratch array: bits 31:0 the words it needed, bits 55:32 the words it had. */
+#define IDMAP_OOM_LINT_SCRATCH 1
 /** @} */
 
 /** The last failure recorded for @p map, with status #IDMAP_OK before any; NULL for NULL.
@@ -183,8 +246,10 @@ const idmap_error_t *idmap_last_error(const idmap_t *map);
 const char *idmap_status_str(idmap_status_t status);
 /** Writes @p err as one line, no newline, like snprintf: at most @p len - 1 characters and
  * a NUL (nothing when len is 0 or @p buf is NULL); no printf is used. The line is the
- * status's text and its detail, e.g. "address out of range: 0x8000000000 is beyond the
- * table".
+ * status's text and its detail, and what to do where there is a way out, e.g. "address
+ * out of range: the region ends at 0x8000001000, past the map's range [0x0,
+ * 0x8000000000); a lower root level covers more (up to 256 TiB)". A buffer of 256
+ * characters holds any line but one naming several refused bits.
  * @return the length of the whole line (0, and an empty string, for a NULL @p err). */
 size_t idmap_format_error(const idmap_error_t *err, char *buf, size_t len);
 /** @} */
@@ -289,7 +354,8 @@ typedef struct {
  * @param root_level the level of the root table, 0 to 3.
  * @return the map, or NULL for a bad root level, an ASID wider than 16 bits, no page for
  *         the root table, or (on a board) no free handle: the idmap_t itself is one of a
- *         fixed number set by the board config, never from the allocator. */
+ *         fixed number set by the board config, never from the allocator.
+ *         idmap_new_error() says which. */
 idmap_t *idmap_new(size_t asid, unsigned root_level);
 /** As idmap_new(), with table pages from @p alloc, which must outlive the map.
  * @return the map, or NULL as for idmap_new(), and for a NULL or incomplete allocator. */
@@ -303,8 +369,14 @@ idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
  * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
  *         an incomplete allocator, no page for the root table, or (on a board) no free
- *         handle. */
+ *         handle; idmap_new_error() says which. */
 idmap_t *idmap_new_with_config(const idmap_config_t *config);
+/** Why the most recent idmap_new(), idmap_new_with_allocator() or idmap_new_with_config()
+ * that answered NULL did: #IDMAP_ERR_INVALID_ARGUMENT with an IDMAP_ARG_* reason, or
+ * #IDMAP_ERR_OUT_OF_MEMORY (no page for the root table, or on the host no memory for the
+ * handle); status #IDMAP_OK before any failure. One for the whole program, not per core:
+ * read it right after the call, before another construction. Never NULL. */
+const idmap_error_t *idmap_new_error(void);
 /** Takes @p map out of use and gives every table page back to where it came from. First,
  * where idmap_activate() made it active, it is deactivated as idmap_deactivate() does;
  * where idmap_enable_mmu() turned the MMU on with it (or idmap_enable_mmu_split(), with it

@@ -63,7 +63,9 @@ void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last
         out.str("empty");
     } else {
         if (!first_entry.is_valid()) {
-            out.str("invalid");
+            // Attributes without VALID map nothing: say so, since map_range without VALID
+            // (an unmap, and IDMAP_ATTR_DEVICE_NGNRE is 0) writes such entries.
+            out.str("invalid, maps nothing (no VALID bit)");
         } else {
             out.str(level == Granule4K::leaf_level ? "page" : "block").str(last != first ? "s" : "");
         }

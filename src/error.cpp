@@ -15,7 +15,7 @@ const char* status_str(Status status) {
         case Status::PteUpdateFault: return "page table entry update failed";
         case Status::InvalidFlags: return "invalid flags";
         case Status::BreakBeforeMakeViolation: return "break-before-make violation";
-        case Status::OutOfMemory: return "out of memory for translation tables";
+        case Status::OutOfMemory: return "out of memory";
         case Status::InvalidArgument: return "invalid argument";
         case Status::AlreadyActive: return "already active";
         case Status::NotActive: return "not active";
@@ -27,8 +27,138 @@ const char* status_str(Status status) {
 
 namespace {
 
+// An end of 0 after a start that is not is the top of the address space (an upper range's).
 void write_region(TextWriter& out, const MemoryRegion& region) {
-    out.chr('[').hex(region.start().value()).str(", ").hex(region.end().value()).chr(')');
+    out.chr('[').hex(region.start().value()).str(", ");
+    if (region.end().value() == 0 && region.start().value() != 0) {
+        out.str("2^64");
+    } else {
+        out.hex(region.end().value());
+    }
+    out.chr(')');
+}
+
+const char* regime_name(uint64_t regime) {
+    static constexpr const char* names[] = {"EL1&0", "EL2", "EL2&0", "EL3"};
+    return regime < sizeof names / sizeof names[0] ? names[regime] : "an unknown regime";
+}
+
+const char* range_name(uint64_t range) { return range == 0 ? "lower (TTBR0)" : "upper (TTBR1)"; }
+
+// A size as the Arm ARM writes block sizes: 4 KiB, 2 MiB, 1 GiB, 512 GiB.
+void write_size(TextWriter& out, uint64_t bytes) {
+    static constexpr const char* units[] = {" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"};
+    unsigned unit = 0;
+    while (bytes >= 1024 && bytes % 1024 == 0 && unit + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024;
+        ++unit;
+    }
+    out.dec(bytes).str(units[unit]);
+}
+
+// ADDRESS_RANGE: below or past what the map covers (region), or beyond the output
+// address size (no region).
+void write_address_range(TextWriter& out, const MapError& e) {
+    const MemoryRegion& bounds = e.region;
+    const uint64_t va = e.va.value();
+    out.str(": ");
+    if (bounds.start().value() == 0 && bounds.end().value() == 0) {
+        out.str("the output addresses from ").hex(va);
+        out.str(" on would be beyond what a descriptor holds (48 bits)");
+        return;
+    }
+    if (va < bounds.start().value()) {
+        out.hex(va).str(" is below the map's range ");
+        write_region(out, bounds);
+        return;
+    }
+    out.str("the region ends at ").hex(va).str(", past the map's range ");
+    write_region(out, bounds);
+    const uint64_t size = bounds.end().value() - bounds.start().value();
+    constexpr uint64_t most = uint64_t{1} << 48;
+    if (size != 0 && size < most) {
+        out.str("; a lower root level covers more (up to 256 TiB)");
+    }
+}
+
+// INVALID_FLAGS: each refused bit or field by name, with what to do instead. Unknown
+// constraint bits share the value: bits no flag check refuses.
+struct RefusedBits {
+    uint64_t mask;
+    const char* text;
+};
+constexpr RefusedBits refused_bits_text[] = {
+    {uint64_t{1} << 0,
+     "VALID: a callback may not make valid an entry that would be malformed or map another output address"},
+    {uint64_t{1} << 1, "TABLE_OR_PAGE: the library sets it"},
+    {uint64_t{1} << 6, "USER (AP[1]): EL2 and EL3 have no EL0, and the library keeps AP[1] set there (RES1)"},
+    {uint64_t{1} << 11, "NON_GLOBAL: EL2 and EL3 have no ASIDs"},
+    {((uint64_t{1} << 48) - 1) & ~uint64_t{0xfff},
+     "output address bits 47:12: map_range takes the address from the region, and a callback may not move it"},
+    {uint64_t{3} << 48, "RES0 bits 49:48"},
+    {uint64_t{1} << 52, "the contiguous bit: the library manages it (IDMAP_NO_CONTIGUOUS_HINT turns it off)"},
+    {uint64_t{1} << 53, "PXN: EL2 and EL3 have one privilege level: use IDMAP_ATTR_XN"},
+};
+
+void write_invalid_flags(TextWriter& out, uint64_t value) {
+    if (value == 0) {
+        return;
+    }
+    uint64_t named = 0;
+    for (const RefusedBits& r : refused_bits_text) {
+        named |= r.mask;
+    }
+    if ((value & named) == 0) {
+        out.str(": unknown constraint bits ").hex(value);
+        out.str(" (the constraints are IDMAP_NO_BLOCK_MAPPINGS and IDMAP_NO_CONTIGUOUS_HINT)");
+        return;
+    }
+    out.str(": refused bits ").hex(value);
+    const char* sep = ": ";
+    for (const RefusedBits& r : refused_bits_text) {
+        if ((value & r.mask) != 0) {
+            out.str(sep).str(r.text);
+            sep = "; ";
+        }
+    }
+}
+
+void write_break_before_make(TextWriter& out, const MapError& e) {
+    static constexpr const char* rules[] = {
+        "would change",
+        "would split",
+        "would change the output address of",
+        "would change the memory type or shareability of",
+        "would make global",
+        "would change alone an entry of a contiguous group, in",
+    };
+    const uint64_t rule = e.value < sizeof rules / sizeof rules[0] ? e.value : 0;
+    out.str(": ").str(rules[rule]).str(" the live ");
+    write_size(out, e.region.len() != 0 ? e.region.len() : 0 - e.region.start().value());
+    const bool split = e.value == static_cast<uint64_t>(BreakRule::Split);
+    out.str(split ? " block " : " entry ");
+    write_region(out, e.region);
+    out.str(": change it before activating").str(split ? " (map it with IDMAP_NO_BLOCK_MAPPINGS)" : "");
+    out.str(" or deactivate first");
+}
+
+void write_out_of_memory(TextWriter& out, const MapError& e) {
+    const uint64_t needed = e.value & 0xffff'ffff;
+    const uint64_t given = (e.value >> 32) & 0xff'ffff;
+    if ((e.value >> 56) == out_of_memory_what::LINT_SCRATCH) {
+        out.str(": the lint's scratch array holds ").dec(given).str(" words and needs ").dec(needed);
+        return;
+    }
+    if (needed == 0) {
+        return;  // no more known (a handle on the host)
+    }
+    out.str(": the call needed ").dec(needed).str(" table page").str(needed == 1 ? "" : "s");
+    out.str(", the allocator gave ").dec(given);
+    if (e.va.value() != 0) {
+        out.str(" and then ").hex(e.va.value());
+        out.str(", which cannot be a table (not page-aligned, beyond the output address size, or in use)");
+    }
+    out.str("; a board's pool holds IDMAP_POOL_PAGES pages");
 }
 
 // Preflight's value: the use in bits 15:8 (CriticalUse), the reasons in bits 7:0, named
@@ -71,6 +201,65 @@ void write_argument(TextWriter& out, const MapError& e) {
         case argument_reason::NEEDS_TTST:
             out.str(": the root level needs T0SZ ").dec(first).str(", above 39, and the CPU lacks FEAT_TTST");
             break;
+        case argument_reason::ROOT_LEVEL:
+            out.str(": root level ").dec(first).str(" is not one of ").dec(second).str(" to 3");
+            break;
+        case argument_reason::ASID_WIDTH:
+            out.str(": ASID ").hex(e.va.value()).str(" is wider than ").dec(first).str(" bits");
+            if (first < 16) {
+                out.str(", the CPU's (ID_AA64MMFR0_EL1.ASIDBits)");
+            }
+            break;
+        case argument_reason::ASID_IN_REGIME:
+            out.str(": ASID ").hex(e.va.value()).str(" for ").str(regime_name(first));
+            out.str(", which has no ASIDs: use 0");
+            break;
+        case argument_reason::REGIME:
+            out.str(": ").dec(first).str(" is no idmap_regime_t");
+            break;
+        case argument_reason::VA_RANGE:
+            out.str(": ").dec(first).str(" is no idmap_va_range_t");
+            break;
+        case argument_reason::NO_UPPER_RANGE:
+            out.str(": ").str(regime_name(first)).str(" has no upper VA range (TTBR1): use the lower one");
+            break;
+        case argument_reason::ALLOCATOR:
+            out.str(": the allocator lacks alloc_page or free_page");
+            break;
+        case argument_reason::NULL_POINTER:
+            out.str(": a NULL pointer where the call needs one");
+            break;
+        case argument_reason::INITIALISED:
+            out.str(": the mapping is initialised already");
+            break;
+        case argument_reason::NOT_INITIALISED:
+            out.str(": the mapping is not initialised (its init failed, or it was released)");
+            break;
+        case argument_reason::NO_HANDLE:
+            out.str(": all ").dec(first).str(" idmap_t handles are in use (the board's IDMAP_MAX_MAPS)");
+            break;
+        case argument_reason::NOT_CURRENT_REGIME:
+            out.str(": the map is for ").str(regime_name(first)).str(", the CPU runs in ").str(regime_name(second));
+            break;
+        case argument_reason::GRANULE:
+            out.str(": the CPU lacks the ").dec(first).str(" KiB granule (ID_AA64MMFR0_EL1.TGran)");
+            break;
+        case argument_reason::RANGES:
+            out.str(": the lower map is of the ").str(range_name(first)).str(" VA range");
+            out.str(", the upper map of the ").str(range_name(second));
+            out.str(first != 0 && second == 0 ? ": swapped?" : "");
+            break;
+        case argument_reason::REGIMES_DIFFER:
+            out.str(": the lower map is for ").str(regime_name(first)).str(", the upper map for ");
+            out.str(regime_name(second));
+            break;
+        case argument_reason::ASIDS_DIFFER:
+            out.str(": lower ASID ").dec(first).str(", upper ASID ").dec(second);
+            out.str(": TTBR0's ASID tags both ranges' entries (TCR.A1 = 0), so they must be equal");
+            break;
+        case argument_reason::SAME_MAPPING:
+            out.str(": the same map is given as the lower and the upper one");
+            break;
         default:
             break;
     }
@@ -84,7 +273,7 @@ size_t MapError::format(char* buf, size_t len) const {
         out.str(status_str(status));
         switch (status) {
             case Status::AddressRange:
-                out.str(": ").hex(va.value()).str(" is beyond the table");
+                write_address_range(out, *this);
                 break;
             case Status::InvalidVirtualAddress:
                 out.str(": ").hex(va.value());
@@ -97,12 +286,13 @@ size_t MapError::format(char* buf, size_t len) const {
                 out.str(": callback failed on descriptor ").hex(value);
                 break;
             case Status::InvalidFlags:
-                out.str(": refused bits ").hex(value);
+                write_invalid_flags(out, value);
                 break;
             case Status::BreakBeforeMakeViolation:
-                out.str(": live entries in ");
-                write_region(out, region);
-                out.str(" cannot change that way while the table is active");
+                write_break_before_make(out, *this);
+                break;
+            case Status::OutOfMemory:
+                write_out_of_memory(out, *this);
                 break;
             case Status::Preflight:
                 write_preflight(out, *this);
@@ -111,9 +301,10 @@ size_t MapError::format(char* buf, size_t len) const {
                 write_argument(out, *this);
                 break;
             case Status::Sealed:
-                out.str(": changing bits ").hex(value).str(" in ");
+                out.str(": map_range is refused on a sealed map, and modify_range may only tighten access");
+                out.str(" (bits ").hex(value).str(" in ");
                 write_region(out, region);
-                out.str(" would widen access");
+                out.chr(')');
                 break;
             default:
                 break;

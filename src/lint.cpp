@@ -275,6 +275,7 @@ public:
         : checks_(options.checks != 0 ? options.checks : lint_checks::ALL),
           features_(options.features),
           scratch_(options.scratch, options.scratch_words),
+          scratch_words_(options.scratch != nullptr ? options.scratch_words : 0),
           sink_(sink),
           report_(report) {}
 
@@ -292,7 +293,11 @@ public:
         }
         report_.runs = runs_needed_;
         report_.scratch_words = lint_scratch_words(max_tables_, wx ? runs_needed_ : 0);
-        return (wx && runs_dropped_) || tables_dropped_ ? Result(Status::OutOfMemory) : Result();
+        if ((wx && runs_dropped_) || tables_dropped_) {
+            return MapError::out_of_memory(report_.scratch_words, scratch_words_, 0,
+                                           out_of_memory_what::LINT_SCRATCH);
+        }
+        return {};
     }
 
 private:
@@ -553,6 +558,7 @@ private:
     const uint32_t checks_;
     const uint32_t features_;
     Scratch scratch_;
+    const size_t scratch_words_;  // what the scratch holds, for the error
     const LintSink sink_;
     LintReport& report_;
 

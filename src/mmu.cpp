@@ -30,30 +30,42 @@ constexpr uint64_t kMaxTnszWithoutTtst = 39;
 template <class G>
 uint64_t tnsz(const Mapping<G>& mapping) { return 64 - G::va_bits(mapping.root_level()); }
 
-template <class G>
-bool in_range(const Mapping<G>& mapping, TranslationRegime regime, VaRange range) {
-    return mapping.is_initialised() && mapping.regime().regime == regime && mapping.regime().range == range;
-}
-
 }  // namespace
 
 template <class G>
 Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* upper, uint64_t id_aa64mmfr0, MmuConfig& config) {
+    namespace why = argument_reason;
     const TranslationRegime regime = lower.regime().regime;
     if (!G::supported(id_aa64mmfr0)) {
-        return Status::InvalidArgument;
+        return MapError::invalid_argument(why::GRANULE, G::page_size / 1024);
     }
-    // With TCR.A1 = 0 the ASID of TTBR0 tags the non-global entries of both ranges, so
-    // the two maps must share it: each invalidates its TLB entries with its own ASID.
-    if (!in_range(lower, regime, VaRange::Lower) ||
-        (upper != nullptr && (!in_range(*upper, regime, VaRange::Upper) || upper->asid() != lower.asid()))) {
-        return Status::InvalidArgument;
+    if (!lower.is_initialised() || (upper != nullptr && !upper->is_initialised())) {
+        return MapError::invalid_argument(why::NOT_INITIALISED);
+    }
+    if (upper != nullptr) {
+        if (upper == &lower) {
+            return MapError::invalid_argument(why::SAME_MAPPING);
+        }
+        if (upper->regime().regime != regime) {
+            return MapError::invalid_argument(why::REGIMES_DIFFER, static_cast<uint16_t>(regime),
+                                              static_cast<uint16_t>(upper->regime().regime));
+        }
+        // With TCR.A1 = 0 the ASID of TTBR0 tags the non-global entries of both ranges,
+        // so the two maps must share it: each invalidates its TLB entries with its own ASID.
+        if (upper->asid() != lower.asid()) {
+            return MapError::invalid_argument(why::ASIDS_DIFFER, lower.asid(), upper->asid());
+        }
+    }
+    if (lower.regime().range != VaRange::Lower || (upper != nullptr && upper->regime().range != VaRange::Upper)) {
+        return MapError::invalid_argument(why::RANGES, static_cast<uint16_t>(lower.regime().range),
+                                          static_cast<uint16_t>(upper != nullptr ? upper->regime().range
+                                                                                 : VaRange::Upper));
     }
     const uint64_t parange = id_aa64mmfr0 & 0xf;
     const uint64_t pa_size = parange < kParange48 ? parange : kParange48;
     const bool asid16 = ((id_aa64mmfr0 >> 4) & 0xf) == kAsidBits16;
-    if (!asid16 && (lower.asid() > 0xff || (upper != nullptr && upper->asid() > 0xff))) {
-        return Status::InvalidArgument;
+    if (!asid16 && lower.asid() > 0xff) {  // the upper one's is the same
+        return MapError::invalid_argument(why::ASID_WIDTH, 8, 0, VirtualAddress(lower.asid()));
     }
     uint64_t tcr = tnsz(lower) | kTcrWalks0 | (G::tg0 << kTcrTg0Shift);
     if (!has_two_privilege_levels(regime)) {
@@ -80,8 +92,10 @@ Result enable_mmu(Mapping<G>& lower, typename MappingOf<G>::type* upper, arch::M
     if (lower.is_active() || (upper != nullptr && upper->is_active())) {
         return Status::AlreadyActive;
     }
-    if (!arch::runs_in(lower.regime().regime)) {
-        return Status::InvalidArgument;
+    if (const TranslationRegime current = arch::current_regime(); current != lower.regime().regime) {
+        return MapError::invalid_argument(argument_reason::NOT_CURRENT_REGIME,
+                                          static_cast<uint16_t>(lower.regime().regime),
+                                          static_cast<uint16_t>(current));
     }
     // TnSZ above 39 (4 KiB pages from root level 3: 43) only with FEAT_TTST; the 16 KiB
     // and 64 KiB granules' root level 3 needs 39 and 35 (Arm ARM D8.2 "Translation

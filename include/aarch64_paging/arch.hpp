@@ -125,9 +125,11 @@ void set_errata(uint32_t workarounds);
 /// The workarounds in force; 0 until set_errata().
 uint32_t errata_in_force();
 
-/// Whether the CPU runs where @p regime's MMU can be turned on: CurrentEL is the
-/// regime's exception level, and at EL2 HCR_EL2.E2H is 1 for EL2&0 and 0 for EL2.
-bool runs_in(TranslationRegime regime);
+/// The regime the CPU runs in, the one whose MMU it can turn on: CurrentEL's, and at EL2
+/// EL2&0 when HCR_EL2.E2H is 1, EL2 when it is 0.
+TranslationRegime current_regime();
+/// Whether the CPU runs in @p regime.
+inline bool runs_in(TranslationRegime regime) { return current_regime() == regime; }
 /// What the CPU is using, for the pre-flight check: the caller's code, its stack, and the
 /// vector table of the current exception level.
 struct CpuState {

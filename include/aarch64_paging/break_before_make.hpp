@@ -26,30 +26,38 @@
 
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/descriptor.hpp"
+#include "aarch64_paging/error.hpp"
 
 namespace aarch64_paging {
 
-/// True when replacing the live leaf entry old by next needs break-before-make.
-/// Creating an entry where none was valid, or making one invalid, never does - unless old
-/// is one of a contiguous group: any change to it but the contiguous bit would leave
-/// the group's entries disagreeing while the TLB may hold one entry for all of them, a
-/// misprogramming of the Contiguous bit (Arm ARM D8.6.1).
-constexpr bool needs_break_before_make(Descriptor old, Descriptor next) {
+/// The rule that replacing the live leaf entry old by next would break without
+/// break-before-make, or BreakRule::None. Creating an entry where none was valid, or
+/// making one invalid, never needs a break - unless old is one of a contiguous group: any
+/// change to it but the contiguous bit would leave the group's entries disagreeing while
+/// the TLB may hold one entry for all of them, a misprogramming of the Contiguous bit
+/// (Arm ARM D8.6.1).
+constexpr BreakRule break_before_make_rule(Descriptor old, Descriptor next) {
     if (old.is_valid() && contains(old.flags(), Attributes::CONTIGUOUS) &&
         ((old.bits() ^ next.bits()) & ~bits(Attributes::CONTIGUOUS)) != 0) {
-        return true;
+        return BreakRule::Contiguous;
     }
     if (!old.is_valid() || !next.is_valid()) {
-        return false;
+        return BreakRule::None;
     }
     if (old.output_address() != next.output_address() || intersects(old.flags() ^ next.flags(), Attributes::NS)) {
-        return true;
+        return BreakRule::OutputAddress;
     }
     if (intersects(old.flags() ^ next.flags(), MEMORY_TYPE_MASK)) {
-        return true;
+        return BreakRule::MemoryType;
     }
-    return contains(old.flags(), Attributes::NON_GLOBAL) &&
-           !contains(next.flags(), Attributes::NON_GLOBAL);
+    return contains(old.flags(), Attributes::NON_GLOBAL) && !contains(next.flags(), Attributes::NON_GLOBAL)
+               ? BreakRule::Global
+               : BreakRule::None;
+}
+
+/// True when replacing the live leaf entry old by next needs break-before-make.
+constexpr bool needs_break_before_make(Descriptor old, Descriptor next) {
+    return break_before_make_rule(old, next) != BreakRule::None;
 }
 
 }  // namespace aarch64_paging

@@ -65,11 +65,76 @@ inline constexpr uint8_t UPPER_ASID = 2;
 inline constexpr uint8_t CODE_NOT_IDENTITY_MAPPED = 3;
 /// The root level needs TnSZ (first) above 39, which needs FEAT_TTST (ID_AA64MMFR2_EL1.ST).
 inline constexpr uint8_t NEEDS_TTST = 4;
+/// The root level (first) is not one the granule has (second: its lowest, up to 3).
+inline constexpr uint8_t ROOT_LEVEL = 5;
+/// An ASID (va) wider than the bits (first) there are for it: 16 in the TTBR, or 8 when
+/// the CPU's ID_AA64MMFR0_EL1.ASIDBits says so.
+inline constexpr uint8_t ASID_WIDTH = 6;
+/// An ASID (va, not 0) for a regime without ASIDs (first: its TranslationRegime).
+inline constexpr uint8_t ASID_IN_REGIME = 7;
+/// A translation regime (first) that is none of TranslationRegime's.
+inline constexpr uint8_t REGIME = 8;
+/// A VA range (first) that is none of VaRange's.
+inline constexpr uint8_t VA_RANGE = 9;
+/// The upper VA range (TTBR1) in a regime (first) that has none: EL2 and EL3.
+inline constexpr uint8_t NO_UPPER_RANGE = 10;
+/// An allocator without its alloc_page or free_page.
+inline constexpr uint8_t ALLOCATOR = 11;
+/// A NULL pointer where the call needs one.
+inline constexpr uint8_t NULL_POINTER = 12;
+/// init() of a mapping that is initialised already.
+inline constexpr uint8_t INITIALISED = 13;
+/// The mapping is not initialised (its init() failed, or release() ran).
+inline constexpr uint8_t NOT_INITIALISED = 14;
+/// Every handle (first: how many there are, the board's IDMAP_MAX_MAPS) is in use.
+inline constexpr uint8_t NO_HANDLE = 15;
+/// The mapping's regime (first) is not the one the CPU runs in (second: from CurrentEL,
+/// and HCR_EL2.E2H at EL2).
+inline constexpr uint8_t NOT_CURRENT_REGIME = 16;
+/// The CPU lacks the granule: ID_AA64MMFR0_EL1.TGran (first: the page size in KiB).
+inline constexpr uint8_t GRANULE = 17;
+/// The lower and upper mappings of one MMU do not pair: their VA ranges (first: the lower
+/// one's, second: the upper one's) are not lower and upper.
+inline constexpr uint8_t RANGES = 18;
+/// The lower and upper mappings of one MMU are for different regimes (first, second).
+inline constexpr uint8_t REGIMES_DIFFER = 19;
+/// The lower and upper mappings of one MMU have different ASIDs (first: the lower's,
+/// second: the upper's); with TCR_ELx.A1 = 0 TTBR0's ASID tags both ranges' entries.
+inline constexpr uint8_t ASIDS_DIFFER = 20;
+/// The same mapping given as both the lower and the upper one.
+inline constexpr uint8_t SAME_MAPPING = 21;
 }  // namespace argument_reason
 
+/// Which break-before-make rule (break_before_make.hpp) a change to a live entry would
+/// break: BreakBeforeMakeViolation's MapError::value. The values are the C ABI's IDMAP_BBM_*.
+enum class BreakRule : uint8_t {
+    None = 0,           ///< No break needed.
+    Split = 1,          ///< The live block would be split into a table.
+    OutputAddress = 2,  ///< Its output address, or the NS bit that qualifies it, would change.
+    MemoryType = 3,     ///< Its memory type or shareability would change.
+    Global = 4,         ///< It is non-global (nG) and would become global.
+    Contiguous = 5,     ///< It is one of a live contiguous group and would change alone.
+};
+
+/// What ran out, in OutOfMemory's MapError::value bits 63:56.
+namespace out_of_memory_what {
+/// Table pages from the mapping's allocator: value bits 31:0 the pages the call needed,
+/// bits 55:32 how many the allocator gave before it failed; va the page it gave that
+/// cannot be a table (not aligned, beyond the output address bits, or in use), or 0 when
+/// it answered NULL.
+inline constexpr uint8_t TABLE_PAGES = 0;
+/// The lint's scratch array (lint.hpp): bits 31:0 the words it needed (a lower bound),
+/// bits 55:32 the words it had.
+inline constexpr uint8_t LINT_SCRATCH = 1;
+}  // namespace out_of_memory_what
+
 /// What went wrong, with the detail that goes with the status:
-/// - AddressRange, InvalidVirtualAddress: va;
-/// - RegionBackwards, BreakBeforeMakeViolation: region;
+/// - AddressRange: va, and region = what the mapping covers (its end 0 for 2^64);
+/// - InvalidVirtualAddress: va;
+/// - RegionBackwards: region;
+/// - BreakBeforeMakeViolation: region = the live entry that would break, value = the
+///   BreakRule;
+/// - OutOfMemory: value and va as out_of_memory_what says;
 /// - PteUpdateFault: value = the descriptor;
 /// - InvalidFlags: value = the bits;
 /// - Preflight: va = the first address that failed, region = the range checked, value =
@@ -83,9 +148,9 @@ struct MapError {
     MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation, Preflight: the region.
     uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits; Preflight.
 
-    /// AddressRange at @p va.
-    static constexpr MapError address_range(VirtualAddress va) {
-        return MapError{Status::AddressRange, va, {}, 0};
+    /// AddressRange at @p va, for a mapping that covers @p bounds.
+    static constexpr MapError address_range(VirtualAddress va, MemoryRegion bounds) {
+        return MapError{Status::AddressRange, va, bounds, 0};
     }
     /// InvalidVirtualAddress at @p va.
     static constexpr MapError invalid_virtual_address(VirtualAddress va) {
@@ -103,9 +168,19 @@ struct MapError {
     static constexpr MapError invalid_flags(uint64_t bits) {
         return MapError{Status::InvalidFlags, {}, {}, bits};
     }
-    /// BreakBeforeMakeViolation in @p region.
-    static constexpr MapError break_before_make(MemoryRegion region) {
-        return MapError{Status::BreakBeforeMakeViolation, {}, region, 0};
+    /// BreakBeforeMakeViolation: the live entry that maps @p region would break @p rule.
+    static constexpr MapError break_before_make(MemoryRegion region, BreakRule rule) {
+        return MapError{Status::BreakBeforeMakeViolation, {}, region, static_cast<uint64_t>(rule)};
+    }
+    /// OutOfMemory: @p needed of @p what, of which @p given were had; @p refused the page
+    /// that could not be a table (0: none).
+    static constexpr MapError out_of_memory(uint64_t needed, uint64_t given, uint64_t refused = 0,
+                                            uint8_t what = out_of_memory_what::TABLE_PAGES) {
+        constexpr uint64_t needed_max = 0xffff'ffff;
+        constexpr uint64_t given_max = 0xff'ffff;
+        return MapError{Status::OutOfMemory, VirtualAddress(refused), {},
+                        (needed < needed_max ? needed : needed_max) |
+                            ((given < given_max ? given : given_max) << 32) | (uint64_t{what} << 56)};
     }
     /// Preflight: @p va failed, in the range @p region checked; @p value = reasons | use << 8.
     static constexpr MapError preflight(VirtualAddress va, MemoryRegion region, uint64_t value) {

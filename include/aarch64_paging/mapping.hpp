@@ -600,6 +600,9 @@ private:
         return root_ != nullptr && va <= end && end <= size_ && va <= start_limit_ &&
                (end & (G::page_size - 1)) == 0;
     }
+    // init()'s checks of its arguments.
+    constexpr Result check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+                                Regime where) const;
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
     // arch::switch_ttbr() to ttbr, with its refusal as an error; displaced gets the TTBR it
@@ -644,17 +647,13 @@ private:
 template <class G, class T>
 constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                            uint64_t pa_offset, Regime where) {
-    const bool two_levels = has_two_privilege_levels(where.regime);
-    if (root_ != nullptr || root_level < G::min_root_level || root_level > LEAF_LEVEL ||
-        asid > (two_levels ? MAX_ASID : 0) || !is_known(where.regime) ||
-        static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper) ||
-        (where.range == VaRange::Upper && !two_levels) || (!T::allocates_pages && !allocator.is_complete())) {
-        return Status::InvalidArgument;
+    if (Result r = check_init(asid, root_level, allocator, where); !r) {
+        return r;
     }
     allocator_ = allocator;
     PageReserve reserve(*this);
-    if (!reserve.reserve(1)) {
-        return Status::OutOfMemory;
+    if (Result r = reserve.reserve(1); !r) {
+        return r;
     }
     asid_ = static_cast<uint16_t>(asid);
     root_level_ = static_cast<uint8_t>(root_level);
@@ -666,6 +665,40 @@ constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const P
     refused_flags_ = REFUSED_MAP_FLAGS | Attributes(refused_bits(where.regime));
     res1_flags_ = Attributes(res1_bits(where.regime));
     root_ = new_table(reserve, Descriptor(), root_level, false);
+    return {};
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+                                           Regime where) const {
+    namespace why = argument_reason;
+    const auto regime = static_cast<uint16_t>(where.regime);
+    if (root_ != nullptr) {
+        return MapError::invalid_argument(why::INITIALISED);
+    }
+    if (root_level < G::min_root_level || root_level > LEAF_LEVEL) {
+        return MapError::invalid_argument(why::ROOT_LEVEL, static_cast<uint16_t>(root_level < 0xffff ? root_level : 0xffff),
+                                          static_cast<uint16_t>(G::min_root_level));
+    }
+    if (!is_known(where.regime)) {
+        return MapError::invalid_argument(why::REGIME, regime);
+    }
+    if (static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper)) {
+        return MapError::invalid_argument(why::VA_RANGE, static_cast<uint16_t>(where.range));
+    }
+    const bool two_levels = has_two_privilege_levels(where.regime);
+    if (asid > MAX_ASID) {
+        return MapError::invalid_argument(why::ASID_WIDTH, 16, 0, VirtualAddress(asid));
+    }
+    if (asid != 0 && !two_levels) {
+        return MapError::invalid_argument(why::ASID_IN_REGIME, regime, 0, VirtualAddress(asid));
+    }
+    if (where.range == VaRange::Upper && !two_levels) {
+        return MapError::invalid_argument(why::NO_UPPER_RANGE, regime);
+    }
+    if (!T::allocates_pages && !allocator.is_complete()) {
+        return MapError::invalid_argument(why::ALLOCATOR);
+    }
     return {};
 }
 
@@ -821,17 +854,21 @@ Result Mapping<G, T>::deactivate_on_core(uint64_t previous) {
 template <class G, class T>
 constexpr MapError Mapping<G, T>::range_error(const MemoryRegion& region) const {
     if (root_ == nullptr) {
-        return MapError::of(Status::InvalidArgument);
+        return MapError::invalid_argument(argument_reason::NOT_INITIALISED);
     }
     const bool to_top = where_.range == VaRange::Upper && region.end().value() == 0;
     if (region.is_backwards() && !to_top) {
         return MapError::region_backwards(region);
     }
     const uint64_t end = region.end().value() - va_base_;
-    if (end > size_ || (end & (G::page_size - 1)) != 0) {
-        return MapError::address_range(region.end());
+    const MemoryRegion bounds(va_base_, va_base_ + size_);
+    if (region.start().value() < va_base_) {
+        return MapError::address_range(region.start(), bounds);  // below an upper range
     }
-    return MapError::address_range(region.start());  // below an upper range table
+    if (end > size_ || (end & (G::page_size - 1)) != 0) {
+        return MapError::address_range(region.end(), bounds);
+    }
+    return MapError::address_range(region.start(), bounds);
 }
 
 template <class G, class T>
@@ -859,7 +896,8 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     const uint64_t oa_limit = G::output_address_mask + G::page_size;
     if ((pa.value() & (G::page_size - 1)) != 0 || pa.value() > oa_limit ||
         end - va > oa_limit - pa.value()) {
-        return MapError::address_range(region.start());
+        // No bounds: what is out of range is the output address.
+        return MapError::address_range(region.start(), MemoryRegion());
     }
     return {};
 }

@@ -10,6 +10,7 @@
 
 #include "aarch64_paging/arch.hpp"
 #include "aarch64_paging/descriptor.hpp"
+#include "aarch64_paging/error.hpp"
 #include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
@@ -17,8 +18,8 @@ namespace aarch64_paging {
 /// Pages taken from the owner's allocator by a change's reserve step, chained through
 /// their first word once checked, for its apply step to take (Owner: the Mapping, which
 /// gives it its allocator, table pages and translation). reserve() refuses (answers
-/// false: the call fails with OutOfMemory, nothing changed, every page taken given back)
-/// a page it cannot use:
+/// OutOfMemory with how many pages it needed and had, and the page refused: the call
+/// fails, nothing changed, every page taken given back) a page it cannot use:
 ///   - NULL;
 ///   - not aligned to the granule's page, or beyond the output address bits: given back too;
 ///   - handed out twice in one reservation: always detected, before anything is written
@@ -47,8 +48,8 @@ public:
     PageReserve(const PageReserve&) = delete;
     PageReserve& operator=(const PageReserve&) = delete;
 
-    /// Takes @p count pages from the allocator, or none: false, every page given back.
-    constexpr bool reserve(size_t count);
+    /// Takes @p count pages from the allocator, or none: OutOfMemory, every page given back.
+    constexpr Result reserve(size_t count);
     /// The next page reserved, in the order the allocator gave them.
     AARCH64_PAGING_INLINE constexpr Descriptor* take();
     /// Gives back the pages not taken.
@@ -77,9 +78,9 @@ private:
 };
 
 template <class Owner>
-constexpr bool PageReserve<Owner>::reserve(size_t count) {
+constexpr Result PageReserve<Owner>::reserve(size_t count) {
     if (count == 0) {
-        return true;
+        return {};
     }
     live_count_ = 0;
     if (__builtin_is_constant_evaluated()) {
@@ -93,25 +94,26 @@ constexpr bool PageReserve<Owner>::reserve(size_t count) {
     } else {
         live_.at[live_count_++] = owner_.root_;
     }
-    for (; count > 0; --count) {
+    for (size_t given = 0; given < count; ++given) {
         Descriptor* page = owner_.alloc_page();
         if (page == nullptr) {
             release();
-            return false;
+            return MapError::out_of_memory(count, given);
         }
+        const uint64_t address = owner_.translation_.physical(page).value();
         // A page the descriptor cannot point at (unaligned, or beyond the output address
         // bits) is as good as none.
-        if ((owner_.translation_.physical(page).value() & ~Owner::Granule::output_address_mask) != 0) {
+        if ((address & ~Owner::Granule::output_address_mask) != 0) {
             owner_.free_page(page);
             release();
-            return false;
+            return MapError::out_of_memory(count, given, address);
         }
         if (!__builtin_is_constant_evaluated()) {
             // Already ours: writing to it would corrupt a live table or the chain, and
             // giving it back would free it twice.
             if (is_ours(page)) {
                 release();
-                return false;
+                return MapError::out_of_memory(count, given, address);
             }
             const uintptr_t p = reinterpret_cast<uintptr_t>(page);
             lowest_ = p < lowest_ ? p : lowest_;
@@ -127,7 +129,7 @@ constexpr bool PageReserve<Owner>::reserve(size_t count) {
         tail_ = page;
         ++count_;
     }
-    return true;
+    return {};
 }
 
 template <class Owner>

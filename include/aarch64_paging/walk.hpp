@@ -123,7 +123,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
                                     unsigned level, uint64_t va, uint64_t end, Call& op) const {
     if (!apply) {
         if (op.live && in_tree && entry.is_valid()) {
-            op.error = MapError::break_before_make(entry_region(va, level));
+            op.error = MapError::break_before_make(entry_region(va, level), BreakRule::Split);
             return false;  // a live block is never split
         }
         ++op.pages;
@@ -218,8 +218,9 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         if (next == entry) {
             return true;
         }
-        if (op.live && needs_break_before_make(entry, next)) {
-            op.error = MapError::break_before_make(entry_region(va, level));
+        if (const BreakRule rule = op.live ? break_before_make_rule(entry, next) : BreakRule::None;
+            rule != BreakRule::None) {
+            op.error = MapError::break_before_make(entry_region(va, level), rule);
             return false;
         }
         op.changes = true;
@@ -359,8 +360,8 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
         ok = walk(APPLY, kind, table, Descriptor(), false, level, va, end, op);
     } else {
         PageReserve reserve(*owner);
-        if (!reserve.reserve(op.pages)) {
-            return Status::OutOfMemory;
+        if (Result r = reserve.reserve(op.pages); !r) {
+            return r;
         }
         op.reserve = &reserve;
         ok = walk(APPLY, kind, table, Descriptor(), false, level, va, end, op);

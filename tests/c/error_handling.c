@@ -18,7 +18,7 @@
 /* The last error's line, checked for snprintf behaviour, printed for the reader. */
 static void show(const idmap_t *map)
 {
-    char line[200];
+    char line[256];
     char tiny[8];
     const idmap_error_t *e = idmap_last_error(map);
     size_t n = idmap_format_error(e, line, sizeof line);
@@ -188,7 +188,7 @@ int main(void)
     /* Statuses the contract does not define (C may form any int value of the enum). */
     {
         idmap_error_t unknown;
-        char line[200];
+        char line[256];
         const char *s = idmap_status_str((idmap_status_t)99);
         CHECK(s != NULL && s[0] != '\0');
         CHECK(idmap_status_str((idmap_status_t)-1) != NULL);

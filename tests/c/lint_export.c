@@ -55,7 +55,7 @@ static int lint_hand_built(void)
     idmap_lint_tree_t tree;
     idmap_lint_options_t options;
     idmap_lint_report_t report;
-    char line[200];
+    char line[256];
 
     image[0][1] = (base + PAGE) | 3;
     image[1][0] = 0x200000 | page | IDMAP_ATTR_READ_ONLY;              /* code */
@@ -106,7 +106,7 @@ int main(void)
     idmap_efi_memory_descriptor_t efi[8];
     struct text dts;
     size_t n;
-    char line[200];
+    char line[256];
 
     REQUIRE(m != NULL && other != NULL);
     if (map(m, CODE, CODE + 4 * PAGE, IDMAP_ATTR_NORMAL | IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_VALID) ||

@@ -71,11 +71,13 @@ static int upper_half(void)
     CHECK(l.region.start == 0 - MIB2);
     CHECK(l.region.end == 0);
     CHECK((l.bits & OA_MASK) == 512 * GIB1 - MIB2);
-    /* The lower half is not this map's: ADDRESS_RANGE at the end. */
+    /* The lower half is not this map's: ADDRESS_RANGE at the start, the first address
+     * below the map's range, which the error's region gives. */
     top.start = GIB1;
     top.end = 2 * GIB1;
     CHECK(idmap_map_range(map, &top, IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID) == IDMAP_ERR_ADDRESS_RANGE);
-    CHECK(idmap_last_error(map)->va == 2 * GIB1);
+    CHECK(idmap_last_error(map)->va == GIB1);
+    CHECK(idmap_last_error(map)->region.start == 0 - 512 * GIB1 && idmap_last_error(map)->region.end == 0);
     idmap_free(map);
     return 0;
 }

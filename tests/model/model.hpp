@@ -51,8 +51,8 @@
 //   upper range   the table covers [2^64 - size, 2^64); callers pass and the model reports
 //                 real addresses, a region's end of 0 standing for 2^64. A region that
 //                 starts below the range, or ends outside it, is ADDRESS_RANGE (va = the
-//                 end when it is outside, else the start); a start of 0 is address 0, below
-//                 the range. Inside, pages are kept as offsets from the range's start.
+//                 start when it is below the range: the first address outside; else the
+//                 end); a start of 0 is address 0, below the range. Inside, pages are kept as offsets from the range's start.
 //   linear map    every input address va maps to va + pa_offset: a leaf's delta is
 //                 va_start + pa_offset (offsets to output addresses); a block only where
 //                 that delta is a multiple of the block's size; map_range answers
@@ -603,12 +603,12 @@ private:
         if (!top && re < rs) {
             o = error(IDMAP_ERR_REGION_BACKWARDS);
             o.region = idmap_region_t{rs, re};
-        } else if (wraps || (!top && re < range_start())) {
-            o = error(IDMAP_ERR_ADDRESS_RANGE);
-            o.va = re;
         } else if (rs < range_start()) {
             o = error(IDMAP_ERR_ADDRESS_RANGE);
             o.va = rs;
+        } else if (wraps) {
+            o = error(IDMAP_ERR_ADDRESS_RANGE);
+            o.va = re;
         }
         s = rs - range_start();
         e = top ? size() : re - range_start();

@@ -247,26 +247,20 @@ void tlb_sync() {
         "isb" ::: "memory");
 }
 
-bool runs_in(TranslationRegime regime) {
+TranslationRegime current_regime() {
     uint64_t current_el;
     asm volatile("mrs %0, CurrentEL" : "=r"(current_el));
-    current_el = (current_el >> 2) & 3;
-    switch (regime) {
-    case TranslationRegime::El1And0:
-        return current_el == 1;
-    case TranslationRegime::El3:
-        return current_el == 3;
-    case TranslationRegime::El2:
-    case TranslationRegime::El2And0:
-        break;
+    switch ((current_el >> 2) & 3) {
+    case 2: {
+        uint64_t hcr;  // HCR_EL2 is not even readable below EL2
+        asm volatile("mrs %0, hcr_el2" : "=r"(hcr));
+        return ((hcr >> 34) & 1) != 0 ? TranslationRegime::El2And0 : TranslationRegime::El2;  // E2H, bit 34
     }
-    if (current_el != 2) {
-        return false;  // HCR_EL2 is not even readable below EL2
+    case 3:
+        return TranslationRegime::El3;
+    default:
+        return TranslationRegime::El1And0;  // EL1 (CurrentEL is not readable at EL0)
     }
-    uint64_t hcr;
-    asm volatile("mrs %0, hcr_el2" : "=r"(hcr));
-    const bool e2h = ((hcr >> 34) & 1) != 0;  // HCR_EL2.E2H, bit 34
-    return e2h == (regime == TranslationRegime::El2And0);
 }
 
 CpuState read_cpu_state(uint64_t return_address) {

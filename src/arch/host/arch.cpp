@@ -191,19 +191,16 @@ void tlb_sync() {
     fake::isb();
 }
 
-bool runs_in(TranslationRegime regime) {
+TranslationRegime current_regime() {
     const fake::Registers& r = fake::g_registers;
-    switch (regime) {
-    case TranslationRegime::El1And0:
-        return r.current_el == 1;
-    case TranslationRegime::El3:
-        return r.current_el == 3;
-    case TranslationRegime::El2:
-    case TranslationRegime::El2And0:
-        break;
+    switch (r.current_el) {
+    case 2:
+        return ((r.hcr_el2 >> 34) & 1) != 0 ? TranslationRegime::El2And0 : TranslationRegime::El2;
+    case 3:
+        return TranslationRegime::El3;
+    default:
+        return TranslationRegime::El1And0;
     }
-    const bool e2h = ((r.hcr_el2 >> 34) & 1) != 0;
-    return r.current_el == 2 && e2h == (regime == TranslationRegime::El2And0);
 }
 
 CpuState read_cpu_state(uint64_t) {
