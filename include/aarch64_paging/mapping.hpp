@@ -672,34 +672,39 @@ template <class G, class T>
 constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                                            Regime where) const {
     namespace why = argument_reason;
-    const auto regime = static_cast<uint16_t>(where.regime);
-    if (root_ != nullptr) {
-        return MapError::invalid_argument(why::INITIALISED);
-    }
-    if (root_level < G::min_root_level || root_level > LEAF_LEVEL) {
-        return MapError::invalid_argument(why::ROOT_LEVEL, static_cast<uint16_t>(root_level < 0xffff ? root_level : 0xffff),
-                                          static_cast<uint16_t>(G::min_root_level));
-    }
-    if (!is_known(where.regime)) {
-        return MapError::invalid_argument(why::REGIME, regime);
-    }
-    if (static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper)) {
-        return MapError::invalid_argument(why::VA_RANGE, static_cast<uint16_t>(where.range));
-    }
+    // The reason and its numbers, built into one error at the end: an error per check
+    // would be a 40-byte constant each.
+    uint8_t reason = 0;
+    unsigned first = static_cast<unsigned>(where.regime);
+    unsigned second = 0;
     const bool two_levels = has_two_privilege_levels(where.regime);
-    if (asid > MAX_ASID) {
-        return MapError::invalid_argument(why::ASID_WIDTH, 16, 0, VirtualAddress(asid));
+    if (root_ != nullptr) {
+        reason = why::INITIALISED;
+    } else if (root_level < G::min_root_level || root_level > LEAF_LEVEL) {
+        reason = why::ROOT_LEVEL;
+        first = root_level < 0xffff ? root_level : 0xffff;
+        second = G::min_root_level;
+    } else if (!is_known(where.regime)) {
+        reason = why::REGIME;
+    } else if (static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper)) {
+        reason = why::VA_RANGE;
+        first = static_cast<unsigned>(where.range);
+    } else if (asid > MAX_ASID) {
+        reason = why::ASID_WIDTH;
+        first = 16;
+    } else if (asid != 0 && !two_levels) {
+        reason = why::ASID_IN_REGIME;
+    } else if (where.range == VaRange::Upper && !two_levels) {
+        reason = why::NO_UPPER_RANGE;
+    } else if (!T::allocates_pages && !allocator.is_complete()) {
+        reason = why::ALLOCATOR;
     }
-    if (asid != 0 && !two_levels) {
-        return MapError::invalid_argument(why::ASID_IN_REGIME, regime, 0, VirtualAddress(asid));
+    if (reason == 0) {
+        return {};
     }
-    if (where.range == VaRange::Upper && !two_levels) {
-        return MapError::invalid_argument(why::NO_UPPER_RANGE, regime);
-    }
-    if (!T::allocates_pages && !allocator.is_complete()) {
-        return MapError::invalid_argument(why::ALLOCATOR);
-    }
-    return {};
+    const bool names_asid = reason == why::ASID_WIDTH || reason == why::ASID_IN_REGIME;
+    return MapError::invalid_argument(reason, static_cast<uint16_t>(first), static_cast<uint16_t>(second),
+                                      VirtualAddress(names_asid ? asid : 0));
 }
 
 template <class G, class T>
