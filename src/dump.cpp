@@ -1,5 +1,6 @@
 // One line of the tree dump: which entries, the VA range they cover, and what they hold,
-// with the attributes decoded as the EL1&0 stage-1 descriptor defines them.
+// with the attributes decoded as the EL1&0 stage-1 descriptor defines them, or the
+// stage-2 one.
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/granule.hpp"
@@ -48,10 +49,40 @@ void write_attributes(TextWriter& out, Descriptor entry) {
     }
 }
 
+// Stage 2: MemAttr[3:0] (bits 5:2, read with HCR_EL2.FWB = 0), SH, S2AP (bits 7:6), XN[1:0]
+// (bits 54:53).
+constexpr const char* kStage2Access[4] = {" S2AP=none", " RO", " WO", " RW"};
+constexpr const char* kStage2ExecuteNever[4] = {"", " XN-EL1", " XN", " XN-EL0"};
+
+void write_stage2_attributes(TextWriter& out, Descriptor entry) {
+    const uint64_t raw = entry.bits();
+    const unsigned memattr = (raw >> 2) & 0xf;
+    if ((memattr >> 2) == 0) {
+        static constexpr const char* devices[4] = {" Device-nGnRnE", " Device-nGnRE", " Device-nGRE", " Device-GRE"};
+        out.str(devices[memattr & 3]);
+    } else if (memattr == 0xf) {
+        out.str(" Normal-WB");
+    } else if (memattr == 0xa) {
+        out.str(" Normal-WT");
+    } else if (memattr == 0x5) {
+        out.str(" Normal-NC");
+    } else {
+        out.str(" MemAttr=").hex(memattr);
+    }
+    out.str(kShareability[(raw >> 8) & 3]).str(kStage2Access[(raw >> 6) & 3]);
+    out.str(kStage2ExecuteNever[(raw >> 53) & 3]);
+    for (const NamedBit& named : kNamedBits) {
+        // NS and EL0 are bits 5 and 6, MemAttr[3] and S2AP[0] here: decoded above.
+        if ((raw & named.bits) != 0 && named.bits > (uint64_t{1} << 6)) {
+            out.str(named.name);
+        }
+    }
+}
+
 }  // namespace
 
 void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last,
-                  uint64_t va_start, uint64_t va_end, Descriptor first_entry) {
+                  uint64_t va_start, uint64_t va_end, Descriptor first_entry, bool stage2) {
     out.spaces(2 * level).chr('L').dec(level).str(" [").dec(first);
     if (last != first) {
         out.chr('-').dec(last);
@@ -70,7 +101,11 @@ void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last
             out.str(level == Granule4K::leaf_level ? "page" : "block").str(last != first ? "s" : "");
         }
         out.str(" -> ").hex(first_entry.output_address().value());
-        write_attributes(out, first_entry);
+        if (stage2) {
+            write_stage2_attributes(out, first_entry);
+        } else {
+            write_attributes(out, first_entry);
+        }
         out.str(" (").hex(first_entry.bits()).chr(')');
     }
     out.chr('\n');

@@ -39,7 +39,7 @@ void write_region(TextWriter& out, const MemoryRegion& region) {
 }
 
 const char* regime_name(uint64_t regime) {
-    static constexpr const char* names[] = {"EL1&0", "EL2", "EL2&0", "EL3"};
+    static constexpr const char* names[] = {"EL1&0", "EL2", "EL2&0", "EL3", "stage 2"};
     return regime < sizeof names / sizeof names[0] ? names[regime] : "an unknown regime";
 }
 
@@ -91,8 +91,15 @@ constexpr RefusedBits refused_bits_text[] = {
     {uint64_t{1} << 0,
      "VALID: a callback may not make valid an entry that would be malformed or map another output address"},
     {uint64_t{1} << 1, "TABLE_OR_PAGE: the library sets it"},
-    {uint64_t{1} << 6, "USER (AP[1]): EL2 and EL3 have no EL0, and the library keeps AP[1] set there (RES1)"},
-    {uint64_t{1} << 11, "NON_GLOBAL: EL2 and EL3 have no ASIDs"},
+    // Bits 4:2 (AttrIndx, which a stage-2 map refuses in stage-1 Attributes) are not named:
+    // alone they read as unknown constraint bits, which share the value.
+    {uint64_t{1} << 5, "NS (bit 5): stage 1's; stage 2 reads it as MemAttr[3]: use Stage2Attributes (IDMAP_S2_*)"},
+    {uint64_t{1} << 6, "USER (AP[1]): EL2 and EL3 have no EL0, and the library keeps AP[1] set there (RES1); stage 2 "
+                       "reads bit 6 as S2AP[0]: use Stage2Attributes (IDMAP_S2_*)"},
+    {uint64_t{1} << 7,
+     "READ_ONLY (AP[2]): stage 2 reads bit 7 as S2AP[1], write access: use Stage2Attributes (IDMAP_S2_*)"},
+    {uint64_t{1} << 11, "NON_GLOBAL (nG): EL2, EL3 and stage 2 have no ASIDs (RES0 at stage 2)"},
+    {uint64_t{1} << 50, "GP (bit 50): stage 1 only"},
     {((uint64_t{1} << 48) - 1) & ~uint64_t{0xfff},
      "output address bits 47:12: map_range takes the address from the region, and a callback may not move it"},
     {uint64_t{3} << 48, "RES0 bits 49:48"},
@@ -202,7 +209,9 @@ void write_argument(TextWriter& out, const MapError& e) {
             out.str(": the root level needs T0SZ ").dec(first).str(", above 39, and the CPU lacks FEAT_TTST");
             break;
         case argument_reason::ROOT_LEVEL:
-            out.str(": root level ").dec(first).str(" is not one of ").dec(second).str(" to 3");
+            // second: the lowest level, and in bits 15:8 the highest where it is not 3.
+            out.str(": root level ").dec(first).str(" is not one of ").dec(second & 0xff).str(" to ");
+            out.dec((second >> 8) != 0 ? second >> 8 : 3);
             break;
         case argument_reason::ASID_WIDTH:
             out.str(": ASID ").hex(e.va.value()).str(" is wider than ").dec(first).str(" bits");
@@ -259,6 +268,32 @@ void write_argument(TextWriter& out, const MapError& e) {
             break;
         case argument_reason::SAME_MAPPING:
             out.str(": the same map is given as the lower and the upper one");
+            break;
+        case argument_reason::IPA_SIZE:
+            out.str(": a ").dec(first).str("-bit IPA cannot start at level ").dec(second);
+            out.str(" with 1 to 16 concatenated tables (or stage-2 options for a stage-1 regime)");
+            break;
+        case argument_reason::CONTIGUOUS_ALLOCATOR:
+            out.str(": the stage-2 root is ").dec(first);
+            out.str(" concatenated tables, and the allocator has no contiguous request (alloc_pages)");
+            break;
+        case argument_reason::NOT_STAGE2:
+            out.str(": the map is for ").str(regime_name(first)).str(", not stage 2");
+            break;
+        case argument_reason::IPA_BEYOND_PA:
+            out.str(": a ").dec(first).str("-bit IPA (or a level-0 start) on a CPU with ").dec(second);
+            out.str(" PA bits (ID_AA64MMFR0_EL1.PARange)");
+            break;
+        case argument_reason::OUTPUT_BEYOND_PA:
+            out.str(": output address ").hex(e.va.value()).str(" is beyond the CPU's ").dec(first);
+            out.str(" PA bits (VTCR_EL2.PS)");
+            break;
+        case argument_reason::VMID_WIDTH:
+            out.str(": VMID ").hex(e.va.value()).str(" is wider than the CPU's ").dec(first);
+            out.str(" bits (ID_AA64MMFR1_EL1.VMIDBits)");
+            break;
+        case argument_reason::NO_XNX:
+            out.str(": the stage-2 map uses XN[0] (FEAT_XNX) and the CPU lacks it (ID_AA64MMFR1_EL1.XNX)");
             break;
         default:
             break;

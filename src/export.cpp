@@ -105,6 +105,7 @@ const char* regime_name(TranslationRegime regime) {
         case TranslationRegime::El2: return "el2";
         case TranslationRegime::El2And0: return "el2&0";
         case TranslationRegime::El3: return "el3";
+        case TranslationRegime::Stage2: break;  // not exported (is_known)
     }
     return "unknown";
 }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "aarch64_paging/mapping.hpp"
+#include "aarch64_paging/stage2.hpp"
 #include "arch/host/fake.hpp"
 
 #include <cstdlib>
@@ -92,7 +93,7 @@ template <>
 struct StringMaker<Kind> {
     static std::string convert(Kind k) {
         static const char* const names[] = {"DSB ISHST", "DSB ISH",   "ISB",          "TLBI",        "TTBR write",
-                                            "SCTLR write", "DC CIVAC", "DC IVAC", "set/way clean"};
+                                            "SCTLR write", "DC CIVAC", "DC IVAC", "set/way clean", "VTCR write"};
         return k < sizeof names / sizeof names[0] ? names[k] : "?";
     }
 };
@@ -283,4 +284,150 @@ TEST_CASE("an EL2&0 upper map is activated only with TTBR0_EL2's ASID", "[arch][
     REQUIRE(m.deactivate().is_ok());
     m.release();
     fake::reset();
+}
+
+// ---- Stage 2 (Arm ARM D8.14, the stage-2 TLBIs: they act on the VMID in VTTBR_EL2;
+// Linux's __load_stage2 and __kvm_tlb_flush_vmid_ipa).
+
+namespace {
+
+const Stage2Attributes kGuestRam = Stage2Attributes::VALID | Stage2Attributes::NORMAL | Stage2Attributes::READ_WRITE;
+
+// A stage-2 map, 40-bit IPA from level 1 (two concatenated root tables), VMID 5, with a
+// 2 MiB block at IPA 1 GiB and 32 pages at 1 GiB + 2 MiB, at EL2 with its caches on.
+struct Stage2Map {
+    Mapping<> m;
+    Stage2Map() {
+        fake::registers().current_el = 2;
+        fake::registers().sctlr_el2 |= arch::SCTLR_DATA_CACHED;
+        REQUIRE(m.init(5, 1, default_page_allocator_contiguous(), 0, Regime{TranslationRegime::Stage2},
+                       Stage2Options{40, false})
+                    .is_ok());
+        REQUIRE(m.map_range(MemoryRegion(G1, G1 + M2), PhysicalAddress(G1), kGuestRam).is_ok());
+        REQUIRE(m.map_range(MemoryRegion(G1 + M2, G1 + M2 + 32 * K4), PhysicalAddress(G1 + M2), kGuestRam).is_ok());
+    }
+    ~Stage2Map() {
+        fake::events().hook = nullptr;
+        m.release();
+    }
+    uint64_t* level2() const { return table(reinterpret_cast<uint64_t*>(m.root_address().value())[1]); }
+};
+
+fake::Tlbi tlbi(unsigned i) { return fake::counters().log[i]; }
+
+}  // namespace
+
+TEST_CASE("stage 2: activation writes VTCR_EL2 and VTTBR_EL2, ISB, TLBI VMALLS12E1IS, DSB ISH, ISB",
+          "[arch][stage2]") {
+    fake::reset();
+    Stage2Map s2;
+    const unsigned first = fake::next_event();
+    REQUIRE(stage2_activate(s2.m).is_ok());
+    // ID_AA64MMFR0_EL1 0x1124: PARange 44 bits; 8-bit VMIDs.
+    CHECK(fake::registers().vtcr_el2 == 0x80043558);
+    CHECK(fake::registers().vttbr_el2 == (s2.m.root_address().value() | uint64_t{5} << 48));
+    CHECK(kinds_from(first) == std::vector<Kind>{Kind::VtcrWrite, Kind::DsbIshst, Kind::TtbrWrite, Kind::Isb,
+                                                 Kind::Tlbi, Kind::DsbIsh, Kind::Isb});
+    CHECK(tlbi(0).kind == fake::Tlbi::Regime);
+    CHECK(tlbi(0).regime == TranslationRegime::Stage2);
+    CHECK(stage2_activate(s2.m).status() == Status::AlreadyActive);
+    // Deactivation: the VMID's entries go while it is VTTBR_EL2's, then the old value back.
+    const unsigned leaving = fake::next_event();
+    REQUIRE(s2.m.deactivate().is_ok());
+    CHECK(kinds_from(leaving) == std::vector<Kind>{Kind::DsbIshst, Kind::Tlbi, Kind::DsbIsh, Kind::TtbrWrite, Kind::Isb,
+                                                   Kind::Tlbi, Kind::DsbIsh, Kind::Isb});
+    CHECK(fake::registers().vttbr_el2 == 0);
+    // With EL2's data cache off, every table page (both root tables) is cleaned to PoC first.
+    fake::registers().sctlr_el2 &= ~arch::SCTLR_DATA_CACHED;
+    const unsigned cold = fake::next_event();
+    REQUIRE(stage2_activate(s2.m).is_ok());
+    const std::vector<Kind> k = kinds_from(cold);
+    REQUIRE(k.size() >= 5);
+    CHECK(std::vector<Kind>(k.begin(), k.begin() + 5) ==
+          std::vector<Kind>{Kind::CleanToPoc, Kind::CleanToPoc, Kind::CleanToPoc, Kind::CleanToPoc, Kind::VtcrWrite});
+    REQUIRE(s2.m.deactivate().is_ok());
+}
+
+TEST_CASE("stage 2: a live change is invalidated by IPA for the map's VMID, then VMALLE1IS", "[arch][stage2]") {
+    fake::reset();
+    Stage2Map s2;
+    REQUIRE(stage2_activate(s2.m).is_ok());
+    // Another guest's VMID is current: the TLBIs must act on VMID 5.
+    const uint64_t other = 0x8'0000 | uint64_t{9} << 48;
+    fake::registers().vttbr_el2 = other;
+    uint64_t* const page = &table(s2.level2()[1])[2];  // IPA 1 GiB + 2 MiB + 8 KiB
+    bool written_at_barrier = false;
+    uint64_t vttbr_at_tlbi = 0;
+    const unsigned first = fake::next_event();
+    const unsigned tlbis = fake::counters().log_count;
+    {
+        Hook hook([&](const fake::Event& e) {
+            if (e.kind == Kind::DsbIshst && (*page & bits(Stage2Attributes::WRITE)) == 0) {
+                written_at_barrier = true;
+            }
+            if (e.kind == Kind::Tlbi) {
+                vttbr_at_tlbi = fake::registers().vttbr_el2;
+            }
+        });
+        const uint64_t ipa = G1 + M2 + 2 * K4;
+        REQUIRE(s2.m.map_range(MemoryRegion(ipa, ipa + K4), PhysicalAddress(ipa),
+                               Stage2Attributes::VALID | Stage2Attributes::NORMAL | Stage2Attributes::READ)
+                    .is_ok());
+    }
+    CHECK(written_at_barrier);
+    CHECK(vttbr_at_tlbi == s2.m.ttbr());
+    CHECK(kinds_from(first) == std::vector<Kind>{Kind::DsbIshst, Kind::TtbrWrite, Kind::Isb, Kind::Tlbi, Kind::DsbIsh,
+                                                 Kind::Tlbi, Kind::DsbIsh, Kind::Isb, Kind::TtbrWrite, Kind::Isb});
+    // TLBI IPAS2LE1IS with IPA[55:12], no VMID in the operand; then VMALLE1IS.
+    CHECK(tlbi(tlbis).kind == fake::Tlbi::VaLastLevel);
+    CHECK(tlbi(tlbis).regime == TranslationRegime::Stage2);
+    CHECK(tlbi(tlbis).operand == (G1 + M2 + 2 * K4) >> 12);
+    CHECK(tlbi(tlbis + 1).kind == fake::Tlbi::Regime);
+    CHECK(tlbi(tlbis + 1).regime == TranslationRegime::El1And0);
+    CHECK(fake::registers().vttbr_el2 == other);  // restored
+
+    // Past 16 entries: the whole VMID, VMALLS12E1IS (with its own VMID current: no switch).
+    fake::registers().vttbr_el2 = s2.m.ttbr();
+    const unsigned many = fake::next_event();
+    const unsigned many_tlbis = fake::counters().log_count;
+    REQUIRE(s2.m.map_range(MemoryRegion(G1 + M2, G1 + M2 + 32 * K4), PhysicalAddress(G1 + M2),
+                           Stage2Attributes::VALID | Stage2Attributes::NORMAL | Stage2Attributes::READ)
+                .is_ok());
+    CHECK(kinds_from(many) == std::vector<Kind>{Kind::DsbIshst, Kind::Tlbi, Kind::DsbIsh, Kind::Isb});
+    CHECK(tlbi(many_tlbis).kind == fake::Tlbi::Regime);
+    CHECK(tlbi(many_tlbis).regime == TranslationRegime::Stage2);
+    REQUIRE(s2.m.deactivate().is_ok());
+}
+
+TEST_CASE("stage 2: break-before-make writes invalid, invalidates, then links the split", "[arch][stage2]") {
+    fake::reset();
+    Stage2Map s2;
+    REQUIRE(stage2_activate(s2.m).is_ok());
+    uint64_t* const slot = &s2.level2()[0];  // the live 2 MiB block at IPA 1 GiB
+    const uint64_t block = *slot;
+    std::vector<uint64_t> slot_at;  // the slot at each event
+    const unsigned first = fake::next_event();
+    const unsigned tlbis = fake::counters().log_count;
+    {
+        Hook hook([&](const fake::Event&) { slot_at.push_back(*slot); });
+        REQUIRE(s2.m.map_range_break_before_make(MemoryRegion(G1 + K4, G1 + 2 * K4), PhysicalAddress(G1 + K4),
+                                                 Stage2Attributes::VALID | Stage2Attributes::NORMAL |
+                                                     Stage2Attributes::READ)
+                    .is_ok());
+    }
+    // Break: invalid, DSB ISHST, TLBI IPAS2LE1IS of the block, DSB ISH, TLBI VMALLE1IS, DSB
+    // ISH, ISB; make: DSB ISHST, the table linked; the end of a change that left nothing
+    // else stale: DSB ISHST, ISB.
+    CHECK(kinds_from(first) == std::vector<Kind>{Kind::DsbIshst, Kind::Tlbi, Kind::DsbIsh, Kind::Tlbi, Kind::DsbIsh,
+                                                 Kind::Isb, Kind::DsbIshst, Kind::DsbIshst, Kind::Isb});
+    REQUIRE(slot_at.size() == 9);
+    for (unsigned i = 0; i < 7; ++i) {
+        CAPTURE(i);
+        CHECK(slot_at[i] == 0);  // invalid from the first barrier to the make's
+    }
+    CHECK((slot_at[7] & 3) == 3);  // linked after the make's DSB ISHST
+    CHECK(tlbi(tlbis).operand == G1 >> 12);
+    CHECK(tlbi(tlbis).kind == fake::Tlbi::VaLastLevel);
+    CHECK(block != *slot);
+    REQUIRE(s2.m.deactivate().is_ok());
 }

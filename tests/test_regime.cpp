@@ -65,6 +65,7 @@ const char* name(TranslationRegime r) {
         case TranslationRegime::El2: return "EL2";
         case TranslationRegime::El2And0: return "EL2&0";
         case TranslationRegime::El3: return "EL3";
+        case TranslationRegime::Stage2: return "stage 2";  // its own tests: test_stage2.cpp
     }
     return "?";
 }

@@ -60,9 +60,22 @@ struct Access {
 /// regimes AP[1] is RES1 and only AP[2] counts. A region writable at EL0 is never
 /// executable at the privileged level, whatever PXN says (D8.4, "Instruction execution
 /// permissions").
+///
+/// Stage 2 (D8.4, "Stage 2 data access permissions" and "Stage 2 instruction execution
+/// permissions"): S2AP[0] (bit 6) allows reads and S2AP[1] (bit 7) writes, at EL1 and EL0
+/// alike (the privileged and user fields); XN[1:0] (bits 54:53): 0b00 executable at both,
+/// 0b01 not at EL1, 0b10 at neither, 0b11 not at EL0. Table limits do not exist there.
 constexpr Access leaf_access(uint64_t leaf, TranslationRegime regime, uint64_t limits = 0) {
     Access a;
     if ((leaf & 1) == 0) {
+        return a;
+    }
+    if (is_stage2(regime)) {
+        const unsigned xn = static_cast<unsigned>(leaf >> 53) & 3;
+        a.read = a.user_read = (leaf & (uint64_t{1} << 6)) != 0;
+        a.write = a.user_write = (leaf & (uint64_t{1} << 7)) != 0;
+        a.execute = xn == 0 || xn == 3;
+        a.user_execute = xn == 0 || xn == 1;
         return a;
     }
     const bool read_only = (leaf & (uint64_t{1} << 7)) != 0 || (limits & table_limits::AP_TABLE_READ_ONLY) != 0;

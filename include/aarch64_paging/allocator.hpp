@@ -1,6 +1,7 @@
 /// @file
 /// Where table pages come from. The same shape as the C ABI's idmap_allocator_t, so a C
-/// caller's allocator is used as it is. StaticPagePool is the no-heap source boards use.
+/// caller's allocator is used as it is, plus an optional request for contiguous pages
+/// (a stage-2 root of concatenated tables). StaticPagePool is the no-heap source boards use.
 #ifndef AARCH64_PAGING_ALLOCATOR_HPP
 #define AARCH64_PAGING_ALLOCATOR_HPP
 
@@ -19,16 +20,30 @@ struct PageAllocator {
     void* (*alloc_page)(void* ctx) = nullptr;
     /// Takes back a page that alloc_page gave.
     void (*free_page)(void* ctx, void* page) = nullptr;
-    /// Passed to both callbacks.
+    /// Passed to every callback.
     void* ctx = nullptr;
+    /// Optional, for a stage-2 root of 2 to 16 concatenated tables only (Mapping::init with
+    /// Stage2Options): @p count pages, contiguous and aligned to count pages (a 40-bit IPA
+    /// from level 1 of the 4 KiB granule: 8 KiB, 8 KiB-aligned), or nullptr. Not in the C
+    /// ABI's idmap_allocator_t, which stays as it is: idmap_stage2_config_t has it beside.
+    void* (*alloc_pages)(void* ctx, size_t count) = nullptr;
+    /// Takes back, whole, what alloc_pages gave (with the same count).
+    void (*free_pages)(void* ctx, void* pages, size_t count) = nullptr;
 
-    /// Both callbacks are set: Mapping::init refuses an allocator that is not complete.
+    /// Both page callbacks are set: Mapping::init refuses an allocator that is not complete.
     constexpr bool is_complete() const { return alloc_page != nullptr && free_page != nullptr; }
+    /// Both contiguous callbacks are set too: what a concatenated root needs.
+    constexpr bool gives_contiguous() const {
+        return is_complete() && alloc_pages != nullptr && free_pages != nullptr;
+    }
 };
 
 /// The build's default page source: on a board, a static pool of IDMAP_POOL_PAGES pages
 /// in section .bss.idmap_pool (no heap anywhere); on the host, the heap.
 PageAllocator default_page_allocator();
+/// default_page_allocator() with contiguous requests (alloc_pages, free_pages) too, for a
+/// stage-2 root of concatenated tables.
+PageAllocator default_page_allocator_contiguous();
 
 /// Pages pages in one aligned array, handed out first in order, then from a free list
 /// threaded through the freed pages themselves. Constant-initialised: a static pool
@@ -45,6 +60,9 @@ public:
 
     /// The pool as a PageAllocator; the pool must outlive every mapping given it.
     PageAllocator allocator() { return PageAllocator{&alloc, &release, this}; }
+    /// allocator() with contiguous requests too (a concatenated stage-2 root): its own
+    /// function, so that a program that never asks for them does not link them.
+    PageAllocator contiguous_allocator() { return PageAllocator{&alloc, &release, this, &alloc_run, &release_run}; }
     /// Pages in the pool.
     size_t capacity() const { return Pages; }
     /// Pages handed out and not given back.
@@ -69,6 +87,35 @@ private:
         *static_cast<void**>(page) = pool->free_list_;
         pool->free_list_ = page;
         --pool->in_use_;
+    }
+    // count contiguous pages aligned to count pages, from the pages never handed out (the
+    // free list is in no order): those skipped to align go to the free list.
+    static void* alloc_run(void* ctx, size_t count) {
+        auto* pool = static_cast<StaticPagePool*>(ctx);
+        const uintptr_t bytes = count * PageBytes;
+        if (count == 0 || (count & (count - 1)) != 0) {
+            return nullptr;
+        }
+        size_t first = pool->next_unused_;
+        while (first < Pages && (reinterpret_cast<uintptr_t>(pool->pages_[first]) & (bytes - 1)) != 0) {
+            ++first;
+        }
+        if (first > Pages || Pages - first < count) {
+            return nullptr;
+        }
+        while (pool->next_unused_ < first) {
+            ++pool->in_use_;  // release() counts it back
+            release(pool, pool->pages_[pool->next_unused_++]);
+        }
+        pool->next_unused_ += count;
+        pool->in_use_ += count;
+        return pool->pages_[first];
+    }
+    // The run's pages, each to the free list.
+    static void release_run(void* ctx, void* pages, size_t count) {
+        for (size_t i = 0; i < count; ++i) {
+            release(ctx, static_cast<unsigned char*>(pages) + i * PageBytes);
+        }
     }
 
     alignas(PageBytes) unsigned char pages_[Pages][PageBytes] = {};

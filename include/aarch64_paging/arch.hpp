@@ -82,6 +82,13 @@ constexpr AfterSwitch after_direct_switch(Regime where, bool leaving) {
 /// are complete before any walk), as ttbr_switch() says; after a direct switch, TLBI as
 /// after_direct_switch() says (ASIDE1IS with the old TTBR's ASID, or VMALLE1IS, ALLE2IS,
 /// ALLE3IS), DSB ISH, ISB.
+///
+/// Stage 2 (VTTBR_EL2; the switch is always direct: EL2 does not translate through it,
+/// and the guest does not run meanwhile): when @p leaving, TLBI VMALLS12E1IS, DSB ISH
+/// first, while the leaving VMID is VTTBR_EL2's; then the write, ISB, TLBI VMALLS12E1IS
+/// for the VMID written (stale entries of an earlier table with that VMID), DSB ISH, ISB
+/// (Linux's __load_stage2 and kvm_arm_vmid_update then __kvm_flush_vm_context). VTCR_EL2
+/// is written before, by write_vtcr().
 /// @return true, with @p previous = the TTBR value replaced; or false, nothing changed,
 ///         where the switch goes through the MMU off and the code that does it is not
 ///         mapped to itself: @p previous = that code's address.
@@ -105,11 +112,30 @@ inline void write_entry(Descriptor& entry, Descriptor value) {
 /// VAALE1IS, whatever ASID tagged the entries. No barrier: see tlb_sync.
 void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
 /// TLBI VMALLE1IS, ALLE2IS or ALLE3IS: every entry of the regime, global ones too, on
-/// every core of the Inner Shareable domain. No barrier: see tlb_sync.
+/// every core of the Inner Shareable domain; at stage 2 TLBI VMALLS12E1IS, every stage-1
+/// and stage-2 entry of the VMID in VTTBR_EL2. No barrier: see tlb_sync.
+/// Stage 2's invalidate_va is TLBI IPAS2E1IS (IPAS2LE1IS when @p last_level), the
+/// operand IPA[55:12] in bits 43:0, for the VMID in VTTBR_EL2 (enter_vmid).
 void invalidate_regime(TranslationRegime regime);
 /// DSB ISH, ISB: the TLB maintenance issued before is complete on every core, and this
 /// core fetches and translates afresh.
 void tlb_sync();
+/// DSB ISH alone: the TLB maintenance issued before is complete, before the next (stage
+/// 2's invalidation by IPA, then of the VMID's stage-1 entries).
+void tlb_barrier();
+
+/// Stage 2's TLB maintenance acts on the VMID in VTTBR_EL2 (Arm ARM D8.14, the
+/// stage-2 TLBIs "for the current VMID"): where @p vttbr's VMID (bits 63:48) is not the
+/// one there, writes VTTBR_EL2 = @p vttbr, ISB, as Linux's enter_vmid_context does. At
+/// EL2, with the guest not running on this core. Answers what leave_vmid() takes.
+uint64_t enter_vmid(uint64_t vttbr);
+/// Undoes enter_vmid(@p vttbr), which answered @p previous: writes VTTBR_EL2 = @p previous,
+/// ISB, where enter_vmid changed it.
+void leave_vmid(uint64_t previous, uint64_t vttbr);
+/// VTCR_EL2 = @p vtcr (no ISB: the VTTBR_EL2 write that follows ends with one).
+void write_vtcr(uint64_t vtcr);
+/// VTCR_EL2 as it is.
+uint64_t read_vtcr();
 
 /// CPU errata workarounds for the TLB maintenance above (the C ABI's IDMAP_ERRATUM_*).
 namespace errata {
@@ -148,6 +174,8 @@ uint16_t el2_upper_range_asid();
 uint64_t read_id_aa64mmfr0_el1();
 /// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).
 uint64_t read_id_aa64mmfr2_el1();
+/// ID_AA64MMFR1_EL1: VMIDBits (8 or 16-bit VMIDs), XNX.
+uint64_t read_id_aa64mmfr1_el1();
 /// The translation registers of @p regime as they are.
 MmuRegisters read_mmu_registers(TranslationRegime regime);
 /// Cleans and invalidates [start, start + size) to the point of coherency, then DSB SY.

@@ -21,12 +21,17 @@
 /// - the software bits 55-58, which the MMU ignores.
 /// nT (bit 16 of a block, FEAT_BBM) never changes here: map_range and modify_range
 /// refuse it, as one of bits 12-49.
+///
+/// Stage 2 (the same section, which names stage 2 alike): the output address, the memory
+/// type - MemAttr[3:0], bits 5:2, bit 5 being no NS bit there - and shareability need a
+/// break; S2AP, XN, AF and DBM do not; nG does not exist (bit 11 is RES0, refused).
 #ifndef AARCH64_PAGING_BREAK_BEFORE_MAKE_HPP
 #define AARCH64_PAGING_BREAK_BEFORE_MAKE_HPP
 
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/descriptor.hpp"
 #include "aarch64_paging/error.hpp"
+#include "aarch64_paging/regime.hpp"
 
 namespace aarch64_paging {
 
@@ -36,7 +41,10 @@ namespace aarch64_paging {
 /// change to it but the contiguous bit would leave the group's entries disagreeing while
 /// the TLB may hold one entry for all of them, a misprogramming of the Contiguous bit
 /// (Arm ARM D8.6.1).
-constexpr BreakRule break_before_make_rule(Descriptor old, Descriptor next) {
+/// @p regime: what bits 5 and 11 are (NS and nG at stage 1, MemAttr[3] and RES0 at
+/// stage 2).
+constexpr BreakRule break_before_make_rule(Descriptor old, Descriptor next,
+                                           TranslationRegime regime = TranslationRegime::El1And0) {
     if (old.is_valid() && contains(old.flags(), Attributes::CONTIGUOUS) &&
         ((old.bits() ^ next.bits()) & ~bits(Attributes::CONTIGUOUS)) != 0) {
         return BreakRule::Contiguous;
@@ -44,10 +52,13 @@ constexpr BreakRule break_before_make_rule(Descriptor old, Descriptor next) {
     if (!old.is_valid() || !next.is_valid()) {
         return BreakRule::None;
     }
-    if (old.output_address() != next.output_address() || intersects(old.flags() ^ next.flags(), Attributes::NS)) {
+    const bool stage2 = is_stage2(regime);
+    if (old.output_address() != next.output_address() ||
+        (!stage2 && intersects(old.flags() ^ next.flags(), Attributes::NS))) {
         return BreakRule::OutputAddress;
     }
-    if (intersects(old.flags() ^ next.flags(), MEMORY_TYPE_MASK)) {
+    const uint64_t memory_type = stage2 ? STAGE2_MEMORY_TYPE_MASK : bits(MEMORY_TYPE_MASK);
+    if (((old.bits() ^ next.bits()) & memory_type) != 0) {
         return BreakRule::MemoryType;
     }
     return contains(old.flags(), Attributes::NON_GLOBAL) && !contains(next.flags(), Attributes::NON_GLOBAL)
@@ -56,8 +67,9 @@ constexpr BreakRule break_before_make_rule(Descriptor old, Descriptor next) {
 }
 
 /// True when replacing the live leaf entry old by next needs break-before-make.
-constexpr bool needs_break_before_make(Descriptor old, Descriptor next) {
-    return break_before_make_rule(old, next) != BreakRule::None;
+constexpr bool needs_break_before_make(Descriptor old, Descriptor next,
+                                       TranslationRegime regime = TranslationRegime::El1And0) {
+    return break_before_make_rule(old, next, regime) != BreakRule::None;
 }
 
 }  // namespace aarch64_paging

@@ -20,9 +20,12 @@ namespace aarch64_paging {
 /// each, so the bound is exact for one region mapped with pages only and never low.
 /// Constant-evaluable: `static_assert(worst_case_tables(map, n, 1) <= POOL_PAGES)`.
 /// Regions that are empty or backwards count nothing.
+/// @p root_tables: the root's pages, 2 to 16 for a stage-2 root of concatenated tables
+/// (Granule::stage2_root_tables), else 1.
 template <class G = Granule4K>
-constexpr size_t worst_case_tables(const MemoryRegion* regions, size_t count, unsigned root_level) {
-    size_t tables = 1;
+constexpr size_t worst_case_tables(const MemoryRegion* regions, size_t count, unsigned root_level,
+                                   unsigned root_tables = 1) {
+    size_t tables = root_tables;
     for (size_t r = 0; r < count; ++r) {
         if (regions[r].is_empty()) {
             continue;

@@ -103,6 +103,30 @@ inline constexpr uint8_t REGIMES_DIFFER = 19;
 inline constexpr uint8_t ASIDS_DIFFER = 20;
 /// The same mapping given as both the lower and the upper one.
 inline constexpr uint8_t SAME_MAPPING = 21;
+// 22-29: kept for other additions. Stage 2 from 30 on.
+/// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
+/// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits); or
+/// Stage2Options given to a stage-1 regime.
+inline constexpr uint8_t IPA_SIZE = 30;
+/// Stage 2: a root of concatenated tables (first: how many) and an allocator without
+/// alloc_pages and free_pages (the contiguous request).
+inline constexpr uint8_t CONTIGUOUS_ALLOCATOR = 31;
+/// A stage-2 call (VTCR_EL2, stage-2 activation) on a mapping whose regime (first) is not
+/// stage 2.
+inline constexpr uint8_t NOT_STAGE2 = 32;
+/// Stage 2: the IPA size (first) is larger than the PA size (second) the CPU has
+/// (ID_AA64MMFR0_EL1.PARange, at most 48 bits), or a level-0 start (4 KiB) on a CPU with
+/// less than 44 PA bits (Arm ARM, AArch64.S2InvalidSL); second the PA size.
+inline constexpr uint8_t IPA_BEYOND_PA = 33;
+/// Stage 2: an output address (va) at or beyond the CPU's PA size (first, bits): VTCR_EL2.PS
+/// cannot cover it.
+inline constexpr uint8_t OUTPUT_BEYOND_PA = 34;
+/// Stage 2: a VMID (va) wider than the CPU's VMIDs (first: 8 or 16 bits,
+/// ID_AA64MMFR1_EL1.VMIDBits).
+inline constexpr uint8_t VMID_WIDTH = 35;
+/// Stage 2: a mapping made with Stage2Options::xnx for a CPU without FEAT_XNX
+/// (ID_AA64MMFR1_EL1.XNX).
+inline constexpr uint8_t NO_XNX = 36;
 }  // namespace argument_reason
 
 /// Which break-before-make rule (break_before_make.hpp) a change to a live entry would

@@ -44,6 +44,37 @@ struct Granule {
         const unsigned bits = level_shift(root_level) + index_bits;
         return bits < max_va_bits ? bits : max_va_bits;
     }
+
+    /// Stage 2: the smallest IPA size a root table at @p level serves. The start level
+    /// must resolve at least one bit (Arm ARM DDI 0487K.a, the pseudocode
+    /// AArch64.S2InconsistentSL: 64 - T0SZ no less than the bits of the levels below plus
+    /// one), and T0SZ is at most 39 without FEAT_TTST, which this library does not use.
+    static constexpr unsigned stage2_min_ipa_bits(unsigned level) {
+        const unsigned bits = level_shift(level) + 1;
+        return bits > 25 ? bits : 25;
+    }
+    /// Stage 2: the largest IPA size a root table at @p level serves: up to 16
+    /// concatenated tables, four bits more than one table resolves (AArch64.S2InconsistentSL; the
+    /// "Concatenated translation tables for the initial stage 2 lookup"), capped at
+    /// 48 bits.
+    static constexpr unsigned stage2_max_ipa_bits(unsigned level) {
+        const unsigned bits = level_shift(level) + index_bits + 4;
+        return bits < max_va_bits ? bits : max_va_bits;
+    }
+    /// Stage 2: the concatenated tables of a root at @p level for @p ipa_bits: 1, or 2 to 16
+    /// where the IPA size is larger than one table resolves (a 40-bit IPA from level 1 of
+    /// the 4 KiB granule: 2 tables). The tables are contiguous and aligned to their
+    /// total size.
+    static constexpr unsigned stage2_root_tables(unsigned level, unsigned ipa_bits) {
+        const unsigned one = level_shift(level) + index_bits;
+        return ipa_bits > one ? 1u << (ipa_bits - one) : 1u;
+    }
+    /// Stage 2: ID_AA64MMFR0_EL1.TGranN_2 (@p shift) says whether stage 2 has the
+    /// granule: 0b0000 as stage 1 does (@p stage1), 0b0001 no, 0b0010 and up yes.
+    static constexpr bool stage2_field_supported(uint64_t id_aa64mmfr0, unsigned shift, bool stage1) {
+        const uint64_t field = (id_aa64mmfr0 >> shift) & 0xf;
+        return field == 0 ? stage1 : field >= 2;
+    }
 };
 
 /// 4 KiB granule: blocks of 1 GiB at level 1 and 2 MiB at level 2. A level-0 block
@@ -65,6 +96,16 @@ struct Granule4K : Granule<12> {
     static constexpr uint64_t tg1 = 0b10;
     /// ID_AA64MMFR0_EL1.TGran4 (bits 31:28): 0b0000 or 0b0001 when the CPU has it.
     static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 28) & 0xf) <= 1; }
+    /// Stage 2's root levels: 0 to 2 (level 3, SL0 = 0b11, needs FEAT_TTST).
+    static constexpr unsigned stage2_min_root_level = 0;
+    static constexpr unsigned stage2_max_root_level = 2;  ///< See stage2_min_root_level.
+    /// VTCR_EL2.SL0 for a root at @p level (D19 "VTCR_EL2", TG0 = 4 KiB): 0b10 level 0,
+    /// 0b01 level 1, 0b00 level 2.
+    static constexpr uint64_t stage2_sl0(unsigned level) { return 2 - level; }
+    /// ID_AA64MMFR0_EL1.TGran4_2 (bits 43:40).
+    static constexpr bool stage2_supported(uint64_t id_aa64mmfr0) {
+        return stage2_field_supported(id_aa64mmfr0, 40, supported(id_aa64mmfr0));
+    }
 };
 
 /// 16 KiB granule: 2048 entries a table, blocks of 32 MiB at level 2 (level-1 blocks need
@@ -84,6 +125,16 @@ struct Granule16K : Granule<14> {
     static constexpr uint64_t tg1 = 0b01;
     /// ID_AA64MMFR0_EL1.TGran16 (bits 23:20): 0b0001 or 0b0010 when the CPU has it.
     static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 20) & 0xf) != 0; }
+    /// Stage 2's root levels: 1 to 3 (level 0 needs FEAT_LPA2).
+    static constexpr unsigned stage2_min_root_level = 1;
+    static constexpr unsigned stage2_max_root_level = 3;  ///< See stage2_min_root_level.
+    /// VTCR_EL2.SL0 for a root at @p level (TG0 = 16 KiB): 0b10 level 1, 0b01 level 2,
+    /// 0b00 level 3.
+    static constexpr uint64_t stage2_sl0(unsigned level) { return 3 - level; }
+    /// ID_AA64MMFR0_EL1.TGran16_2 (bits 35:32).
+    static constexpr bool stage2_supported(uint64_t id_aa64mmfr0) {
+        return stage2_field_supported(id_aa64mmfr0, 32, supported(id_aa64mmfr0));
+    }
 };
 
 /// 64 KiB granule: 8192 entries a table, blocks of 512 MiB at level 2 (level-1 blocks need
@@ -104,6 +155,16 @@ struct Granule64K : Granule<16> {
     static constexpr uint64_t tg1 = 0b11;
     /// ID_AA64MMFR0_EL1.TGran64 (bits 27:24): 0b0000 when the CPU has it.
     static constexpr bool supported(uint64_t id_aa64mmfr0) { return ((id_aa64mmfr0 >> 24) & 0xf) == 0; }
+    /// Stage 2's root levels: 1 to 3.
+    static constexpr unsigned stage2_min_root_level = 1;
+    static constexpr unsigned stage2_max_root_level = 3;  ///< See stage2_min_root_level.
+    /// VTCR_EL2.SL0 for a root at @p level (TG0 = 64 KiB): 0b10 level 1, 0b01 level 2,
+    /// 0b00 level 3.
+    static constexpr uint64_t stage2_sl0(unsigned level) { return 3 - level; }
+    /// ID_AA64MMFR0_EL1.TGran64_2 (bits 39:36).
+    static constexpr bool stage2_supported(uint64_t id_aa64mmfr0) {
+        return stage2_field_supported(id_aa64mmfr0, 36, supported(id_aa64mmfr0));
+    }
 };
 
 }  // namespace aarch64_paging

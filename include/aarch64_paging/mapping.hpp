@@ -43,7 +43,7 @@ namespace aarch64_paging {
 /// (src/dump.cpp), covering [va_start, va_end]; first_entry: the entries' descriptor (the
 /// first of a folded run). Used by Mapping::dump.
 void dump_entries(TextWriter& out, unsigned level, unsigned first, unsigned last,
-                  uint64_t va_start, uint64_t va_end, Descriptor first_entry);
+                  uint64_t va_start, uint64_t va_end, Descriptor first_entry, bool stage2 = false);
 
 AARCH64_PAGING_BUILD_BEGIN
 
@@ -76,8 +76,20 @@ public:
     /// @p pa_offset: the output address of every input address va is va + pa_offset
     /// (modulo 2^64; an identity map's is 0). modify_range refuses to make valid an entry
     /// that maps anything else.
+    ///
+    /// Stage 2 (@p where TranslationRegime::Stage2): @p asid is the VMID (VTTBR_EL2 bits
+    /// 63:48, at most 16 bits), the input addresses are IPAs, [0, 2^ipa_bits) with
+    /// @p stage2's ipa_bits, and the root level is G::stage2_min_root_level to
+    /// G::stage2_max_root_level. Where ipa_bits is more than one table at the root level
+    /// resolves, the root is 2 to 16 concatenated tables (G::stage2_root_tables), taken
+    /// from the allocator's alloc_pages in one contiguous, size-aligned request; the
+    /// other tables are pages as at stage 1. Further errors: InvalidArgument with
+    /// IPA_SIZE (ipa_bits outside G::stage2_min_ipa_bits to G::stage2_max_ipa_bits of the
+    /// root level, or options given to a stage-1 regime) or CONTIGUOUS_ALLOCATOR (a
+    /// concatenated root and no alloc_pages/free_pages); OutOfMemory (value: the root's
+    /// pages) when alloc_pages answers nullptr or a run that is not aligned to its size.
     [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                              uint64_t pa_offset = 0, Regime where = {});
+                              uint64_t pa_offset = 0, Regime where = {}, Stage2Options stage2 = {});
     /// Deactivates the mapping if activate() made it active and returns every table page.
     /// A mapping the MMU runs on (enable_mmu(), mmu.hpp, without disable_mmu()) is left to
     /// the MMU: its tables stay as they are and are not given back, since freeing them, or
@@ -100,14 +112,60 @@ public:
     /// region: the first live entry that would have to break, whole), OutOfMemory. On
     /// any error the tables are as they were.
     [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                   Constraints constraints = Constraints::NONE);
+                                   Constraints constraints = Constraints::NONE) {
+        return map_flags(region, pa, flags, constraints, foreign(flags), false);
+    }
+    /// map_range() of a stage-2 mapping, with stage-2 attributes (IPA region to PA). A
+    /// stage-2 mapping refuses the stage-1 Attributes that stage 2 reads otherwise
+    /// (STAGE1_ONLY, InvalidFlags), and a stage-1 mapping every Stage2Attributes bit. The
+    /// refused bits at stage 2 (refused_bits()): bit 11 (RES0), bit 50, and XN[0] (bit 53)
+    /// without Stage2Options::xnx. The TLB maintenance of an active stage-2 mapping is
+    /// TlbBatch::sync's: by IPA for the VMID, then its stage-1 entries, or the whole VMID.
+    [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Stage2Attributes flags,
+                                   Constraints constraints = Constraints::NONE) {
+        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), false);
+    }
+    /// map_range(), doing break-before-make where a change to a live entry needs it
+    /// (for hypervisors changing an active stage-2 map; it works at stage 1 too, where the
+    /// code must not run from what it breaks). The call is planned and its pages reserved
+    /// first, as every change is: it fails, changing nothing, as map_range does - but a
+    /// live entry whose change needs a break is no error: on an active mapping each one
+    /// is written invalid (0), then DSB ISHST, its TLB entries invalidated as
+    /// TlbBatch::sync does (at stage 2: TLBI IPAS2E1IS for the VMID, DSB ISH, TLBI
+    /// VMALLE1IS, DSB ISH, ISB), then the new entry written - or, for a live block that the
+    /// change splits, the new table (built whole first) linked in its place. A guest
+    /// that touches such an address in between takes a stage-2 translation fault, at
+    /// the level of the invalid entry, which the hypervisor sees as an abort from a lower
+    /// EL (ESR_EL2 DFSC/IFSC 0b0001LL, HPFAR_EL2 the IPA) and resolves by retrying the
+    /// access once the call has returned (as KVM does for a fault on an entry another CPU
+    /// is changing). Still refused (BreakBeforeMakeViolation, Contiguous): a change to
+    /// one entry of a live contiguous group, which no single break makes safe. On an
+    /// inactive mapping the same as map_range.
+    [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
+                                                     Stage2Attributes flags,
+                                                     Constraints constraints = Constraints::NONE) {
+        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), true);
+    }
+    /// map_range_break_before_make() with stage-1 Attributes.
+    [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
+                                                     Attributes flags,
+                                                     Constraints constraints = Constraints::NONE) {
+        return map_flags(region, pa, flags, constraints, foreign(flags), true);
+    }
 
     /// The table pages map_range(region, pa, flags, constraints) would take from the
     /// allocator now, found by its plan step alone: nothing is allocated or written. Exact:
     /// the call would take this many pages and succeed, or fail as this does.
     /// Errors: those of map_range, but OutOfMemory.
     [[nodiscard]] constexpr Result tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                       Constraints constraints, size_t& pages) const;
+                                       Constraints constraints, size_t& pages) const {
+        return plan_map(region, pa, flags, constraints, foreign(flags), pages);
+    }
+    /// tables_needed() for a stage-2 mapping's map_range().
+    [[nodiscard]] constexpr Result tables_needed(const MemoryRegion& region, PhysicalAddress pa,
+                                       Stage2Attributes flags, Constraints constraints, size_t& pages) const {
+        return plan_map(region, pa, Attributes(bits(flags)), constraints, foreign(flags), pages);
+    }
 
     /// Splits entries so every leaf passed lies inside region, then calls
     /// fn(const MemoryRegion& leaf_region, Descriptor& entry, unsigned level) -> bool, once
@@ -229,7 +287,8 @@ public:
     constexpr uint32_t active_cores() const {
         return __builtin_is_constant_evaluated() ? active_cores_ : __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE);
     }
-    /// Root table address | ASID << 48: the TTBR value activate() writes.
+    /// Root table address | ASID << 48: the TTBR value activate() writes; at stage 2 the
+    /// VTTBR_EL2 value, root | VMID << 48.
     constexpr uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
     /// The regime and VA range the table serves.
     constexpr Regime regime() const { return where_; }
@@ -248,8 +307,12 @@ public:
     constexpr size_t table_count() const { return tables_; }
     /// The level of the root table.
     constexpr unsigned root_level() const { return root_level_; }
-    /// The ASID, tagging the TLB entries of non-global entries.
+    /// The ASID, tagging the TLB entries of non-global entries; at stage 2 the VMID.
     constexpr uint16_t asid() const { return asid_; }
+    /// The tables the root is: 1, or at stage 2 2 to 16 concatenated ones (init()).
+    constexpr unsigned root_tables() const { return root_tables_; }
+    /// Stage 2 made with FEAT_XNX (Stage2Options::xnx).
+    constexpr bool has_xnx() const { return xnx_; }
 
     /// Calls fn(const void* table) for every table page, the root included.
     template <class F>
@@ -291,7 +354,7 @@ private:
     // After the writes of a call on a live mapping: TlbBatch::sync.
     constexpr void sync_tlb(const TlbBatch& batch) const {
         if (is_active()) {
-            batch.sync(where_, asid_, va_base_);
+            batch.sync(where_, ttbr(), va_base_);
         }
     }
     // Writes value into entry of a table already in the tree, which the MMU may be walking
@@ -348,12 +411,12 @@ private:
     // false. The internal walks answer bool and leave the detail of a failure in a
     // MapError, so that no 40-byte Result travels through every level and entry.
     template <class Body>
-    static constexpr bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) {
+    constexpr bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) const {
         const uint64_t entry_size = G::level_size(level);
         while (va < end) {
             const uint64_t next = (va & ~(entry_size - 1)) + entry_size;
             const uint64_t chunk_end = next < end ? next : end;
-            if (!body(G::index(va, level), va, chunk_end)) {
+            if (!body(index_at(va, level), va, chunk_end)) {
                 return false;
             }
             va = chunk_end;
@@ -361,6 +424,17 @@ private:
         return true;
     }
 
+
+    // The index of the entry for offset va in a table at level: at the root level the
+    // offset's whole index (va < size_), reaching into the second and later tables of a
+    // concatenated stage-2 root, which follow the first in memory; below, G::index.
+    AARCH64_PAGING_INLINE constexpr unsigned index_at(uint64_t va, unsigned level) const {
+        return level == root_level_ ? static_cast<unsigned>(va >> G::level_shift(level)) : G::index(va, level);
+    }
+    // The entries of a table at level: the root's tables' (concatenated at stage 2).
+    constexpr unsigned entries_at(unsigned level) const {
+        return level == root_level_ ? root_tables_ * G::entries : G::entries;
+    }
 
     // The callbacks' view of [va, end): real addresses, not offsets into the table.
     constexpr MemoryRegion region_at(uint64_t va, uint64_t end) const {
@@ -376,7 +450,29 @@ private:
     // map_range's checks, and region as offsets into va and end; flags gain the RES1 bits,
     // pa moves down with va where the granule's pages are larger than the region's.
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
-                     Constraints constraints, uint64_t& va, uint64_t& end) const;
+                     Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
+    // The bits a call's flags may not have for being another stage's: of stage-1
+    // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
+    constexpr Attributes foreign(Attributes) const {
+        return is_stage2(where_.regime) ? STAGE1_ONLY : Attributes::EMPTY;
+    }
+    constexpr Attributes foreign(Stage2Attributes) const {
+        return is_stage2(where_.regime) ? Attributes::EMPTY : ~Attributes::EMPTY;
+    }
+    // map_range and map_range_break_before_make: flags checked against foreign too; bbm:
+    // a live change that needs break-before-make does it.
+    constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                               Constraints constraints, Attributes refused_extra, bool bbm);
+    // tables_needed.
+    constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                              Constraints constraints, Attributes refused_extra, size_t& pages) const;
+    // init()'s concatenated stage-2 root: count pages from the allocator's alloc_pages,
+    // checked (aligned to their size, within the output address bits), invalidated where
+    // the cache is bypassed, zeroed.
+    constexpr Result alloc_root(unsigned count, Descriptor*& root);
+    // Writes the live entry slot (at offset va, a leaf: block or page) invalid and
+    // invalidates its TLB entries, at once: the break of map_range_break_before_make.
+    constexpr void break_entry(Descriptor& slot, uint64_t va) const;
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -440,6 +536,8 @@ private:
         MemoryRegion region{};  // modify_range's region, for its errors
         size_t pages = 0;      // plan: the tables the operation needs
         bool changes = false;  // plan: it writes something on a live mapping
+        bool bbm = false;      // map_range_break_before_make: live changes break, then make
+        uint8_t fresh = 0;     // apply: the walk is below a table not yet linked (bbm)
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted
@@ -602,7 +700,7 @@ private:
     }
     // init()'s checks of its arguments.
     constexpr Result check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                                Regime where) const;
+                                Regime where, Stage2Options stage2) const;
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
     // arch::switch_ttbr() to ttbr, with its refusal as an error; displaced gets the TTBR it
@@ -629,6 +727,8 @@ private:
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
+    uint8_t root_tables_ = 1;  // root_tables()
+    bool xnx_ = false;         // has_xnx()
     Regime where_{};
     // How this table was made live by its owner: activate() or mark_active(), or
     // enable_mmu() (mark_enabled()), without their undoing.
@@ -646,31 +746,64 @@ private:
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                           uint64_t pa_offset, Regime where) {
-    if (Result r = check_init(asid, root_level, allocator, where); !r) {
+                           uint64_t pa_offset, Regime where, Stage2Options stage2) {
+    if (Result r = check_init(asid, root_level, allocator, where, stage2); !r) {
         return r;
     }
     allocator_ = allocator;
-    PageReserve reserve(*this);
-    if (Result r = reserve.reserve(1); !r) {
-        return r;
+    const bool s2 = is_stage2(where.regime);
+    const unsigned roots = s2 ? G::stage2_root_tables(root_level, stage2.ipa_bits) : 1;
+    Descriptor* root = nullptr;
+    if (roots > 1) {
+        if (Result r = alloc_root(roots, root); !r) {
+            return r;
+        }
+    } else {
+        PageReserve reserve(*this);
+        if (Result r = reserve.reserve(1); !r) {
+            return r;
+        }
+        root = new_table(reserve, Descriptor(), root_level, false);
     }
     asid_ = static_cast<uint16_t>(asid);
     root_level_ = static_cast<uint8_t>(root_level);
+    root_tables_ = static_cast<uint8_t>(roots);
+    xnx_ = s2 && stage2.xnx;
     pa_offset_ = pa_offset;
     where_ = where;
-    size_ = uint64_t{1} << G::va_bits(root_level);
+    size_ = uint64_t{1} << (s2 ? stage2.ipa_bits : G::va_bits(root_level));
     va_base_ = where.range == VaRange::Upper ? 0 - size_ : 0;
     start_limit_ = where.range == VaRange::Upper ? size_ - 1 : size_;
-    refused_flags_ = REFUSED_MAP_FLAGS | Attributes(refused_bits(where.regime));
+    refused_flags_ = REFUSED_MAP_FLAGS | Attributes(refused_bits(where.regime) & ~(xnx_ ? STAGE2_XN0 : 0));
     res1_flags_ = Attributes(res1_bits(where.regime));
-    root_ = new_table(reserve, Descriptor(), root_level, false);
+    root_ = root;
+    return {};
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::alloc_root(unsigned count, Descriptor*& root) {
+    if constexpr (!T::allocates_pages) {  // else check_init refused the concatenated root
+        const uint64_t bytes = uint64_t{count} * G::page_size;
+        void* pages = allocator_.alloc_pages(allocator_.ctx, count);
+        if (pages == nullptr) {
+            return MapError::out_of_memory(count, 0);
+        }
+        const uint64_t address = translation_.physical(pages).value();
+        if ((address & (bytes - 1)) != 0 || (address & ~G::output_address_mask) != 0) {
+            allocator_.free_pages(allocator_.ctx, pages, count);
+            return MapError::out_of_memory(count, 0, address);
+        }
+        arch::prepare_table_page(pages, bytes);
+        __builtin_memset(pages, 0, bytes);
+        tables_ += count;
+        root = static_cast<Descriptor*>(pages);
+    }
     return {};
 }
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                                           Regime where) const {
+                                           Regime where, Stage2Options stage2) const {
     namespace why = argument_reason;
     // The reason and its numbers, built into one error at the end: an error per check
     // would be a 40-byte constant each.
@@ -678,21 +811,34 @@ constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, c
     unsigned first = static_cast<unsigned>(where.regime);
     unsigned second = 0;
     const bool two_levels = has_two_privilege_levels(where.regime);
+    const bool s2 = is_stage2(where.regime);
+    const unsigned lowest = s2 ? G::stage2_min_root_level : G::min_root_level;
+    const unsigned highest = s2 ? G::stage2_max_root_level : LEAF_LEVEL;
     if (root_ != nullptr) {
         reason = why::INITIALISED;
-    } else if (root_level < G::min_root_level || root_level > LEAF_LEVEL) {
+    } else if (root_level < lowest || root_level > highest) {
         reason = why::ROOT_LEVEL;
         first = root_level < 0xffff ? root_level : 0xffff;
-        second = G::min_root_level;
-    } else if (!is_known(where.regime)) {
+        second = lowest | (highest != LEAF_LEVEL ? highest << 8 : 0);  // the error text's range
+    } else if (s2 ? (stage2.ipa_bits < G::stage2_min_ipa_bits(root_level) ||
+                     stage2.ipa_bits > G::stage2_max_ipa_bits(root_level))
+                  : (stage2.ipa_bits != 0 || stage2.xnx)) {
+        reason = why::IPA_SIZE;
+        first = stage2.ipa_bits;
+        second = root_level;
+    } else if (s2 && G::stage2_root_tables(root_level, stage2.ipa_bits) > 1 &&
+               (T::allocates_pages || !allocator.gives_contiguous())) {
+        reason = why::CONTIGUOUS_ALLOCATOR;
+        first = G::stage2_root_tables(root_level, stage2.ipa_bits);
+    } else if (!is_known(where.regime) && !s2) {
         reason = why::REGIME;
     } else if (static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper)) {
         reason = why::VA_RANGE;
         first = static_cast<unsigned>(where.range);
     } else if (asid > MAX_ASID) {
-        reason = why::ASID_WIDTH;
+        reason = s2 ? why::VMID_WIDTH : why::ASID_WIDTH;  // MAX_VMID is MAX_ASID
         first = 16;
-    } else if (asid != 0 && !two_levels) {
+    } else if (asid != 0 && !two_levels && !s2) {
         reason = why::ASID_IN_REGIME;
     } else if (where.range == VaRange::Upper && !two_levels) {
         reason = why::NO_UPPER_RANGE;
@@ -702,7 +848,7 @@ constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, c
     if (reason == 0) {
         return {};
     }
-    const bool names_asid = reason == why::ASID_WIDTH || reason == why::ASID_IN_REGIME;
+    const bool names_asid = reason == why::ASID_WIDTH || reason == why::ASID_IN_REGIME || reason == why::VMID_WIDTH;
     return MapError::invalid_argument(reason, static_cast<uint16_t>(first), static_cast<uint16_t>(second),
                                       VirtualAddress(names_asid ? asid : 0));
 }
@@ -720,6 +866,8 @@ constexpr void Mapping<G, T>::release() {
     }
     owner_ = Owner::None;
     root_ = nullptr;
+    root_tables_ = 1;
+    xnx_ = false;
     size_ = 0;
     widened_ = nullptr;
     contiguous_hint_ = false;
@@ -878,7 +1026,8 @@ constexpr MapError Mapping<G, T>::range_error(const MemoryRegion& region) const 
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
-                                Constraints constraints, uint64_t& va, uint64_t& end) const {
+                                Constraints constraints, Attributes refused_extra, uint64_t& va,
+                                uint64_t& end) const {
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
@@ -886,8 +1035,8 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (widened_ != nullptr) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
-    if (intersects(flags, refused_flags_)) {
-        return MapError::invalid_flags(bits_of(flags & refused_flags_));
+    if (const Attributes refused = refused_flags_ | refused_extra; intersects(flags, refused)) {
+        return MapError::invalid_flags(bits_of(flags & refused));
     }
     // The regime's RES1 bits on what maps; without VALID the flags alone (contract 1.1).
     if (contains(flags, Attributes::VALID)) {
@@ -919,11 +1068,11 @@ constexpr typename Mapping<G, T>::Op Mapping<G, T>::map_op(Attributes flags, Con
 }
 
 template <class G, class T>
-constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                              Constraints constraints, size_t& pages) const {
+constexpr Result Mapping<G, T>::plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                         Constraints constraints, Attributes refused_extra, size_t& pages) const {
     uint64_t va = 0;
     uint64_t end = 0;
-    if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
+    if (Result r = check_map(region, pa, flags, constraints, refused_extra, va, end); !r) {
         return r;
     }
     // map_range's plan: it reads the tables, and writes nothing (no owner).
@@ -936,15 +1085,16 @@ constexpr Result Mapping<G, T>::tables_needed(const MemoryRegion& region, Physic
 }
 
 template <class G, class T>
-constexpr Result Mapping<G, T>::map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                          Constraints constraints) {
+constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+                                          Constraints constraints, Attributes refused_extra, bool bbm) {
     uint64_t va = 0;
     uint64_t end = 0;
-    if (Result r = check_map(region, pa, flags, constraints, va, end); !r) {
+    if (Result r = check_map(region, pa, flags, constraints, refused_extra, va, end); !r) {
         return r;
     }
     Op op = map_op(flags, constraints, va, pa.value());
     op.owner = this;
+    op.bbm = bbm;
     return run_as<OpKind::Map>(op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 
@@ -960,7 +1110,7 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     op.fn_ = &FnOp<F>::call;
     op.widened = widened_;
     op.res1 = res1_bits(where_.regime);
-    op.fixed = bits_of(REFUSED_MAP_FLAGS) | (refused_bits(where_.regime) & ~op.res1);
+    op.fixed = bits_of(refused_flags_) & ~op.res1;
     op.own = va_base_ + pa_offset_;
     op.region = region;
     return run_as<OpKind::Modify>(op, va, end, true);
@@ -994,7 +1144,7 @@ template <class G, class T>
 constexpr Descriptor* Mapping<G, T>::deepest(uint64_t va, uint64_t end, unsigned& level) const {
     Descriptor* table = root_;
     for (level = root_level_; level < LEAF_LEVEL; ++level) {
-        const Descriptor entry = table[G::index(va, level)];
+        const Descriptor entry = table[index_at(va, level)];
         // Only into a table that holds the whole range (va and end - 1 in one entry) but
         // less than its entry's whole (an unmap takes a table covered whole out).
         if (!entry.is_table(level) || (((va ^ (end - 1)) | (end - va)) >> G::level_shift(level)) != 0) {
@@ -1040,17 +1190,31 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
         }
         return true;
     });
-    Contiguous<G>::regroup_table(table, level, va, end, hint);
+    // A concatenated root is regrouped table by table: each its own groups.
+    const uint64_t span = uint64_t{G::entries} << G::level_shift(level);
+    for (uint64_t from = va; from < end;) {
+        const uint64_t to = level == root_level_ && ((from ^ (end - 1)) >= span) ? (from | (span - 1)) + 1 : end;
+        Contiguous<G>::regroup_table(level == root_level_ ? table + (from / span) * G::entries : table, level, from,
+                                     to, hint);
+        from = to;
+    }
 }
 
 template <class G, class T>
 constexpr void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
     if (level < LEAF_LEVEL) {
-        for (unsigned i = 0; i < G::entries; ++i) {
+        for (unsigned i = 0; i < entries_at(level); ++i) {
             if (table[i].is_table(level)) {
                 free_tables(subtable(table[i]), level + 1);
             }
         }
+    }
+    if (level == root_level_ && root_tables_ > 1) {
+        if constexpr (!T::allocates_pages) {
+            allocator_.free_pages(allocator_.ctx, table, root_tables_);  // as alloc_pages gave it
+        }
+        tables_ -= root_tables_;
+        return;
     }
     free_page(table);
     --tables_;
@@ -1123,7 +1287,7 @@ constexpr size_t Mapping<G, T>::coalesce_subtables() {
 template <class G, class T>
 constexpr void Mapping<G, T>::coalesce(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
                                        TlbBatch& tlb) {
-    for (unsigned i = 0; i < G::entries; ++i) {
+    for (unsigned i = 0; i < entries_at(level); ++i) {
         if (!table[i].is_table(level)) {
             continue;
         }
@@ -1154,7 +1318,7 @@ template <class G, class T>
 constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired,
                             TlbBatch& tlb) {
     bool empty = true;
-    for (unsigned i = 0; i < G::entries; ++i) {
+    for (unsigned i = 0; i < entries_at(level); ++i) {
         const uint64_t entry_va = va + i * G::level_size(level);
         if (table[i].is_table(level) && compact(subtable(table[i]), level + 1, entry_va, retired, tlb)) {
             Descriptor* sub = subtable(table[i]);
@@ -1169,9 +1333,13 @@ constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_
 template <class G, class T>
 template <class F>
 constexpr void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
-    fn(static_cast<const void*>(table));
+    // Each table of a concatenated root on its own: fn sees pages.
+    const unsigned pages = level == root_level_ ? root_tables_ : 1;
+    for (unsigned p = 0; p < pages; ++p) {
+        fn(static_cast<const void*>(table + p * G::entries));
+    }
     if (level < LEAF_LEVEL) {
-        for (unsigned i = 0; i < G::entries; ++i) {
+        for (unsigned i = 0; i < entries_at(level); ++i) {
             if (table[i].is_table(level)) {
                 visit_tables(subtable(table[i]), level + 1, fn);
             }
@@ -1181,11 +1349,15 @@ constexpr void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned lev
 
 template <class G, class T>
 void Mapping<G, T>::dump(TextWriter& out) const {
-    static constexpr const char* REGIME_NAMES[] = {"EL1&0", "EL2", "EL2&0", "EL3"};
+    static constexpr const char* REGIME_NAMES[] = {"EL1&0", "EL2", "EL2&0", "EL3", "stage 2"};
+    const bool s2 = is_stage2(where_.regime);
     out.str(REGIME_NAMES[static_cast<unsigned>(where_.regime)]);
-    out.str(where_.range == VaRange::Upper ? " TTBR1" : " TTBR0").str(", root level ").dec(root_level_);
+    out.str(s2 ? " VTTBR" : where_.range == VaRange::Upper ? " TTBR1" : " TTBR0").str(", root level ").dec(root_level_);
+    if (root_tables_ > 1) {
+        out.str(" (").dec(root_tables_).str(" concatenated)");
+    }
     out.str(", ").hex(va_base_).chr('-').hex(va_base_ + size() - 1);
-    out.str(", ASID ").dec(asid_).str(", ").dec(tables_).str(tables_ == 1 ? " table, " : " tables, ");
+    out.str(s2 ? ", VMID " : ", ASID ").dec(asid_).str(", ").dec(tables_).str(tables_ == 1 ? " table, " : " tables, ");
     out.str(is_active() ? "active" : "inactive").str(", root ").hex(root_address().value()).chr('\n');
     if (root_ != nullptr) {
         dump_table(out, root_, root_level_, va_base_);
@@ -1209,7 +1381,8 @@ void Mapping<G, T>::dump_table(TextWriter& out, const Descriptor* table, unsigne
             }
         }
         const uint64_t va = base + i * entry_size;
-        dump_entries(out, level, i, last, va, va + (last - i + 1) * entry_size - 1, entry);
+        dump_entries(out, level, i, last, va, va + (last - i + 1) * entry_size - 1, entry,
+                     is_stage2(where_.regime));
         if (entry.is_table(level)) {
             dump_table(out, subtable(entry), level + 1, va);
         }

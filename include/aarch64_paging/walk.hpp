@@ -41,7 +41,7 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
     if (!apply && !plans_leaves(kind, op)) {
         return true;
     }
-    unsigned i = G::index(va, LEAF_LEVEL);
+    unsigned i = index_at(va, LEAF_LEVEL);
     // A map of a tree no walker uses writes its pages as one run.
     if (apply && OpKind(kind) == OpKind::Map && !op.live) {
         write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
@@ -68,7 +68,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
     // A map of a tree no walker uses writes the entries it covers whole as one run of
     // blocks where the table holds no tables (new, or a block's split).
     const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived && blocks;
-    for (unsigned i = G::index(va, level); va < end; ++i) {
+    for (unsigned i = index_at(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
         if (runs && covers_entry(level, va, to)) {
@@ -122,9 +122,13 @@ template <class Step, class Kind, class Call>
 constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Descriptor entry, bool in_tree,
                                     unsigned level, uint64_t va, uint64_t end, Call& op) const {
     if (!apply) {
-        if (op.live && in_tree && entry.is_valid()) {
-            op.error = MapError::break_before_make(entry_region(va, level), BreakRule::Split);
-            return false;  // a live block is never split
+        // A live block is never split, but by map_range_break_before_make; and not so
+        // either when one of a live contiguous group (the group's TLB entry would outlive
+        // the break of one of its blocks).
+        if (op.live && in_tree && entry.is_valid() && (!op.bbm || contains(entry.flags(), Attributes::CONTIGUOUS))) {
+            op.error = MapError::break_before_make(entry_region(va, level),
+                                                   op.bbm ? BreakRule::Contiguous : BreakRule::Split);
+            return false;
         }
         ++op.pages;
         op.changes = true;
@@ -139,10 +143,18 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // Every entry of a new table map_range covers whole is written: not filled first.
     const bool overwritten = OpKind(kind) == OpKind::Map && covers_entry(level, va, end);
     Descriptor* sub = op.owner->new_table(*op.reserve, entry, level + 1, overwritten);
+    // Below it nothing is live yet: no break, and no TLB entry to note.
+    ++op.fresh;
     const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, end, op);
+    --op.fresh;
     // Linked once written: a walker sees the new table whole (a modify that failed midway
-    // leaves its split, as on an inactive mapping it may).
-    link_table(*slot, sub, op.live && in_tree);
+    // leaves its split, as on an inactive mapping it may). A live block is broken first
+    // (map_range_break_before_make).
+    const bool live = op.live && in_tree;
+    if (live && entry.is_valid()) {
+        break_entry(*slot, va & ~(G::level_size(level) - 1));
+    }
+    link_table(*slot, sub, live);
     return ok;
 }
 
@@ -218,19 +230,34 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         if (next == entry) {
             return true;
         }
-        if (const BreakRule rule = op.live ? break_before_make_rule(entry, next) : BreakRule::None;
-            rule != BreakRule::None) {
+        if (const BreakRule rule = op.live ? break_before_make_rule(entry, next, where_.regime) : BreakRule::None;
+            rule != BreakRule::None && (!op.bbm || rule == BreakRule::Contiguous)) {
             op.error = MapError::break_before_make(entry_region(va, level), rule);
             return false;
         }
         op.changes = true;
         return true;
     }
-    if (op.live) {
-        op.tlb.note(va, entry, next);
+    if (op.live && op.fresh == 0) {
+        if (op.bbm && needs_break_before_make(entry, next, where_.regime)) {
+            break_entry(*slot, va);  // its TLB entries invalidated already
+        } else {
+            op.tlb.note(va, entry, next);
+        }
     }
     store(*slot, next);
     return true;
+}
+
+template <class G, class T>
+constexpr void Mapping<G, T>::break_entry(Descriptor& slot, uint64_t va) const {
+    store(slot, Descriptor());
+    // The entry is a block or page: its TLB entries, by VA or IPA (TlbBatch::sync: DSB
+    // ISHST first, so that the invalid entry is what a walk finds from then on; at stage 2
+    // the VMID's stage-1 entries too, which by-IPA invalidation leaves).
+    TlbBatch one;
+    one.add(va & ~(G::page_size - 1), true);
+    sync_tlb(one);
 }
 
 template <class G, class T>

@@ -72,6 +72,9 @@ uint64_t read_ttbr(Regime where) {
     case TranslationRegime::El3:
         asm volatile("mrs %0, ttbr0_el3" : "=r"(value));
         break;
+    case TranslationRegime::Stage2:
+        asm volatile("mrs %0, vttbr_el2" : "=r"(value));
+        break;
     }
     return value;
 }
@@ -99,6 +102,9 @@ void write_ttbr(Regime where, uint64_t value) {
     case TranslationRegime::El3:
         asm volatile("msr ttbr0_el3, %0" : : "r"(value) : "memory");
         break;
+    case TranslationRegime::Stage2:
+        asm volatile("msr vttbr_el2, %0" : : "r"(value) : "memory");
+        break;
     }
     asm volatile("isb" ::: "memory");
 }
@@ -112,6 +118,8 @@ void tlbi_vae3is(uint64_t operand) { TLBI("vae3is", operand); }
 void tlbi_vale3is(uint64_t operand) { TLBI("vale3is", operand); }
 void tlbi_vaae1is(uint64_t operand) { TLBI("vaae1is", operand); }
 void tlbi_vaale1is(uint64_t operand) { TLBI("vaale1is", operand); }
+void tlbi_ipas2e1is(uint64_t operand) { TLBI("ipas2e1is", operand); }
+void tlbi_ipas2le1is(uint64_t operand) { TLBI("ipas2le1is", operand); }
 
 uint64_t read_sctlr(TranslationRegime regime) {
     uint64_t value = 0;
@@ -121,6 +129,7 @@ uint64_t read_sctlr(TranslationRegime regime) {
         break;
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
+    case TranslationRegime::Stage2:  // EL2's own
         asm volatile("mrs %0, sctlr_el2" : "=r"(value));
         break;
     case TranslationRegime::El3:
@@ -139,6 +148,7 @@ bool maps_to_itself(TranslationRegime regime, uint64_t va) {
         break;
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
+    case TranslationRegime::Stage2:  // never asked: a stage-2 switch is direct
         asm volatile("at s1e2r, %0" : : "r"(va) : "memory");
         break;
     case TranslationRegime::El3:
@@ -161,6 +171,7 @@ SwitchRoutine switch_routine(Regime where) {
     case TranslationRegime::El2And0:
         return upper ? aarch64_paging_switch_ttbr1_el2 : aarch64_paging_switch_ttbr0_el2;
     case TranslationRegime::El2:
+    case TranslationRegime::Stage2:  // never asked: a stage-2 switch is direct
         break;
     case TranslationRegime::El3:
         return aarch64_paging_switch_ttbr0_el3;
@@ -185,6 +196,10 @@ bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) 
         previous = old;
         routine(ttbr, errata_in_force() & errata::REPEAT_TLBI);
         return true;
+    }
+    if (is_stage2(where.regime) && leaving) {
+        invalidate_regime(where.regime);  // the leaving VMID, still VTTBR_EL2's
+        tlb_barrier();
     }
     previous = old;
     write_ttbr(where, ttbr);
@@ -223,6 +238,8 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, 
         return last_level ? tlbi_vale2is(operand) : tlbi_vae2is(operand);
     case TranslationRegime::El3:
         return last_level ? tlbi_vale3is(operand) : tlbi_vae3is(operand);
+    case TranslationRegime::Stage2:
+        return last_level ? tlbi_ipas2le1is(operand) : tlbi_ipas2e1is(operand);
     }
 }
 
@@ -238,6 +255,9 @@ void invalidate_regime(TranslationRegime regime) {
     case TranslationRegime::El3:
         TLBI_ALL("alle3is");
         break;
+    case TranslationRegime::Stage2:
+        TLBI_ALL("vmalls12e1is");
+        break;
     }
 }
 
@@ -245,6 +265,31 @@ void tlb_sync() {
     asm volatile(
         "dsb ish\n"
         "isb" ::: "memory");
+}
+
+void tlb_barrier() { asm volatile("dsb ish" ::: "memory"); }
+
+uint64_t enter_vmid(uint64_t vttbr) {
+    uint64_t previous;
+    asm volatile("mrs %0, vttbr_el2" : "=r"(previous));
+    if (((previous ^ vttbr) >> TTBR_ASID_SHIFT) != 0) {
+        asm volatile("msr vttbr_el2, %0\n\tisb" : : "r"(vttbr) : "memory");
+    }
+    return previous;
+}
+
+void leave_vmid(uint64_t previous, uint64_t vttbr) {
+    if (((previous ^ vttbr) >> TTBR_ASID_SHIFT) != 0) {
+        asm volatile("msr vttbr_el2, %0\n\tisb" : : "r"(previous) : "memory");
+    }
+}
+
+void write_vtcr(uint64_t vtcr) { asm volatile("msr vtcr_el2, %0" : : "r"(vtcr) : "memory"); }
+
+uint64_t read_vtcr() {
+    uint64_t value;
+    asm volatile("mrs %0, vtcr_el2" : "=r"(value));
+    return value;
 }
 
 TranslationRegime current_regime() {
@@ -300,6 +345,12 @@ uint64_t read_id_aa64mmfr0_el1() {
     return value;
 }
 
+uint64_t read_id_aa64mmfr1_el1() {
+    uint64_t value;
+    asm volatile("mrs %0, id_aa64mmfr1_el1" : "=r"(value));
+    return value;
+}
+
 uint64_t read_id_aa64mmfr2_el1() {
     uint64_t value;
     // ID_AA64MMFR2_EL1 by encoding, for assemblers that predate the name.
@@ -325,6 +376,10 @@ MmuRegisters read_mmu_registers(TranslationRegime regime) {
         asm volatile("mrs %0, mair_el3" : "=r"(r.mair));
         asm volatile("mrs %0, tcr_el3" : "=r"(r.tcr));
         asm volatile("mrs %0, sctlr_el3" : "=r"(r.sctlr));
+        break;
+    case TranslationRegime::Stage2:  // VTCR_EL2 in tcr, VTTBR_EL2 in ttbr0, EL2's SCTLR
+        asm volatile("mrs %0, vtcr_el2" : "=r"(r.tcr));
+        asm volatile("mrs %0, sctlr_el2" : "=r"(r.sctlr));
         break;
     }
     r.ttbr0 = read_ttbr(Regime{regime, VaRange::Lower});
@@ -378,6 +433,8 @@ void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs) {
         break;
     case TranslationRegime::El3:
         aarch64_paging_load_mmu_registers_el3(regs.mair, regs.tcr, regs.ttbr0, regs.ttbr1, regs.sctlr, clean);
+        break;
+    case TranslationRegime::Stage2:  // no stage-1 MMU: stage 2 is activated (stage2.hpp)
         break;
     }
 }

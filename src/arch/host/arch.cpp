@@ -15,7 +15,7 @@ constexpr uint64_t kSctlrReset = 0x30d00800;  // SCTLR_ELx RES1 bits, MMU and ca
 constexpr uint64_t kSctlrM = uint64_t{1} << 0;
 
 constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kSctlrReset,
-                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0};
+                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0, 0, 0, 0};
 
 Registers g_registers = kReset;
 Counters g_counters = {};
@@ -77,6 +77,9 @@ Bank bank(TranslationRegime regime) {
         return {&r.mair_el2, &r.tcr_el2, &r.ttbr0_el2, &r.ttbr1_el2, &r.sctlr_el2};
     case TranslationRegime::El3:
         return {&r.mair_el3, &r.tcr_el3, &r.ttbr0_el3, nullptr, &r.sctlr_el3};
+    case TranslationRegime::Stage2:
+        // VTCR_EL2 and VTTBR_EL2; no MAIR of its own, and EL2's SCTLR.
+        return {&r.mair_el2, &r.vtcr_el2, &r.vttbr_el2, nullptr, &r.sctlr_el2};
     case TranslationRegime::El1And0:
         break;
     }
@@ -140,6 +143,10 @@ bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) 
         fake::isb();
         return true;
     }
+    if (is_stage2(where.regime) && leaving) {
+        invalidate_regime(where.regime);  // the leaving VMID, still VTTBR_EL2's
+        tlb_barrier();
+    }
     previous = reg;
     reg = ttbr;
     fake::event(fake::Event::TtbrWrite, where.regime, ttbr);
@@ -191,6 +198,34 @@ void tlb_sync() {
     fake::isb();
 }
 
+void tlb_barrier() { fake::dsb_ish(); }
+
+uint64_t enter_vmid(uint64_t vttbr) {
+    uint64_t& reg = fake::g_registers.vttbr_el2;
+    const uint64_t previous = reg;
+    if (((previous ^ vttbr) >> TTBR_ASID_SHIFT) != 0) {
+        reg = vttbr;
+        fake::event(fake::Event::TtbrWrite, TranslationRegime::Stage2, vttbr);
+        fake::isb();
+    }
+    return previous;
+}
+
+void leave_vmid(uint64_t previous, uint64_t vttbr) {
+    if (((previous ^ vttbr) >> TTBR_ASID_SHIFT) != 0) {
+        fake::g_registers.vttbr_el2 = previous;
+        fake::event(fake::Event::TtbrWrite, TranslationRegime::Stage2, previous);
+        fake::isb();
+    }
+}
+
+void write_vtcr(uint64_t vtcr) {
+    fake::g_registers.vtcr_el2 = vtcr;
+    fake::event(fake::Event::VtcrWrite, TranslationRegime::Stage2, vtcr);
+}
+
+uint64_t read_vtcr() { return fake::g_registers.vtcr_el2; }
+
 TranslationRegime current_regime() {
     const fake::Registers& r = fake::g_registers;
     switch (r.current_el) {
@@ -216,6 +251,7 @@ uint16_t el2_upper_range_asid() {
 
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }
 uint64_t read_id_aa64mmfr2_el1() { return fake::g_registers.id_aa64mmfr2_el1; }
+uint64_t read_id_aa64mmfr1_el1() { return fake::g_registers.id_aa64mmfr1_el1; }
 
 MmuRegisters read_mmu_registers(TranslationRegime regime) {
     const fake::Bank b = fake::bank(regime);

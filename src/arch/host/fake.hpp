@@ -34,10 +34,14 @@ struct Registers {
     // switch_ttbr's check of its own code: 0 (reset) passes, else the address it finds not
     // mapped to itself.
     uint64_t unmapped_switch_code;
+    uint64_t vtcr_el2;          // stage 2 (reset: 0)
+    uint64_t vttbr_el2;         // stage 2 (reset: 0, VMID 0)
+    uint64_t id_aa64mmfr1_el1;  // reset: 0, 8-bit VMIDs, no FEAT_XNX (Cortex-A57)
 };
 
 // One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, VAA(L)E1IS (every
-// ASID), TLBI ASIDE1IS, or a whole regime (VMALLE1IS, ALLE2IS, ALLE3IS).
+// ASID), TLBI ASIDE1IS, or a whole regime (VMALLE1IS, ALLE2IS, ALLE3IS). Stage 2: Va and
+// VaLastLevel are IPAS2E1IS and IPAS2LE1IS, Regime VMALLS12E1IS (regime Stage2).
 struct Tlbi {
     enum Kind : uint8_t { Va, VaLastLevel, Asid, Regime, VaAllAsids, VaLastLevelAllAsids };
     Kind kind;
@@ -74,9 +78,10 @@ struct Event {
         CleanToPoc,    // value: the start address (DC CIVAC)
         InvalidateToPoc,  // value: the start address (DC IVAC)
         SetWayClean,   // the whole data cache, by set/way
+        VtcrWrite,     // value: the VTCR_EL2 value
     };
     Kind kind;
-    TranslationRegime regime;  // TtbrWrite, SctlrWrite, Tlbi
+    TranslationRegime regime;  // TtbrWrite (Stage2: VTTBR_EL2), SctlrWrite, Tlbi
     uint64_t value;
 };
 struct Events {
