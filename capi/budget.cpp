@@ -18,9 +18,13 @@ idmap_status_t idmap_tables_needed(const idmap_t* map, const idmap_region_t* ran
         return record(map, Status::InvalidArgument);
     }
     const MemoryRegion region(range->start, range->end);
-    return record(map, map->mapping.tables_needed(region, map->mapping.output_address(region.start()),
-                                                  aarch64_paging::Attributes(flags),
-                                                  aarch64_paging::Constraints(constraints), *pages));
+    const aarch64_paging::PhysicalAddress pa = map->mapping.output_address(region.start());
+    const auto how = aarch64_paging::Constraints(constraints);
+    if (aarch64_paging::is_stage2(map->mapping.regime().regime)) {  // IDMAP_S2_* flags
+        return record(map, map->mapping.tables_needed(region, pa, aarch64_paging::Stage2Attributes(flags), how,
+                                                      *pages));
+    }
+    return record(map, map->mapping.tables_needed(region, pa, aarch64_paging::Attributes(flags), how, *pages));
 }
 
 size_t idmap_worst_case_tables(const idmap_region_t* regions, size_t count, unsigned root_level) {

@@ -31,6 +31,14 @@ idmap* acquire_handle();
 aarch64_paging::MapError no_handle();
 void release_handle(idmap* map);
 
+// A new map in a handle, or nullptr with the reason recorded for idmap_new_error()
+// (capi/idmap.cpp).
+idmap_t* new_map(uint64_t asid, unsigned root_level, const aarch64_paging::PageAllocator& allocator,
+                 uint64_t pa_offset = 0, aarch64_paging::Regime where = {},
+                 aarch64_paging::Stage2Options stage2 = {});
+// Records error for idmap_new_error(); answers nullptr.
+idmap_t* refuse(const aarch64_paging::MapError& error);
+
 inline idmap_error_t to_c(const aarch64_paging::MapError& e) {
     return idmap_error_t{static_cast<idmap_status_t>(e.status), e.va.value(),
                          idmap_region_t{e.region.start().value(), e.region.end().value()}, e.value};

@@ -29,26 +29,37 @@ idmap_region_t to_c(const MemoryRegion& region) {
 // The last construction that failed: a constructor has no map to record it on.
 idmap_error_t g_new_error{};
 
+}  // namespace
+
+namespace idmap_capi {
+
 idmap_t* refuse(const aarch64_paging::MapError& error) {
-    g_new_error = idmap_capi::to_c(error);
+    g_new_error = to_c(error);
     return nullptr;
 }
 
-idmap_t* refuse(uint8_t reason, uint16_t first = 0) {
-    return refuse(aarch64_paging::MapError::invalid_argument(reason, first));
-}
-
-idmap_t* new_map(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                 uint64_t pa_offset = 0, aarch64_paging::Regime where = {}) {
-    idmap* map = idmap_capi::acquire_handle();
+idmap_t* new_map(uint64_t asid, unsigned root_level, const PageAllocator& allocator, uint64_t pa_offset,
+                 aarch64_paging::Regime where, aarch64_paging::Stage2Options stage2) {
+    idmap* map = acquire_handle();
     if (map == nullptr) {
-        return refuse(idmap_capi::no_handle());
+        return refuse(no_handle());
     }
-    if (aarch64_paging::Result r = map->mapping.init(asid, root_level, allocator, pa_offset, where); !r) {
-        idmap_capi::release_handle(map);
+    if (aarch64_paging::Result r = map->mapping.init(asid, root_level, allocator, pa_offset, where, stage2); !r) {
+        release_handle(map);
         return refuse(r.error());
     }
     return map;
+}
+
+}  // namespace idmap_capi
+
+namespace {
+
+using idmap_capi::new_map;
+using idmap_capi::refuse;
+
+idmap_t* refuse(uint8_t reason, uint16_t first = 0) {
+    return refuse(aarch64_paging::MapError::invalid_argument(reason, first));
 }
 
 }  // namespace
@@ -190,8 +201,13 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region
         return record(map, Status::InvalidArgument);
     }
     const MemoryRegion region = region_of(range);
-    return record(map, map->mapping.map_range(region, map->mapping.output_address(region.start()),
-                                              Attributes(flags), Constraints(constraints)));
+    const PhysicalAddress pa = map->mapping.output_address(region.start());
+    // A stage-2 map's flags are IDMAP_S2_*.
+    if (aarch64_paging::is_stage2(map->mapping.regime().regime)) {
+        return record(map, map->mapping.map_range(region, pa, aarch64_paging::Stage2Attributes(flags),
+                                                  Constraints(constraints)));
+    }
+    return record(map, map->mapping.map_range(region, pa, Attributes(flags), Constraints(constraints)));
 }
 
 idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idmap_modify_fn fn,

@@ -16,6 +16,7 @@
  *     break-before-make and the TLB maintenance of a live change;
  *   - @ref idmap_activation : putting a map in its TTBR, turning the MMU on and off;
  *   - @ref idmap_regimes : EL1&0, EL2, EL2&0, EL3, the lower and upper VA ranges, ASIDs;
+ *   - @ref idmap_stage2 : stage 2 for hypervisors: IPA to PA maps, VMIDs, VTCR_EL2;
  *   - @ref idmap_inspection : descriptors, sizes, the dump, the export of the applied map;
  *   - @ref idmap_guard_rails : the pre-flight check, the linter, seal mode, table budgets;
  *   - @ref idmap_errors : what calls answer, and the detail of a failure;
@@ -211,6 +212,25 @@ typedef struct {
 #define IDMAP_ARG_ASIDS_DIFFER 20
 /** The same map given as the lower and the upper one. */
 #define IDMAP_ARG_SAME_MAPPING 21
+/* 22-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
+ * 16 concatenated tables. */
+#define IDMAP_ARG_IPA_SIZE 30
+/** Stage 2: the root is concatenated tables (first: how many) and the config gives no
+ * alloc_root/free_root. */
+#define IDMAP_ARG_CONTIGUOUS_ALLOCATOR 31
+/** A stage-2 call on a map of a stage-1 regime (first). */
+#define IDMAP_ARG_NOT_STAGE2 32
+/** Stage 2: the IPA size (first), or a level-0 start (4 KiB granule, which needs 44 bits),
+ * beyond the CPU's PA size (second, ID_AA64MMFR0_EL1.PARange, at most 48). */
+#define IDMAP_ARG_IPA_BEYOND_PA 33
+/** Stage 2: an output address (va) at or past the CPU's PA size (first, bits). */
+#define IDMAP_ARG_OUTPUT_BEYOND_PA 34
+/** Stage 2: a VMID (va) wider than the VMIDs there are (first: 16, or 8 when
+ * ID_AA64MMFR1_EL1.VMIDBits says so). */
+#define IDMAP_ARG_VMID_WIDTH 35
+/** Stage 2: a map made with FEAT_XNX (idmap_stage2_config_t::xnx) on a CPU without it. */
+#define IDMAP_ARG_NO_XNX 36
 /** @} */
 
 /** @name Break-before-make rules
@@ -281,7 +301,10 @@ typedef enum {
     IDMAP_REGIME_EL1_0 = 0, /**< EL1&0: TTBR0_EL1, TTBR1_EL1, ASIDs (idmap_new()'s) */
     IDMAP_REGIME_EL2 = 1,   /**< EL2, HCR_EL2.E2H = 0: TTBR0_EL2 only, no ASID */
     IDMAP_REGIME_EL2_0 = 2, /**< EL2&0, HCR_EL2.E2H = 1 (FEAT_VHE): TTBR0_EL2, TTBR1_EL2, ASIDs */
-    IDMAP_REGIME_EL3 = 3    /**< EL3: TTBR0_EL3 only, no ASID */
+    IDMAP_REGIME_EL3 = 3,   /**< EL3: TTBR0_EL3 only, no ASID */
+    /** Stage 2 of EL1&0, for a hypervisor: VTTBR_EL2, VMIDs (@ref idmap_stage2). Made by
+     * idmap_new_stage2() only: idmap_new_with_config() refuses it. */
+    IDMAP_REGIME_STAGE2 = 4
 } idmap_regime_t;
 
 /** Which of a regime's two input address ranges a map serves. */
@@ -1352,6 +1375,166 @@ idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *ran
  * give a region that ends at 2^64 (the top of an upper range) the end 2^64 - 1.
  * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
 size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
+/** @} */
+
+/* ==== Stage 2 ========================================================================= */
+
+/** @defgroup idmap_stage2 Stage 2 (hypervisors)
+ * The second stage of the EL1&0 regime, which a hypervisor at EL2 gives each VM (Arm ARM
+ * DDI 0487K.a, D8.1 "Translation regimes"; the stage-2 descriptors of D8.3; VTCR_EL2 and
+ * VTTBR_EL2 in D19): a map of intermediate physical addresses (IPAs, what the guest
+ * takes for physical) to physical addresses, tagged in the TLB by a VMID.
+ *
+ * A stage-2 map is made by idmap_new_stage2() with an IPA size and a start level; where
+ * the IPA size is more than one table at that level resolves, the root is 2 to 16
+ * concatenated tables, contiguous and aligned to their size (a 40-bit IPA from level 1: 2
+ * tables, 8 KiB, 8 KiB-aligned), which the config's alloc_root gives. Every other call
+ * takes it as it takes a stage-1 map, with IPAs where a stage-1 map has VAs:
+ * idmap_map_range() (IPA range to IPA + pa_offset, with the IDMAP_S2_* flags below, not
+ * the IDMAP_ATTR_* ones), idmap_modify_range(), idmap_walk_range(), idmap_unmap_range(),
+ * idmap_tables_needed(), idmap_dump(), idmap_free(); idmap_descriptor_*() read its
+ * entries. The linter and the export (@ref idmap_guard_rails, @ref idmap_inspection)
+ * read stage-1 descriptors only and refuse a stage-2 map.
+ *
+ * Flags. map_range refuses (#IDMAP_ERR_INVALID_FLAGS, value = the bits) bit 11 (nG at
+ * stage 1: RES0, there are no ASIDs), bit 50 (GP: stage 1's), bit 53 (XN[0]: RES0 without
+ * FEAT_XNX; PXN at stage 1, so #IDMAP_ATTR_EXECUTE_NEVER is refused there) and what it
+ * refuses at stage 1 (the page bit, address bits, the contiguous bit). Bits 5 and 6 are
+ * MemAttr[3] and S2AP[0] at stage 2: a stage-1 constant passed here means something else
+ * (#IDMAP_ATTR_NORMAL would be Device-nGnRE, #IDMAP_ATTR_READ_ONLY write-only), which C
+ * cannot tell; the C++ API's Stage2Attributes type refuses stage-1 Attributes there.
+ * #IDMAP_ATTR_ACCESSED is added as at stage 1.
+ *
+ * Break-before-make: as at stage 1 (@ref idmap_mapping) but that bits 5:2 are the memory
+ * type and there is no nG. idmap_s2_map_range_bbm() does the break for the caller.
+ *
+ * TLB maintenance of a change to an active stage-2 map (the TLBIs act on the VMID in
+ * VTTBR_EL2: where another is there, VTTBR_EL2 is switched to the map's, ISB, and back
+ * after): DSB ISHST; TLBI IPAS2LE1IS (a leaf) or IPAS2E1IS (a table entry) per IPA, up to
+ * 16; DSB ISH; TLBI VMALLE1IS, since an invalidation by IPA leaves the guest's entries that
+ * combine both stages; DSB ISH; ISB. Past 16 entries TLBI VMALLS12E1IS, DSB ISH, ISB.
+ * @{ */
+
+/** @name Stage-2 attributes
+ * Bits of a stage-2 block or page descriptor, for idmap_map_range() on a stage-2 map.
+ * @{ */
+#define IDMAP_S2_VALID ((uint64_t)1 << 0) /**< The entry maps something. */
+/* MemAttr[3:0], bits 5:2, with HCR_EL2.FWB = 0: 0b00dd Device of type dd; else Normal with
+ * MemAttr[3:2] the outer, MemAttr[1:0] the inner cacheability (01 NC, 10 WT, 11 WB). The
+ * access gets the more restrictive of stage 1's and stage 2's types. */
+#define IDMAP_S2_DEVICE_NGNRNE ((uint64_t)0x0 << 2) /**< MemAttr 0b0000: Device-nGnRnE */
+#define IDMAP_S2_DEVICE_NGNRE ((uint64_t)0x1 << 2)  /**< MemAttr 0b0001: Device-nGnRE */
+#define IDMAP_S2_DEVICE_NGRE ((uint64_t)0x2 << 2)   /**< MemAttr 0b0010: Device-nGRE */
+#define IDMAP_S2_DEVICE_GRE ((uint64_t)0x3 << 2)    /**< MemAttr 0b0011: Device-GRE */
+#define IDMAP_S2_NORMAL_NC ((uint64_t)0x5 << 2)     /**< MemAttr 0b0101: Normal Non-cacheable */
+#define IDMAP_S2_NORMAL_WT ((uint64_t)0xa << 2)     /**< MemAttr 0b1010: Normal Write-Through */
+#define IDMAP_S2_NORMAL_WB ((uint64_t)0xf << 2)     /**< MemAttr 0b1111: Normal Write-Back */
+/* MemAttr with HCR_EL2.FWB = 1 (FEAT_S2FWB): 0b00dd Device as above; these three: */
+#define IDMAP_S2_FWB_NORMAL_NC ((uint64_t)0x5 << 2) /**< FWB 0b0101: Normal Non-cacheable */
+#define IDMAP_S2_FWB_NORMAL_WB ((uint64_t)0x6 << 2) /**< FWB 0b0110: Normal Write-Back, forced */
+#define IDMAP_S2_FWB_STAGE1 ((uint64_t)0x7 << 2)    /**< FWB 0b0111: stage 1's type and cacheability */
+/* S2AP[1:0], bits 7:6: 00 no access, 01 read-only, 10 write-only, 11 read/write. */
+#define IDMAP_S2_READ ((uint64_t)1 << 6)       /**< S2AP[0]: reads allowed */
+#define IDMAP_S2_WRITE ((uint64_t)1 << 7)      /**< S2AP[1]: writes allowed */
+#define IDMAP_S2_READ_WRITE ((uint64_t)3 << 6) /**< S2AP = 0b11 */
+#define IDMAP_S2_OUTER_SHAREABLE ((uint64_t)2 << 8) /**< SH = 0b10 */
+#define IDMAP_S2_INNER_SHAREABLE ((uint64_t)3 << 8) /**< SH = 0b11 */
+#define IDMAP_S2_ACCESSED ((uint64_t)1 << 10)  /**< AF (map_range adds it) */
+#define IDMAP_S2_DBM ((uint64_t)1 << 51)       /**< Dirty bit modifier */
+/** XN[1:0] = 0b10: executable at neither EL1 nor EL0. */
+#define IDMAP_S2_XN ((uint64_t)2 << 53)
+/** XN[1:0] = 0b01 (FEAT_XNX): not executable at EL1, executable at EL0. */
+#define IDMAP_S2_XN_EL1 ((uint64_t)1 << 53)
+/** XN[1:0] = 0b11 (FEAT_XNX): executable at EL1, not at EL0. */
+#define IDMAP_S2_XN_EL0 ((uint64_t)3 << 53)
+/** Guest RAM as KVM maps it: Normal Write-Back, inner shareable (FWB = 0). */
+#define IDMAP_S2_NORMAL (IDMAP_S2_NORMAL_WB | IDMAP_S2_INNER_SHAREABLE)
+/** @} */
+
+/** How to build a stage-2 map: idmap_new_stage2()'s argument. */
+typedef struct {
+    /** The IPA size in bits (VTCR_EL2.T0SZ = 64 - ipa_bits). With the 4 KiB granule: 40 to
+     * 48 from level 0, 31 (25: T0SZ at most 39 without FEAT_TTST) to 43 from level 1, 25 to
+     * 34 from level 2; more than 39 (from level 1) or 30 (from level 2) bits concatenate
+     * 2 to 16 root tables. */
+    unsigned ipa_bits;
+    /** The start level (VTCR_EL2.SL0): 0 to 2. */
+    unsigned start_level;
+    /** The VMID, in VTTBR_EL2 bits 63:48: at most 16 bits (8 on a CPU with 8-bit VMIDs:
+     * idmap_s2_vtcr() refuses more). */
+    uint32_t vmid;
+    /** The CPU has FEAT_XNX: XN[0] (#IDMAP_S2_XN_EL1, #IDMAP_S2_XN_EL0) accepted. */
+    bool xnx;
+    /** Every IPA maps to IPA + pa_offset (modulo 2^64), as idmap_config_t's: 0 for a VM
+     * whose RAM sits at the same address in both spaces. */
+    int64_t pa_offset;
+    /** Table pages; NULL: idmap_new()'s source (with its contiguous requests, and
+     * alloc_root and free_root unused). */
+    const idmap_allocator_t *allocator;
+    /** With @p allocator: a root of concatenated tables, @p pages (2 to 16) contiguous 4 KiB
+     * pages aligned to pages * 4 KiB, or NULL; called with allocator->ctx. Only where the
+     * root is concatenated; else may be NULL. */
+    void *(*alloc_root)(void *ctx, size_t pages);
+    /** Takes back, whole, what alloc_root gave. */
+    void (*free_root)(void *ctx, void *root, size_t pages);
+} idmap_stage2_config_t;
+
+/** A new, empty, inactive stage-2 map (regime #IDMAP_REGIME_STAGE2) as @p config says,
+ * covering IPAs [0, 2^ipa_bits).
+ * @return the map, or NULL (idmap_new_error() says why): @p config NULL; a start level
+ *         above 2 (#IDMAP_ARG_ROOT_LEVEL); an IPA size the start level cannot serve
+ *         (#IDMAP_ARG_IPA_SIZE); a VMID over 16 bits (#IDMAP_ARG_VMID_WIDTH); an
+ *         incomplete allocator, or no alloc_root/free_root where the root is
+ *         concatenated (#IDMAP_ARG_CONTIGUOUS_ALLOCATOR); no memory for the root
+ *         (#IDMAP_ERR_OUT_OF_MEMORY, also for a root not aligned to its size); no handle. */
+idmap_t *idmap_new_stage2(const idmap_stage2_config_t *config);
+/** The tables the root of @p map is: 1, or 2 to 16 concatenated (0 for NULL). */
+unsigned idmap_s2_root_tables(const idmap_t *map);
+/** VTCR_EL2 for @p map on a CPU with @p id_aa64mmfr0 (ID_AA64MMFR0_EL1) and @p id_aa64mmfr1
+ * (ID_AA64MMFR1_EL1): T0SZ = 64 - the IPA size; SL0 for the start level; IRGN0 = ORGN0 =
+ * write-back read/write-allocate; SH0 inner shareable; TG0 4 KiB; PS = PARange (at most 48
+ * bits), which the IPA size and every output address the map holds must fit; VS where the
+ * CPU has 16-bit VMIDs; RES1 bit 31. A 40-bit IPA from level 1 with 40 PA bits and 8-bit
+ * VMIDs: 0x80023558.
+ * @return #IDMAP_OK with *@p vtcr set, or #IDMAP_ERR_INVALID_ARGUMENT (*@p vtcr unchanged):
+ *         NULL; #IDMAP_ARG_NOT_STAGE2; #IDMAP_ARG_GRANULE (ID_AA64MMFR0_EL1.TGran4_2);
+ *         #IDMAP_ARG_IPA_BEYOND_PA; #IDMAP_ARG_OUTPUT_BEYOND_PA; #IDMAP_ARG_VMID_WIDTH;
+ *         #IDMAP_ARG_NO_XNX. */
+idmap_status_t idmap_s2_vtcr(const idmap_t *map, uint64_t id_aa64mmfr0, uint64_t id_aa64mmfr1, uint64_t *vtcr);
+/** VTTBR_EL2 for @p map: the root's address | VMID << 48 (0 for NULL). */
+uint64_t idmap_s2_vttbr(const idmap_t *map);
+/** Makes @p map this core's stage 2, at EL2: where SCTLR_EL2.M or C is clear, the tables
+ * are cleaned and invalidated to the point of coherency first; then VTCR_EL2 (from
+ * idmap_s2_vtcr() with this CPU's ID registers) and VTTBR_EL2 written, ISB, TLBI
+ * VMALLS12E1IS, DSB ISH, ISB. The caller sets HCR_EL2.VM. idmap_deactivate() undoes it:
+ * TLBI VMALLS12E1IS (the map's VMID), DSB ISH, the VTTBR_EL2 value it replaced written,
+ * ISB, TLBI VMALLS12E1IS, DSB ISH, ISB. On the host no register is touched.
+ * @return #IDMAP_OK, or (nothing changed) the errors of idmap_s2_vtcr(),
+ *         #IDMAP_ERR_ALREADY_ACTIVE. */
+idmap_status_t idmap_s2_activate(idmap_t *map);
+/** idmap_map_range_with_constraints() that does break-before-make where a change to a live
+ * entry of an active map needs it, rather than refuse it. The call is planned and its
+ * pages reserved first, and fails changing nothing as map_range does; then, for each live
+ * entry whose change needs a break: the entry is written invalid, DSB ISHST, its TLB
+ * entries invalidated (TLBI IPAS2LE1IS for the VMID, DSB ISH, TLBI VMALLE1IS, DSB ISH,
+ * ISB), then the new entry written - or, where a live block is split, the new table, built
+ * whole beforehand, linked in its place. A guest vCPU that touches such an IPA meanwhile
+ * takes a stage-2 translation fault (an abort from a lower EL to EL2: ESR_EL2 DFSC/IFSC
+ * "translation fault", HPFAR_EL2 the IPA); the hypervisor's handler finds the entry
+ * valid again once this call returns and resumes the guest to retry the access, as KVM
+ * does. Still refused: a change to one entry of a live contiguous group
+ * (#IDMAP_BBM_CONTIGUOUS). On an inactive map, idmap_map_range_with_constraints(). Works
+ * on stage-1 maps too, where the code running must not use what it breaks.
+ * @return as idmap_map_range_with_constraints(), without #IDMAP_ERR_BREAK_BEFORE_MAKE but
+ *         for contiguous groups. */
+idmap_status_t idmap_s2_map_range_bbm(idmap_t *map, const idmap_region_t *range, uint64_t flags,
+                                      uint32_t constraints);
+/** idmap_worst_case_tables() for a stage-2 map of @p ipa_bits from @p start_level: the
+ * root counts its concatenated tables.
+ * @return the bound; 0 for NULL @p regions with @p count != 0, or a start level and IPA
+ *         size idmap_new_stage2() refuses. */
+size_t idmap_s2_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned start_level,
+                                  unsigned ipa_bits);
 /** @} */
 
 #ifdef __cplusplus

@@ -1,0 +1,226 @@
+// The C ABI's stage 2 (include/idmap.h, "Stage 2 (hypervisors)"): idmap_new_stage2 and
+// its refusals, the IDMAP_S2_* flags through the existing map/walk/modify/unmap calls,
+// concatenated roots from the config's alloc_root, idmap_s2_vtcr, idmap_s2_vttbr,
+// idmap_s2_activate on the host fake, idmap_s2_map_range_bbm, idmap_s2_worst_case_tables.
+#include <catch2/catch.hpp>
+
+#include <idmap.h>
+
+#include "arch/host/fake.hpp"
+#include "support/capi_support.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace fake = aarch64_paging::arch::fake;
+using namespace capi_test;
+
+namespace {
+
+constexpr uint64_t kGuestRam = IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE;
+
+idmap_stage2_config_t s2_config(unsigned ipa_bits, unsigned start_level, uint32_t vmid = 1) {
+    idmap_stage2_config_t c;
+    std::memset(&c, 0, sizeof c);
+    c.ipa_bits = ipa_bits;
+    c.start_level = start_level;
+    c.vmid = vmid;
+    return c;
+}
+
+Map new_stage2(const idmap_stage2_config_t& c) {
+    Map m(idmap_new_stage2(&c), &idmap_free);
+    REQUIRE(m != nullptr);
+    return m;
+}
+
+unsigned reason(const idmap_error_t* e) { return static_cast<unsigned>(e->value & 0xff); }
+
+std::string error_text(const idmap_error_t* e) {
+    char buf[300];
+    (void)idmap_format_error(e, buf, sizeof buf);
+    return buf;
+}
+
+// An allocator whose roots are counted (and which can hand out a misaligned one).
+struct Roots {
+    int out = 0;
+    bool misalign = false;
+    void* block = nullptr;
+    static void* alloc_page(void*) { return std::aligned_alloc(0x1000, 0x1000); }
+    static void free_page(void*, void* p) { std::free(p); }
+    static void* alloc_root(void* ctx, size_t pages) {
+        auto* r = static_cast<Roots*>(ctx);
+        ++r->out;
+        if (r->misalign) {
+            r->block = std::aligned_alloc(2 * pages * 0x1000, 4 * pages * 0x1000);
+            return static_cast<char*>(r->block) + 0x1000;
+        }
+        return std::aligned_alloc(pages * 0x1000, pages * 0x1000);
+    }
+    static void free_root(void* ctx, void* root, size_t) {
+        auto* r = static_cast<Roots*>(ctx);
+        --r->out;
+        if (!r->misalign) {
+            std::free(root);
+        }
+    }
+    ~Roots() { std::free(block); }
+};
+
+}  // namespace
+
+TEST_CASE("idmap_new_stage2: a 40-bit IPA from level 1 is two concatenated tables", "[capi][stage2]") {
+    Map m = new_stage2(s2_config(40, 1, 7));
+    CHECK(idmap_regime(m.get()) == IDMAP_REGIME_STAGE2);
+    CHECK(idmap_s2_root_tables(m.get()) == 2);
+    CHECK(idmap_table_count(m.get()) == 2);
+    CHECK(idmap_size(m.get()) == uint64_t{1} << 40);
+    CHECK((idmap_root_address(m.get()) & 0x1fff) == 0);
+    CHECK(idmap_s2_vttbr(m.get()) == (idmap_root_address(m.get()) | uint64_t{7} << 48));
+    // VTCR_EL2 as linux-guest.md checked it: PARange 40 bits, 8-bit VMIDs.
+    uint64_t vtcr = 0;
+    REQUIRE(idmap_s2_vtcr(m.get(), 0x2, 0, &vtcr) == IDMAP_OK);
+    CHECK(vtcr == 0x80023558);
+}
+
+TEST_CASE("idmap_new_stage2 refuses what stage 2 cannot be, and says why", "[capi][stage2]") {
+    CHECK(idmap_new_stage2(nullptr) == nullptr);
+    CHECK(reason(idmap_new_error()) == IDMAP_ARG_NULL_POINTER);
+    idmap_stage2_config_t c = s2_config(44, 1);
+    CHECK(idmap_new_stage2(&c) == nullptr);
+    CHECK(reason(idmap_new_error()) == IDMAP_ARG_IPA_SIZE);
+    CHECK(error_text(idmap_new_error()) ==
+          "invalid argument: a 44-bit IPA cannot start at level 1 with 1 to 16 concatenated tables (or stage-2 "
+          "options for a stage-1 regime)");
+    c = s2_config(30, 3);
+    CHECK(idmap_new_stage2(&c) == nullptr);
+    CHECK(error_text(idmap_new_error()) == "invalid argument: root level 3 is not one of 0 to 2");
+    c = s2_config(40, 1, 0x10000);
+    CHECK(idmap_new_stage2(&c) == nullptr);
+    CHECK(reason(idmap_new_error()) == IDMAP_ARG_VMID_WIDTH);
+    // A caller's allocator without alloc_root, for a concatenated root.
+    const idmap_allocator_t pages{&Roots::alloc_page, &Roots::free_page, nullptr};
+    c = s2_config(40, 1);
+    c.allocator = &pages;
+    CHECK(idmap_new_stage2(&c) == nullptr);
+    CHECK(reason(idmap_new_error()) == IDMAP_ARG_CONTIGUOUS_ALLOCATOR);
+    c.ipa_bits = 39;  // one table: pages suffice
+    Map one = new_stage2(c);
+    CHECK(idmap_s2_root_tables(one.get()) == 1);
+    // idmap_new_with_config does not make stage-2 maps.
+    idmap_config_t s1;
+    std::memset(&s1, 0, sizeof s1);
+    s1.regime = IDMAP_REGIME_STAGE2;
+    s1.root_level = 1;
+    CHECK(idmap_new_with_config(&s1) == nullptr);
+    CHECK(reason(idmap_new_error()) == IDMAP_ARG_REGIME);
+}
+
+TEST_CASE("idmap_new_stage2 takes its root from alloc_root, aligned, and gives it back whole", "[capi][stage2]") {
+    Roots roots;
+    const idmap_allocator_t pages{&Roots::alloc_page, &Roots::free_page, &roots};
+    idmap_stage2_config_t c = s2_config(42, 1);
+    c.allocator = &pages;
+    c.alloc_root = &Roots::alloc_root;
+    c.free_root = &Roots::free_root;
+    {
+        Map m = new_stage2(c);
+        CHECK(roots.out == 1);
+        CHECK(idmap_s2_root_tables(m.get()) == 8);
+        CHECK((idmap_root_address(m.get()) & 0x7fff) == 0);
+    }
+    CHECK(roots.out == 0);
+    roots.misalign = true;
+    CHECK(idmap_new_stage2(&c) == nullptr);
+    CHECK(idmap_new_error()->status == IDMAP_ERR_OUT_OF_MEMORY);
+    CHECK(roots.out == 0);
+}
+
+TEST_CASE("a stage-2 map takes IDMAP_S2_* flags through map, walk, modify and unmap", "[capi][stage2]") {
+    idmap_stage2_config_t c = s2_config(40, 1);
+    c.pa_offset = 0x10'0000'0000;  // guest IPA 1 GiB is PA 64 GiB + 1 GiB
+    Map m = new_stage2(c);
+    REQUIRE(map_range(m.get(), k1G, k1G + k2M, kGuestRam | IDMAP_S2_XN) == IDMAP_OK);
+    REQUIRE(map_range(m.get(), 600 * k1G, 601 * k1G, IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ) ==
+            IDMAP_OK);  // in the second root table
+    struct Seen {
+        uint64_t bits[4];
+        unsigned n;
+    } seen{};
+    const idmap_region_t all = idmap_region(k1G, 601 * k1G);
+    const idmap_walk_fn record_fn = [](const idmap_region_t*, const idmap_descriptor_t* d, unsigned, void* ctx) {
+        auto* s = static_cast<Seen*>(ctx);
+        if (idmap_descriptor_is_valid(d) && s->n < 4) {
+            s->bits[s->n++] = d->bits;
+        }
+        return 0;
+    };
+    REQUIRE(idmap_walk_range(m.get(), &all, record_fn, &seen) == IDMAP_OK);
+    REQUIRE(seen.n == 2);
+    CHECK(seen.bits[0] == ((0x10'0000'0000 + k1G) | kGuestRam | IDMAP_S2_XN | IDMAP_S2_ACCESSED));
+    CHECK(seen.bits[1] == ((0x10'0000'0000 + 600 * k1G) | IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ |
+                           IDMAP_S2_ACCESSED));
+    // Refused: nG (bit 11), and PXN/XN[0] (bit 53, without FEAT_XNX): the stage-1
+    // execute-never constant too.
+    CHECK(map_range(m.get(), k1G, k1G + kPage, kGuestRam | IDMAP_ATTR_NON_GLOBAL) == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(idmap_last_error(m.get())->value == IDMAP_ATTR_NON_GLOBAL);
+    CHECK(map_range(m.get(), k1G, k1G + kPage, kGuestRam | IDMAP_ATTR_EXECUTE_NEVER) == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(idmap_last_error(m.get())->value == IDMAP_ATTR_PXN);
+    // tables_needed with the same flags: a page of the 2 MiB block needs a table.
+    size_t pages = 0;
+    const idmap_region_t one = idmap_region(k1G, k1G + kPage);
+    REQUIRE(idmap_tables_needed(m.get(), &one, kGuestRam, 0, &pages) == IDMAP_OK);
+    CHECK(pages == 1);
+    // modify: S2AP write taken away.
+    const idmap_modify_fn read_only = [](const idmap_region_t*, idmap_descriptor_t* d, unsigned, void*) {
+        return static_cast<int>(idmap_descriptor_modify_flags(d, 0, IDMAP_S2_WRITE));
+    };
+    REQUIRE(idmap_modify_range(m.get(), &one, read_only, nullptr) == IDMAP_OK);
+    CHECK(idmap_table_count(m.get()) == 2 + 2);
+    REQUIRE(idmap_unmap_range(m.get(), &all) == IDMAP_OK);
+    CHECK(idmap_table_count(m.get()) == 2);
+    // The dump says stage 2.
+    std::string text;
+    idmap_dump(m.get(), [](void* ctx, const char* s, size_t n) { static_cast<std::string*>(ctx)->append(s, n); },
+               &text);
+    CHECK(text.rfind("stage 2 VTTBR, root level 1 (2 concatenated)", 0) == 0);
+}
+
+TEST_CASE("idmap_s2_activate and idmap_s2_map_range_bbm on the host fake", "[capi][stage2]") {
+    fake::reset();
+    fake::registers().current_el = 2;
+    fake::registers().sctlr_el2 |= 5;  // M and C: no clean to PoC
+    Map m = new_stage2(s2_config(40, 1, 3));
+    REQUIRE(map_range(m.get(), k1G, k1G + k2M, kGuestRam) == IDMAP_OK);
+    REQUIRE(idmap_s2_activate(m.get()) == IDMAP_OK);
+    CHECK(idmap_is_active(m.get()));
+    CHECK(fake::registers().vttbr_el2 == idmap_s2_vttbr(m.get()));
+    CHECK(fake::registers().vtcr_el2 == 0x80043558);  // the fake's PARange: 44 bits
+    CHECK(idmap_s2_activate(m.get()) == IDMAP_ERR_ALREADY_ACTIVE);
+    // A page of the live block with another memory type: map_range refuses, the BBM call
+    // does it.
+    const uint64_t device = IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ_WRITE;
+    CHECK(map_range(m.get(), k1G, k1G + kPage, device) == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(idmap_last_error(m.get())->value == IDMAP_BBM_SPLIT);
+    const idmap_region_t r = idmap_region(k1G, k1G + kPage);
+    REQUIRE(idmap_s2_map_range_bbm(m.get(), &r, device, 0) == IDMAP_OK);
+    CHECK(idmap_table_count(m.get()) == 4);
+    REQUIRE(idmap_deactivate(m.get()) == IDMAP_OK);
+    CHECK(fake::registers().vttbr_el2 == 0);
+    // A stage-1 map has no VTCR.
+    Map s1 = new_map(1, 1);
+    uint64_t vtcr = 0;
+    CHECK(idmap_s2_vtcr(s1.get(), 0x2, 0, &vtcr) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(reason(idmap_last_error(s1.get())) == IDMAP_ARG_NOT_STAGE2);
+    CHECK(error_text(idmap_last_error(s1.get())) == "invalid argument: the map is for EL1&0, not stage 2");
+}
+
+TEST_CASE("idmap_s2_worst_case_tables counts the concatenated root", "[capi][stage2]") {
+    const idmap_region_t ram = idmap_region(k1G, 3 * k1G);
+    // Root 2 tables; level 1: 2 entries; level 2: 1024 entries.
+    CHECK(idmap_s2_worst_case_tables(&ram, 1, 1, 40) == 2 + 2 + 1024);
+    CHECK(idmap_s2_worst_case_tables(&ram, 1, 1, 44) == 0);
+    CHECK(idmap_s2_worst_case_tables(nullptr, 0, 2, 34) == 16);
+}
