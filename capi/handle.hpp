@@ -34,8 +34,7 @@ void release_handle(idmap* map);
 // A new map in a handle, or nullptr with the reason recorded for idmap_new_error()
 // (capi/idmap.cpp).
 idmap_t* new_map(uint64_t asid, unsigned root_level, const aarch64_paging::PageAllocator& allocator,
-                 uint64_t pa_offset = 0, aarch64_paging::Regime where = {},
-                 aarch64_paging::Stage2Options stage2 = {});
+                 uint64_t pa_offset = 0, aarch64_paging::Regime where = {});
 // Records error for idmap_new_error(); answers nullptr.
 idmap_t* refuse(const aarch64_paging::MapError& error);
 

@@ -39,12 +39,12 @@ idmap_t* refuse(const aarch64_paging::MapError& error) {
 }
 
 idmap_t* new_map(uint64_t asid, unsigned root_level, const PageAllocator& allocator, uint64_t pa_offset,
-                 aarch64_paging::Regime where, aarch64_paging::Stage2Options stage2) {
+                 aarch64_paging::Regime where) {
     idmap* map = acquire_handle();
     if (map == nullptr) {
         return refuse(no_handle());
     }
-    if (aarch64_paging::Result r = map->mapping.init(asid, root_level, allocator, pa_offset, where, stage2); !r) {
+    if (aarch64_paging::Result r = map->mapping.init(asid, root_level, allocator, pa_offset, where); !r) {
         release_handle(map);
         return refuse(r.error());
     }

@@ -49,8 +49,17 @@ idmap_t* idmap_new_stage2(const idmap_stage2_config_t* config) {
             reason::IPA_SIZE, 0xffff, static_cast<uint16_t>(config->start_level < 0xffff ? config->start_level : 0xffff)));
     }
     const aarch64_paging::Stage2Options options{static_cast<uint8_t>(config->ipa_bits), config->xnx};
-    return idmap_capi::new_map(config->vmid, config->start_level, allocator, static_cast<uint64_t>(config->pa_offset),
-                               aarch64_paging::Regime{aarch64_paging::TranslationRegime::Stage2}, options);
+    idmap* map = idmap_capi::acquire_handle();
+    if (map == nullptr) {
+        return idmap_capi::refuse(idmap_capi::no_handle());
+    }
+    if (aarch64_paging::Result r = map->mapping.init_stage2(config->vmid, config->start_level, allocator,
+                                                            static_cast<uint64_t>(config->pa_offset), options);
+        !r) {
+        idmap_capi::release_handle(map);
+        return idmap_capi::refuse(r.error());
+    }
+    return map;
 }
 
 unsigned idmap_s2_root_tables(const idmap_t* map) { return map != nullptr ? map->mapping.root_tables() : 0; }

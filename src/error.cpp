@@ -271,7 +271,7 @@ void write_argument(TextWriter& out, const MapError& e) {
             break;
         case argument_reason::IPA_SIZE:
             out.str(": a ").dec(first).str("-bit IPA cannot start at level ").dec(second);
-            out.str(" with 1 to 16 concatenated tables (or stage-2 options for a stage-1 regime)");
+            out.str(" with 1 to 16 concatenated tables");
             break;
         case argument_reason::CONTIGUOUS_ALLOCATOR:
             out.str(": the stage-2 root is ").dec(first);

@@ -300,9 +300,7 @@ struct Stage2Map {
     Stage2Map() {
         fake::registers().current_el = 2;
         fake::registers().sctlr_el2 |= arch::SCTLR_DATA_CACHED;
-        REQUIRE(m.init(5, 1, default_page_allocator_contiguous(), 0, Regime{TranslationRegime::Stage2},
-                       Stage2Options{40, false})
-                    .is_ok());
+        REQUIRE(m.init_stage2(5, 1, default_page_allocator_contiguous(), 0, Stage2Options{40, false}).is_ok());
         REQUIRE(m.map_range(MemoryRegion(G1, G1 + M2), PhysicalAddress(G1), kGuestRam).is_ok());
         REQUIRE(m.map_range(MemoryRegion(G1 + M2, G1 + M2 + 32 * K4), PhysicalAddress(G1 + M2), kGuestRam).is_ok());
     }

@@ -92,8 +92,7 @@ TEST_CASE("idmap_new_stage2 refuses what stage 2 cannot be, and says why", "[cap
     CHECK(idmap_new_stage2(&c) == nullptr);
     CHECK(reason(idmap_new_error()) == IDMAP_ARG_IPA_SIZE);
     CHECK(error_text(idmap_new_error()) ==
-          "invalid argument: a 44-bit IPA cannot start at level 1 with 1 to 16 concatenated tables (or stage-2 "
-          "options for a stage-1 regime)");
+          "invalid argument: a 44-bit IPA cannot start at level 1 with 1 to 16 concatenated tables");
     c = s2_config(30, 3);
     CHECK(idmap_new_stage2(&c) == nullptr);
     CHECK(error_text(idmap_new_error()) == "invalid argument: root level 3 is not one of 0 to 2");

@@ -82,7 +82,7 @@ struct Heap {
 
 Result init_stage2(Mapping<>& m, Heap& heap, unsigned level, unsigned ipa_bits, uint64_t vmid = 5,
                    bool xnx = false) {
-    return m.init(vmid, level, heap.allocator(), 0, kStage2, Stage2Options{static_cast<uint8_t>(ipa_bits), xnx});
+    return m.init_stage2(vmid, level, heap.allocator(), 0, Stage2Options{static_cast<uint8_t>(ipa_bits), xnx});
 }
 
 uint8_t reason_of(const Result& r) { return static_cast<uint8_t>(r.error().value & 0xff); }
@@ -291,18 +291,17 @@ TEST_CASE("stage 2: init takes the IPA sizes each start level serves, 1 to 16 ta
     }
     Heap heap;
     Mapping<> m;
-    // A VMID over 16 bits; stage-2 options for a stage-1 regime; no contiguous request.
+    // A VMID over 16 bits; stage 2 through init(); no contiguous request.
     CHECK(reason_of(init_stage2(m, heap, 1, 40, 0x10000)) == why::VMID_WIDTH);
-    CHECK(reason_of(m.init(1, 1, heap.allocator(), 0, {}, Stage2Options{40, false})) == why::IPA_SIZE);
+    CHECK(reason_of(m.init(0, 1, heap.allocator(), 0, kStage2)) == why::REGIME);
     PageAllocator pages_only{&Heap::alloc, &Heap::release, &heap};
-    CHECK(reason_of(m.init(1, 1, pages_only, 0, kStage2, Stage2Options{40, false})) == why::CONTIGUOUS_ALLOCATOR);
-    REQUIRE(m.init(1, 1, pages_only, 0, kStage2, Stage2Options{39, false}).is_ok());  // one table: pages only
+    CHECK(reason_of(m.init_stage2(1, 1, pages_only, 0, Stage2Options{40, false})) == why::CONTIGUOUS_ALLOCATOR);
+    REQUIRE(m.init_stage2(1, 1, pages_only, 0, Stage2Options{39, false}).is_ok());  // one table: pages only
     m.release();
     char text[200];
     (void)MapError::invalid_argument(why::IPA_SIZE, 44, 1).format(text, sizeof text);
     CHECK(std::string(text) ==
-          "invalid argument: a 44-bit IPA cannot start at level 1 with 1 to 16 concatenated tables (or stage-2 "
-          "options for a stage-1 regime)");
+          "invalid argument: a 44-bit IPA cannot start at level 1 with 1 to 16 concatenated tables");
     (void)MapError::invalid_argument(why::ROOT_LEVEL, 3, 0 | (2 << 8)).format(text, sizeof text);
     CHECK(std::string(text) == "invalid argument: root level 3 is not one of 0 to 2");
 }
@@ -363,7 +362,7 @@ TEST_CASE("stage 2: the static pool gives aligned runs, and the budget counts th
     // One page out first: the run then skips to an 8 KiB boundary, giving the page skipped
     // to the free list.
     void* first = pool.allocator().alloc_page(&pool);
-    REQUIRE(m.init(1, 1, pool.contiguous_allocator(), 0, kStage2, Stage2Options{40, false}).is_ok());
+    REQUIRE(m.init_stage2(1, 1, pool.contiguous_allocator(), 0, Stage2Options{40, false}).is_ok());
     CHECK((m.root_address().value() & (2 * K4 - 1)) == 0);
     CHECK(pool.in_use() == 3);
     // The worst case for one region with pages only is exact: the root's 2 tables, one
@@ -452,8 +451,7 @@ TEST_CASE("stage 2: VTCR_EL2 with the 16 KiB and 64 KiB granules", "[stage2]") {
         static void release(void*, void* p) { std::free(p); }
     };
     Mapping<Granule16K> m16;
-    REQUIRE(m16.init(1, 2, PageAllocator{&Pool16::alloc, &Pool16::release, nullptr}, 0, kStage2,
-                     Stage2Options{36, false})
+    REQUIRE(m16.init_stage2(1, 2, PageAllocator{&Pool16::alloc, &Pool16::release, nullptr}, 0, Stage2Options{36, false})
                 .is_ok());
     uint64_t vtcr = 0;
     // T0SZ 28, SL0 0b01 (level 2), TG0 0b10, PS 40 bits.
@@ -465,8 +463,7 @@ TEST_CASE("stage 2: VTCR_EL2 with the 16 KiB and 64 KiB granules", "[stage2]") {
         static void release(void*, void* p) { std::free(p); }
     };
     Mapping<Granule64K> m64;
-    REQUIRE(m64.init(1, 2, PageAllocator{&Pool64::alloc, &Pool64::release, nullptr}, 0, kStage2,
-                     Stage2Options{42, false})
+    REQUIRE(m64.init_stage2(1, 2, PageAllocator{&Pool64::alloc, &Pool64::release, nullptr}, 0, Stage2Options{42, false})
                 .is_ok());
     CHECK(m64.root_tables() == 1);
     REQUIRE(stage2_vtcr(m64, 5, 0, vtcr).is_ok());

@@ -22,8 +22,8 @@ struct PageAllocator {
     void (*free_page)(void* ctx, void* page) = nullptr;
     /// Passed to every callback.
     void* ctx = nullptr;
-    /// Optional, for a stage-2 root of 2 to 16 concatenated tables only (Mapping::init with
-    /// Stage2Options): @p count pages, contiguous and aligned to count pages (a 40-bit IPA
+    /// Optional, for a stage-2 root of 2 to 16 concatenated tables only
+    /// (Mapping::init_stage2): @p count pages, contiguous and aligned to count pages (a 40-bit IPA
     /// from level 1 of the 4 KiB granule: 8 KiB, 8 KiB-aligned), or nullptr. Not in the C
     /// ABI's idmap_allocator_t, which stays as it is: idmap_stage2_config_t has it beside.
     void* (*alloc_pages)(void* ctx, size_t count) = nullptr;

@@ -105,8 +105,7 @@ inline constexpr uint8_t ASIDS_DIFFER = 20;
 inline constexpr uint8_t SAME_MAPPING = 21;
 // 22-29: kept for other additions. Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
-/// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits); or
-/// Stage2Options given to a stage-1 regime.
+/// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;
 /// Stage 2: a root of concatenated tables (first: how many) and an allocator without
 /// alloc_pages and free_pages (the contiguous request).

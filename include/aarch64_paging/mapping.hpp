@@ -75,21 +75,25 @@ public:
     /// root page.
     /// @p pa_offset: the output address of every input address va is va + pa_offset
     /// (modulo 2^64; an identity map's is 0). modify_range refuses to make valid an entry
-    /// that maps anything else.
-    ///
-    /// Stage 2 (@p where TranslationRegime::Stage2): @p asid is the VMID (VTTBR_EL2 bits
+    /// that maps anything else. A stage-2 mapping is made by init_stage2(): init() refuses
+    /// TranslationRegime::Stage2 (REGIME).
+    [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
+                              uint64_t pa_offset = 0, Regime where = {});
+    /// init() for stage 2 (TranslationRegime::Stage2): @p vmid is the VMID (VTTBR_EL2 bits
     /// 63:48, at most 16 bits), the input addresses are IPAs, [0, 2^ipa_bits) with
-    /// @p stage2's ipa_bits, and the root level is G::stage2_min_root_level to
+    /// @p options' ipa_bits, and the root level is G::stage2_min_root_level to
     /// G::stage2_max_root_level. Where ipa_bits is more than one table at the root level
     /// resolves, the root is 2 to 16 concatenated tables (G::stage2_root_tables), taken
     /// from the allocator's alloc_pages in one contiguous, size-aligned request; the
-    /// other tables are pages as at stage 1. Further errors: InvalidArgument with
-    /// IPA_SIZE (ipa_bits outside G::stage2_min_ipa_bits to G::stage2_max_ipa_bits of the
-    /// root level, or options given to a stage-1 regime) or CONTIGUOUS_ALLOCATOR (a
-    /// concatenated root and no alloc_pages/free_pages); OutOfMemory (value: the root's
-    /// pages) when alloc_pages answers nullptr or a run that is not aligned to its size.
-    [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                              uint64_t pa_offset = 0, Regime where = {}, Stage2Options stage2 = {});
+    /// other tables are pages as at stage 1. Its own function, so that a program that
+    /// makes no stage-2 mapping links none of this.
+    /// Errors: InvalidArgument with INITIALISED, ROOT_LEVEL, IPA_SIZE (ipa_bits outside
+    /// G::stage2_min_ipa_bits to G::stage2_max_ipa_bits of the root level), VMID_WIDTH,
+    /// ALLOCATOR, CONTIGUOUS_ALLOCATOR (a concatenated root and no alloc_pages/free_pages);
+    /// OutOfMemory (value: the root's pages) when the allocator answers nullptr, or for
+    /// the concatenated root a run that is not aligned to its size.
+    [[nodiscard]] constexpr Result init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
+                                     uint64_t pa_offset, Stage2Options options);
     /// Deactivates the mapping if activate() made it active and returns every table page.
     /// A mapping the MMU runs on (enable_mmu(), mmu.hpp, without disable_mmu()) is left to
     /// the MMU: its tables stay as they are and are not given back, since freeing them, or
@@ -113,7 +117,7 @@ public:
     /// any error the tables are as they were.
     [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                    Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, flags, constraints, foreign(flags), false);
+        return map_flags(region, pa, flags, constraints, foreign(flags), nullptr);
     }
     /// map_range() of a stage-2 mapping, with stage-2 attributes (IPA region to PA). A
     /// stage-2 mapping refuses the stage-1 Attributes that stage 2 reads otherwise
@@ -123,7 +127,7 @@ public:
     /// TlbBatch::sync's: by IPA for the VMID, then its stage-1 entries, or the whole VMID.
     [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Stage2Attributes flags,
                                    Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), false);
+        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), nullptr);
     }
     /// map_range(), doing break-before-make where a change to a live entry needs it
     /// (for hypervisors changing an active stage-2 map; it works at stage 1 too, where the
@@ -144,13 +148,13 @@ public:
     [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
                                                      Stage2Attributes flags,
                                                      Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), true);
+        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), &break_entry_of);
     }
     /// map_range_break_before_make() with stage-1 Attributes.
     [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
                                                      Attributes flags,
                                                      Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, flags, constraints, foreign(flags), true);
+        return map_flags(region, pa, flags, constraints, foreign(flags), &break_entry_of);
     }
 
     /// The table pages map_range(region, pa, flags, constraints) would take from the
@@ -310,7 +314,7 @@ public:
     /// The ASID, tagging the TLB entries of non-global entries; at stage 2 the VMID.
     constexpr uint16_t asid() const { return asid_; }
     /// The tables the root is: 1, or at stage 2 2 to 16 concatenated ones (init()).
-    constexpr unsigned root_tables() const { return root_tables_; }
+    constexpr unsigned root_tables() const { return 1u << root_tables_log2_; }
     /// Stage 2 made with FEAT_XNX (Stage2Options::xnx).
     constexpr bool has_xnx() const { return xnx_; }
 
@@ -354,7 +358,11 @@ private:
     // After the writes of a call on a live mapping: TlbBatch::sync.
     constexpr void sync_tlb(const TlbBatch& batch) const {
         if (is_active()) {
-            batch.sync(where_, ttbr(), va_base_);
+            if (stage2_sync_ != nullptr) {
+                stage2_sync_(batch, ttbr(), va_base_);
+            } else {
+                batch.sync(where_, ttbr(), va_base_);
+            }
         }
     }
     // Writes value into entry of a table already in the tree, which the MMU may be walking
@@ -433,7 +441,7 @@ private:
     }
     // The entries of a table at level: the root's tables' (concatenated at stage 2).
     constexpr unsigned entries_at(unsigned level) const {
-        return level == root_level_ ? root_tables_ * G::entries : G::entries;
+        return level == root_level_ ? G::entries << root_tables_log2_ : G::entries;
     }
 
     // The callbacks' view of [va, end): real addresses, not offsets into the table.
@@ -451,6 +459,8 @@ private:
     // pa moves down with va where the granule's pages are larger than the region's.
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
+    // Op::breaker's type.
+    using Breaker = void (*)(const Mapping&, Descriptor&, uint64_t);
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
     constexpr Attributes foreign(Attributes) const {
@@ -462,7 +472,7 @@ private:
     // map_range and map_range_break_before_make: flags checked against foreign too; bbm:
     // a live change that needs break-before-make does it.
     constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                               Constraints constraints, Attributes refused_extra, bool bbm);
+                               Constraints constraints, Attributes refused_extra, Breaker breaker);
     // tables_needed.
     constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                               Constraints constraints, Attributes refused_extra, size_t& pages) const;
@@ -473,6 +483,9 @@ private:
     // Writes the live entry slot (at offset va, a leaf: block or page) invalid and
     // invalidates its TLB entries, at once: the break of map_range_break_before_make.
     constexpr void break_entry(Descriptor& slot, uint64_t va) const;
+    // break_entry for Op::breaker: reached through a pointer that only
+    // map_range_break_before_make takes, so that no other program links it.
+    static constexpr void break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va) { m.break_entry(slot, va); }
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -536,7 +549,8 @@ private:
         MemoryRegion region{};  // modify_range's region, for its errors
         size_t pages = 0;      // plan: the tables the operation needs
         bool changes = false;  // plan: it writes something on a live mapping
-        bool bbm = false;      // map_range_break_before_make: live changes break, then make
+        // map_range_break_before_make: live changes that need it break (this), then make.
+        void (*breaker)(const Mapping&, Descriptor&, uint64_t) = nullptr;
         uint8_t fresh = 0;     // apply: the walk is below a table not yet linked (bbm)
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
@@ -700,7 +714,13 @@ private:
     }
     // init()'s checks of its arguments.
     constexpr Result check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                                Regime where, Stage2Options stage2) const;
+                                Regime where) const;
+    // init_stage2()'s checks of its arguments.
+    constexpr Result check_init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
+                                       Stage2Options options) const;
+    // What init() and init_stage2() record once the root is there.
+    constexpr void adopt(Descriptor* root, uint64_t asid, unsigned root_level, uint64_t pa_offset, Regime where,
+                         unsigned input_bits);
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
     // arch::switch_ttbr() to ttbr, with its refusal as an error; displaced gets the TTBR it
@@ -727,8 +747,11 @@ private:
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
-    uint8_t root_tables_ = 1;  // root_tables()
-    bool xnx_ = false;         // has_xnx()
+    uint8_t root_tables_log2_ = 0;  // root_tables() = 1 << it (0: zero-initialised, in .bss)
+    bool xnx_ = false;              // has_xnx()
+    // Stage 2: TlbBatch::sync_stage2, set by init_stage2(); a stage-1 mapping's program
+    // does not link it.
+    void (*stage2_sync_)(const TlbBatch&, uint64_t, uint64_t) = nullptr;
     Regime where_{};
     // How this table was made live by its owner: activate() or mark_active(), or
     // enable_mmu() (mark_enabled()), without their undoing.
@@ -746,13 +769,28 @@ private:
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                           uint64_t pa_offset, Regime where, Stage2Options stage2) {
-    if (Result r = check_init(asid, root_level, allocator, where, stage2); !r) {
+                           uint64_t pa_offset, Regime where) {
+    if (Result r = check_init(asid, root_level, allocator, where); !r) {
         return r;
     }
     allocator_ = allocator;
-    const bool s2 = is_stage2(where.regime);
-    const unsigned roots = s2 ? G::stage2_root_tables(root_level, stage2.ipa_bits) : 1;
+    PageReserve reserve(*this);
+    if (Result r = reserve.reserve(1); !r) {
+        return r;
+    }
+    adopt(new_table(reserve, Descriptor(), root_level, false), asid, root_level, pa_offset, where,
+          G::va_bits(root_level));
+    return {};
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
+                                            uint64_t pa_offset, Stage2Options options) {
+    if (Result r = check_init_stage2(vmid, root_level, allocator, options); !r) {
+        return r;
+    }
+    allocator_ = allocator;
+    const unsigned roots = G::stage2_root_tables(root_level, options.ipa_bits);
     Descriptor* root = nullptr;
     if (roots > 1) {
         if (Result r = alloc_root(roots, root); !r) {
@@ -765,19 +803,29 @@ constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const P
         }
         root = new_table(reserve, Descriptor(), root_level, false);
     }
+    adopt(root, vmid, root_level, pa_offset, Regime{TranslationRegime::Stage2}, options.ipa_bits);
+    root_tables_log2_ = static_cast<uint8_t>(__builtin_ctz(roots));
+    xnx_ = options.xnx;
+    if (xnx_) {
+        refused_flags_ = refused_flags_ & ~Attributes(STAGE2_XN0);
+    }
+    stage2_sync_ = &TlbBatch::sync_stage2;
+    return {};
+}
+
+template <class G, class T>
+constexpr void Mapping<G, T>::adopt(Descriptor* root, uint64_t asid, unsigned root_level, uint64_t pa_offset,
+                                    Regime where, unsigned input_bits) {
     asid_ = static_cast<uint16_t>(asid);
     root_level_ = static_cast<uint8_t>(root_level);
-    root_tables_ = static_cast<uint8_t>(roots);
-    xnx_ = s2 && stage2.xnx;
     pa_offset_ = pa_offset;
     where_ = where;
-    size_ = uint64_t{1} << (s2 ? stage2.ipa_bits : G::va_bits(root_level));
+    size_ = uint64_t{1} << input_bits;
     va_base_ = where.range == VaRange::Upper ? 0 - size_ : 0;
     start_limit_ = where.range == VaRange::Upper ? size_ - 1 : size_;
-    refused_flags_ = REFUSED_MAP_FLAGS | Attributes(refused_bits(where.regime) & ~(xnx_ ? STAGE2_XN0 : 0));
+    refused_flags_ = REFUSED_MAP_FLAGS | Attributes(refused_bits(where.regime));
     res1_flags_ = Attributes(res1_bits(where.regime));
     root_ = root;
-    return {};
 }
 
 template <class G, class T>
@@ -803,7 +851,7 @@ constexpr Result Mapping<G, T>::alloc_root(unsigned count, Descriptor*& root) {
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                                           Regime where, Stage2Options stage2) const {
+                                           Regime where) const {
     namespace why = argument_reason;
     // The reason and its numbers, built into one error at the end: an error per check
     // would be a 40-byte constant each.
@@ -811,34 +859,21 @@ constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, c
     unsigned first = static_cast<unsigned>(where.regime);
     unsigned second = 0;
     const bool two_levels = has_two_privilege_levels(where.regime);
-    const bool s2 = is_stage2(where.regime);
-    const unsigned lowest = s2 ? G::stage2_min_root_level : G::min_root_level;
-    const unsigned highest = s2 ? G::stage2_max_root_level : LEAF_LEVEL;
     if (root_ != nullptr) {
         reason = why::INITIALISED;
-    } else if (root_level < lowest || root_level > highest) {
+    } else if (root_level < G::min_root_level || root_level > LEAF_LEVEL) {
         reason = why::ROOT_LEVEL;
         first = root_level < 0xffff ? root_level : 0xffff;
-        second = lowest | (highest != LEAF_LEVEL ? highest << 8 : 0);  // the error text's range
-    } else if (s2 ? (stage2.ipa_bits < G::stage2_min_ipa_bits(root_level) ||
-                     stage2.ipa_bits > G::stage2_max_ipa_bits(root_level))
-                  : (stage2.ipa_bits != 0 || stage2.xnx)) {
-        reason = why::IPA_SIZE;
-        first = stage2.ipa_bits;
-        second = root_level;
-    } else if (s2 && G::stage2_root_tables(root_level, stage2.ipa_bits) > 1 &&
-               (T::allocates_pages || !allocator.gives_contiguous())) {
-        reason = why::CONTIGUOUS_ALLOCATOR;
-        first = G::stage2_root_tables(root_level, stage2.ipa_bits);
-    } else if (!is_known(where.regime) && !s2) {
+        second = G::min_root_level;
+    } else if (!is_known(where.regime)) {  // stage 2 too: init_stage2()
         reason = why::REGIME;
     } else if (static_cast<unsigned>(where.range) > static_cast<unsigned>(VaRange::Upper)) {
         reason = why::VA_RANGE;
         first = static_cast<unsigned>(where.range);
     } else if (asid > MAX_ASID) {
-        reason = s2 ? why::VMID_WIDTH : why::ASID_WIDTH;  // MAX_VMID is MAX_ASID
+        reason = why::ASID_WIDTH;
         first = 16;
-    } else if (asid != 0 && !two_levels && !s2) {
+    } else if (asid != 0 && !two_levels) {
         reason = why::ASID_IN_REGIME;
     } else if (where.range == VaRange::Upper && !two_levels) {
         reason = why::NO_UPPER_RANGE;
@@ -848,9 +883,46 @@ constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, c
     if (reason == 0) {
         return {};
     }
-    const bool names_asid = reason == why::ASID_WIDTH || reason == why::ASID_IN_REGIME || reason == why::VMID_WIDTH;
+    const bool names_asid = reason == why::ASID_WIDTH || reason == why::ASID_IN_REGIME;
     return MapError::invalid_argument(reason, static_cast<uint16_t>(first), static_cast<uint16_t>(second),
                                       VirtualAddress(names_asid ? asid : 0));
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::check_init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
+                                                  Stage2Options options) const {
+    namespace why = argument_reason;
+    uint8_t reason = 0;
+    unsigned first = 0;
+    unsigned second = 0;
+    const bool level_ok = root_level >= G::stage2_min_root_level && root_level <= G::stage2_max_root_level;
+    const bool concatenated = level_ok && G::stage2_root_tables(root_level, options.ipa_bits) > 1;
+    if (root_ != nullptr) {
+        reason = why::INITIALISED;
+    } else if (!level_ok) {
+        reason = why::ROOT_LEVEL;
+        first = root_level < 0xffff ? root_level : 0xffff;
+        // The error text's range: the lowest level, the highest in bits 15:8.
+        second = G::stage2_min_root_level | (G::stage2_max_root_level << 8);
+    } else if (options.ipa_bits < G::stage2_min_ipa_bits(root_level) ||
+               options.ipa_bits > G::stage2_max_ipa_bits(root_level)) {
+        reason = why::IPA_SIZE;
+        first = options.ipa_bits;
+        second = root_level;
+    } else if (vmid > MAX_VMID) {
+        reason = why::VMID_WIDTH;
+        first = 16;
+    } else if (T::allocates_pages || !allocator.is_complete()) {
+        reason = why::ALLOCATOR;
+    } else if (concatenated && !allocator.gives_contiguous()) {
+        reason = why::CONTIGUOUS_ALLOCATOR;
+        first = G::stage2_root_tables(root_level, options.ipa_bits);
+    }
+    if (reason == 0) {
+        return {};
+    }
+    return MapError::invalid_argument(reason, static_cast<uint16_t>(first), static_cast<uint16_t>(second),
+                                      VirtualAddress(reason == why::VMID_WIDTH ? vmid : 0));
 }
 
 template <class G, class T>
@@ -866,8 +938,9 @@ constexpr void Mapping<G, T>::release() {
     }
     owner_ = Owner::None;
     root_ = nullptr;
-    root_tables_ = 1;
+    root_tables_log2_ = 0;
     xnx_ = false;
+    stage2_sync_ = nullptr;
     size_ = 0;
     widened_ = nullptr;
     contiguous_hint_ = false;
@@ -1086,7 +1159,7 @@ constexpr Result Mapping<G, T>::plan_map(const MemoryRegion& region, PhysicalAdd
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                          Constraints constraints, Attributes refused_extra, bool bbm) {
+                                          Constraints constraints, Attributes refused_extra, Breaker breaker) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, refused_extra, va, end); !r) {
@@ -1094,7 +1167,7 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
     }
     Op op = map_op(flags, constraints, va, pa.value());
     op.owner = this;
-    op.bbm = bbm;
+    op.breaker = breaker;
     return run_as<OpKind::Map>(op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 
@@ -1209,11 +1282,11 @@ constexpr void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
             }
         }
     }
-    if (level == root_level_ && root_tables_ > 1) {
+    if (level == root_level_ && root_tables_log2_ != 0) {
         if constexpr (!T::allocates_pages) {
-            allocator_.free_pages(allocator_.ctx, table, root_tables_);  // as alloc_pages gave it
+            allocator_.free_pages(allocator_.ctx, table, root_tables());  // as alloc_pages gave it
         }
-        tables_ -= root_tables_;
+        tables_ -= root_tables();
         return;
     }
     free_page(table);
@@ -1334,7 +1407,7 @@ template <class G, class T>
 template <class F>
 constexpr void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
     // Each table of a concatenated root on its own: fn sees pages.
-    const unsigned pages = level == root_level_ ? root_tables_ : 1;
+    const unsigned pages = level == root_level_ ? root_tables() : 1;
     for (unsigned p = 0; p < pages; ++p) {
         fn(static_cast<const void*>(table + p * G::entries));
     }
@@ -1353,8 +1426,8 @@ void Mapping<G, T>::dump(TextWriter& out) const {
     const bool s2 = is_stage2(where_.regime);
     out.str(REGIME_NAMES[static_cast<unsigned>(where_.regime)]);
     out.str(s2 ? " VTTBR" : where_.range == VaRange::Upper ? " TTBR1" : " TTBR0").str(", root level ").dec(root_level_);
-    if (root_tables_ > 1) {
-        out.str(" (").dec(root_tables_).str(" concatenated)");
+    if (root_tables_log2_ != 0) {
+        out.str(" (").dec(root_tables()).str(" concatenated)");
     }
     out.str(", ").hex(va_base_).chr('-').hex(va_base_ + size() - 1);
     out.str(s2 ? ", VMID " : ", ASID ").dec(asid_).str(", ").dec(tables_).str(tables_ == 1 ? " table, " : " tables, ");

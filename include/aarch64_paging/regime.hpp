@@ -86,11 +86,11 @@ constexpr uint64_t res1_bits(TranslationRegime r) {
     return has_two_privilege_levels(r) || is_stage2(r) ? 0 : uint64_t{1} << 6;
 }
 
-/// The shape of a stage-2 table, beside its root level (Mapping::init): the IPA size
-/// (VTCR_EL2.T0SZ = 64 - ipa_bits), from which the number of concatenated root tables
-/// follows, and whether the CPU has FEAT_XNX. A stage-1 mapping takes the default.
+/// The shape of a stage-2 table, beside its root level (Mapping::init_stage2): the IPA
+/// size (VTCR_EL2.T0SZ = 64 - ipa_bits), from which the number of concatenated root
+/// tables follows, and whether the CPU has FEAT_XNX.
 struct Stage2Options {
-    /// The IPA size in bits; 0 (stage 1): the root level's own size.
+    /// The IPA size in bits.
     uint8_t ipa_bits = 0;
     /// FEAT_XNX (ID_AA64MMFR1_EL1.XNX): XN[0] (bit 53) is accepted, and with it the
     /// execute-never of one exception level only (Stage2Attributes::XN_EL1, XN_EL0).

@@ -1,7 +1,7 @@
 /// @file
 /// A hypervisor's stage 2: the EL1&0 regime's second stage for a VM, whose tables are a
-/// Mapping made with TranslationRegime::Stage2 (regime.hpp; Stage2Attributes in
-/// attributes.hpp). Here: VTCR_EL2 computed for such a mapping, and its activation on a
+/// Mapping made by init_stage2() (TranslationRegime::Stage2, regime.hpp; Stage2Attributes
+/// in attributes.hpp). Here: VTCR_EL2 computed for such a mapping, and its activation on a
 /// core (Arm ARM DDI 0487K.a, D19 "VTCR_EL2", "VTTBR_EL2"; D8.2 on the stage-2 input
 /// address size and initial lookup level). A program that uses no stage 2 links none of
 /// this (src/stage2.cpp).

@@ -54,45 +54,61 @@ struct TlbBatch {
     }
 
     /// After the writes of a change to a live tree of @p where (TTBR value @p ttbr: its
-    /// ASID or VMID in bits 63:48; input offsets from @p va_base): DSB ISHST, the TLBIs,
-    /// DSB ISH, ISB; or, where no entry that was valid changed, DSB ISHST, ISB
+    /// ASID in bits 63:48; input offsets from @p va_base): DSB ISHST, the TLBIs, DSB ISH,
+    /// ISB; or, where no entry that was valid changed, DSB ISHST, ISB
     /// (arch::tables_published). The upper range of EL1&0 is invalidated for every ASID:
     /// TTBR0's, whichever it was, tagged its entries.
-    ///
-    /// Stage 2 (Arm ARM D8.14 "TLB maintenance", the stage-2 TLBIs; Linux's
-    /// __kvm_tlb_flush_vmid_ipa): the TLBIs act on the VMID in VTTBR_EL2, so the mapping's
-    /// is made current for them and the one before restored after (arch::enter_vmid);
-    /// TLBI IPAS2E1IS (IPAS2LE1IS for a leaf) per IPA, DSB ISH, then TLBI VMALLE1IS, since
-    /// an invalidation by IPA leaves the entries that combine stage 1 and stage 2 (tagged
-    /// by VA, not IPA), DSB ISH, ISB; past MAX entries, TLBI VMALLS12E1IS, DSB ISH, ISB.
     void sync(Regime where, uint64_t ttbr, uint64_t va_base) const {
         if (!all && count == 0) {
             arch::tables_published();
             return;
         }
         arch::table_store_barrier();
-        const bool stage2 = is_stage2(where.regime);
-        const uint64_t restore = stage2 ? arch::enter_vmid(ttbr) : 0;
         if (all) {
             arch::invalidate_regime(where.regime);
         } else {
-            // TLBI by VA: VA[55:12] in bits 43:0, the ASID in 63:48 (0 without ASIDs); by
-            // IPA: IPA[55:12] in bits 43:0 alone.
-            const uint64_t tag = stage2 ? 0 : ttbr & (MAX_ASID << TTBR_ASID_SHIFT);
             const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
-            for (unsigned i = 0; i < count; ++i) {
-                const uint64_t address = (va.at[i] & ~uint64_t{1}) + va_base;
-                arch::invalidate_va(where.regime, tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)),
-                                    (va.at[i] & 1) != 0, all_asids);
-            }
-            if (stage2) {
-                arch::tlb_barrier();
-                arch::invalidate_regime(TranslationRegime::El1And0);
-            }
+            invalidate_each(where.regime, ttbr & (MAX_ASID << TTBR_ASID_SHIFT), va_base, all_asids);
         }
         arch::tlb_sync();
-        if (stage2) {
-            arch::leave_vmid(restore, ttbr);
+    }
+
+    /// sync() of a stage-2 tree (Arm ARM D8.14 "TLB maintenance", the stage-2 TLBIs;
+    /// Linux's __kvm_tlb_flush_vmid_ipa), @p vttbr its VTTBR_EL2 value: the TLBIs act on
+    /// the VMID in VTTBR_EL2, so the tree's is made current for them and the one before
+    /// restored after (arch::enter_vmid); TLBI IPAS2E1IS (IPAS2LE1IS for a leaf) per IPA,
+    /// DSB ISH, then TLBI VMALLE1IS, since an invalidation by IPA leaves the entries that
+    /// combine stage 1 and stage 2 (tagged by VA, not IPA), DSB ISH, ISB; past MAX entries,
+    /// TLBI VMALLS12E1IS, DSB ISH, ISB. Static, for Mapping's pointer to it: a program
+    /// that makes no stage-2 mapping does not link it.
+    static void sync_stage2(const TlbBatch& batch, uint64_t vttbr, uint64_t va_base) {
+        if (!batch.all && batch.count == 0) {
+            arch::tables_published();
+            return;
+        }
+        arch::table_store_barrier();
+        const uint64_t restore = arch::enter_vmid(vttbr);
+        if (batch.all) {
+            arch::invalidate_regime(TranslationRegime::Stage2);
+        } else {
+            batch.invalidate_each(TranslationRegime::Stage2, 0, va_base, false);
+            arch::tlb_barrier();
+            arch::invalidate_regime(TranslationRegime::El1And0);
+        }
+        arch::tlb_sync();
+        arch::leave_vmid(restore, vttbr);
+    }
+
+private:
+    // TLBI by VA for each entry: VA[55:12] in bits 43:0, and @p tag (the ASID in 63:48, 0
+    // without ASIDs); by IPA at stage 2: IPA[55:12] alone. Inlined: a stage-1 program has
+    // one caller.
+    AARCH64_PAGING_INLINE void invalidate_each(TranslationRegime regime, uint64_t tag, uint64_t va_base,
+                                               bool all_asids) const {
+        for (unsigned i = 0; i < count; ++i) {
+            const uint64_t address = (va.at[i] & ~uint64_t{1}) + va_base;
+            arch::invalidate_va(regime, tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)), (va.at[i] & 1) != 0,
+                                all_asids);
         }
     }
 };

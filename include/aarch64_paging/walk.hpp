@@ -125,9 +125,10 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
         // A live block is never split, but by map_range_break_before_make; and not so
         // either when one of a live contiguous group (the group's TLB entry would outlive
         // the break of one of its blocks).
-        if (op.live && in_tree && entry.is_valid() && (!op.bbm || contains(entry.flags(), Attributes::CONTIGUOUS))) {
+        const bool bbm = op.breaker != nullptr;
+        if (op.live && in_tree && entry.is_valid() && (!bbm || contains(entry.flags(), Attributes::CONTIGUOUS))) {
             op.error = MapError::break_before_make(entry_region(va, level),
-                                                   op.bbm ? BreakRule::Contiguous : BreakRule::Split);
+                                                   bbm ? BreakRule::Contiguous : BreakRule::Split);
             return false;
         }
         ++op.pages;
@@ -152,7 +153,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // (map_range_break_before_make).
     const bool live = op.live && in_tree;
     if (live && entry.is_valid()) {
-        break_entry(*slot, va & ~(G::level_size(level) - 1));
+        op.breaker(*this, *slot, va & ~(G::level_size(level) - 1));
     }
     link_table(*slot, sub, live);
     return ok;
@@ -231,7 +232,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
             return true;
         }
         if (const BreakRule rule = op.live ? break_before_make_rule(entry, next, where_.regime) : BreakRule::None;
-            rule != BreakRule::None && (!op.bbm || rule == BreakRule::Contiguous)) {
+            rule != BreakRule::None && (op.breaker == nullptr || rule == BreakRule::Contiguous)) {
             op.error = MapError::break_before_make(entry_region(va, level), rule);
             return false;
         }
@@ -239,8 +240,8 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         return true;
     }
     if (op.live && op.fresh == 0) {
-        if (op.bbm && needs_break_before_make(entry, next, where_.regime)) {
-            break_entry(*slot, va);  // its TLB entries invalidated already
+        if (op.breaker != nullptr && needs_break_before_make(entry, next, where_.regime)) {
+            op.breaker(*this, *slot, va);  // its TLB entries invalidated already
         } else {
             op.tlb.note(va, entry, next);
         }
