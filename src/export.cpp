@@ -43,7 +43,8 @@ ExportRegion region_of(uint64_t bits, unsigned level, uint64_t va, uint64_t pa, 
 // Calls fn(const ExportRegion&) for every region of mapping, in address order.
 template <class F>
 void for_each_region(const Mapping<>& mapping, const ExportOptions& options, F&& fn) {
-    if (!mapping.is_initialised()) {
+    // The export reads stage-1 descriptors: a stage-2 map exports nothing.
+    if (!mapping.is_initialised() || is_stage2(mapping.regime().regime)) {
         return;
     }
     ExportRegion open;
@@ -211,7 +212,8 @@ size_t export_regions(const Mapping<>& mapping, ExportRegion* out, size_t max, c
 
 Result export_devicetree(const Mapping<>& mapping, const char* node_name, TextWriter& out,
                          const ExportOptions& options) {
-    if (!mapping.is_initialised() || !valid_node_name(node_name) || !is_known(options.regime)) {
+    if (!mapping.is_initialised() || !valid_node_name(node_name) || !is_known(options.regime) ||
+        is_stage2(mapping.regime().regime)) {
         return Status::InvalidArgument;
     }
     out.str("/* idmap: ").str(regime_name(options.regime)).str(" stage 1, 4 KiB granule */\n");

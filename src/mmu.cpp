@@ -42,6 +42,9 @@ Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* up
     if (!lower.is_initialised() || (upper != nullptr && !upper->is_initialised())) {
         return MapError::invalid_argument(why::NOT_INITIALISED);
     }
+    if (is_stage2(regime)) {  // a stage-2 map's registers: stage2_vtcr(), stage2_activate()
+        return MapError::invalid_argument(why::REGIME, static_cast<uint16_t>(regime));
+    }
     if (upper != nullptr) {
         if (upper == &lower) {
             return MapError::invalid_argument(why::SAME_MAPPING);

@@ -223,3 +223,22 @@ TEST_CASE("idmap_s2_worst_case_tables counts the concatenated root", "[capi][sta
     CHECK(idmap_s2_worst_case_tables(&ram, 1, 1, 44) == 0);
     CHECK(idmap_s2_worst_case_tables(nullptr, 0, 2, 34) == 16);
 }
+
+TEST_CASE("the lint and the export read stage-1 descriptors: a stage-2 map is refused", "[capi][stage2]") {
+    Map m = new_stage2(s2_config(40, 1));
+    REQUIRE(map_range(m.get(), k1G, 2 * k1G, kGuestRam) == IDMAP_OK);
+    idmap_lint_report_t report;
+    CHECK(idmap_lint(m.get(), nullptr, nullptr, 0, &report) == IDMAP_ERR_INVALID_ARGUMENT);
+    idmap_export_region_t regions[4];
+    CHECK(idmap_export_regions(m.get(), regions, 4) == 0);
+    idmap_efi_memory_descriptor_t efi[4];
+    CHECK(idmap_export_efi(m.get(), efi, 4) == 0);
+    std::string text;
+    CHECK(idmap_export_devicetree(m.get(), "vm", [](void* ctx, const char* s, size_t n) {
+              static_cast<std::string*>(ctx)->append(s, n);
+          }, &text) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(text.empty());
+    // Nor is it a stage-1 MMU's map.
+    idmap_mmu_config_t mmu;
+    CHECK(idmap_mmu_config(m.get(), 0x1124, &mmu) == IDMAP_ERR_INVALID_ARGUMENT);
+}
