@@ -1216,7 +1216,9 @@ constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
 template <class G, class T>
 constexpr Descriptor* Mapping<G, T>::deepest(uint64_t va, uint64_t end, unsigned& level) const {
     Descriptor* table = root_;
-    for (level = root_level_; level < LEAF_LEVEL; ++level) {
+    // An empty range (which may lie at the very end, where the root's index of va is one
+    // past its last entry) reads nothing.
+    for (level = root_level_; level < LEAF_LEVEL && va < end; ++level) {
         const Descriptor entry = table[index_at(va, level)];
         // Only into a table that holds the whole range (va and end - 1 in one entry) but
         // less than its entry's whole (an unmap takes a table covered whole out).

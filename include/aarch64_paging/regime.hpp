@@ -21,7 +21,7 @@ enum class TranslationRegime : uint8_t {
     El2And0 = 2,
     /// EL3: TTBR0_EL3 only, no ASID, one privilege level.
     El3 = 3,
-    /// Stage 2 of the EL1&0 regime, for a hypervisor at EL2 (D8.1.2 "Stage 2 translation"):
+    /// Stage 2 of the EL1&0 regime, for a hypervisor at EL2 (D8.1, the stage 2 translation of EL1&0):
     /// VTTBR_EL2 and VTCR_EL2, intermediate physical addresses (IPAs) in, the VMID where
     /// stage 1 has the ASID, and its own block and page attributes (Stage2Attributes,
     /// attributes.hpp). One input range (the lower), from IPA 0; the root table may be
@@ -67,7 +67,7 @@ inline constexpr uint64_t STAGE2_XN0 = uint64_t{1} << 53;
 /// Block and page bits that @p r does not have, refused from callers with InvalidFlags.
 /// In the EL2 (E2H = 0) and EL3 regimes: AP[1] (bit 6) is RES1 and the library sets it;
 /// nG (bit 11) is RES0, there being no ASID; bit 53 (PXN) is RES0, bit 54 being the one
-/// XN bit of a regime with one privilege level. At stage 2 (D8.3.2, the stage-2 block and
+/// XN bit of a regime with one privilege level. At stage 2 (D8.3, the stage-2 block and
 /// page descriptor): bit 11 (nG at stage 1) is RES0, there being no ASID; bit 50 (GP,
 /// FEAT_BTI) is stage 1's only; bit 53 is XN[0], RES0 without FEAT_XNX (a stage-2 map made
 /// with Stage2Options::xnx accepts it). Bits 5 and 6 (NS and AP[1] at stage 1) are
