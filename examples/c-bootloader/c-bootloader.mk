@@ -30,7 +30,7 @@ LINUX_INITRD_LOAD  := 0x4c000000
 LINUX_QEMU_MACHINE := -M virt,virtualization=on -cpu cortex-a57 -m 512
 
 linux-kernel:
-	@tools/linux-kernel.sh
+	@image=$$(tools/linux-kernel.sh) && echo "run-linux's kernel: $$image"
 
 ifneq ($(strip $(BOARD)),)
 C_BOOTLOADER_DIR := $(BUILD)/examples/c-bootloader
