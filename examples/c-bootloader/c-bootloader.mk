@@ -1,4 +1,4 @@
-# examples/c-bootloader/c-bootloader.mk - the C bootloader demo.
+# examples/c-bootloader/c-bootloader.mk - the C bootloader demo, and the loader that starts Linux.
 #
 #   make run [BOARD=<b>] [LLVM=1]    build libidmap.a and the demo for the board (default
 #                                    qemu-virt) and boot it in QEMU; QEMU's exit status
@@ -44,6 +44,7 @@ run: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(C_BOOTLOADER_ELF)
 	@echo "== booting $(C_BOOTLOADER_ELF) on $(QEMU_MACHINE) (timeout $(QEMU_TIMEOUT) s)"
 	@$(BM_QEMU_RUN) --timeout $(QEMU_TIMEOUT) -- $(QEMU_MACHINE) -kernel $(C_BOOTLOADER_ELF)
 
+ifeq ($(BOARD),qemu-virt)
 LINUX_DIR        := $(BUILD)/examples/linux-loader
 LINUX_LOADER_ELF := $(LINUX_DIR)/linux-loader.elf
 LINUX_INIT       := $(LINUX_DIR)/init
@@ -63,11 +64,14 @@ $(LINUX_INITRAMFS): $(LINUX_INIT) tools/initramfs.sh
 linux-loader: $(LINUX_LOADER_ELF) $(LINUX_INITRAMFS)
 
 run-linux: $(call needs,$(TARGET_COMMANDS) $(QEMU)) $(LINUX_LOADER_ELF) $(LINUX_INITRAMFS)
-	$(if $(filter qemu-virt,$(BOARD)),,$(error make run-linux boots qemu-virt only, not BOARD=$(BOARD)))
 	@image=$(or $(LINUX_IMAGE),$$(tools/linux-kernel.sh)) && \
 		tests/target/run-linux.sh --timeout $(QEMU_TIMEOUT) --log $(LINUX_DIR)/boot.log \
 		$(LINUX_LOADER_ELF) "$$image" $(LINUX_IMAGE_LOAD) $(LINUX_INITRAMFS) $(LINUX_INITRD_LOAD) \
 		-- $(LINUX_QEMU_MACHINE)
+else
+run-linux linux-loader:
+	$(error make $@ is for qemu-virt only, not BOARD=$(BOARD))
+endif
 else
 c-bootloader run run-linux linux-loader:
 	+@$(MAKE) BOARD=$(BM_DEFAULT_BOARD) $@
