@@ -129,7 +129,7 @@ run_demo() {
 # The demos (examples/c-bootloader, cpp-kernel, upper-kernel) on each board as QEMU enters it:
 # each exits 0 only when all its checks passed. Then, on qemu-virt, Linux started at EL2
 # by the C loader (make run-linux: the kernel fetched once, by make test's prerequisites
-# or here), with the time a kernel boot takes.
+# or here), with three times the suites' timeout, as a kernel takes seconds to boot.
 for tc in gcc llvm; do
     for b in "$@"; do
         [[ $broken_builds == *" $b-$tc "* ]] && continue
