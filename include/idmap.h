@@ -824,6 +824,22 @@ idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
  *         #IDMAP_ERR_NOT_ACTIVE (a map not active at all). */
 idmap_status_t idmap_disable_mmu(idmap_t *map);
 
+/** Cleans every data cache line that holds a byte of [@p start, @p end) to the point of
+ * coherency: DC CVAC one line at a time (the line size from CTR_EL0.DminLine), then DSB SY,
+ * as Linux's dcache_clean_poc. What was written through the cache is then in memory for
+ * whoever reads it past the cache: a kernel image and initramfs that a bootloader placed
+ * with the caches on, before it turns the MMU off (idmap_disable_mmu()) and enters the
+ * kernel (Linux's Documentation/arch/arm64/booting.rst), or a buffer a device reads.
+ * idmap_disable_mmu()'s set/way clean is no substitute: set/way maintenance reaches this
+ * core's caches only, not a system cache before the point of coherency.
+ *
+ * Not tied to a map. Runs at any exception level, with the MMU off, or on with the range
+ * mapped in the current regime (else the DC takes a translation fault). An empty or
+ * backwards range cleans nothing. On the host the fake records the range.
+ * @param start the first address, any alignment.
+ * @param end the address after the last. */
+void idmap_clean_to_poc(uint64_t start, uint64_t end);
+
 /** @name Errata workarounds, for idmap_set_errata()
  * @{ */
 /** Every TLBI broadcast to the Inner Shareable domain (the ...IS forms: the TLB
