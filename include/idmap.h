@@ -211,6 +211,9 @@ typedef struct {
 #define IDMAP_ARG_ASIDS_DIFFER 20
 /** The same map given as the lower and the upper one. */
 #define IDMAP_ARG_SAME_MAPPING 21
+/** A pa_offset (va) that is not a multiple of the page size (bits 31:16, in KiB): every
+ * page would map to an unaligned output address. */
+#define IDMAP_ARG_PA_OFFSET_ALIGNMENT 22
 /** @} */
 
 /** @name Break-before-make rules
@@ -337,9 +340,9 @@ typedef struct {
     unsigned root_level;       /**< 0 to 3, as for idmap_new(). */
     /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
      * for an identity map, PA - VA for a linear map (for 0xffffff8040000000 -> 0x40000000
-     * it is 0x8000000000, as an int64). A multiple of 4 KiB, with every output address in
-     * [0, 2^48): else idmap_map_range() answers #IDMAP_ERR_ADDRESS_RANGE, va = the range's
-     * start. */
+     * it is 0x8000000000, as an int64). A multiple of 4 KiB, else idmap_new_with_config()
+     * refuses it (#IDMAP_ARG_PA_OFFSET_ALIGNMENT); with every output address in [0, 2^48),
+     * else idmap_map_range() answers #IDMAP_ERR_ADDRESS_RANGE, va = the range's start. */
     int64_t pa_offset;
     const idmap_allocator_t *allocator; /**< Table pages; NULL: idmap_new()'s source. */
 } idmap_config_t;
@@ -368,8 +371,9 @@ idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
  * idmap_preflight() on upper-range maps).
  * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
- *         an incomplete allocator, no page for the root table, or (on a board) no free
- *         handle; idmap_new_error() says which. */
+ *         an incomplete allocator, a pa_offset that is not a multiple of 4 KiB, no page
+ *         for the root table, or (on a board) no free handle; idmap_new_error() says
+ *         which. */
 idmap_t *idmap_new_with_config(const idmap_config_t *config);
 /** Why the most recent idmap_new(), idmap_new_with_allocator() or idmap_new_with_config()
  * that answered NULL did: #IDMAP_ERR_INVALID_ARGUMENT with an IDMAP_ARG_* reason, or
