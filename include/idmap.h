@@ -367,8 +367,7 @@ idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
 /** A new, empty, inactive map as @p config says: for its regime and VA range, mapping
  * every input address va to va + pa_offset (an identity map for 0). Every function that
  * takes a map takes it, with output address = input address + pa_offset where an
- * identity map has the input address (but see idmap_export_regions() and
- * idmap_preflight() on upper-range maps).
+ * identity map has the input address (but see idmap_preflight() on upper-range maps).
  * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
  *         an incomplete allocator, a pa_offset that is not a multiple of 4 KiB, no page
@@ -860,8 +859,9 @@ uint32_t idmap_errata(void);
  * Reading a map without changing it: descriptors, the map's size and tables, a readable
  * dump, and the export of the applied map for what runs next (an array of regions, a
  * devicetree fragment, UEFI memory descriptors), decoded as the map's regime reads its
- * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export covers lower-range
- * maps only: an upper-range map's export is empty in this version.
+ * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export is at the map's
+ * own addresses: [idmap_va_start(), idmap_va_start() + idmap_size()), in the upper VA range
+ * up to 2^64, where a va_end of 0 stands for 2^64.
  * @{ */
 /** All bits of @p d but the output address (0 for NULL). */
 uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
@@ -928,7 +928,7 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
  * contiguous bit). All-zero entries end a region and are not exported. */
 typedef struct {
     uint64_t va_start;    /**< The first virtual address. */
-    uint64_t va_end;      /**< The virtual address after the last. */
+    uint64_t va_end;      /**< The virtual address after the last (0: 2^64). */
     uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
     uint64_t leaf_bits;   /**< The first leaf's descriptor. */
     uint32_t flags;       /**< IDMAP_EXPORT_*. */
@@ -938,8 +938,8 @@ typedef struct {
     uint8_t level;        /**< The first leaf's level. */
 } idmap_export_region_t;
 
-/** Writes the regions of @p map, in address order, to @p out. A lower-range map's only:
- * an upper-range map has none in this version.
+/** Writes the regions of @p map, in address order, to @p out, at the map's own addresses
+ * (an upper-range map's up to 2^64).
  * @param map the map.
  * @param out receives the first @p max regions (NULL with 0: only count).
  * @param max entries of @p out.
@@ -973,7 +973,7 @@ size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size
  * "idmap: el1&0 stage 1, 4 KiB granule", with the map's regime in place of el1&0. The unit
  * address is the virtual start in hex without "0x" or leading zeros.
  * aarch64_paging/export.hpp has the whole text. The regions are those of
- * idmap_export_regions(): none for an upper-range map in this version.
+ * idmap_export_regions().
  * @param map the map.
  * @param node_name the fragment's node name; NULL: "idmap".
  * @param write receives the text, in pieces.
@@ -1021,7 +1021,7 @@ typedef struct {
  * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at the regime's privileged level, else
  * #IDMAP_EFI_RUNTIME_SERVICES_DATA; #IDMAP_EFI_RESERVED_MEMORY_TYPE for invalid entries.
  * Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for invalid entries.
- * EFI_MEMORY_RUNTIME is the caller's to add. None for an upper-range map in this version.
+ * EFI_MEMORY_RUNTIME is the caller's to add.
  * @param map the map.
  * @param out receives the first @p max descriptors (NULL with 0: only count).
  * @param max entries of @p out.
