@@ -367,7 +367,7 @@ idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
 /** A new, empty, inactive map as @p config says: for its regime and VA range, mapping
  * every input address va to va + pa_offset (an identity map for 0). Every function that
  * takes a map takes it, with output address = input address + pa_offset where an
- * identity map has the input address (but see idmap_preflight() on upper-range maps).
+ * identity map has the input address.
  * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
  *         an incomplete allocator, a pa_offset that is not a multiple of 4 KiB, no page
@@ -1083,8 +1083,9 @@ typedef struct {
 
 /** What to check before a map goes live: the addresses the CPU is about to use, which the
  * caller reads from the CPU (idmap_preflight_read_cpu(), on a board) or makes up (in a
- * test). A zero-initialised one fails rather than passing unchecked: the stack below
- * sp = 0 is beyond any map. */
+ * test). A zero-initialised one fails rather than passing unchecked: pc = 0 is below an
+ * upper-range map, and the stack below sp = 0 at the top of the address space, beyond a
+ * lower-range one. */
 typedef struct {
     uint64_t pc;   /**< The code running: the 4 bytes at pc (#IDMAP_USE_CODE). */
     uint64_t sp;   /**< The stack pointer (full descending): the 16 bytes below sp (#IDMAP_USE_STACK). */
@@ -1092,7 +1093,8 @@ typedef struct {
      * vector table at vbar (#IDMAP_USE_VECTORS). */
     uint64_t vbar;
     /** Also every table page of the map, at its physical address, where the library writes
-     * it (#IDMAP_USE_TABLE). */
+     * it (#IDMAP_USE_TABLE). An upper-range map does not cover those addresses: check its
+     * table pages as extra ranges of the lower map instead. */
     bool check_tables;
     uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
     const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */
@@ -1102,8 +1104,11 @@ typedef struct {
 /** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
  * map's table pages, and stops at the first address the map does not allow its use at.
  * Reads the map only, as the MMU of its regime would, with #IDMAP_MAIR_DEFAULT. The
- * addresses are checked against [0, idmap_size()): on an upper-range map every address
- * checked is reported not mapped in this version.
+ * addresses are the map's own: one outside [idmap_va_start(), idmap_va_start() +
+ * idmap_size()) is not mapped by it (a lower-range address checked against an upper-range
+ * map, and the other way round: check each map for the addresses in its range). A range
+ * that ends at 2^64, such as the stack below sp = 0 (an upper-range stack's top), has
+ * region.end 0.
  * @param map the map.
  * @param preflight what to check.
  * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
