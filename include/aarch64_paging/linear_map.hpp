@@ -42,9 +42,10 @@ public:
               const PageAllocator& allocator = default_page_allocator())
         : init_result_(mapping_.init(asid, root_level, allocator, static_cast<uint64_t>(pa_offset), where)),
           offset_(pa_offset) {}
-    /// Deactivates the map if activate() made it active and returns every table page.
-    /// A map the MMU runs on (enable_mmu(), mmu.hpp) is left to it: its tables stay in
-    /// place and are not given back. Call disable_mmu() before such a map goes out of
+    /// Deactivates the map if activate() made it active and returns every table page, but
+    /// where the table is still live (Mapping::release()): a map the MMU runs on
+    /// (enable_mmu(), mmu.hpp), or whose deactivation is refused, keeps its tables in place,
+    /// never given back. Call disable_mmu() or deactivate() before such a map goes out of
     /// scope.
     ~LinearMap() { mapping_.release(); }
     LinearMap(const LinearMap&) = delete;

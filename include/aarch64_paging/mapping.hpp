@@ -79,11 +79,14 @@ public:
     /// that maps anything else.
     [[nodiscard]] constexpr Result init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                               uint64_t pa_offset = 0, Regime where = {});
-    /// Deactivates the mapping if activate() made it active and returns every table page.
-    /// A mapping the MMU runs on (enable_mmu(), mmu.hpp, without disable_mmu()) is left to
-    /// the MMU: its tables stay as they are and are not given back, since freeing them, or
-    /// loading the TTBR it replaced, would leave the MMU walking what is no longer a table.
-    /// Call disable_mmu() before a mapping the MMU uses goes out of scope.
+    /// Deactivates the mapping if activate() made it active and returns every table page,
+    /// unless the table is still live on a core: the MMU runs on it (enable_mmu(), mmu.hpp,
+    /// without disable_mmu()), that deactivation was refused (CODE_NOT_IDENTITY_MAPPED), or
+    /// activate_on_core() was not undone. Then its tables stay as they are and are never
+    /// given back (a leak, where freeing them, or loading the TTBR it replaced, would leave
+    /// the MMU walking what is no longer a table). Either way the mapping is then as before
+    /// init(). To get the pages back, call disable_mmu(), deactivate() or
+    /// deactivate_on_core() first, and check what they answer.
     constexpr void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
     constexpr bool is_initialised() const { return root_ != nullptr; }
@@ -721,9 +724,13 @@ constexpr void Mapping<G, T>::release() {
     if (owner_ == Owner::Activated) {
         (void)deactivate();
     }
-    if (owner_ != Owner::MmuEnabled) {
+    // A table still live on a core (the MMU's, a refused deactivation, activate_on_core()
+    // not undone) stays allocated: the TTBR holds it, and freed pages would be walked.
+    if (!is_active()) {
         free_tables(root_, root_level_);
     }
+    active_cores_ = 0;
+    tables_ = 0;
     owner_ = Owner::None;
     root_ = nullptr;
     size_ = 0;
