@@ -1359,8 +1359,8 @@ idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *ran
  * constraints and output addresses: one table below every entry a region touches above
  * the leaf level (a table shared by two regions counts twice). Size a static pool with
  * it when the regions are known at build time; idmap_tables_needed() is exact for one
- * call. Empty and backwards regions count nothing, and so does a region whose end is 0:
- * give a region that ends at 2^64 (the top of an upper range) the end 2^64 - 1.
+ * call. Empty and backwards regions count nothing, but an end of 0 after a start that is
+ * not stands for 2^64, the top of an upper range, as in idmap_map_range().
  * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
 size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
 /** @} */
