@@ -385,11 +385,11 @@ const idmap_error_t *idmap_new_error(void);
  * where idmap_enable_mmu() turned the MMU on with it (or idmap_enable_mmu_split(), with it
  * as either map), the registers are loaded back as idmap_disable_mmu() does, so that the
  * MMU is not left walking the pages given back. Maps active on other cores
- * (idmap_activate_on_core()) must be deactivated there first. Where the map is still live
- * after that (the deactivation refused, #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED, or active on
- * another core), its table pages stay as they are, in use by the TTBR, and are never given
- * back: a leak, rather than an MMU walking pages that are no longer tables. The handle is
- * freed either way. To get the pages back, call idmap_deactivate() first and check what it
+ * (idmap_activate_on_core()) must be deactivated there first. A map still live after
+ * that deactivation (refused, #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED; or still active on
+ * another core) keeps its table pages as they are, in use by the TTBR, never given back:
+ * a leak, rather than an MMU walking pages that are no longer tables. The handle is freed
+ * either way. To get the pages back, call idmap_deactivate() first and check what it
  * answers. Accepts NULL; answers nothing. */
 void idmap_free(idmap_t *map);
 /** @} */

@@ -44,7 +44,7 @@ Result check(const Mapping<>& mapping, uint64_t start, uint64_t size, CriticalUs
              const PreflightOptions& options) {
     const uint64_t last = start + (size != 0 ? size - 1 : 0);
     // The range checked, as far as 2^64 can say it: an end of 0 is 2^64, as in an upper
-    // map's regions; past 2^64 it wraps.
+    // map's regions; a range wrapping past 2^64 ends at UINT64_MAX.
     const MemoryRegion range(start, last < start ? UINT64_MAX : last + 1);
     // Offsets from the map's first address: the map covers [0, size()) of them.
     const uint64_t offset = start - mapping.va_base();

@@ -246,7 +246,8 @@ TEST_CASE("release keeps the tables of a mapping whose deactivation is refused",
     Pages pages;
     Mapping<> m;
     REQUIRE(m.init(0, 1, pages.allocator(), 0, Regime{TranslationRegime::El2, VaRange::Lower}).is_ok());
-    REQUIRE(m.map_range(MemoryRegion(G1, G1 + K4), PhysicalAddress(G1), Attributes::NORMAL | Attributes::VALID).is_ok());
+    REQUIRE(m.map_range(MemoryRegion(G1, G1 + K4), PhysicalAddress(G1), Attributes::NORMAL | Attributes::VALID)
+                .is_ok());
     REQUIRE(m.activate().is_ok());
     std::vector<void*> tables;
     m.for_each_table([&](const void* t) { tables.push_back(const_cast<void*>(t)); });
