@@ -260,6 +260,10 @@ void write_argument(TextWriter& out, const MapError& e) {
         case argument_reason::SAME_MAPPING:
             out.str(": the same map is given as the lower and the upper one");
             break;
+        case argument_reason::PA_OFFSET_ALIGNMENT:
+            out.str(": pa_offset ").hex(e.va.value()).str(" is not a multiple of the ").dec(first);
+            out.str(" KiB page: a page maps to a page-aligned output address, so the offset must be whole pages");
+            break;
         default:
             break;
     }

@@ -87,6 +87,10 @@ TEST_CASE("a constructor that answers NULL says why", "[error-text]") {
     std::memcpy(&c.regime, &bad_regime, sizeof bad_regime);
     CHECK(refused(&c) == "invalid argument: 9 is no idmap_regime_t");
     CHECK(idmap_new_error()->value == (IDMAP_ARG_REGIME | (uint64_t{9} << 16)));
+    c = config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_LOWER);
+    c.pa_offset = 0x1800;
+    CHECK(refused(&c) == "invalid argument: pa_offset 0x1800 is not a multiple of the 4 KiB page: a page maps to "
+                         "a page-aligned output address, so the offset must be whole pages");
 
     const idmap_allocator_t incomplete{&budget_alloc, nullptr, nullptr};
     c = config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_LOWER);

@@ -150,6 +150,27 @@ TEST_CASE("idmap_new_with_config refuses bad regimes, ranges, ASIDs, root levels
     CHECK(pool.bad_frees == 0);
 }
 
+// An offset of part of a page would leave every output address unaligned: refused when the
+// map is made, rather than by every idmap_map_range() after.
+TEST_CASE("idmap_new_with_config refuses a pa_offset that is not whole pages", "[capi][regime]") {
+    for (const int64_t bad : {int64_t{0x800}, -int64_t{0x800}, static_cast<int64_t>(k1G + 8)}) {
+        CAPTURE(bad);
+        const idmap_config_t c = config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_UPPER, 1, 1, bad);
+        idmap_t* m = idmap_new_with_config(&c);
+        CHECK(m == nullptr);
+        idmap_free(m);
+        const idmap_error_t* e = idmap_new_error();
+        CHECK(e->status == IDMAP_ERR_INVALID_ARGUMENT);
+        CHECK(e->value == (IDMAP_ARG_PA_OFFSET_ALIGNMENT | uint64_t{4} << 16));  // 4 KiB pages
+        CHECK(e->va == static_cast<uint64_t>(bad));
+    }
+    for (const int64_t good : {static_cast<int64_t>(kPage), -static_cast<int64_t>(kPage)}) {
+        CAPTURE(good);
+        Map m = new_map(config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_LOWER, 1, 1, good));
+        require_map(m.get(), k1G, k1G + kPage, kRW);
+    }
+}
+
 // Regression (0e2d847): idmap_new_with_config() read the regime as an int, refused a
 // negative one, and converted the rest to the core's 8-bit TranslationRegime, which keeps
 // the low byte: 256 (0x100) made an EL1&0 map, 257 an EL2 map, 0x100003 an EL3 map, where

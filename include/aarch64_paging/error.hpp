@@ -103,6 +103,9 @@ inline constexpr uint8_t REGIMES_DIFFER = 19;
 inline constexpr uint8_t ASIDS_DIFFER = 20;
 /// The same mapping given as both the lower and the upper one.
 inline constexpr uint8_t SAME_MAPPING = 21;
+/// An output address offset (va) that is not a multiple of the granule's page size
+/// (first, in KiB): every page would map to an unaligned output address.
+inline constexpr uint8_t PA_OFFSET_ALIGNMENT = 22;
 }  // namespace argument_reason
 
 /// Which break-before-make rule (break_before_make.hpp) a change to a live entry would
