@@ -22,26 +22,6 @@ using namespace capi_test;
 
 namespace {
 
-// A config as a C caller writes one; root level 1 unless said.
-idmap_config_t config(idmap_regime_t regime, idmap_va_range_t range, uint64_t asid, unsigned root_level = 1,
-                      int64_t pa_offset = 0, const idmap_allocator_t* allocator = nullptr) {
-    idmap_config_t c;
-    std::memset(&c, 0, sizeof c);
-    c.regime = regime;
-    c.va_range = range;
-    c.asid = asid;
-    c.root_level = root_level;
-    c.pa_offset = pa_offset;
-    c.allocator = allocator;
-    return c;
-}
-
-Map new_map(const idmap_config_t& c) {
-    Map m(idmap_new_with_config(&c), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
 // Stores any int in an enum field, as C may (a C++ cast to an enum without that value is
 // not allowed).
 template <class Enum>
