@@ -38,8 +38,8 @@
 #   make fuzz-replay              every seed once, no fuzzing
 #   make fuzz-long [FUZZ_RUNS=10000000]   fuzz for that many inputs, a progress line a minute
 #   make bench [BENCH_ARGS=...]   the host benchmark: time per call of each workload, the
-#                                 speed build (-O2) and the size build (-Os) in turn
-#   make bench-speed, bench-size  one build's benchmark alone
+#                                 speed build (-O2); make bench-size: the size build (-Os)
+#   make bench-both               both builds, each workload in turn, with their ratio
 #   make bench-callgrind          the same workloads' instructions per call (valgrind)
 #   make size [LLVM=1]            each board's .a, and what a program calling the C ABI links
 #   make idmap-image              the host tool that builds a board's tables at build time
