@@ -349,14 +349,7 @@ TEST_CASE("export: memory types through another MAIR, and other regimes (C++)", 
 
 TEST_CASE("export: an upper-range map's regions lie at its own addresses, up to 2^64", "[export][regime]") {
     // EL1&0 TTBR1, root level 2: [2^64 - 1 GiB, 2^64) maps [0, 1 GiB).
-    idmap_config_t c{};
-    c.regime = IDMAP_REGIME_EL1_0;
-    c.va_range = IDMAP_VA_RANGE_UPPER;
-    c.asid = 1;
-    c.root_level = 2;
-    c.pa_offset = static_cast<int64_t>(k1G);
-    Map m(idmap_new_with_config(&c), &idmap_free);
-    REQUIRE(m != nullptr);
+    Map m = new_map(config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_UPPER, 1, 2, static_cast<int64_t>(k1G)));
     const uint64_t start = 0 - k1G;
     require_map(m.get(), start, start + 2 * kPage, kRW | kXN);
     const idmap_region_t top{0 - k2M, 0};  // an end of 0: 2^64

@@ -242,14 +242,7 @@ TEST_CASE("preflight: extra ranges with their uses", "[preflight]") {
 TEST_CASE("preflight: an upper-range map is checked at its own addresses, up to 2^64", "[preflight][regime]") {
     // EL1&0 TTBR1, root level 2: [2^64 - 1 GiB, 2^64) maps [0, 1 GiB). The code at its
     // start, the stack at its top: sp 0 is 2^64, the top of the stack.
-    idmap_config_t c{};
-    c.regime = IDMAP_REGIME_EL1_0;
-    c.va_range = IDMAP_VA_RANGE_UPPER;
-    c.asid = 1;
-    c.root_level = 2;
-    c.pa_offset = static_cast<int64_t>(k1G);
-    Map m(idmap_new_with_config(&c), &idmap_free);
-    REQUIRE(m != nullptr);
+    Map m = new_map(config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_UPPER, 1, 2, static_cast<int64_t>(k1G)));
     const uint64_t code = 0 - k1G;
     require_map(m.get(), code, code + 0x10000, kRW | kRO);
     const idmap_region_t stack{0 - uint64_t{0x10000}, 0};
