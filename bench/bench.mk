@@ -2,11 +2,14 @@
 #
 #   make bench [BENCH_ARGS="--reps 21 --only W1,W3"]
 #       builds build/host/libidmap.a exactly as `make` does (the -O2 host build, the speed
-#       build) and build/host-size/libidmap.a (-Os, the size build a board ships), a bench
-#       linked against each, then runs W1-W7 with each in turn (bench/both.sh) and prints
-#       both builds' rows and their ratio.
-#   make bench-speed / make bench-size [BENCH_ARGS=...]
-#       one build's table alone, with the memory bounds.
+#       build), a bench linked against it, and runs W1-W7: one table, with the memory
+#       bounds, in the columns the comparison scripts read (<id> <name> <unit> <median>
+#       <min> <max> <ms/rep> <tables>). make bench-speed is the same.
+#   make bench-size [BENCH_ARGS=...]
+#       the same over build/host-size/libidmap.a (-Os, the size build a board ships).
+#   make bench-both [BENCH_ARGS=...]
+#       both builds, each workload with each in turn (bench/both.sh), their rows side by
+#       side with the ratio size / speed.
 #   make bench-callgrind [BENCH_ARGS=--zero-pages]
 #       runs each workload once under valgrind --tool=callgrind, one process per workload,
 #       counting only the workload's timed function, and prints instructions per entry:
@@ -46,12 +49,12 @@ $(BENCH_SIZE_BIN): bench/bench.c $(BENCH_SIZE_CXX_OBJ) $(BENCH_SIZE_LIB) include
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(HOST_CC) $(BENCH_CFLAGS) $< $(BENCH_SIZE_CXX_OBJ) $(BENCH_SIZE_LIB) -o $@
 
-.PHONY: bench bench-speed bench-size bench-callgrind
-bench: $(BENCH_BIN) $(BENCH_SIZE_BIN)
-	@$(BENCH_ENV) bench/both.sh $(BENCH_BIN) $(BENCH_SIZE_BIN) $(BENCH_ARGS)
-
-bench-speed: $(BENCH_BIN)
+.PHONY: bench bench-speed bench-size bench-both bench-callgrind
+bench bench-speed: $(BENCH_BIN)
 	@$(BENCH_ENV) $(BENCH_BIN) $(BENCH_ARGS)
+
+bench-both: $(BENCH_BIN) $(BENCH_SIZE_BIN)
+	@$(BENCH_ENV) bench/both.sh $(BENCH_BIN) $(BENCH_SIZE_BIN) $(BENCH_ARGS)
 
 bench-size: $(BENCH_SIZE_BIN)
 	@$(BENCH_ENV) IDMAP_BENCH_LIB_STAMP=$(HOST_SIZE_BUILD)/flags.stamp $(BENCH_SIZE_BIN) $(BENCH_ARGS)

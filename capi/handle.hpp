@@ -29,6 +29,10 @@ namespace idmap_capi {
 idmap* acquire_handle();
 // Why acquire_handle() answered nullptr.
 aarch64_paging::MapError no_handle();
+// The last construction that failed (idmap_new_error()): a constructor has no map to
+// record it on. Beside the handles, not before the table pool, whose page alignment
+// would pad it to a page.
+extern idmap_error_t g_new_error;
 void release_handle(idmap* map);
 
 // A new map in a handle, or nullptr with the reason recorded for idmap_new_error()

@@ -8,6 +8,8 @@
 
 namespace idmap_capi {
 
+idmap_error_t g_new_error{};
+
 #if defined(IDMAP_HOST)
 
 idmap* acquire_handle() {

@@ -11,6 +11,7 @@
 using aarch64_paging::Attributes;
 using aarch64_paging::Constraints;
 using aarch64_paging::Descriptor;
+using aarch64_paging::MapError;
 using aarch64_paging::MemoryRegion;
 using aarch64_paging::PageAllocator;
 using aarch64_paging::PhysicalAddress;
@@ -26,13 +27,11 @@ idmap_region_t to_c(const MemoryRegion& region) {
     return idmap_region_t{region.start().value(), region.end().value()};
 }
 
-// The last construction that failed: a constructor has no map to record it on.
-idmap_error_t g_new_error{};
-
 }  // namespace
 
 namespace idmap_capi {
 
+// A construction that failed: recorded where idmap_new_error() finds it.
 idmap_t* refuse(const aarch64_paging::MapError& error) {
     g_new_error = to_c(error);
     return nullptr;
@@ -58,10 +57,6 @@ namespace {
 using idmap_capi::new_map;
 using idmap_capi::refuse;
 
-idmap_t* refuse(uint8_t reason, uint16_t first = 0) {
-    return refuse(aarch64_paging::MapError::invalid_argument(reason, first));
-}
-
 }  // namespace
 
 extern "C" {
@@ -74,14 +69,14 @@ idmap_t* idmap_new(size_t asid, unsigned root_level) {
 
 idmap_t* idmap_new_with_allocator(size_t asid, unsigned root_level, const idmap_allocator_t* alloc) {
     if (alloc == nullptr) {
-        return refuse(reason::NULL_POINTER);
+        return refuse(MapError::invalid_argument(reason::NULL_POINTER));
     }
     return new_map(asid, root_level, PageAllocator{alloc->alloc_page, alloc->free_page, alloc->ctx});
 }
 
 idmap_t* idmap_new_with_config(const idmap_config_t* config) {
     if (config == nullptr) {
-        return refuse(reason::NULL_POINTER);
+        return refuse(MapError::invalid_argument(reason::NULL_POINTER));
     }
     const idmap_allocator_t* alloc = config->allocator;
     const PageAllocator allocator = alloc != nullptr
@@ -94,17 +89,17 @@ idmap_t* idmap_new_with_config(const idmap_config_t* config) {
     __builtin_memcpy(&range, &config->va_range, sizeof range);
     // Checked here, as ints: the core's enums are 8 bits wide.
     if (regime < IDMAP_REGIME_EL1_0 || regime > IDMAP_REGIME_EL3) {
-        return refuse(reason::REGIME, static_cast<uint16_t>(regime));
+        return refuse(MapError::invalid_argument(reason::REGIME, static_cast<uint16_t>(regime)));
     }
     if (range < IDMAP_VA_RANGE_LOWER || range > IDMAP_VA_RANGE_UPPER) {
-        return refuse(reason::VA_RANGE, static_cast<uint16_t>(range));
+        return refuse(MapError::invalid_argument(reason::VA_RANGE, static_cast<uint16_t>(range)));
     }
     const aarch64_paging::Regime where{static_cast<aarch64_paging::TranslationRegime>(regime),
                                        static_cast<aarch64_paging::VaRange>(range)};
     return new_map(config->asid, config->root_level, allocator, static_cast<uint64_t>(config->pa_offset), where);
 }
 
-const idmap_error_t* idmap_new_error(void) { return &g_new_error; }
+const idmap_error_t* idmap_new_error(void) { return &idmap_capi::g_new_error; }
 
 void idmap_free(idmap_t* map) {
     if (map == nullptr) {

@@ -1,4 +1,5 @@
-// The C ABI's MMU bring-up, over aarch64_paging::mmu_config / enable_mmu / disable_mmu.
+// The C ABI's MMU bring-up, over aarch64_paging::mmu_config / enable_mmu / disable_mmu, and
+// its cache clean for a hand-over, over aarch64_paging::clean_to_poc.
 #include "aarch64_paging/mmu.hpp"
 #include "handle.hpp"
 #include "idmap.h"
@@ -92,6 +93,10 @@ idmap_status_t idmap_disable_mmu(idmap_t* map) {
         map->mmu_upper = nullptr;
     }
     return record(map, result);
+}
+
+void idmap_clean_to_poc(uint64_t start, uint64_t end) {
+    aarch64_paging::clean_to_poc(aarch64_paging::VirtualAddress(start), aarch64_paging::VirtualAddress(end));
 }
 
 }  // extern "C"

@@ -212,7 +212,10 @@ typedef struct {
 #define IDMAP_ARG_ASIDS_DIFFER 20
 /** The same map given as the lower and the upper one. */
 #define IDMAP_ARG_SAME_MAPPING 21
-/* 22-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/** A pa_offset (va) that is not a multiple of the page size (bits 31:16, in KiB): every
+ * page would map to an unaligned output address. */
+#define IDMAP_ARG_PA_OFFSET_ALIGNMENT 22
+/* 23-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -360,9 +363,9 @@ typedef struct {
     unsigned root_level;       /**< 0 to 3, as for idmap_new(). */
     /** Every input address va maps to the output address va + pa_offset (modulo 2^64): 0
      * for an identity map, PA - VA for a linear map (for 0xffffff8040000000 -> 0x40000000
-     * it is 0x8000000000, as an int64). A multiple of 4 KiB, with every output address in
-     * [0, 2^48): else idmap_map_range() answers #IDMAP_ERR_ADDRESS_RANGE, va = the range's
-     * start. */
+     * it is 0x8000000000, as an int64). A multiple of 4 KiB, else idmap_new_with_config()
+     * refuses it (#IDMAP_ARG_PA_OFFSET_ALIGNMENT); with every output address in [0, 2^48),
+     * else idmap_map_range() answers #IDMAP_ERR_ADDRESS_RANGE, va = the range's start. */
     int64_t pa_offset;
     const idmap_allocator_t *allocator; /**< Table pages; NULL: idmap_new()'s source. */
 } idmap_config_t;
@@ -387,12 +390,12 @@ idmap_t *idmap_new_with_allocator(size_t asid, unsigned root_level,
 /** A new, empty, inactive map as @p config says: for its regime and VA range, mapping
  * every input address va to va + pa_offset (an identity map for 0). Every function that
  * takes a map takes it, with output address = input address + pa_offset where an
- * identity map has the input address (but see idmap_export_regions() and
- * idmap_preflight() on upper-range maps).
+ * identity map has the input address.
  * @return the map, or NULL: @p config NULL, a bad root level, regime or range, the upper
  *         range in a regime without one, an ASID over 16 bits (or not 0 in EL2 and EL3),
- *         an incomplete allocator, no page for the root table, or (on a board) no free
- *         handle; idmap_new_error() says which. */
+ *         an incomplete allocator, a pa_offset that is not a multiple of 4 KiB, no page
+ *         for the root table, or (on a board) no free handle; idmap_new_error() says
+ *         which. */
 idmap_t *idmap_new_with_config(const idmap_config_t *config);
 /** Why the most recent idmap_new(), idmap_new_with_allocator() or idmap_new_with_config()
  * that answered NULL did: #IDMAP_ERR_INVALID_ARGUMENT with an IDMAP_ARG_* reason, or
@@ -405,10 +408,12 @@ const idmap_error_t *idmap_new_error(void);
  * where idmap_enable_mmu() turned the MMU on with it (or idmap_enable_mmu_split(), with it
  * as either map), the registers are loaded back as idmap_disable_mmu() does, so that the
  * MMU is not left walking the pages given back. Maps active on other cores
- * (idmap_activate_on_core()) must be deactivated there first. The pages are given back
- * whatever that deactivation answers: where it may be refused
- * (#IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED), call idmap_deactivate() first. Accepts NULL;
- * answers nothing. */
+ * (idmap_activate_on_core()) must be deactivated there first. A map still live after
+ * that deactivation (refused, #IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED; or still active on
+ * another core) keeps its table pages as they are, in use by the TTBR, never given back:
+ * a leak, rather than an MMU walking pages that are no longer tables. The handle is freed
+ * either way. To get the pages back, call idmap_deactivate() first and check what it
+ * answers. Accepts NULL; answers nothing. */
 void idmap_free(idmap_t *map);
 /** @} */
 
@@ -847,6 +852,22 @@ idmap_status_t idmap_enable_mmu_split(idmap_t *lower, idmap_t *upper);
  *         #IDMAP_ERR_NOT_ACTIVE (a map not active at all). */
 idmap_status_t idmap_disable_mmu(idmap_t *map);
 
+/** Cleans every data cache line that holds a byte of [@p start, @p end) to the point of
+ * coherency: DC CVAC one line at a time (the line size from CTR_EL0.DminLine), then DSB SY,
+ * as Linux's dcache_clean_poc. What was written through the cache is then in memory for
+ * whoever reads it past the cache: a kernel image and initramfs that a bootloader placed
+ * with the caches on, before it turns the MMU off (idmap_disable_mmu()) and enters the
+ * kernel (Linux's Documentation/arch/arm64/booting.rst), or a buffer a device reads.
+ * idmap_disable_mmu()'s set/way clean is no substitute: set/way maintenance reaches this
+ * core's caches only, not a system cache before the point of coherency.
+ *
+ * Not tied to a map. Runs at any exception level, with the MMU off, or on with the range
+ * mapped in the current regime (else the DC takes a translation fault). An empty or
+ * backwards range cleans nothing. On the host the fake records the range.
+ * @param start the first address, any alignment.
+ * @param end the address after the last. */
+void idmap_clean_to_poc(uint64_t start, uint64_t end);
+
 /** @name Errata workarounds, for idmap_set_errata()
  * @{ */
 /** Every TLBI broadcast to the Inner Shareable domain (the ...IS forms: the TLB
@@ -879,8 +900,9 @@ uint32_t idmap_errata(void);
  * Reading a map without changing it: descriptors, the map's size and tables, a readable
  * dump, and the export of the applied map for what runs next (an array of regions, a
  * devicetree fragment, UEFI memory descriptors), decoded as the map's regime reads its
- * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export covers lower-range
- * maps only: an upper-range map's export is empty in this version.
+ * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export is at the map's
+ * own addresses: [idmap_va_start(), idmap_va_start() + idmap_size()), in the upper VA range
+ * up to 2^64, where a va_end of 0 stands for 2^64.
  * @{ */
 /** All bits of @p d but the output address (0 for NULL). */
 uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
@@ -947,7 +969,7 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
  * contiguous bit). All-zero entries end a region and are not exported. */
 typedef struct {
     uint64_t va_start;    /**< The first virtual address. */
-    uint64_t va_end;      /**< The virtual address after the last. */
+    uint64_t va_end;      /**< The virtual address after the last (0: 2^64). */
     uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
     uint64_t leaf_bits;   /**< The first leaf's descriptor. */
     uint32_t flags;       /**< IDMAP_EXPORT_*. */
@@ -957,8 +979,8 @@ typedef struct {
     uint8_t level;        /**< The first leaf's level. */
 } idmap_export_region_t;
 
-/** Writes the regions of @p map, in address order, to @p out. A lower-range map's only:
- * an upper-range map has none in this version.
+/** Writes the regions of @p map, in address order, to @p out, at the map's own addresses
+ * (an upper-range map's up to 2^64).
  * @param map the map.
  * @param out receives the first @p max regions (NULL with 0: only count).
  * @param max entries of @p out.
@@ -992,7 +1014,7 @@ size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size
  * "idmap: el1&0 stage 1, 4 KiB granule", with the map's regime in place of el1&0. The unit
  * address is the virtual start in hex without "0x" or leading zeros.
  * aarch64_paging/export.hpp has the whole text. The regions are those of
- * idmap_export_regions(): none for an upper-range map in this version.
+ * idmap_export_regions().
  * @param map the map.
  * @param node_name the fragment's node name; NULL: "idmap".
  * @param write receives the text, in pieces.
@@ -1040,7 +1062,7 @@ typedef struct {
  * #IDMAP_EFI_RUNTIME_SERVICES_CODE where executable at the regime's privileged level, else
  * #IDMAP_EFI_RUNTIME_SERVICES_DATA; #IDMAP_EFI_RESERVED_MEMORY_TYPE for invalid entries.
  * Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for invalid entries.
- * EFI_MEMORY_RUNTIME is the caller's to add. None for an upper-range map in this version.
+ * EFI_MEMORY_RUNTIME is the caller's to add.
  * @param map the map.
  * @param out receives the first @p max descriptors (NULL with 0: only count).
  * @param max entries of @p out.
@@ -1102,8 +1124,9 @@ typedef struct {
 
 /** What to check before a map goes live: the addresses the CPU is about to use, which the
  * caller reads from the CPU (idmap_preflight_read_cpu(), on a board) or makes up (in a
- * test). A zero-initialised one fails rather than passing unchecked: the stack below
- * sp = 0 is beyond any map. */
+ * test). A zero-initialised one fails rather than passing unchecked: pc = 0 is below an
+ * upper-range map, and the stack below sp = 0 at the top of the address space, beyond a
+ * lower-range one. */
 typedef struct {
     uint64_t pc;   /**< The code running: the 4 bytes at pc (#IDMAP_USE_CODE). */
     uint64_t sp;   /**< The stack pointer (full descending): the 16 bytes below sp (#IDMAP_USE_STACK). */
@@ -1111,7 +1134,8 @@ typedef struct {
      * vector table at vbar (#IDMAP_USE_VECTORS). */
     uint64_t vbar;
     /** Also every table page of the map, at its physical address, where the library writes
-     * it (#IDMAP_USE_TABLE). */
+     * it (#IDMAP_USE_TABLE). An upper-range map does not cover those addresses: check its
+     * table pages as extra ranges of the lower map instead. */
     bool check_tables;
     uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
     const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */
@@ -1121,8 +1145,11 @@ typedef struct {
 /** Checks, in this order, pc, sp, vbar, the extra ranges, then (with check_tables) the
  * map's table pages, and stops at the first address the map does not allow its use at.
  * Reads the map only, as the MMU of its regime would, with #IDMAP_MAIR_DEFAULT. The
- * addresses are checked against [0, idmap_size()): on an upper-range map every address
- * checked is reported not mapped in this version.
+ * addresses are the map's own: one outside [idmap_va_start(), idmap_va_start() +
+ * idmap_size()) is not mapped by it (a lower-range address checked against an upper-range
+ * map, and the other way round: check each map for the addresses in its range). A range
+ * that ends at 2^64, such as the stack below sp = 0 (an upper-range stack's top), has
+ * region.end 0.
  * @param map the map.
  * @param preflight what to check.
  * @return #IDMAP_OK, or (idmap_last_error() set, but for a NULL map):
@@ -1371,8 +1398,8 @@ idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *ran
  * constraints and output addresses: one table below every entry a region touches above
  * the leaf level (a table shared by two regions counts twice). Size a static pool with
  * it when the regions are known at build time; idmap_tables_needed() is exact for one
- * call. Empty and backwards regions count nothing, and so does a region whose end is 0:
- * give a region that ends at 2^64 (the top of an upper range) the end 2^64 - 1.
+ * call. Empty and backwards regions count nothing, but an end of 0 after a start that is
+ * not stands for 2^64, the top of an upper range, as in idmap_map_range().
  * @return the bound; 0 for NULL @p regions with @p count != 0 or a root level above 3. */
 size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsigned root_level);
 /** @} */

@@ -49,9 +49,10 @@ void for_each_region(const Mapping<>& mapping, const ExportOptions& options, F&&
     }
     ExportRegion open;
     bool is_open = false;
-    // Never fails: the region is the mapping's own and the callback always goes on.
-    (void)mapping.walk_range(MemoryRegion(0, mapping.size()), [&](const MemoryRegion& leaf, Descriptor d,
-                                                                  unsigned level) {
+    // Never fails: the region is the mapping's own (in the upper range its end is 0, 2^64)
+    // and the callback always goes on.
+    const MemoryRegion all(mapping.va_base(), mapping.va_base() + mapping.size());
+    (void)mapping.walk_range(all, [&](const MemoryRegion& leaf, Descriptor d, unsigned level) {
         const uint64_t bits = d.bits();
         const uint64_t va = leaf.start().value();
         // An invalid entry maps nothing: no output address to follow on from the last.

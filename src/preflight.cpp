@@ -43,11 +43,14 @@ uint64_t lacks(uint64_t leaf, CriticalUse use, const PreflightOptions& options) 
 Result check(const Mapping<>& mapping, uint64_t start, uint64_t size, CriticalUse use,
              const PreflightOptions& options) {
     const uint64_t last = start + (size != 0 ? size - 1 : 0);
-    // The range checked, as far as 2^64 can say it.
-    const MemoryRegion range(start, last < start || last == UINT64_MAX ? UINT64_MAX : last + 1);
-    if (last >= mapping.size() || last < start) {
-        // Beyond the map (or wrapping past 2^64): the first address that is.
-        const uint64_t va = start >= mapping.size() || last < start ? start : mapping.size();
+    // The range checked, as far as 2^64 can say it: an end of 0 is 2^64, as in an upper
+    // map's regions; a range wrapping past 2^64 ends at UINT64_MAX.
+    const MemoryRegion range(start, last < start ? UINT64_MAX : last + 1);
+    // Offsets from the map's first address: the map covers [0, size()) of them.
+    const uint64_t offset = start - mapping.va_base();
+    if (offset >= mapping.size() || last - start >= mapping.size() - offset) {
+        // Beyond the map (below an upper one, or on past its end): the first address that is.
+        const uint64_t va = offset >= mapping.size() ? start : mapping.va_base() + mapping.size();
         return MapError::preflight(VirtualAddress(va), range, preflight_value(preflight_reason::NOT_MAPPED, use));
     }
     MapError failed;

@@ -237,6 +237,35 @@ TEST_CASE("at EL2 with the MMU on, activate and deactivate switch through the MM
     fake::reset();
 }
 
+// A release whose deactivation is refused leaves the tables to the TTBR that holds them:
+// none is given back, and the mapping is as before init().
+TEST_CASE("release keeps the tables of a mapping whose deactivation is refused", "[arch][switch]") {
+    fake::reset();
+    fake::Registers& r = fake::registers();
+    r.current_el = 2;
+    r.sctlr_el2 |= 1;  // M: the switch goes through the MMU off
+    Pages pages;
+    Mapping<> m;
+    REQUIRE(m.init(0, 1, pages.allocator(), 0, Regime{TranslationRegime::El2, VaRange::Lower}).is_ok());
+    REQUIRE(m.map_range(MemoryRegion(G1, G1 + K4), PhysicalAddress(G1), Attributes::NORMAL | Attributes::VALID)
+                .is_ok());
+    REQUIRE(m.activate().is_ok());
+    std::vector<void*> tables;
+    m.for_each_table([&](const void* t) { tables.push_back(const_cast<void*>(t)); });
+    REQUIRE(tables.size() == 3);
+    r.unmapped_switch_code = 0xffff'0000'1234'5000;
+    m.release();
+    REQUIRE(pages.freed_at.empty());
+    CHECK(r.ttbr0_el2 == reinterpret_cast<uintptr_t>(tables[0]));  // the root
+    CHECK_FALSE(m.is_initialised());
+    CHECK_FALSE(m.is_active());
+    CHECK(m.table_count() == 0);
+    for (void* t : tables) {
+        std::free(t);
+    }
+    fake::reset();
+}
+
 // In EL1&0 with the MMU on, ASIDs keep two lower-range trees apart; one ASID in both does
 // not, and the switch goes through the MMU off.
 TEST_CASE("at EL1 with the MMU on, one ASID in both trees switches through the MMU off", "[arch][switch]") {

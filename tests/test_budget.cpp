@@ -143,6 +143,27 @@ TEST_CASE("idmap_worst_case_tables bounds any mapping of the regions, exactly fo
     CHECK(idmap_worst_case_tables(&one, 1, 0) == 4);
 }
 
+TEST_CASE("idmap_worst_case_tables counts a region that ends at 2^64 (end 0)", "[budget][regime]") {
+    // [2^64 - 2 MiB - 4 KiB, 2^64), root level 1: one level-2 table, and a level-3 table for
+    // each of the two 2 MiB entries it touches.
+    const idmap_region_t top{0 - k2M - kPage, 0};
+    const idmap_region_t below_top{0 - k2M - kPage, ~uint64_t{0}};
+    CHECK(idmap_worst_case_tables(&below_top, 1, 1) == 1 + 1 + 2);
+    CHECK(idmap_worst_case_tables(&top, 1, 1) == 1 + 1 + 2);
+    // Exactly what an upper map takes for it in pages.
+    idmap_config_t c{};
+    c.regime = IDMAP_REGIME_EL1_0;
+    c.va_range = IDMAP_VA_RANGE_UPPER;
+    c.root_level = 1;
+    c.pa_offset = static_cast<int64_t>(k512G);  // [2^64 - 512 GiB, 2^64) maps [0, 512 GiB)
+    Map m(idmap_new_with_config(&c), &idmap_free);
+    REQUIRE(m != nullptr);
+    REQUIRE(idmap_map_range_with_constraints(m.get(), &top, kRW, IDMAP_NO_BLOCK_MAPPINGS) == IDMAP_OK);
+    CHECK(idmap_table_count(m.get()) == 1 + 1 + 2);
+    const idmap_region_t empty{0, 0};
+    CHECK(idmap_worst_case_tables(&empty, 1, 1) == 1);
+}
+
 // The bound a C++ image can check at build time.
 namespace {
 constexpr aarch64_paging::MemoryRegion kImageMap[] = {
@@ -151,4 +172,8 @@ constexpr aarch64_paging::MemoryRegion kImageMap[] = {
 };
 static_assert(aarch64_paging::worst_case_tables(kImageMap, 2, 1) == 1 + (1 + 1) + (1 + 1),
               "root, a level-2 table each, a level-3 table each");
+// A kernel's top 2 MiB and a page, in the upper range: the end 0 is 2^64.
+constexpr aarch64_paging::MemoryRegion kTopOfUpperRange(0 - (uint64_t{1} << 21) - 0x1000, 0);
+static_assert(aarch64_paging::worst_case_tables(&kTopOfUpperRange, 1, 1) == 1 + 1 + 2,
+              "root, a level-2 table, two level-3 tables");
 }  // namespace

@@ -1,6 +1,7 @@
 // Host tests of the C ABI: idmap_activate / idmap_deactivate / idmap_is_active, what they
 // do to TTBR0_EL1 and the TLB through the host fake of the arch layer, and the additions
-// idmap_mmu_config / idmap_enable_mmu / idmap_disable_mmu (include/idmap.h).
+// idmap_mmu_config / idmap_enable_mmu / idmap_disable_mmu / idmap_clean_to_poc
+// (include/idmap.h).
 #include <catch2/catch.hpp>
 
 #include <idmap.h>
@@ -391,4 +392,29 @@ TEST_CASE("enable_mmu accepts root level 3 on a CPU with FEAT_TTST", "[mmu][fake
     REQUIRE(idmap_enable_mmu(m.get()) == IDMAP_OK);
     CHECK(t0sz(fake::registers().tcr_el1) == 43);
     CHECK(idmap_disable_mmu(m.get()) == IDMAP_OK);
+}
+
+// A bootloader's hand-over: the kernel and the initramfs cleaned by VA with the MMU on, then
+// the MMU off (its set/way clean last).
+TEST_CASE("clean_to_poc cleans each range given, before disable_mmu turns the MMU off", "[mmu][fake]") {
+    reset_fake();
+    Map m = new_map(1, 1);
+    REQUIRE(idmap_enable_mmu(m.get()) == IDMAP_OK);
+    const unsigned first = fake::next_event();
+    idmap_clean_to_poc(0x40400000, 0x42410000);
+    idmap_clean_to_poc(0x48000000, 0x48000123);
+    idmap_clean_to_poc(0x48000000, 0x47fff000);  // backwards: nothing
+    REQUIRE(idmap_disable_mmu(m.get()) == IDMAP_OK);
+    const fake::Events& e = fake::events();
+    REQUIRE(e.count > first + 3);
+    REQUIRE(e.count <= fake::Events::SIZE);
+    CHECK(e.log[first].kind == fake::Event::CleanToPoc);
+    CHECK(e.log[first].value == 0x40400000);
+    CHECK(e.log[first].size == 0x2010000);
+    CHECK(e.log[first + 1].kind == fake::Event::CleanToPoc);
+    CHECK(e.log[first + 1].value == 0x48000000);
+    CHECK(e.log[first + 1].size == 0x123);
+    CHECK(e.log[first + 2].kind == fake::Event::CleanToPoc);
+    CHECK(e.log[first + 2].size == 0);
+    CHECK(e.log[first + 3].kind == fake::Event::SetWayClean);
 }

@@ -26,22 +26,6 @@ std::string text(const idmap_error_t* e) {
 
 std::string last(const Map& m) { return text(idmap_last_error(m.get())); }
 
-idmap_config_t config(idmap_regime_t regime, idmap_va_range_t range, uint64_t asid = 0, unsigned root_level = 1) {
-    idmap_config_t c;
-    std::memset(&c, 0, sizeof c);
-    c.regime = regime;
-    c.va_range = range;
-    c.asid = asid;
-    c.root_level = root_level;
-    return c;
-}
-
-Map new_map(const idmap_config_t& c) {
-    Map m(idmap_new_with_config(&c), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
 // What the constructor said when it answered NULL.
 std::string refused(const idmap_config_t* c) {
     REQUIRE(idmap_new_with_config(c) == nullptr);
@@ -87,6 +71,10 @@ TEST_CASE("a constructor that answers NULL says why", "[error-text]") {
     std::memcpy(&c.regime, &bad_regime, sizeof bad_regime);
     CHECK(refused(&c) == "invalid argument: 9 is no idmap_regime_t");
     CHECK(idmap_new_error()->value == (IDMAP_ARG_REGIME | (uint64_t{9} << 16)));
+    c = config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_LOWER);
+    c.pa_offset = 0x1800;
+    CHECK(refused(&c) == "invalid argument: pa_offset 0x1800 is not a multiple of the 4 KiB page: a page maps to "
+                         "a page-aligned output address, so the offset must be whole pages");
 
     const idmap_allocator_t incomplete{&budget_alloc, nullptr, nullptr};
     c = config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_LOWER);
@@ -110,7 +98,7 @@ TEST_CASE("a constructor that answers NULL says why", "[error-text]") {
 TEST_CASE("enable_mmu says which map and which CPU state do not fit", "[error-text]") {
     fake::reset();
     fake::registers().current_el = 2;
-    Map el1 = capi_test::new_map(0, 1);
+    Map el1 = new_map(0, 1);
     CHECK(idmap_enable_mmu(el1.get()) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(last(el1) == "invalid argument: the map is for EL1&0, the CPU runs in EL2");
     fake::reset();
@@ -125,7 +113,7 @@ TEST_CASE("enable_mmu says which map and which CPU state do not fit", "[error-te
     CHECK(last(upper2) == "invalid argument: the lower map is of the upper (TTBR1) VA range, the upper map of "
                           "the lower (TTBR0): swapped?");
 
-    Map wide = capi_test::new_map(0x1234, 1);
+    Map wide = new_map(0x1234, 1);
     fake::registers().id_aa64mmfr0_el1 &= ~uint64_t{0xf0};  // ASIDBits: 8
     CHECK(idmap_enable_mmu(wide.get()) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(last(wide) ==
@@ -135,7 +123,7 @@ TEST_CASE("enable_mmu says which map and which CPU state do not fit", "[error-te
 
 TEST_CASE("break-before-make names the live entry and the rule", "[error-text]") {
     fake::reset();
-    Map m = capi_test::new_map(1, 1);
+    Map m = new_map(1, 1);
     require_map(m.get(), 0x4000'0000, 0x4040'0000, kRW);
     REQUIRE(idmap_activate(m.get()) == IDMAP_OK);
     CHECK(map_range(m.get(), 0x4020'1000, 0x4020'2000, kRW | IDMAP_ATTR_READ_ONLY) ==
@@ -159,7 +147,7 @@ TEST_CASE("refused flags are named, with the regime's alternative", "[error-text
                        "use IDMAP_ATTR_XN");
     CHECK(map_range(el2.get(), 0x4000'0000, 0x4000'1000, kRW | IDMAP_ATTR_XN) == IDMAP_OK);
 
-    Map m = capi_test::new_map(1, 1);
+    Map m = new_map(1, 1);
     require_map(m.get(), 0x4000'0000, 0x4000'1000, kRW);
     const idmap_region_t r = idmap_region(0x4000'0000, 0x4000'1000);
     const idmap_modify_fn move = [](const idmap_region_t*, idmap_descriptor_t* d, unsigned, void*) {
@@ -180,7 +168,7 @@ TEST_CASE("out of memory says how many pages, and the lint its scratch", "[error
     CHECK(last(m) == "out of memory: the call needed 3 table pages, the allocator gave 1; a board's pool holds "
                      "IDMAP_POOL_PAGES pages");
 
-    Map big = capi_test::new_map(0, 1);
+    Map big = new_map(0, 1);
     require_map(big.get(), 0x4000'0000, 0x4000'1000, kRW);
     require_map(big.get(), 0x8000'0000, 0x8000'1000, kRW);
     uint64_t scratch[2];
@@ -198,7 +186,7 @@ TEST_CASE("an address out of range is placed below or past the map's range", "[e
     CHECK(map_range(upper.get(), 0x4000'0000, 0x4020'0000, kRW) == IDMAP_ERR_ADDRESS_RANGE);
     CHECK(last(upper) == "address out of range: 0x40000000 is below the map's range [0xffffff8000000000, 2^64)");
 
-    Map lower = capi_test::new_map(0, 1);
+    Map lower = new_map(0, 1);
     CHECK(map_range(lower.get(), 0x7f'ffff'f000, 0x80'0000'1000, kRW) == IDMAP_ERR_ADDRESS_RANGE);
     CHECK(idmap_last_error(lower.get())->va == 0x80'0000'1000);  // the contract's: the rounded end
     CHECK(last(lower) == "address out of range: the region ends at 0x8000001000, past the map's range [0x0, "
@@ -206,7 +194,7 @@ TEST_CASE("an address out of range is placed below or past the map's range", "[e
 }
 
 TEST_CASE("a sealed map says map_range is refused and modify may only tighten", "[error-text]") {
-    Map m = capi_test::new_map(1, 1);
+    Map m = new_map(1, 1);
     require_map(m.get(), 0x4000'0000, 0x4000'1000, kRW);
     REQUIRE(idmap_seal(m.get()) == IDMAP_OK);
     CHECK(map_range(m.get(), 0x4000'0000, 0x4000'1000, kRW) == IDMAP_ERR_SEALED);
@@ -215,7 +203,7 @@ TEST_CASE("a sealed map says map_range is refused and modify may only tighten", 
 }
 
 TEST_CASE("the dump says an entry without VALID maps nothing", "[error-text]") {
-    Map m = capi_test::new_map(1, 1);
+    Map m = new_map(1, 1);
     // The easy mistake: IDMAP_ATTR_DEVICE_NGNRE is 0, so this has no VALID bit.
     REQUIRE(map_range(m.get(), 0x900'0000, 0x900'1000, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_UXN) == IDMAP_OK);
     std::string dump;

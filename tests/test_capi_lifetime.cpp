@@ -5,6 +5,7 @@
 
 #include <idmap.h>
 
+#include "arch/host/fake.hpp"
 #include "support/capi_support.hpp"
 
 #include <climits>
@@ -283,6 +284,34 @@ TEST_CASE("idmap_free of an active map deactivates it and returns every page", "
     idmap_free(m);
     CHECK(pool.outstanding() == 0);
     CHECK(pool.bad_frees == 0);
+}
+
+// A map idmap_free cannot take out of use keeps its tables: the TTBR still holds them.
+TEST_CASE("idmap_free of a map whose deactivation is refused gives back no table", "[lifetime]") {
+    namespace fake = aarch64_paging::arch::fake;
+    fake::reset();
+    // At EL2 with the MMU on, switching TTBR0_EL2 goes through the MMU off: refused from
+    // code not mapped to itself (IDMAP_ARG_CODE_NOT_IDENTITY_MAPPED).
+    fake::registers().current_el = 2;
+    fake::registers().sctlr_el2 |= 1;  // M
+    PagePool pool;
+    const idmap_allocator_t a = pool.allocator();
+    idmap_config_t c{};
+    c.regime = IDMAP_REGIME_EL2;
+    c.root_level = 1;
+    c.allocator = &a;
+    idmap_t* m = idmap_new_with_config(&c);
+    REQUIRE(m != nullptr);
+    map_some_tables(m);
+    REQUIRE(idmap_activate(m) == IDMAP_OK);
+    const uint64_t root = idmap_root_address(m);
+    REQUIRE(fake::registers().ttbr0_el2 == root);
+    fake::registers().unmapped_switch_code = 0x4000'1000;
+    idmap_free(m);
+    CHECK(fake::registers().ttbr0_el2 == root);
+    CHECK(pool.outstanding() == 6);  // the pool's destructor frees them
+    CHECK(pool.bad_frees == 0);
+    fake::reset();
 }
 
 TEST_CASE("idmap_free accepts NULL", "[lifetime]") {

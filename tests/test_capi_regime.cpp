@@ -22,26 +22,6 @@ using namespace capi_test;
 
 namespace {
 
-// A config as a C caller writes one; root level 1 unless said.
-idmap_config_t config(idmap_regime_t regime, idmap_va_range_t range, uint64_t asid, unsigned root_level = 1,
-                      int64_t pa_offset = 0, const idmap_allocator_t* allocator = nullptr) {
-    idmap_config_t c;
-    std::memset(&c, 0, sizeof c);
-    c.regime = regime;
-    c.va_range = range;
-    c.asid = asid;
-    c.root_level = root_level;
-    c.pa_offset = pa_offset;
-    c.allocator = allocator;
-    return c;
-}
-
-Map new_map(const idmap_config_t& c) {
-    Map m(idmap_new_with_config(&c), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
 // Stores any int in an enum field, as C may (a C++ cast to an enum without that value is
 // not allowed).
 template <class Enum>
@@ -148,6 +128,27 @@ TEST_CASE("idmap_new_with_config refuses bad regimes, ranges, ASIDs, root levels
     }
     CHECK(pool.outstanding() == 0);
     CHECK(pool.bad_frees == 0);
+}
+
+// An offset of part of a page would leave every output address unaligned: refused when the
+// map is made, rather than by every idmap_map_range() after.
+TEST_CASE("idmap_new_with_config refuses a pa_offset that is not whole pages", "[capi][regime]") {
+    for (const int64_t bad : {int64_t{0x800}, -int64_t{0x800}, static_cast<int64_t>(k1G + 8)}) {
+        CAPTURE(bad);
+        const idmap_config_t c = config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_UPPER, 1, 1, bad);
+        idmap_t* m = idmap_new_with_config(&c);
+        CHECK(m == nullptr);
+        idmap_free(m);
+        const idmap_error_t* e = idmap_new_error();
+        CHECK(e->status == IDMAP_ERR_INVALID_ARGUMENT);
+        CHECK(e->value == (IDMAP_ARG_PA_OFFSET_ALIGNMENT | uint64_t{4} << 16));  // 4 KiB pages
+        CHECK(e->va == static_cast<uint64_t>(bad));
+    }
+    for (const int64_t good : {static_cast<int64_t>(kPage), -static_cast<int64_t>(kPage)}) {
+        CAPTURE(good);
+        Map m = new_map(config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_LOWER, 1, 1, good));
+        require_map(m.get(), k1G, k1G + kPage, kRW);
+    }
 }
 
 // Regression (0e2d847): idmap_new_with_config() read the regime as an int, refused a

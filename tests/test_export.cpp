@@ -1,11 +1,13 @@
 // The export of the applied map (export.hpp, idmap_export_*): regions merged exactly where
 // nothing but the address changes, the devicetree fragment word for word, the UEFI list,
-// other memory types and regimes through the C++ options, and the bounds of the arrays.
+// other memory types and regimes through the C++ options, the bounds of the arrays, and an
+// upper-range map at its own addresses.
 #include <catch2/catch.hpp>
 
 #include <idmap.h>
 
 #include "aarch64_paging/export.hpp"
+#include "aarch64_paging/linear_map.hpp"
 #include "aarch64_paging/mapping.hpp"
 #include "support/capi_support.hpp"
 
@@ -343,4 +345,40 @@ TEST_CASE("export: memory types through another MAIR, and other regimes (C++)", 
     CHECK(text.find("\tregime = \"el3\";\n") != std::string::npos);
     CHECK(text.find("memory-type = \"normal-wt\"") != std::string::npos);
     map.release();
+}
+
+TEST_CASE("export: an upper-range map's regions lie at its own addresses, up to 2^64", "[export][regime]") {
+    // EL1&0 TTBR1, root level 2: [2^64 - 1 GiB, 2^64) maps [0, 1 GiB).
+    Map m = new_map(config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_UPPER, 1, 2, static_cast<int64_t>(k1G)));
+    const uint64_t start = 0 - k1G;
+    require_map(m.get(), start, start + 2 * kPage, kRW | kXN);
+    const idmap_region_t top{0 - k2M, 0};  // an end of 0: 2^64
+    REQUIRE(idmap_map_range(m.get(), &top, kRW | kRO) == IDMAP_OK);
+    const std::vector<Region> want = {
+        {start, start + 2 * kPage, 0, leaf(0, kRW | kXN, 3), V | XN | AF, IDMAP_MEMORY_NORMAL_WB, 3},
+        {0 - k2M, 0, k1G - k2M, leaf(k1G - k2M, kRW | kRO, 2), V | RO | AF | UX, IDMAP_MEMORY_NORMAL_WB, 2},
+    };
+    CHECK(regions(m.get()) == want);
+    const uint64_t wb = IDMAP_EFI_MEMORY_WB;
+    CHECK(efi(m.get()) == std::vector<Efi>{
+                              {IDMAP_EFI_RUNTIME_SERVICES_DATA, 0, start, 2, wb | IDMAP_EFI_MEMORY_XP},
+                              {IDMAP_EFI_RUNTIME_SERVICES_CODE, k1G - k2M, 0 - k2M, 512, wb | IDMAP_EFI_MEMORY_RO},
+                          });
+    const std::string dt = devicetree(m.get());
+    CHECK(dt.find("\tregion@ffffffffc0000000 {\n\t\treg = <0xffffffff 0xc0000000 0x0 0x2000>;\n"
+                  "\t\toutput-address = <0x0 0x0>;\n") != std::string::npos);
+    CHECK(dt.find("\tregion@ffffffffffe00000 {\n\t\treg = <0xffffffff 0xffe00000 0x0 0x200000>;\n"
+                  "\t\toutput-address = <0x0 0x3fe00000>;\n") != std::string::npos);
+
+    // The C++ export is the same walk.
+    aarch64_paging::ExportRegion out[2];
+    aarch64_paging::LinearMap kernel({aarch64_paging::TranslationRegime::El1And0, aarch64_paging::VaRange::Upper}, 1, 2,
+                                     static_cast<int64_t>(k1G));
+    REQUIRE(kernel.map_range(aarch64_paging::MemoryRegion(0 - kPage, 0),
+                             aarch64_paging::Attributes::NORMAL | aarch64_paging::Attributes::VALID)
+                .is_ok());
+    REQUIRE(aarch64_paging::export_regions(kernel.mapping(), out, 2) == 1);
+    CHECK(out[0].va_start == 0 - kPage);
+    CHECK(out[0].va_end == 0);
+    CHECK(out[0].pa_start == k1G - kPage);
 }

@@ -140,6 +140,17 @@ TEST_CASE("a page not aligned to the granule is refused", "[granule]") {
     CHECK(pages.live == 0);  // given back
 }
 
+TEST_CASE("a pa_offset of whole 4 KiB pages but not of the granule's is refused", "[granule]") {
+    HeapPages<Granule16K::page_size> pages;
+    Mapping<Granule16K> m;
+    const Result r = m.init(1, 1, pages.allocator(), 0x1000);
+    CHECK(r.status() == Status::InvalidArgument);
+    CHECK(r.error().value == (argument_reason::PA_OFFSET_ALIGNMENT | uint64_t{16} << 16));
+    CHECK_FALSE(m.is_initialised());
+    REQUIRE(m.init(1, 1, pages.allocator(), 0x4000).is_ok());
+    m.release();
+}
+
 TEST_CASE("mmu_config sets TG0 and TG1 for the granule, and needs the CPU to have it", "[granule][mmu]") {
     // ID_AA64MMFR0_EL1: PARange 48 bits (5), 16-bit ASIDs (2 << 4); TGran4 (31:28) 0,
     // TGran64 (27:24) 0, TGran16 (23:20) 1: all three granules.

@@ -63,3 +63,13 @@ TEST_CASE("LinearMap: ranges the core refuses are refused as before", "[linear_m
     CHECK(map.map_range(MemoryRegion(3 * kGiB, 2 * kGiB), kData).status() == Status::RegionBackwards);
     CHECK(map.map_range(MemoryRegion(kGiB, 2 * kGiB), kData).is_ok());
 }
+
+TEST_CASE("LinearMap: an offset that is not whole pages is refused at construction", "[linear_map]") {
+    LinearMap map(Regime{}, 1, 1, 0x1800);
+    CHECK_FALSE(map.is_valid());
+    const MapError& e = map.init_result().error();
+    CHECK(e.status == Status::InvalidArgument);
+    CHECK(e.value == (argument_reason::PA_OFFSET_ALIGNMENT | uint64_t{4} << 16));
+    CHECK(e.va.value() == 0x1800);
+    CHECK(map.map_range(MemoryRegion(kGiB, 2 * kGiB), kData).status() == Status::InvalidArgument);
+}

@@ -240,6 +240,34 @@ TEST_CASE("tables written past the cache: pages invalidated when taken, cleaned 
     fake::reset();
 }
 
+// What a bootloader cleans before it enters a kernel with the MMU off: the range by VA,
+// and nothing else (not the tables' clean and invalidate, not the set/way clean).
+TEST_CASE("clean_to_poc cleans exactly [start, end) by VA; an empty or backwards range, nothing", "[mmu]") {
+    struct Case {
+        uint64_t start, end;
+        uint64_t want_size;
+    };
+    const Case cases[] = {
+        {0x4040'0000, 0x4241'0000, 0x201'0000},  // a kernel's image_size from a 2 MiB base
+        {0x4800'0123, 0x4800'0456, 0x333},       // any alignment: the lines are the target's
+        {0x4800'0000, 0x4800'0000, 0},
+        {0x4800'1000, 0x4800'0000, 0},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.start, c.end);
+        fake::reset();
+        clean_to_poc(VirtualAddress(c.start), VirtualAddress(c.end));
+        const fake::Events& e = fake::events();
+        REQUIRE(e.count == 1);
+        CHECK(e.log[0].kind == fake::Event::CleanToPoc);
+        CHECK(e.log[0].value == c.start);
+        CHECK(e.log[0].size == c.want_size);
+        CHECK(fake::counters().dcache_cleaned_bytes == 0);
+        CHECK(fake::counters().dcache_set_way_flushes == 0);
+    }
+    fake::reset();
+}
+
 TEST_CASE("activate writes TTBR0 with the ASID and deactivate restores it and flushes the ASID", "[mmu]") {
     fake::reset();
     fake::registers().ttbr0_el1 = 0xabc000;

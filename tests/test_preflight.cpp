@@ -62,7 +62,8 @@ struct Failure {
     unsigned use;
 };
 
-// The check must fail with PREFLIGHT at va, for the use, with exactly the reasons.
+// The check must fail with PREFLIGHT at va, for the use, with exactly the reasons, va in
+// the region (whose end of 0 is 2^64).
 void require_failure(const idmap_t* m, const idmap_preflight_t& p, const Failure& want) {
     REQUIRE(idmap_preflight(m, &p) == IDMAP_ERR_PREFLIGHT);
     const idmap_error_t* e = idmap_last_error(m);
@@ -70,8 +71,7 @@ void require_failure(const idmap_t* m, const idmap_preflight_t& p, const Failure
     CHECK(e->va == want.va);
     CHECK((e->value & 0xff) == want.reasons);
     CHECK((e->value >> 8) == want.use);
-    CHECK(e->region.start <= e->va);
-    CHECK(e->va < e->region.end);
+    CHECK(e->va - e->region.start < e->region.end - e->region.start);
 }
 
 std::string error_text(const idmap_t* m) {
@@ -237,6 +237,37 @@ TEST_CASE("preflight: extra ranges with their uses", "[preflight]") {
     CHECK(idmap_activate_checked(m.get(), nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_activate_checked(nullptr, &p) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK_FALSE(idmap_is_active(m.get()));
+}
+
+TEST_CASE("preflight: an upper-range map is checked at its own addresses, up to 2^64", "[preflight][regime]") {
+    // EL1&0 TTBR1, root level 2: [2^64 - 1 GiB, 2^64) maps [0, 1 GiB). The code at its
+    // start, the stack at its top: sp 0 is 2^64, the top of the stack.
+    Map m = new_map(config(IDMAP_REGIME_EL1_0, IDMAP_VA_RANGE_UPPER, 1, 2, static_cast<int64_t>(k1G)));
+    const uint64_t code = 0 - k1G;
+    require_map(m.get(), code, code + 0x10000, kRW | kRO);
+    const idmap_region_t stack{0 - uint64_t{0x10000}, 0};
+    REQUIRE(idmap_map_range(m.get(), &stack, kRW | kXN) == IDMAP_OK);
+    idmap_preflight_t p{};
+    p.pc = code + 0x100;
+    p.sp = 0;
+    p.vbar = code + 0x800;
+    CHECK(idmap_preflight(m.get(), &p) == IDMAP_OK);
+    CHECK(idmap_activate_checked(m.get(), &p) == IDMAP_OK);
+    CHECK(idmap_deactivate(m.get()) == IDMAP_OK);
+    // Vectors in the stack's last 2 KiB, [2^64 - 2 KiB, 2^64): a region that ends at 0.
+    p.vbar = 0 - uint64_t{0x800};
+    require_failure(m.get(), p, {0 - uint64_t{0x800}, IDMAP_PREFLIGHT_NOT_EXECUTABLE, IDMAP_USE_VECTORS});
+    CHECK(idmap_last_error(m.get())->region.end == 0);
+    // Not mapped inside the range, and below it, where a lower map's addresses are.
+    p.vbar = code + 0x10000;
+    require_failure(m.get(), p, {code + 0x10000, IDMAP_PREFLIGHT_NOT_MAPPED, IDMAP_USE_VECTORS});
+    p.vbar = kCode;
+    require_failure(m.get(), p, {kCode, IDMAP_PREFLIGHT_NOT_MAPPED, IDMAP_USE_VECTORS});
+    // An instruction wrapping past 2^64: the first address beyond the map is 0.
+    p.pc = 0 - uint64_t{2};
+    REQUIRE(idmap_preflight(m.get(), &p) == IDMAP_ERR_PREFLIGHT);
+    CHECK(idmap_last_error(m.get())->va == 0);
+    CHECK(idmap_last_error(m.get())->value == (IDMAP_PREFLIGHT_NOT_MAPPED | uint64_t{IDMAP_USE_CODE} << 8));
 }
 
 namespace {

@@ -178,7 +178,10 @@ uint64_t read_id_aa64mmfr2_el1();
 uint64_t read_id_aa64mmfr1_el1();
 /// The translation registers of @p regime as they are.
 MmuRegisters read_mmu_registers(TranslationRegime regime);
-/// Cleans and invalidates [start, start + size) to the point of coherency, then DSB SY.
+/// Cleans [start, start + size) to the point of coherency (DC CVAC by line), then DSB SY.
+void clean_dcache_to_poc(uintptr_t start, size_t size);
+/// Cleans and invalidates [start, start + size) to the point of coherency (DC CIVAC by
+/// line), then DSB SY.
 void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size);
 /// For a page just taken for a table: where this core's data accesses bypass the cache
 /// (SCTLR_ELx.M or C clear at the current EL), invalidates it to the point of coherency

@@ -9,7 +9,8 @@
 /// where the previous one ends, whose output addresses follow on (valid entries; an
 /// invalid region maps nothing, and its pa_start is 0), and whose bits are the same but
 /// for the output address, the page/block bit (1) and the contiguous bit (52). All-zero
-/// entries end a region and are not exported.
+/// entries end a region and are not exported. Regions are at the map's own addresses: in
+/// the upper VA range within [2^64 - size(), 2^64), where a va_end of 0 stands for 2^64.
 ///
 /// The devicetree fragment (export_devicetree()) is exactly this, with tabs, for a map
 /// with one region (values in hex, 64-bit values as two cells, high first):
@@ -71,7 +72,7 @@ inline constexpr uint32_t ACCESSED = 1u << 6;       ///< AF set: the first acces
 /// One region of the applied map (the C ABI's idmap_export_region_t).
 struct ExportRegion {
     uint64_t va_start = 0;    ///< The first virtual address.
-    uint64_t va_end = 0;      ///< The virtual address after the last.
+    uint64_t va_end = 0;      ///< The virtual address after the last (0: 2^64).
     uint64_t pa_start = 0;    ///< The physical address of va_start (0 in an invalid region).
     uint64_t descriptor = 0;  ///< The first leaf's bits; the others differ only as said above.
     uint32_t flags = 0;       ///< export_flags.

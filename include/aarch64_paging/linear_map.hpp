@@ -34,17 +34,18 @@ class LinearMap {
 public:
     /// An empty, inactive map for @p where (regime and VA range) with its root table at
     /// root_level (0 to 3), ASID asid (16 bits; 0 in regimes without ASIDs), output
-    /// address = input address + @p pa_offset (modulo 2^64), table pages from allocator
-    /// (which must outlive the map). is_valid() is false, and every call answers
-    /// InvalidArgument, when the arguments are bad or there was no page for the root;
-    /// init_result() says why.
+    /// address = input address + @p pa_offset (modulo 2^64; whole 4 KiB pages), table
+    /// pages from allocator (which must outlive the map). is_valid() is false, and every
+    /// call answers InvalidArgument, when the arguments are bad or there was no page for
+    /// the root; init_result() says why.
     LinearMap(Regime where, uint64_t asid, unsigned root_level, int64_t pa_offset,
               const PageAllocator& allocator = default_page_allocator())
         : init_result_(mapping_.init(asid, root_level, allocator, static_cast<uint64_t>(pa_offset), where)),
           offset_(pa_offset) {}
-    /// Deactivates the map if activate() made it active and returns every table page.
-    /// A map the MMU runs on (enable_mmu(), mmu.hpp) is left to it: its tables stay in
-    /// place and are not given back. Call disable_mmu() before such a map goes out of
+    /// Deactivates the map if activate() made it active and returns every table page, but
+    /// where the table is still live (Mapping::release()): a map the MMU runs on
+    /// (enable_mmu(), mmu.hpp), or whose deactivation is refused, keeps its tables in place,
+    /// never given back. Call disable_mmu() or deactivate() before such a map goes out of
     /// scope.
     ~LinearMap() { mapping_.release(); }
     LinearMap(const LinearMap&) = delete;
@@ -54,7 +55,8 @@ public:
     bool is_valid() const { return mapping_.is_initialised(); }
     /// What the constructor's Mapping::init answered: Ok, or InvalidArgument (bad root
     /// level, regime or range, ASID over 16 bits or not 0 without ASIDs, incomplete
-    /// allocator) or OutOfMemory (no root page).
+    /// allocator, an offset that is not whole pages: PA_OFFSET_ALIGNMENT, va the offset)
+    /// or OutOfMemory (no root page).
     const Result& init_result() const { return init_result_; }
 
     /// Maps every address va of @p range to va + the offset with @p flags (ACCESSED and

@@ -71,8 +71,9 @@ public:
     /// [2^64 - size(), 2^64) in the upper one.
     /// Errors: InvalidArgument for a bad root level, an ASID over 16 bits (or not 0 in a
     /// regime without ASIDs), an unknown regime, the upper range in a regime without one,
-    /// an incomplete allocator or a mapping already initialised; OutOfMemory without a
-    /// root page.
+    /// an incomplete allocator, a @p pa_offset that is not a multiple of G::page_size
+    /// (PA_OFFSET_ALIGNMENT) or a mapping already initialised; OutOfMemory without a root
+    /// page.
     /// @p pa_offset: the output address of every input address va is va + pa_offset
     /// (modulo 2^64; an identity map's is 0). modify_range refuses to make valid an entry
     /// that maps anything else. A stage-2 mapping is made by init_stage2(): init() refuses
@@ -94,11 +95,14 @@ public:
     /// the concatenated root a run that is not aligned to its size.
     [[nodiscard]] constexpr Result init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
                                      uint64_t pa_offset, Stage2Options options);
-    /// Deactivates the mapping if activate() made it active and returns every table page.
-    /// A mapping the MMU runs on (enable_mmu(), mmu.hpp, without disable_mmu()) is left to
-    /// the MMU: its tables stay as they are and are not given back, since freeing them, or
-    /// loading the TTBR it replaced, would leave the MMU walking what is no longer a table.
-    /// Call disable_mmu() before a mapping the MMU uses goes out of scope.
+    /// Deactivates the mapping if activate() made it active and returns every table page,
+    /// unless the table is still live on a core: the MMU runs on it (enable_mmu(), mmu.hpp,
+    /// without disable_mmu()), that deactivation was refused (CODE_NOT_IDENTITY_MAPPED), or
+    /// activate_on_core() was not undone. Then its tables stay as they are and are never
+    /// given back (a leak, where freeing them, or loading the TTBR it replaced, would leave
+    /// the MMU walking what is no longer a table). Either way the mapping is then as before
+    /// init(). To get the pages back, call disable_mmu(), deactivate() or
+    /// deactivate_on_core() first, and check what they answer.
     constexpr void release();
     /// init() succeeded and release() has not run since: the mapping has a root table.
     constexpr bool is_initialised() const { return root_ != nullptr; }
@@ -714,10 +718,10 @@ private:
     }
     // init()'s checks of its arguments.
     constexpr Result check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                                Regime where) const;
+                                uint64_t pa_offset, Regime where) const;
     // init_stage2()'s checks of its arguments.
     constexpr Result check_init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
-                                       Stage2Options options) const;
+                                       uint64_t pa_offset, Stage2Options options) const;
     // What init() and init_stage2() record once the root is there.
     constexpr void adopt(Descriptor* root, uint64_t asid, unsigned root_level, uint64_t pa_offset, Regime where,
                          unsigned input_bits);
@@ -770,7 +774,7 @@ private:
 template <class G, class T>
 constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
                            uint64_t pa_offset, Regime where) {
-    if (Result r = check_init(asid, root_level, allocator, where); !r) {
+    if (Result r = check_init(asid, root_level, allocator, pa_offset, where); !r) {
         return r;
     }
     allocator_ = allocator;
@@ -786,7 +790,7 @@ constexpr Result Mapping<G, T>::init(uint64_t asid, unsigned root_level, const P
 template <class G, class T>
 constexpr Result Mapping<G, T>::init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
                                             uint64_t pa_offset, Stage2Options options) {
-    if (Result r = check_init_stage2(vmid, root_level, allocator, options); !r) {
+    if (Result r = check_init_stage2(vmid, root_level, allocator, pa_offset, options); !r) {
         return r;
     }
     allocator_ = allocator;
@@ -851,7 +855,7 @@ constexpr Result Mapping<G, T>::alloc_root(unsigned count, Descriptor*& root) {
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, const PageAllocator& allocator,
-                                           Regime where) const {
+                                           uint64_t pa_offset, Regime where) const {
     namespace why = argument_reason;
     // The reason and its numbers, built into one error at the end: an error per check
     // would be a 40-byte constant each.
@@ -879,18 +883,23 @@ constexpr Result Mapping<G, T>::check_init(uint64_t asid, unsigned root_level, c
         reason = why::NO_UPPER_RANGE;
     } else if (!T::allocates_pages && !allocator.is_complete()) {
         reason = why::ALLOCATOR;
+    } else if ((pa_offset & (G::page_size - 1)) != 0) {
+        reason = why::PA_OFFSET_ALIGNMENT;
+        first = static_cast<unsigned>(G::page_size >> 10);
     }
     if (reason == 0) {
         return {};
     }
     const bool names_asid = reason == why::ASID_WIDTH || reason == why::ASID_IN_REGIME;
+    // va: the ASID or the offset, where the reason is about it.
+    const uint64_t named = names_asid ? asid : reason == why::PA_OFFSET_ALIGNMENT ? pa_offset : 0;
     return MapError::invalid_argument(reason, static_cast<uint16_t>(first), static_cast<uint16_t>(second),
-                                      VirtualAddress(names_asid ? asid : 0));
+                                      VirtualAddress(named));
 }
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::check_init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
-                                                  Stage2Options options) const {
+                                                  uint64_t pa_offset, Stage2Options options) const {
     namespace why = argument_reason;
     uint8_t reason = 0;
     unsigned first = 0;
@@ -917,12 +926,17 @@ constexpr Result Mapping<G, T>::check_init_stage2(uint64_t vmid, unsigned root_l
     } else if (concatenated && !allocator.gives_contiguous()) {
         reason = why::CONTIGUOUS_ALLOCATOR;
         first = G::stage2_root_tables(root_level, options.ipa_bits);
+    } else if ((pa_offset & (G::page_size - 1)) != 0) {
+        reason = why::PA_OFFSET_ALIGNMENT;
+        first = static_cast<unsigned>(G::page_size >> 10);
     }
     if (reason == 0) {
         return {};
     }
+    // va: the VMID or the offset, where the reason is about it.
+    const uint64_t named = reason == why::VMID_WIDTH ? vmid : reason == why::PA_OFFSET_ALIGNMENT ? pa_offset : 0;
     return MapError::invalid_argument(reason, static_cast<uint16_t>(first), static_cast<uint16_t>(second),
-                                      VirtualAddress(reason == why::VMID_WIDTH ? vmid : 0));
+                                      VirtualAddress(named));
 }
 
 template <class G, class T>
@@ -933,9 +947,13 @@ constexpr void Mapping<G, T>::release() {
     if (owner_ == Owner::Activated) {
         (void)deactivate();
     }
-    if (owner_ != Owner::MmuEnabled) {
+    // A table still live on a core (the MMU's, a refused deactivation, activate_on_core()
+    // not undone) stays allocated: the TTBR holds it, and freed pages would be walked.
+    if (!is_active()) {
         free_tables(root_, root_level_);
     }
+    active_cores_ = 0;
+    tables_ = 0;
     owner_ = Owner::None;
     root_ = nullptr;
     root_tables_log2_ = 0;

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "aarch64_paging/address.hpp"
 #include "aarch64_paging/arch.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/mapping.hpp"
@@ -105,6 +106,19 @@ template <class G>
 template <class G>
 [[nodiscard]] Result disable_mmu(Mapping<G>& mapping, const arch::MmuRegisters& previous) {
     return disable_mmu<G>(mapping, nullptr, previous);
+}
+
+/// Cleans every data cache line that holds a byte of [@p start, @p end) to the point of
+/// coherency (arch::clean_dcache_to_poc: DC CVAC by line, CTR_EL0.DminLine, then DSB SY),
+/// so that what was written through the cache is in memory for whoever reads it past the
+/// cache: the next stage entered with the MMU off, as a bootloader enters Linux with its
+/// image and initramfs cleaned (Linux's Documentation/arch/arm64/booting.rst), or a
+/// device. disable_mmu()'s set/way clean does not do this: set/way maintenance reaches
+/// this core's caches only, not a system cache before the point of coherency. Runs at
+/// any exception level, with the MMU off, or on with the range mapped in the current
+/// regime (else the DC faults). An empty or backwards range cleans nothing.
+inline void clean_to_poc(VirtualAddress start, VirtualAddress end) {
+    arch::clean_dcache_to_poc(start.value(), end > start ? end - start : 0);
 }
 
 /// Declares the MMU functions for granule G as built in src/mmu.cpp (each granule's).

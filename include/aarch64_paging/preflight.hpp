@@ -63,13 +63,16 @@ inline constexpr uint32_t VBAR = 1u << 2;  ///< Do not check vbar (no vectors in
 inline constexpr uint32_t ALL = 0xffffffffu;
 }  // namespace preflight_skip
 
-/// What to check. A zero-initialised one fails rather than passing unchecked: the stack
-/// below sp = 0 wraps to the top of the address space, beyond any map.
+/// What to check. A zero-initialised one fails rather than passing unchecked: pc = 0 is
+/// below an upper-range map, and the stack below sp = 0 wraps to the top of the address
+/// space, beyond a lower-range one.
 struct Preflight {
     uint64_t pc = 0;    ///< The code: the 4 bytes at pc (use Code).
     uint64_t sp = 0;    ///< The stack pointer (full descending): the 16 bytes below sp (use Stack).
     uint64_t vbar = 0;  ///< VBAR_ELx: the 2 KiB vector table at vbar (use Vectors).
-    bool check_tables = false;  ///< Also every table page of the map (use Table).
+    /// Also every table page of the map, at its physical address (use Table); an
+    /// upper-range map covers none there: check them as extra ranges of the lower map.
+    bool check_tables = false;
     uint32_t skip = 0;          ///< preflight_skip.
     const CriticalRange* extra = nullptr;  ///< More ranges, checked after VBAR.
     size_t extra_count = 0;                ///< Entries of @p extra.
@@ -93,7 +96,9 @@ constexpr uint64_t preflight_value(uint64_t reasons, CriticalUse use) {
 }
 
 /// Checks, in this order, pc, sp, vbar, the extra ranges, then the table pages, and stops
-/// at the first address that fails. Reads the map only.
+/// at the first address that fails. Reads the map only. An address outside the map's
+/// range, [va_base(), va_base() + size()), is not mapped by it. A range that ends at 2^64,
+/// such as the stack below sp = 0 (an upper-range stack's top), has a region whose end is 0.
 /// @return Ok, or:
 ///   - InvalidArgument: @p mapping is not initialised, or an extra range is null with a
 ///     count, or wraps past 2^64;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -43,6 +44,28 @@ using Map = std::unique_ptr<idmap_t, void (*)(idmap_t*)>;
 // idmap_new, required to succeed.
 inline Map new_map(size_t asid, unsigned root_level) {
     Map m(idmap_new(asid, root_level), &idmap_free);
+    REQUIRE(m != nullptr);
+    return m;
+}
+
+// A config as a C caller writes one; root level 1 unless said.
+inline idmap_config_t config(idmap_regime_t regime, idmap_va_range_t range, uint64_t asid = 0,
+                             unsigned root_level = 1, int64_t pa_offset = 0,
+                             const idmap_allocator_t* allocator = nullptr) {
+    idmap_config_t c;
+    std::memset(&c, 0, sizeof c);
+    c.regime = regime;
+    c.va_range = range;
+    c.asid = asid;
+    c.root_level = root_level;
+    c.pa_offset = pa_offset;
+    c.allocator = allocator;
+    return c;
+}
+
+// idmap_new_with_config, required to succeed.
+inline Map new_map(const idmap_config_t& c) {
+    Map m(idmap_new_with_config(&c), &idmap_free);
     REQUIRE(m != nullptr);
     return m;
 }

@@ -31,6 +31,9 @@
 # live map while three others load, store and execute in it, for about 3 s a run) on the
 # configurations tests/target/run-stress.sh --configs lists: qemu-virt at EL1, EL2 and
 # EL3 with -smp 4 -m 2G and a host thread per core (-accel tcg,thread=multi).
+#
+# Then the demos on each board (examples/: c-bootloader, cpp-kernel, upper-kernel), and
+# on qemu-virt an unmodified Linux kernel started by the C loader (make run-linux).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/target/run-lib.sh
@@ -103,29 +106,44 @@ for tc in gcc llvm; do
     done
 done
 
-# The demos (examples/c-bootloader, cpp-kernel, upper-kernel) on each board as QEMU enters it:
-# each passes when it exits 0, which it does only when all its checks passed.
+# run_demo NAME LOG COMMAND...: one demo run, its output in LOG; it passes when COMMAND
+# exits 0 ("PASS name: its last line"), and fails with the lines that say why.
 demos=0
+run_demo() {
+    local name=$1 log=$2
+    shift 2
+    demos=$((demos + 1))
+    if "$@" > "$log" 2>&1; then
+        printf 'PASS %-30s %s\n' "$name:" "$(tail -n 1 "$log" | tr -d '\r')"
+        total_pass=$((total_pass + 1))
+        record PASS "demo: $name"
+    else
+        printf 'FAIL %-30s (log %s)\n' "$name:" "$log"
+        grep -E 'FAIL|error|unexpected|TIMEOUT|Kernel panic' "$log" | head -n 20 | sed 's/^/    /'
+        total_fail=$((total_fail + 1))
+        failed_runs+=("$name")
+        record FAIL "demo: $name"
+    fi
+}
+
+# The demos (examples/c-bootloader, cpp-kernel, upper-kernel) on each board as QEMU enters it:
+# each exits 0 only when all its checks passed. Then, on qemu-virt, Linux started at EL2
+# by the C loader (make run-linux: the kernel fetched once, by make test's prerequisites
+# or here), with three times the suites' timeout, as a kernel takes seconds to boot.
 for tc in gcc llvm; do
     for b in "$@"; do
         [[ $broken_builds == *" $b-$tc "* ]] && continue
         machine=$(board_machine "$b")
         for demo in c-bootloader cpp-kernel upper-kernel; do
             elf=build/$b$([ $tc = llvm ] && echo -llvm)/examples/$demo/$demo.elf
-            log=$logs/$demo-$b-$tc.log
-            demos=$((demos + 1))
-            if tests/target/qemu-run.sh --timeout "$timeout_s" -- $machine -kernel "$elf" > "$log" 2>&1; then
-                printf 'PASS %-30s %s\n' "$demo $b ($tc):" "$(tail -n 1 "$log" | tr -d '\r')"
-                total_pass=$((total_pass + 1))
-                record PASS "demo: $demo $b ($tc)"
-            else
-                printf 'FAIL %-30s (log %s)\n' "$demo $b ($tc):" "$log"
-                grep -E 'FAIL|error|unexpected|TIMEOUT' "$log" | head -n 20 | sed 's/^/    /'
-                total_fail=$((total_fail + 1))
-                failed_runs+=("$demo $b ($tc)")
-                record FAIL "demo: $demo $b ($tc)"
-            fi
+            run_demo "$demo $b ($tc)" "$logs/$demo-$b-$tc.log" \
+                tests/target/qemu-run.sh --timeout "$timeout_s" -- $machine -kernel "$elf"
         done
+        if [ "$b" = qemu-virt ]; then
+            run_demo "Linux boot $b ($tc)" "$logs/run-linux-$b-$tc.log" \
+                $make_cmd BOARD="$b" LLVM=$([ $tc = llvm ] && echo 1) \
+                QEMU_TIMEOUT=$((timeout_s * 3)) run-linux
+        fi
     done
 done
 

@@ -161,6 +161,20 @@ bool maps_to_itself(TranslationRegime regime, uint64_t va) {
     return (par & 1) == 0 && (par & kPa) == (va & kPa);
 }
 
+// Runs op (one DC by VA) on each data cache line of [start, start + size), then DSB SY,
+// as Linux's dcache_by_line_op: the line is CTR_EL0.DminLine, log2 of the smallest data
+// cache line in words, so that no line of a larger cache is stepped over.
+template <class Op>
+void by_dcache_line(uintptr_t start, size_t size, Op op) {
+    uint64_t ctr;
+    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    const uintptr_t line = uintptr_t{4} << ((ctr >> 16) & 0xf);
+    for (uintptr_t va = start & ~(line - 1); va < start + size; va += line) {
+        op(va);
+    }
+    asm volatile("dsb sy" ::: "memory");
+}
+
 // The routine that switches the TTBR of where through the MMU off.
 using SwitchRoutine = void (*)(uint64_t, uint64_t);
 SwitchRoutine switch_routine(Regime where) {
@@ -389,15 +403,12 @@ MmuRegisters read_mmu_registers(TranslationRegime regime) {
     return r;
 }
 
+void clean_dcache_to_poc(uintptr_t start, size_t size) {
+    by_dcache_line(start, size, [](uintptr_t va) { asm volatile("dc cvac, %0" : : "r"(va) : "memory"); });
+}
+
 void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size) {
-    uint64_t ctr;
-    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
-    // CTR_EL0.DminLine: log2 of the smallest data cache line, in words.
-    const uintptr_t line = uintptr_t{4} << ((ctr >> 16) & 0xf);
-    for (uintptr_t va = start & ~(line - 1); va < start + size; va += line) {
-        asm volatile("dc civac, %0" : : "r"(va) : "memory");
-    }
-    asm volatile("dsb sy" ::: "memory");
+    by_dcache_line(start, size, [](uintptr_t va) { asm volatile("dc civac, %0" : : "r"(va) : "memory"); });
 }
 
 void prepare_table_page(void* page, size_t size) {
@@ -410,13 +421,8 @@ void prepare_table_page(void* page, size_t size) {
     if ((sctlr & SCTLR_DATA_CACHED) == SCTLR_DATA_CACHED) {
         return;
     }
-    uint64_t ctr;
-    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
-    const uintptr_t line = uintptr_t{4} << ((ctr >> 16) & 0xf);  // DminLine
-    for (uintptr_t va = reinterpret_cast<uintptr_t>(page); va < reinterpret_cast<uintptr_t>(page) + size; va += line) {
-        asm volatile("dc ivac, %0" : : "r"(va) : "memory");
-    }
-    asm volatile("dsb sy" ::: "memory");
+    by_dcache_line(reinterpret_cast<uintptr_t>(page), size,
+                   [](uintptr_t va) { asm volatile("dc ivac, %0" : : "r"(va) : "memory"); });
 }
 
 void load_mmu_registers(TranslationRegime regime, const MmuRegisters& regs) {

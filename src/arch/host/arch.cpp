@@ -21,8 +21,9 @@ Registers g_registers = kReset;
 Counters g_counters = {};
 Events g_events = {};
 
-void event(Event::Kind kind, TranslationRegime regime = TranslationRegime::El1And0, uint64_t value = 0) {
-    const Event e{kind, regime, value};
+void event(Event::Kind kind, TranslationRegime regime = TranslationRegime::El1And0, uint64_t value = 0,
+           uint64_t size = 0) {
+    const Event e{kind, regime, value, size};
     if (g_events.count < Events::SIZE) {
         g_events.log[g_events.count] = e;
     }
@@ -258,15 +259,19 @@ MmuRegisters read_mmu_registers(TranslationRegime regime) {
     return MmuRegisters{*b.mair, *b.tcr, *b.ttbr0, b.ttbr1 != nullptr ? *b.ttbr1 : 0, *b.sctlr};
 }
 
+void clean_dcache_to_poc(uintptr_t start, size_t size) {
+    fake::event(fake::Event::CleanToPoc, TranslationRegime::El1And0, start, size);
+}
+
 void clean_invalidate_dcache_to_poc(uintptr_t start, size_t size) {
     fake::g_counters.dcache_cleaned_bytes += size;
-    fake::event(fake::Event::CleanToPoc, TranslationRegime::El1And0, start);
+    fake::event(fake::Event::CleanInvalidateToPoc, TranslationRegime::El1And0, start, size);
 }
 
 void prepare_table_page(void* page, size_t size) {
     if ((fake::current_sctlr() & SCTLR_DATA_CACHED) != SCTLR_DATA_CACHED) {
         fake::g_counters.dcache_invalidated_bytes += size;
-        fake::event(fake::Event::InvalidateToPoc, TranslationRegime::El1And0, reinterpret_cast<uintptr_t>(page));
+        fake::event(fake::Event::InvalidateToPoc, TranslationRegime::El1And0, reinterpret_cast<uintptr_t>(page), size);
     }
 }
 

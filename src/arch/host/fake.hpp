@@ -56,7 +56,7 @@ struct Counters {
     unsigned tlbi_aside1;
     uint16_t last_tlbi_asid;
     unsigned tlbi_vmalle1;
-    uint64_t dcache_cleaned_bytes;
+    uint64_t dcache_cleaned_bytes;  // DC CIVAC: tables written past the cache
     unsigned dcache_set_way_flushes;
     unsigned tlbi_va;      // TLBI by VA, any regime
     unsigned tlbi_regime;  // TLBI of a whole regime, any regime
@@ -75,14 +75,16 @@ struct Event {
         Tlbi,          // value: the Tlbi's index in Counters::log (or LOG_SIZE past it)
         TtbrWrite,     // value: the TTBR value
         SctlrWrite,    // value: the SCTLR value (MMU off and on around a switch, or a load)
-        CleanToPoc,    // value: the start address (DC CIVAC)
-        InvalidateToPoc,  // value: the start address (DC IVAC)
+        CleanToPoc,    // value, size: the range (DC CVAC)
+        CleanInvalidateToPoc,  // value, size: the range (DC CIVAC)
+        InvalidateToPoc,  // value, size: the range (DC IVAC)
         SetWayClean,   // the whole data cache, by set/way
         VtcrWrite,     // value: the VTCR_EL2 value
     };
     Kind kind;
     TranslationRegime regime;  // TtbrWrite (Stage2: VTTBR_EL2), SctlrWrite, Tlbi
     uint64_t value;
+    uint64_t size;  // the cache maintenance by VA: bytes from value
 };
 struct Events {
     static constexpr unsigned SIZE = 256;

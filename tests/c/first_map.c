@@ -1,7 +1,7 @@
 /*
- * seed_example.c - the seed's example through the C ABI, as a C99 bootloader would write
- * it: map 0x80200000..0x80400000 read-write, activate, deactivate, remap it read-only,
- * activate. Uses only idmap.h; links only libidmap.a. Returns 0 on success; on failure
+ * first_map.c - the README's first example through the C ABI, as a C99 bootloader
+ * would write it: map 0x80200000..0x80400000 read-write, activate, deactivate, remap it
+ * read-only, activate. Uses only idmap.h; links only libidmap.a. Returns 0 on success; on failure
  * prints what went wrong and returns 1.
  */
 #include <idmap.h>
@@ -84,6 +84,6 @@ int main(void)
     REQUIRE(idmap_table_count(idmap) == 2);
 
     idmap_free(idmap); /* deactivates it first */
-    printf("seed_example: ok\n");
+    printf("first_map: ok\n");
     return 0;
 }
