@@ -93,7 +93,7 @@ template <>
 struct StringMaker<Kind> {
     static std::string convert(Kind k) {
         static const char* const names[] = {"DSB ISHST", "DSB ISH",   "ISB",          "TLBI",        "TTBR write",
-                                            "SCTLR write", "DC CIVAC", "DC IVAC", "set/way clean", "VTCR write"};
+                                            "SCTLR write", "DC CVAC", "DC CIVAC", "DC IVAC", "set/way clean", "VTCR write"};
         return k < sizeof names / sizeof names[0] ? names[k] : "?";
     }
 };
@@ -371,7 +371,8 @@ TEST_CASE("stage 2: activation writes VTCR_EL2 and VTTBR_EL2, ISB, TLBI VMALLS12
     const std::vector<Kind> k = kinds_from(cold);
     REQUIRE(k.size() >= 5);
     CHECK(std::vector<Kind>(k.begin(), k.begin() + 5) ==
-          std::vector<Kind>{Kind::CleanToPoc, Kind::CleanToPoc, Kind::CleanToPoc, Kind::CleanToPoc, Kind::VtcrWrite});
+          std::vector<Kind>{Kind::CleanInvalidateToPoc, Kind::CleanInvalidateToPoc, Kind::CleanInvalidateToPoc,
+                            Kind::CleanInvalidateToPoc, Kind::VtcrWrite});
     REQUIRE(s2.m.deactivate().is_ok());
 }
 
