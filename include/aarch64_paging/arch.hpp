@@ -82,13 +82,7 @@ constexpr AfterSwitch after_direct_switch(Regime where, bool leaving) {
 /// are complete before any walk), as ttbr_switch() says; after a direct switch, TLBI as
 /// after_direct_switch() says (ASIDE1IS with the old TTBR's ASID, or VMALLE1IS, ALLE2IS,
 /// ALLE3IS), DSB ISH, ISB.
-///
-/// Stage 2 (VTTBR_EL2; the switch is always direct: EL2 does not translate through it,
-/// and the guest does not run meanwhile): when @p leaving, TLBI VMALLS12E1IS, DSB ISH
-/// first, while the leaving VMID is VTTBR_EL2's; then the write, ISB, TLBI VMALLS12E1IS
-/// for the VMID written (stale entries of an earlier table with that VMID), DSB ISH, ISB
-/// (Linux's __load_stage2 and kvm_arm_vmid_update then __kvm_flush_vm_context). VTCR_EL2
-/// is written before, by write_vtcr().
+/// Stage 1 only: stage 2's is switch_vttbr().
 /// @return true, with @p previous = the TTBR value replaced; or false, nothing changed,
 ///         where the switch goes through the MMU off and the code that does it is not
 ///         mapped to itself: @p previous = that code's address.
@@ -112,10 +106,7 @@ inline void write_entry(Descriptor& entry, Descriptor value) {
 /// VAALE1IS, whatever ASID tagged the entries. No barrier: see tlb_sync.
 void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
 /// TLBI VMALLE1IS, ALLE2IS or ALLE3IS: every entry of the regime, global ones too, on
-/// every core of the Inner Shareable domain; at stage 2 TLBI VMALLS12E1IS, every stage-1
-/// and stage-2 entry of the VMID in VTTBR_EL2. No barrier: see tlb_sync.
-/// Stage 2's invalidate_va is TLBI IPAS2E1IS (IPAS2LE1IS when @p last_level), the
-/// operand IPA[55:12] in bits 43:0, for the VMID in VTTBR_EL2 (enter_vmid).
+/// every core of the Inner Shareable domain. No barrier: see tlb_sync.
 void invalidate_regime(TranslationRegime regime);
 /// DSB ISH, ISB: the TLB maintenance issued before is complete on every core, and this
 /// core fetches and translates afresh.
@@ -124,6 +115,24 @@ void tlb_sync();
 /// 2's invalidation by IPA, then of the VMID's stage-1 entries).
 void tlb_barrier();
 
+// Stage 2: its own functions, called from a stage-2 mapping only (Mapping's pointer to
+// them), so that the stage-1 ones above have no case for it and a program that makes no
+// stage-2 mapping links none of these.
+
+/// switch_ttbr() for stage 2: VTTBR_EL2 = @p vttbr, always directly (EL2 does not
+/// translate through it, and the guest does not run meanwhile). DSB ISHST; when
+/// @p leaving, TLBI VMALLS12E1IS, DSB ISH first, while the leaving VMID is VTTBR_EL2's;
+/// then the write, ISB, TLBI VMALLS12E1IS for the VMID written (stale entries of an
+/// earlier table with that VMID), DSB ISH, ISB (Linux's __load_stage2 and
+/// kvm_arm_vmid_update then __kvm_flush_vm_context). @p previous: the value replaced.
+/// VTCR_EL2 is written before, by write_vtcr().
+void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous);
+/// TLBI IPAS2E1IS (IPAS2LE1IS when @p last_level): the operand IPA[55:12] in bits 43:0,
+/// for the VMID in VTTBR_EL2 (enter_vmid). No barrier: see tlb_sync.
+void invalidate_ipa(uint64_t operand, bool last_level);
+/// TLBI VMALLS12E1IS: every stage-1 and stage-2 entry of the VMID in VTTBR_EL2. No
+/// barrier: see tlb_sync.
+void invalidate_vmid();
 /// Stage 2's TLB maintenance acts on the VMID in VTTBR_EL2 (Arm ARM D8.14, the
 /// stage-2 TLBIs "for the current VMID"): where @p vttbr's VMID (bits 63:48) is not the
 /// one there, writes VTTBR_EL2 = @p vttbr, ISB, as Linux's enter_vmid_context does. At

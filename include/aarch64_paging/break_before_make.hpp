@@ -52,13 +52,14 @@ constexpr BreakRule break_before_make_rule(Descriptor old, Descriptor next,
     if (!old.is_valid() || !next.is_valid()) {
         return BreakRule::None;
     }
-    const bool stage2 = is_stage2(regime);
+    // Bit 5 is NS at stage 1 (the output address space), MemAttr[3] at stage 2.
+    const uint64_t changed = old.bits() ^ next.bits();
     if (old.output_address() != next.output_address() ||
-        (!stage2 && intersects(old.flags() ^ next.flags(), Attributes::NS))) {
+        (!is_stage2(regime) && (changed & bits(Attributes::NS)) != 0)) {
         return BreakRule::OutputAddress;
     }
-    const uint64_t memory_type = stage2 ? STAGE2_MEMORY_TYPE_MASK : bits(MEMORY_TYPE_MASK);
-    if (((old.bits() ^ next.bits()) & memory_type) != 0) {
+    static_assert(STAGE2_MEMORY_TYPE_MASK == (bits(MEMORY_TYPE_MASK) | bits(Attributes::NS)));
+    if ((changed & STAGE2_MEMORY_TYPE_MASK) != 0) {  // at stage 1 bit 5 answered above
         return BreakRule::MemoryType;
     }
     return contains(old.flags(), Attributes::NON_GLOBAL) && !contains(next.flags(), Attributes::NON_GLOBAL)

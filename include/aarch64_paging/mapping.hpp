@@ -119,8 +119,9 @@ public:
     /// the regime lacks, unknown constraints), BreakBeforeMakeViolation (active only;
     /// region: the first live entry that would have to break, whole), OutOfMemory. On
     /// any error the tables are as they were.
-    [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                   Constraints constraints = Constraints::NONE) {
+    [[nodiscard]] AARCH64_PAGING_INLINE constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa,
+                                                         Attributes flags,
+                                                         Constraints constraints = Constraints::NONE) {
         return map_flags(region, pa, flags, constraints, foreign(flags), nullptr);
     }
     /// map_range() of a stage-2 mapping, with stage-2 attributes (IPA region to PA). A
@@ -129,8 +130,9 @@ public:
     /// refused bits at stage 2 (refused_bits()): bit 11 (RES0), bit 50, and XN[0] (bit 53)
     /// without Stage2Options::xnx. The TLB maintenance of an active stage-2 mapping is
     /// TlbBatch::sync's: by IPA for the VMID, then its stage-1 entries, or the whole VMID.
-    [[nodiscard]] constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa, Stage2Attributes flags,
-                                   Constraints constraints = Constraints::NONE) {
+    [[nodiscard]] AARCH64_PAGING_INLINE constexpr Result map_range(const MemoryRegion& region, PhysicalAddress pa,
+                                                         Stage2Attributes flags,
+                                                         Constraints constraints = Constraints::NONE) {
         return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), nullptr);
     }
     /// map_range(), doing break-before-make where a change to a live entry needs it
@@ -326,7 +328,10 @@ public:
     template <class F>
     constexpr void for_each_table(F&& fn) const {
         if (root_ != nullptr) {
-            visit_tables(root_, root_level_, fn);
+            // Each table of a concatenated root on its own: fn sees pages.
+            for (unsigned p = 0; p < root_tables(); ++p) {
+                visit_tables(root_ + p * G::entries, root_level_, fn);
+            }
         }
     }
 
@@ -362,8 +367,8 @@ private:
     // After the writes of a call on a live mapping: TlbBatch::sync.
     constexpr void sync_tlb(const TlbBatch& batch) const {
         if (is_active()) {
-            if (stage2_sync_ != nullptr) {
-                stage2_sync_(batch, ttbr(), va_base_);
+            if (stage2_ != nullptr) {
+                stage2_->sync(batch, ttbr(), va_base_);
             } else {
                 batch.sync(where_, ttbr(), va_base_);
             }
@@ -464,7 +469,7 @@ private:
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
     // Op::breaker's type.
-    using Breaker = void (*)(const Mapping&, Descriptor&, uint64_t);
+    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, const Descriptor*);
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
     constexpr Attributes foreign(Attributes) const {
@@ -487,9 +492,17 @@ private:
     // Writes the live entry slot (at offset va, a leaf: block or page) invalid and
     // invalidates its TLB entries, at once: the break of map_range_break_before_make.
     constexpr void break_entry(Descriptor& slot, uint64_t va) const;
-    // break_entry for Op::breaker: reached through a pointer that only
-    // map_range_break_before_make takes, so that no other program links it.
-    static constexpr void break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va) { m.break_entry(slot, va); }
+    // Op::breaker: break_entry(slot, va) where writing *next over the live leaf slot needs
+    // break-before-make, or always where next is nullptr (a block split); answers whether
+    // it broke. Reached through a pointer that only map_range_break_before_make takes, so
+    // that no other program links it (nor a second break_before_make_rule).
+    static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va, const Descriptor* next) {
+        if (next != nullptr && !needs_break_before_make(slot, *next, m.where_.regime)) {
+            return false;
+        }
+        m.break_entry(slot, va);
+        return true;
+    }
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -554,7 +567,7 @@ private:
         size_t pages = 0;      // plan: the tables the operation needs
         bool changes = false;  // plan: it writes something on a live mapping
         // map_range_break_before_make: live changes that need it break (this), then make.
-        void (*breaker)(const Mapping&, Descriptor&, uint64_t) = nullptr;
+        Breaker breaker = nullptr;
         uint8_t fresh = 0;     // apply: the walk is below a table not yet linked (bbm)
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
@@ -722,9 +735,10 @@ private:
     // init_stage2()'s checks of its arguments.
     constexpr Result check_init_stage2(uint64_t vmid, unsigned root_level, const PageAllocator& allocator,
                                        uint64_t pa_offset, Stage2Options options) const;
-    // What init() and init_stage2() record once the root is there.
-    constexpr void adopt(Descriptor* root, uint64_t asid, unsigned root_level, uint64_t pa_offset, Regime where,
-                         unsigned input_bits);
+    // What init() and init_stage2() record once the root is there. Inlined: a program
+    // that makes no stage-2 mapping calls it once.
+    AARCH64_PAGING_INLINE constexpr void adopt(Descriptor* root, uint64_t asid, unsigned root_level,
+                                               uint64_t pa_offset, Regime where, unsigned input_bits);
     // Why in_range refused region.
     constexpr MapError range_error(const MemoryRegion& region) const;
     // arch::switch_ttbr() to ttbr, with its refusal as an error; displaced gets the TTBR it
@@ -753,9 +767,16 @@ private:
     uint8_t root_level_ = 0;
     uint8_t root_tables_log2_ = 0;  // root_tables() = 1 << it (0: zero-initialised, in .bss)
     bool xnx_ = false;              // has_xnx()
-    // Stage 2: TlbBatch::sync_stage2, set by init_stage2(); a stage-1 mapping's program
-    // does not link it.
-    void (*stage2_sync_)(const TlbBatch&, uint64_t, uint64_t) = nullptr;
+    // What only a stage-2 mapping does, reached through this table, which init_stage2()
+    // sets, so that a program that makes no stage-2 mapping links none of it.
+    struct Stage2Calls {
+        void (*sync)(const TlbBatch&, uint64_t vttbr, uint64_t va_base);  // after a live change
+        void (*switch_vttbr)(uint64_t vttbr, bool leaving, uint64_t& previous);  // (de)activation
+        void (*free_root)(Mapping&);  // release() of a concatenated root
+    };
+    static void free_root_of(Mapping& m);
+    static constexpr Stage2Calls STAGE2_CALLS{&TlbBatch::sync_stage2, &arch::switch_vttbr, &free_root_of};
+    const Stage2Calls* stage2_ = nullptr;
     Regime where_{};
     // How this table was made live by its owner: activate() or mark_active(), or
     // enable_mmu() (mark_enabled()), without their undoing.
@@ -813,7 +834,7 @@ constexpr Result Mapping<G, T>::init_stage2(uint64_t vmid, unsigned root_level, 
     if (xnx_) {
         refused_flags_ = refused_flags_ & ~Attributes(STAGE2_XN0);
     }
-    stage2_sync_ = &TlbBatch::sync_stage2;
+    stage2_ = &STAGE2_CALLS;
     return {};
 }
 
@@ -950,7 +971,11 @@ constexpr void Mapping<G, T>::release() {
     // A table still live on a core (the MMU's, a refused deactivation, activate_on_core()
     // not undone) stays allocated: the TTBR holds it, and freed pages would be walked.
     if (!is_active()) {
-        free_tables(root_, root_level_);
+        if (root_tables_log2_ != 0) {
+            stage2_->free_root(*this);
+        } else {
+            free_tables(root_, root_level_);
+        }
     }
     active_cores_ = 0;
     tables_ = 0;
@@ -958,7 +983,7 @@ constexpr void Mapping<G, T>::release() {
     root_ = nullptr;
     root_tables_log2_ = 0;
     xnx_ = false;
-    stage2_sync_ = nullptr;
+    stage2_ = nullptr;
     size_ = 0;
     widened_ = nullptr;
     contiguous_hint_ = false;
@@ -1001,7 +1026,9 @@ Result Mapping<G, T>::mark_inactive() {
 
 template <class G, class T>
 Result Mapping<G, T>::switch_to(uint64_t ttbr, bool leaving, uint64_t& displaced) {
-    if (!arch::switch_ttbr(where_, ttbr, leaving, displaced)) {
+    if (stage2_ != nullptr) {
+        stage2_->switch_vttbr(ttbr, leaving, displaced);
+    } else if (!arch::switch_ttbr(where_, ttbr, leaving, displaced)) {
         return MapError::invalid_argument(argument_reason::CODE_NOT_IDENTITY_MAPPED, 0, 0, VirtualAddress(displaced));
     }
     return {};
@@ -1296,21 +1323,28 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
 template <class G, class T>
 constexpr void Mapping<G, T>::free_tables(Descriptor* table, unsigned level) {
     if (level < LEAF_LEVEL) {
-        for (unsigned i = 0; i < entries_at(level); ++i) {
+        for (unsigned i = 0; i < G::entries; ++i) {
             if (table[i].is_table(level)) {
                 free_tables(subtable(table[i]), level + 1);
             }
         }
     }
-    if (level == root_level_ && root_tables_log2_ != 0) {
-        if constexpr (!T::allocates_pages) {
-            allocator_.free_pages(allocator_.ctx, table, root_tables());  // as alloc_pages gave it
-        }
-        tables_ -= root_tables();
-        return;
-    }
     free_page(table);
     --tables_;
+}
+
+template <class G, class T>
+void Mapping<G, T>::free_root_of(Mapping& m) {
+    const unsigned level = m.root_level_;
+    for (unsigned i = 0; i < m.entries_at(level); ++i) {
+        if (level < LEAF_LEVEL && m.root_[i].is_table(level)) {
+            m.free_tables(m.subtable(m.root_[i]), level + 1);
+        }
+    }
+    if constexpr (!T::allocates_pages) {
+        m.allocator_.free_pages(m.allocator_.ctx, m.root_, m.root_tables());  // as alloc_pages gave it
+    }
+    m.tables_ -= m.root_tables();
 }
 
 template <class G, class T>
@@ -1426,13 +1460,9 @@ constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_
 template <class G, class T>
 template <class F>
 constexpr void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
-    // Each table of a concatenated root on its own: fn sees pages.
-    const unsigned pages = level == root_level_ ? root_tables() : 1;
-    for (unsigned p = 0; p < pages; ++p) {
-        fn(static_cast<const void*>(table + p * G::entries));
-    }
+    fn(static_cast<const void*>(table));
     if (level < LEAF_LEVEL) {
-        for (unsigned i = 0; i < entries_at(level); ++i) {
+        for (unsigned i = 0; i < G::entries; ++i) {
             if (table[i].is_table(level)) {
                 visit_tables(subtable(table[i]), level + 1, fn);
             }

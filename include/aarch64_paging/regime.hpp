@@ -83,7 +83,7 @@ constexpr uint64_t refused_bits(TranslationRegime r) {
 /// Block and page bits that are RES1 in @p r, set by the library in every block and page
 /// it writes: AP[1] in the stage-1 regimes with one privilege level (see refused_bits).
 constexpr uint64_t res1_bits(TranslationRegime r) {
-    return has_two_privilege_levels(r) || is_stage2(r) ? 0 : uint64_t{1} << 6;
+    return r == TranslationRegime::El2 || r == TranslationRegime::El3 ? uint64_t{1} << 6 : 0;
 }
 
 /// The shape of a stage-2 table, beside its root level (Mapping::init_stage2): the IPA

@@ -68,7 +68,9 @@ struct TlbBatch {
             arch::invalidate_regime(where.regime);
         } else {
             const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
-            invalidate_each(where.regime, ttbr & (MAX_ASID << TTBR_ASID_SHIFT), va_base, all_asids);
+            invalidate_each(ttbr & (MAX_ASID << TTBR_ASID_SHIFT), va_base, [&](uint64_t operand, bool last_level) {
+                arch::invalidate_va(where.regime, operand, last_level, all_asids);
+            });
         }
         arch::tlb_sync();
     }
@@ -89,9 +91,9 @@ struct TlbBatch {
         arch::table_store_barrier();
         const uint64_t restore = arch::enter_vmid(vttbr);
         if (batch.all) {
-            arch::invalidate_regime(TranslationRegime::Stage2);
+            arch::invalidate_vmid();
         } else {
-            batch.invalidate_each(TranslationRegime::Stage2, 0, va_base, false);
+            batch.invalidate_each(0, va_base, &arch::invalidate_ipa);
             arch::tlb_barrier();
             arch::invalidate_regime(TranslationRegime::El1And0);
         }
@@ -100,15 +102,14 @@ struct TlbBatch {
     }
 
 private:
-    // TLBI by VA for each entry: VA[55:12] in bits 43:0, and @p tag (the ASID in 63:48, 0
-    // without ASIDs); by IPA at stage 2: IPA[55:12] alone. Inlined: a stage-1 program has
-    // one caller.
-    AARCH64_PAGING_INLINE void invalidate_each(TranslationRegime regime, uint64_t tag, uint64_t va_base,
-                                               bool all_asids) const {
+    // tlbi(operand, last_level) for each entry, the operand VA[55:12] in bits 43:0 and
+    // @p tag (the ASID in 63:48, 0 without ASIDs); by IPA at stage 2: IPA[55:12] alone.
+    // Inlined: a program has one caller of each.
+    template <class Tlbi>
+    AARCH64_PAGING_INLINE void invalidate_each(uint64_t tag, uint64_t va_base, Tlbi tlbi) const {
         for (unsigned i = 0; i < count; ++i) {
             const uint64_t address = (va.at[i] & ~uint64_t{1}) + va_base;
-            arch::invalidate_va(regime, tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)), (va.at[i] & 1) != 0,
-                                all_asids);
+            tlbi(tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)), (va.at[i] & 1) != 0);
         }
     }
 };

@@ -153,7 +153,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // (map_range_break_before_make).
     const bool live = op.live && in_tree;
     if (live && entry.is_valid()) {
-        op.breaker(*this, *slot, va & ~(G::level_size(level) - 1));
+        (void)op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), nullptr);
     }
     link_table(*slot, sub, live);
     return ok;
@@ -239,12 +239,9 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         op.changes = true;
         return true;
     }
-    if (op.live && op.fresh == 0) {
-        if (op.breaker != nullptr && needs_break_before_make(entry, next, where_.regime)) {
-            op.breaker(*this, *slot, va);  // its TLB entries invalidated already
-        } else {
-            op.tlb.note(va, entry, next);
-        }
+    // A break (map_range_break_before_make) has invalidated the TLB entries already.
+    if (op.live && op.fresh == 0 && (op.breaker == nullptr || !op.breaker(*this, *slot, va, &next))) {
+        op.tlb.note(va, entry, next);
     }
     store(*slot, next);
     return true;

@@ -72,8 +72,7 @@ uint64_t read_ttbr(Regime where) {
     case TranslationRegime::El3:
         asm volatile("mrs %0, ttbr0_el3" : "=r"(value));
         break;
-    case TranslationRegime::Stage2:
-        asm volatile("mrs %0, vttbr_el2" : "=r"(value));
+    case TranslationRegime::Stage2:  // switch_vttbr()
         break;
     }
     return value;
@@ -102,8 +101,7 @@ void write_ttbr(Regime where, uint64_t value) {
     case TranslationRegime::El3:
         asm volatile("msr ttbr0_el3, %0" : : "r"(value) : "memory");
         break;
-    case TranslationRegime::Stage2:
-        asm volatile("msr vttbr_el2, %0" : : "r"(value) : "memory");
+    case TranslationRegime::Stage2:  // switch_vttbr()
         break;
     }
     asm volatile("isb" ::: "memory");
@@ -211,10 +209,6 @@ bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) 
         routine(ttbr, errata_in_force() & errata::REPEAT_TLBI);
         return true;
     }
-    if (is_stage2(where.regime) && leaving) {
-        invalidate_regime(where.regime);  // the leaving VMID, still VTTBR_EL2's
-        tlb_barrier();
-    }
     previous = old;
     write_ttbr(where, ttbr);
     switch (after_direct_switch(where, leaving)) {
@@ -252,8 +246,8 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, 
         return last_level ? tlbi_vale2is(operand) : tlbi_vae2is(operand);
     case TranslationRegime::El3:
         return last_level ? tlbi_vale3is(operand) : tlbi_vae3is(operand);
-    case TranslationRegime::Stage2:
-        return last_level ? tlbi_ipas2le1is(operand) : tlbi_ipas2e1is(operand);
+    case TranslationRegime::Stage2:  // invalidate_ipa()
+        break;
     }
 }
 
@@ -269,8 +263,7 @@ void invalidate_regime(TranslationRegime regime) {
     case TranslationRegime::El3:
         TLBI_ALL("alle3is");
         break;
-    case TranslationRegime::Stage2:
-        TLBI_ALL("vmalls12e1is");
+    case TranslationRegime::Stage2:  // invalidate_vmid()
         break;
     }
 }
@@ -282,6 +275,24 @@ void tlb_sync() {
 }
 
 void tlb_barrier() { asm volatile("dsb ish" ::: "memory"); }
+
+void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous) {
+    table_store_barrier();
+    if (leaving) {
+        invalidate_vmid();  // the leaving VMID, still VTTBR_EL2's
+        tlb_barrier();
+    }
+    asm volatile("mrs %0, vttbr_el2" : "=r"(previous));
+    asm volatile("msr vttbr_el2, %0\n\tisb" : : "r"(vttbr) : "memory");
+    invalidate_vmid();
+    tlb_sync();
+}
+
+void invalidate_ipa(uint64_t operand, bool last_level) {
+    return last_level ? tlbi_ipas2le1is(operand) : tlbi_ipas2e1is(operand);
+}
+
+void invalidate_vmid() { TLBI_ALL("vmalls12e1is"); }
 
 uint64_t enter_vmid(uint64_t vttbr) {
     uint64_t previous;

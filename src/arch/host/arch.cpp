@@ -144,10 +144,6 @@ bool switch_ttbr(Regime where, uint64_t ttbr, bool leaving, uint64_t& previous) 
         fake::isb();
         return true;
     }
-    if (is_stage2(where.regime) && leaving) {
-        invalidate_regime(where.regime);  // the leaving VMID, still VTTBR_EL2's
-        tlb_barrier();
-    }
     previous = reg;
     reg = ttbr;
     fake::event(fake::Event::TtbrWrite, where.regime, ttbr);
@@ -200,6 +196,27 @@ void tlb_sync() {
 }
 
 void tlb_barrier() { fake::dsb_ish(); }
+
+void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous) {
+    table_store_barrier();
+    if (leaving) {
+        invalidate_vmid();  // the leaving VMID, still VTTBR_EL2's
+        tlb_barrier();
+    }
+    uint64_t& reg = fake::g_registers.vttbr_el2;
+    previous = reg;
+    reg = vttbr;
+    fake::event(fake::Event::TtbrWrite, TranslationRegime::Stage2, vttbr);
+    fake::isb();
+    invalidate_vmid();
+    tlb_sync();
+}
+
+void invalidate_ipa(uint64_t operand, bool last_level) {
+    invalidate_va(TranslationRegime::Stage2, operand, last_level, false);
+}
+
+void invalidate_vmid() { invalidate_regime(TranslationRegime::Stage2); }
 
 uint64_t enter_vmid(uint64_t vttbr) {
     uint64_t& reg = fake::g_registers.vttbr_el2;
