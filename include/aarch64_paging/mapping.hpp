@@ -568,7 +568,6 @@ private:
         bool changes = false;  // plan: it writes something on a live mapping
         // map_range_break_before_make: live changes that need it break (this), then make.
         Breaker breaker = nullptr;
-        uint8_t fresh = 0;     // apply: the walk is below a table not yet linked (bbm)
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted
@@ -644,10 +643,12 @@ private:
                                                Call& op) const;
     // The operation's leaf: entry, at level, of which [va, end) is the part in range.
     // Planning checks it (fn on a copy, break-before-make); applying writes slot (nullptr
-    // for a visit, or a plan). AARCH64_PAGING_PER_ENTRY: it runs once per leaf.
+    // for a visit, or a plan); in_tree: slot is in a table the MMU may walk (not in one
+    // still being built below a split). AARCH64_PAGING_PER_ENTRY: it runs once per leaf.
     template <class Step, class Kind, class Call>
     AARCH64_PAGING_PER_ENTRY constexpr bool leaf(Step apply, Kind kind, Descriptor* slot, Descriptor entry,
-                                                 unsigned level, uint64_t va, uint64_t end, Call& op) const;
+                                                 bool in_tree, unsigned level, uint64_t va, uint64_t end,
+                                                 Call& op) const;
     // Whether the operation makes entry (at level, [va, end) of it in range) a leaf of its
     // own (true), or needs a table below it (false). Entries it leaves alone are leaves
     // that write nothing. blocks: whether a whole entry may be one here (walk_table).

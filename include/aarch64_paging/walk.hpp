@@ -49,7 +49,8 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
     }
     for (; va < end; ++i, va += G::page_size) {
         const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
-        if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, LEAF_LEVEL, va, va + G::page_size, op)) {
+        if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va, va + G::page_size,
+                  op)) {
             return false;
         }
     }
@@ -83,7 +84,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
         if (!derived && entry.is_table(level)) {
             ok = descend(apply, kind, table[i], level, va, to, op);
         } else if (is_leaf(kind, op, entry, level, va, to, blocks)) {
-            ok = leaf(apply, kind, apply ? &table[i] : nullptr, entry, level, va, to, op);
+            ok = leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, level, va, to, op);
         } else {
             ok = split(apply, kind, apply ? &table[i] : nullptr, entry, !derived, level, va, to, op);
         }
@@ -144,10 +145,8 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // Every entry of a new table map_range covers whole is written: not filled first.
     const bool overwritten = OpKind(kind) == OpKind::Map && covers_entry(level, va, end);
     Descriptor* sub = op.owner->new_table(*op.reserve, entry, level + 1, overwritten);
-    // Below it nothing is live yet: no break, and no TLB entry to note.
-    ++op.fresh;
+    // Below it nothing is live yet: no break, and no TLB entry to note (leaf's in_tree).
     const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, end, op);
-    --op.fresh;
     // Linked once written: a walker sees the new table whole (a modify that failed midway
     // leaves its split, as on an inactive mapping it may). A live block is broken first
     // (map_range_break_before_make).
@@ -188,8 +187,8 @@ constexpr bool Mapping<G, T>::is_leaf(Kind kind, const Op& op, Descriptor entry,
 
 template <class G, class T>
 template <class Step, class Kind, class Call>
-constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Descriptor entry, unsigned level,
-                                   uint64_t va, uint64_t end, Call& op) const {
+constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Descriptor entry, bool in_tree,
+                                   unsigned level, uint64_t va, uint64_t end, Call& op) const {
     Descriptor next;
     switch (OpKind(kind)) {
     case OpKind::Visit: {
@@ -240,7 +239,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         return true;
     }
     // A break (map_range_break_before_make) has invalidated the TLB entries already.
-    if (op.live && op.fresh == 0 && (op.breaker == nullptr || !op.breaker(*this, *slot, va, &next))) {
+    if (op.live && in_tree && (op.breaker == nullptr || !op.breaker(*this, *slot, va, &next))) {
         op.tlb.note(va, entry, next);
     }
     store(*slot, next);
