@@ -14,6 +14,9 @@ BM_COMMON_MK := 1
 BM_COMMON_DIR  := examples/common
 BM_COMMON_SRCS := $(addprefix $(BM_COMMON_DIR)/,start.S vectors.S uart.c print.c runtime.c libc.c)
 BM_STACK_SIZE  := 0x10000
+# What the programs that start Linux share (run-linux's loader, run-hypervisor's
+# hypervisor): the devicetree reader and the kernel's placement.
+BM_LINUX_SRCS  := $(addprefix $(BM_COMMON_DIR)/,fdt.c linux_boot.c)
 # The runtime's program headers and sections, included by every image's linker script
 # (-I$(BM_COMMON_DIR)).
 BM_LD_SECTIONS := $(BM_COMMON_DIR)/image-phdrs.ld.h $(BM_COMMON_DIR)/image-sections.ld.h
