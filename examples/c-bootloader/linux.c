@@ -28,19 +28,6 @@
 #include "idmap.h"
 #include "linux_boot.h"
 
-static void check(idmap_status_t st, const idmap_t *map, const char *what)
-{
-    if (st == IDMAP_OK)
-        return;
-    char line[200];
-    idmap_format_error(idmap_last_error(map), line, sizeof line);
-    bm_printf("error: %s: %s\n", what, line);
-    bm_exit(1);
-}
-
-/* EL2 with HCR_EL2.E2H = 0, as start.S leaves it: no ASID; root level 1, 512 GiB. */
-static const idmap_config_t el2_config = {IDMAP_REGIME_EL2, IDMAP_VA_RANGE_LOWER, 0, 1, 0, NULL};
-
 int bm_main(unsigned entry_el)
 {
     bm_uart_init();
@@ -52,31 +39,8 @@ int bm_main(unsigned entry_el)
     linux_read_devicetree(&boot, (uint8_t *)(uintptr_t)BOARD_RAM_BASE);
     const struct range loader = {"this loader", (uintptr_t)__image_start, (uintptr_t)__image_end};
 
-    /* 1. The MMU on: RAM, then the loader's parts over it (only its code executable, only
-     * its data writable), then the UART. */
-    idmap_t *map = idmap_new_with_config(&el2_config);
-    if (!map)
-        linux_die("idmap_new_with_config answered NULL");
-    const uint64_t normal = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID, xn = IDMAP_ATTR_XN;
-    const struct {
-        uint64_t start, end, flags;
-    } parts[] = {
-        {boot.ram.start, boot.ram.end, normal | xn},
-        {loader.start, (uintptr_t)__text_end, normal | IDMAP_ATTR_READ_ONLY},
-        {(uintptr_t)__text_end, (uintptr_t)__rodata_end, normal | IDMAP_ATTR_READ_ONLY | xn},
-        {(uintptr_t)__rodata_end, loader.end, normal | xn},
-        {BOARD_UART_BASE, BOARD_UART_BASE + 0x1000, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID | xn},
-    };
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        const idmap_region_t region = idmap_region(parts[i].start, parts[i].end);
-        check(idmap_map_range(map, &region, parts[i].flags), map, "idmap_map_range");
-    }
-    idmap_preflight_t cpu = {0, 0, 0, true, 0, NULL, 0};
-    check(idmap_preflight_read_cpu(&cpu), map, "idmap_preflight_read_cpu");
-    check(idmap_enable_mmu_checked(map, &cpu), map, "idmap_enable_mmu_checked");
-    bm_printf("MMU and caches on at EL2: RAM [0x%llx, 0x%llx), %zu table pages\n",
-              (unsigned long long)boot.ram.start, (unsigned long long)boot.ram.end,
-              idmap_table_count(map));
+    /* 1. The MMU on: RAM, the loader's image, the UART. */
+    idmap_t *map = linux_el2_mmu_on(&boot.ram);
 
     /* 2-3. The kernel, text_offset above the first 2 MiB boundary past the loader, and it,
      * the initramfs and the devicetree in memory for a kernel that starts with its caches
@@ -84,7 +48,7 @@ int bm_main(unsigned entry_el)
     linux_place_kernel(&boot, LINUX_IMAGE_LOAD, loader.end, &loader, 1);
 
     /* 4. The MMU off, and Linux. */
-    check(idmap_disable_mmu(map), map, "idmap_disable_mmu");
+    linux_check(idmap_disable_mmu(map), map, "idmap_disable_mmu");
     bm_printf("MMU off; entering Linux at 0x%llx at EL2, x0 = devicetree 0x%llx\n\n",
               (unsigned long long)boot.kernel.start, (unsigned long long)boot.dtb.start);
     void (*entry)(uint64_t, uint64_t, uint64_t, uint64_t) =

@@ -1,12 +1,12 @@
 /*
- * linux_boot.c - the devicetree's RAM and initramfs, and the kernel's placement, for the
- * programs that start Linux (linux_boot.h).
+ * linux_boot.c - the devicetree's RAM and initramfs, the program's EL2 map, and the
+ * kernel's placement, for the programs that start Linux (linux_boot.h).
  */
 #include "linux_boot.h"
 
 #include "bm.h"
+#include "board.h"
 #include "fdt.h"
-#include "idmap.h"
 
 #define MIB (1024 * 1024ULL)
 #define MAX_TAKEN 8
@@ -15,6 +15,47 @@ void linux_die(const char *what)
 {
     bm_printf("error: %s\n", what);
     bm_exit(1);
+}
+
+void linux_check(idmap_status_t st, const idmap_t *map, const char *what)
+{
+    if (st == IDMAP_OK)
+        return;
+    char line[200];
+    idmap_format_error(idmap_last_error(map), line, sizeof line);
+    bm_printf("error: %s: %s\n", what, line);
+    bm_exit(1);
+}
+
+/* EL2 with HCR_EL2.E2H = 0, as start.S leaves it: no ASID; root level 1, 512 GiB. */
+static const idmap_config_t el2_config = {IDMAP_REGIME_EL2, IDMAP_VA_RANGE_LOWER, 0, 1, 0, NULL};
+
+idmap_t *linux_el2_mmu_on(const struct range *ram)
+{
+    idmap_t *map = idmap_new_with_config(&el2_config);
+    if (!map)
+        linux_die("idmap_new_with_config answered NULL");
+    const uint64_t normal = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID, xn = IDMAP_ATTR_XN;
+    const struct {
+        uint64_t start, end, flags;
+    } parts[] = {
+        {ram->start, ram->end, normal | xn},
+        {(uintptr_t)__image_start, (uintptr_t)__text_end, normal | IDMAP_ATTR_READ_ONLY},
+        {(uintptr_t)__text_end, (uintptr_t)__rodata_end, normal | IDMAP_ATTR_READ_ONLY | xn},
+        {(uintptr_t)__rodata_end, (uintptr_t)__image_end, normal | xn},
+        {BOARD_UART_BASE, BOARD_UART_BASE + 0x1000, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID | xn},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const idmap_region_t region = idmap_region(parts[i].start, parts[i].end);
+        linux_check(idmap_map_range(map, &region, parts[i].flags), map, "idmap_map_range");
+    }
+    idmap_preflight_t cpu = {0, 0, 0, true, 0, NULL, 0};
+    linux_check(idmap_preflight_read_cpu(&cpu), map, "idmap_preflight_read_cpu");
+    linux_check(idmap_enable_mmu_checked(map, &cpu), map, "idmap_enable_mmu_checked");
+    bm_printf("MMU and caches on at EL2: RAM [0x%llx, 0x%llx), %zu table pages\n",
+              (unsigned long long)ram->start, (unsigned long long)ram->end,
+              idmap_table_count(map));
+    return map;
 }
 
 /* A number as Linux's memparse reads one here: 0x... hexadecimal, else decimal. */

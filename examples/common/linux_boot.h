@@ -1,8 +1,9 @@
 /*
  * linux_boot.h - what a bare-metal program needs to start an arm64 Linux kernel that
  * QEMU's -device loader staged in RAM (examples/c-bootloader/linux.c at EL2,
- * examples/hypervisor/ at EL1 under stage 2): the devicetree's RAM and initramfs, and the
- * kernel placed as Linux's Documentation/arch/arm64/booting.rst asks.
+ * examples/hypervisor/ at EL1 under stage 2): the devicetree's RAM and initramfs, the
+ * program's own EL2 map, and the kernel placed as Linux's
+ * Documentation/arch/arm64/booting.rst asks.
  *
  * Anything wrong is said on the console and ends the run with status 1.
  */
@@ -11,6 +12,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "idmap.h"
 
 /* [start, end), named for the messages. */
 struct range {
@@ -27,6 +30,14 @@ struct linux_boot {
 };
 
 void linux_die(const char *what) __attribute__((noreturn));
+/* Dies with the map's last error unless @st is IDMAP_OK. */
+void linux_check(idmap_status_t st, const idmap_t *map, const char *what);
+
+/* The calling program's own map in the EL2 regime (HCR_EL2.E2H = 0), MMU and caches on
+ * (idmap_enable_mmu_checked): @ram as Normal memory, execute-never, then the program's
+ * image over it (only its code executable, only its data writable), then the board's
+ * UART. */
+idmap_t *linux_el2_mmu_on(const struct range *ram);
 
 /* Fills @b from the devicetree at @fdt; dies where there is no devicetree, /memory or
  * initrd= in /chosen/bootargs. */
