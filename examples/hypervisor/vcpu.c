@@ -19,18 +19,18 @@
  * IMO, FMO, AMO (4, 3, 5) clear: physical IRQs, FIQs and SErrors go to EL1 as they are,
  * the guest driving the GIC itself (no interrupt virtualisation). */
 #define HCR_GUEST ((1ULL << 0) | (1ULL << 1) | (1ULL << 9) | (1ULL << 10) | (1ULL << 19) | (1ULL << 31))
-/* CPTR_EL2: its RES1 bits (13:12, 9:0), TFP (10) clear: FP/SIMD does not trap. */
+/* CPTR_EL2 (D19 "CPTR_EL2", E2H = 0): its RES1 bits (13:12, 9:0), TFP (10) clear: FP/SIMD does not trap. */
 #define CPTR_EL2_NO_TRAPS 0x33ffULL
-/* CNTHCTL_EL2 (E2H = 0): EL1PCTEN (0), EL1PCEN (1): EL1 and EL0 reach the physical
+/* CNTHCTL_EL2 (D19 "CNTHCTL_EL2", E2H = 0): EL1PCTEN (0), EL1PCEN (1): EL1 and EL0 reach the physical
  * counter and timer without trapping. CNTVOFF_EL2 0: virtual time is physical time. */
 #define CNTHCTL_EL2_EL1_TIMERS 3ULL
-/* MDCR_EL2: HPMN (4:0) = PMCR_EL0.N (15:11), every counter the guest's; TPM, TPMCR, TDE,
+/* MDCR_EL2 (D19 "MDCR_EL2"): HPMN (4:0) = PMCR_EL0.N (15:11), every counter the guest's; TPM, TPMCR, TDE,
  * TDA, TDOSA, TDRA clear: its PMU and debug accesses do not trap. */
 #define PMCR_EL0_N(pmcr) (((pmcr) >> 11) & 0x1f)
-/* SCTLR_EL1: its RES1 bits (29, 28, 23, 22, 20, 11); the MMU and caches off, as Linux's
+/* SCTLR_EL1 (D19 "SCTLR_EL1"): its RES1 bits (29, 28, 23, 22, 20, 11); the MMU and caches off, as Linux's
  * booting.rst wants them at entry. */
 #define SCTLR_EL1_OFF 0x30d00800ULL
-/* SPSR_EL2 for the ERET: EL1h (M = 0b0101), D, A, I, F masked. */
+/* SPSR_EL2 (D19 "SPSR_EL2") for the ERET: EL1h (M = 0b0101), D, A, I, F masked. */
 #define SPSR_EL1H_MASKED 0x3c5ULL
 
 void vcpu_enter(uint64_t entry, uint64_t x0, uint64_t stack_top, int first)
