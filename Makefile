@@ -12,6 +12,7 @@
 #   make run-linux [LLVM=1]       qemu-virt: the C loader starts Debian's arm64 Linux at EL2
 #                                 on tables the library built; passes when our /init runs
 #                                 and powers off (the kernel fetched once, outside the tree)
+#   make run-hypervisor [LLVM=1]  Linux at EL1, 2 cores, under a C hypervisor on our stage 2; build: make hypervisor
 #   make c-bootloader [BOARD=<b>] build the C demo's image only
 #   make cpp-kernel [BOARD=<b>]   build the C++ demo's image only
 #   make upper-kernel [BOARD=<b>] build the upper-half demo's image only

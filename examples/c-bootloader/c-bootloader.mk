@@ -51,7 +51,7 @@ LINUX_INIT       := $(LINUX_DIR)/init
 LINUX_INITRAMFS  := $(LINUX_DIR)/initramfs.cpio
 
 # The loader stays at the entry EL, EL2, to start Linux there.
-$(eval $(call bm_image,linux-loader,$(LINUX_DIR),examples/c-bootloader/linux.c,-DBM_STAY_AT_ENTRY_EL -DLINUX_IMAGE_LOAD=$(LINUX_IMAGE_LOAD)))
+$(eval $(call bm_image,linux-loader,$(LINUX_DIR),examples/c-bootloader/linux.c $(BM_LINUX_SRCS),-DBM_STAY_AT_ENTRY_EL -DLINUX_IMAGE_LOAD=$(LINUX_IMAGE_LOAD)))
 
 # /init: a Linux program, static and without libc, from the target compiler and linker.
 $(LINUX_INIT): examples/c-bootloader/init.c $(LINUX_DIR)/flags.stamp

@@ -101,6 +101,12 @@ int bm_fault_taken(void);
 #define BM_FSC_ACCESS_FLAG(level) (0x08 + (level))
 #define BM_FSC_PERMISSION(level) (0x0c + (level))
 
+/* Exceptions taken from a lower EL (vector kinds 8-15: a hypervisor's traps) go to this
+ * handler where it is set, with the frame, from which x0-x30, ELR and SPSR are restored
+ * on return; it answers non-zero when it handled the exception. Unset, or answering 0,
+ * they are unexpected exceptions as any other. */
+extern int (*bm_lower_el_handler)(unsigned kind, struct bm_frame *frame);
+
 /* Loads or stores 8 bytes at addr with one instruction; after an expected fault,
  * bm_probe_read returns if_faulted. */
 uint64_t bm_probe_read(uint64_t addr, uint64_t if_faulted);

@@ -51,8 +51,12 @@ static const char *const kind_names[16] = {
 
 void bm_exception(unsigned kind, struct bm_frame *frame);
 
+int (*bm_lower_el_handler)(unsigned kind, struct bm_frame *frame);
+
 void bm_exception(unsigned kind, struct bm_frame *frame)
 {
+    if (kind >= 8 && bm_lower_el_handler && bm_lower_el_handler(kind, frame))
+        return;
     uint64_t esr = frame->esr;
     uint64_t far = frame->far;
     struct bm_fault_record *f = &bm_fault;

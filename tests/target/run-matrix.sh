@@ -33,7 +33,8 @@
 # EL3 with -smp 4 -m 2G and a host thread per core (-accel tcg,thread=multi).
 #
 # Then the demos on each board (examples/: c-bootloader, cpp-kernel, upper-kernel), and
-# on qemu-virt an unmodified Linux kernel started by the C loader (make run-linux).
+# on qemu-virt an unmodified Linux kernel started by the C loader (make run-linux) and
+# run at EL1 on two cores under the C hypervisor (make run-hypervisor).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/target/run-lib.sh
@@ -129,7 +130,8 @@ run_demo() {
 # The demos (examples/c-bootloader, cpp-kernel, upper-kernel) on each board as QEMU enters it:
 # each exits 0 only when all its checks passed. Then, on qemu-virt, Linux started at EL2
 # by the C loader (make run-linux: the kernel fetched once, by make test's prerequisites
-# or here), with three times the suites' timeout, as a kernel takes seconds to boot.
+# or here), and at EL1 under the hypervisor (make run-hypervisor), each with three times
+# the suites' timeout, as a kernel takes seconds to boot.
 for tc in gcc llvm; do
     for b in "$@"; do
         [[ $broken_builds == *" $b-$tc "* ]] && continue
@@ -143,6 +145,9 @@ for tc in gcc llvm; do
             run_demo "Linux boot $b ($tc)" "$logs/run-linux-$b-$tc.log" \
                 $make_cmd BOARD="$b" LLVM=$([ $tc = llvm ] && echo 1) \
                 QEMU_TIMEOUT=$((timeout_s * 3)) run-linux
+            run_demo "Linux under the hypervisor $b ($tc)" "$logs/run-hypervisor-$b-$tc.log" \
+                $make_cmd BOARD="$b" LLVM=$([ $tc = llvm ] && echo 1) \
+                QEMU_TIMEOUT=$((timeout_s * 3)) run-hypervisor
         fi
     done
 done
