@@ -83,6 +83,16 @@ idmap_status_t idmap_s2_activate(idmap_t* map) {
     return record(map, aarch64_paging::stage2_activate(map->mapping));
 }
 
+idmap_status_t idmap_s2_activate_on_core(idmap_t* map, uint64_t* previous) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (previous == nullptr) {
+        return record(map, aarch64_paging::MapError::invalid_argument(reason::NULL_POINTER));
+    }
+    return record(map, aarch64_paging::stage2_activate_on_core(map->mapping, *previous));
+}
+
 idmap_status_t idmap_s2_map_range_bbm(idmap_t* map, const idmap_region_t* range, uint64_t flags,
                                       uint32_t constraints) {
     if (map == nullptr) {

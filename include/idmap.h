@@ -1539,6 +1539,15 @@ uint64_t idmap_s2_vttbr(const idmap_t *map);
  * @return #IDMAP_OK, or (nothing changed) the errors of idmap_s2_vtcr(),
  *         #IDMAP_ERR_ALREADY_ACTIVE. */
 idmap_status_t idmap_s2_activate(idmap_t *map);
+/** idmap_s2_activate() on one more core, for a VM with several vCPUs: VTCR_EL2 (from
+ * idmap_s2_vtcr() with this CPU's ID registers) and VTTBR_EL2 of this core, the tables
+ * cleaned first as idmap_s2_activate() does, then ISB, TLBI VMALLS12E1IS, DSB ISH, ISB; the
+ * map counts one more active core (idmap_active_cores()) and *@p previous gets the
+ * VTTBR_EL2 value replaced, for idmap_deactivate_on_core(). The map may be active on other
+ * cores already. The caller sets this core's HCR_EL2.VM.
+ * @return #IDMAP_OK, or (nothing changed) the errors of idmap_s2_vtcr(), or
+ *         #IDMAP_ERR_INVALID_ARGUMENT for a NULL @p previous. */
+idmap_status_t idmap_s2_activate_on_core(idmap_t *map, uint64_t *previous);
 /** idmap_map_range_with_constraints() that does break-before-make where a change to a live
  * entry of an active map needs it, rather than refuse it. The call is planned and its
  * pages reserved first, and fails changing nothing as map_range does; then, for each live

@@ -104,7 +104,8 @@ constexpr RefusedBits refused_bits_text[] = {
      "output address bits 47:12: map_range takes the address from the region, and a callback may not move it"},
     {uint64_t{3} << 48, "RES0 bits 49:48"},
     {uint64_t{1} << 52, "the contiguous bit: the library manages it (IDMAP_NO_CONTIGUOUS_HINT turns it off)"},
-    {uint64_t{1} << 53, "PXN: EL2 and EL3 have one privilege level: use IDMAP_ATTR_XN"},
+    {uint64_t{1} << 53, "PXN: EL2 and EL3 have one privilege level: use IDMAP_ATTR_XN; at stage 2 bit 53 is XN[0], "
+                        "which needs FEAT_XNX (the stage-2 config's xnx)"},
 };
 
 void write_invalid_flags(TextWriter& out, uint64_t value) {

@@ -63,13 +63,18 @@ Result stage2_vtcr(const Mapping<G>& map, uint64_t id_aa64mmfr0, uint64_t id_aa6
     return {};
 }
 
+namespace {
+
+// What an activation on this core does before the VTTBR_EL2 switch: VTCR_EL2 for this
+// CPU checked (and, for the owner's activation, that the map is not active already), the
+// tables cleaned where the walks, which are cacheable, would miss them, VTCR_EL2 written.
 template <class G>
-Result stage2_activate(Mapping<G>& map) {
+Result prepare_core(const Mapping<G>& map, bool owner) {
     uint64_t value = 0;
     if (Result r = stage2_vtcr(map, arch::read_id_aa64mmfr0_el1(), arch::read_id_aa64mmfr1_el1(), value); !r) {
         return r;
     }
-    if (map.is_active()) {
+    if (owner && map.is_active()) {
         return Status::AlreadyActive;
     }
     // Tables written past the cache are in memory, perhaps behind stale lines: cleaned and
@@ -81,12 +86,31 @@ Result stage2_activate(Mapping<G>& map) {
         });
     }
     arch::write_vtcr(value);
+    return {};
+}
+
+}  // namespace
+
+template <class G>
+Result stage2_activate(Mapping<G>& map) {
+    if (Result r = prepare_core(map, true); !r) {
+        return r;
+    }
     return map.activate();
+}
+
+template <class G>
+Result stage2_activate_on_core(Mapping<G>& map, uint64_t& previous) {
+    if (Result r = prepare_core(map, false); !r) {
+        return r;
+    }
+    return map.activate_on_core(previous);
 }
 
 #define AARCH64_PAGING_STAGE2_INSTANTIATE(G)                                                    \
     template Result stage2_vtcr<G>(const Mapping<G>&, uint64_t, uint64_t, uint64_t&);           \
-    template Result stage2_activate<G>(Mapping<G>&);
+    template Result stage2_activate<G>(Mapping<G>&);                                            \
+    template Result stage2_activate_on_core<G>(Mapping<G>&, uint64_t&);
 AARCH64_PAGING_STAGE2_INSTANTIATE(Granule4K)
 AARCH64_PAGING_STAGE2_INSTANTIATE(Granule16K)
 AARCH64_PAGING_STAGE2_INSTANTIATE(Granule64K)

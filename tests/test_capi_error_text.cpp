@@ -143,9 +143,18 @@ TEST_CASE("refused flags are named, with the regime's alternative", "[error-text
     Map el2 = new_map(config(IDMAP_REGIME_EL2, IDMAP_VA_RANGE_LOWER));
     CHECK(map_range(el2.get(), 0x4000'0000, 0x4000'1000, kRW | IDMAP_ATTR_EXECUTE_NEVER) ==
           IDMAP_ERR_INVALID_FLAGS);
-    CHECK(last(el2) == "invalid flags: refused bits 0x20000000000000: PXN: EL2 and EL3 have one privilege level: "
-                       "use IDMAP_ATTR_XN");
+    const char* const pxn = "invalid flags: refused bits 0x20000000000000: PXN: EL2 and EL3 have one privilege "
+                            "level: use IDMAP_ATTR_XN; at stage 2 bit 53 is XN[0], which needs FEAT_XNX (the "
+                            "stage-2 config's xnx)";
+    CHECK(last(el2) == pxn);
     CHECK(map_range(el2.get(), 0x4000'0000, 0x4000'1000, kRW | IDMAP_ATTR_XN) == IDMAP_OK);
+    // Stage 2 without FEAT_XNX refuses XN[0] with the same words.
+    const idmap_stage2_config_t vm = {40, 1, 1, false, 0, nullptr, nullptr, nullptr};
+    Map s2(idmap_new_stage2(&vm), &idmap_free);
+    REQUIRE(s2 != nullptr);
+    CHECK(map_range(s2.get(), 0x4000'0000, 0x4000'1000, IDMAP_S2_NORMAL | IDMAP_S2_XN_EL1 | IDMAP_S2_VALID) ==
+          IDMAP_ERR_INVALID_FLAGS);
+    CHECK(last(s2) == pxn);
 
     Map m = new_map(1, 1);
     require_map(m.get(), 0x4000'0000, 0x4000'1000, kRW);

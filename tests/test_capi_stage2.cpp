@@ -1,7 +1,8 @@
 // The C ABI's stage 2 (include/idmap.h, "Stage 2 (hypervisors)"): idmap_new_stage2 and
 // its refusals, the IDMAP_S2_* flags through the existing map/walk/modify/unmap calls,
 // concatenated roots from the config's alloc_root, idmap_s2_vtcr, idmap_s2_vttbr,
-// idmap_s2_activate on the host fake, idmap_s2_map_range_bbm, idmap_s2_worst_case_tables.
+// idmap_s2_activate and idmap_s2_activate_on_core on the host fake, idmap_s2_map_range_bbm,
+// idmap_s2_worst_case_tables.
 #include <catch2/catch.hpp>
 
 #include <idmap.h>
@@ -214,6 +215,40 @@ TEST_CASE("idmap_s2_activate and idmap_s2_map_range_bbm on the host fake", "[cap
     CHECK(idmap_s2_vtcr(s1.get(), 0x2, 0, &vtcr) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(reason(idmap_last_error(s1.get())) == IDMAP_ARG_NOT_STAGE2);
     CHECK(error_text(idmap_last_error(s1.get())) == "invalid argument: the map is for EL1&0, not stage 2");
+}
+
+TEST_CASE("idmap_s2_activate_on_core: VTCR_EL2 and VTTBR_EL2 of each core, the cores counted", "[capi][stage2]") {
+    fake::reset();
+    fake::registers().current_el = 2;
+    fake::registers().sctlr_el2 |= 5;  // M and C: no clean to PoC
+    Map m = new_stage2(s2_config(40, 1, 3));
+    REQUIRE(map_range(m.get(), k1G, k1G + k2M, kGuestRam) == IDMAP_OK);
+    uint64_t previous = 1;
+    CHECK(idmap_s2_activate_on_core(m.get(), nullptr) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(reason(idmap_last_error(m.get())) == IDMAP_ARG_NULL_POINTER);
+    CHECK(idmap_active_cores(m.get()) == 0);
+    // The first core (the fake has one set of registers: each call is another core's).
+    fake::registers().vtcr_el2 = 0;
+    REQUIRE(idmap_s2_activate_on_core(m.get(), &previous) == IDMAP_OK);
+    CHECK(previous == 0);
+    CHECK(fake::registers().vtcr_el2 == 0x80043558);
+    CHECK(fake::registers().vttbr_el2 == idmap_s2_vttbr(m.get()));
+    // A second core: its VTCR_EL2 written too, VMALLS12E1IS after its VTTBR_EL2.
+    fake::registers().vtcr_el2 = 0;
+    fake::registers().vttbr_el2 = 0;
+    const unsigned tlbis = fake::counters().tlbi_regime;
+    REQUIRE(idmap_s2_activate_on_core(m.get(), &previous) == IDMAP_OK);
+    CHECK(fake::registers().vtcr_el2 == 0x80043558);
+    CHECK(fake::registers().vttbr_el2 == idmap_s2_vttbr(m.get()));
+    CHECK(fake::counters().tlbi_regime == tlbis + 1);
+    CHECK(idmap_active_cores(m.get()) == 2);
+    // A live change while two cores hold the map follows break-before-make.
+    const uint64_t device = IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ_WRITE;
+    CHECK(map_range(m.get(), k1G, k1G + kPage, device) == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    REQUIRE(idmap_deactivate_on_core(m.get(), 0) == IDMAP_OK);
+    REQUIRE(idmap_deactivate_on_core(m.get(), 0) == IDMAP_OK);
+    CHECK(idmap_active_cores(m.get()) == 0);
+    CHECK(!idmap_is_active(m.get()));
 }
 
 TEST_CASE("idmap_s2_worst_case_tables counts the concatenated root", "[capi][stage2]") {

@@ -46,14 +46,12 @@ void vcpu_enter(uint64_t entry, uint64_t x0, uint64_t stack_top, int first)
     BM_WRITE_SYSREG(sctlr_el1, SCTLR_EL1_OFF);
 
     /* Stage 2: the first core activates the map (VTCR_EL2, VTTBR_EL2, TLBI VMALLS12E1IS);
-     * the others write VTCR_EL2 and join it, which writes VTTBR_EL2 and counts the core. */
+     * the others join it, which writes their VTCR_EL2 and VTTBR_EL2 and counts the core. */
     if (first) {
         linux_check(idmap_s2_activate(hyp.vm), hyp.vm, "idmap_s2_activate");
     } else {
         uint64_t previous;
-        BM_WRITE_SYSREG(vtcr_el2, hyp.vtcr);
-        BM_ISB();
-        linux_check(idmap_activate_on_core(hyp.vm, &previous), hyp.vm, "idmap_activate_on_core (stage 2)");
+        linux_check(idmap_s2_activate_on_core(hyp.vm, &previous), hyp.vm, "idmap_s2_activate_on_core");
     }
     BM_WRITE_SYSREG(hcr_el2, HCR_GUEST);
     BM_ISB();

@@ -69,10 +69,19 @@ template <class G>
 template <class G>
 [[nodiscard]] Result stage2_activate(Mapping<G>& map);
 
+/// stage2_activate() on one more core, for a VM with several vCPUs (Mapping::activate_on_core):
+/// VTCR_EL2 and VTTBR_EL2 of this core, the map counted active on one more core;
+/// @p previous gets the VTTBR_EL2 value replaced, for Mapping::deactivate_on_core(). The
+/// map may be active on other cores already.
+/// @return Ok, or the error, nothing changed: those of stage2_vtcr().
+template <class G>
+[[nodiscard]] Result stage2_activate_on_core(Mapping<G>& map, uint64_t& previous);
+
 /// Declares the stage-2 functions for granule G as built in src/stage2.cpp.
 #define AARCH64_PAGING_STAGE2_EXTERN(G)                                                         \
     extern template Result stage2_vtcr<G>(const Mapping<G>&, uint64_t, uint64_t, uint64_t&);    \
-    extern template Result stage2_activate<G>(Mapping<G>&);
+    extern template Result stage2_activate<G>(Mapping<G>&);                                     \
+    extern template Result stage2_activate_on_core<G>(Mapping<G>&, uint64_t&);
 AARCH64_PAGING_STAGE2_EXTERN(Granule4K)
 AARCH64_PAGING_STAGE2_EXTERN(Granule16K)
 AARCH64_PAGING_STAGE2_EXTERN(Granule64K)
