@@ -31,8 +31,7 @@ idmap_t *guest_map_new(const struct range *ram)
     if (!vm)
         linux_die("idmap_new_stage2 answered NULL");
     const idmap_region_t r = idmap_region(ram->start, ram->end);
-    linux_check(idmap_map_range(vm, &r, IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE),
-                vm, "stage 2: guest RAM");
+    linux_check(idmap_map_range(vm, &r, GUEST_RAM_S2), vm, "stage 2: guest RAM");
     for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
         const idmap_region_t d = idmap_region(devices[i].start, devices[i].end);
         linux_check(idmap_map_range(vm, &d, IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE |

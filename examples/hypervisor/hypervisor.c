@@ -28,6 +28,17 @@
 
 struct hyp hyp;
 
+static uint32_t lock_word;
+
+void hyp_lock(void)
+{
+    while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED))
+            __asm__ volatile("yield");
+}
+
+void hyp_unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE); }
+
 int bm_main(unsigned entry_el)
 {
     bm_uart_init();
@@ -48,7 +59,8 @@ int bm_main(unsigned entry_el)
 
     /* 2. The guest's RAM: below the hypervisor. */
     guest_shrink_memory(&boot, self.start);
-    hyp.vm = guest_map_new(&boot.ram);
+    hyp.ram = boot.ram;
+    hyp.vm = guest_map_new(&hyp.ram);
     linux_check(idmap_s2_vtcr(hyp.vm, BM_READ_SYSREG(id_aa64mmfr0_el1), BM_READ_SYSREG(id_aa64mmfr1_el1),
                               &hyp.vtcr),
                 hyp.vm, "idmap_s2_vtcr");

@@ -18,8 +18,17 @@ struct hyp {
     idmap_mmu_config_t mmu;  /* its MAIR_EL2, TCR_EL2, TTBR0_EL2, SCTLR_EL2 bits */
     idmap_t *vm;             /* the guest's stage-2 map */
     uint64_t vtcr;           /* VTCR_EL2 for it */
+    struct range ram;        /* the guest's RAM, IPA = PA */
 };
 extern struct hyp hyp;
+
+/* The guest's RAM at stage 2: Normal write-back, inner shareable, read/write. */
+#define GUEST_RAM_S2 (IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE)
+
+/* hypervisor.c: a spinlock for the library's calls on hyp.vm once the guest runs on two
+ * cores: a map is not safe for concurrent callers. Needs the MMU on (exclusives). */
+void hyp_lock(void);
+void hyp_unlock(void);
 
 /* guest_map.c: the guest's memory. */
 
@@ -42,9 +51,25 @@ void vcpu_enter(uint64_t entry, uint64_t x0, uint64_t stack_top, int first)
  * Returns PSCI's answer (0, or -2 INVALID_PARAMETERS, -4 ALREADY_ON, ...). */
 int64_t vcpu_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
 
+/* dirty_log.c: the guest's writes counted, as a live migration's dirty logging does. */
+
+/* Makes the guest's RAM read-only at stage 2 and starts counting the pages it writes;
+ * @since says when, for the report. Once only: later calls do nothing. */
+void dirty_log_start(const char *since);
+/* A stage-2 permission fault on a write to @ipa: makes that page writable again (a split,
+ * by break-before-make, in a read-only block) and counts it once. Answers 1 to resume
+ * the guest at the access, 0 for a fault that is not logging's (not RAM, not started). */
+int dirty_log_write_fault(uint64_t ipa);
+/* A stage-2 translation fault at @ipa: 1 (resume, retrying) where it hit a block of RAM
+ * that the other core was splitting, valid again now; else 0. */
+int dirty_log_translation_fault(uint64_t ipa);
+/* Prints "dirty logging: N pages written since <when>", if it started. */
+void dirty_log_report(void);
+
 /* traps.c: exceptions from the guest. */
 
-/* bm_lower_el_handler: PSCI through SMC; any other trap ends the run (status 2). */
+/* bm_lower_el_handler: PSCI through SMC, dirty logging's stage-2 faults; any other trap
+ * ends the run (status 2). */
 int hyp_trap(unsigned kind, struct bm_frame *frame);
 
 #endif

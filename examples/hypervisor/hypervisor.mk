@@ -28,7 +28,7 @@ HYPERVISOR_QEMU_MACHINE := -M virt,virtualization=on -cpu cortex-a57 -smp 2 -m 5
 ifeq ($(BOARD),qemu-virt)
 HYPERVISOR_DIR := $(BUILD)/examples/hypervisor
 HYPERVISOR_ELF := $(HYPERVISOR_DIR)/hypervisor.elf
-HYPERVISOR_SRCS := $(addprefix examples/hypervisor/,hypervisor.c guest_map.c vcpu.c traps.c) $(BM_LINUX_SRCS)
+HYPERVISOR_SRCS := $(addprefix examples/hypervisor/,hypervisor.c guest_map.c vcpu.c traps.c dirty_log.c) $(BM_LINUX_SRCS)
 
 $(eval $(call bm_image,hypervisor,$(HYPERVISOR_DIR),$(HYPERVISOR_SRCS),-DBM_STAY_AT_ENTRY_EL -DLINUX_IMAGE_LOAD=$(LINUX_IMAGE_LOAD) -DBM_IMAGE_LIMIT=$(HYPERVISOR_LIMIT) -DHYPERVISOR_LOAD=$(HYPERVISOR_LOAD),$(HYPERVISOR_LOAD)))
 

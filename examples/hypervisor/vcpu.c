@@ -50,8 +50,11 @@ void vcpu_enter(uint64_t entry, uint64_t x0, uint64_t stack_top, int first)
     if (first) {
         linux_check(idmap_s2_activate(hyp.vm), hyp.vm, "idmap_s2_activate");
     } else {
+        /* Under the lock: the other core may be changing the live map (dirty_log.c). */
         uint64_t previous;
+        hyp_lock();
         linux_check(idmap_s2_activate_on_core(hyp.vm, &previous), hyp.vm, "idmap_s2_activate_on_core");
+        hyp_unlock();
     }
     BM_WRITE_SYSREG(hcr_el2, HCR_GUEST);
     BM_ISB();
