@@ -7,7 +7,8 @@
 # after them, so that the LCG gives the others the bytes it always did) with 4 + root:
 # the current set, with unmap_range and compact_subtables. The seed-regime-* seeds
 # (written last) start with 32 + 4 * kind + root: the maps of fuzz_driver.hpp's kFuzzMaps
-# (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind.
+# (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind. The stage-2 seeds
+# (seed-s2-*) come after every other.
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -45,5 +46,12 @@ for root in 0 1 2 3; do
 done
 for kind in 0 1 2 3 4 5 6 7; do
     seed "corpus/seed-ext-hint-regime-$kind" $((128 + 32 + 4 * kind + kind % 4)) 600
+done
+# Stage 2 (first byte 64 and up, bit 5 clear, bits 4:2 a kFuzzStage2 map of 1 to 7, bits
+# 1:0 its IPA size; fuzz_driver.hpp), written last: each map once, with and without the
+# contiguous hint, at two IPA sizes.
+for kind in 1 2 3 4 5 6 7; do
+    seed "corpus/seed-s2-$kind" $((64 + 4 * kind + kind % 4)) 600
+    seed "corpus/seed-s2-hint-$kind" $((128 + 64 + 4 * kind + (kind + 2) % 4)) 600
 done
 ls -l corpus

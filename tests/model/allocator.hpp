@@ -88,14 +88,52 @@ class CountingAllocator {
 public:
     CountingAllocator() { live_.reserve(64); }
     ~CountingAllocator() {
+        // A root alloc_root gave and free_root did not take back leaks (the harness reports
+        // the pages left): it is no pool page.
         for (uintptr_t p : live_) {
-            PagePool::instance().give_back(reinterpret_cast<void*>(p));
+            if (roots_ == 0) {
+                PagePool::instance().give_back(reinterpret_cast<void*>(p));
+            }
         }
     }
     CountingAllocator(const CountingAllocator&) = delete;
     CountingAllocator& operator=(const CountingAllocator&) = delete;
 
     idmap_allocator_t c_allocator() { return idmap_allocator_t{&alloc_page, &free_page, this}; }
+    // A stage-2 root of concatenated tables (idmap_stage2_config_t::alloc_root, free_root,
+    // called with the c_allocator's ctx): pages contiguous pages aligned to their size,
+    // from the heap (the pool's pages are not contiguous), each one live as a table page.
+    static void* alloc_root(void* ctx, size_t pages) {
+        auto* self = static_cast<CountingAllocator*>(ctx);
+        void* root = std::aligned_alloc(pages * kPage, pages * kPage);
+        if (root == nullptr) {
+            return nullptr;
+        }
+        std::memset(root, 0xa5, pages * kPage);
+        for (size_t k = 0; k < pages; ++k) {
+            const auto p = reinterpret_cast<uintptr_t>(root) + k * kPage;
+            self->live_.insert(std::lower_bound(self->live_.begin(), self->live_.end(), p), p);
+        }
+        self->roots_ += pages;
+        return root;
+    }
+    static void free_root(void* ctx, void* root, size_t pages) {
+        auto* self = static_cast<CountingAllocator*>(ctx);
+        for (size_t k = 0; k < pages; ++k) {
+            const auto p = reinterpret_cast<uintptr_t>(root) + k * kPage;
+            const auto it = std::lower_bound(self->live_.begin(), self->live_.end(), p);
+            if (it == self->live_.end() || *it != p) {
+                ++self->bad_frees_;
+                return;  // not what alloc_root gave: not the heap's either
+            }
+            self->live_.erase(it);
+            if (self->on_free_ != nullptr) {
+                self->on_free_(self->on_free_ctx_, p);
+            }
+        }
+        self->roots_ -= pages;
+        std::free(root);
+    }
 
     // Fails the k-th request from now (1 = the next one); 0: none. Once only.
     void fail_request(size_t k) { fail_at_ = k == 0 ? 0 : requests_ + k; }
@@ -170,6 +208,7 @@ private:
     size_t requests_ = 0;
     size_t handed_out_ = 0;
     size_t bad_frees_ = 0;
+    size_t roots_ = 0;  // pages out from alloc_root
     size_t fail_at_ = 0;
     size_t budget_ = SIZE_MAX;
     void (*on_free_)(void*, uint64_t) = nullptr;

@@ -18,11 +18,20 @@
 // on (idmap_set_contiguous_hint), bit 5 a map of kFuzzMaps by bits 4:2 (else the EL1&0
 // identity map), the root level by bits 1:0 as always. idmap_tables_needed is checked
 // before every map in every set.
+// Stage 2, from 64 with bit 5 clear and bits 4:2 not 0 (a value no seed or regression
+// input had: bits 4:2 meant nothing there): the extended set on a stage-2 map
+// (idmap_new_stage2) of kFuzzStage2[bits 4:2 - 1] (start level, output offset, FEAT_XNX)
+// and the IPA size kStage2Ipa[level][bits 1:0] (concatenated roots of 2 to 16 tables
+// among them), the contiguous hint by bit 7; the two ASID bytes are the VMID, over 8
+// bits (refused at activation by the fake's CPU) only when the first of them is 0xff.
+// random_op draws stage-2 flags and modify bits for it, and one map in three is
+// idmap_s2_map_range_bbm.
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
 #include "harness.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -50,6 +59,26 @@ constexpr FuzzMap kFuzzMaps[8] = {
     {IDMAP_REGIME_EL2_0, IDMAP_VA_RANGE_LOWER, 0},
 };
 
+// The stage-2 maps: start level, output address of IPA 0 (pa_offset), FEAT_XNX.
+struct FuzzStage2 {
+    unsigned level;
+    uint64_t pa_offset;
+    bool xnx;
+};
+constexpr FuzzStage2 kFuzzStage2[7] = {
+    {1, 0, false},
+    {2, 0, false},
+    {0, 0, false},
+    {1, (uint64_t{64} << 30) + (uint64_t{1} << 30), false},  // guest RAM 65 GiB up
+    {2, 0x5000, false},                                      // pages only
+    {1, (uint64_t{2} << 30) + (uint64_t{1} << 21), true},    // no 1 GiB blocks; XNX (never activates)
+    {2, 0 - (uint64_t{1} << 21), false},                     // low 2 MiB unmappable
+};
+// IPA sizes by start level: from level 0 up to 48 bits (over 44: past the fake's PA size);
+// from level 1 one table (39), 4 of its entries (32), 2 and 16 concatenated tables (40,
+// 43); from level 2 one table (30), 16 of its entries (25), 4 and 16 tables (32, 34).
+constexpr unsigned kStage2Ipa[3][4] = {{40, 44, 48, 42}, {40, 39, 32, 43}, {30, 32, 34, 25}};
+
 // The failure the input leads to, or "" when every check passes. final_check: the whole
 // map checked again before it is freed (Harness::check_whole_map_at_finish).
 inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats* stats = nullptr,
@@ -63,7 +92,21 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     config.root_level = root_level;
     config.asid = asid;
     config.contiguous_hint = extended && (data[0] & 0x80) != 0;
-    if (size != 0 && (extended ? (data[0] & 0x20) != 0 : data[0] >= 32)) {
+    const unsigned s2_kind = extended && (data[0] & 0x20) == 0 ? (data[0] >> 2) & 7 : 0;
+    if (s2_kind != 0) {
+        const FuzzStage2& m = kFuzzStage2[s2_kind - 1];
+        config.stage2 = true;
+        config.regime = IDMAP_REGIME_STAGE2;
+        config.root_level = m.level;
+        config.ipa_bits = kStage2Ipa[m.level][root_level];
+        config.pa_offset = static_cast<int64_t>(m.pa_offset);
+        config.xnx = m.xnx;
+        config.asid = (asid >> 8) == 0xff ? asid : asid & 0xff;
+        // Pages only: at most a 1 GiB IPA space (a whole 16 GiB in pages is 8192 tables).
+        if (m.pa_offset % (uint64_t{1} << 21) != 0) {
+            config.ipa_bits = std::min(config.ipa_bits, 30u);
+        }
+    } else if (size != 0 && (extended ? (data[0] & 0x20) != 0 : data[0] >= 32)) {
         const FuzzMap& m = kFuzzMaps[(data[0] >> 2) & 7];
         config.with_config = true;
         config.regime = m.regime;

@@ -39,6 +39,15 @@
 //     arch::ttbr_switch; an EL2&0 upper map finds its ASID in TTBR0_EL2, set at the start.)
 //     A log that overflowed (more TLBIs than Counters::LOG_SIZE in one call) is read no
 //     further than it holds: that many is wrong anyway (at most 16).
+// Stage 2 (MapConfig::stage2: idmap_new_stage2, with alloc_root for a concatenated root):
+// activation is idmap_s2_activate, refused where the fake's CPU (PARange 44 bits, 8-bit
+// VMIDs, no FEAT_XNX) cannot run the map; the TLBIs of a change are by IPA (IPAS2E1IS,
+// IPAS2LE1IS, operand IPA[55:12] alone, no VMID) then one DSB ISH, TLBI VMALLE1IS and
+// another DSB ISH, or past 16 one VMALLS12E1IS; activate one VMALLS12E1IS, deactivate two.
+// map_range_bbm (idmap_s2_map_range_bbm) is checked against the model as map_range is;
+// its TLB maintenance (a break per entry, then the batch) only for covering every stale
+// entry with a TLBI of stage 2 (by IPA or whole), every TLBI stage 2's or VMALLE1IS, and
+// table pages given back after them.
 // The map is idmap_new_with_allocator's (EL1&0, lower VA range, identity), or one of
 // idmap_new_with_config (MapConfig: regime, VA range, pa_offset), whose addresses the
 // harness passes and checks as they are (the upper range's real addresses), the model and
@@ -164,6 +173,8 @@ struct HarnessStats {
     size_t sealed_modifies = 0;   // modify_range calls that succeeded on a sealed map
     size_t hinted_checks = 0;     // tree checks that found contiguous bits in the pages they checked
     size_t hinted_pages = 0;      // those pages with the contiguous bit, summed over the checks
+    size_t bbm_maps = 0;          // map_range_bbm calls
+    size_t bbm_live_ok = 0;       // ... that succeeded on an active map
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -194,6 +205,8 @@ struct HarnessStats {
         sealed_modifies += o.sealed_modifies;
         hinted_checks += o.hinted_checks;
         hinted_pages += o.hinted_pages;
+        bbm_maps += o.bbm_maps;
+        bbm_live_ok += o.bbm_live_ok;
     }
 };
 
@@ -207,6 +220,15 @@ struct MapConfig {
     int64_t pa_offset = 0;
     bool with_config = false;
     bool contiguous_hint = false;  // idmap_set_contiguous_hint(map, true) once built
+    // Stage 2 (idmap_new_stage2): root_level the start level, asid the VMID; regime is
+    // IDMAP_REGIME_STAGE2, va_range the lower.
+    bool stage2 = false;
+    unsigned ipa_bits = 0;
+    bool xnx = false;
+
+    // What the host fake's CPU has (src/arch/host/fake.hpp, its reset values).
+    static constexpr unsigned kFakePaBits = 44;
+    static constexpr uint64_t kFakeMaxVmid = 0xff;
 
     bool one_privilege_level() const { return regime == IDMAP_REGIME_EL2 || regime == IDMAP_REGIME_EL3; }
     ModelConfig model() const {
@@ -214,6 +236,13 @@ struct MapConfig {
         m.upper = va_range == IDMAP_VA_RANGE_UPPER;
         m.pa_offset = static_cast<uint64_t>(pa_offset);
         m.one_privilege_level = one_privilege_level();
+        if (stage2) {
+            m.stage2 = true;
+            m.size_bits = ipa_bits;
+            m.xnx = xnx;
+            m.s2_unusable = ipa_bits > kFakePaBits || asid > kFakeMaxVmid || xnx;
+            m.s2_pa_bits = kFakePaBits;
+        }
         return m;
     }
 };
@@ -227,7 +256,21 @@ public:
         walker_config_.delta = model_.delta();
         walker_config_.res1 = model_.res1();
         walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
-        if (config.with_config) {
+        if (config.stage2) {
+            walker_config_.forbidden = model_.regime_refused();
+            walker_config_.root_tables = static_cast<unsigned>(model_.root_tables());
+            walker_config_.size = model_.size();
+            idmap_stage2_config_t c{};
+            c.ipa_bits = config.ipa_bits;
+            c.start_level = config.root_level;
+            c.vmid = static_cast<uint32_t>(config.asid);
+            c.xnx = config.xnx;
+            c.pa_offset = config.pa_offset;
+            c.allocator = &c_alloc_;
+            c.alloc_root = &CountingAllocator::alloc_root;
+            c.free_root = &CountingAllocator::free_root;
+            map_ = idmap_new_stage2(&c);
+        } else if (config.with_config) {
             idmap_config_t c{};
             c.regime = config.regime;
             c.va_range = config.va_range;
@@ -240,7 +283,13 @@ public:
             map_ = idmap_new_with_allocator(static_cast<size_t>(config.asid), config.root_level, &c_alloc_);
         }
         if (map_ == nullptr) {
-            fail("idmap_new_with_allocator / idmap_new_with_config returned NULL");
+            fail("idmap_new_with_allocator / idmap_new_with_config / idmap_new_stage2 returned NULL");
+            return;
+        }
+        if (config.stage2 && (idmap_s2_root_tables(map_) != model_.root_tables() ||
+                              idmap_s2_vttbr(map_) != (idmap_root_address(map_) | config.asid << 48) ||
+                              (idmap_root_address(map_) & (model_.root_tables() * kPageSize - 1)) != 0)) {
+            fail("idmap_s2_root_tables, idmap_s2_vttbr or the root's alignment is not the stage-2 map's");
             return;
         }
         root_ = idmap_root_address(map_);
@@ -260,9 +309,10 @@ public:
             model_.set_contiguous_hint(true);
         }
         if (idmap_size(map_) != model_.size()) {
-            fail("idmap_size is not 4 KiB << 9 * (4 - root level)");
+            fail("idmap_size is not 4 KiB << 9 * (4 - root level), or 2^ipa_bits at stage 2");
         }
-        if (idmap_va_start(map_) != model_.range_start() || idmap_regime(map_) != config.regime ||
+        if (idmap_va_start(map_) != model_.range_start() ||
+            idmap_regime(map_) != (config.stage2 ? IDMAP_REGIME_STAGE2 : config.regime) ||
             idmap_va_range(map_) != config.va_range) {
             fail("idmap_va_start, idmap_regime or idmap_va_range is not what the map was built for");
         }
@@ -286,6 +336,25 @@ public:
     void fail_request(size_t k) {
         alloc_.fail_request(k);
         fail_budget_ = k - 1;
+    }
+
+    // idmap_s2_map_range_bbm: map_range doing break-before-make (its own TLB check,
+    // TlbCall::Bbm; idmap_tables_needed is map_range's, which refuses the breaks).
+    bool map_range_bbm(idmap_region_t r, uint64_t flags, uint32_t constraints) {
+        Record& rec = begin(Record::MapBbm, r, TlbCall::Bbm);
+        rec.flags = flags;
+        rec.constraints = constraints;
+        ++stats_.bbm_maps;
+        const bool live = model_.active();
+        const Outcome want = model_.map_range(r, flags, constraints, budget(), true);
+        const idmap_status_t got = idmap_s2_map_range_bbm(map_, &r, flags, constraints);
+        if (!finish_call(want, got)) {
+            return false;
+        }
+        if (got == IDMAP_OK && live) {
+            ++stats_.bbm_live_ok;
+        }
+        return true;
     }
 
     bool map_range(idmap_region_t r, uint64_t flags, uint32_t constraints, bool constraints_api) {
@@ -467,7 +536,7 @@ public:
     bool activate() {
         begin(Record::Activate, idmap_region_t{0, 0}, TlbCall::Activate);
         const Outcome want = model_.activate();
-        return finish_call(no_change(want), idmap_activate(map_));
+        return finish_call(no_change(want), config_.stage2 ? idmap_s2_activate(map_) : idmap_activate(map_));
     }
 
     bool deactivate() {
@@ -708,7 +777,7 @@ private:
     // ---- TLB maintenance
 
     // What the TLB check expects of the call.
-    enum class TlbCall { None, Change, Activate, Deactivate };
+    enum class TlbCall { None, Change, Activate, Deactivate, Bbm };
     // A page given back during the call, and how much TLB maintenance came before.
     struct FreeEvent {
         uint64_t pa;
@@ -794,9 +863,9 @@ private:
         std::ostringstream s;
         s << c.log_count << " TLBI(s):";
         for (unsigned k = 0; k < std::min(c.log_count, aarch64_paging::arch::fake::Counters::LOG_SIZE); ++k) {
-            static const char* const regimes[] = {"EL1&0", "EL2", "EL2&0", "EL3"};
+            static const char* const regimes[] = {"EL1&0", "EL2", "EL2&0", "EL3", "stage 2"};
             const unsigned r = static_cast<unsigned>(c.log[k].regime);
-            s << " " << kind_name(c.log[k].kind) << "(" << (r < 4 ? regimes[r] : "?") << ", 0x" << std::hex
+            s << " " << kind_name(c.log[k].kind) << "(" << (r < 5 ? regimes[r] : "?") << ", 0x" << std::hex
               << c.log[k].operand << std::dec << ")";
         }
         s << "; DSB ISH " << c.dsb_ish << ", ISB " << c.isb << ", DSB ISHST " << c.dsb_ishst;
@@ -813,6 +882,28 @@ private:
         const fake::Counters& c = fake::counters();
         const unsigned regime = static_cast<unsigned>(config_.regime);
         const bool live = tlb_.active && got == IDMAP_OK;
+        const unsigned s2 = static_cast<unsigned>(IDMAP_REGIME_STAGE2);
+        if (config_.stage2 && tlb_.call == TlbCall::Activate && got == IDMAP_OK) {
+            // The previous VMID's entries are not this one's, but what the VMID held before
+            // (of another map) goes: VMALLS12E1IS.
+            const fake::Tlbi* t = c.log_count == 1 ? &c.log[0] : nullptr;
+            if (t == nullptr || t->kind != fake::Tlbi::Regime || static_cast<unsigned>(t->regime) != s2 ||
+                t->operand != 0 || c.dsb_ish != 1 || c.isb == 0 || c.dsb_ishst == 0) {
+                return tlb_fail("stage-2 activate: expected DSB ISHST, the VTTBR write, ISB, one TLBI "
+                                "VMALLS12E1IS, DSB ISH, ISB");
+            }
+            return true;
+        }
+        if (config_.stage2 && tlb_.call == TlbCall::Deactivate && got == IDMAP_OK) {
+            const bool two = c.log_count == 2 && c.log[0].kind == fake::Tlbi::Regime &&
+                             c.log[1].kind == fake::Tlbi::Regime && static_cast<unsigned>(c.log[0].regime) == s2 &&
+                             static_cast<unsigned>(c.log[1].regime) == s2;
+            if (!two || c.dsb_ish != 2 || c.isb == 0) {
+                return tlb_fail("stage-2 deactivate: expected TLBI VMALLS12E1IS, DSB ISH, the VTTBR write, ISB, "
+                                "TLBI VMALLS12E1IS, DSB ISH, ISB");
+            }
+            return true;
+        }
         if (tlb_.call == TlbCall::Activate && got == IDMAP_OK) {
             // Without ASIDs the previous table's entries are indistinguishable from this one's.
             if (config_.one_privilege_level()) {
@@ -838,9 +929,10 @@ private:
             }
             return true;
         }
-        if (tlb_.call != TlbCall::Change || !live) {
+        const bool changing = tlb_.call == TlbCall::Change || tlb_.call == TlbCall::Bbm;
+        if (!changing || !live) {
             if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 0) {
-                return tlb_fail(tlb_.call == TlbCall::Change && got == IDMAP_OK
+                return tlb_fail(changing && got == IDMAP_OK
                                     ? "a change to an inactive map: expected none"
                                     : "a failed call, or one that changes nothing: expected none");
             }
@@ -875,14 +967,20 @@ private:
         if (c.dsb_ishst == 0) {
             return tlb_fail(stale() + "no DSB ISHST after the writes");
         }
+        if (tlb_.call == TlbCall::Bbm) {
+            return check_bbm_tlb(leaves, leaf_count, freed, stale());
+        }
         if (n == 0) {
             if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 1) {
                 return tlb_fail(stale() + "expected no TLBI or DSB ISH, and one ISB");
             }
             return true;
         }
-        if (c.dsb_ish != 1 || c.isb != 1) {
-            return tlb_fail(stale() + "expected exactly one DSB ISH and one ISB after the TLBIs");
+        // Stage 2 by IPA: DSB ISH, TLBI VMALLE1IS for the entries combining both stages, DSB ISH.
+        const bool s2_by_ipa = config_.stage2 && n <= kTlbBatchMax;
+        if (c.dsb_ish != (s2_by_ipa ? 2u : 1u) || c.isb != 1) {
+            return tlb_fail(stale() + (s2_by_ipa ? "expected exactly two DSB ISH (by IPA, then VMALLE1IS) and one ISB"
+                                                 : "expected exactly one DSB ISH and one ISB after the TLBIs"));
         }
         stats_.tlb_invalidations += c.log_count;
         if (n > kTlbBatchMax) {
@@ -893,12 +991,20 @@ private:
             }
             ++stats_.tlbi_regime;
         } else {
-            if (c.log_count != n) {
-                return tlb_fail(stale() + "expected exactly one TLBI by VA for each");
+            if (c.log_count != n + (s2_by_ipa ? 1 : 0)) {
+                return tlb_fail(stale() + "expected exactly one TLBI by VA for each" +
+                                (s2_by_ipa ? ", then one VMALLE1IS" : ""));
+            }
+            if (s2_by_ipa) {
+                const fake::Tlbi& t = c.log[n];
+                if (t.kind != fake::Tlbi::Regime || t.regime != aarch64_paging::TranslationRegime::El1And0 ||
+                    t.operand != 0) {
+                    return tlb_fail(stale() + "expected TLBI VMALLE1IS after the TLBIs by IPA");
+                }
             }
             // At most kTlbBatchMax of each: a bit each.
             uint32_t leaf_hit = 0, table_hit = 0;
-            for (unsigned k = 0; k < c.log_count; ++k) {
+            for (unsigned k = 0; k < n; ++k) {
                 const fake::Tlbi& t = c.log[k];
                 // The upper range of EL1&0 for every ASID: TTBR0's tags its entries.
                 const bool all_asids = config_.regime == IDMAP_REGIME_EL1_0 && config_.va_range == IDMAP_VA_RANGE_UPPER;
@@ -908,8 +1014,10 @@ private:
                     return tlb_fail(stale() + "a TLBI that is not by VA (for every ASID in EL1&0's upper range), "
                                                "or of another regime");
                 }
-                if ((t.operand >> 48) != config_.asid || ((t.operand >> 44) & 0xf) != 0) {
-                    return tlb_fail(stale() + "a TLBI operand without the map's ASID in 63:48 or with bits 47:44 set");
+                // By IPA at stage 2: no VMID in the operand (VTTBR_EL2's is used).
+                if ((t.operand >> 48) != (config_.stage2 ? 0 : config_.asid) || ((t.operand >> 44) & 0xf) != 0) {
+                    return tlb_fail(stale() + "a TLBI operand without the map's ASID in 63:48 (none by IPA) or "
+                                              "with bits 47:44 set");
                 }
                 bool useful = false;
                 for (size_t e = 0; e < leaves.size(); ++e) {
@@ -959,6 +1067,79 @@ private:
         return true;
     }
 
+    // map_range_bbm on an active map (TlbCall::Bbm): each break is its own invalidation
+    // (IPAS2LE1IS, DSB ISH, VMALLE1IS, DSB ISH, ISB), then the batch's for the rest, so
+    // the count is not checked: every TLBI is stage 2's (by IPA, or VMALLS12E1IS) or
+    // VMALLE1IS, every changed leaf entry (of the first 16) and freed table is hit by one
+    // by IPA or a VMALLS12E1IS came, and the table pages went back after the last TLBI.
+    bool check_bbm_tlb(const std::vector<ChangedEntry>& leaves, size_t leaf_count, const std::vector<TablePage>& freed,
+                       const std::string& stale) {
+        namespace fake = aarch64_paging::arch::fake;
+        const fake::Counters& c = fake::counters();
+        if (leaf_count + freed.size() != 0 && (c.log_count == 0 || c.dsb_ish == 0)) {
+            return tlb_fail(stale + "stale entries but no TLBI or DSB ISH");
+        }
+        // Many breaks (a TLBI and VMALLE1IS each) overflow the log: what it holds is checked
+        // for its kinds, the coverage not.
+        const bool overflow = c.log_count > fake::Counters::LOG_SIZE;
+        if (overflow) {
+            for (unsigned k = 0; k < fake::Counters::LOG_SIZE; ++k) {
+                const fake::Tlbi& t = c.log[k];
+                if (t.regime != aarch64_paging::TranslationRegime::Stage2 &&
+                    !(t.regime == aarch64_paging::TranslationRegime::El1And0 && t.kind == fake::Tlbi::Regime)) {
+                    return tlb_fail(stale + "a TLBI that is neither stage 2's nor VMALLE1IS");
+                }
+            }
+            stats_.tlb_invalidations += c.log_count;
+            return true;
+        }
+        bool whole = false;
+        for (unsigned k = 0; k < c.log_count; ++k) {
+            const fake::Tlbi& t = c.log[k];
+            const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
+            const bool vmalle1 = t.regime == aarch64_paging::TranslationRegime::El1And0 && t.kind == fake::Tlbi::Regime;
+            if (!vmalle1 && (!s2 || (t.kind != fake::Tlbi::Regime && t.kind != fake::Tlbi::Va &&
+                                     t.kind != fake::Tlbi::VaLastLevel))) {
+                return tlb_fail(stale + "a TLBI that is neither stage 2's nor VMALLE1IS");
+            }
+            whole = whole || (s2 && t.kind == fake::Tlbi::Regime);
+        }
+        stats_.tlb_invalidations += c.log_count;
+        const auto hit = [&](uint64_t first, uint64_t pages, bool leaf) {
+            for (unsigned k = 0; k < c.log_count && !whole; ++k) {
+                const fake::Tlbi& t = c.log[k];
+                const bool by_ipa = t.regime == aarch64_paging::TranslationRegime::Stage2 &&
+                                    (t.kind == fake::Tlbi::Va || (leaf && t.kind == fake::Tlbi::VaLastLevel));
+                if (by_ipa && hits(t.operand, first, pages)) {
+                    return true;
+                }
+            }
+            return whole;
+        };
+        for (const ChangedEntry& e : leaves) {
+            if (!hit(e.first, level_pages(e.level), true)) {
+                std::ostringstream u;
+                u << "no TLBI by IPA for the changed L" << e.level << " entry at 0x" << std::hex
+                  << (e.first << kPageShift);
+                return tlb_fail(stale + u.str());
+            }
+        }
+        for (const TablePage& tp : freed) {
+            if (!hit(tp.base >> kPageShift, level_pages(tp.level - 1), false)) {
+                std::ostringstream u;
+                u << "no TLBI IPAS2E1IS for the freed L" << tp.level << " table at 0x" << std::hex << tp.base;
+                return tlb_fail(stale + u.str());
+            }
+        }
+        for (const FreeEvent& e : tlb_.frees) {
+            const bool table = std::any_of(freed.begin(), freed.end(), [&](const TablePage& t) { return t.pa == e.pa; });
+            if (table && (e.tlbis != c.log_count || e.dsb_ish != c.dsb_ish)) {
+                return tlb_fail(stale + "a table page given back before the TLBIs and their DSB ISH");
+            }
+        }
+        return true;
+    }
+
     static int modify_cb(const idmap_region_t* r, idmap_descriptor_t* d, unsigned level, void* ctx) {
         auto* c = static_cast<ModifyCtx*>(ctx);
         // Offsets from range_start: the upper range's end, 2^64, comes as 0 and becomes size.
@@ -979,7 +1160,7 @@ private:
 
     // A call, kept to say what led to a failure (formatted only then).
     struct Record {
-        enum Kind { Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal } kind = Map;
+        enum Kind { Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t flags = 0;
         uint32_t constraints = 0;
@@ -991,12 +1172,12 @@ private:
         std::ostringstream s;
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
-                                     "coalesce_subtables", "seal"};
+                                     "coalesce_subtables", "seal", "s2_map_range_bbm"};
         s << names[r.kind];
-        if (r.kind <= Record::Unmap) {
+        if (r.kind <= Record::Unmap || r.kind == Record::MapBbm) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
-        if (r.kind == Record::Map || r.kind == Record::MapWithConstraints) {
+        if (r.kind == Record::Map || r.kind == Record::MapWithConstraints || r.kind == Record::MapBbm) {
             s << " flags 0x" << r.flags << " constraints 0x" << r.constraints;
         } else if (r.kind == Record::Modify) {
             const ModifySpec& m = r.modify;
@@ -1037,7 +1218,11 @@ private:
         if (failure_.empty()) {
             std::ostringstream s;
             s << what << "\n  root level " << model_.root_level();
-            if (config_.with_config) {
+            if (config_.stage2) {
+                s << ", stage 2, " << config_.ipa_bits << "-bit IPA, " << model_.root_tables()
+                  << " root table(s), VMID " << config_.asid << (config_.xnx ? ", XNX" : "") << ", pa_offset 0x"
+                  << std::hex << static_cast<uint64_t>(config_.pa_offset) << std::dec;
+            } else if (config_.with_config) {
                 s << ", regime " << config_.regime << (config_.va_range == IDMAP_VA_RANGE_UPPER ? ", upper" : ", lower")
                   << " range, pa_offset 0x" << std::hex << static_cast<uint64_t>(config_.pa_offset) << std::dec;
             }
@@ -1270,12 +1455,34 @@ struct Zones {
     uint64_t range_start = 0;  // the upper range's 2^64 - size, else 0
     bool upper = false;
     bool one_privilege_level = false;  // EL2, EL3: flags and modify bits drawn for them
+    bool stage2 = false;               // stage 2: its flags and modify bits, map_range_bbm
+    bool xnx = false;                  // stage 2 with FEAT_XNX
 
     // The zones of a harness's map.
     explicit Zones(const Harness& h) : Zones(h.model().root_level()) {
         range_start = h.model().range_start();
         upper = h.model().config().upper;
         one_privilege_level = h.model().config().one_privilege_level;
+        if (h.model().config().stage2) {
+            stage2_zones(h.model());
+        }
+    }
+
+    // Stage 2: the map's size is 2^ipa_bits, not the root table's range. The middle zone
+    // straddles the boundary between the first two concatenated root tables, or the middle
+    // entry of a single root.
+    void stage2_zones(const Model& m) {
+        constexpr uint64_t M = 1ull << 20, G = 1ull << 30;
+        stage2 = true;
+        xnx = m.config().xnx;
+        size = m.size();
+        const unsigned root = m.root_level();
+        const uint64_t boundary =
+            m.root_tables() > 1 ? table_bytes(root) : level_bytes(root) * (size / level_bytes(root) / 2);
+        base[0] = 0;
+        base[1] = boundary - 6 * M;
+        base[2] = size - (size >= 8 * G ? 4 * G : 16 * M);
+        span = 12 * M;
     }
 
     // Offsets [start, end) as the real region a caller passes. In the upper range an end
@@ -1330,6 +1537,41 @@ uint64_t random_flags(Source& src) {
                                 uint64_t{1} << 5, uint64_t{1} << 3};
         f |= odd[src.below(5)];
     }
+    return f;
+}
+
+// Stage-2 flags (idmap.h IDMAP_S2_*): MemAttr, S2AP, SH, AF, XN, DBM, software bits; now
+// and then a bit stage 2 refuses (the contract's list, nG, GP, XN[0] without FEAT_XNX).
+template <class Source>
+uint64_t random_s2_flags(Source& src, bool xnx) {
+    if (src.below(100) < 5) {
+        switch (src.below(5)) {
+            case 0: return IDMAP_ATTR_TABLE_OR_PAGE | IDMAP_S2_VALID;
+            case 1: return (uint64_t{1} << (12 + src.below(38))) | IDMAP_S2_NORMAL;
+            case 2: return kContiguous | IDMAP_S2_VALID;
+            case 3: return IDMAP_S2_VALID | IDMAP_S2_NORMAL | (src.below(2) == 0 ? kNonGlobal : kGp);
+            default: return IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_XN_EL1;  // refused without XNX
+        }
+    }
+    uint64_t f = src.below(100) < 85 ? IDMAP_S2_VALID : 0;
+    const uint64_t memattr[] = {IDMAP_S2_NORMAL_WB,    IDMAP_S2_NORMAL_WB,    IDMAP_S2_NORMAL_NC,
+                                IDMAP_S2_NORMAL_WT,    IDMAP_S2_DEVICE_NGNRNE, IDMAP_S2_DEVICE_NGNRE,
+                                IDMAP_S2_DEVICE_NGRE,  IDMAP_S2_DEVICE_GRE,   IDMAP_S2_FWB_NORMAL_WB,
+                                IDMAP_S2_FWB_STAGE1,   uint64_t{0xf} << 2};
+    const uint64_t m = memattr[src.below(11)];
+    f |= m == (uint64_t{0xf} << 2) ? src.below(16) << 2 : m;  // the last: any MemAttr
+    const uint64_t pick = src.below(uint64_t{1} << 12);
+    f |= (pick & 3) << 6;                                  // S2AP
+    f |= ((pick >> 2) & 3) << 8;                           // SH (0b01 reserved, taken as given)
+    if ((pick & 0x30) == 0x30) f |= IDMAP_S2_ACCESSED;
+    switch ((pick >> 6) & 7) {
+        case 4: case 5: f |= IDMAP_S2_XN; break;
+        case 6: f |= xnx || src.below(4) == 0 ? IDMAP_S2_XN_EL1 : IDMAP_S2_XN; break;
+        case 7: f |= xnx || src.below(4) == 0 ? IDMAP_S2_XN_EL0 : IDMAP_S2_XN; break;
+        default: break;
+    }
+    if ((pick & 0x600) == 0x600) f |= IDMAP_S2_DBM;
+    if ((pick & 0x900) == 0x900) f |= IDMAP_ATTR_SWFLAG_0 << src.below(4);
     return f;
 }
 
@@ -1449,13 +1691,19 @@ idmap_region_t random_unmap_region(Source& src, const Zones& z, const Model& mod
     return z.real(std::min(first, pages) << kPageShift, std::min(last, pages) << kPageShift);
 }
 
-template <class Source>
-ModifySpec random_modify(Source& src) {
-    const uint64_t settable[] = {IDMAP_ATTR_VALID,       IDMAP_ATTR_READ_ONLY, IDMAP_ATTR_USER,
-                                 IDMAP_ATTR_NON_GLOBAL,  IDMAP_ATTR_SWFLAG_0,  IDMAP_ATTR_SWFLAG_3,
-                                 IDMAP_ATTR_EXECUTE_NEVER, IDMAP_ATTR_ACCESSED, IDMAP_ATTR_DBM,
-                                 IDMAP_ATTR_NORMAL,      uint64_t{1} << 8};
-    constexpr size_t n = sizeof settable / sizeof settable[0];
+// The bits random_modify sets and clears: stage 1's, and stage 2's (S2AP read and write,
+// MemAttr bits 2 and 5, SH, AF, DBM, XN[1] and XN[0], software bits, and nG, refused).
+constexpr uint64_t kModifyBits[] = {IDMAP_ATTR_VALID,       IDMAP_ATTR_READ_ONLY, IDMAP_ATTR_USER,
+                                    IDMAP_ATTR_NON_GLOBAL,  IDMAP_ATTR_SWFLAG_0,  IDMAP_ATTR_SWFLAG_3,
+                                    IDMAP_ATTR_EXECUTE_NEVER, IDMAP_ATTR_ACCESSED, IDMAP_ATTR_DBM,
+                                    IDMAP_ATTR_NORMAL,      uint64_t{1} << 8};
+constexpr uint64_t kS2ModifyBits[] = {IDMAP_S2_VALID,      IDMAP_S2_READ,       IDMAP_S2_WRITE,
+                                      uint64_t{1} << 2,    uint64_t{1} << 5,    uint64_t{1} << 8,
+                                      IDMAP_S2_ACCESSED,   IDMAP_S2_DBM,        uint64_t{1} << 54,
+                                      kPxn,                IDMAP_ATTR_SWFLAG_1, kNonGlobal};
+
+template <class Source, size_t n = sizeof kModifyBits / sizeof kModifyBits[0]>
+ModifySpec random_modify(Source& src, const uint64_t (&settable)[n] = kModifyBits) {
     ModifySpec m;
     const uint64_t set_mask = src.below(uint64_t{1} << n);
     const uint64_t clear_mask = src.below(uint64_t{1} << n);
@@ -1501,6 +1749,16 @@ void one_level_modify(Source& src, ModifySpec& m) {
     }
     m.set = (m.set & ~(kNonGlobal | kPxn)) | ((m.set & kPxn) != 0 ? IDMAP_ATTR_XN : 0);
     m.clear = (m.clear & ~(kNonGlobal | kPxn | kApUser)) | ((m.clear & kPxn) != 0 ? IDMAP_ATTR_XN : 0);
+}
+
+// Stage 2: setting nG, and XN[0] without FEAT_XNX, is refused; three times in four they
+// go (modify's bad_bits aside).
+template <class Source>
+void s2_modify(Source& src, ModifySpec& m, bool xnx) {
+    if (src.below(4) == 0) {
+        return;
+    }
+    m.set &= ~(kNonGlobal | (xnx ? 0 : kPxn));
 }
 
 // Which calls random_op draws from. Legacy: the mix before unmap_range and
@@ -1556,7 +1814,18 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
     // Each draw its own statement: the order of a call's arguments is the compiler's, and
     // an input must decode the same with every compiler (a crash found by clang's fuzzer
     // is replayed by the unit tests built with gcc).
-    if (op == Op::Map) {
+    if ((op == Op::Map || op == Op::MapWithConstraints) && z.stage2) {
+        // Stage 2: its flags; one map in three by map_range_bbm (constraints always).
+        const bool bbm = src.below(3) == 0;
+        const idmap_region_t r = random_region(src, z);
+        uint32_t c = op == Op::MapWithConstraints || bbm ? random_constraints(src) : 0;
+        const bool forward = r.end > r.start;
+        if ((c & IDMAP_NO_BLOCK_MAPPINGS) != 0 && forward && r.end - r.start > (8ull << 20)) {
+            c &= ~IDMAP_NO_BLOCK_MAPPINGS;
+        }
+        const uint64_t flags = random_s2_flags(src, z.xnx);
+        ok = bbm ? h.map_range_bbm(r, flags, c) : h.map_range(r, flags, c, op == Op::MapWithConstraints);
+    } else if (op == Op::Map) {
         const idmap_region_t r = random_region(src, z);
         uint64_t flags = random_flags(src);
         if (z.one_privilege_level) {
@@ -1577,6 +1846,11 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
             flags = one_level_flags(src, flags);
         }
         ok = h.map_range(r, flags, c, true);
+    } else if (op == Op::Modify && z.stage2) {
+        const idmap_region_t r = random_region(src, z);
+        ModifySpec m = random_modify(src, kS2ModifyBits);
+        s2_modify(src, m, z.xnx);
+        ok = h.modify_range(r, m);
     } else if (op == Op::Modify) {
         const idmap_region_t r = random_region(src, z);
         ModifySpec m = random_modify(src);

@@ -63,6 +63,23 @@
 //                 contract's list); every leaf map_range writes gets AP[1] (bit 6, RES1);
 //                 modify may not change bits 11 and 53, nor leave bit 6 clear on an entry
 //                 valid after it (value: those bits).
+//
+// Stage-2 maps (idmap.h, "Stage 2 (hypervisors)"; ModelConfig::stage2): IPAs [0,
+// 2^ipa_bits) from IPA 0, the root 2 to 16 concatenated tables where the IPA size is more
+// than one table at the start level resolves (its entries run on across them: a root of
+// size / level_bytes(root) entries, as few as 2), or fewer than 512 entries of one table.
+// The leaf format is stage 2's (D8.3): MemAttr[3:0] in bits 5:2, S2AP[1:0] in 7:6 (bit 6
+// reads, bit 7 writes), SH 9:8, AF 10, XN[1:0] in 54:53; no RES1 bit. map_range refuses
+// bit 11 (nG at stage 1, RES0), bit 50 (GP) and bit 53 (XN[0], RES0 without FEAT_XNX;
+// accepted with ModelConfig::xnx) beside the contract's list; modify may not change them.
+// Break-before-make: bits 5:2 and 9:8 are the memory type (bit 5 is no NS bit, but the
+// rule is the same as stage 1's NS + AttrIndx, and nG never appears). The seal judges
+// access as stage 2 grants it (granted_stage2). Activation (idmap_s2_activate) is refused
+// (INVALID_ARGUMENT, nothing changed, before ALREADY_ACTIVE) where the CPU cannot run the
+// map (ModelConfig::s2_unusable: the IPA size past the PA size, a VMID too wide, XNX
+// missing) or a valid leaf maps at or past 2^s2_pa_bits. map_range_break_before_make
+// (map_range_bbm) is map_range with no break-before-make error but for an entry of a live
+// contiguous group.
 #ifndef IDMAP_MODEL_MODEL_HPP
 #define IDMAP_MODEL_MODEL_HPP
 
@@ -132,6 +149,12 @@ struct ModelConfig {
     bool upper = false;                // the upper VA range: [2^64 - size, 2^64)
     uint64_t pa_offset = 0;            // output address = input address + pa_offset
     bool one_privilege_level = false;  // EL2 (E2H = 0) or EL3
+    // Stage 2: IPAs [0, 2^size_bits) (0: a stage-1 map, the root table's whole range).
+    bool stage2 = false;
+    unsigned size_bits = 0;
+    bool xnx = false;          // FEAT_XNX asked for: XN[0] (bit 53) accepted
+    bool s2_unusable = false;  // idmap_s2_activate refuses the map whatever it holds
+    unsigned s2_pa_bits = 48;  // the CPU's PA size: no valid leaf may map at or past it
 };
 
 // AP[1] (USER), nG and PXN: refused in the regimes with one privilege level, where AP[1] is
@@ -139,6 +162,9 @@ struct ModelConfig {
 constexpr uint64_t kApUser = uint64_t{1} << 6;
 constexpr uint64_t kPxn = uint64_t{1} << 53;
 constexpr uint64_t kOneLevelRefused = kApUser | kNonGlobal | kPxn;
+// Stage 2 refuses nG (11, RES0), GP (50) and XN[0] (53, RES0 without FEAT_XNX).
+constexpr uint64_t kGp = uint64_t{1} << 50;
+constexpr uint64_t kStage2Refused = kNonGlobal | kGp | kPxn;
 
 // What a valid leaf grants (Arm ARM D8.4), as the contract's seal rule judges it: reads
 // and writes at the privileged level and at EL0, and execution at each. AP[2] (7) makes
@@ -158,12 +184,27 @@ inline unsigned granted(uint64_t bits, bool one_level) {
            (user ? kUserRead : 0) | (user_write ? kUserWrite : 0) | (xn ? 0 : kUserExec);
 }
 
+// What a valid stage-2 leaf grants (D8.4, "Stage 2 data access permissions", "Stage 2
+// instruction execution permissions"), in granted()'s terms: S2AP[0] (6) reads and S2AP[1]
+// (7) writes, at EL1 and EL0 alike; XN[1:0] (54:53) 0b00 executable at both, 0b01 not at
+// EL1, 0b10 at neither, 0b11 not at EL0.
+inline unsigned granted_stage2(uint64_t bits) {
+    constexpr unsigned kRead = 1, kWrite = 2, kExec = 4, kUserRead = 8, kUserWrite = 16, kUserExec = 32;
+    const unsigned xn = static_cast<unsigned>(bits >> 53) & 3;
+    const bool read = (bits & (uint64_t{1} << 6)) != 0;
+    const bool write = (bits & (uint64_t{1} << 7)) != 0;
+    return (read ? kRead | kUserRead : 0) | (write ? kWrite | kUserWrite : 0) | (xn == 0 || xn == 3 ? kExec : 0) |
+           (xn == 0 || xn == 1 ? kUserExec : 0);
+}
+
 // Seal mode (idmap_seal): the bits whose change from before to after widens access, 0 when
 // it only tightens. Tightening: the entry becomes invalid, or stays valid, changes only
 // READ_ONLY (7), USER (6), PXN (53), UXN/XN (54) and clears DBM (51), and grants nothing
 // it did not (granted); the software bits 55-58 change freely. Anything else - making an
 // entry valid, another output address, memory type, shareability, AF, nG - widens.
-inline uint64_t sealed_widened(uint64_t before, uint64_t after, bool one_level) {
+// At stage 2 (stage2) bits 6, 7, 53 and 54 are S2AP and XN: the same bits change freely,
+// judged by granted_stage2.
+inline uint64_t sealed_widened(uint64_t before, uint64_t after, bool one_level, bool stage2 = false) {
     if ((after & kDescValid) == 0) {
         return 0;
     }
@@ -177,8 +218,9 @@ inline uint64_t sealed_widened(uint64_t before, uint64_t after, bool one_level) 
     if (widened != 0) {
         return widened;
     }
-    const unsigned was = granted(before, one_level);
-    return (granted(after, one_level) & ~was) != 0 ? changed & permissions : 0;
+    const unsigned was = stage2 ? granted_stage2(before) : granted(before, one_level);
+    const unsigned now = stage2 ? granted_stage2(after) : granted(after, one_level);
+    return (now & ~was) != 0 ? changed & permissions : 0;
 }
 
 // Break-before-make for a live leaf entry old (contig: it holds the contiguous bit)
@@ -203,10 +245,13 @@ public:
         Leaf empty;
         empty.level = static_cast<uint8_t>(root_level);
         runs_.push_back(Span{0, size() >> kPageShift, PageInfo{empty, false, false, false}});
+        tables_ = root_tables();
     }
 
     unsigned root_level() const { return root_level_; }
-    uint64_t size() const { return table_bytes(root_level_); }
+    uint64_t size() const { return config_.size_bits != 0 ? uint64_t{1} << config_.size_bits : table_bytes(root_level_); }
+    // The root's table pages: 1, or 2 to 16 concatenated at stage 2.
+    size_t root_tables() const { return std::max<size_t>(1, static_cast<size_t>(size() / table_bytes(root_level_))); }
     const ModelConfig& config() const { return config_; }
     // The first input address the table covers: 0, or 2^64 - size() in the upper range.
     uint64_t range_start() const { return config_.upper ? 0 - size() : 0; }
@@ -215,7 +260,12 @@ public:
     // Bits map_range sets in every leaf beside ACCESSED: AP[1] with one privilege level.
     uint64_t res1() const { return config_.one_privilege_level ? kApUser : 0; }
     // Bits of the regime map_range refuses.
-    uint64_t regime_refused() const { return config_.one_privilege_level ? kOneLevelRefused : 0; }
+    uint64_t regime_refused() const {
+        if (config_.stage2) {
+            return config_.xnx ? kStage2Refused & ~kPxn : kStage2Refused;
+        }
+        return config_.one_privilege_level ? kOneLevelRefused : 0;
+    }
     bool active() const { return active_; }
     bool sealed() const { return sealed_; }
     bool contiguous_hint() const { return hint_; }
@@ -234,7 +284,9 @@ public:
 
     // ---- Calls. budget: pages the allocator will still hand out.
 
-    Outcome map_range(idmap_region_t raw, uint64_t flags, uint32_t constraints, size_t budget) {
+    // bbm: map_range_break_before_make (idmap_s2_map_range_bbm): a live change that needs a
+    // break gets one, but for an entry of a live contiguous group.
+    Outcome map_range(idmap_region_t raw, uint64_t flags, uint32_t constraints, size_t budget, bool bbm = false) {
         uint64_t s = 0, e = 0;
         Outcome o = check_region(raw, s, e);
         const uint64_t refused = kRefusedFlags | regime_refused();
@@ -271,6 +323,7 @@ public:
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
         c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
         c.active = active_;
+        c.breaker = bbm;
         next.map_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
@@ -314,6 +367,8 @@ public:
         c.delta = delta();
         c.base = range_start();
         c.one_level = config_.one_privilege_level;
+        c.stage2 = config_.stage2;
+        c.refused = kRefusedFlags | regime_refused();
         c.sealed = sealed_;
         // An active or sealed map runs fn on copies first: its failures change nothing, and
         // come before OUT_OF_MEMORY.
@@ -435,9 +490,13 @@ public:
 
     // Table pages of the tree as the model's leaves imply them: the root, and one below
     // every entry whose pages' leaves lie deeper (a cross-check of tables()).
-    size_t implied_tables() const { return 1 + tables_below(0, root_level_, size() >> kPageShift); }
+    size_t implied_tables() const { return root_tables() + tables_below(0, root_level_, size() >> kPageShift); }
 
     Outcome activate() {
+        // idmap_s2_activate: VTCR_EL2's checks come first (stage2_vtcr).
+        if (config_.stage2 && (config_.s2_unusable || output_beyond(uint64_t{1} << config_.s2_pa_bits))) {
+            return record(error(IDMAP_ERR_INVALID_ARGUMENT));
+        }
         if (active_) {
             return record(error(IDMAP_ERR_ALREADY_ACTIVE));
         }
@@ -451,6 +510,17 @@ public:
         }
         active_ = false;
         return Outcome{};
+    }
+
+    // Whether a valid leaf maps an output address at or past limit.
+    bool output_beyond(uint64_t limit) const {
+        for (const Span& span : runs_) {
+            const Leaf& l = span.info.leaf;
+            if (l.valid() && ((span.end << kPageShift) + l.delta - 1) >= limit) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- State
@@ -533,6 +603,16 @@ private:
         unsigned bbm_level = 0;   // and its level
         uint64_t delta = 0;     // map, modify: the map's own delta (ModelConfig)
         uint64_t base = 0;      // the range's first address (range_start())
+        bool breaker = false;   // map_range_bbm: only a live contiguous group's entry breaks
+
+        // Whether replacing the live leaf old (contig: of a contiguous group) by next is
+        // refused: needs_bbm's rules, or with the breaker only the contiguous group's.
+        bool refuses(uint64_t old_bits, bool contig, uint64_t next_bits) const {
+            if (breaker) {
+                return contig && (old_bits & kDescValid) != 0 && old_bits != next_bits;
+            }
+            return needs_bbm(old_bits, contig, next_bits);
+        }
 
         // Notes that the entry at level starting at page entry would break, if first.
         void breaks(bool cond, uint64_t entry, unsigned level) {
@@ -548,6 +628,8 @@ private:
                                   ((bbm_first + level_pages(bbm_level)) << kPageShift) + base};
         }
         bool one_level = false;  // modify: EL2 or EL3's rules
+        bool stage2 = false;     // modify: stage 2's seal rule
+        uint64_t refused = 0;    // modify: the bits fn may not change (map_range's refusals)
         bool sealed = false;     // modify: seal mode's rule
         // modify_range
         const ModifyFn* fn = nullptr;
@@ -617,12 +699,18 @@ private:
 
     // The entries at level inside [base, base + 512 entries) that the change's range
     // touches, as [first, end) of their first pages, stepping by the entry's pages.
-    static bool entries(unsigned level, uint64_t base, const Change& c, uint64_t& first, uint64_t& end) {
+    bool entries(unsigned level, uint64_t base, const Change& c, uint64_t& first, uint64_t& end) const {
         const uint64_t n = level_pages(level);
         const uint64_t lo = std::max(c.sp, base);
-        end = std::min(c.ep, base + n * kEntries);
+        end = std::min(c.ep, table_end(level, base));
         first = lo & ~(n - 1);
         return lo < end;
+    }
+
+    // The end (a page) of the table at level whose first entry is at page base: the root
+    // is the whole map (fewer than 512 entries, or concatenated tables, at stage 2).
+    uint64_t table_end(unsigned level, uint64_t base) const {
+        return level == root_level_ ? size() >> kPageShift : base + level_pages(level) * kEntries;
     }
 
     // Consecutive entries that a call leaves in one state, written at once when the next
@@ -692,7 +780,7 @@ private:
             if (!valid && (level == kLeafLevel || (whole && blocks))) {
                 // Without VALID, the flags alone, entry by entry (each its own address 0).
                 const Leaf next = flags_only(c.flags, level, va);
-                c.breaks(c.active && needs_bbm(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
+                c.breaks(c.active && c.refuses(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
                          entry, level);
                 batch.add(entry, entry + n, next, write);
                 continue;
@@ -703,7 +791,7 @@ private:
                 next.zero = false;
                 next.delta = c.delta;
                 next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
-                c.breaks(c.active && needs_bbm(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
+                c.breaks(c.active && c.refuses(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
                          entry, level);
                 // The entries after it in the same state that the range covers whole fare
                 // the same (leaf_descriptor differs by the address alone, the same in both):
@@ -722,7 +810,8 @@ private:
                 continue;
             }
             batch.flush(write);
-            c.breaks(c.active && cur.valid(), entry, level);  // splitting a live block
+            // Splitting a live block (with the breaker: refused in a contiguous group only).
+            c.breaks(c.active && cur.valid() && (!c.breaker || at->info.contig), entry, level);
             split(entry, level, c);
             map_entries(level + 1, entry, c);
         }
@@ -848,8 +937,7 @@ private:
         // own (va + delta: va for an identity map). With one privilege level it may not
         // change nG or PXN either, nor leave AP[1] (RES1) clear on an entry valid after it.
         // An all-zero entry is always allowed (contract 1.1): the entry becomes empty.
-        uint64_t refused =
-            bits == 0 ? 0 : (bits ^ old_bits) & (kRefusedFlags | (c.one_level ? kNonGlobal | kPxn : 0));
+        uint64_t refused = bits == 0 ? 0 : (bits ^ old_bits) & (c.refused & ~kApUser);
         const bool valid_after = (bits & IDMAP_ATTR_VALID) != 0;
         if (c.one_level && valid_after && (bits & kApUser) == 0) {
             refused |= kApUser;
@@ -867,7 +955,7 @@ private:
             return false;
         }
         if (c.sealed) {
-            const uint64_t widened = sealed_widened(old_bits, bits, c.one_level);
+            const uint64_t widened = sealed_widened(old_bits, bits, c.one_level, c.stage2);
             if (widened != 0) {
                 c.failure = error(IDMAP_ERR_SEALED);
                 c.failure.region = c.region;
@@ -990,7 +1078,7 @@ private:
     // Answers whether this table is now all zeros.
     bool compact_table(unsigned level, uint64_t base, size_t& freed) {
         const uint64_t n = level_pages(level);
-        const uint64_t limit = std::min(base + n * kEntries, size() >> kPageShift);
+        const uint64_t limit = std::min(table_end(level, base), size() >> kPageShift);
         bool empty = true;
         for (uint64_t entry = base; entry < limit;) {
             const auto it = find(entry);
@@ -1134,7 +1222,7 @@ private:
     // coalesce_tables on the table at level over pages [base, base + 512 entries).
     void coalesce_table(unsigned level, uint64_t base, size_t& freed) {
         const uint64_t n = level_pages(level);
-        const uint64_t limit = std::min(base + n * kEntries, size() >> kPageShift);
+        const uint64_t limit = std::min(table_end(level, base), size() >> kPageShift);
         for (uint64_t entry = base; entry < limit;) {
             const auto it = find(entry);
             if (it->info.leaf.level == level) {
@@ -1182,7 +1270,7 @@ private:
     bool hint_ = false;             // idmap_set_contiguous_hint
     bool no_hint_erratum_ = false;  // IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
     bool hinted_ = false;           // a group was ever hinted (the library regroups then)
-    size_t tables_ = 1;
+    size_t tables_ = 1;  // the root's pages at first (the constructor)
     idmap_error_t last_error_{};
     PageRanges touched_;
 };

@@ -21,6 +21,13 @@
 // tables on the way to them, and clips the runs to the set; the harness checks what a
 // call changed that way. The tables are read through a TableReader: the live tables in
 // memory, or the harness's copy of them as they were before a call (mirror.hpp).
+//
+// A stage-2 root (WalkerConfig::root_tables, size) may be 2 to 16 concatenated tables,
+// each page read as a table of the root level covering the next 512 entries' range, or
+// one table of which the map uses fewer than 512 entries: those past the map's size must
+// be zero (the walk checks them whenever it reads the root). Stage 2's table descriptors
+// have no hierarchical attributes (bits 63:59 RES0), so the check of table descriptors is
+// the same; its leaves' forbidden bits are WalkerConfig::forbidden.
 #ifndef IDMAP_MODEL_WALKER_HPP
 #define IDMAP_MODEL_WALKER_HPP
 
@@ -55,6 +62,10 @@ struct WalkerConfig {
     // map_range nor a modify callback may set there).
     uint64_t res1 = 0;
     uint64_t forbidden = 0;
+    // The root: its table pages (contiguous from the root address), and the input bytes
+    // the map covers (0: the root table's whole range).
+    unsigned root_tables = 1;
+    uint64_t size = 0;
 };
 
 // A set of table page addresses (never 0): whether the walk reaches a table twice, in
@@ -159,7 +170,7 @@ public:
     Walker(uint64_t root_pa, unsigned root_level, const WalkerConfig& config, TableReader read)
         : root_pa_(root_pa), root_level_(root_level), read_(std::move(read)), config_(config) {}
 
-    TreeWalk walk() const { return walk(PageRanges(0, root_level_ <= kLeafLevel ? covered_pages(root_level_) : 0)); }
+    TreeWalk walk() const { return walk(PageRanges(0, root_level_ <= kLeafLevel ? map_pages() : 0)); }
 
     // The entries whose range meets pages, and the tables on the way to them (nothing for
     // an empty set).
@@ -179,13 +190,32 @@ public:
             out.violations.push_back("root level above 3");
             return;
         }
-        const uint64_t* root = (root_pa_ & (kPageSize - 1)) == 0 ? read_(root_pa_) : nullptr;
-        if (root == nullptr) {
-            out.violations.push_back("root address is not a live allocator page");
-            return;
+        for (unsigned k = 0; k < config_.root_tables; ++k) {
+            const uint64_t pa = root_pa_ + k * kPageSize;
+            const uint64_t* root = (root_pa_ & (kPageSize * config_.root_tables - 1)) == 0 ? read_(pa) : nullptr;
+            if (root == nullptr) {
+                out.violations.push_back("root address is not a live allocator page, or not aligned to the root");
+                return;
+            }
+            const uint64_t base = k * covered_pages(root_level_);
+            // A root table of a concatenated root is reached only where pages meet its
+            // range, as a subtable is (the harness counts the others from its copy).
+            if (config_.root_tables > 1 && !pages.overlaps(base, base + covered_pages(root_level_))) {
+                continue;
+            }
+            out.seen.insert(pa);
+            table(out, pages, pa, root, root_level_, base);
+            // Entries past the map's size (a stage-2 root of which the IPA size uses fewer
+            // than 512 entries) map nothing.
+            const uint64_t used = std::min<uint64_t>(kEntries, (map_pages() - base) / level_pages(root_level_));
+            for (uint64_t i = used; i < kEntries; ++i) {
+                if (root[i] != 0) {
+                    violation(out, "root entry past the map's input size is not zero", root_level_,
+                              (base + i * level_pages(root_level_)) << kPageShift, root[i]);
+                    break;
+                }
+            }
         }
-        out.seen.insert(root_pa_);
-        table(out, pages, root_pa_, root, root_level_, 0);
         out.reached = out.tables;
         std::sort(out.reached.begin(), out.reached.end());
     }
@@ -197,10 +227,15 @@ public:
     std::vector<uint64_t> snapshot(size_t tables = 0) const {
         std::vector<uint64_t> out;
         out.reserve(tables * (kEntries + 1));
-        const uint64_t* root = root_level_ <= kLeafLevel ? read_(root_pa_) : nullptr;
-        if (root != nullptr) {
-            std::vector<uint64_t> seen{root_pa_};  // sorted
-            copy(out, seen, root_pa_, root, root_level_);
+        std::vector<uint64_t> seen;  // sorted
+        for (unsigned k = 0; k < config_.root_tables; ++k) {
+            seen.push_back(root_pa_ + k * kPageSize);
+        }
+        for (unsigned k = 0; k < config_.root_tables; ++k) {
+            const uint64_t* root = root_level_ <= kLeafLevel ? read_(root_pa_ + k * kPageSize) : nullptr;
+            if (root != nullptr) {
+                copy(out, seen, root_pa_ + k * kPageSize, root, root_level_);
+            }
         }
         return out;
     }
@@ -230,6 +265,8 @@ private:
 
     // Pages a table at level covers: 512 entries of its level.
     static uint64_t covered_pages(unsigned level) { return level_pages(level) * kEntries; }
+    // Pages the map covers: its size, or the root table's range.
+    uint64_t map_pages() const { return config_.size != 0 ? config_.size >> kPageShift : covered_pages(root_level_); }
 
     // The table at level whose entries are at pa (read: entries), its first entry at page
     // base: the entries meeting pages, each once, in order.
