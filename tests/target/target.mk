@@ -46,7 +46,7 @@ target-suite: $(TARGET_SUITE_ELF)
 REGIME_SUITE_DIR := $(BUILD)/tests/target-regime
 REGIME_SUITE_ELF := $(REGIME_SUITE_DIR)/regime-suite.elf
 
-$(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
+$(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c tests/target/regime_stage2.c tests/target/s2_guest.S $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
 
 regime-suite: $(REGIME_SUITE_ELF)
 else
