@@ -45,6 +45,7 @@
  *    ...IS) make its very next store or load fault; it leaves with
  *    idmap_deactivate_on_core and turns its MMU off;
  *  - idmap_disable_mmu puts every register back.
+ * Entered at EL2, it runs the stage-2 cases of regime_stage2.c between EL2 and EL2&0.
  *
  * Prints "ok N - name" / "not ok N - name: details" per case and ends with
  * "N passed, M failed, K skipped"; bm_main returns 0 iff none failed (QEMU's exit status).
