@@ -267,7 +267,7 @@ static void stage1_off_case(void)
     if (ok && vm_on(vm, 0)) {
         CHECK(BM_READ_SYSREG(vtcr_el2) == vtcr, "VTCR_EL2 0x%llx, expected 0x%llx",
               (ull)BM_READ_SYSREG(vtcr_el2), (ull)vtcr);
-        /* Stage 1 off: data accesses are Device-nGnRnE (D8.2 "The effects of disabling an
+        /* Stage 1 off: data accesses are Device-nGnRnE (Arm ARM, "The effects of disabling an
          * address translation stage"), which no stage-2 type relaxes. */
         at_ok("block", 0, S2_BLOCK + 0x1234, S2_BLOCK + 0x1234, ATTR_DEVICE_NGNRNE);
         at_ok("block", 1, S2_BLOCK + 0x5000, S2_BLOCK + 0x5000, ATTR_DEVICE_NGNRNE);
@@ -307,7 +307,7 @@ static void stage1_on_case(void)
                     IDMAP_S2_VALID | IDMAP_S2_NORMAL_NC | IDMAP_S2_INNER_SHAREABLE | IDMAP_S2_READ_WRITE);
     if (ok && vm_on(vm, 0)) {
         const unsigned s2_hole_page = s2_hole_fst(vm, S2_PAGES_END), s2_hole_block = s2_hole_fst(vm, S2_HOLE);
-        /* Normal write-back at both stages: write-back (D8.6 "Combining the stage 1 and
+        /* Normal write-back at both stages: write-back (Arm ARM, "Combining the stage 1 and
          * stage 2 attributes": the more restrictive type and cacheability wins). */
         at_ok("block", 0, S2_BLOCK + 0x1234, S2_BLOCK + 0x1234, ATTR_NORMAL_WB);
         at_ok("block", 1, S2_BLOCK + 0x5000, S2_BLOCK + 0x5000, ATTR_NORMAL_WB);
@@ -477,7 +477,7 @@ struct shape {
 };
 
 /* Level 2: 30 bits a table, 31-34 bits 2-16 tables; level 1: 39 bits a table, 40-43 bits
- * 2-16; level 0: one table, 40-48 bits (D8.2.7 "Concatenated translation tables for the
+ * 2-16; level 0: one table, 40-48 bits (Arm ARM, "Concatenated translation tables for the
  * initial stage 2 lookup"; VTCR_EL2.SL0 and T0SZ). */
 static const struct shape k_shapes[] = {
     {2, 31, 2}, {2, 32, 4}, {2, 33, 8}, {2, 34, 16}, {1, 40, 2}, {1, 41, 4},
@@ -504,7 +504,7 @@ static void root_case(const struct shape *s, uint32_t vmid)
         case_end();
         return;
     }
-    /* Concatenated tables: contiguous, aligned to their size (D8.2.7). */
+    /* Concatenated tables: contiguous, aligned to their size (same section). */
     CHECK(idmap_s2_root_tables(vm) == s->tables && idmap_root_address(vm) % (s->tables * PAGE) == 0,
           "%u root tables at 0x%llx, expected %u aligned to their size", idmap_s2_root_tables(vm),
           (ull)idmap_root_address(vm), s->tables);
@@ -558,7 +558,9 @@ static void fwb_case(void)
         case_end();
         return;
     }
-    /* Stage 1 (P_FWB + i): Normal write-back but for 1 and 2, Device-nGnRE. */
+    /* Stage 2's MemAttr with FWB (Arm ARM, "Stage 2 memory type and Cacheability attributes
+     * when FEAT_S2FWB is enabled"); stage 1 (P_FWB + i) Normal write-back but for 1 and 2,
+     * Device-nGnRE. */
     static const struct {
         uint64_t s2;
         int s1_device;
