@@ -45,6 +45,7 @@
  *    ...IS) make its very next store or load fault; it leaves with
  *    idmap_deactivate_on_core and turns its MMU off;
  *  - idmap_disable_mmu puts every register back.
+ * Entered at EL2, it runs the stage-2 cases of regime_stage2.c between EL2 and EL2&0.
  *
  * Prints "ok N - name" / "not ok N - name: details" per case and ends with
  * "N passed, M failed, K skipped"; bm_main returns 0 iff none failed (QEMU's exit status).
@@ -55,6 +56,7 @@
 #include "entry_el.h"
 #include "idmap.h"
 #include "idmap_check.h"
+#include "regime_stage2.h"
 
 typedef unsigned long long ull;
 
@@ -1331,98 +1333,6 @@ static void run_regime(const struct regime *regime)
     g_map = 0;
 }
 
-/* ---------------------------------------------------------------------------------
- * Stage 2 (idmap.h, "Stage 2 (hypervisors)"), at EL2 with E2H = 0: a VM's map of the test
- * RAM, IPA = PA, made live with idmap_s2_activate and HCR_EL2.VM; AT S12E1R and S12E1W
- * (stage 1 of EL1 off, so VA = IPA) agree with the tables, stage-2 faults have PAR.S set,
- * and live changes (a permission by map_range, a split by idmap_s2_map_range_bbm) take
- * effect at once. */
-#define HCR_VM (1ULL << 0)
-#define PAR_S(par) (((par) >> 9) & 1) /* with F: the fault was at stage 2 */
-#define P_S2_RO (T_PAGES + 0x70 * PAGE)
-#define S2_RAM (IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE)
-#define S2_RO (IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ)
-
-static int s2_map(idmap_t *vm, uint64_t start, uint64_t end, uint64_t flags)
-{
-    idmap_region_t r = idmap_region(start, end);
-    idmap_status_t st = idmap_map_range(vm, &r, flags);
-    return CHECK(st == IDMAP_OK, "map [0x%llx, 0x%llx): %s", (ull)start, (ull)end, last_error_text(vm));
-}
-
-/* AT S12E1R/W of ipa: PA ipa, or a stage-2 fault fst. */
-static void s2_at(const char *what, int write, uint64_t ipa, int faults, unsigned fst)
-{
-    uint64_t par = write ? BM_AT("s12e1w", ipa) : BM_AT("s12e1r", ipa);
-    if (faults)
-        CHECK((par & BM_PAR_F) && PAR_S(par) && BM_PAR_FST(par) == fst,
-              "%s: AT S12E1%c 0x%llx: PAR 0x%llx, expected a stage-2 fault FST 0x%02x", what, write ? 'W' : 'R',
-              (ull)ipa, (ull)par, fst);
-    else
-        CHECK(!(par & BM_PAR_F) && BM_PAR_PA(par) == (ipa & ~(PAGE - 1)),
-              "%s: AT S12E1%c 0x%llx: PAR 0x%llx, expected PA 0x%llx", what, write ? 'W' : 'R', (ull)ipa,
-              (ull)par, (ull)(ipa & ~(PAGE - 1)));
-}
-
-static void stage2_case(void)
-{
-    case_begin("stage 2: a 40-bit IPA map (two root tables), idmap_s2_activate, AT S12E1R/W against the "
-               "tables, live changes");
-    idmap_stage2_config_t c = {0};
-    c.ipa_bits = 40;
-    c.start_level = 1;
-    c.vmid = 1;
-    idmap_t *vm = idmap_new_stage2(&c);
-    if (!CHECK(vm != 0, "idmap_new_stage2: status %d, value 0x%llx", (int)idmap_new_error()->status,
-               (ull)idmap_new_error()->value)) {
-        case_end();
-        return;
-    }
-    CHECK(idmap_s2_root_tables(vm) == 2, "%u root tables", idmap_s2_root_tables(vm));
-    int ok = s2_map(vm, T_BLOCK, T_BLOCK + MIB2, S2_RAM) && s2_map(vm, T_PAGES, T_PAGES + MIB2, S2_RAM) &&
-             s2_map(vm, P_S2_RO, P_S2_RO + PAGE, S2_RO);
-    uint64_t mmfr1, vtcr = 0;
-    __asm__ volatile("mrs %0, " ID_AA64MMFR1_EL1 : "=r"(mmfr1));
-    idmap_status_t st = idmap_s2_vtcr(vm, BM_READ_SYSREG(id_aa64mmfr0_el1), mmfr1, &vtcr);
-    ok = ok && CHECK(st == IDMAP_OK, "idmap_s2_vtcr: %s", last_error_text(vm));
-    st = idmap_s2_activate(vm);
-    ok = ok && CHECK(st == IDMAP_OK, "idmap_s2_activate: %s", last_error_text(vm));
-    if (ok) {
-        CHECK(BM_READ_SYSREG(vtcr_el2) == vtcr, "VTCR_EL2 0x%llx, expected 0x%llx",
-              (ull)BM_READ_SYSREG(vtcr_el2), (ull)vtcr);
-        CHECK(BM_READ_SYSREG(vttbr_el2) == idmap_s2_vttbr(vm), "VTTBR_EL2 0x%llx, expected 0x%llx",
-              (ull)BM_READ_SYSREG(vttbr_el2), (ull)idmap_s2_vttbr(vm));
-        uint64_t hcr = BM_READ_SYSREG(hcr_el2);
-        BM_WRITE_SYSREG(hcr_el2, hcr | HCR_VM | HCR_RW);
-        BM_ISB();
-        s2_at("block", 0, T_BLOCK + 0x1234, 0, 0);
-        s2_at("block", 1, T_BLOCK + 0x5000, 0, 0);
-        s2_at("page", 1, T_PAGES, 0, 0);
-        s2_at("read-only page", 0, P_S2_RO, 0, 0);
-        s2_at("read-only page", 1, P_S2_RO, 1, BM_FSC_PERMISSION(3));
-        s2_at("hole", 0, T_HOLE, 1, BM_FSC_TRANSLATION(2));
-        /* Live: the block read-only (a permission: map_range, TLBI IPAS2LE1IS + VMALLE1IS),
-         * the read-only page writable, then one page of the block made a split by
-         * break-before-make. */
-        s2_map(vm, T_BLOCK, T_BLOCK + MIB2, S2_RO);
-        s2_at("block made read-only live", 1, T_BLOCK + 0x5000, 1, BM_FSC_PERMISSION(2));
-        s2_map(vm, P_S2_RO, P_S2_RO + PAGE, S2_RAM);
-        s2_at("page made writable live", 1, P_S2_RO, 0, 0);
-        idmap_region_t one = idmap_region(T_BLOCK + 0x3000, T_BLOCK + 0x4000);
-        CHECK(idmap_map_range(vm, &one, S2_RAM) == IDMAP_ERR_BREAK_BEFORE_MAKE, "a live split without BBM");
-        st = idmap_s2_map_range_bbm(vm, &one, S2_RAM, 0);
-        CHECK(st == IDMAP_OK, "idmap_s2_map_range_bbm: %s", last_error_text(vm));
-        s2_at("split page written by BBM", 1, T_BLOCK + 0x3000, 0, 0);
-        s2_at("rest of the split block", 1, T_BLOCK + 0x5000, 1, BM_FSC_PERMISSION(3));
-        BM_WRITE_SYSREG(hcr_el2, hcr);
-        BM_ISB();
-        st = idmap_deactivate(vm);
-        CHECK(st == IDMAP_OK, "idmap_deactivate: %s", last_error_text(vm));
-    }
-    idmap_free(vm);
-    case_end();
-}
-
 /* EL2 -> EL2&0: HCR_EL2.E2H and TGE set with the MMU off (Arm ARM DDI 0487, HCR_EL2:
  * with E2H = 1 EL2 uses the EL2&0 translation regime, TTBR0_EL2 and TTBR1_EL2 with
  * ASIDs, and TCR_EL2 takes TCR_EL1's layout), CPTR_EL2 in its E2H = 1 layout, and the
@@ -1451,7 +1361,7 @@ int bm_main(unsigned entry_el)
     run_regime(regime_at_el(&REGIME_EL1_0));
     /* At EL2, then EL2&0 (E2H = 1) where there is FEAT_VHE. */
     if (bm_current_el() == 2) {
-        stage2_case();
+        stage2_cases();
         if (((mmfr1 >> 8) & 0xf) != 0) {
             enter_el2_0();
             run_regime(&REGIME_EL2_0);

@@ -12,7 +12,7 @@
 #
 # Then the regime suite (tests/target/regime.c, image regime-suite: it stays at the
 # entry EL and tests that EL's translation regime, the upper VA range and a second
-# core): qemu-virt at EL1, EL2 (EL2, then EL2&0 with FEAT_VHE) and EL3 with -cpu max, and
+# core; at EL2 also stage 2, tests/target/regime_stage2.c): qemu-virt at EL1, EL2 (EL2, then EL2&0 with FEAT_VHE) and EL3 with -cpu max, and
 # at EL2 with the Cortex-A57 (no FEAT_VHE), each with -smp 2; raspi3b at EL3 (four cores
 # at the entry); xlnx-zcu102 at EL1 and EL2. QEMU runs them with one TCG thread
 # (-accel tcg,thread=single): the two cores hand commands back and forth, which on a

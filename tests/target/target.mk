@@ -14,7 +14,8 @@
 #   make test-target BOARD=<b>       the same for one board
 #   make target-suite [BOARD=<b>] [LLVM=1] build only: build/<b>[-llvm]/tests/target/
 #   make regime-suite [BOARD=<b>] [LLVM=1] build only the regime suite (tests/target/regime.c,
-#                                    run at the entry EL): build/<b>[-llvm]/tests/target-regime/
+#                                    run at the entry EL; at EL2 also regime_stage2.c and its
+#                                    guest, s2_guest.S): build/<b>[-llvm]/tests/target-regime/
 #
 # TARGET_QEMU_TIMEOUT=<s> bounds each run (default 20; a run takes well under a
 # second, so only a hung guest reaches it). Logs: build/target-logs/.
@@ -46,7 +47,7 @@ target-suite: $(TARGET_SUITE_ELF)
 REGIME_SUITE_DIR := $(BUILD)/tests/target-regime
 REGIME_SUITE_ELF := $(REGIME_SUITE_DIR)/regime-suite.elf
 
-$(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
+$(eval $(call bm_image,regime-suite,$(REGIME_SUITE_DIR),tests/target/regime.c tests/target/regime_stage2.c tests/target/s2_guest.S $(TARGET_EL_CHECK_SRCS) tests/target/regime_cpu.S,-DBM_STAY_AT_ENTRY_EL))
 
 regime-suite: $(REGIME_SUITE_ELF)
 else
