@@ -241,6 +241,31 @@ idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range,
     }));
 }
 
+idmap_status_t idmap_change_attributes(idmap_t* map, const idmap_region_t* range, uint64_t set, uint64_t clear) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.change_attributes(region_of(range), Attributes(set), Attributes(clear)));
+}
+
+idmap_status_t idmap_walk_runs(const idmap_t* map, const idmap_region_t* range, idmap_run_fn fn, void* ctx) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr || fn == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.walk_runs(region_of(range), [fn, ctx](const MemoryRegion& run,
+                                                                          Descriptor first, unsigned level) {
+        const idmap_region_t c_run = to_c(run);
+        const idmap_descriptor_t c_first{first.bits()};
+        return fn(&c_run, &c_first, level, ctx) == 0;
+    }));
+}
+
 idmap_status_t idmap_unmap_range(idmap_t* map, const idmap_region_t* range) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;

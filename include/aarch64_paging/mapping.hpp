@@ -197,6 +197,31 @@ public:
     template <class F>
     [[nodiscard]] constexpr Result walk_range(const MemoryRegion& region, F&& fn) const;
 
+    /// Changes every valid leaf (block or page) of region alike, as a modify_range()
+    /// callback writing entry = (entry & ~clear) | set would, splitting the blocks region
+    /// covers in part; invalid entries stay as they are (map_range maps). set and clear are
+    /// checked whole first, so that the call fails changing nothing. With set EMPTY and
+    /// clear every bit (~Attributes::EMPTY) the leaves become empty (zero). No callback:
+    /// the change costs what the walk costs (TF-A's xlat_change_mem_attributes; the crate
+    /// has no such call).
+    /// Errors: those of modify_range for region; InvalidFlags (value: the bits) when set or
+    /// clear holds VALID or a bit map_range refuses (TABLE_OR_PAGE, the output address and
+    /// RES0 bits 12-49, the contiguous bit, the regime's refused and RES1 bits), but for
+    /// the all-zero change; BreakBeforeMakeViolation and OutOfMemory, before any change.
+    [[nodiscard]] constexpr Result change_attributes(const MemoryRegion& region, Attributes set, Attributes clear);
+
+    /// Calls fn(const MemoryRegion& run, Descriptor first, unsigned level) -> bool once per
+    /// run of the leaves intersecting region, in address order: consecutive leaves of one
+    /// level that are valid with the same attributes (the contiguous bit aside, which the
+    /// library manages) and consecutive output addresses, or invalid with the same bits.
+    /// run: the whole region its leaves map; first: its first leaf (the run's output
+    /// address and attributes). For counting, dumping, exporting or checking a range at
+    /// one call per run rather than per entry. Splits nothing, changes nothing.
+    /// Errors: those of walk_range for region; PteUpdateFault (value = first's bits) when
+    /// fn answers false.
+    template <class F>
+    [[nodiscard]] constexpr Result walk_runs(const MemoryRegion& region, F&& fn) const;
+
     /// Removes every mapping of region: its entries become empty (zero), blocks that
     /// straddle its edges are split to keep what lies outside, and a table left empty by
     /// the call is freed, its entry zeroed. On an active mapping the TLB is then
@@ -1246,6 +1271,61 @@ constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) c
     FnOp<F> op{{nullptr, false}, fn};
     op.fn_ = &FnOp<F>::call;
     return run_as<OpKind::Visit>(op, va, end, false);
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::change_attributes(const MemoryRegion& region, Attributes set, Attributes clear) {
+    const uint64_t to_set = bits_of(set);
+    const uint64_t to_clear = bits_of(clear);
+    const bool to_zero = to_set == 0 && to_clear == ~uint64_t{0};
+    if (const uint64_t refused = (to_set | to_clear) & bits_of(refused_flags_ | Attributes::VALID);
+        refused != 0 && !to_zero) {
+        return MapError::invalid_flags(refused);
+    }
+    return modify_range(region, [to_set, to_clear](const MemoryRegion&, Descriptor& entry, unsigned) {
+        if (entry.is_valid()) {
+            entry = Descriptor((entry.bits() & ~to_clear) | to_set);
+        }
+        return true;
+    });
+}
+
+template <class G, class T>
+template <class F>
+constexpr Result Mapping<G, T>::walk_runs(const MemoryRegion& region, F&& fn) const {
+    // The run so far: [start, end) of leaves at level, first its first leaf; expect: the
+    // leaf that would go on with it (the next output address of a valid one). The walk
+    // meets the leaves one after the other, so each starts where the last ended.
+    uint64_t start = 0;
+    uint64_t end = 0;
+    unsigned level = LEAF_LEVEL + 1;  // no run yet
+    Descriptor first;
+    uint64_t expect = 0;
+    bool stopped = false;
+    Result r = walk_range(region, [&](const MemoryRegion& leaf, Descriptor entry, unsigned at) {
+        if (at == level && ((entry.bits() ^ expect) & ~bits_of(Attributes::CONTIGUOUS)) == 0) {
+            end = leaf.end().value();
+            expect += entry.is_valid() ? G::level_size(at) : 0;
+            return true;
+        }
+        if (level <= LEAF_LEVEL && !fn(MemoryRegion(start, end), first, level)) {
+            stopped = true;
+            return false;
+        }
+        start = leaf.start().value();
+        end = leaf.end().value();
+        level = at;
+        first = entry;
+        expect = entry.bits() + (entry.is_valid() ? G::level_size(at) : 0);
+        return true;
+    });
+    if (stopped) {
+        return MapError::pte_update_fault(first.bits());
+    }
+    if (!r || level > LEAF_LEVEL) {
+        return r;
+    }
+    return fn(MemoryRegion(start, end), first, level) ? Result() : Result(MapError::pte_update_fault(first.bits()));
 }
 
 template <class G, class T>
