@@ -507,6 +507,15 @@ private:
     // a live change that needs break-before-make does it.
     constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                Constraints constraints, Attributes refused_extra, Breaker breaker);
+    // change_attributes' masks for modify_with: with on, fn changes a leaf as changed() does.
+    struct Masks {
+        bool on;
+        uint64_t set;
+        uint64_t clear;
+    };
+    // modify_range, and change_attributes with its masks.
+    template <class F>
+    constexpr Result modify_with(const MemoryRegion& region, F& fn, const Masks& masks);
     // tables_needed.
     constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                               Constraints constraints, Attributes refused_extra, size_t& pages) const;
@@ -605,6 +614,11 @@ private:
         uint64_t fixed = 0;
         uint64_t res1 = 0;
         uint64_t own = 0;
+        // Modify by masks (change_attributes): fn does what changed() does, which a walk
+        // may apply to a leaf table's entries in one loop (change_run) instead.
+        bool masks = false;
+        uint64_t set = 0;
+        uint64_t clear = 0;
         // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
         // pages; else bits alone, no address), as large as constraints allow.
         uint64_t bits = 0;
@@ -695,6 +709,13 @@ private:
     // A map's run of leaves in a tree no walker uses: count entries from entry on, first
     // and then each step above the last (stride()).
     static constexpr void write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step);
+    // change_attributes' change of a leaf: a valid one takes the masks, an invalid one
+    // stays as it is.
+    AARCH64_PAGING_INLINE static constexpr Descriptor changed(Descriptor entry, uint64_t set, uint64_t clear) {
+        return entry.is_valid() ? Descriptor((entry.bits() & ~clear) | set) : entry;
+    }
+    // A change by masks of count entries from entry on, in a tree no walker uses.
+    static constexpr void change_run(Descriptor* entry, uint64_t count, uint64_t set, uint64_t clear);
     // The tables an operation needs below a new, empty table at level for [va, end), the
     // table itself not counted, in closed form, level by level.
     template <class Kind>
@@ -1245,6 +1266,12 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
 template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
+    return modify_with(region, fn, Masks{false, 0, 0});
+}
+
+template <class G, class T>
+template <class F>
+constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, const Masks& masks) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
@@ -1257,6 +1284,9 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     op.fixed = bits_of(refused_flags_) & ~op.res1;
     op.own = va_base_ + pa_offset_;
     op.region = region;
+    op.masks = masks.on;
+    op.set = masks.set;
+    op.clear = masks.clear;
     return run_as<OpKind::Modify>(op, va, end, true);
 }
 
@@ -1282,12 +1312,11 @@ constexpr Result Mapping<G, T>::change_attributes(const MemoryRegion& region, At
         refused != 0 && !to_zero) {
         return MapError::invalid_flags(refused);
     }
-    return modify_range(region, [to_set, to_clear](const MemoryRegion&, Descriptor& entry, unsigned) {
-        if (entry.is_valid()) {
-            entry = Descriptor((entry.bits() & ~to_clear) | to_set);
-        }
+    auto fn = [to_set, to_clear](const MemoryRegion&, Descriptor& entry, unsigned) {
+        entry = changed(entry, to_set, to_clear);
         return true;
-    });
+    };
+    return modify_with(region, fn, Masks{true, to_set, to_clear});
 }
 
 template <class G, class T>

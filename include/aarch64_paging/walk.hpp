@@ -42,9 +42,14 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         return true;
     }
     unsigned i = index_at(va, LEAF_LEVEL);
-    // A map of a tree no walker uses writes its pages as one run.
+    // A map of a tree no walker uses writes its pages as one run; a change by masks where
+    // no seal binds changes them in one loop.
     if (apply && OpKind(kind) == OpKind::Map && !op.live) {
         write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
+        return true;
+    }
+    if (apply && OpKind(kind) == OpKind::Modify && op.masks && !op.live && !derived && op.widened == nullptr) {
+        change_run(&table[i], (end - va) >> G::page_shift, op.set, op.clear);
         return true;
     }
     for (; va < end; ++i, va += G::page_size) {
@@ -354,6 +359,13 @@ template <class G, class T>
 constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step) {
     for (uint64_t i = 0; i < count; ++i) {
         entry[i] = Descriptor(first.bits() + i * step);
+    }
+}
+
+template <class G, class T>
+constexpr void Mapping<G, T>::change_run(Descriptor* entry, uint64_t count, uint64_t set, uint64_t clear) {
+    for (uint64_t i = 0; i < count; ++i) {
+        entry[i] = changed(entry[i], set, clear);
     }
 }
 
