@@ -197,12 +197,8 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region
     }
     const MemoryRegion region = region_of(range);
     const PhysicalAddress pa = map->mapping.output_address(region.start());
-    // A stage-2 map's flags are IDMAP_S2_*.
-    if (aarch64_paging::is_stage2(map->mapping.regime().regime)) {
-        return record(map, map->mapping.map_range(region, pa, aarch64_paging::Stage2Attributes(flags),
-                                                  Constraints(constraints)));
-    }
-    return record(map, map->mapping.map_range(region, pa, Attributes(flags), Constraints(constraints)));
+    // The map's own stage's bits: IDMAP_ATTR_*, or a stage-2 map's IDMAP_S2_*.
+    return record(map, map->mapping.map_range_bits(region, pa, flags, Constraints(constraints)));
 }
 
 idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idmap_modify_fn fn,

@@ -135,6 +135,15 @@ public:
                                                          Constraints constraints = Constraints::NONE) {
         return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), nullptr);
     }
+    /// map_range() with flags as descriptor bits of the mapping's own stage, as the C ABI
+    /// gives them (IDMAP_ATTR_* at stage 1, IDMAP_S2_* at stage 2): none refused for being
+    /// the other stage's, which raw bits cannot tell. One call for both stages, so that a
+    /// caller's one call site keeps the walk inlined into it.
+    [[nodiscard]] AARCH64_PAGING_INLINE constexpr Result map_range_bits(const MemoryRegion& region,
+                                                              PhysicalAddress pa, uint64_t flags,
+                                                              Constraints constraints) {
+        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, nullptr);
+    }
     /// map_range(), doing break-before-make where a change to a live entry needs it
     /// (for hypervisors changing an active stage-2 map; it works at stage 1 too, where the
     /// code must not run from what it breaks). The call is planned and its pages reserved
@@ -494,7 +503,7 @@ private:
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
     // Op::breaker's type.
-    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, const Descriptor*);
+    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
     constexpr Attributes foreign(Attributes) const {
@@ -507,6 +516,51 @@ private:
     // a live change that needs break-before-make does it.
     constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                Constraints constraints, Attributes refused_extra, Breaker breaker);
+    // walk_runs' run so far: from start, leaves of level alike; expect is the leaf that
+    // would go on with it (step further on: the next output address of a valid one). The
+    // walk meets the leaves one after the other, so a run ends where the next begins.
+    struct Runs {
+        uint64_t start = 0;
+        unsigned level = LEAF_LEVEL + 1;  // no run yet
+        Descriptor first;
+        uint64_t expect = 0;
+        uint64_t step = 0;
+        // Whether entry, a leaf at level, goes on with the run, and if so takes it in: of
+        // the same level, with the expected bits but for the contiguous bit, which the
+        // library manages.
+        AARCH64_PAGING_INLINE constexpr bool extend(Descriptor entry, unsigned at) {
+            if (at != level || !goes_on(entry, expect)) {
+                return false;
+            }
+            expect += step;
+            return true;
+        }
+        // How many of the count pages from entry on go on with the run, taken in (a loop
+        // with the run in registers, for a leaf table).
+        AARCH64_PAGING_INLINE constexpr uint64_t take_pages(const Descriptor* entry, uint64_t count) {
+            if (level != LEAF_LEVEL) {
+                return 0;
+            }
+            uint64_t next = expect;
+            uint64_t i = 0;
+            while (i < count && goes_on(entry[i], next)) {
+                next += step;
+                ++i;
+            }
+            expect = next;
+            return i;
+        }
+        AARCH64_PAGING_INLINE static constexpr bool goes_on(Descriptor entry, uint64_t expected) {
+            return ((entry.bits() ^ expected) & ~bits_of(Attributes::CONTIGUOUS)) == 0;
+        }
+        constexpr void begin(uint64_t va, Descriptor entry, unsigned at) {
+            start = va;
+            level = at;
+            first = entry;
+            step = entry.is_valid() ? G::level_size(at) : 0;
+            expect = entry.bits() + step;
+        }
+    };
     // change_attributes' masks for modify_with: with on, fn changes a leaf as changed() does.
     struct Masks {
         bool on;
@@ -516,6 +570,9 @@ private:
     // modify_range, and change_attributes with its masks.
     template <class F>
     constexpr Result modify_with(const MemoryRegion& region, F& fn, const Masks& masks);
+    // walk_range, and walk_runs (R) with its run.
+    template <bool R, class F>
+    constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
     // tables_needed.
     constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                               Constraints constraints, Attributes refused_extra, size_t& pages) const;
@@ -526,12 +583,14 @@ private:
     // Writes the live entry slot (at offset va, a leaf: block or page) invalid and
     // invalidates its TLB entries, at once: the break of map_range_break_before_make.
     constexpr void break_entry(Descriptor& slot, uint64_t va) const;
-    // Op::breaker: break_entry(slot, va) where writing *next over the live leaf slot needs
-    // break-before-make, or always where next is nullptr (a block split); answers whether
-    // it broke. Reached through a pointer that only map_range_break_before_make takes, so
-    // that no other program links it (nor a second break_before_make_rule).
-    static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va, const Descriptor* next) {
-        if (next != nullptr && !needs_break_before_make(slot, *next, m.where_.regime)) {
+    // Op::breaker: break_entry(slot, va) where writing next over the live leaf slot needs
+    // break-before-make, or always for a block split; answers whether it broke. Reached
+    // through a pointer that only map_range_break_before_make takes, so that no other
+    // program links it (nor a second break_before_make_rule). next by value: its address
+    // taken would keep the per-entry walk's next in memory.
+    static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va, Descriptor next,
+                                         bool split) {
+        if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
         m.break_entry(slot, va);
@@ -619,6 +678,11 @@ private:
         bool masks = false;
         uint64_t set = 0;
         uint64_t clear = 0;
+        // Visit by runs (walk_runs): fn ends and begins runs; a walk may take the pages
+        // that go on with the current one in a loop of its own (Runs::take_pages). Whether
+        // an operation's type may have runs: any in the size build's one walk.
+        Runs* runs = nullptr;
+        static constexpr bool MAY_RUN = true;
         // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
         // pages; else bits alone, no address), as large as constraints allow.
         uint64_t bits = 0;
@@ -626,9 +690,11 @@ private:
         Constraints constraints = Constraints::NONE;
         TlbBatch tlb{};  // apply: live entries changed (last: its slots are not cleared)
     };
-    // An operation with its fn, which the speed build's walk calls directly.
-    template <class F>
+    // An operation with its fn, which the speed build's walk calls directly; R: it may
+    // have runs (walk_runs), so that no other visit's loop asks.
+    template <class F, bool R = false>
     struct FnOp : Op {
+        static constexpr bool MAY_RUN = R;
         F& fn;
         // Op::fn_ for this F.
         static constexpr bool call(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
@@ -638,8 +704,8 @@ private:
     static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn_(op, region, entry, level);
     }
-    template <class F>
-    static constexpr bool call_fn(FnOp<F>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+    template <class F, bool R>
+    static constexpr bool call_fn(FnOp<F, R>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn(region, entry, level);
     }
 
@@ -1293,13 +1359,20 @@ constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, c
 template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
+    return visit_with<false>(region, fn, nullptr);
+}
+
+template <class G, class T>
+template <bool R, class F>
+constexpr Result Mapping<G, T>::visit_with(const MemoryRegion& region, F& fn, Runs* runs) const {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    FnOp<F> op{{nullptr, false}, fn};
-    op.fn_ = &FnOp<F>::call;
+    FnOp<F, R> op{{nullptr, false}, fn};
+    op.fn_ = &FnOp<F, R>::call;
+    op.runs = runs;
     return run_as<OpKind::Visit>(op, va, end, false);
 }
 
@@ -1322,39 +1395,31 @@ constexpr Result Mapping<G, T>::change_attributes(const MemoryRegion& region, At
 template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::walk_runs(const MemoryRegion& region, F&& fn) const {
-    // The run so far: [start, end) of leaves at level, first its first leaf; expect: the
-    // leaf that would go on with it (the next output address of a valid one). The walk
-    // meets the leaves one after the other, so each starts where the last ended.
-    uint64_t start = 0;
-    uint64_t end = 0;
-    unsigned level = LEAF_LEVEL + 1;  // no run yet
-    Descriptor first;
-    uint64_t expect = 0;
+    Runs run;
     bool stopped = false;
-    Result r = walk_range(region, [&](const MemoryRegion& leaf, Descriptor entry, unsigned at) {
-        if (at == level && ((entry.bits() ^ expect) & ~bits_of(Attributes::CONTIGUOUS)) == 0) {
-            end = leaf.end().value();
-            expect += entry.is_valid() ? G::level_size(at) : 0;
+    auto leaf = [&](const MemoryRegion& leaf_region, Descriptor entry, unsigned level) {
+        if (run.extend(entry, level)) {
             return true;
         }
-        if (level <= LEAF_LEVEL && !fn(MemoryRegion(start, end), first, level)) {
+        if (run.level <= LEAF_LEVEL && !fn(MemoryRegion(run.start, leaf_region.start().value()), run.first, run.level)) {
             stopped = true;
             return false;
         }
-        start = leaf.start().value();
-        end = leaf.end().value();
-        level = at;
-        first = entry;
-        expect = entry.bits() + (entry.is_valid() ? G::level_size(at) : 0);
+        run.begin(leaf_region.start().value(), entry, level);
         return true;
-    });
+    };
+    const Result r = visit_with<true>(region, leaf, &run);
     if (stopped) {
-        return MapError::pte_update_fault(first.bits());
+        return MapError::pte_update_fault(run.first.bits());
     }
-    if (!r || level > LEAF_LEVEL) {
+    if (!r || run.level > LEAF_LEVEL) {
         return r;
     }
-    return fn(MemoryRegion(start, end), first, level) ? Result() : Result(MapError::pte_update_fault(first.bits()));
+    // The last run ends with the leaf that holds the region's last address (2^64: 0).
+    const uint64_t last_size = G::level_size(run.level);
+    const uint64_t end = ((region.end().value() - 1) | (last_size - 1)) + 1;
+    return fn(MemoryRegion(run.start, end), run.first, run.level) ? Result()
+                                                                  : Result(MapError::pte_update_fault(run.first.bits()));
 }
 
 template <class G, class T>

@@ -53,6 +53,15 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         return true;
     }
     for (; va < end; ++i, va += G::page_size) {
+        // The pages that go on with walk_runs' run: taken in here, without a call each.
+        if (Call::MAY_RUN && OpKind(kind) == OpKind::Visit && op.runs != nullptr) {
+            const uint64_t taken = op.runs->take_pages(&table[i], (end - va) >> G::page_shift);
+            i += static_cast<unsigned>(taken);
+            va += taken << G::page_shift;
+            if (va == end) {
+                break;
+            }
+        }
         const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
         if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va, va + G::page_size,
                   op)) {
@@ -157,7 +166,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // (map_range_break_before_make).
     const bool live = op.live && in_tree;
     if (live && entry.is_valid()) {
-        (void)op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), nullptr);
+        (void)op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), Descriptor(), true);
     }
     link_table(*slot, sub, live);
     return ok;
@@ -244,7 +253,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         return true;
     }
     // A break (map_range_break_before_make) has invalidated the TLB entries already.
-    if (op.live && in_tree && (op.breaker == nullptr || !op.breaker(*this, *slot, va, &next))) {
+    if (op.live && in_tree && (op.breaker == nullptr || !op.breaker(*this, *slot, va, next, false))) {
         op.tlb.note(va, entry, next);
     }
     store(*slot, next);
