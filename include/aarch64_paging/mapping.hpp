@@ -464,10 +464,12 @@ private:
     template <class Body>
     constexpr bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) const {
         const uint64_t entry_size = G::level_size(level);
-        while (va < end) {
+        // Counted on from the first, not taken from each va: from a root table of a stage-2
+        // root (root_table()) the index goes on into the next one.
+        for (unsigned i = G::index(va, level); va < end; ++i) {
             const uint64_t next = (va & ~(entry_size - 1)) + entry_size;
             const uint64_t chunk_end = next < end ? next : end;
-            if (!body(index_at(va, level), va, chunk_end)) {
+            if (!body(i, va, chunk_end)) {
                 return false;
             }
             va = chunk_end;
@@ -476,11 +478,13 @@ private:
     }
 
 
-    // The index of the entry for offset va in a table at level: at the root level the
-    // offset's whole index (va < size_), reaching into the second and later tables of a
-    // concatenated stage-2 root, which follow the first in memory; below, G::index.
-    AARCH64_PAGING_INLINE constexpr unsigned index_at(uint64_t va, unsigned level) const {
-        return level == root_level_ ? static_cast<unsigned>(va >> G::level_shift(level)) : G::index(va, level);
+    // The table of the root that holds offset va: the root, or one of the 2 to 16
+    // concatenated tables of a stage-2 root. Its entries go on into the next table, which
+    // follows it in memory, so that a walk from it over a range that crosses into the next
+    // counts its index on from G::index(va) (walk_table, for_each_entry), as the MMU
+    // indexes a concatenated root; no walk needs to know of them but where it starts.
+    constexpr Descriptor* root_table(uint64_t va) const {
+        return root_ + ((va >> G::level_shift(root_level_)) & ~uint64_t{G::entries - 1});
     }
     // The entries of a table at level: the root's tables' (concatenated at stage 2).
     constexpr unsigned entries_at(unsigned level) const {
@@ -610,7 +614,7 @@ private:
             // The errata policy is the running CPU's; a compile-time image has none. (Not a
             // const local: its initialiser would be tried as a constant expression, where
             // __builtin_is_constant_evaluated() is true.)
-            mapping.regroup(mapping.root_, mapping.root_level_, va, end,
+            mapping.regroup(mapping.root_table(va), mapping.root_level_, va, end,
                             hint && mapping.contiguous_hint_ &&
                                 (__builtin_is_constant_evaluated() ||
                                  (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
@@ -1435,11 +1439,11 @@ constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
 
 template <class G, class T>
 constexpr Descriptor* Mapping<G, T>::deepest(uint64_t va, uint64_t end, unsigned& level) const {
-    Descriptor* table = root_;
-    // An empty range (which may lie at the very end, where the root's index of va is one
-    // past its last entry) reads nothing.
+    // An empty range (which may lie at the very end, one past the root's last entry)
+    // reads nothing.
+    Descriptor* table = root_table(va);
     for (level = root_level_; level < LEAF_LEVEL && va < end; ++level) {
-        const Descriptor entry = table[index_at(va, level)];
+        const Descriptor entry = table[G::index(va, level)];
         // Only into a table that holds the whole range (va and end - 1 in one entry) but
         // less than its entry's whole (an unmap takes a table covered whole out).
         if (!entry.is_table(level) || (((va ^ (end - 1)) | (end - va)) >> G::level_shift(level)) != 0) {
@@ -1485,12 +1489,13 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
         }
         return true;
     });
-    // A concatenated root is regrouped table by table: each its own groups.
+    // A concatenated root is regrouped table by table: each its own groups. (Below the
+    // root, [va, end) lies in one table.)
     const uint64_t span = uint64_t{G::entries} << G::level_shift(level);
     for (uint64_t from = va; from < end;) {
-        const uint64_t to = level == root_level_ && ((from ^ (end - 1)) >= span) ? (from | (span - 1)) + 1 : end;
-        Contiguous<G>::regroup_table(level == root_level_ ? table + (from / span) * G::entries : table, level, from,
-                                     to, hint);
+        const uint64_t next = (from | (span - 1)) + 1;
+        const uint64_t to = next < end && next != 0 ? next : end;
+        Contiguous<G>::regroup_table(table + (from / span - va / span) * G::entries, level, from, to, hint);
         from = to;
     }
 }

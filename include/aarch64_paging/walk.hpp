@@ -41,7 +41,7 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
     if (!apply && !plans_leaves(kind, op)) {
         return true;
     }
-    unsigned i = index_at(va, LEAF_LEVEL);
+    unsigned i = G::index(va, LEAF_LEVEL);
     // A map of a tree no walker uses writes its pages as one run; a change by masks where
     // no seal binds changes them in one loop.
     if (apply && OpKind(kind) == OpKind::Map && !op.live) {
@@ -83,7 +83,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
     // A map of a tree no walker uses writes the entries it covers whole as one run of
     // blocks where the table holds no tables (new, or a block's split).
     const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived && blocks;
-    for (unsigned i = index_at(va, level); va < end; ++i) {
+    for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
         if (runs && covers_entry(level, va, to)) {
@@ -383,7 +383,7 @@ template <class Kind, class Call>
 constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) const {
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;
-    Descriptor* table = root_;
+    Descriptor* table = root_table(va);
     if (OpKind(kind) != OpKind::Unmap) {
         table = deepest(va, end, level);
     }
