@@ -1,6 +1,8 @@
 /*
- * bench.c - the host benchmark of shared/spec/bench.md (issue 5): workloads W1-W7, and
- * W5cxx/W6cxx: W5 and W6 through the C++ API (bench/cxx_workloads.cpp).
+ * bench.c - the host benchmark of shared/spec/bench.md (issue 5): workloads W1-W7;
+ * W5cxx/W6cxx: W5 and W6 through the C++ API (bench/cxx_workloads.cpp); W5s/W6r: W5 and W6
+ * through the C ABI's calls without a per-entry callback (idmap_change_attributes, set and
+ * clear masks; idmap_walk_runs, a call per run).
  *
  *   make bench              builds build/host/libidmap.a as `make` does and runs this
  *   make bench-callgrind    instructions per entry, one callgrind run per workload
@@ -413,6 +415,40 @@ NOINLINE int bench_work_w6(run_t *run) {
     return 0;
 }
 
+/* W5s: W5's change as masks, through the C ABI without a callback. */
+NOINLINE int bench_work_w5s(run_t *run) {
+    const idmap_region_t r = {GIB, 2 * GIB};
+    idmap_status_t st = idmap_change_attributes(run->map, &r, IDMAP_ATTR_SWFLAG_0, 0);
+    if (st != IDMAP_OK) {
+        fail_call(&run->fail, run->map, st, "change_attributes([0x40000000, 0x80000000), set SWFLAG_0)");
+        return -1;
+    }
+    return 0;
+}
+
+/* W6r: W6's count through a walk that reports runs: the valid pages of each run. */
+static int w6r_count_valid(const idmap_region_t *run_region, const idmap_descriptor_t *first,
+                           unsigned level, void *ctx) {
+    (void)level;
+    run_t *run = (run_t *)ctx;
+    run->calls++;
+    if ((first->bits & IDMAP_ATTR_VALID) != 0) {
+        run->valid += (run_region->end - run_region->start) >> 12;
+    }
+    return 0;
+}
+
+NOINLINE int bench_work_w6r(run_t *run) {
+    const idmap_region_t r = {GIB, 2 * GIB};
+    idmap_status_t st = idmap_walk_runs(run->map, &r, w6r_count_valid, run);
+    if (st != IDMAP_OK) {
+        fail_call(&run->fail, run->map, st, "walk_runs([0x40000000, 0x80000000), count valid) after %" PRIu64
+                  " runs", run->calls);
+        return -1;
+    }
+    return 0;
+}
+
 /* bench/cxx_workloads.cpp: W5 and W6 through the C++ API, the callback inlined. */
 int bench_cxx_w5(idmap_t *map, uint64_t *calls);
 int bench_cxx_w6(const idmap_t *map, uint64_t *calls, uint64_t *valid);
@@ -454,6 +490,17 @@ static int after_w6(run_t *run) {
         fail_set(&run->fail, "walk_range made %" PRIu64 " callbacks and saw %" PRIu64
                              " valid entries; expected %u and %u",
                  run->calls, run->valid, W1_ENTRIES, W1_ENTRIES);
+        return -1;
+    }
+    return 0;
+}
+
+/* W1's layout is one run: its pages alike, at consecutive addresses. */
+static int after_w6r(run_t *run) {
+    if (run->calls != 1 || run->valid != W1_ENTRIES) {
+        fail_set(&run->fail, "walk_runs made %" PRIu64 " callbacks and counted %" PRIu64
+                             " valid pages; expected 1 and %u",
+                 run->calls, run->valid, W1_ENTRIES);
         return -1;
     }
     return 0;
@@ -661,6 +708,11 @@ static const workload_t workloads[] = {
      bench_work_w5cxx, after_w5, check_w5},
     {"W6cxx", "walk-1g-c++", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
      bench_work_w6cxx, after_w6, NULL},
+    /* W5 and W6 through the C ABI's calls without a per-entry callback. */
+    {"W5s", "modify-1g-masks", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
+     bench_work_w5s, NULL, check_w5},
+    {"W6r", "walk-1g-runs", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
+     bench_work_w6r, after_w6r, NULL},
     /* Re-coalescing: W1's 514 tables back to a block; tables saved = 514 - 1. */
     {"Wco", "coalesce-1g", "table", W1_TABLES - 1, 1, POOL_PAGES_SMALL, setup_w1_layout,
      bench_work_wco, after_coalesce, NULL},
@@ -917,7 +969,7 @@ int main(int argc, char **argv) {
             for (char *tok = strtok(list, ", "); tok != NULL; tok = strtok(NULL, ", ")) {
                 const workload_t *w = find_workload(tok);
                 if (w == NULL) {
-                    fprintf(stderr, "bench: no workload '%s' (W1-W7, W5cxx, W6cxx, Wco)\n", tok);
+                    fprintf(stderr, "bench: no workload '%s' (W1-W7, W5cxx, W6cxx, W5s, W6r, Wco)\n", tok);
                     return 2;
                 }
                 selected[w - workloads] = 1;

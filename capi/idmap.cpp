@@ -197,12 +197,8 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region
     }
     const MemoryRegion region = region_of(range);
     const PhysicalAddress pa = map->mapping.output_address(region.start());
-    // A stage-2 map's flags are IDMAP_S2_*.
-    if (aarch64_paging::is_stage2(map->mapping.regime().regime)) {
-        return record(map, map->mapping.map_range(region, pa, aarch64_paging::Stage2Attributes(flags),
-                                                  Constraints(constraints)));
-    }
-    return record(map, map->mapping.map_range(region, pa, Attributes(flags), Constraints(constraints)));
+    // The map's own stage's bits: IDMAP_ATTR_*, or a stage-2 map's IDMAP_S2_*.
+    return record(map, map->mapping.map_range_bits(region, pa, flags, Constraints(constraints)));
 }
 
 idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idmap_modify_fn fn,
@@ -238,6 +234,31 @@ idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range,
         const idmap_region_t c_region = to_c(region);
         const idmap_descriptor_t c_entry{entry.bits()};
         return fn(&c_region, &c_entry, level, ctx) == 0;
+    }));
+}
+
+idmap_status_t idmap_change_attributes(idmap_t* map, const idmap_region_t* range, uint64_t set, uint64_t clear) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.change_attributes(region_of(range), Attributes(set), Attributes(clear)));
+}
+
+idmap_status_t idmap_walk_runs(const idmap_t* map, const idmap_region_t* range, idmap_run_fn fn, void* ctx) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr || fn == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.walk_runs(region_of(range), [fn, ctx](const MemoryRegion& run,
+                                                                          Descriptor first, unsigned level) {
+        const idmap_region_t c_run = to_c(run);
+        const idmap_descriptor_t c_first{first.bits()};
+        return fn(&c_run, &c_first, level, ctx) == 0;
     }));
 }
 

@@ -514,6 +514,11 @@ typedef int (*idmap_modify_fn)(const idmap_region_t *region, idmap_descriptor_t 
  * #IDMAP_ERR_PTE_UPDATE_FAULT. */
 typedef int (*idmap_walk_fn)(const idmap_region_t *region, const idmap_descriptor_t *desc,
                              unsigned level, void *ctx);
+/** idmap_walk_runs()'s callback: gets the whole region a run of leaves maps, the run's
+ * first leaf (its output address and attributes) and the run's level (0-3). Answers 0 to
+ * go on; anything else stops the call with #IDMAP_ERR_PTE_UPDATE_FAULT. */
+typedef int (*idmap_run_fn)(const idmap_region_t *run, const idmap_descriptor_t *first, unsigned level,
+                            void *ctx);
 
 /** Maps every address va of @p range to its output address (va, or va + the offset of a
  * linear map) with @p flags, using the largest blocks that fit: 1 GiB at level 1, 2 MiB at
@@ -612,6 +617,35 @@ idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idm
  *         value = that descriptor. */
 idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
                                 idmap_walk_fn fn, void *ctx);
+
+/** Changes every valid leaf (block or page) of @p range alike: its descriptor becomes
+ * (descriptor & ~@p clear) | @p set, as an idmap_modify_range() callback writing that
+ * would, with the same rules (break-before-make on an active map, the blocks the range
+ * covers in part split), but without a call per entry. Invalid entries stay as they are:
+ * idmap_map_range() maps. @p set and @p clear are checked whole first, so the call fails
+ * changing nothing. @p set 0 with @p clear ~0 makes the leaves empty (all zero).
+ * Example: idmap_change_attributes(map, &text, IDMAP_ATTR_READ_ONLY, 0) write-protects
+ * what @p text maps (TF-A's xlat_change_mem_attributes).
+ * @return #IDMAP_OK, or (nothing changed) those of idmap_modify_range() for the range,
+ *         #IDMAP_ERR_INVALID_FLAGS (value = the bits) when @p set or @p clear holds
+ *         #IDMAP_ATTR_VALID or a bit idmap_map_range() refuses (the page bit, output
+ *         address and RES0 bits 12-49, the contiguous bit, the regime's refused and RES1
+ *         bits) but for the all-zero change, #IDMAP_ERR_BREAK_BEFORE_MAKE,
+ *         #IDMAP_ERR_OUT_OF_MEMORY (the splits' tables). */
+idmap_status_t idmap_change_attributes(idmap_t *map, const idmap_region_t *range, uint64_t set,
+                                       uint64_t clear);
+
+/** Calls @p fn once per run of the leaves that intersect @p range, in address order: a run
+ * is consecutive leaves of one level that are valid with the same attributes (the
+ * contiguous bit aside, which the library manages) and consecutive output addresses, or
+ * invalid with the same bits. @p fn gets the whole region the run maps, its first leaf and
+ * the level. A call per run, not per entry: counting, dumping, exporting or checking a
+ * range. Splits nothing, changes nothing.
+ * @return #IDMAP_OK, or those of idmap_walk_range() for the range, or
+ *         #IDMAP_ERR_PTE_UPDATE_FAULT when fn answers non-zero, value = the run's first
+ *         descriptor. */
+idmap_status_t idmap_walk_runs(const idmap_t *map, const idmap_region_t *range, idmap_run_fn fn,
+                               void *ctx);
 
 /** Removes every mapping of @p range: its entries become empty (zero); a block that
  * straddles an edge of the range is split so that what lies outside stays mapped; a table

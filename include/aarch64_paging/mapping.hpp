@@ -135,6 +135,15 @@ public:
                                                          Constraints constraints = Constraints::NONE) {
         return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), nullptr);
     }
+    /// map_range() with flags as descriptor bits of the mapping's own stage, as the C ABI
+    /// gives them (IDMAP_ATTR_* at stage 1, IDMAP_S2_* at stage 2): none refused for being
+    /// the other stage's, which raw bits cannot tell. One call for both stages, so that a
+    /// caller's one call site keeps the walk inlined into it.
+    [[nodiscard]] AARCH64_PAGING_INLINE constexpr Result map_range_bits(const MemoryRegion& region,
+                                                              PhysicalAddress pa, uint64_t flags,
+                                                              Constraints constraints) {
+        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, nullptr);
+    }
     /// map_range(), doing break-before-make where a change to a live entry needs it
     /// (for hypervisors changing an active stage-2 map; it works at stage 1 too, where the
     /// code must not run from what it breaks). The call is planned and its pages reserved
@@ -196,6 +205,31 @@ public:
     /// (value = the descriptor) when fn answers false.
     template <class F>
     [[nodiscard]] constexpr Result walk_range(const MemoryRegion& region, F&& fn) const;
+
+    /// Changes every valid leaf (block or page) of region alike, as a modify_range()
+    /// callback writing entry = (entry & ~clear) | set would, splitting the blocks region
+    /// covers in part; invalid entries stay as they are (map_range maps). set and clear are
+    /// checked whole first, so that the call fails changing nothing. With set EMPTY and
+    /// clear every bit (~Attributes::EMPTY) the leaves become empty (zero). No callback:
+    /// the change costs what the walk costs (TF-A's xlat_change_mem_attributes; the crate
+    /// has no such call).
+    /// Errors: those of modify_range for region; InvalidFlags (value: the bits) when set or
+    /// clear holds VALID or a bit map_range refuses (TABLE_OR_PAGE, the output address and
+    /// RES0 bits 12-49, the contiguous bit, the regime's refused and RES1 bits), but for
+    /// the all-zero change; BreakBeforeMakeViolation and OutOfMemory, before any change.
+    [[nodiscard]] constexpr Result change_attributes(const MemoryRegion& region, Attributes set, Attributes clear);
+
+    /// Calls fn(const MemoryRegion& run, Descriptor first, unsigned level) -> bool once per
+    /// run of the leaves intersecting region, in address order: consecutive leaves of one
+    /// level that are valid with the same attributes (the contiguous bit aside, which the
+    /// library manages) and consecutive output addresses, or invalid with the same bits.
+    /// run: the whole region its leaves map; first: its first leaf (the run's output
+    /// address and attributes). For counting, dumping, exporting or checking a range at
+    /// one call per run rather than per entry. Splits nothing, changes nothing.
+    /// Errors: those of walk_range for region; PteUpdateFault (value = first's bits) when
+    /// fn answers false.
+    template <class F>
+    [[nodiscard]] constexpr Result walk_runs(const MemoryRegion& region, F&& fn) const;
 
     /// Removes every mapping of region: its entries become empty (zero), blocks that
     /// straddle its edges are split to keep what lies outside, and a table left empty by
@@ -430,10 +464,12 @@ private:
     template <class Body>
     constexpr bool for_each_entry(unsigned level, uint64_t va, uint64_t end, Body&& body) const {
         const uint64_t entry_size = G::level_size(level);
-        while (va < end) {
+        // Counted on from the first, not taken from each va: from a root table of a stage-2
+        // root (root_table()) the index goes on into the next one.
+        for (unsigned i = G::index(va, level); va < end; ++i) {
             const uint64_t next = (va & ~(entry_size - 1)) + entry_size;
             const uint64_t chunk_end = next < end ? next : end;
-            if (!body(index_at(va, level), va, chunk_end)) {
+            if (!body(i, va, chunk_end)) {
                 return false;
             }
             va = chunk_end;
@@ -442,11 +478,13 @@ private:
     }
 
 
-    // The index of the entry for offset va in a table at level: at the root level the
-    // offset's whole index (va < size_), reaching into the second and later tables of a
-    // concatenated stage-2 root, which follow the first in memory; below, G::index.
-    AARCH64_PAGING_INLINE constexpr unsigned index_at(uint64_t va, unsigned level) const {
-        return level == root_level_ ? static_cast<unsigned>(va >> G::level_shift(level)) : G::index(va, level);
+    // The table of the root that holds offset va: the root, or one of the 2 to 16
+    // concatenated tables of a stage-2 root. Its entries go on into the next table, which
+    // follows it in memory, so that a walk from it over a range that crosses into the next
+    // counts its index on from G::index(va) (walk_table, for_each_entry), as the MMU
+    // indexes a concatenated root; no walk needs to know of them but where it starts.
+    constexpr Descriptor* root_table(uint64_t va) const {
+        return root_ + ((va >> G::level_shift(root_level_)) & ~uint64_t{G::entries - 1});
     }
     // The entries of a table at level: the root's tables' (concatenated at stage 2).
     constexpr unsigned entries_at(unsigned level) const {
@@ -469,7 +507,7 @@ private:
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
     // Op::breaker's type.
-    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, const Descriptor*);
+    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
     constexpr Attributes foreign(Attributes) const {
@@ -482,6 +520,63 @@ private:
     // a live change that needs break-before-make does it.
     constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                Constraints constraints, Attributes refused_extra, Breaker breaker);
+    // walk_runs' run so far: from start, leaves of level alike; expect is the leaf that
+    // would go on with it (step further on: the next output address of a valid one). The
+    // walk meets the leaves one after the other, so a run ends where the next begins.
+    struct Runs {
+        uint64_t start = 0;
+        unsigned level = LEAF_LEVEL + 1;  // no run yet
+        Descriptor first;
+        uint64_t expect = 0;
+        uint64_t step = 0;
+        // Whether entry, a leaf at level, goes on with the run, and if so takes it in: of
+        // the same level, with the expected bits but for the contiguous bit, which the
+        // library manages.
+        AARCH64_PAGING_INLINE constexpr bool extend(Descriptor entry, unsigned at) {
+            if (at != level || !goes_on(entry, expect)) {
+                return false;
+            }
+            expect += step;
+            return true;
+        }
+        // How many of the count pages from entry on go on with the run, taken in (a loop
+        // with the run in registers, for a leaf table).
+        AARCH64_PAGING_INLINE constexpr uint64_t take_pages(const Descriptor* entry, uint64_t count) {
+            if (level != LEAF_LEVEL) {
+                return 0;
+            }
+            uint64_t next = expect;
+            uint64_t i = 0;
+            while (i < count && goes_on(entry[i], next)) {
+                next += step;
+                ++i;
+            }
+            expect = next;
+            return i;
+        }
+        AARCH64_PAGING_INLINE static constexpr bool goes_on(Descriptor entry, uint64_t expected) {
+            return ((entry.bits() ^ expected) & ~bits_of(Attributes::CONTIGUOUS)) == 0;
+        }
+        constexpr void begin(uint64_t va, Descriptor entry, unsigned at) {
+            start = va;
+            level = at;
+            first = entry;
+            step = entry.is_valid() ? G::level_size(at) : 0;
+            expect = entry.bits() + step;
+        }
+    };
+    // change_attributes' masks for modify_with: with on, fn changes a leaf as changed() does.
+    struct Masks {
+        bool on;
+        uint64_t set;
+        uint64_t clear;
+    };
+    // modify_range, and change_attributes with its masks.
+    template <class F>
+    constexpr Result modify_with(const MemoryRegion& region, F& fn, const Masks& masks);
+    // walk_range, and walk_runs (R) with its run.
+    template <bool R, class F>
+    constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
     // tables_needed.
     constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                               Constraints constraints, Attributes refused_extra, size_t& pages) const;
@@ -492,12 +587,14 @@ private:
     // Writes the live entry slot (at offset va, a leaf: block or page) invalid and
     // invalidates its TLB entries, at once: the break of map_range_break_before_make.
     constexpr void break_entry(Descriptor& slot, uint64_t va) const;
-    // Op::breaker: break_entry(slot, va) where writing *next over the live leaf slot needs
-    // break-before-make, or always where next is nullptr (a block split); answers whether
-    // it broke. Reached through a pointer that only map_range_break_before_make takes, so
-    // that no other program links it (nor a second break_before_make_rule).
-    static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va, const Descriptor* next) {
-        if (next != nullptr && !needs_break_before_make(slot, *next, m.where_.regime)) {
+    // Op::breaker: break_entry(slot, va) where writing next over the live leaf slot needs
+    // break-before-make, or always for a block split; answers whether it broke. Reached
+    // through a pointer that only map_range_break_before_make takes, so that no other
+    // program links it (nor a second break_before_make_rule). next by value: its address
+    // taken would keep the per-entry walk's next in memory.
+    static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va, Descriptor next,
+                                         bool split) {
+        if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
         m.break_entry(slot, va);
@@ -517,7 +614,7 @@ private:
             // The errata policy is the running CPU's; a compile-time image has none. (Not a
             // const local: its initialiser would be tried as a constant expression, where
             // __builtin_is_constant_evaluated() is true.)
-            mapping.regroup(mapping.root_, mapping.root_level_, va, end,
+            mapping.regroup(mapping.root_table(va), mapping.root_level_, va, end,
                             hint && mapping.contiguous_hint_ &&
                                 (__builtin_is_constant_evaluated() ||
                                  (arch::errata_in_force() & arch::errata::NO_CONTIGUOUS_HINT) == 0));
@@ -580,6 +677,16 @@ private:
         uint64_t fixed = 0;
         uint64_t res1 = 0;
         uint64_t own = 0;
+        // Modify by masks (change_attributes): fn does what changed() does, which a walk
+        // may apply to a leaf table's entries in one loop (change_run) instead.
+        bool masks = false;
+        uint64_t set = 0;
+        uint64_t clear = 0;
+        // Visit by runs (walk_runs): fn ends and begins runs; a walk may take the pages
+        // that go on with the current one in a loop of its own (Runs::take_pages). Whether
+        // an operation's type may have runs: any in the size build's one walk.
+        Runs* runs = nullptr;
+        static constexpr bool MAY_RUN = true;
         // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
         // pages; else bits alone, no address), as large as constraints allow.
         uint64_t bits = 0;
@@ -587,9 +694,11 @@ private:
         Constraints constraints = Constraints::NONE;
         TlbBatch tlb{};  // apply: live entries changed (last: its slots are not cleared)
     };
-    // An operation with its fn, which the speed build's walk calls directly.
-    template <class F>
+    // An operation with its fn, which the speed build's walk calls directly; R: it may
+    // have runs (walk_runs), so that no other visit's loop asks.
+    template <class F, bool R = false>
     struct FnOp : Op {
+        static constexpr bool MAY_RUN = R;
         F& fn;
         // Op::fn_ for this F.
         static constexpr bool call(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
@@ -599,8 +708,8 @@ private:
     static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn_(op, region, entry, level);
     }
-    template <class F>
-    static constexpr bool call_fn(FnOp<F>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+    template <class F, bool R>
+    static constexpr bool call_fn(FnOp<F, R>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn(region, entry, level);
     }
 
@@ -670,6 +779,13 @@ private:
     // A map's run of leaves in a tree no walker uses: count entries from entry on, first
     // and then each step above the last (stride()).
     static constexpr void write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step);
+    // change_attributes' change of a leaf: a valid one takes the masks, an invalid one
+    // stays as it is.
+    AARCH64_PAGING_INLINE static constexpr Descriptor changed(Descriptor entry, uint64_t set, uint64_t clear) {
+        return entry.is_valid() ? Descriptor((entry.bits() & ~clear) | set) : entry;
+    }
+    // A change by masks of count entries from entry on, in a tree no walker uses.
+    static constexpr void change_run(Descriptor* entry, uint64_t count, uint64_t set, uint64_t clear);
     // The tables an operation needs below a new, empty table at level for [va, end), the
     // table itself not counted, in closed form, level by level.
     template <class Kind>
@@ -1220,6 +1336,12 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
 template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
+    return modify_with(region, fn, Masks{false, 0, 0});
+}
+
+template <class G, class T>
+template <class F>
+constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, const Masks& masks) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
@@ -1232,20 +1354,76 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
     op.fixed = bits_of(refused_flags_) & ~op.res1;
     op.own = va_base_ + pa_offset_;
     op.region = region;
+    op.masks = masks.on;
+    op.set = masks.set;
+    op.clear = masks.clear;
     return run_as<OpKind::Modify>(op, va, end, true);
 }
 
 template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::walk_range(const MemoryRegion& region, F&& fn) const {
+    return visit_with<false>(region, fn, nullptr);
+}
+
+template <class G, class T>
+template <bool R, class F>
+constexpr Result Mapping<G, T>::visit_with(const MemoryRegion& region, F& fn, Runs* runs) const {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    FnOp<F> op{{nullptr, false}, fn};
-    op.fn_ = &FnOp<F>::call;
+    FnOp<F, R> op{{nullptr, false}, fn};
+    op.fn_ = &FnOp<F, R>::call;
+    op.runs = runs;
     return run_as<OpKind::Visit>(op, va, end, false);
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::change_attributes(const MemoryRegion& region, Attributes set, Attributes clear) {
+    const uint64_t to_set = bits_of(set);
+    const uint64_t to_clear = bits_of(clear);
+    const bool to_zero = to_set == 0 && to_clear == ~uint64_t{0};
+    if (const uint64_t refused = (to_set | to_clear) & bits_of(refused_flags_ | Attributes::VALID);
+        refused != 0 && !to_zero) {
+        return MapError::invalid_flags(refused);
+    }
+    auto fn = [to_set, to_clear](const MemoryRegion&, Descriptor& entry, unsigned) {
+        entry = changed(entry, to_set, to_clear);
+        return true;
+    };
+    return modify_with(region, fn, Masks{true, to_set, to_clear});
+}
+
+template <class G, class T>
+template <class F>
+constexpr Result Mapping<G, T>::walk_runs(const MemoryRegion& region, F&& fn) const {
+    Runs run;
+    bool stopped = false;
+    auto leaf = [&](const MemoryRegion& leaf_region, Descriptor entry, unsigned level) {
+        if (run.extend(entry, level)) {
+            return true;
+        }
+        if (run.level <= LEAF_LEVEL && !fn(MemoryRegion(run.start, leaf_region.start().value()), run.first, run.level)) {
+            stopped = true;
+            return false;
+        }
+        run.begin(leaf_region.start().value(), entry, level);
+        return true;
+    };
+    const Result r = visit_with<true>(region, leaf, &run);
+    if (stopped) {
+        return MapError::pte_update_fault(run.first.bits());
+    }
+    if (!r || run.level > LEAF_LEVEL) {
+        return r;
+    }
+    // The last run ends with the leaf that holds the region's last address (2^64: 0).
+    const uint64_t last_size = G::level_size(run.level);
+    const uint64_t end = ((region.end().value() - 1) | (last_size - 1)) + 1;
+    return fn(MemoryRegion(run.start, end), run.first, run.level) ? Result()
+                                                                  : Result(MapError::pte_update_fault(run.first.bits()));
 }
 
 template <class G, class T>
@@ -1261,11 +1439,11 @@ constexpr Result Mapping<G, T>::unmap_range(const MemoryRegion& region) {
 
 template <class G, class T>
 constexpr Descriptor* Mapping<G, T>::deepest(uint64_t va, uint64_t end, unsigned& level) const {
-    Descriptor* table = root_;
-    // An empty range (which may lie at the very end, where the root's index of va is one
-    // past its last entry) reads nothing.
+    // An empty range (which may lie at the very end, one past the root's last entry)
+    // reads nothing.
+    Descriptor* table = root_table(va);
     for (level = root_level_; level < LEAF_LEVEL && va < end; ++level) {
-        const Descriptor entry = table[index_at(va, level)];
+        const Descriptor entry = table[G::index(va, level)];
         // Only into a table that holds the whole range (va and end - 1 in one entry) but
         // less than its entry's whole (an unmap takes a table covered whole out).
         if (!entry.is_table(level) || (((va ^ (end - 1)) | (end - va)) >> G::level_shift(level)) != 0) {
@@ -1311,12 +1489,13 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
         }
         return true;
     });
-    // A concatenated root is regrouped table by table: each its own groups.
+    // A concatenated root is regrouped table by table: each its own groups. (Below the
+    // root, [va, end) lies in one table.)
     const uint64_t span = uint64_t{G::entries} << G::level_shift(level);
     for (uint64_t from = va; from < end;) {
-        const uint64_t to = level == root_level_ && ((from ^ (end - 1)) >= span) ? (from | (span - 1)) + 1 : end;
-        Contiguous<G>::regroup_table(level == root_level_ ? table + (from / span) * G::entries : table, level, from,
-                                     to, hint);
+        const uint64_t next = (from | (span - 1)) + 1;
+        const uint64_t to = next < end && next != 0 ? next : end;
+        Contiguous<G>::regroup_table(table + (from / span - va / span) * G::entries, level, from, to, hint);
         from = to;
     }
 }

@@ -41,13 +41,27 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
     if (!apply && !plans_leaves(kind, op)) {
         return true;
     }
-    unsigned i = index_at(va, LEAF_LEVEL);
-    // A map of a tree no walker uses writes its pages as one run.
+    unsigned i = G::index(va, LEAF_LEVEL);
+    // A map of a tree no walker uses writes its pages as one run; a change by masks where
+    // no seal binds changes them in one loop.
     if (apply && OpKind(kind) == OpKind::Map && !op.live) {
         write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
         return true;
     }
+    if (apply && OpKind(kind) == OpKind::Modify && op.masks && !op.live && !derived && op.widened == nullptr) {
+        change_run(&table[i], (end - va) >> G::page_shift, op.set, op.clear);
+        return true;
+    }
     for (; va < end; ++i, va += G::page_size) {
+        // The pages that go on with walk_runs' run: taken in here, without a call each.
+        if (Call::MAY_RUN && OpKind(kind) == OpKind::Visit && op.runs != nullptr) {
+            const uint64_t taken = op.runs->take_pages(&table[i], (end - va) >> G::page_shift);
+            i += static_cast<unsigned>(taken);
+            va += taken << G::page_shift;
+            if (va == end) {
+                break;
+            }
+        }
         const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
         if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va, va + G::page_size,
                   op)) {
@@ -69,7 +83,7 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
     // A map of a tree no walker uses writes the entries it covers whole as one run of
     // blocks where the table holds no tables (new, or a block's split).
     const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived && blocks;
-    for (unsigned i = index_at(va, level); va < end; ++i) {
+    for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
         if (runs && covers_entry(level, va, to)) {
@@ -152,7 +166,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // (map_range_break_before_make).
     const bool live = op.live && in_tree;
     if (live && entry.is_valid()) {
-        (void)op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), nullptr);
+        (void)op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), Descriptor(), true);
     }
     link_table(*slot, sub, live);
     return ok;
@@ -239,7 +253,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         return true;
     }
     // A break (map_range_break_before_make) has invalidated the TLB entries already.
-    if (op.live && in_tree && (op.breaker == nullptr || !op.breaker(*this, *slot, va, &next))) {
+    if (op.live && in_tree && (op.breaker == nullptr || !op.breaker(*this, *slot, va, next, false))) {
         op.tlb.note(va, entry, next);
     }
     store(*slot, next);
@@ -358,11 +372,18 @@ constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descr
 }
 
 template <class G, class T>
+constexpr void Mapping<G, T>::change_run(Descriptor* entry, uint64_t count, uint64_t set, uint64_t clear) {
+    for (uint64_t i = 0; i < count; ++i) {
+        entry[i] = changed(entry[i], set, clear);
+    }
+}
+
+template <class G, class T>
 template <class Kind, class Call>
 constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) const {
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;
-    Descriptor* table = root_;
+    Descriptor* table = root_table(va);
     if (OpKind(kind) != OpKind::Unmap) {
         table = deepest(va, end, level);
     }
