@@ -565,15 +565,10 @@ private:
             expect = entry.bits() + step;
         }
     };
-    // change_attributes' masks for modify_with: with on, fn changes a leaf as changed() does.
-    struct Masks {
-        bool on;
-        uint64_t set;
-        uint64_t clear;
-    };
-    // modify_range, and change_attributes with its masks.
-    template <class F>
-    constexpr Result modify_with(const MemoryRegion& region, F& fn, const Masks& masks);
+    // modify_range, and change_attributes (R) with its masks: fn changes a leaf as
+    // changed() does.
+    template <bool R, class F>
+    constexpr Result modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear);
     // walk_range, and walk_runs (R) with its run.
     template <bool R, class F>
     constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
@@ -677,16 +672,17 @@ private:
         uint64_t fixed = 0;
         uint64_t res1 = 0;
         uint64_t own = 0;
-        // Modify by masks (change_attributes): fn does what changed() does, which a walk
-        // may apply to a leaf table's entries in one loop (change_run) instead.
-        bool masks = false;
-        uint64_t set = 0;
+        // An operation that takes a leaf table's pages in a loop of its own rather than a
+        // leaf() each: how many of count pages from entry on it took, where it may (apply,
+        // derived: the walk's). change_attributes changes them by its masks
+        // (change_pages), walk_runs takes those that go on with its run (run_pages). A
+        // pointer only those calls set, so that no other program links the loops; and
+        // only their operations' types ask (TAKES: any in the size build's one walk).
+        uint64_t (*take_pages)(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) = nullptr;
+        static constexpr bool TAKES = true;
+        uint64_t set = 0;      // change_attributes: a valid leaf becomes (leaf & ~clear) | set
         uint64_t clear = 0;
-        // Visit by runs (walk_runs): fn ends and begins runs; a walk may take the pages
-        // that go on with the current one in a loop of its own (Runs::take_pages). Whether
-        // an operation's type may have runs: any in the size build's one walk.
-        Runs* runs = nullptr;
-        static constexpr bool MAY_RUN = true;
+        Runs* runs = nullptr;  // walk_runs' run so far
         // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
         // pages; else bits alone, no address), as large as constraints allow.
         uint64_t bits = 0;
@@ -695,10 +691,10 @@ private:
         TlbBatch tlb{};  // apply: live entries changed (last: its slots are not cleared)
     };
     // An operation with its fn, which the speed build's walk calls directly; R: it may
-    // have runs (walk_runs), so that no other visit's loop asks.
+    // take pages (Op::take_pages), so that no other operation's loop asks.
     template <class F, bool R = false>
     struct FnOp : Op {
-        static constexpr bool MAY_RUN = R;
+        static constexpr bool TAKES = R;
         F& fn;
         // Op::fn_ for this F.
         static constexpr bool call(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
@@ -784,8 +780,11 @@ private:
     AARCH64_PAGING_INLINE static constexpr Descriptor changed(Descriptor entry, uint64_t set, uint64_t clear) {
         return entry.is_valid() ? Descriptor((entry.bits() & ~clear) | set) : entry;
     }
-    // A change by masks of count entries from entry on, in a tree no walker uses.
-    static constexpr void change_run(Descriptor* entry, uint64_t count, uint64_t set, uint64_t clear);
+    // Op::take_pages of change_attributes: every page, in a tree no walker uses and where
+    // no seal binds; else none, for leaf() to check each.
+    static constexpr uint64_t change_pages(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived);
+    // Op::take_pages of walk_runs: those that go on with the run.
+    static constexpr uint64_t run_pages(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived);
     // The tables an operation needs below a new, empty table at level for [va, end), the
     // table itself not counted, in closed form, level by level.
     template <class Kind>
@@ -1336,27 +1335,29 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
 template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn) {
-    return modify_with(region, fn, Masks{false, 0, 0});
+    return modify_with<false>(region, fn, 0, 0);
 }
 
 template <class G, class T>
-template <class F>
-constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, const Masks& masks) {
+template <bool R, class F>
+constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    FnOp<F> op{{this, is_active()}, fn};
-    op.fn_ = &FnOp<F>::call;
+    FnOp<F, R> op{{this, is_active()}, fn};
+    op.fn_ = &FnOp<F, R>::call;
     op.widened = widened_;
     op.res1 = res1_bits(where_.regime);
     op.fixed = bits_of(refused_flags_) & ~op.res1;
     op.own = va_base_ + pa_offset_;
     op.region = region;
-    op.masks = masks.on;
-    op.set = masks.set;
-    op.clear = masks.clear;
+    if constexpr (R) {
+        op.take_pages = &change_pages;
+        op.set = set;
+        op.clear = clear;
+    }
     return run_as<OpKind::Modify>(op, va, end, true);
 }
 
@@ -1376,7 +1377,10 @@ constexpr Result Mapping<G, T>::visit_with(const MemoryRegion& region, F& fn, Ru
     }
     FnOp<F, R> op{{nullptr, false}, fn};
     op.fn_ = &FnOp<F, R>::call;
-    op.runs = runs;
+    if constexpr (R) {
+        op.take_pages = &run_pages;
+        op.runs = runs;
+    }
     return run_as<OpKind::Visit>(op, va, end, false);
 }
 
@@ -1393,7 +1397,7 @@ constexpr Result Mapping<G, T>::change_attributes(const MemoryRegion& region, At
         entry = changed(entry, to_set, to_clear);
         return true;
     };
-    return modify_with(region, fn, Masks{true, to_set, to_clear});
+    return modify_with<true>(region, fn, to_set, to_clear);
 }
 
 template <class G, class T>

@@ -42,20 +42,16 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         return true;
     }
     unsigned i = G::index(va, LEAF_LEVEL);
-    // A map of a tree no walker uses writes its pages as one run; a change by masks where
-    // no seal binds changes them in one loop.
+    // A map of a tree no walker uses writes its pages as one run.
     if (apply && OpKind(kind) == OpKind::Map && !op.live) {
         write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
         return true;
     }
-    if (apply && OpKind(kind) == OpKind::Modify && op.masks && !op.live && !derived && op.widened == nullptr) {
-        change_run(&table[i], (end - va) >> G::page_shift, op.set, op.clear);
-        return true;
-    }
     for (; va < end; ++i, va += G::page_size) {
-        // The pages that go on with walk_runs' run: taken in here, without a call each.
-        if (Call::MAY_RUN && OpKind(kind) == OpKind::Visit && op.runs != nullptr) {
-            const uint64_t taken = op.runs->take_pages(&table[i], (end - va) >> G::page_shift);
+        // The pages the operation takes in a loop of its own (Op::take_pages).
+        if (Call::TAKES && op.take_pages != nullptr) {
+            const uint64_t taken =
+                op.take_pages(op, table != nullptr ? &table[i] : nullptr, (end - va) >> G::page_shift, apply, derived);
             i += static_cast<unsigned>(taken);
             va += taken << G::page_shift;
             if (va == end) {
@@ -372,10 +368,19 @@ constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descr
 }
 
 template <class G, class T>
-constexpr void Mapping<G, T>::change_run(Descriptor* entry, uint64_t count, uint64_t set, uint64_t clear) {
-    for (uint64_t i = 0; i < count; ++i) {
-        entry[i] = changed(entry[i], set, clear);
+constexpr uint64_t Mapping<G, T>::change_pages(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) {
+    if (!apply || op.live || derived || op.widened != nullptr) {
+        return 0;
     }
+    for (uint64_t i = 0; i < count; ++i) {
+        entry[i] = changed(entry[i], op.set, op.clear);
+    }
+    return count;
+}
+
+template <class G, class T>
+constexpr uint64_t Mapping<G, T>::run_pages(Op& op, Descriptor* entry, uint64_t count, bool, bool) {
+    return op.runs->take_pages(entry, count);
 }
 
 template <class G, class T>
