@@ -728,6 +728,9 @@ bool idmap_contiguous_hint(const idmap_t *map);
  *     new one's when the MMU comes on or the regime runs. In EL1&0 and EL2&0 the ASIDs
  *     do, for non-global entries: idmap_deactivate() invalidates a map's, and maps that
  *     are switched in and out should be mapped #IDMAP_ATTR_NON_GLOBAL.
+ * A stage-2 map (@ref idmap_stage2) is made active by idmap_s2_activate(), which writes
+ * VTCR_EL2 too; idmap_activate() of one switches VTTBR_EL2 alone (with its TLBI
+ * VMALLS12E1IS), for a VTCR_EL2 the caller wrote.
  * @return #IDMAP_OK, or (the map unchanged, idmap_last_error() set):
  *   - #IDMAP_ERR_INVALID_ARGUMENT: @p map is NULL; or, value #IDMAP_ARG_UPPER_ASID, an
  *     upper-range EL2&0 map whose ASID is not the one that tags that range's entries (in
