@@ -1185,15 +1185,20 @@ idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *p
 idmap_status_t idmap_activate_checked(idmap_t *map, const idmap_preflight_t *preflight);
 
 /** What a finding of the linter is about (aarch64_paging::LintKind). The linter reads
- * stage-1 trees of any regime, 4 KiB granule, 48-bit output addresses. "Leaf": a valid
- * block (level 1 or 2) or page (level 3) descriptor. */
+ * stage-1 trees of any regime and stage-2 trees (#IDMAP_REGIME_STAGE2, IPAs in, a root of
+ * 1 to 16 concatenated tables), 4 KiB granule, 48-bit output addresses. "Leaf": a valid
+ * block (level 1 or 2) or page (level 3) descriptor. At stage 2, va and other_va are IPAs. */
 typedef enum {
     /** RES0 bits set in a valid descriptor; bits = them. Leaves: 49:48, 50 (GP, unless
      * #IDMAP_LINT_FEATURE_BTI), and in the EL2 and EL3 regimes 11 (nG) and 53 (PXN).
      * Table descriptors: 51:48, and in the EL2 and EL3 regimes 59 (PXNTable) and 61
-     * (APTable[0]). */
+     * (APTable[0]). Stage 2 (Arm ARM D8.3, its block, page and table descriptors): leaves
+     * 49:48, 50 (with or without FEAT_BTI), 11, and 53 (XN[0]) unless
+     * #IDMAP_LINT_FEATURE_XNX; table descriptors 51:48 and 63:59, stage 2 having no
+     * hierarchical attributes. */
     IDMAP_LINT_RES0_BITS = 1,
-    /** RES1 bits clear in a leaf; bits = them: AP[1] (bit 6) in the EL2 and EL3 regimes. */
+    /** RES1 bits clear in a leaf; bits = them: AP[1] (bit 6) in the EL2 and EL3 regimes.
+     * Never at stage 2. */
     IDMAP_LINT_RES1_CLEAR = 2,
     /** A valid entry with bit 1 clear at level 0 (no blocks with 4 KiB pages) or level 3
      * (0b01 is reserved there): the MMU faults. */
@@ -1220,7 +1225,9 @@ typedef enum {
      * writable leaf at the start of the overlap; other_va (in other_tree): the executable
      * address of the same byte; pa and size: the overlap. Writable: AP[2] clear (and no
      * APTable[1] above). Executable: at the privileged level (PXN clear, and not writable
-     * at EL0, in EL1&0 and EL2&0; XN clear in EL2 and EL3) or at EL0 (UXN clear). */
+     * at EL0, in EL1&0 and EL2&0; XN clear in EL2 and EL3) or at EL0 (UXN clear). At
+     * stage 2 (two IPAs of one VM, or of two VMs): writable is S2AP[1] (bit 7) set,
+     * executable XN[1:0] (bits 54:53) other than 0b10 (at the guest's EL1 or EL0). */
     IDMAP_LINT_WX_ALIAS = 9
 } idmap_lint_kind_t;
 
@@ -1257,12 +1264,19 @@ typedef const void *(*idmap_lint_translate_fn)(void *ctx, uint64_t pa);
 typedef struct {
     uint64_t root;                     /**< Physical address of the root table, page-aligned. */
     unsigned root_level;               /**< Level of the root table, 0 to 3; all 512 entries are read. */
-    /** The regime the tree is for: which bits are RES0 and RES1, and what W and X mean. */
+    /** The regime the tree is for: which bits are RES0 and RES1, and what W and X mean;
+     * #IDMAP_REGIME_STAGE2 for a VM's stage-2 tree. */
     idmap_regime_t regime;
     const idmap_lint_pool_t *pools;    /**< The pages its tables may use (without translate). */
     size_t pool_count;                 /**< Entries of pools. */
     idmap_lint_translate_fn translate; /**< Or: the pages, through this callback. */
     void *ctx;                         /**< Passed to translate. */
+    /** The tables the root is: 0 or 1; or, at stage 2, 2, 4, 8 or 16 concatenated tables
+     * (Arm ARM D8.2; idmap_s2_root_tables() of a stage-2 map), which follow root in
+     * physical memory, the whole aligned to its size, each read through the pools or
+     * translate; walked as one root table of 512 * root_tables entries. The last field,
+     * added after the others: a tree set field by field or from {0} has one table. */
+    unsigned root_tables;
 } idmap_lint_tree_t;
 
 /** @name Linter checks and features
@@ -1274,6 +1288,9 @@ typedef struct {
 #define IDMAP_LINT_CHECK_ALL (IDMAP_LINT_CHECK_STRUCTURE | IDMAP_LINT_CHECK_WX_ALIASES) /**< Both */
 #define IDMAP_LINT_FEATURE_BTI ((uint32_t)1 << 0) /**< FEAT_BTI: bit 50 of leaves is GP */
 #define IDMAP_LINT_FEATURE_BBM ((uint32_t)1 << 1) /**< FEAT_BBM: bit 16 of blocks is nT */
+/** FEAT_XNX: bit 53 of stage-2 leaves is XN[0] (idmap_lint() adds it for a stage-2 map
+ * made with idmap_stage2_config_t's xnx) */
+#define IDMAP_LINT_FEATURE_XNX ((uint32_t)1 << 2)
 /** @} */
 
 /** Scratch words (uint64_t) a lint needs: 2 per table page of the largest tree, 4 per run
@@ -1300,7 +1317,9 @@ typedef struct {
 /** Lints @p map in its regime and VA range: what the MMU would reject or that is unlikely
  * to be meant (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages
  * are trusted: a corrupt table address is followed; to lint a map you distrust, pass its
- * root to idmap_lint_raw() with the pages it may use.
+ * root to idmap_lint_raw() with the pages it may use. A stage-2 map is linted by IPA,
+ * every table of its root walked, with #IDMAP_LINT_FEATURE_XNX where it was made with
+ * FEAT_XNX.
  * @param map the map.
  * @param options the checks and the scratch; NULL: all checks, no scratch.
  * @param out receives the first @p max findings: each tree's in address order (a
@@ -1329,7 +1348,10 @@ idmap_status_t idmap_lint(const idmap_t *map, const idmap_lint_options_t *option
  *         before any finding, for @p trees NULL with @p count not 0, more than 4096 trees,
  *         a root level above 3, an unknown regime, neither pools nor translate, a pool
  *         not page-aligned, or a root that is not page-aligned or not a page the tree may
- *         use. */
+ *         use; root_tables other than 0, 1, 2, 4, 8 or 16, more than 1 in a stage-1
+ *         regime or where they would resolve more than 48 bits (from level 0), a
+ *         concatenated root not aligned to its size, or one of its tables not a page the
+ *         tree may use. */
 idmap_status_t idmap_lint_raw(const idmap_lint_tree_t *trees, size_t count,
                               const idmap_lint_options_t *options, idmap_lint_finding_t *out,
                               size_t max, idmap_lint_report_t *report);
@@ -1420,8 +1442,11 @@ size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsi
  * idmap_map_range() (IPA range to IPA + pa_offset, with the IDMAP_S2_* flags below, not
  * the IDMAP_ATTR_* ones), idmap_modify_range(), idmap_walk_range(), idmap_unmap_range(),
  * idmap_tables_needed(), idmap_dump(), idmap_free(); idmap_descriptor_*() read its
- * entries. The linter and the export (@ref idmap_guard_rails, @ref idmap_inspection)
- * read stage-1 descriptors only and refuse a stage-2 map.
+ * entries. The linter (@ref idmap_guard_rails) reads a stage-2 map by IPA: idmap_lint()
+ * and idmap_lint_wx_aliases() take it (across VMs too), idmap_lint_raw() a tree of
+ * #IDMAP_REGIME_STAGE2 with its root_tables; the stage-2 RES0 bits, and S2AP and XN[1:0]
+ * for W^X. The export (@ref idmap_inspection) reads stage-1 descriptors only and refuses
+ * a stage-2 map.
  *
  * Flags. map_range refuses (#IDMAP_ERR_INVALID_FLAGS, value = the bits) bit 11 (nG at
  * stage 1: RES0, there are no ASIDs), bit 50 (GP: stage 1's), bit 53 (XN[0]: RES0 without
