@@ -234,6 +234,10 @@ typedef struct {
 #define IDMAP_ARG_VMID_WIDTH 35
 /** Stage 2: a map made with FEAT_XNX (idmap_stage2_config_t::xnx) on a CPU without it. */
 #define IDMAP_ARG_NO_XNX 36
+/** A stage-2 map (first: its regime, #IDMAP_REGIME_STAGE2) given to what describes stage-1
+ * memory types and permissions: idmap_export_devicetree(), idmap_export_efi(). Its
+ * regions export by IPA (idmap_export_regions()). */
+#define IDMAP_ARG_NOT_STAGE1 37
 /** @} */
 
 /** @name Break-before-make rules
@@ -261,8 +265,8 @@ typedef struct {
 /** The last failure recorded for @p map, with status #IDMAP_OK before any; NULL for NULL.
  * Every function given a map records its failures there (the _split functions in their
  * lower map), idmap_walk_range() and the guard rails included, but for
- * idmap_export_devicetree() and idmap_lint_wx_aliases(); a call that succeeds leaves it
- * as it was. */
+ * idmap_export_devicetree() (which records only its refusal of a stage-2 map) and
+ * idmap_lint_wx_aliases(); a call that succeeds leaves it as it was. */
 const idmap_error_t *idmap_last_error(const idmap_t *map);
 /** A short description of @p status: "address out of range", ...; never NULL (an unknown
  * value has one too). */
@@ -902,7 +906,15 @@ uint32_t idmap_errata(void);
  * devicetree fragment, UEFI memory descriptors), decoded as the map's regime reads its
  * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export is at the map's
  * own addresses: [idmap_va_start(), idmap_va_start() + idmap_size()), in the upper VA range
- * up to 2^64, where a va_end of 0 stands for 2^64.
+ * up to 2^64, where a va_end of 0 stands for 2^64; a stage-2 map's regions are at its IPAs.
+ *
+ * A stage-2 map is exported as regions only: idmap_export_devicetree() and
+ * idmap_export_efi() refuse it (#IDMAP_ARG_NOT_STAGE1). They describe memory types by
+ * MAIR index and the permissions of the code that runs on the map; a stage-2 entry's
+ * MemAttr is half of the guest's memory type (its stage 1 combines with it, the more
+ * restrictive winning; with HCR_EL2.FWB, which the map does not record, it reads
+ * otherwise: Arm ARM D8.5), and a VM's memory map is its own firmware's to give. Rather
+ * than guess, they refuse; the regions carry each leaf's bits for a caller who knows.
  * @{ */
 /** All bits of @p d but the output address (0 for NULL). */
 uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
@@ -938,7 +950,10 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
 
 /** @name Exported region flags
  * idmap_export_region_t's flags: what the entries allow in the map's regime. All but
- * #IDMAP_EXPORT_VALID describe the bits as they would act were the entries valid.
+ * #IDMAP_EXPORT_VALID describe the bits as they would act were the entries valid. At
+ * stage 2 the privileged level is the guest's EL1: READ_ONLY is S2AP[1] clear,
+ * EXECUTE_NEVER and USER_EXECUTE read XN[1:0], USER is S2AP[0] (reads, at EL1 and EL0
+ * alike), NON_GLOBAL is never set.
  * @{ */
 #define IDMAP_EXPORT_VALID ((uint32_t)1 << 0)         /**< Bit 0 set: the MMU translates it */
 /** Not writable at the regime's privileged level (EL1, EL2 or EL3). */
@@ -954,7 +969,9 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
 /** @} */
 
 /** @name Memory types
- * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT.
+ * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT. At
+ * stage 2, MemAttr[3:0] as read with HCR_EL2.FWB = 0: Device where MemAttr[3:2] is 0b00,
+ * else the lesser of the outer (MemAttr[3:2]) and inner (MemAttr[1:0]) cacheability.
  * @{ */
 #define IDMAP_MEMORY_DEVICE 0    /**< Device memory (any of nGnRnE, nGnRE, nGRE, GRE) */
 #define IDMAP_MEMORY_NORMAL_NC 1 /**< Normal, Non-cacheable */
@@ -968,19 +985,19 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
  * whose bits are the same but for the output address, bit 1 (page/block) and bit 52 (the
  * contiguous bit). All-zero entries end a region and are not exported. */
 typedef struct {
-    uint64_t va_start;    /**< The first virtual address. */
-    uint64_t va_end;      /**< The virtual address after the last (0: 2^64). */
+    uint64_t va_start;    /**< The first virtual address (stage 2: IPA). */
+    uint64_t va_end;      /**< The virtual address (IPA) after the last (0: 2^64). */
     uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
     uint64_t leaf_bits;   /**< The first leaf's descriptor. */
     uint32_t flags;       /**< IDMAP_EXPORT_*. */
     uint8_t memory_type;  /**< IDMAP_MEMORY_*. */
-    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute. */
+    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute; at stage 2 MemAttr[3:0]. */
     uint8_t shareability; /**< SH[1:0]: 0 non, 1 reserved, 2 outer, 3 inner shareable. */
     uint8_t level;        /**< The first leaf's level. */
 } idmap_export_region_t;
 
 /** Writes the regions of @p map, in address order, to @p out, at the map's own addresses
- * (an upper-range map's up to 2^64).
+ * (an upper-range map's up to 2^64; a stage-2 map's IPAs, with their output addresses).
  * @param map the map.
  * @param out receives the first @p max regions (NULL with 0: only count).
  * @param max entries of @p out.
@@ -1021,7 +1038,8 @@ size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size
  * @param ctx passed to @p write.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written, no last error
  *         recorded) for a NULL map or write, or a node name that is not 1 to 31 letters,
- *         digits or ",._+-". */
+ *         digits or ",._+-"; or, recorded as the map's last error with
+ *         #IDMAP_ARG_NOT_STAGE1, for a stage-2 map (see @ref idmap_inspection). */
 idmap_status_t idmap_export_devicetree(const idmap_t *map, const char *node_name,
                                        idmap_write_fn write, void *ctx);
 
@@ -1067,7 +1085,8 @@ typedef struct {
  * @param out receives the first @p max descriptors (NULL with 0: only count).
  * @param max entries of @p out.
  * @return every descriptor, also those past @p max (0 for a NULL map, and nothing written
- *         for a NULL @p out). */
+ *         for a NULL @p out); 0 for a stage-2 map, with #IDMAP_ERR_INVALID_ARGUMENT and
+ *         #IDMAP_ARG_NOT_STAGE1 as its last error (see @ref idmap_inspection). */
 size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, size_t max);
 /** @} */
 
@@ -1445,8 +1464,9 @@ size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsi
  * entries. The linter (@ref idmap_guard_rails) reads a stage-2 map by IPA: idmap_lint()
  * and idmap_lint_wx_aliases() take it (across VMs too), idmap_lint_raw() a tree of
  * #IDMAP_REGIME_STAGE2 with its root_tables; the stage-2 RES0 bits, and S2AP and XN[1:0]
- * for W^X. The export (@ref idmap_inspection) reads stage-1 descriptors only and refuses
- * a stage-2 map.
+ * for W^X. The export (@ref idmap_inspection) lists a stage-2 map's regions by IPA
+ * (idmap_export_regions(), with output addresses and bits); the devicetree and UEFI
+ * exports, which describe stage-1 memory types, refuse it (#IDMAP_ARG_NOT_STAGE1).
  *
  * Flags. map_range refuses (#IDMAP_ERR_INVALID_FLAGS, value = the bits) bit 11 (nG at
  * stage 1: RES0, there are no ASIDs), bit 50 (GP: stage 1's), bit 53 (XN[0]: RES0 without

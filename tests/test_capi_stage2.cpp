@@ -2,7 +2,8 @@
 // its refusals, the IDMAP_S2_* flags through the existing map/walk/modify/unmap calls,
 // concatenated roots from the config's alloc_root, idmap_s2_vtcr, idmap_s2_vttbr,
 // idmap_s2_activate and idmap_s2_activate_on_core on the host fake, idmap_s2_map_range_bbm,
-// idmap_s2_worst_case_tables.
+// idmap_s2_worst_case_tables; the lint of stage-2 maps and raw stage-2 trees (concatenated
+// roots, RES0 bits, W^X across VMs), and the export of a stage-2 map's regions by IPA.
 #include <catch2/catch.hpp>
 
 #include <idmap.h>
@@ -390,18 +391,58 @@ TEST_CASE("idmap_lint_raw: a stage-2 tree in memory, its root tables given", "[c
     CHECK(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_ERR_INVALID_ARGUMENT);
 }
 
-TEST_CASE("the export reads stage-1 memory types: a stage-2 map is refused", "[capi][stage2]") {
-    Map m = new_stage2(s2_config(40, 1));
+TEST_CASE("idmap_export_regions lists a stage-2 map's regions by IPA; the devicetree and UEFI exports refuse it",
+          "[capi][stage2][export]") {
+    idmap_stage2_config_t c = s2_config(40, 1);
+    c.pa_offset = 0x10'0000'0000;  // guest IPA x is PA 64 GiB + x
+    Map m = new_stage2(c);
+    const uint64_t off = 0x10'0000'0000;
+    const uint64_t uart = IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ_WRITE | IDMAP_S2_XN;
+    const uint64_t rom = IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ;
+    REQUIRE(map_range(m.get(), 0x09000000, 0x09001000, uart) == IDMAP_OK);
     REQUIRE(map_range(m.get(), k1G, 2 * k1G, kGuestRam) == IDMAP_OK);
-    idmap_export_region_t regions[4];
-    CHECK(idmap_export_regions(m.get(), regions, 4) == 0);
-    idmap_efi_memory_descriptor_t efi[4];
-    CHECK(idmap_export_efi(m.get(), efi, 4) == 0);
+    REQUIRE(map_range(m.get(), k512G + k1G, k512G + k1G + 3 * kPage, rom) == IDMAP_OK);  // second root table
+    REQUIRE(idmap_export_regions(m.get(), nullptr, 0) == 3);
+    idmap_export_region_t r[4];
+    REQUIRE(idmap_export_regions(m.get(), r, 4) == 3);
+    CHECK(r[0].va_start == 0x09000000);
+    CHECK(r[0].va_end == 0x09001000);
+    CHECK(r[0].pa_start == off + 0x09000000);
+    CHECK(r[0].leaf_bits == ((off + 0x09000000) | uart | IDMAP_S2_ACCESSED | IDMAP_ATTR_TABLE_OR_PAGE));
+    CHECK(r[0].level == 3);
+    CHECK(r[0].memory_type == IDMAP_MEMORY_DEVICE);
+    CHECK(r[0].flags == (IDMAP_EXPORT_VALID | IDMAP_EXPORT_ACCESSED | IDMAP_EXPORT_USER | IDMAP_EXPORT_EXECUTE_NEVER));
+    CHECK(r[1].va_start == k1G);
+    CHECK(r[1].va_end == 2 * k1G);
+    CHECK(r[1].pa_start == off + k1G);
+    CHECK(r[1].leaf_bits == ((off + k1G) | kGuestRam | IDMAP_S2_ACCESSED));
+    CHECK(r[1].level == 1);
+    CHECK(r[1].memory_type == IDMAP_MEMORY_NORMAL_WB);
+    CHECK(r[1].attr_index == 0xf);
+    CHECK(r[1].shareability == 3);
+    CHECK(r[1].flags == (IDMAP_EXPORT_VALID | IDMAP_EXPORT_ACCESSED | IDMAP_EXPORT_USER | IDMAP_EXPORT_USER_EXECUTE));
+    CHECK(r[2].va_start == k512G + k1G);
+    CHECK(r[2].va_end == k512G + k1G + 3 * kPage);
+    CHECK(r[2].pa_start == off + k512G + k1G);
+    CHECK(r[2].flags == (IDMAP_EXPORT_VALID | IDMAP_EXPORT_ACCESSED | IDMAP_EXPORT_USER | IDMAP_EXPORT_READ_ONLY |
+                         IDMAP_EXPORT_USER_EXECUTE));
+
+    // The devicetree and the UEFI list describe stage-1 memory types: refused, with a reason.
     std::string text;
     CHECK(idmap_export_devicetree(m.get(), "vm", [](void* ctx, const char* s, size_t n) {
               static_cast<std::string*>(ctx)->append(s, n);
           }, &text) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(text.empty());
+    const idmap_error_t* e = idmap_last_error(m.get());
+    CHECK(e->status == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(reason(e) == IDMAP_ARG_NOT_STAGE1);
+    CHECK(((e->value >> 16) & 0xffff) == IDMAP_REGIME_STAGE2);
+    CHECK(error_text(e) ==
+          "invalid argument: a stage-2 map's MemAttr is no stage-1 memory type (MAIR index): export its regions");
+    REQUIRE(map_range(m.get(), k1G, k1G + kPage, kGuestRam | IDMAP_ATTR_NON_GLOBAL) == IDMAP_ERR_INVALID_FLAGS);
+    idmap_efi_memory_descriptor_t efi[4];
+    CHECK(idmap_export_efi(m.get(), efi, 4) == 0);
+    CHECK(reason(idmap_last_error(m.get())) == IDMAP_ARG_NOT_STAGE1);
     // Nor is it a stage-1 MMU's map.
     idmap_mmu_config_t mmu;
     CHECK(idmap_mmu_config(m.get(), 0x1124, &mmu) == IDMAP_ERR_INVALID_ARGUMENT);
