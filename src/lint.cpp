@@ -1,9 +1,9 @@
 // The linter (lint.hpp). One depth-first walk per tree, in address order, recursing per
-// table (depth at most four); a concatenated stage-2 root is walked table by table. The caller's scratch holds, from the front, the set of
-// tables reached in the current tree (so that a table reached twice is reported and not
-// walked twice) and, from the back, the runs of writable or executable leaves of every
-// tree; once all trees are walked the runs are sorted by physical address and swept for
-// W^X aliases.
+// table (depth at most four); a concatenated stage-2 root is walked table by table. The
+// caller's scratch holds, from the front, the set of tables reached in the current tree
+// (so that a table reached twice is reported and not walked twice) and, from the back,
+// the runs of writable or executable leaves of every tree; once all trees are walked the
+// runs are sorted by physical address and swept for W^X aliases.
 #include "aarch64_paging/lint.hpp"
 
 #include "aarch64_paging/access.hpp"
@@ -369,7 +369,7 @@ private:
         }
         for (unsigned p = 0; p < tables; ++p) {
             const uint64_t pa = tree.root + p * G::page_size;
-            path_[0] = pa;
+            path_[0] = pa;  // (a reference to any root table is a loop: table_entry)
             depth_ = 1;
             walk_table(resolve(tree, pa), tree.root_level, tree.va_base + p * span, 0);
         }
