@@ -33,6 +33,7 @@ static_assert(IDMAP_EFI_RESERVED_MEMORY_TYPE == efi::RESERVED_MEMORY_TYPE &&
               "IDMAP_EFI_* are the efi values");
 static_assert(sizeof(idmap_efi_memory_descriptor_t) == 40 && sizeof(EfiMemoryDescriptor) == 40,
               "UEFI's EFI_MEMORY_DESCRIPTOR is 40 bytes");
+static_assert(IDMAP_ARG_NOT_STAGE1 == aarch64_paging::argument_reason::NOT_STAGE1, "the C and C++ reasons agree");
 
 template <class C>
 struct COut {
@@ -74,6 +75,12 @@ idmap_status_t idmap_export_devicetree(const idmap_t* map, const char* node_name
     if (map == nullptr || write == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
+    // A stage-2 map's refusal has a reason: recorded as the map's last error.
+    if (const aarch64_paging::Result r = aarch64_paging::memory_types_exportable(
+            map->mapping, aarch64_paging::export_options(map->mapping));
+        !r) {
+        return idmap_capi::record(map, r);
+    }
     aarch64_paging::TextWriter out(write, ctx);
     const aarch64_paging::Result result =
         aarch64_paging::export_devicetree(map->mapping, node_name != nullptr ? node_name : "idmap", out);
@@ -82,6 +89,12 @@ idmap_status_t idmap_export_devicetree(const idmap_t* map, const char* node_name
 
 size_t idmap_export_efi(const idmap_t* map, idmap_efi_memory_descriptor_t* out, size_t max) {
     if (map == nullptr) {
+        return 0;
+    }
+    if (const aarch64_paging::Result r = aarch64_paging::memory_types_exportable(
+            map->mapping, aarch64_paging::export_options(map->mapping));
+        !r) {
+        (void)idmap_capi::record(map, r);
         return 0;
     }
     COut<idmap_efi_memory_descriptor_t> c{out, out != nullptr ? max : 0};

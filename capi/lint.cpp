@@ -30,12 +30,14 @@ static_assert(IDMAP_LINT_RES0_BITS == static_cast<int>(LintKind::Res0Bits) &&
 static_assert(IDMAP_REGIME_EL1_0 == static_cast<int>(aarch64_paging::TranslationRegime::El1And0) &&
                   IDMAP_REGIME_EL2 == static_cast<int>(aarch64_paging::TranslationRegime::El2) &&
                   IDMAP_REGIME_EL2_0 == static_cast<int>(aarch64_paging::TranslationRegime::El2And0) &&
-                  IDMAP_REGIME_EL3 == static_cast<int>(aarch64_paging::TranslationRegime::El3),
+                  IDMAP_REGIME_EL3 == static_cast<int>(aarch64_paging::TranslationRegime::El3) &&
+                  IDMAP_REGIME_STAGE2 == static_cast<int>(aarch64_paging::TranslationRegime::Stage2),
               "idmap_regime_t is TranslationRegime");
 static_assert(IDMAP_LINT_CHECK_STRUCTURE == aarch64_paging::lint_checks::STRUCTURE &&
                   IDMAP_LINT_CHECK_WX_ALIASES == aarch64_paging::lint_checks::WX_ALIASES &&
                   IDMAP_LINT_FEATURE_BTI == aarch64_paging::lint_features::BTI &&
                   IDMAP_LINT_FEATURE_BBM == aarch64_paging::lint_features::BBM &&
+                  IDMAP_LINT_FEATURE_XNX == aarch64_paging::lint_features::XNX &&
                   IDMAP_LINT_SCRATCH_WORDS(3, 5) == aarch64_paging::lint_scratch_words(3, 5),
               "the linter's C constants are the C++ ones");
 
@@ -113,6 +115,7 @@ bool raw_source(const void* ctx, size_t index, LintTree& tree) {
     }
     tree.root = t.root;
     tree.root_level = t.root_level;
+    tree.root_tables = t.root_tables;  // the core checks it
     tree.regime = static_cast<aarch64_paging::TranslationRegime>(regime);  // the core checks it
     if (t.translate != nullptr) {
         tree.translate = t.translate;
@@ -135,11 +138,12 @@ bool raw_source(const void* ctx, size_t index, LintTree& tree) {
 }
 
 Result run(const LintTrees& trees, const idmap_lint_options_t* options, idmap_lint_finding_t* out, size_t max,
-           idmap_lint_report_t* report, bool wx_only) {
+           idmap_lint_report_t* report, bool wx_only, uint32_t features = 0) {
     LintReport r;
     Result result = Status::InvalidArgument;
     if (out != nullptr || max == 0) {
         LintOptions o = options_of(options);
+        o.features |= features;
         if (wx_only) {
             o.checks = aarch64_paging::lint_checks::WX_ALIASES;
         }
@@ -165,7 +169,9 @@ idmap_status_t idmap_lint(const idmap_t* map, const idmap_lint_options_t* option
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
     const idmap* maps[1] = {map};
-    return idmap_capi::record(map, run(LintTrees{&map_source, maps, 1}, options, out, max, report, false));
+    // A stage-2 map made for a CPU with FEAT_XNX has XN[0]: the map says so.
+    const uint32_t xnx = map->mapping.has_xnx() ? aarch64_paging::lint_features::XNX : 0;
+    return idmap_capi::record(map, run(LintTrees{&map_source, maps, 1}, options, out, max, report, false, xnx));
 }
 
 idmap_status_t idmap_lint_raw(const idmap_lint_tree_t* trees, size_t count,

@@ -234,6 +234,10 @@ typedef struct {
 #define IDMAP_ARG_VMID_WIDTH 35
 /** Stage 2: a map made with FEAT_XNX (idmap_stage2_config_t::xnx) on a CPU without it. */
 #define IDMAP_ARG_NO_XNX 36
+/** A stage-2 map (first: its regime, #IDMAP_REGIME_STAGE2) given to what describes stage-1
+ * memory types and permissions: idmap_export_devicetree(), idmap_export_efi(). Its
+ * regions export by IPA (idmap_export_regions()). */
+#define IDMAP_ARG_NOT_STAGE1 37
 /** @} */
 
 /** @name Break-before-make rules
@@ -261,8 +265,8 @@ typedef struct {
 /** The last failure recorded for @p map, with status #IDMAP_OK before any; NULL for NULL.
  * Every function given a map records its failures there (the _split functions in their
  * lower map), idmap_walk_range() and the guard rails included, but for
- * idmap_export_devicetree() and idmap_lint_wx_aliases(); a call that succeeds leaves it
- * as it was. */
+ * idmap_export_devicetree() (which records only its refusal of a stage-2 map) and
+ * idmap_lint_wx_aliases(); a call that succeeds leaves it as it was. */
 const idmap_error_t *idmap_last_error(const idmap_t *map);
 /** A short description of @p status: "address out of range", ...; never NULL (an unknown
  * value has one too). */
@@ -939,7 +943,15 @@ uint32_t idmap_errata(void);
  * devicetree fragment, UEFI memory descriptors), decoded as the map's regime reads its
  * bits (Arm ARM DDI 0487K.a, D8.4 "Memory access control"). The export is at the map's
  * own addresses: [idmap_va_start(), idmap_va_start() + idmap_size()), in the upper VA range
- * up to 2^64, where a va_end of 0 stands for 2^64.
+ * up to 2^64, where a va_end of 0 stands for 2^64; a stage-2 map's regions are at its IPAs.
+ *
+ * A stage-2 map is exported as regions only: idmap_export_devicetree() and
+ * idmap_export_efi() refuse it (#IDMAP_ARG_NOT_STAGE1). They describe memory types by
+ * MAIR index and the permissions of the code that runs on the map; a stage-2 entry's
+ * MemAttr is half of the guest's memory type (its stage 1 combines with it, the more
+ * restrictive winning; with HCR_EL2.FWB, which the map does not record, it reads
+ * otherwise: Arm ARM D8.5), and a VM's memory map is its own firmware's to give. Rather
+ * than guess, they refuse; the regions carry each leaf's bits for a caller who knows.
  * @{ */
 /** All bits of @p d but the output address (0 for NULL). */
 uint64_t idmap_descriptor_flags(const idmap_descriptor_t *d);
@@ -975,7 +987,10 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
 
 /** @name Exported region flags
  * idmap_export_region_t's flags: what the entries allow in the map's regime. All but
- * #IDMAP_EXPORT_VALID describe the bits as they would act were the entries valid.
+ * #IDMAP_EXPORT_VALID describe the bits as they would act were the entries valid. At
+ * stage 2 the privileged level is the guest's EL1: READ_ONLY is S2AP[1] clear,
+ * EXECUTE_NEVER and USER_EXECUTE read XN[1:0], USER is S2AP[0] (reads, at EL1 and EL0
+ * alike), NON_GLOBAL is never set.
  * @{ */
 #define IDMAP_EXPORT_VALID ((uint32_t)1 << 0)         /**< Bit 0 set: the MMU translates it */
 /** Not writable at the regime's privileged level (EL1, EL2 or EL3). */
@@ -991,7 +1006,9 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
 /** @} */
 
 /** @name Memory types
- * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT.
+ * idmap_export_region_t's memory_type: what AttrIndx selects in #IDMAP_MAIR_DEFAULT. At
+ * stage 2, MemAttr[3:0] as read with HCR_EL2.FWB = 0: Device where MemAttr[3:2] is 0b00,
+ * else the lesser of the outer (MemAttr[3:2]) and inner (MemAttr[1:0]) cacheability.
  * @{ */
 #define IDMAP_MEMORY_DEVICE 0    /**< Device memory (any of nGnRnE, nGnRE, nGRE, GRE) */
 #define IDMAP_MEMORY_NORMAL_NC 1 /**< Normal, Non-cacheable */
@@ -1005,19 +1022,19 @@ void idmap_dump(const idmap_t *map, idmap_write_fn write, void *ctx);
  * whose bits are the same but for the output address, bit 1 (page/block) and bit 52 (the
  * contiguous bit). All-zero entries end a region and are not exported. */
 typedef struct {
-    uint64_t va_start;    /**< The first virtual address. */
-    uint64_t va_end;      /**< The virtual address after the last (0: 2^64). */
+    uint64_t va_start;    /**< The first virtual address (stage 2: IPA). */
+    uint64_t va_end;      /**< The virtual address (IPA) after the last (0: 2^64). */
     uint64_t pa_start;    /**< The physical address of va_start (0 in an invalid region). */
     uint64_t leaf_bits;   /**< The first leaf's descriptor. */
     uint32_t flags;       /**< IDMAP_EXPORT_*. */
     uint8_t memory_type;  /**< IDMAP_MEMORY_*. */
-    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute. */
+    uint8_t attr_index;   /**< AttrIndx[2:0], the MAIR attribute; at stage 2 MemAttr[3:0]. */
     uint8_t shareability; /**< SH[1:0]: 0 non, 1 reserved, 2 outer, 3 inner shareable. */
     uint8_t level;        /**< The first leaf's level. */
 } idmap_export_region_t;
 
 /** Writes the regions of @p map, in address order, to @p out, at the map's own addresses
- * (an upper-range map's up to 2^64).
+ * (an upper-range map's up to 2^64; a stage-2 map's IPAs, with their output addresses).
  * @param map the map.
  * @param out receives the first @p max regions (NULL with 0: only count).
  * @param max entries of @p out.
@@ -1058,7 +1075,8 @@ size_t idmap_export_regions(const idmap_t *map, idmap_export_region_t *out, size
  * @param ctx passed to @p write.
  * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT (nothing written, no last error
  *         recorded) for a NULL map or write, or a node name that is not 1 to 31 letters,
- *         digits or ",._+-". */
+ *         digits or ",._+-"; or, recorded as the map's last error with
+ *         #IDMAP_ARG_NOT_STAGE1, for a stage-2 map (see @ref idmap_inspection). */
 idmap_status_t idmap_export_devicetree(const idmap_t *map, const char *node_name,
                                        idmap_write_fn write, void *ctx);
 
@@ -1104,7 +1122,8 @@ typedef struct {
  * @param out receives the first @p max descriptors (NULL with 0: only count).
  * @param max entries of @p out.
  * @return every descriptor, also those past @p max (0 for a NULL map, and nothing written
- *         for a NULL @p out). */
+ *         for a NULL @p out); 0 for a stage-2 map, with #IDMAP_ERR_INVALID_ARGUMENT and
+ *         #IDMAP_ARG_NOT_STAGE1 as its last error (see @ref idmap_inspection). */
 size_t idmap_export_efi(const idmap_t *map, idmap_efi_memory_descriptor_t *out, size_t max);
 /** @} */
 
@@ -1222,15 +1241,20 @@ idmap_status_t idmap_enable_mmu_checked(idmap_t *map, const idmap_preflight_t *p
 idmap_status_t idmap_activate_checked(idmap_t *map, const idmap_preflight_t *preflight);
 
 /** What a finding of the linter is about (aarch64_paging::LintKind). The linter reads
- * stage-1 trees of any regime, 4 KiB granule, 48-bit output addresses. "Leaf": a valid
- * block (level 1 or 2) or page (level 3) descriptor. */
+ * stage-1 trees of any regime and stage-2 trees (#IDMAP_REGIME_STAGE2, IPAs in, a root of
+ * 1 to 16 concatenated tables), 4 KiB granule, 48-bit output addresses. "Leaf": a valid
+ * block (level 1 or 2) or page (level 3) descriptor. At stage 2, va and other_va are IPAs. */
 typedef enum {
     /** RES0 bits set in a valid descriptor; bits = them. Leaves: 49:48, 50 (GP, unless
      * #IDMAP_LINT_FEATURE_BTI), and in the EL2 and EL3 regimes 11 (nG) and 53 (PXN).
      * Table descriptors: 51:48, and in the EL2 and EL3 regimes 59 (PXNTable) and 61
-     * (APTable[0]). */
+     * (APTable[0]). Stage 2 (Arm ARM D8.3, its block, page and table descriptors): leaves
+     * 49:48, 50 (with or without FEAT_BTI), 11, and 53 (XN[0]) unless
+     * #IDMAP_LINT_FEATURE_XNX; table descriptors 51:48 and 63:59, stage 2 having no
+     * hierarchical attributes. */
     IDMAP_LINT_RES0_BITS = 1,
-    /** RES1 bits clear in a leaf; bits = them: AP[1] (bit 6) in the EL2 and EL3 regimes. */
+    /** RES1 bits clear in a leaf; bits = them: AP[1] (bit 6) in the EL2 and EL3 regimes.
+     * Never at stage 2. */
     IDMAP_LINT_RES1_CLEAR = 2,
     /** A valid entry with bit 1 clear at level 0 (no blocks with 4 KiB pages) or level 3
      * (0b01 is reserved there): the MMU faults. */
@@ -1257,7 +1281,9 @@ typedef enum {
      * writable leaf at the start of the overlap; other_va (in other_tree): the executable
      * address of the same byte; pa and size: the overlap. Writable: AP[2] clear (and no
      * APTable[1] above). Executable: at the privileged level (PXN clear, and not writable
-     * at EL0, in EL1&0 and EL2&0; XN clear in EL2 and EL3) or at EL0 (UXN clear). */
+     * at EL0, in EL1&0 and EL2&0; XN clear in EL2 and EL3) or at EL0 (UXN clear). At
+     * stage 2 (two IPAs of one VM, or of two VMs): writable is S2AP[1] (bit 7) set,
+     * executable XN[1:0] (bits 54:53) other than 0b10 (at the guest's EL1 or EL0). */
     IDMAP_LINT_WX_ALIAS = 9
 } idmap_lint_kind_t;
 
@@ -1294,12 +1320,19 @@ typedef const void *(*idmap_lint_translate_fn)(void *ctx, uint64_t pa);
 typedef struct {
     uint64_t root;                     /**< Physical address of the root table, page-aligned. */
     unsigned root_level;               /**< Level of the root table, 0 to 3; all 512 entries are read. */
-    /** The regime the tree is for: which bits are RES0 and RES1, and what W and X mean. */
+    /** The regime the tree is for: which bits are RES0 and RES1, and what W and X mean;
+     * #IDMAP_REGIME_STAGE2 for a VM's stage-2 tree. */
     idmap_regime_t regime;
     const idmap_lint_pool_t *pools;    /**< The pages its tables may use (without translate). */
     size_t pool_count;                 /**< Entries of pools. */
     idmap_lint_translate_fn translate; /**< Or: the pages, through this callback. */
     void *ctx;                         /**< Passed to translate. */
+    /** The tables the root is: 0 or 1; or, at stage 2, 2, 4, 8 or 16 concatenated tables
+     * (Arm ARM D8.2; idmap_s2_root_tables() of a stage-2 map), which follow root in
+     * physical memory, the whole aligned to its size, each read through the pools or
+     * translate; walked as one root table of 512 * root_tables entries. The last field,
+     * added after the others: a tree set field by field or from {0} has one table. */
+    unsigned root_tables;
 } idmap_lint_tree_t;
 
 /** @name Linter checks and features
@@ -1311,6 +1344,9 @@ typedef struct {
 #define IDMAP_LINT_CHECK_ALL (IDMAP_LINT_CHECK_STRUCTURE | IDMAP_LINT_CHECK_WX_ALIASES) /**< Both */
 #define IDMAP_LINT_FEATURE_BTI ((uint32_t)1 << 0) /**< FEAT_BTI: bit 50 of leaves is GP */
 #define IDMAP_LINT_FEATURE_BBM ((uint32_t)1 << 1) /**< FEAT_BBM: bit 16 of blocks is nT */
+/** FEAT_XNX: bit 53 of stage-2 leaves is XN[0] (idmap_lint() adds it for a stage-2 map
+ * made with idmap_stage2_config_t's xnx) */
+#define IDMAP_LINT_FEATURE_XNX ((uint32_t)1 << 2)
 /** @} */
 
 /** Scratch words (uint64_t) a lint needs: 2 per table page of the largest tree, 4 per run
@@ -1337,7 +1373,9 @@ typedef struct {
 /** Lints @p map in its regime and VA range: what the MMU would reject or that is unlikely
  * to be meant (idmap_lint_kind_t), and W^X aliases within the map. The map's table pages
  * are trusted: a corrupt table address is followed; to lint a map you distrust, pass its
- * root to idmap_lint_raw() with the pages it may use.
+ * root to idmap_lint_raw() with the pages it may use. A stage-2 map is linted by IPA,
+ * every table of its root walked, with #IDMAP_LINT_FEATURE_XNX where it was made with
+ * FEAT_XNX.
  * @param map the map.
  * @param options the checks and the scratch; NULL: all checks, no scratch.
  * @param out receives the first @p max findings: each tree's in address order (a
@@ -1366,7 +1404,10 @@ idmap_status_t idmap_lint(const idmap_t *map, const idmap_lint_options_t *option
  *         before any finding, for @p trees NULL with @p count not 0, more than 4096 trees,
  *         a root level above 3, an unknown regime, neither pools nor translate, a pool
  *         not page-aligned, or a root that is not page-aligned or not a page the tree may
- *         use. */
+ *         use; root_tables other than 0, 1, 2, 4, 8 or 16, more than 1 in a stage-1
+ *         regime or where they would resolve more than 48 bits (from level 0), a
+ *         concatenated root not aligned to its size, or one of its tables not a page the
+ *         tree may use. */
 idmap_status_t idmap_lint_raw(const idmap_lint_tree_t *trees, size_t count,
                               const idmap_lint_options_t *options, idmap_lint_finding_t *out,
                               size_t max, idmap_lint_report_t *report);
@@ -1457,8 +1498,12 @@ size_t idmap_worst_case_tables(const idmap_region_t *regions, size_t count, unsi
  * idmap_map_range() (IPA range to IPA + pa_offset, with the IDMAP_S2_* flags below, not
  * the IDMAP_ATTR_* ones), idmap_modify_range(), idmap_walk_range(), idmap_unmap_range(),
  * idmap_tables_needed(), idmap_dump(), idmap_free(); idmap_descriptor_*() read its
- * entries. The linter and the export (@ref idmap_guard_rails, @ref idmap_inspection)
- * read stage-1 descriptors only and refuse a stage-2 map.
+ * entries. The linter (@ref idmap_guard_rails) reads a stage-2 map by IPA: idmap_lint()
+ * and idmap_lint_wx_aliases() take it (across VMs too), idmap_lint_raw() a tree of
+ * #IDMAP_REGIME_STAGE2 with its root_tables; the stage-2 RES0 bits, and S2AP and XN[1:0]
+ * for W^X. The export (@ref idmap_inspection) lists a stage-2 map's regions by IPA
+ * (idmap_export_regions(), with output addresses and bits); the devicetree and UEFI
+ * exports, which describe stage-1 memory types, refuse it (#IDMAP_ARG_NOT_STAGE1).
  *
  * Flags. map_range refuses (#IDMAP_ERR_INVALID_FLAGS, value = the bits) bit 11 (nG at
  * stage 1: RES0, there are no ASIDs), bit 50 (GP: stage 1's), bit 53 (XN[0]: RES0 without

@@ -296,6 +296,9 @@ void write_argument(TextWriter& out, const MapError& e) {
         case argument_reason::NO_XNX:
             out.str(": the stage-2 map uses XN[0] (FEAT_XNX) and the CPU lacks it (ID_AA64MMFR1_EL1.XNX)");
             break;
+        case argument_reason::NOT_STAGE1:
+            out.str(": a stage-2 map's MemAttr is no stage-1 memory type (MAIR index): export its regions");
+            break;
         case argument_reason::PA_OFFSET_ALIGNMENT:
             out.str(": pa_offset ").hex(e.va.value()).str(" is not a multiple of the ").dec(first);
             out.str(" KiB page: a page maps to a page-aligned output address, so the offset must be whole pages");

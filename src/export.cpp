@@ -16,6 +16,16 @@ using G = Granule4K;
 // bit (a block followed by the pages of a split) and the contiguous bit.
 constexpr uint64_t MAY_DIFFER = G::output_address_mask | uint64_t{1} << 1 | uint64_t{1} << 52;
 
+// A stage-2 MemAttr[3:0] as HCR_EL2.FWB = 0 reads it (D8.5): 0b00xx Device; else Normal,
+// the lesser of the outer (bits 3:2) and inner (1:0) cacheability, 0b01 Non-cacheable,
+// 0b10 Write-Through, 0b11 Write-Back, the reserved inner 0b00 read as Non-cacheable (as
+// memory_type() reads a MAIR byte).
+MemoryType stage2_memory_type(unsigned mem_attr) {
+    const unsigned outer = mem_attr >> 2;
+    const unsigned inner = (mem_attr & 3) != 0 ? mem_attr & 3 : 1;
+    return static_cast<MemoryType>(outer == 0 ? 0 : outer < inner ? outer : inner);
+}
+
 ExportRegion region_of(uint64_t bits, unsigned level, uint64_t va, uint64_t pa, const ExportOptions& o) {
     // What the bits would allow were the entry valid.
     const Access a = leaf_access(bits | 1, o.regime);
@@ -33,8 +43,14 @@ ExportRegion region_of(uint64_t bits, unsigned level, uint64_t va, uint64_t pa, 
     r.pa_start = pa;
     r.descriptor = bits;
     r.flags = flags;
-    r.memory_type = descriptor_memory_type(bits, o.mair);
-    r.attr_index = static_cast<uint8_t>(attr_index(bits));
+    if (is_stage2(o.regime)) {
+        const unsigned mem_attr = static_cast<unsigned>(bits >> 2) & 0xf;
+        r.memory_type = stage2_memory_type(mem_attr);
+        r.attr_index = static_cast<uint8_t>(mem_attr);
+    } else {
+        r.memory_type = descriptor_memory_type(bits, o.mair);
+        r.attr_index = static_cast<uint8_t>(attr_index(bits));
+    }
     r.shareability = static_cast<uint8_t>((bits >> 8) & 3);
     r.level = static_cast<uint8_t>(level);
     return r;
@@ -43,8 +59,8 @@ ExportRegion region_of(uint64_t bits, unsigned level, uint64_t va, uint64_t pa, 
 // Calls fn(const ExportRegion&) for every region of mapping, in address order.
 template <class F>
 void for_each_region(const Mapping<>& mapping, const ExportOptions& options, F&& fn) {
-    // The export reads stage-1 descriptors: a stage-2 map exports nothing.
-    if (!mapping.is_initialised() || is_stage2(mapping.regime().regime)) {
+    // A stage-2 mapping's IPA regions too: the walk takes every table of its root.
+    if (!mapping.is_initialised()) {
         return;
     }
     ExportRegion open;
@@ -107,7 +123,7 @@ const char* regime_name(TranslationRegime regime) {
         case TranslationRegime::El2: return "el2";
         case TranslationRegime::El2And0: return "el2&0";
         case TranslationRegime::El3: return "el3";
-        case TranslationRegime::Stage2: break;  // not exported (is_known)
+        case TranslationRegime::Stage2: break;  // not exported (memory_types_exportable)
     }
     return "unknown";
 }
@@ -211,10 +227,20 @@ size_t export_regions(const Mapping<>& mapping, ExportRegion* out, size_t max, c
     return for_each_export_region(mapping, &ArrayOut<ExportRegion>::put, &array, options);
 }
 
+Result memory_types_exportable(const Mapping<>& mapping, const ExportOptions& options) {
+    if (is_stage2(mapping.regime().regime) || is_stage2(options.regime)) {
+        return MapError::invalid_argument(argument_reason::NOT_STAGE1,
+                                          static_cast<uint16_t>(TranslationRegime::Stage2));
+    }
+    return {};
+}
+
 Result export_devicetree(const Mapping<>& mapping, const char* node_name, TextWriter& out,
                          const ExportOptions& options) {
-    if (!mapping.is_initialised() || !valid_node_name(node_name) || !is_known(options.regime) ||
-        is_stage2(mapping.regime().regime)) {
+    if (Result r = memory_types_exportable(mapping, options); !r) {
+        return r;
+    }
+    if (!mapping.is_initialised() || !valid_node_name(node_name) || !is_known(options.regime)) {
         return Status::InvalidArgument;
     }
     out.str("/* idmap: ").str(regime_name(options.regime)).str(" stage 1, 4 KiB granule */\n");
@@ -228,6 +254,9 @@ Result export_devicetree(const Mapping<>& mapping, const char* node_name, TextWr
 
 size_t for_each_efi_descriptor(const Mapping<>& mapping, EfiDescriptorFn fn, void* ctx, const ExportOptions& options) {
     size_t count = 0;
+    if (!memory_types_exportable(mapping, options)) {
+        return count;
+    }
     EfiMemoryDescriptor open;
     bool is_open = false;
     auto emit = [&]() {

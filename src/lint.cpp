@@ -1,9 +1,9 @@
 // The linter (lint.hpp). One depth-first walk per tree, in address order, recursing per
-// table (depth at most four). The caller's scratch holds, from the front, the set of
-// tables reached in the current tree (so that a table reached twice is reported and not
-// walked twice) and, from the back, the runs of writable or executable leaves of every
-// tree; once all trees are walked the runs are sorted by physical address and swept for
-// W^X aliases.
+// table (depth at most four); a concatenated stage-2 root is walked table by table. The
+// caller's scratch holds, from the front, the set of tables reached in the current tree
+// (so that a table reached twice is reported and not walked twice) and, from the back,
+// the runs of writable or executable leaves of every tree; once all trees are walked the
+// runs are sorted by physical address and swept for W^X aliases.
 #include "aarch64_paging/lint.hpp"
 
 #include "aarch64_paging/access.hpp"
@@ -33,9 +33,13 @@ constexpr size_t MAX_TREES = 4096;
 
 // RES0 bits of a block or page descriptor (D8.3): OA[49:48], which only FEAT_LPA2 uses;
 // GP (bit 50) without FEAT_BTI; and the bits the regime lacks (regime.hpp), AP[1] aside,
-// which is RES1 there.
+// which is RES1 there. At stage 2 those are nG, GP whatever FEAT_BTI (it is stage 1's)
+// and XN[0], which FEAT_XNX makes a bit.
 uint64_t leaf_res0(TranslationRegime regime, uint32_t features) {
     uint64_t res0 = (uint64_t{3} << 48) | (refused_bits(regime) & ~res1_bits(regime));
+    if (is_stage2(regime)) {
+        return (features & lint_features::XNX) != 0 ? res0 & ~STAGE2_XN0 : res0;
+    }
     if ((features & lint_features::BTI) == 0) {
         res0 |= GP;
     }
@@ -43,14 +47,20 @@ uint64_t leaf_res0(TranslationRegime regime, uint32_t features) {
 }
 
 // RES0 bits of a table descriptor (D8.3): 51:48; and PXNTable and APTable[0] where the
-// regime has one privilege level (D8.4, "Hierarchical control of data access permissions").
+// regime has one privilege level (D8.4, "Hierarchical control of data access permissions");
+// at stage 2, which has no hierarchical attributes, 63:59.
 uint64_t table_res0(TranslationRegime regime) {
     uint64_t res0 = uint64_t{0xf} << 48;
-    if (!has_two_privilege_levels(regime)) {
+    if (is_stage2(regime)) {
+        res0 |= uint64_t{0x1f} << 59;
+    } else if (!has_two_privilege_levels(regime)) {
         res0 |= table_limits::PXN_TABLE | table_limits::AP_TABLE_NO_EL0;
     }
     return res0;
 }
+
+// The tables of a tree's root: 0 reads as 1.
+unsigned root_tables(const LintTree& tree) { return tree.root_tables != 0 ? tree.root_tables : 1; }
 
 // A valid block (levels 1, 2) or page (level 3) descriptor.
 bool is_leaf(uint64_t d, unsigned level) {
@@ -82,8 +92,17 @@ const uint64_t* resolve(const LintTree& tree, uint64_t pa) {
 }
 
 bool valid_tree(const LintTree& tree) {
-    if (tree.root_level > G::leaf_level || !is_known(tree.regime) ||
+    if (tree.root_level > G::leaf_level || (!is_known(tree.regime) && !is_stage2(tree.regime)) ||
         (tree.root & (G::page_size - 1)) != 0) {
+        return false;
+    }
+    // A concatenated root (D8.2): stage 2 only, 2 to 16 tables, aligned to their size,
+    // resolving at most 48 input address bits (none at level 0).
+    const unsigned tables = root_tables(tree);
+    const uint64_t bytes = uint64_t{tables} * G::page_size;
+    if (tables > 16 || (tables & (tables - 1)) != 0 || (tables > 1 && !is_stage2(tree.regime)) ||
+        (tree.root & (bytes - 1)) != 0 ||
+        (G::level_size(tree.root_level) << G::index_bits) * tables > (uint64_t{1} << G::max_va_bits)) {
         return false;
     }
     if (tree.translate == nullptr) {
@@ -96,7 +115,12 @@ bool valid_tree(const LintTree& tree) {
             }
         }
     }
-    return resolve(tree, tree.root) != nullptr;
+    for (unsigned p = 0; p < tables; ++p) {
+        if (resolve(tree, tree.root + p * G::page_size) == nullptr) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // A run of leaves of one tree, one level and the same attributes, whose input and output
@@ -324,16 +348,31 @@ private:
     void walk_tree(const LintTree& tree, uint32_t index) {
         tree_ = &tree;  // for this call only
         tree_index_ = index;
+        // What the regime decides, once per tree rather than per entry.
+        leaf_res0_ = leaf_res0(tree.regime, features_);
+        table_res0_ = table_res0(tree.regime);
+        res1_ = res1_bits(tree.regime);
         scratch_.clear_tables();
         tables_ = 0;
         depth_ = 0;
-        // The root can always be recorded unless the scratch has no room at all.
-        if (!add_table(tree.root, 0)) {
-            tables_dropped_ = true;
-            return;
+        // Every table of the root is recorded before the walk, so that a reference into
+        // any of them is one to the root (a loop), never a first visit.
+        const unsigned tables = root_tables(tree);
+        const uint64_t span = G::level_size(tree.root_level) << G::index_bits;  // one root table's
+        root_ = tree.root;
+        root_bytes_ = uint64_t{tables} * G::page_size;
+        for (unsigned p = 0; p < tables; ++p) {
+            if (!add_table(tree.root + p * G::page_size, tree.va_base + p * span)) {
+                tables_dropped_ = true;
+                return;
+            }
         }
-        path_[depth_++] = tree.root;
-        walk_table(resolve(tree, tree.root), tree.root_level, tree.va_base, 0);
+        for (unsigned p = 0; p < tables; ++p) {
+            const uint64_t pa = tree.root + p * G::page_size;
+            path_[0] = pa;  // (a reference to any root table is a loop: table_entry)
+            depth_ = 1;
+            walk_table(resolve(tree, pa), tree.root_level, tree.va_base + p * span, 0);
+        }
     }
 
     bool add_table(uint64_t pa, uint64_t va) {
@@ -379,7 +418,7 @@ private:
 
     void table_entry(uint64_t d, unsigned level, unsigned i, uint64_t va, uint64_t limits) {
         if (structure()) {
-            if (const uint64_t res0 = d & table_res0(tree_->regime); res0 != 0) {
+            if (const uint64_t res0 = d & table_res0_; res0 != 0) {
                 LintFinding f = finding(LintKind::Res0Bits, level, i, va, d);
                 f.bits = res0;
                 add(f);
@@ -398,8 +437,9 @@ private:
         uint64_t first_va = 0;
         const bool seen = scratch_.find_table(pa, first_va);
         if (seen) {
-            f.kind = LintKind::TableShared;
-            for (unsigned k = 0; k < depth_; ++k) {
+            // Any table of a concatenated root is on every path: the root is one table.
+            f.kind = pa - root_ < root_bytes_ ? LintKind::TableLoop : LintKind::TableShared;
+            for (unsigned k = 1; k < depth_; ++k) {
                 f.kind = path_[k] == pa ? LintKind::TableLoop : f.kind;
             }
             f.other_va = first_va;
@@ -420,12 +460,12 @@ private:
     void leaf_entry(uint64_t d, unsigned level, unsigned i, uint64_t va, uint64_t limits) {
         const uint64_t size = G::level_size(level);
         if (structure()) {
-            if (const uint64_t res0 = d & leaf_res0(tree_->regime, features_); res0 != 0) {
+            if (const uint64_t res0 = d & leaf_res0_; res0 != 0) {
                 LintFinding f = finding(LintKind::Res0Bits, level, i, va, d);
                 f.bits = res0;
                 add(f);
             }
-            if (const uint64_t clear = res1_bits(tree_->regime) & ~d; clear != 0) {
+            if (const uint64_t clear = res1_ & ~d; clear != 0) {
                 LintFinding f = finding(LintKind::Res1Clear, level, i, va, d);
                 f.bits = clear;
                 add(f);
@@ -564,6 +604,11 @@ private:
 
     const LintTree* tree_ = nullptr;
     uint32_t tree_index_ = 0;
+    uint64_t leaf_res0_ = 0;   // the current tree's RES0 bits of blocks and pages
+    uint64_t table_res0_ = 0;  // of table descriptors
+    uint64_t res1_ = 0;        // its RES1 bits of blocks and pages
+    uint64_t root_ = 0;        // its root
+    uint64_t root_bytes_ = 0;  // the root's tables, in bytes
     uint64_t path_[G::leaf_level + 1] = {};  // the tables from the root to the one walked
     unsigned depth_ = 0;
     size_t tables_ = 0;      // in the current tree
@@ -692,6 +737,7 @@ LintTree lint_tree(const Mapping<>& mapping) {
     tree.regime = mapping.regime().regime;
     tree.va_base = mapping.va_base();
     tree.translate = &identity_table;
+    tree.root_tables = mapping.root_tables();
     return tree;
 }
 

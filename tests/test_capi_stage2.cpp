@@ -2,7 +2,8 @@
 // its refusals, the IDMAP_S2_* flags through the existing map/walk/modify/unmap calls,
 // concatenated roots from the config's alloc_root, idmap_s2_vtcr, idmap_s2_vttbr,
 // idmap_s2_activate and idmap_s2_activate_on_core on the host fake, idmap_s2_map_range_bbm,
-// idmap_s2_worst_case_tables.
+// idmap_s2_worst_case_tables; the lint of stage-2 maps and raw stage-2 trees (concatenated
+// roots, RES0 bits, W^X across VMs), and the export of a stage-2 map's regions by IPA.
 #include <catch2/catch.hpp>
 
 #include <idmap.h>
@@ -259,20 +260,189 @@ TEST_CASE("idmap_s2_worst_case_tables counts the concatenated root", "[capi][sta
     CHECK(idmap_s2_worst_case_tables(nullptr, 0, 2, 34) == 16);
 }
 
-TEST_CASE("the lint and the export read stage-1 descriptors: a stage-2 map is refused", "[capi][stage2]") {
+namespace {
+
+// A lint with ample scratch and room for 8 findings.
+struct CLint {
+    uint64_t scratch[4096];
+    idmap_lint_finding_t findings[8];
+    idmap_lint_report_t report{};
+    idmap_lint_options_t options(uint32_t features = 0) {
+        return idmap_lint_options_t{0, features, scratch, sizeof scratch / sizeof scratch[0]};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("idmap_lint reads a stage-2 map by IPA, every table of its concatenated root", "[capi][stage2][lint]") {
     Map m = new_stage2(s2_config(40, 1));
     REQUIRE(map_range(m.get(), k1G, 2 * k1G, kGuestRam) == IDMAP_OK);
-    idmap_lint_report_t report;
-    CHECK(idmap_lint(m.get(), nullptr, nullptr, 0, &report) == IDMAP_ERR_INVALID_ARGUMENT);
-    idmap_export_region_t regions[4];
-    CHECK(idmap_export_regions(m.get(), regions, 4) == 0);
-    idmap_efi_memory_descriptor_t efi[4];
-    CHECK(idmap_export_efi(m.get(), efi, 4) == 0);
+    // In the second root table (IPA 512 GiB up): RAM in pages, and a UART.
+    REQUIRE(map_range(m.get(), k512G + k1G, k512G + k1G + 3 * kPage, kGuestRam | IDMAP_S2_XN) == IDMAP_OK);
+    REQUIRE(map_range(m.get(), k512G + 0x09000000, k512G + 0x09001000,
+                      IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ_WRITE | IDMAP_S2_XN) == IDMAP_OK);
+    CLint l;
+    idmap_lint_options_t o = l.options();
+    REQUIRE(idmap_lint(m.get(), &o, l.findings, 8, &l.report) == IDMAP_OK);
+    CHECK(l.report.findings == 0);
+    // The 2 root tables, and below the second a level-2 and a level-3 table for the RAM
+    // and for the UART: every one reached.
+    CHECK(l.report.tables == idmap_table_count(m.get()));
+    CHECK(l.report.tables == 6);
+}
+
+TEST_CASE("idmap_lint_wx_aliases: a page writable in one VM and executable in another", "[capi][stage2][lint]") {
+    Map vm1 = new_stage2(s2_config(40, 1, 1));
+    Map vm2 = new_stage2(s2_config(40, 1, 2));
+    REQUIRE(map_range(vm1.get(), k1G, k1G + k2M, kGuestRam | IDMAP_S2_XN) == IDMAP_OK);
+    REQUIRE(map_range(vm2.get(), k1G + k2M - kPage, k1G + k2M, IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ) ==
+            IDMAP_OK);
+    const idmap_t* maps[] = {vm1.get(), vm2.get()};
+    CLint l;
+    idmap_lint_options_t o = l.options();
+    REQUIRE(idmap_lint_wx_aliases(maps, 2, &o, l.findings, 8, &l.report) == IDMAP_OK);
+    REQUIRE(l.report.findings == 1);
+    const idmap_lint_finding_t& f = l.findings[0];
+    CHECK(f.kind == IDMAP_LINT_WX_ALIAS);
+    CHECK(f.tree == 0);
+    CHECK(f.other_tree == 1);
+    CHECK(f.va == k1G + k2M - kPage);
+    CHECK(f.pa == k1G + k2M - kPage);
+    CHECK(f.size == kPage);
+    // Each VM alone is clean.
+    REQUIRE(idmap_lint(vm1.get(), &o, l.findings, 8, &l.report) == IDMAP_OK);
+    CHECK(l.report.findings == 0);
+}
+
+TEST_CASE("idmap_lint of a stage-2 map made with FEAT_XNX reads bit 53 as XN[0]", "[capi][stage2][lint]") {
+    idmap_stage2_config_t c = s2_config(39, 1);
+    c.xnx = true;
+    Map m = new_stage2(c);
+    REQUIRE(map_range(m.get(), k1G, k1G + kPage, IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ | IDMAP_S2_XN_EL1) ==
+            IDMAP_OK);
+    CLint l;
+    idmap_lint_options_t o = l.options();
+    REQUIRE(idmap_lint(m.get(), &o, l.findings, 8, &l.report) == IDMAP_OK);
+    CHECK(l.report.findings == 0);
+    // The same tree read raw, without the feature: bit 53 is RES0.
+    idmap_lint_tree_t t{};
+    t.root = idmap_root_address(m.get());
+    t.root_level = 1;
+    t.regime = IDMAP_REGIME_STAGE2;
+    t.translate = [](void*, uint64_t pa) -> const void* { return reinterpret_cast<const void*>(pa); };
+    REQUIRE(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_OK);
+    REQUIRE(l.report.findings == 1);
+    CHECK(l.findings[0].kind == IDMAP_LINT_RES0_BITS);
+    CHECK(l.findings[0].bits == IDMAP_S2_XN_EL1);
+    o.features = IDMAP_LINT_FEATURE_XNX;
+    REQUIRE(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_OK);
+    CHECK(l.report.findings == 0);
+}
+
+TEST_CASE("idmap_lint_raw: a stage-2 tree in memory, its root tables given", "[capi][stage2][lint]") {
+    // Three pages "at" PA 0x80000000: a level-1 root of two tables (40-bit IPA), and a
+    // level-2 table under the second: 2 MiB of guest RAM at IPA 512 GiB + 1 GiB.
+    alignas(8192) static uint64_t image[3][512];
+    std::memset(image, 0, sizeof image);
+    const uint64_t base = 0x80000000;
+    const uint64_t ram = kGuestRam | IDMAP_S2_ACCESSED | IDMAP_S2_XN;
+    image[0][1] = k1G | ram;             // IPA 1 GiB: a 1 GiB block
+    image[1][1] = (base + 2 * kPage) | 3;  // IPA 513 GiB: the level-2 table
+    image[2][0] = 0x60000000 | ram;      // IPA 513 GiB: a 2 MiB block
+    const idmap_lint_pool_t pool{base, sizeof image, image};
+    idmap_lint_tree_t t{};
+    t.root = base;
+    t.root_level = 1;
+    t.regime = IDMAP_REGIME_STAGE2;
+    t.pools = &pool;
+    t.pool_count = 1;
+    t.root_tables = 2;
+    CLint l;
+    idmap_lint_options_t o = l.options();
+    REQUIRE(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_OK);
+    CHECK(l.report.findings == 0);
+    CHECK(l.report.tables == 3);
+    // nG (bit 11) in the block below the second root table, and PXNTable (bit 59) in the
+    // table descriptor that leads there: both RES0 at stage 2.
+    image[2][0] |= IDMAP_ATTR_NON_GLOBAL;
+    image[1][1] |= uint64_t{1} << 59;
+    REQUIRE(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_OK);
+    REQUIRE(l.report.findings == 2);
+    CHECK(l.findings[0].kind == IDMAP_LINT_RES0_BITS);
+    CHECK(l.findings[0].level == 1);
+    CHECK(l.findings[0].va == k512G + k1G);
+    CHECK(l.findings[0].bits == uint64_t{1} << 59);
+    CHECK(l.findings[1].kind == IDMAP_LINT_RES0_BITS);
+    CHECK(l.findings[1].level == 2);
+    CHECK(l.findings[1].va == k512G + k1G);
+    CHECK(l.findings[1].bits == IDMAP_ATTR_NON_GLOBAL);
+    char line[200];
+    idmap_lint_finding_text(&l.findings[1], line, sizeof line);
+    CHECK(std::string(line) == "RES0 bits set: L2[0] va 0x8040000000, descriptor 0x40000060000ffd, bits 0x800");
+    // With one root table, the second is not part of the tree; 3 tables are no root.
+    t.root_tables = 1;
+    REQUIRE(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_OK);
+    CHECK(l.report.findings == 0);
+    t.root_tables = 3;
+    CHECK(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_ERR_INVALID_ARGUMENT);
+    // Stage 1 has no concatenated root.
+    t.root_tables = 2;
+    t.regime = IDMAP_REGIME_EL2;
+    CHECK(idmap_lint_raw(&t, 1, &o, l.findings, 8, &l.report) == IDMAP_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("idmap_export_regions lists a stage-2 map's regions by IPA; the devicetree and UEFI exports refuse it",
+          "[capi][stage2][export]") {
+    idmap_stage2_config_t c = s2_config(40, 1);
+    c.pa_offset = 0x10'0000'0000;  // guest IPA x is PA 64 GiB + x
+    Map m = new_stage2(c);
+    const uint64_t off = 0x10'0000'0000;
+    const uint64_t uart = IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ_WRITE | IDMAP_S2_XN;
+    const uint64_t rom = IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ;
+    REQUIRE(map_range(m.get(), 0x09000000, 0x09001000, uart) == IDMAP_OK);
+    REQUIRE(map_range(m.get(), k1G, 2 * k1G, kGuestRam) == IDMAP_OK);
+    REQUIRE(map_range(m.get(), k512G + k1G, k512G + k1G + 3 * kPage, rom) == IDMAP_OK);  // second root table
+    REQUIRE(idmap_export_regions(m.get(), nullptr, 0) == 3);
+    idmap_export_region_t r[4];
+    REQUIRE(idmap_export_regions(m.get(), r, 4) == 3);
+    CHECK(r[0].va_start == 0x09000000);
+    CHECK(r[0].va_end == 0x09001000);
+    CHECK(r[0].pa_start == off + 0x09000000);
+    CHECK(r[0].leaf_bits == ((off + 0x09000000) | uart | IDMAP_S2_ACCESSED | IDMAP_ATTR_TABLE_OR_PAGE));
+    CHECK(r[0].level == 3);
+    CHECK(r[0].memory_type == IDMAP_MEMORY_DEVICE);
+    CHECK(r[0].flags == (IDMAP_EXPORT_VALID | IDMAP_EXPORT_ACCESSED | IDMAP_EXPORT_USER | IDMAP_EXPORT_EXECUTE_NEVER));
+    CHECK(r[1].va_start == k1G);
+    CHECK(r[1].va_end == 2 * k1G);
+    CHECK(r[1].pa_start == off + k1G);
+    CHECK(r[1].leaf_bits == ((off + k1G) | kGuestRam | IDMAP_S2_ACCESSED));
+    CHECK(r[1].level == 1);
+    CHECK(r[1].memory_type == IDMAP_MEMORY_NORMAL_WB);
+    CHECK(r[1].attr_index == 0xf);
+    CHECK(r[1].shareability == 3);
+    CHECK(r[1].flags == (IDMAP_EXPORT_VALID | IDMAP_EXPORT_ACCESSED | IDMAP_EXPORT_USER | IDMAP_EXPORT_USER_EXECUTE));
+    CHECK(r[2].va_start == k512G + k1G);
+    CHECK(r[2].va_end == k512G + k1G + 3 * kPage);
+    CHECK(r[2].pa_start == off + k512G + k1G);
+    CHECK(r[2].flags == (IDMAP_EXPORT_VALID | IDMAP_EXPORT_ACCESSED | IDMAP_EXPORT_USER | IDMAP_EXPORT_READ_ONLY |
+                         IDMAP_EXPORT_USER_EXECUTE));
+
+    // The devicetree and the UEFI list describe stage-1 memory types: refused, with a reason.
     std::string text;
     CHECK(idmap_export_devicetree(m.get(), "vm", [](void* ctx, const char* s, size_t n) {
               static_cast<std::string*>(ctx)->append(s, n);
           }, &text) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(text.empty());
+    const idmap_error_t* e = idmap_last_error(m.get());
+    CHECK(e->status == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(reason(e) == IDMAP_ARG_NOT_STAGE1);
+    CHECK(((e->value >> 16) & 0xffff) == IDMAP_REGIME_STAGE2);
+    CHECK(error_text(e) ==
+          "invalid argument: a stage-2 map's MemAttr is no stage-1 memory type (MAIR index): export its regions");
+    REQUIRE(map_range(m.get(), k1G, k1G + kPage, kGuestRam | IDMAP_ATTR_NON_GLOBAL) == IDMAP_ERR_INVALID_FLAGS);
+    idmap_efi_memory_descriptor_t efi[4];
+    CHECK(idmap_export_efi(m.get(), efi, 4) == 0);
+    CHECK(reason(idmap_last_error(m.get())) == IDMAP_ARG_NOT_STAGE1);
     // Nor is it a stage-1 MMU's map.
     idmap_mmu_config_t mmu;
     CHECK(idmap_mmu_config(m.get(), 0x1124, &mmu) == IDMAP_ERR_INVALID_ARGUMENT);

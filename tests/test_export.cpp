@@ -1,7 +1,8 @@
 // The export of the applied map (export.hpp, idmap_export_*): regions merged exactly where
 // nothing but the address changes, the devicetree fragment word for word, the UEFI list,
-// other memory types and regimes through the C++ options, the bounds of the arrays, and an
-// upper-range map at its own addresses.
+// other memory types and regimes through the C++ options, the bounds of the arrays, an
+// upper-range map at its own addresses, and a stage-2 map's regions by IPA (its devicetree
+// and UEFI list refused, with the reason).
 #include <catch2/catch.hpp>
 
 #include <idmap.h>
@@ -381,4 +382,78 @@ TEST_CASE("export: an upper-range map's regions lie at its own addresses, up to 
     CHECK(out[0].va_start == 0 - kPage);
     CHECK(out[0].va_end == 0);
     CHECK(out[0].pa_start == k1G - kPage);
+}
+
+TEST_CASE("export: a stage-2 map's regions by IPA, its MemAttr, S2AP and XN decoded (C++)", "[export][stage2]") {
+    using namespace aarch64_paging;
+    Mapping<> map;
+    // 40-bit IPA from level 1: two concatenated root tables; guest IPA x is PA x + 64 GiB.
+    const uint64_t off = uint64_t{64} << 30;
+    REQUIRE(map.init_stage2(1, 1, default_page_allocator_contiguous(), off, Stage2Options{40, false}).is_ok());
+    const Stage2Attributes v = Stage2Attributes::VALID;
+    const Stage2Attributes rw = Stage2Attributes::READ_WRITE;
+    // A UART (Device-GRE), RAM executable (Normal WB); in the second root table RAM
+    // read-only, outer Write-Back and inner Non-cacheable (MemAttr 0b1101: the lesser,
+    // Non-cacheable), and a write-only Write-Through page, executable.
+    REQUIRE(map.map_range(MemoryRegion(0x09000000, 0x09001000), PhysicalAddress(0x09000000 + off), v | Stage2Attributes::DEVICE_GRE | rw |
+                                                                    Stage2Attributes::XN)
+                .is_ok());
+    REQUIRE(map.map_range(MemoryRegion(k1G, k1G + k2M), PhysicalAddress(k1G + off), v | Stage2Attributes::NORMAL | rw).is_ok());
+    const uint64_t ipa2 = k512G + k1G;
+    REQUIRE(map.map_range(MemoryRegion(ipa2, ipa2 + 2 * kPage), PhysicalAddress(ipa2 + off),
+                          v | Stage2Attributes(uint64_t{0xd} << 2) | Stage2Attributes::READ | Stage2Attributes::XN)
+                .is_ok());
+    REQUIRE(map.map_range(MemoryRegion(ipa2 + 2 * kPage, ipa2 + 3 * kPage), PhysicalAddress(ipa2 + 2 * kPage + off),
+                          v | Stage2Attributes::NORMAL_WT | Stage2Attributes::WRITE)
+                .is_ok());
+    ExportRegion r[8];
+    REQUIRE(export_regions(map, r, 8) == 4);
+    // The UART: a page, XN 0b10.
+    CHECK(r[0].va_start == 0x09000000);
+    CHECK(r[0].va_end == 0x09001000);
+    CHECK(r[0].pa_start == 0x09000000 + off);
+    CHECK(r[0].level == 3);
+    CHECK(r[0].memory_type == MemoryType::Device);
+    CHECK(r[0].attr_index == 3);  // MemAttr 0b0011
+    CHECK(r[0].flags == (export_flags::VALID | export_flags::ACCESSED | export_flags::USER | export_flags::EXECUTE_NEVER));
+    // The RAM: a 2 MiB block, writable and executable at EL1 and EL0.
+    CHECK(r[1].va_start == k1G);
+    CHECK(r[1].va_end == k1G + k2M);
+    CHECK(r[1].pa_start == k1G + off);
+    CHECK(r[1].descriptor == ((k1G + off) | bits(Stage2Attributes::NORMAL | rw | v | Stage2Attributes::ACCESSED)));
+    CHECK(r[1].level == 2);
+    CHECK(r[1].memory_type == MemoryType::NormalWriteBack);
+    CHECK(r[1].attr_index == 0xf);
+    CHECK(r[1].shareability == 3);
+    CHECK(r[1].flags == (export_flags::VALID | export_flags::ACCESSED | export_flags::USER | export_flags::USER_EXECUTE));
+    // In the second root table: read-only, then a write-only page (S2AP 0b10: no USER, as
+    // no reads) of another memory type, in another region.
+    CHECK(r[2].va_start == ipa2);
+    CHECK(r[2].va_end == ipa2 + 2 * kPage);
+    CHECK(r[2].pa_start == ipa2 + off);
+    CHECK(r[2].memory_type == MemoryType::NormalNonCacheable);
+    CHECK(r[2].attr_index == 0xd);
+    CHECK(r[2].flags == (export_flags::VALID | export_flags::ACCESSED | export_flags::USER | export_flags::READ_ONLY |
+                         export_flags::EXECUTE_NEVER));
+    CHECK(r[3].va_start == ipa2 + 2 * kPage);
+    CHECK(r[3].memory_type == MemoryType::NormalWriteThrough);
+    CHECK(r[3].flags == (export_flags::VALID | export_flags::ACCESSED | export_flags::USER_EXECUTE));
+
+    // The devicetree and UEFI exports refuse it, saying why; and a stage-1 map read as stage 2.
+    std::string text;
+    TextWriter out(append, &text);
+    const Result dt = export_devicetree(map, "vm", out);
+    CHECK(dt.status() == Status::InvalidArgument);
+    CHECK(dt.error().value == (argument_reason::NOT_STAGE1 | uint64_t{4} << 16));
+    CHECK(text.empty());
+    EfiMemoryDescriptor e[4];
+    CHECK(export_efi(map, e, 4) == 0);
+    CHECK(memory_types_exportable(map, export_options(map)).error().value == dt.error().value);
+    Mapping<> s1;
+    REQUIRE(s1.init(1, 1, default_page_allocator()).is_ok());
+    REQUIRE(s1.map_range(MemoryRegion(0, kPage), PhysicalAddress(0), Attributes::NORMAL | Attributes::VALID).is_ok());
+    CHECK(export_efi(s1, e, 4) == 1);
+    CHECK(export_efi(s1, e, 4, ExportOptions{TranslationRegime::Stage2, MAIR_DEFAULT}) == 0);
+    s1.release();
+    map.release();
 }

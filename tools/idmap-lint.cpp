@@ -1,4 +1,4 @@
-// idmap-lint: lints a raw translation table image (stage 1, 4 KiB granule) on the host.
+// idmap-lint: lints a raw translation table image (stage 1 or 2, 4 KiB granule) on the host.
 //
 //   idmap-lint [options] IMAGE BASE ROOT LEVEL REGIME
 //
@@ -6,8 +6,10 @@
 //   BASE     the physical address of the file's first byte (page-aligned)
 //   ROOT     the physical address of the root table (inside the image)
 //   LEVEL    the root table's level, 0 to 3
-//   REGIME   el1 (EL1&0), el2, el20 (EL2&0), el3
+//   REGIME   el1 (EL1&0), el2, el20 (EL2&0), el3, s2 (stage 2: ROOT an IPA space's)
 //   options  --bti (bit 50 is GP), --bbm (bit 16 of blocks is nT),
+//            --xnx (stage 2: bit 53 is XN[0]),
+//            --root-tables=N (stage 2: the root is N concatenated tables, 2 to 16),
 //            --structure or --wx (one kind of check; both by default)
 //
 // Prints one line per finding (idmap_lint_finding_text) and a summary on stderr. Exit
@@ -28,8 +30,9 @@ namespace {
 int usage(const char* why) {
     std::fprintf(stderr,
                  "idmap-lint: %s\n"
-                 "usage: idmap-lint [--bti] [--bbm] [--structure|--wx] IMAGE BASE ROOT LEVEL REGIME\n"
-                 "  REGIME: el1 (EL1&0), el2, el20 (EL2&0), el3\n",
+                 "usage: idmap-lint [--bti] [--bbm] [--xnx] [--root-tables=N] [--structure|--wx]"
+                 " IMAGE BASE ROOT LEVEL REGIME\n"
+                 "  REGIME: el1 (EL1&0), el2, el20 (EL2&0), el3, s2 (stage 2)\n",
                  why);
     return 2;
 }
@@ -50,6 +53,8 @@ bool regime_of(const std::string& name, idmap_regime_t& regime) {
         regime = IDMAP_REGIME_EL2_0;
     } else if (name == "el3") {
         regime = IDMAP_REGIME_EL3;
+    } else if (name == "s2" || name == "stage2") {
+        regime = IDMAP_REGIME_STAGE2;
     } else {
         return false;
     }
@@ -82,6 +87,7 @@ bool read_image(const char* path, std::vector<uint64_t>& words, uint64_t& bytes)
 
 int main(int argc, char** argv) {
     idmap_lint_options_t options{};
+    uint64_t root_tables = 1;
     std::vector<const char*> args;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -89,6 +95,13 @@ int main(int argc, char** argv) {
             options.features |= IDMAP_LINT_FEATURE_BTI;
         } else if (a == "--bbm") {
             options.features |= IDMAP_LINT_FEATURE_BBM;
+        } else if (a == "--xnx") {
+            options.features |= IDMAP_LINT_FEATURE_XNX;
+        } else if (a.compare(0, 14, "--root-tables=") == 0) {
+            if (!number(argv[i] + 14, root_tables) || root_tables == 0 || root_tables > 16 ||
+                (root_tables & (root_tables - 1)) != 0) {
+                return usage("--root-tables must be 1, 2, 4, 8 or 16");
+            }
         } else if (a == "--structure") {
             options.checks = IDMAP_LINT_CHECK_STRUCTURE;
         } else if (a == "--wx") {
@@ -113,7 +126,10 @@ int main(int argc, char** argv) {
         return usage("ROOT must be a number, LEVEL 0 to 3");
     }
     if (!regime_of(args[4], regime)) {
-        return usage("REGIME must be el1, el2, el20 or el3");
+        return usage("REGIME must be el1, el2, el20, el3 or s2");
+    }
+    if (root_tables > 1 && regime != IDMAP_REGIME_STAGE2) {
+        return usage("--root-tables is for stage 2 (REGIME s2)");
     }
     std::vector<uint64_t> image;
     uint64_t bytes = 0;
@@ -129,6 +145,7 @@ int main(int argc, char** argv) {
     tree.regime = regime;
     tree.pools = &pool;
     tree.pool_count = 1;
+    tree.root_tables = static_cast<unsigned>(root_tables);
 
     // Tables fit in 2 words per page of the image; runs need more only for big maps: grow
     // to what the linter says it needs (exact once the tables fit).
@@ -151,9 +168,12 @@ int main(int argc, char** argv) {
         break;
     }
     if (st == IDMAP_ERR_INVALID_ARGUMENT) {
-        std::fprintf(stderr, "idmap-lint: the root 0x%llx is not a page-aligned page of the image [0x%llx, 0x%llx)\n",
-                     static_cast<unsigned long long>(root), static_cast<unsigned long long>(base),
-                     static_cast<unsigned long long>(base + bytes));
+        std::fprintf(stderr,
+                     "idmap-lint: the root 0x%llx (%llu table%s) is not aligned to its size, not in the image "
+                     "[0x%llx, 0x%llx), or resolves more than 48 bits from level %llu\n",
+                     static_cast<unsigned long long>(root), static_cast<unsigned long long>(root_tables),
+                     root_tables == 1 ? "" : "s", static_cast<unsigned long long>(base),
+                     static_cast<unsigned long long>(base + bytes), static_cast<unsigned long long>(level));
         return 2;
     }
     if (st != IDMAP_OK) {

@@ -129,6 +129,10 @@ inline constexpr uint8_t VMID_WIDTH = 35;
 /// Stage 2: a mapping made with Stage2Options::xnx for a CPU without FEAT_XNX
 /// (ID_AA64MMFR1_EL1.XNX).
 inline constexpr uint8_t NO_XNX = 36;
+/// What describes stage-1 memory types and permissions (the devicetree and UEFI exports,
+/// export.hpp) given a stage-2 mapping (first: its regime, Stage2), whose MemAttr is half
+/// a memory type; its regions export by IPA (export_regions()).
+inline constexpr uint8_t NOT_STAGE1 = 37;
 }  // namespace argument_reason
 
 /// Which break-before-make rule (break_before_make.hpp) a change to a live entry would

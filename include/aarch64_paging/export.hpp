@@ -12,6 +12,18 @@
 /// entries end a region and are not exported. Regions are at the map's own addresses: in
 /// the upper VA range within [2^64 - size(), 2^64), where a va_end of 0 stands for 2^64.
 ///
+/// Stage 2 (TranslationRegime::Stage2): the regions of a stage-2 mapping are listed by IPA
+/// (va_start, va_end) with their output addresses and descriptor bits, as a stage-1
+/// mapping's, every table of a concatenated root walked; ExportRegion says how their
+/// fields read there. The devicetree fragment and the UEFI list are not made for it
+/// (memory_types_exportable()): they describe the memory types of MAIR indices and the
+/// permissions of the code that runs on the map, whereas a stage-2 entry's MemAttr is half
+/// of a memory type - the guest's stage 1 combines with it, the more restrictive winning,
+/// or, with HCR_EL2.FWB set, which the mapping does not record, it is read otherwise (Arm
+/// ARM D8.5) - and the guest's own firmware describes the VM's memory to it. A faithful
+/// equivalent would need the FWB setting and the guest's stage 1; rather than guess,
+/// those two exports refuse.
+///
 /// The devicetree fragment (export_devicetree()) is exactly this, with tabs, for a map
 /// with one region (values in hex, 64-bit values as two cells, high first):
 /// @code
@@ -59,6 +71,9 @@ namespace aarch64_paging {
 
 /// ExportRegion::flags. Those but VALID describe the bits as they would act were the
 /// entries valid (access.hpp decodes them). The values are the C ABI's IDMAP_EXPORT_*.
+/// At stage 2 the privileged level is the guest's EL1: READ_ONLY is S2AP[1] (bit 7)
+/// clear, EXECUTE_NEVER and USER_EXECUTE read XN[1:0], USER is S2AP[0] (bit 6: reads at
+/// EL1 and EL0 alike), NON_GLOBAL is never set.
 namespace export_flags {
 inline constexpr uint32_t VALID = 1u << 0;          ///< Bit 0 set: the MMU translates it.
 inline constexpr uint32_t READ_ONLY = 1u << 1;      ///< Not writable at the privileged level.
@@ -76,16 +91,21 @@ struct ExportRegion {
     uint64_t pa_start = 0;    ///< The physical address of va_start (0 in an invalid region).
     uint64_t descriptor = 0;  ///< The first leaf's bits; the others differ only as said above.
     uint32_t flags = 0;       ///< export_flags.
-    MemoryType memory_type = MemoryType::Device;  ///< Through the MAIR of ExportOptions.
-    uint8_t attr_index = 0;   ///< AttrIndx[2:0].
+    /// Through the MAIR of ExportOptions. At stage 2, from MemAttr[3:0] as read with
+    /// HCR_EL2.FWB = 0: Device where MemAttr[3:2] is 0b00, else the lesser of the outer
+    /// (MemAttr[3:2]) and inner (MemAttr[1:0]) cacheability, a reserved 0b00 read as
+    /// Non-cacheable. (With FWB set, read MemAttr from the descriptor.)
+    MemoryType memory_type = MemoryType::Device;
+    uint8_t attr_index = 0;   ///< AttrIndx[2:0]; at stage 2 MemAttr[3:0] (bits 5:2).
     uint8_t shareability = 0;  ///< SH[1:0]: 0 non, 1 reserved, 2 outer, 3 inner shareable.
     uint8_t level = 0;        ///< The first leaf's level.
 };
 
 /// How to read the map's bits.
 struct ExportOptions {
-    TranslationRegime regime = TranslationRegime::El1And0;  ///< What AP, XN and nG mean.
-    uint64_t mair = MAIR_DEFAULT;                           ///< What AttrIndx selects.
+    /// What AP, XN and nG mean; Stage2: the stage-2 fields (S2AP, XN[1:0], MemAttr).
+    TranslationRegime regime = TranslationRegime::El1And0;
+    uint64_t mair = MAIR_DEFAULT;  ///< What AttrIndx selects (not read at stage 2).
 };
 
 /// The options for @p mapping as the library built it: its regime, MAIR_DEFAULT. What the
@@ -116,11 +136,19 @@ inline size_t export_regions(const Mapping<>& mapping, ExportRegion* out, size_t
     return export_regions(mapping, out, max, export_options(mapping));
 }
 
+/// Whether export_devicetree() and export_efi() describe @p mapping read with
+/// @p options: not a stage-2 mapping, nor stage-2 options (see the file's notes).
+/// @return Ok, or InvalidArgument with argument_reason::NOT_STAGE1 (first: the stage-2
+///         regime, TranslationRegime::Stage2).
+[[nodiscard]] Result memory_types_exportable(const Mapping<>& mapping, const ExportOptions& options);
+
 /// Writes the devicetree fragment above to @p out: the node @p node_name, holding one
 /// child node per region.
 /// @return Ok, or InvalidArgument (nothing written) for a mapping not initialised, or a
 ///         node name that is not 1 to 31 of the characters a devicetree node name may
-///         have (letters, digits, ",._+-").
+///         have (letters, digits, ",._+-"), or an unknown regime in @p options; or, with
+///         argument_reason::NOT_STAGE1, a stage-2 mapping or options
+///         (memory_types_exportable()).
 [[nodiscard]] Result export_devicetree(const Mapping<>& mapping, const char* node_name, TextWriter& out,
                                        const ExportOptions& options);
 /// export_devicetree() with export_options(mapping).
@@ -164,7 +192,8 @@ using EfiDescriptorFn = void (*)(void* ctx, size_t n, const EfiMemoryDescriptor&
 /// executable at the privileged level, else RUNTIME_SERVICES_DATA; RESERVED_MEMORY_TYPE
 /// for invalid entries. Attribute: the cacheability (UC, WC, WT, WB), RO, XP, and RP for
 /// invalid entries; EFI_MEMORY_RUNTIME is the caller's to add.
-/// @return the number of descriptors (0 for a mapping not initialised).
+/// @return the number of descriptors (0 for a mapping not initialised, and for a stage-2
+///         mapping or options, which memory_types_exportable() refuses).
 size_t for_each_efi_descriptor(const Mapping<>& mapping, EfiDescriptorFn fn, void* ctx,
                   const ExportOptions& options);
 /// for_each_efi_descriptor() with export_options(mapping).
@@ -173,7 +202,8 @@ inline size_t for_each_efi_descriptor(const Mapping<>& mapping, EfiDescriptorFn 
 }
 
 /// for_each_efi_descriptor() into @p out (at most @p max; null with 0 to count only).
-/// @return every descriptor, also those past @p max.
+/// @return every descriptor, also those past @p max (0 where for_each_efi_descriptor()
+///         gives none).
 size_t export_efi(const Mapping<>& mapping, EfiMemoryDescriptor* out, size_t max,
                   const ExportOptions& options);
 /// export_efi() with export_options(mapping).

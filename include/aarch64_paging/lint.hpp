@@ -1,10 +1,17 @@
 /// @file
-/// A linter for stage-1 translation table trees, 4 KiB granule, 48-bit output addresses,
-/// no FEAT_LPA2 (Arm ARM DDI 0487K.a, D8.3 "Translation table descriptor formats"): any
-/// tree, the library's own or one built elsewhere, read from its root. It reports what
-/// the MMU would reject or that is unlikely to be meant (LintKind), and W^X aliases: a
-/// physical page writable through one virtual address and executable through another,
-/// within one tree or across several.
+/// A linter for translation table trees, stage 1 of any regime and stage 2, 4 KiB
+/// granule, 48-bit output addresses, no FEAT_LPA2 (Arm ARM DDI 0487K.a, D8.3 "Translation
+/// table descriptor formats"): any tree, the library's own or one built elsewhere, read
+/// from its root. It reports what the MMU would reject or that is unlikely to be meant
+/// (LintKind), and W^X aliases: a physical page writable through one input address and
+/// executable through another, within one tree or across several.
+///
+/// Stage 2 (TranslationRegime::Stage2): the input addresses (va in the findings) are IPAs;
+/// the root may be 2 to 16 concatenated tables (LintTree::root_tables; D8.2, the
+/// concatenated tables of the initial lookup), walked as one table; the stage-2 descriptor
+/// formats of D8.3 decide the RES0 bits (Res0Bits), and S2AP and XN[1:0] what is writable
+/// and executable (leaf_access(), access.hpp). Table descriptors have no hierarchical
+/// attributes there.
 ///
 /// Bounded: no heap. Findings go to an array the caller gives (the total is counted past
 /// its end); the walk keeps its state in a scratch array of 64-bit words the caller gives
@@ -28,12 +35,15 @@ namespace aarch64_paging {
 /// What a finding is about. The values are the C ABI's IDMAP_LINT_*.
 enum class LintKind : uint8_t {
     /// RES0 bits set in a valid descriptor; bits = them. Block and page descriptors:
-    /// 49:48 (OA[49:48] only with FEAT_LPA2), 50 (GP, unless LINT_FEATURE_BTI), and in the
-    /// EL2 and EL3 regimes 11 (nG) and 53 (PXN). Table descriptors: 51:48, and in the EL2
-    /// and EL3 regimes 59 (PXNTable) and 61 (APTable[0]).
+    /// 49:48 (OA[49:48] only with FEAT_LPA2), 50 (GP, unless lint_features::BTI), and in
+    /// the EL2 and EL3 regimes 11 (nG) and 53 (PXN). Table descriptors: 51:48, and in the
+    /// EL2 and EL3 regimes 59 (PXNTable) and 61 (APTable[0]). At stage 2: blocks and pages
+    /// 49:48, 50 (GP is stage 1's, whatever lint_features::BTI says), 11 (no nG, no ASID),
+    /// 53 (XN[0], unless lint_features::XNX); table descriptors 51:48 and 63:59 (no
+    /// NSTable, APTable, XNTable or PXNTable at stage 2).
     Res0Bits = 1,
     /// RES1 bits clear in a block or page descriptor; bits = them: AP[1] (bit 6) in the
-    /// EL2 and EL3 regimes.
+    /// EL2 and EL3 regimes. Stage 2 has none.
     Res1Clear = 2,
     /// A valid entry with bit 1 clear where the granule has no blocks: level 0 (4 KiB
     /// without FEAT_LPA2), or level 3, where 0b01 is a reserved encoding. The MMU faults.
@@ -65,7 +75,8 @@ enum class LintKind : uint8_t {
     /// A physical range writable through one leaf and executable through another (in one
     /// tree, or across the trees linted together). va, level, index, descriptor: the
     /// writable leaf at the start of the overlap; other_va (in other_tree): the executable
-    /// address of the same byte; pa, size: the overlap.
+    /// address of the same byte; pa, size: the overlap. At stage 2 writable is S2AP[1]
+    /// (bit 7) and executable XN[1:0] (bits 54:53) other than 0b10, at EL1 or EL0.
     WxAlias = 9,
 };
 
@@ -80,7 +91,7 @@ struct LintFinding {
     uint16_t index = 0;                  ///< The entry's index in its table.
     uint32_t tree = 0;                   ///< Which of the trees linted (0 for one tree).
     uint32_t other_tree = 0;             ///< WxAlias: the tree of other_va.
-    uint64_t va = 0;                     ///< The first address the entry maps.
+    uint64_t va = 0;                     ///< The first address the entry maps (an IPA at stage 2).
     uint64_t descriptor = 0;             ///< The entry's 64 bits.
     uint64_t bits = 0;                   ///< Res0Bits, Res1Clear, MisalignedOutput: the bits.
     uint64_t other_va = 0;               ///< Contiguous, TableLoop, TableShared, WxAlias.
@@ -118,6 +129,11 @@ struct LintTree {
     LintTranslateFn translate = nullptr;  ///< Or: the pages, through this callback.
     void* ctx = nullptr;                ///< Passed to translate.
     uint64_t va_base = 0;  ///< The first address the root covers: 2^64 - size in an upper range.
+    /// The tables the root is: 1; or at stage 2, 2, 4, 8 or 16 concatenated tables (D8.2),
+    /// which follow @p root in physical memory, the whole aligned to its size, each read
+    /// through the pools or translate like any table page, and walked as one table of
+    /// 512 * root_tables entries (Granule::stage2_root_tables() of the IPA size). 0 reads as 1.
+    unsigned root_tables = 1;
 };
 
 /// The checks lint() runs (LintOptions::checks).
@@ -137,6 +153,8 @@ namespace lint_features {
 inline constexpr uint32_t BTI = 1u << 0;
 /// FEAT_BBM: bit 16 of blocks is nT.
 inline constexpr uint32_t BBM = 1u << 1;
+/// FEAT_XNX: bit 53 of stage-2 blocks and pages is XN[0] (Stage2Options::xnx).
+inline constexpr uint32_t XNX = 1u << 2;
 }  // namespace lint_features
 
 /// How to lint.
@@ -188,7 +206,10 @@ struct LintSink {
 ///   - InvalidArgument, before any finding: a null source with trees, more than 4096
 ///     trees, a tree the source cannot give, a root level above 3, an unknown regime,
 ///     neither pools nor translate, a pool not page-aligned, a root not page-aligned or
-///     not a page the tree may use;
+///     not a page the tree may use; root_tables other than 0, 1, 2, 4, 8 or 16, more
+///     than 1 but not at stage 2, or more than 48 input address bits resolve (a level-0
+///     root is one table), a concatenated root not aligned to its size or one of its
+///     tables not a page the tree may use;
 ///   - OutOfMemory: the scratch was too small; report.scratch_words says how much is
 ///     needed (exact when the tables fitted, else a lower bound: grow it and retry). The
 ///     findings of what was walked are still given; the W^X check ran only if all its
@@ -202,10 +223,11 @@ struct LintSink {
 [[nodiscard]] Result lint(const LintTree* trees, size_t count, const LintOptions& options,
                           LintFinding* out, size_t max, LintReport& report);
 
-/// The LintTree of one of the library's mappings: its regime and first address,
-/// identity-translated table pages, which are trusted: any page-aligned address but 0 is
-/// read as a table. (A tree that may be corrupt is linted with a pool or a translate
-/// callback that knows its pages.)
+/// The LintTree of one of the library's mappings: its regime, first address and root
+/// tables, identity-translated table pages, which are trusted: any page-aligned address
+/// but 0 is read as a table. (A tree that may be corrupt is linted with a pool or a
+/// translate callback that knows its pages.) A stage-2 mapping made with
+/// Stage2Options::xnx is linted with lint_features::XNX.
 LintTree lint_tree(const Mapping<>& mapping);
 
 }  // namespace aarch64_paging

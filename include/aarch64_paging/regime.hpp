@@ -52,8 +52,9 @@ constexpr bool has_two_privilege_levels(TranslationRegime r) {
 }
 
 /// Whether the regime value is one of the four stage-1 regimes (a C caller may pass
-/// anything). Stage 2 is not one: what reads stage-1 descriptors (the lint, the export)
-/// refuses it.
+/// anything). Stage 2 is not one: what describes stage-1 memory types (the devicetree and
+/// UEFI exports, the MMU's MAIR and TCR) refuses it; the lint and the export of regions
+/// take it too.
 constexpr bool is_known(TranslationRegime r) {
     return static_cast<unsigned>(r) <= static_cast<unsigned>(TranslationRegime::El3);
 }

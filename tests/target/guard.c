@@ -923,7 +923,7 @@ static void lint_cases(void)
     /* The table pool is in .bss: the pages between rodata and the stack. */
     const idmap_lint_pool_t pool = {(uintptr_t)__rodata_end,
                                     (uintptr_t)__stack_bottom - (uintptr_t)__rodata_end, 0};
-    idmap_lint_tree_t tree = {idmap_root_address(g_home), 1, R->id, &pool, 1, 0, 0};
+    idmap_lint_tree_t tree = {idmap_root_address(g_home), 1, R->id, &pool, 1, 0, 0, 1};
     case_begin("%s: idmap_lint_raw over the same tables read from memory (root 0x%llx, pool "
                "[0x%llx, 0x%llx)) finds nothing",
                R->name, (ull)tree.root, (ull)pool.base, (ull)(pool.base + pool.size));
@@ -947,7 +947,7 @@ static void lint_cases(void)
     }
     if (CHECK(index >= 0, "the root holds no table descriptor")) {
         p.copy[index] |= 1ULL << 48;
-        idmap_lint_tree_t t = {p.root, 1, R->id, 0, 0, planted_translate, &p};
+        idmap_lint_tree_t t = {p.root, 1, R->id, 0, 0, planted_translate, &p, 1};
         st = idmap_lint_raw(&t, 1, &o, g_findings, 8, &rep);
         if (CHECK(st == IDMAP_OK, "idmap_lint_raw: %s", status_name(st)))
             CHECK(rep.findings == 1 && g_findings[0].kind == IDMAP_LINT_RES0_BITS &&
