@@ -225,7 +225,12 @@ void write_argument(TextWriter& out, const MapError& e) {
             out.str(", which has no ASIDs: use 0");
             break;
         case argument_reason::REGIME:
-            out.str(": ").dec(first).str(" is no idmap_regime_t");
+            if (first == static_cast<unsigned>(TranslationRegime::Stage2)) {  // a regime, not a stage-1 one
+                out.str(": a stage-2 map has no stage-1 registers or constructor: use idmap_new_stage2 and "
+                        "idmap_s2_activate (C++: init_stage2, stage2_activate)");
+            } else {
+                out.str(": ").dec(first).str(" is no idmap_regime_t");
+            }
             break;
         case argument_reason::VA_RANGE:
             out.str(": ").dec(first).str(" is no idmap_va_range_t");

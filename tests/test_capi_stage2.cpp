@@ -117,6 +117,9 @@ TEST_CASE("idmap_new_stage2 refuses what stage 2 cannot be, and says why", "[cap
     s1.root_level = 1;
     CHECK(idmap_new_with_config(&s1) == nullptr);
     CHECK(reason(idmap_new_error()) == IDMAP_ARG_REGIME);
+    CHECK(error_text(idmap_new_error()) ==
+          "invalid argument: a stage-2 map has no stage-1 registers or constructor: use idmap_new_stage2 and "
+          "idmap_s2_activate (C++: init_stage2, stage2_activate)");
 }
 
 TEST_CASE("idmap_new_stage2 takes its root from alloc_root, aligned, and gives it back whole", "[capi][stage2]") {
