@@ -48,8 +48,10 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         return true;
     }
     for (; va < end; ++i, va += G::page_size) {
-        // The pages the operation takes in a loop of its own (Op::take_pages).
-        if (Call::TAKES && op.take_pages != nullptr) {
+        // The pages the operation takes in a loop of its own (Op::take_pages: a visit's or
+        // a modify's).
+        if (Call::TAKES && (OpKind(kind) == OpKind::Visit || OpKind(kind) == OpKind::Modify) &&
+            op.take_pages != nullptr) {
             const uint64_t taken =
                 op.take_pages(op, table != nullptr ? &table[i] : nullptr, (end - va) >> G::page_shift, apply, derived);
             i += static_cast<unsigned>(taken);
