@@ -47,13 +47,16 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
         return true;
     }
+    // The pages the operation takes in a loop of its own (Op::take_pages: a visit's or a
+    // modify's), asked before each leaf() (read once: the size build's loop asks every
+    // operation).
+    const auto take = Call::TAKES && (OpKind(kind) == OpKind::Visit || OpKind(kind) == OpKind::Modify)
+                          ? op.take_pages
+                          : nullptr;
     for (; va < end; ++i, va += G::page_size) {
-        // The pages the operation takes in a loop of its own (Op::take_pages: a visit's or
-        // a modify's).
-        if (Call::TAKES && (OpKind(kind) == OpKind::Visit || OpKind(kind) == OpKind::Modify) &&
-            op.take_pages != nullptr) {
+        if (take != nullptr) {
             const uint64_t taken =
-                op.take_pages(op, table != nullptr ? &table[i] : nullptr, (end - va) >> G::page_shift, apply, derived);
+                take(op, table != nullptr ? &table[i] : nullptr, (end - va) >> G::page_shift, apply, derived);
             i += static_cast<unsigned>(taken);
             va += taken << G::page_shift;
             if (va == end) {
