@@ -445,26 +445,26 @@ TEST_CASE("stage 2: VTCR_EL2 refuses what the CPU cannot translate", "[stage2]")
     m.release();
 }
 
+namespace {
+// Pages of Size bytes from the heap, aligned to their size: the 16 KiB and 64 KiB granules'.
+template <size_t Size>
+struct AlignedPages {
+    static void* alloc(void*) { return std::aligned_alloc(Size, Size); }
+    static void release(void*, void* p) { std::free(p); }
+    static PageAllocator allocator() { return PageAllocator{&alloc, &release, nullptr}; }
+};
+}  // namespace
+
 TEST_CASE("stage 2: VTCR_EL2 with the 16 KiB and 64 KiB granules", "[stage2]") {
-    struct Pool16 {
-        static void* alloc(void*) { return std::aligned_alloc(16384, 16384); }
-        static void release(void*, void* p) { std::free(p); }
-    };
     Mapping<Granule16K> m16;
-    REQUIRE(m16.init_stage2(1, 2, PageAllocator{&Pool16::alloc, &Pool16::release, nullptr}, 0, Stage2Options{36, false})
-                .is_ok());
+    REQUIRE(m16.init_stage2(1, 2, AlignedPages<16384>::allocator(), 0, Stage2Options{36, false}).is_ok());
     uint64_t vtcr = 0;
     // T0SZ 28, SL0 0b01 (level 2), TG0 0b10, PS 40 bits.
     REQUIRE(stage2_vtcr(m16, 2 | (uint64_t{1} << 20), 0, vtcr).is_ok());
     CHECK(vtcr == (0x80000000 | (2 << 16) | (2 << 14) | 0x3500 | (1 << 6) | 28));
     m16.release();
-    struct Pool64 {
-        static void* alloc(void*) { return std::aligned_alloc(65536, 65536); }
-        static void release(void*, void* p) { std::free(p); }
-    };
     Mapping<Granule64K> m64;
-    REQUIRE(m64.init_stage2(1, 2, PageAllocator{&Pool64::alloc, &Pool64::release, nullptr}, 0, Stage2Options{42, false})
-                .is_ok());
+    REQUIRE(m64.init_stage2(1, 2, AlignedPages<65536>::allocator(), 0, Stage2Options{42, false}).is_ok());
     CHECK(m64.root_tables() == 1);
     REQUIRE(stage2_vtcr(m64, 5, 0, vtcr).is_ok());
     // T0SZ 22, SL0 0b01 (level 2), TG0 0b01, PS 48 bits.
