@@ -23,10 +23,15 @@
  * in the same order (as from a firmware's static pool) and the memory bounds below
  * zero exactly those pages.
  *
- * Memory bounds, measured in the same run on the same warm pages, median of REPS:
+ * Memory bounds, measured in the same run on the same warm pages, median of REPS: the
+ * bytes of descriptors and tables the workload must write, read and write, or read:
  *   W1: memset of the 514 table pages (one 4 KiB memset each) plus storing the 262,144
  *       8-byte page descriptors into the 512 leaf tables;
- *   W3: zeroing the 83,554 table pages W3 ends with (one 4 KiB memset each).
+ *   W2: its 5 tables zeroed and its 2,298 descriptors stored;
+ *   W3: zeroing the 83,554 table pages W3 ends with (one 4 KiB memset each);
+ *   W4: W1's, then every other page descriptor rewritten (131,072);
+ *   W5, W5cxx, W5s: W1's 262,144 descriptors read and written back;
+ *   W6, W6cxx, W6r, W7: W1's 262,144 descriptors read.
  *
  * Options:
  *   --reps N        timed repetitions (default 21; at least 5 for a figure bench.md accepts)
@@ -686,36 +691,45 @@ typedef struct {
     int (*work)(run_t *);
     int (*after)(run_t *); /* untimed, every repetition */
     int (*check)(run_t *); /* untimed, warm-up only */
+    void (*bound)(void);   /* the memory traffic it must do, or NULL */
 } workload_t;
+
+/* The memory bounds, below. */
+void bench_bound_w1(void);
+void bench_bound_w2(void);
+void bench_bound_w3(void);
+void bench_bound_w4(void);
+void bench_bound_modify(void);
+void bench_bound_read(void);
 
 static const workload_t workloads[] = {
     {"W1", "pages-1g", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, NULL, bench_work_w1,
-     NULL, check_w1},
+     NULL, check_w1, bench_bound_w1},
     {"W2", "mixed-256g", "entry", W2_ENTRIES, W2_TABLES, POOL_PAGES_SMALL, NULL, bench_work_w2,
-     NULL, check_w2},
+     NULL, check_w2, bench_bound_w2},
     {"W3", "scatter-100k", "call", W3_CALLS, W3_TABLES, POOL_PAGES_ALL, NULL, bench_work_w3,
-     NULL, check_w3},
+     NULL, check_w3, bench_bound_w3},
     {"W4", "split-1g", "call", W4_CALLS, W4_TABLES, POOL_PAGES_SMALL, setup_w4, bench_work_w4,
-     NULL, check_w4},
+     NULL, check_w4, bench_bound_w4},
     {"W5", "modify-1g", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_w5, after_w5, check_w5},
+     bench_work_w5, after_w5, check_w5, bench_bound_modify},
     {"W6", "walk-1g", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_w6, after_w6, NULL},
+     bench_work_w6, after_w6, NULL, bench_bound_read},
     {"W7", "live-remap-1g", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w7,
-     bench_work_w7, after_w7, check_w1},
+     bench_work_w7, after_w7, check_w1, bench_bound_read},
     /* The same workloads through the C++ API (bench/cxx_workloads.cpp). */
     {"W5cxx", "modify-1g-c++", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_w5cxx, after_w5, check_w5},
+     bench_work_w5cxx, after_w5, check_w5, bench_bound_modify},
     {"W6cxx", "walk-1g-c++", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_w6cxx, after_w6, NULL},
+     bench_work_w6cxx, after_w6, NULL, bench_bound_read},
     /* W5 and W6 through the C ABI's calls without a per-entry callback. */
     {"W5s", "modify-1g-masks", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_w5s, NULL, check_w5},
+     bench_work_w5s, NULL, check_w5, bench_bound_modify},
     {"W6r", "walk-1g-runs", "entry", W1_ENTRIES, W1_TABLES, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_w6r, after_w6r, NULL},
+     bench_work_w6r, after_w6r, NULL, bench_bound_read},
     /* Re-coalescing: W1's 514 tables back to a block; tables saved = 514 - 1. */
     {"Wco", "coalesce-1g", "table", W1_TABLES - 1, 1, POOL_PAGES_SMALL, setup_w1_layout,
-     bench_work_wco, after_coalesce, NULL},
+     bench_work_wco, after_coalesce, NULL, NULL},
 };
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -825,28 +839,75 @@ static int run_workload(const workload_t *w, int reps, int warmup, int check, re
 
 /* ---- Memory bounds, on the pool's first pages (those the workloads get) */
 
-NOINLINE void bench_bound_w1(void) {
-    unsigned char *b = pool.base;
-    for (unsigned p = 0; p < W1_TABLES; p++) {
-        memset(b + p * PAGE, 0, PAGE);
+static void zero_pages(unsigned pages) {
+    for (unsigned p = 0; p < pages; p++) {
+        memset(pool.base + p * PAGE, 0, PAGE);
     }
     barrier();
-    /* The leaf tables: pages 2..513 (root and level-2 table first, as the pool hands out). */
-    uint64_t *d = (uint64_t *)(void *)(b + 2 * PAGE);
-    uint64_t desc = page_desc(GIB, FLAGS);
-    for (uint32_t i = 0; i < W1_ENTRIES; i++) {
+}
+
+/* count page descriptors from va on, stored from page `first` of the pool on. */
+static void store_pages(unsigned first, uint32_t count, uint64_t va) {
+    uint64_t *d = (uint64_t *)(void *)(pool.base + first * PAGE);
+    uint64_t desc = page_desc(va, FLAGS);
+    for (uint32_t i = 0; i < count; i++) {
         d[i] = desc;
         desc += PAGE;
     }
     barrier();
 }
 
-NOINLINE void bench_bound_w3(void) {
-    unsigned char *b = pool.base;
-    for (unsigned p = 0; p < W3_TABLES; p++) {
-        memset(b + p * PAGE, 0, PAGE);
+/* W1's leaf tables: pages 2..513 (root and level-2 table first, as the pool hands out). */
+static uint64_t *w1_leaves(void) { return (uint64_t *)(void *)(pool.base + 2 * PAGE); }
+
+/* W1: its 514 tables zeroed, its 262,144 page descriptors stored. */
+NOINLINE void bench_bound_w1(void) {
+    zero_pages(W1_TABLES);
+    store_pages(2, W1_ENTRIES, GIB);
+}
+
+/* W2: its 5 tables zeroed, its 2,298 descriptors stored. */
+NOINLINE void bench_bound_w2(void) {
+    zero_pages(W2_TABLES);
+    store_pages(0, W2_ENTRIES, PAGE);
+}
+
+/* W3: the 83,554 tables it ends with zeroed. */
+NOINLINE void bench_bound_w3(void) { zero_pages(W3_TABLES); }
+
+/* W4: the split block's tables written whole (W1's traffic), then each call's page
+ * descriptor rewritten. */
+NOINLINE void bench_bound_w4(void) {
+    bench_bound_w1();
+    uint64_t *d = w1_leaves();
+    for (uint32_t i = 0; i < W1_ENTRIES; i += 2) {
+        d[i] |= IDMAP_ATTR_READ_ONLY;
     }
     barrier();
+}
+
+/* W5 (and W5cxx, W5s): W1's 262,144 descriptors read and written back changed. */
+NOINLINE void bench_bound_modify(void) {
+    uint64_t *d = w1_leaves();
+    for (uint32_t i = 0; i < W1_ENTRIES; i++) {
+        d[i] |= IDMAP_ATTR_SWFLAG_0;
+    }
+    barrier();
+}
+
+/* W6 and W7 (and W6cxx, W6r): W1's 262,144 descriptors read. */
+static volatile uint64_t g_read_sink;
+NOINLINE void bench_bound_read(void) {
+    const uint64_t *d = w1_leaves();
+    /* Four sums, so that the loop runs at the speed of the loads, not of one addition chain. */
+    uint64_t v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+    for (uint32_t i = 0; i < W1_ENTRIES; i += 4) {
+        v0 += d[i] & IDMAP_ATTR_VALID;
+        v1 += d[i + 1] & IDMAP_ATTR_VALID;
+        v2 += d[i + 2] & IDMAP_ATTR_VALID;
+        v3 += d[i + 3] & IDMAP_ATTR_VALID;
+    }
+    g_read_sink = v0 + v1 + v2 + v3;
 }
 
 static stats_t measure_bound(void (*fn)(void), int reps, uint64_t *times) {
@@ -1074,12 +1135,9 @@ int main(int argc, char **argv) {
             printf("%s %-14s  FAILED (see above)\n", w->id, w->name);
             continue;
         }
-        if (k == 0) {
+        if (w->bound != NULL) {
             res.has_bound = 1;
-            res.bound = measure_bound(bench_bound_w1, reps, times);
-        } else if (k == 2) {
-            res.has_bound = 1;
-            res.bound = measure_bound(bench_bound_w3, reps, times);
+            res.bound = measure_bound(w->bound, reps, times);
         }
         const double u = (double)w->units;
         char name[32];
@@ -1097,8 +1155,10 @@ int main(int argc, char **argv) {
         }
     }
     printf("\nper: ns per entry written or visited (W2: 2,298), or per call (W3, W4). "
-           "bound: W1 memset of 514 pages + 262,144 descriptor stores; W3 zeroing 83,554 pages; "
-           "ratio = median / bound.\n"
+           "bound: the memory traffic the workload must do, measured on the same warm pages: "
+           "W1 zeroing 514 pages + 262,144 descriptor stores; W2 5 pages + 2,298 stores; W3 "
+           "zeroing 83,554 pages; W4 W1's + 131,072 descriptors rewritten; W5 (cxx, s) 262,144 "
+           "descriptors read and written; W6 (cxx, r) and W7 262,144 read. ratio = median / bound.\n"
            "Wco (beyond bench.md): idmap_coalesce_subtables after W1's layout, ns per table freed; "
            "tables saved: 514 - the tables column.\n");
     printf("pool: peak %zu of %zu pages in use; huge pages %s (%ld kB)\n", pool.peak, pool.pages,
