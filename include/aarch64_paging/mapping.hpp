@@ -209,8 +209,8 @@ public:
     /// Changes every valid leaf (block or page) of region alike, as a modify_range()
     /// callback writing entry = (entry & ~clear) | set would, splitting the blocks region
     /// covers in part; invalid entries stay as they are (map_range maps). set and clear are
-    /// checked whole first, so that the call fails changing nothing. With set EMPTY and
-    /// clear every bit (~Attributes::EMPTY) the leaves become empty (zero). No callback:
+    /// checked whole first, so that the call fails changing nothing. With set
+    /// Attributes::EMPTY and clear all 64 bits the leaves become empty (zero). No callback:
     /// the change costs what the walk costs (TF-A's xlat_change_mem_attributes; the crate
     /// has no such call).
     /// Errors: those of modify_range for region; InvalidFlags (value: the bits) when set or
@@ -586,9 +586,9 @@ private:
     // break-before-make, or always for a block split; answers whether it broke. Reached
     // through a pointer that only map_range_break_before_make takes, so that no other
     // program links it (nor a second break_before_make_rule). next by value: its address
-    // taken would keep the per-entry walk's next in memory.
-    static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot, uint64_t va, Descriptor next,
-                                         bool split) {
+    // taken would keep the per-entry walk's next in memory. Hidden, as regroup_tree.
+    [[gnu::visibility("hidden")]] static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot,
+                                                                      uint64_t va, Descriptor next, bool split) {
         if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
@@ -781,10 +781,13 @@ private:
         return entry.is_valid() ? Descriptor((entry.bits() & ~clear) | set) : entry;
     }
     // Op::take_pages of change_attributes: every page, in a tree no walker uses and where
-    // no seal binds; else none, for leaf() to check each.
-    static constexpr uint64_t change_pages(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived);
+    // no seal binds; else none, for leaf() to check each. Hidden, as regroup_tree (and
+    // run_pages).
+    [[gnu::visibility("hidden")]] static constexpr uint64_t change_pages(Op& op, Descriptor* entry, uint64_t count,
+                                                                         bool apply, bool derived);
     // Op::take_pages of walk_runs: those that go on with the run.
-    static constexpr uint64_t run_pages(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived);
+    [[gnu::visibility("hidden")]] static constexpr uint64_t run_pages(Op& op, Descriptor* entry, uint64_t count,
+                                                                      bool apply, bool derived);
     // The tables an operation needs below a new, empty table at level for [va, end), the
     // table itself not counted, in closed form, level by level.
     template <class Kind>
