@@ -678,7 +678,7 @@ private:
         // (change_pages), walk_runs takes those that go on with its run (run_pages). A
         // pointer only those calls set, so that no other program links the loops; and
         // only their operations' types ask (TAKES: any in the size build's one walk).
-        uint64_t (*take_pages)(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) = nullptr;
+        uint64_t (*take_pages)(const Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) = nullptr;
         static constexpr bool TAKES = true;
         uint64_t set = 0;      // change_attributes: a valid leaf becomes (leaf & ~clear) | set
         uint64_t clear = 0;
@@ -783,10 +783,10 @@ private:
     // Op::take_pages of change_attributes: every page, in a tree no walker uses and where
     // no seal binds; else none, for leaf() to check each. Hidden, as regroup_tree (and
     // run_pages).
-    [[gnu::visibility("hidden")]] static constexpr uint64_t change_pages(Op& op, Descriptor* entry, uint64_t count,
-                                                                         bool apply, bool derived);
+    [[gnu::visibility("hidden")]] static constexpr uint64_t change_pages(const Op& op, Descriptor* entry,
+                                                                         uint64_t count, bool apply, bool derived);
     // Op::take_pages of walk_runs: those that go on with the run.
-    [[gnu::visibility("hidden")]] static constexpr uint64_t run_pages(Op& op, Descriptor* entry, uint64_t count,
+    [[gnu::visibility("hidden")]] static constexpr uint64_t run_pages(const Op& op, Descriptor* entry, uint64_t count,
                                                                       bool apply, bool derived);
     // The tables an operation needs below a new, empty table at level for [va, end), the
     // table itself not counted, in closed form, level by level.
@@ -1412,11 +1412,12 @@ constexpr Result Mapping<G, T>::walk_runs(const MemoryRegion& region, F&& fn) co
         if (run.extend(entry, level)) {
             return true;
         }
-        if (run.level <= LEAF_LEVEL && !fn(MemoryRegion(run.start, leaf_region.start().value()), run.first, run.level)) {
+        const uint64_t here = leaf_region.start().value();
+        if (run.level <= LEAF_LEVEL && !fn(MemoryRegion(run.start, here), run.first, run.level)) {
             stopped = true;
             return false;
         }
-        run.begin(leaf_region.start().value(), entry, level);
+        run.begin(here, entry, level);
         return true;
     };
     const Result r = visit_with<true>(region, leaf, &run);
@@ -1429,8 +1430,10 @@ constexpr Result Mapping<G, T>::walk_runs(const MemoryRegion& region, F&& fn) co
     // The last run ends with the leaf that holds the region's last address (2^64: 0).
     const uint64_t last_size = G::level_size(run.level);
     const uint64_t end = ((region.end().value() - 1) | (last_size - 1)) + 1;
-    return fn(MemoryRegion(run.start, end), run.first, run.level) ? Result()
-                                                                  : Result(MapError::pte_update_fault(run.first.bits()));
+    if (!fn(MemoryRegion(run.start, end), run.first, run.level)) {
+        return MapError::pte_update_fault(run.first.bits());
+    }
+    return {};
 }
 
 template <class G, class T>
@@ -1501,7 +1504,7 @@ constexpr void Mapping<G, T>::regroup(Descriptor* table, unsigned level, uint64_
     const uint64_t span = uint64_t{G::entries} << G::level_shift(level);
     for (uint64_t from = va; from < end;) {
         const uint64_t next = (from | (span - 1)) + 1;
-        const uint64_t to = next < end && next != 0 ? next : end;
+        const uint64_t to = next < end ? next : end;
         Contiguous<G>::regroup_table(table + (from / span - va / span) * G::entries, level, from, to, hint);
         from = to;
     }
@@ -1556,11 +1559,14 @@ constexpr void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, u
 template <class G, class T>
 constexpr void Mapping<G, T>::free_retired(Retired& retired, const TlbBatch& tlb) {
     sync_tlb(tlb);
-    for (; retired.count != 0; --retired.count) {
-        Descriptor* page = retired.head;
-        retired.head = retired.count > 1 ? chained(page) : nullptr;
+    // Counted in a local: the allocator's free_page is a call the analysers cannot see into.
+    Descriptor* page = retired.head;
+    for (size_t left = retired.count; left != 0; --left) {
+        Descriptor* const next = left > 1 ? chained(page) : nullptr;
         free_page(page);
+        page = next;
     }
+    retired = Retired{};
 }
 
 template <class G, class T>

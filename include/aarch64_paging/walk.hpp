@@ -373,7 +373,8 @@ constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descr
 }
 
 template <class G, class T>
-constexpr uint64_t Mapping<G, T>::change_pages(Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) {
+constexpr uint64_t Mapping<G, T>::change_pages(const Op& op, Descriptor* entry, uint64_t count, bool apply,
+                                               bool derived) {
     if (!apply || op.live || derived || op.widened != nullptr) {
         return 0;
     }
@@ -384,7 +385,7 @@ constexpr uint64_t Mapping<G, T>::change_pages(Op& op, Descriptor* entry, uint64
 }
 
 template <class G, class T>
-constexpr uint64_t Mapping<G, T>::run_pages(Op& op, Descriptor* entry, uint64_t count, bool, bool) {
+constexpr uint64_t Mapping<G, T>::run_pages(const Op& op, Descriptor* entry, uint64_t count, bool, bool) {
     return op.runs->take_pages(entry, count);
 }
 
