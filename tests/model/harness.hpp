@@ -1251,8 +1251,8 @@ private:
             case IDMAP_ERR_INVALID_VIRTUAL_ADDRESS:
                 return a.va == b.va;
             case IDMAP_ERR_REGION_BACKWARDS:
-            case IDMAP_ERR_BREAK_BEFORE_MAKE:
                 return a.region.start == b.region.start && a.region.end == b.region.end;
+            case IDMAP_ERR_BREAK_BEFORE_MAKE:  // and the rule (IDMAP_BBM_*)
             case IDMAP_ERR_SEALED:
                 return a.region.start == b.region.start && a.region.end == b.region.end && a.value == b.value;
             case IDMAP_ERR_PTE_UPDATE_FAULT:
