@@ -192,6 +192,41 @@ TEST_CASE("fuzz inputs of the extended set (coalesce, seal, contiguous hint) pas
     CHECK(stats.hinted_checks > 0);
 }
 
+// The attributes set (first byte 8 to 31, then an extended input's first byte, bit 6 taken
+// as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs among the others,
+// on the EL1&0 identity map, every kFuzzMaps map and every kFuzzStage2 map, hint off and
+// on, inputs from the same LCG: every check must pass, and together they must reach
+// changes that succeed (on active maps too, and emptying leaves), refused masks, refusals
+// for break-before-make, runs of more than one leaf, and walks stopped at a run.
+TEST_CASE("fuzz inputs of the attributes set (change_attributes, walk_runs) pass every check", "[fuzz]") {
+    uint32_t x = 24680;
+    idmap_model::HarnessStats stats;
+    for (unsigned hint = 0; hint < 2; ++hint) {
+        for (unsigned kind = 0; kind < 16; ++kind) {  // kFuzzMaps, the EL1&0 identity map, stage 2
+            for (unsigned root = 0; root < 4; root += 1 + hint) {
+                const unsigned map = kind < 8 ? 32 + 4 * kind : 4 * (kind - 8);
+                std::vector<uint8_t> input(600);
+                input[0] = static_cast<uint8_t>(8 + kind);
+                input[1] = static_cast<uint8_t>(128 * hint + map + root);
+                for (size_t i = 2; i < input.size(); ++i) {
+                    x = x * 1103515245u + 12345u;
+                    input[i] = static_cast<uint8_t>(x >> 16);
+                }
+                const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
+                INFO("bytes " << unsigned{input[0]} << ", " << unsigned{input[1]} << ": " << failure);
+                CHECK(failure.empty());
+            }
+        }
+    }
+    CHECK(stats.change_attrs_by_status[IDMAP_OK] > 0);
+    CHECK(stats.change_attrs_by_status[IDMAP_ERR_INVALID_FLAGS] > 0);
+    CHECK(stats.change_attrs_by_status[IDMAP_ERR_BREAK_BEFORE_MAKE] > 0);
+    CHECK(stats.change_attrs_live_ok > 0);
+    CHECK(stats.change_attrs_empty > 0);
+    CHECK(stats.runs_merged > 0);
+    CHECK(stats.runs_stopped > 0);
+}
+
 namespace {
 
 struct Leaves {
