@@ -941,9 +941,11 @@ private:
             if (as_asked) {
                 continue;
             }
+            // Read before the flush, which may cut runs_ (at then dangles).
+            const bool contig = at->info.contig;
             batch.flush(write);
             // Splitting a live block (with the breaker: refused in a contiguous group only).
-            c.breaks(c.active && cur.valid() && (!c.breaker || at->info.contig)
+            c.breaks(c.active && cur.valid() && (!c.breaker || contig)
                          ? (c.breaker ? IDMAP_BBM_CONTIGUOUS : IDMAP_BBM_SPLIT)
                          : 0,
                      entry, level);
