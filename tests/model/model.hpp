@@ -1327,7 +1327,10 @@ private:
             return false;  // no table at this level here
         }
         const uint64_t va = first << kPageShift;
-        bool same = hint && level > 0 && head.level == level && head.valid() &&
+        // A stage-2 root of fewer than 16 entries holds no group: the 16 entries would map
+        // past the IPA size (the updates below stay inside the map).
+        const uint64_t end = std::min(first + g, size() >> kPageShift);
+        bool same = hint && level > 0 && head.level == level && head.valid() && end == first + g &&
                     ((va + head.delta) & kOaMask & ((16 * level_bytes(level)) - 1)) == 0;
         bool changed = false;
         bool no_contig = false;  // a page that keeps NO_CONTIGUOUS_HINT's mark
@@ -1343,13 +1346,13 @@ private:
         if (same) {
             hinted_ = true;
             if (changed || no_contig) {  // else already as it would be written
-                update(first, first + g, [](PageInfo& p) {
+                update(first, end, [](PageInfo& p) {
                     p.contig = true;
                     p.no_contig = false;
                 });
             }
         } else if (changed) {
-            update(first, first + g, [level](PageInfo& p) {
+            update(first, end, [level](PageInfo& p) {
                 if (p.leaf.level == level) {
                     p.contig = false;
                 }
