@@ -8,7 +8,7 @@
 # the current set, with unmap_range and compact_subtables. The seed-regime-* seeds
 # (written last) start with 32 + 4 * kind + root: the maps of fuzz_driver.hpp's kFuzzMaps
 # (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind. The stage-2 seeds
-# (seed-s2-*) come after every other.
+# (seed-s2-*) come after every other, then the attributes set's (seed-attrs-*).
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -53,5 +53,29 @@ done
 for kind in 1 2 3 4 5 6 7; do
     seed "corpus/seed-s2-$kind" $((64 + 4 * kind + kind % 4)) 600
     seed "corpus/seed-s2-hint-$kind" $((128 + 64 + 4 * kind + (kind + 2) % 4)) 600
+done
+# The attributes set (first byte 8 to 31, then the first byte of an extended input, bit 6
+# taken as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs, written
+# after every other. The EL1&0 identity map at each root level, every kFuzzMaps map and
+# every kFuzzStage2 map, the contiguous hint on every other one.
+# seed2 FILE FIRST SECOND LEN: FIRST, SECOND, then LEN - 2 bytes of the LCG.
+seed2() {
+    {
+        printf "\\$(printf '%03o' "$2")"
+        printf "\\$(printf '%03o' "$3")"
+        for ((i = 2; i < $4; i++)); do
+            x=$(((x * 1103515245 + 12345) % 2147483648))
+            printf "\\$(printf '%03o' $(((x >> 16) & 255)))"
+        done
+    } > "$1"
+}
+for root in 0 1 2 3; do
+    seed2 "corpus/seed-attrs-root$root" $((8 + 4 * root)) $((64 + 128 * (root % 2) + root)) 600
+done
+for kind in 0 1 2 3 4 5 6 7; do
+    seed2 "corpus/seed-attrs-regime-$kind" 8 $((64 + 128 * (kind % 2) + 32 + 4 * kind + (kind + 1) % 4)) 600
+done
+for kind in 1 2 3 4 5 6 7; do
+    seed2 "corpus/seed-attrs-s2-$kind" 8 $((64 + 128 * (kind % 2) + 4 * kind + (kind + 3) % 4)) 600
 done
 ls -l corpus

@@ -1,7 +1,7 @@
-// The reference model's unmap_range and compact on their own, against expectations
-// worked out by hand from the contract (idmap.h): the property tests check the library
-// against the model, these check the model, so that the two cannot agree on a mistake in
-// the cases the contract spells out.
+// The reference model's unmap_range, compact, walk_runs and change_attributes on their
+// own, against expectations worked out by hand from the contract (idmap.h): the property
+// tests check the library against the model, these check the model, so that the two
+// cannot agree on a mistake in the cases the contract spells out.
 #include <catch2/catch.hpp>
 
 #include "model/model.hpp"
@@ -290,4 +290,125 @@ TEST_CASE("model: EL2 and EL3 refuse USER, nG and PXN and set AP[1]", "[model]")
     CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
     CHECK(o.value == IDMAP_ATTR_NON_GLOBAL);
     CHECK(m.modify_range(idmap_region_t{0, P}, clear_both, SIZE_MAX, calls).status == IDMAP_OK);
+}
+
+namespace {
+
+using idmap_model::Call;
+
+constexpr uint64_t kBlock = kRW | IDMAP_ATTR_ACCESSED;  // what map_range writes
+constexpr uint64_t kPage = kBlock | kPageBit;
+
+std::vector<Call> runs_of(Model& m, uint64_t start, uint64_t end, size_t stop_at = 0,
+                          idmap_status_t want = IDMAP_OK) {
+    std::vector<Call> runs;
+    const Outcome o = m.walk_runs(idmap_region_t{start, end}, stop_at, runs);
+    CHECK(o.status == want);
+    CHECK(!o.may_change);
+    return runs;
+}
+
+}  // namespace
+
+TEST_CASE("model: walk_runs merges leaves of one level, valid and consecutive or invalid and alike", "[model]") {
+    Model m(1);
+    // Two 2 MiB blocks at level 2, then two pages at 4 MiB, the rest of their table empty.
+    REQUIRE(map(m, 0, 2 * M2, kRW).status == IDMAP_OK);
+    REQUIRE(map(m, 2 * M2, 2 * M2 + 2 * P, kRW).status == IDMAP_OK);
+    // From P: the first run is the whole of its first leaf's region, from 0; the last
+    // ends with the leaf holding the range's last address (the L2 entry [6M, 8M)).
+    CHECK(runs_of(m, P, 4 * M2) == std::vector<Call>{
+                                       {0, 2 * M2, kBlock, 2},                       // both blocks
+                                       {2 * M2, 2 * M2 + 2 * P, 2 * M2 | kPage, 3},  // both pages
+                                       {2 * M2 + 2 * P, 3 * M2, 0, 3},               // their table's empty pages
+                                       {3 * M2, 4 * M2, 0, 2},                       // an empty L2 entry
+                                   });
+    // Stopped at the second run: PTE_UPDATE_FAULT, value its first descriptor.
+    const std::vector<Call> stopped = runs_of(m, 0, 4 * M2, 2, IDMAP_ERR_PTE_UPDATE_FAULT);
+    CHECK(stopped.size() == 2);
+    CHECK(m.last_error().value == (2 * M2 | kPage));
+    // An empty range: no run.
+    CHECK(runs_of(m, M2, M2).empty());
+
+    // Without VALID, pages get the flags alone, output address 0 each: alike, one run.
+    REQUIRE(map(m, G, G + 4 * P, IDMAP_ATTR_NORMAL).status == IDMAP_OK);
+    CHECK(runs_of(m, G, G + 8 * P) ==
+          std::vector<Call>{{G, G + 4 * P, IDMAP_ATTR_NORMAL, 3}, {G + 4 * P, G + 8 * P, 0, 3}});
+    // Valid pages made invalid keep their addresses: no two alike, a run each.
+    REQUIRE(map(m, 2 * G, 2 * G + 3 * P, kRW).status == IDMAP_OK);
+    std::vector<Call> calls;
+    const idmap_model::ModifyFn invalidate = [](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+        bits &= ~IDMAP_ATTR_VALID;
+        return 0;
+    };
+    REQUIRE(m.modify_range(idmap_region_t{2 * G, 2 * G + 3 * P}, invalidate, SIZE_MAX, calls).status == IDMAP_OK);
+    const uint64_t off = kPage & ~IDMAP_ATTR_VALID;
+    CHECK(runs_of(m, 2 * G, 2 * G + 3 * P) == std::vector<Call>{{2 * G, 2 * G + P, 2 * G | off, 3},
+                                                                {2 * G + P, 2 * G + 2 * P, (2 * G + P) | off, 3},
+                                                                {2 * G + 2 * P, 2 * G + 3 * P, (2 * G + 2 * P) | off, 3}});
+    // Bad regions answer as walk_range does.
+    CHECK(runs_of(m, 2 * P, P, 0, IDMAP_ERR_REGION_BACKWARDS).empty());
+    CHECK(runs_of(m, 0, 513 * G, 0, IDMAP_ERR_ADDRESS_RANGE).empty());
+}
+
+TEST_CASE("model: change_attributes checks its masks whole, then changes valid leaves only", "[model]") {
+    Model m(1);
+    REQUIRE(map(m, 0, 2 * M2, kRW).status == IDMAP_OK);        // two blocks
+    REQUIRE(map(m, G, G + 2 * P, IDMAP_ATTR_NORMAL).status == IDMAP_OK);  // invalid pages with flags
+    // VALID, bit 52 and an address bit refused, from either mask, before the region.
+    Outcome o = m.change_attributes(idmap_region_t{0, 513 * G}, IDMAP_ATTR_VALID | (uint64_t{1} << 52),
+                                    uint64_t{1} << 12, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == (IDMAP_ATTR_VALID | (uint64_t{1} << 52) | (uint64_t{1} << 12)));
+    CHECK_FALSE(o.may_change);
+    o = m.change_attributes(idmap_region_t{0, P}, IDMAP_ATTR_SWFLAG_0, ~uint64_t{0}, SIZE_MAX);  // not all zero
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == (Model::kRefusedFlags | IDMAP_ATTR_VALID));
+    // Read-only from P: the first block split at the range's start, the second whole;
+    // the invalid pages keep their bits.
+    o = m.change_attributes(idmap_region_t{P, G + 2 * P}, IDMAP_ATTR_READ_ONLY, IDMAP_ATTR_NON_GLOBAL, SIZE_MAX);
+    CHECK(o.status == IDMAP_OK);
+    CHECK(o.new_tables == 1);
+    const uint64_t ro = (kBlock | IDMAP_ATTR_READ_ONLY) & ~IDMAP_ATTR_NON_GLOBAL;
+    CHECK(runs_of(m, 0, 2 * M2) == std::vector<Call>{{0, P, kPage, 3}, {P, M2, P | ro | kPageBit, 3}, {M2, 2 * M2, M2 | ro, 2}});
+    CHECK(m.info(G / P).leaf.attrs == IDMAP_ATTR_NORMAL);
+    // Live: setting nG back is allowed, changing the memory type is not (the rule).
+    REQUIRE(m.activate().status == IDMAP_OK);
+    CHECK(m.change_attributes(idmap_region_t{M2, 2 * M2}, IDMAP_ATTR_NON_GLOBAL, 0, SIZE_MAX).status == IDMAP_OK);
+    o = m.change_attributes(idmap_region_t{M2, 2 * M2}, 0, uint64_t{3} << 8, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_MEMORY_TYPE);
+    CHECK(o.region.start == M2);
+    CHECK(o.region.end == 2 * M2);
+    // Nor may it split a live block.
+    o = m.change_attributes(idmap_region_t{M2 + P, 2 * M2}, IDMAP_ATTR_SWFLAG_1, 0, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_SPLIT);
+    // set 0, clear ~0: the leaves become empty, live or not.
+    CHECK(m.change_attributes(idmap_region_t{M2, 2 * M2}, 0, ~uint64_t{0}, SIZE_MAX).status == IDMAP_OK);
+    CHECK(m.info(M2 / P).leaf == leaf(2, 0));
+}
+
+TEST_CASE("model: change_attributes refuses the regime's bits in either mask", "[model]") {
+    idmap_model::ModelConfig c;
+    c.one_privilege_level = true;  // EL2, EL3: USER (RES1 AP[1]), nG and PXN
+    Model m(1, c);
+    Outcome o = m.change_attributes(idmap_region_t{0, P}, IDMAP_ATTR_READ_ONLY, IDMAP_ATTR_USER, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == IDMAP_ATTR_USER);
+    o = m.change_attributes(idmap_region_t{0, P}, IDMAP_ATTR_EXECUTE_NEVER, IDMAP_ATTR_NON_GLOBAL, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == (IDMAP_ATTR_PXN | IDMAP_ATTR_NON_GLOBAL));
+    CHECK(m.change_attributes(idmap_region_t{0, P}, IDMAP_ATTR_XN, 0, SIZE_MAX).status == IDMAP_OK);
+    // Stage 2: nG, GP and XN[0] (without FEAT_XNX).
+    idmap_model::ModelConfig s2;
+    s2.stage2 = true;
+    s2.size_bits = 40;
+    Model m2(1, s2);
+    o = m2.change_attributes(idmap_region_t{0, P}, uint64_t{1} << 50, uint64_t{1} << 53, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    CHECK(o.value == ((uint64_t{1} << 50) | (uint64_t{1} << 53)));
+    s2.xnx = true;
+    Model xnx(1, s2);
+    CHECK(xnx.change_attributes(idmap_region_t{0, P}, uint64_t{1} << 53, 0, SIZE_MAX).status == IDMAP_OK);
 }

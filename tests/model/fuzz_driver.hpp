@@ -26,6 +26,11 @@
 // bits (refused at activation by the fake's CPU) only when the first of them is 0xff.
 // random_op draws stage-2 flags and modify bits for it, and one map in three is
 // idmap_s2_map_range_bbm.
+// The attributes set, from a first byte of 8 to 31 (no seed or regression input of before
+// had one: it meant the current set on the EL1&0 identity map, as 4 to 7 do): the input
+// is that byte, then an input of the extended set whose first byte has bit 6 taken as set
+// (any map of the above, stage 1 or 2: data[1] | 64), decoded as that one is but for the
+// calls: random_op's OpSet::Attributes, with idmap_change_attributes and idmap_walk_runs.
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
@@ -83,16 +88,26 @@ constexpr unsigned kStage2Ipa[3][4] = {{40, 44, 48, 42}, {40, 39, 32, 43}, {30, 
 // map checked again before it is freed (Harness::check_whole_map_at_finish).
 inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats* stats = nullptr,
                                   bool final_check = true) {
+    // The attributes set: the rest an extended input (its first byte, if any, with bit 6).
+    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 32;
+    if (attributes) {
+        ++data;
+        --size;
+    }
+    const uint8_t first = size == 0 ? (attributes ? 64 : 0) : attributes ? data[0] | 64 : data[0];
     ByteSource src{data, size};
-    const bool extended = size != 0 && data[0] >= 64;
-    const OpSet set = size == 0 || data[0] < 4 ? OpSet::Legacy : extended ? OpSet::Extended : OpSet::Current;
+    const bool extended = first >= 64;
+    const OpSet set = attributes ? OpSet::Attributes
+                      : first < 4  ? OpSet::Legacy
+                      : extended   ? OpSet::Extended
+                                   : OpSet::Current;
     const unsigned root_level = static_cast<unsigned>(src.below(4));
     const size_t asid = static_cast<size_t>(src.below(uint64_t{1} << 16));
     MapConfig config;
     config.root_level = root_level;
     config.asid = asid;
-    config.contiguous_hint = extended && (data[0] & 0x80) != 0;
-    const unsigned s2_kind = extended && (data[0] & 0x20) == 0 ? (data[0] >> 2) & 7 : 0;
+    config.contiguous_hint = extended && (first & 0x80) != 0;
+    const unsigned s2_kind = extended && (first & 0x20) == 0 ? (first >> 2) & 7 : 0;
     if (s2_kind != 0) {
         const FuzzStage2& m = kFuzzStage2[s2_kind - 1];
         config.stage2 = true;
@@ -106,8 +121,8 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
         if (m.pa_offset % (uint64_t{1} << 21) != 0) {
             config.ipa_bits = std::min(config.ipa_bits, 30u);
         }
-    } else if (size != 0 && (extended ? (data[0] & 0x20) != 0 : data[0] >= 32)) {
-        const FuzzMap& m = kFuzzMaps[(data[0] >> 2) & 7];
+    } else if (size != 0 && (extended ? (first & 0x20) != 0 : first >= 32)) {
+        const FuzzMap& m = kFuzzMaps[(first >> 2) & 7];
         config.with_config = true;
         config.regime = m.regime;
         config.va_range = m.range;

@@ -2,6 +2,8 @@
 // every call checks that they agree and that the tables are well-formed:
 //   - the status, and the detail the contract gives with it, and idmap_last_error;
 //   - the callbacks modify_range and walk_range make, in order, with what they are given;
+//     the runs walk_runs reports, in order, and where it stops (Model::walk_runs);
+//     change_attributes as a modify with the masks' callback (Model::change_attributes);
 //   - the walker's view of every page equals the model's (level, bits, output address);
 //   - every table page reached exactly once, each a live page of the allocator, and
 //     reached == idmap_table_count == the allocator's outstanding pages == the model's;
@@ -146,6 +148,12 @@ struct WalkSpec {
     }
 };
 
+// A walk_runs callback as data: it answers non-zero at the stop_at-th run (from 1; 0:
+// never).
+struct RunSpec {
+    size_t stop_at = 0;
+};
+
 struct HarnessStats {
     size_t calls = 0;          // C ABI calls checked against the model
     size_t checks = 0;         // tree checks: of the pages a call changed, or of the whole map
@@ -175,6 +183,14 @@ struct HarnessStats {
     size_t hinted_pages = 0;      // those pages with the contiguous bit, summed over the checks
     size_t bbm_maps = 0;          // map_range_bbm calls
     size_t bbm_live_ok = 0;       // ... that succeeded on an active map
+    size_t change_attrs = 0;      // change_attributes calls
+    size_t change_attrs_by_status[13] = {};
+    size_t change_attrs_live_ok = 0;  // ... that succeeded on an active map
+    size_t change_attrs_empty = 0;    // ... that succeeded with set 0, clear ~0 (leaves emptied)
+    size_t walk_runs = 0;         // walk_runs calls
+    size_t runs = 0;              // runs they reported
+    size_t runs_merged = 0;       // ... of more than one leaf
+    size_t runs_stopped = 0;      // walk_runs calls whose callback stopped them
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -182,6 +198,7 @@ struct HarnessStats {
         for (size_t i = 0; i < 13; ++i) {
             by_status[i] += o.by_status[i];
             unmap_by_status[i] += o.unmap_by_status[i];
+            change_attrs_by_status[i] += o.change_attrs_by_status[i];
         }
         callbacks += o.callbacks;
         unchanged_checks += o.unchanged_checks;
@@ -207,6 +224,13 @@ struct HarnessStats {
         hinted_pages += o.hinted_pages;
         bbm_maps += o.bbm_maps;
         bbm_live_ok += o.bbm_live_ok;
+        change_attrs += o.change_attrs;
+        change_attrs_live_ok += o.change_attrs_live_ok;
+        change_attrs_empty += o.change_attrs_empty;
+        walk_runs += o.walk_runs;
+        runs += o.runs;
+        runs_merged += o.runs_merged;
+        runs_stopped += o.runs_stopped;
     }
 };
 
@@ -456,6 +480,77 @@ public:
             return false;
         }
         return finish_call(no_change(want), got);
+    }
+
+    // idmap_change_attributes: Model::change_attributes, checked as a modify is (no
+    // callback to see); every failure must change nothing.
+    bool change_attributes(idmap_region_t r, uint64_t set, uint64_t clear) {
+        Record& rec = begin(Record::ChangeAttributes, r, TlbCall::Change);
+        rec.flags = set;
+        rec.clear = clear;
+        ++stats_.change_attrs;
+        const bool live = model_.active();
+        const Outcome want = model_.change_attributes(r, set, clear, budget());
+        if (want.status != IDMAP_OK && want.may_change) {
+            return fail("the model lets a failed change_attributes change the tables");
+        }
+        const idmap_status_t got = idmap_change_attributes(map_, &r, set, clear);
+        if (got >= 0 && static_cast<size_t>(got) < 13) {
+            ++stats_.change_attrs_by_status[got];
+        }
+        if (!finish_call(want, got)) {
+            return false;
+        }
+        if (got == IDMAP_OK && live) {
+            ++stats_.change_attrs_live_ok;
+        }
+        if (got == IDMAP_OK && set == 0 && clear == ~uint64_t{0}) {
+            ++stats_.change_attrs_empty;
+        }
+        return true;
+    }
+
+    // idmap_walk_runs: the runs its callback gets, in order, are the model's (region as
+    // offsets, first descriptor but its contiguous bit, level), up to the spec.stop_at-th,
+    // where it answers non-zero; changes nothing.
+    bool walk_runs(idmap_region_t r, const RunSpec& spec) {
+        begin(Record::WalkRuns, r, TlbCall::None).runs = spec;
+        ++stats_.walk_runs;
+        std::vector<Call>& want = want_calls_;
+        want.clear();
+        const Outcome o = model_.walk_runs(r, spec.stop_at, want);
+        std::vector<Call>& got_runs = got_runs_;
+        got_runs.clear();
+        RunsCtx ctx{&spec, &got_runs, model_.range_start()};
+        const idmap_status_t got = idmap_walk_runs(map_, &r, &runs_cb, &ctx);
+        if (got_runs != want) {
+            size_t i = 0;
+            while (i < got_runs.size() && i < want.size() && got_runs[i] == want[i]) {
+                ++i;
+            }
+            std::ostringstream s;
+            s << "walk_runs: " << got_runs.size() << " runs, the model expects " << want.size() << "; run " << i
+              << ": got ";
+            const auto text = [&s](const std::vector<Call>& v, size_t k) {
+                if (k < v.size()) {
+                    s << "[0x" << std::hex << v[k].start << ", 0x" << v[k].end << ") first 0x" << v[k].bits << std::dec
+                      << " L" << v[k].level;
+                } else {
+                    s << "(none)";
+                }
+            };
+            text(got_runs, i);
+            s << ", expected ";
+            text(want, i);
+            s << " (offsets from the range's start)";
+            return fail(s.str());
+        }
+        stats_.runs += got_runs.size();
+        for (const Call& c : got_runs) {
+            stats_.runs_merged += c.end - c.start > level_bytes(c.level) ? 1 : 0;
+        }
+        stats_.runs_stopped += got == IDMAP_ERR_PTE_UPDATE_FAULT ? 1 : 0;
+        return finish_call(no_change(o), got);
     }
 
     bool unmap_range(idmap_region_t r) {
@@ -771,6 +866,11 @@ private:
     struct WalkCtx {
         const WalkSpec* spec;
         CallCheck calls;
+        uint64_t range_start;
+    };
+    struct RunsCtx {
+        const RunSpec* spec;
+        std::vector<Call>* runs;
         uint64_t range_start;
     };
 
@@ -1158,23 +1258,35 @@ private:
         return c->spec->apply(start, end, d->bits, level);
     }
 
+    static int runs_cb(const idmap_region_t* r, const idmap_descriptor_t* d, unsigned level, void* ctx) {
+        auto* c = static_cast<RunsCtx*>(ctx);
+        c->runs->push_back(Call{r->start - c->range_start, r->end - c->range_start, d->bits & ~kContiguous, level});
+        return c->runs->size() == c->spec->stop_at ? 1 : 0;
+    }
+
     // A call, kept to say what led to a failure (formatted only then).
     struct Record {
-        enum Kind { Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm } kind = Map;
+        enum Kind {
+            Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
+            ChangeAttributes, WalkRuns
+        } kind = Map;
         idmap_region_t region{0, 0};
-        uint64_t flags = 0;
+        uint64_t flags = 0;  // map's flags; change_attributes' set
+        uint64_t clear = 0;  // change_attributes' clear
         uint32_t constraints = 0;
         ModifySpec modify;
         WalkSpec walk;
+        RunSpec runs;
     };
 
     static std::string describe(const Record& r) {
         std::ostringstream s;
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
-                                     "coalesce_subtables", "seal", "s2_map_range_bbm"};
+                                     "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
+                                     "walk_runs"};
         s << names[r.kind];
-        if (r.kind <= Record::Unmap || r.kind == Record::MapBbm) {
+        if (r.kind <= Record::Unmap || r.kind >= Record::MapBbm) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
         if (r.kind == Record::Map || r.kind == Record::MapWithConstraints || r.kind == Record::MapBbm) {
@@ -1185,6 +1297,10 @@ private:
               << " bad 1/" << m.bad_one_in << std::hex << " 0x" << m.bad_bits << " salt 0x" << m.salt;
         } else if (r.kind == Record::Walk) {
             s << std::dec << " fail 1/" << r.walk.fail_one_in << std::hex << " salt 0x" << r.walk.salt;
+        } else if (r.kind == Record::ChangeAttributes) {
+            s << " set 0x" << r.flags << " clear 0x" << r.clear;
+        } else if (r.kind == Record::WalkRuns) {
+            s << std::dec << " stop at run " << r.runs.stop_at;
         }
         return s.str();
     }
@@ -1251,8 +1367,8 @@ private:
             case IDMAP_ERR_INVALID_VIRTUAL_ADDRESS:
                 return a.va == b.va;
             case IDMAP_ERR_REGION_BACKWARDS:
-            case IDMAP_ERR_BREAK_BEFORE_MAKE:
                 return a.region.start == b.region.start && a.region.end == b.region.end;
+            case IDMAP_ERR_BREAK_BEFORE_MAKE:  // and the rule (IDMAP_BBM_*)
             case IDMAP_ERR_SEALED:
                 return a.region.start == b.region.start && a.region.end == b.region.end && a.value == b.value;
             case IDMAP_ERR_PTE_UPDATE_FAULT:
@@ -1380,6 +1496,7 @@ private:
     // costs more than most checks, and the fuzzer builds thousands of harnesses a second.
     struct Scratch {
         std::vector<Call> want_calls;          // the callbacks the model expects of a call
+        std::vector<Call> got_runs;            // the runs walk_runs reported
         PageRanges pages;                      // the pages a check covers
         TreeWalk after, before, want;          // their walks after and before the call, and the model's view
         std::vector<TablePage> before_tables;  // the copied tables that met them
@@ -1404,6 +1521,7 @@ private:
     };
     std::unique_ptr<Scratch, ScratchPool> scratch_{ScratchPool::acquire()};
     std::vector<Call>& want_calls_ = scratch_->want_calls;
+    std::vector<Call>& got_runs_ = scratch_->got_runs;
     PageRanges& pages_ = scratch_->pages;
     TreeWalk& after_ = scratch_->after;
     TreeWalk& before_ = scratch_->before;
@@ -1761,14 +1879,77 @@ void s2_modify(Source& src, ModifySpec& m, bool xnx) {
     m.set &= ~(kNonGlobal | (xnx ? 0 : kPxn));
 }
 
+// change_attributes' masks: random_modify's bits (VALID, and the bits the regime refuses,
+// aside), each in set or clear with probability 1/4; one call in 16 the all-zero change
+// (set 0, clear ~0), one in 16 a refused bit as well (VALID, TABLE_OR_PAGE, an output
+// address or RES0 bit, the contiguous bit, one of the regime's), one in 32 clear ~0 with a
+// bit set, or all but one bit cleared (refused, as not the all-zero change).
+template <class Source>
+void random_masks(Source& src, const Zones& z, uint64_t& set, uint64_t& clear) {
+    const uint64_t* bits = z.stage2 ? kS2ModifyBits : kModifyBits;
+    const size_t n = z.stage2 ? sizeof kS2ModifyBits / sizeof kS2ModifyBits[0]
+                              : sizeof kModifyBits / sizeof kModifyBits[0];
+    const uint64_t regime = z.stage2 ? kStage2Refused & ~(z.xnx ? kPxn : 0)
+                            : z.one_privilege_level ? kOneLevelRefused
+                                                    : 0;
+    const uint64_t set_mask = src.below(uint64_t{1} << n);
+    const uint64_t clear_mask = src.below(uint64_t{1} << n);
+    set = clear = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if ((set_mask >> i & 1) != 0 && (clear_mask >> i & 1) == 0 && src.below(2) == 0) set |= bits[i];
+        if ((clear_mask >> i & 1) != 0 && (set_mask >> i & 1) == 0 && src.below(2) == 0) clear |= bits[i];
+    }
+    set &= ~(kDescValid | regime);
+    clear &= ~(kDescValid | regime);
+    switch (src.below(32)) {
+        case 0: case 1:
+            set = 0;
+            clear = ~uint64_t{0};
+            break;
+        case 2: case 3: {
+            uint64_t bad = 0;
+            switch (src.below(5)) {
+                case 0: bad = kDescValid; break;
+                case 1: bad = kDescTableOrPage; break;
+                case 2: bad = uint64_t{1} << (12 + src.below(38)); break;
+                case 3: bad = kContiguous; break;
+                default: {  // one of the regime's bits (VALID where it refuses none)
+                    uint64_t r = regime != 0 ? regime : kDescValid;
+                    for (uint64_t k = src.below(3); k > 0 && (r & (r - 1)) != 0; --k) {
+                        r &= r - 1;
+                    }
+                    bad = r & (0 - r);
+                    break;
+                }
+            }
+            (src.below(2) == 0 ? set : clear) |= bad;
+            break;
+        }
+        case 4:
+            if (src.below(2) == 0) {
+                clear = ~uint64_t{0};
+                set |= IDMAP_ATTR_SWFLAG_0;
+            } else {
+                set = 0;
+                clear = ~(uint64_t{1} << src.below(64));
+            }
+            break;
+        default:
+            break;
+    }
+}
+
 // Which calls random_op draws from. Legacy: the mix before unmap_range and
 // compact_subtables existed, kept so that fuzz inputs written then replay the same calls.
 // Extended: also coalesce_subtables and seal (idmap_tables_needed is checked before every
-// map in every set: it draws nothing).
-enum class OpSet { Legacy, Current, Extended };
+// map in every set: it draws nothing). Attributes: also change_attributes and walk_runs.
+enum class OpSet { Legacy, Current, Extended, Attributes };
 
 // The operation a draw of below(100) picks.
-enum class Op { Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal };
+enum class Op {
+    Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
+    WalkRuns
+};
 
 inline Op pick_op(uint64_t kind, OpSet set) {
     if (set == OpSet::Legacy) {
@@ -1777,6 +1958,20 @@ inline Op pick_op(uint64_t kind, OpSet set) {
                : kind < 72 ? Op::Modify
                : kind < 82 ? Op::Walk
                : kind < 91 ? Op::Activate
+                           : Op::Deactivate;
+    }
+    if (set == OpSet::Attributes) {
+        return kind < 20 ? Op::Map
+               : kind < 30 ? Op::MapWithConstraints
+               : kind < 36 ? Op::Modify
+               : kind < 39 ? Op::Walk
+               : kind < 55 ? Op::ChangeAttributes
+               : kind < 64 ? Op::WalkRuns
+               : kind < 75 ? Op::Unmap
+               : kind < 78 ? Op::Compact
+               : kind < 84 ? Op::Coalesce
+               : kind < 85 ? Op::Seal
+               : kind < 93 ? Op::Activate
                            : Op::Deactivate;
     }
     if (set == OpSet::Extended) {
@@ -1864,6 +2059,17 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         w.fail_one_in = src.below(3) == 0 ? 1 + static_cast<unsigned>(src.below(30)) : 0;
         const idmap_region_t r = random_region(src, z);
         ok = h.walk_range(r, w);
+    } else if (op == Op::ChangeAttributes) {
+        // Half the time across a block's edge (random_unmap_region): the splits.
+        const idmap_region_t r = random_unmap_region(src, z, h.model());
+        uint64_t set = 0, clear = 0;
+        random_masks(src, z, set, clear);
+        ok = h.change_attributes(r, set, clear);
+    } else if (op == Op::WalkRuns) {
+        RunSpec spec;
+        spec.stop_at = src.below(3) == 0 ? 1 + static_cast<size_t>(src.below(12)) : 0;
+        const idmap_region_t r = random_region(src, z);
+        ok = h.walk_runs(r, spec);
     } else if (op == Op::Unmap) {
         ok = h.unmap_range(random_unmap_region(src, z, h.model()));
     } else if (op == Op::Compact) {

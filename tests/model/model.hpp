@@ -23,6 +23,13 @@
 //                 idmap.h's addition: fn may change no bit map_range refuses, nor make
 //                 valid a level-0 entry, a page without the page bit, or an entry whose
 //                 output address is not its own (INVALID_FLAGS, value = the bits refused).
+//   change_attributes (idmap.h addition) set and clear checked whole first (VALID, or a
+//                 bit map_range or the regime refuses, in either: INVALID_FLAGS, value =
+//                 those bits; set 0 with clear ~0 allowed), then modify_range with a
+//                 callback that makes every valid leaf (leaf & ~clear) | set.
+//   walk_runs     (idmap.h addition) the leaves walk_range passes, merged into runs: of
+//                 one level, valid with the same bits and consecutive output addresses,
+//                 or invalid with the same bits; a call per run, in address order.
 //   splits        keep every page's translation: a block's entries below it map the same
 //                 output addresses with the same bits (bit 1 set at level 3); a zero entry
 //                 gives zero entries.
@@ -41,7 +48,8 @@
 // Break-before-make on an active map: splitting a valid leaf, or replacing a valid leaf
 // by a valid one with another output address (NS included), memory type or shareability,
 // or without nG where it had it; the error's region is the whole region of the first live
-// entry, in address order, that would break (contract 1.1). modify's fn may always write
+// entry, in address order, that would break (contract 1.1), its value the rule
+// broken (bbm_rule). modify's fn may always write
 // an all-zero entry (1.1). Errors that change nothing are found before any change: region, flags,
 // constraints, then break-before-make, then pages for new tables (OUT_OF_MEMORY when the
 // allocator has fewer pages left than the call needs new tables).
@@ -224,13 +232,27 @@ inline uint64_t sealed_widened(uint64_t before, uint64_t after, bool one_level, 
 }
 
 // Break-before-make for a live leaf entry old (contig: it holds the contiguous bit)
-// replaced by next: vmsa.hpp's rules, and a valid entry of a contiguous group may change
-// in nothing (the contiguous bit aside, which the model leaves out of both).
-inline bool needs_bbm(uint64_t old_bits, bool contig, uint64_t next_bits) {
+// replaced by next: vmsa.hpp's rules (needs_break_before_make), and a valid entry of a
+// contiguous group may change in nothing (the contiguous bit aside, which the model leaves
+// out of both). Answers the rule broken (idmap.h IDMAP_BBM_*, idmap_error_t.value), 0 for
+// none. Where several are, the first of: a changed entry of a contiguous group, then from
+// valid to valid the output address (and NS, bit 5, at stage 1), the memory type and
+// shareability (bits 4:2 and 9:8; at stage 2 MemAttr, bits 5:2), nG cleared. idmap.h
+// names the rules but no order among them: this is the library's
+// (break_before_make_rule), which the model follows so that the value is checked exactly.
+inline uint64_t bbm_rule(uint64_t old_bits, bool contig, uint64_t next_bits, bool stage2) {
+    constexpr uint64_t kNs = uint64_t{1} << 5;
     if (contig && (old_bits & kDescValid) != 0 && old_bits != next_bits) {
-        return true;
+        return IDMAP_BBM_CONTIGUOUS;
     }
-    return needs_break_before_make(old_bits, next_bits);
+    if (!needs_break_before_make(old_bits, next_bits)) {
+        return 0;
+    }
+    const uint64_t changed = old_bits ^ next_bits;
+    if ((changed & kOaMask) != 0 || (!stage2 && (changed & kNs) != 0)) {
+        return IDMAP_BBM_OUTPUT_ADDRESS;
+    }
+    return (changed & (kMemoryTypeMask | kNs)) != 0 ? IDMAP_BBM_MEMORY_TYPE : IDMAP_BBM_GLOBAL;
 }
 
 class Model {
@@ -323,11 +345,13 @@ public:
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
         c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
         c.active = active_;
+        c.stage2 = config_.stage2;
         c.breaker = bbm;
         next.map_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
             o.region = c.bbm_region();
+            o.value = c.bbm_value;
             return record(o);
         }
         if (c.splits > budget) {
@@ -350,6 +374,33 @@ public:
     // calls: what fn is expected to be given, in order; on an active map the checks on
     // copies come first (a whole pass when it succeeds, see harness).
     Outcome modify_range(idmap_region_t raw, const ModifyFn& fn, size_t budget, std::vector<Call>& calls) {
+        return modify(raw, fn, budget, &calls);
+    }
+
+    // idmap_change_attributes: set and clear checked whole first (INVALID_FLAGS, value =
+    // the bits of either among VALID, map_range's refusals and the regime's, before the
+    // region is looked at), but for the all-zero change (set 0, clear ~0); then
+    // modify_range with a callback that makes every valid leaf (leaf & ~clear) | set and
+    // leaves invalid ones as they are.
+    Outcome change_attributes(idmap_region_t raw, uint64_t set, uint64_t clear, size_t budget) {
+        const bool to_zero = set == 0 && clear == ~uint64_t{0};
+        const uint64_t refused = (set | clear) & (kRefusedFlags | regime_refused() | kDescValid);
+        if (refused != 0 && !to_zero) {
+            Outcome o = error(IDMAP_ERR_INVALID_FLAGS);
+            o.value = refused;
+            return record(o);
+        }
+        const ModifyFn fn = [set, clear](uint64_t, uint64_t, uint64_t& bits, unsigned) {
+            if ((bits & kDescValid) != 0) {
+                bits = (bits & ~clear) | set;
+            }
+            return 0;
+        };
+        return modify(raw, fn, budget, nullptr);
+    }
+
+    // The modify of modify_range and change_attributes; calls: what fn is given, if asked.
+    Outcome modify(idmap_region_t raw, const ModifyFn& fn, size_t budget, std::vector<Call>* calls) {
         uint64_t s = 0, e = 0;
         Outcome o = check_region(raw, s, e);
         if (o.status != IDMAP_OK) {
@@ -362,7 +413,7 @@ public:
         Change c{s >> kPageShift, e >> kPageShift};
         c.fn = &fn;
         c.active = active_;
-        c.calls = &calls;
+        c.calls = calls;
         c.region = real(s, e);
         c.delta = delta();
         c.base = range_start();
@@ -427,6 +478,74 @@ public:
         return o;
     }
 
+    // idmap_walk_runs: the runs of the leaves [s, e) meets, in address order, each as a call
+    // (offsets: the whole region of its leaves, its first leaf's descriptor, the level),
+    // up to the stop_at-th (from 1; 0: none), where the call stops: PTE_UPDATE_FAULT,
+    // value = that run's first descriptor. A run is consecutive leaves of one level that
+    // are valid with the same bits but the output address, each the one before's plus the
+    // level's size, or invalid with the same bits (the contiguous bit aside, which the
+    // model leaves out). Merged leaf by leaf (runs_continue), a span of pages in one valid
+    // or empty state taken whole: its entries continue one another.
+    Outcome walk_runs(idmap_region_t raw, size_t stop_at, std::vector<Call>& runs) {
+        uint64_t s = 0, e = 0;
+        Outcome o = check_region(raw, s, e);
+        if (o.status != IDMAP_OK) {
+            return record(o);
+        }
+        o.may_change = false;
+        Call run{0, 0, 0, 0};
+        bool open = false;
+        uint64_t last = 0;  // the run's last leaf
+        // Reports the run; false when the callback stops there.
+        const auto report = [&] {
+            runs.push_back(run);
+            return runs.size() != stop_at;
+        };
+        uint64_t p = s >> kPageShift;
+        const uint64_t ep = e >> kPageShift;
+        auto it = find(std::min(p, (size() >> kPageShift) - 1));
+        while (p < ep) {
+            while (it->end <= p) {
+                ++it;
+            }
+            const Leaf leaf = it->info.leaf;
+            const uint64_t n = level_pages(leaf.level);
+            const uint64_t first = p & ~(n - 1);
+            // The leaves of the span the range meets (a span starts and ends on entries of
+            // its level); one at a time where they differ in more than the address.
+            const uint64_t entries = leaf.zero || leaf.valid() ? (std::min(it->end, ep) - first + n - 1) / n : 1;
+            const uint64_t va = first << kPageShift;
+            const uint64_t bits = leaf_descriptor(leaf, va);
+            if (!open || !runs_continue(last, run.level, bits, leaf.level)) {
+                if (open && !report()) {
+                    return record(stopped_at(run));
+                }
+                run = Call{va, va, bits, leaf.level};
+                open = true;
+            }
+            run.end = va + entries * level_bytes(leaf.level);
+            last = leaf_descriptor(leaf, run.end - level_bytes(leaf.level));
+            p = first + entries * n;
+        }
+        if (open && !report()) {
+            return record(stopped_at(run));
+        }
+        return o;
+    }
+
+    // Whether the leaf next at level goes on with a run whose last leaf is last, at
+    // last_level (walk_runs).
+    static bool runs_continue(uint64_t last, unsigned last_level, uint64_t next, unsigned level) {
+        if (level != last_level) {
+            return false;
+        }
+        if ((last & kDescValid) == 0) {
+            return ((last ^ next) & ~kContiguous) == 0;
+        }
+        return (next & kDescValid) != 0 && ((last ^ next) & ~(kOaMask | kContiguous)) == 0 &&
+               (next & kOaMask) == (last & kOaMask) + level_bytes(level);
+    }
+
     // idmap_unmap_range: BREAK_BEFORE_MAKE (active: a valid leaf straddles an edge), then
     // OUT_OF_MEMORY (fewer pages left than the splits need), nothing changed either way.
     Outcome unmap_range(idmap_region_t raw, size_t budget) {
@@ -438,11 +557,13 @@ public:
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
         c.active = active_;
+        c.stage2 = config_.stage2;
         c.base = range_start();
         next.unmap_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
             o.region = c.bbm_region();
+            o.value = c.bbm_value;
             return record(o);
         }
         if (c.splits > budget) {
@@ -601,25 +722,29 @@ private:
         bool bbm = false;
         uint64_t bbm_first = 0;   // the first entry that would break: its first page
         unsigned bbm_level = 0;   // and its level
+        uint64_t bbm_value = 0;   // and the rule it breaks (IDMAP_BBM_*)
         uint64_t delta = 0;     // map, modify: the map's own delta (ModelConfig)
         uint64_t base = 0;      // the range's first address (range_start())
         bool breaker = false;   // map_range_bbm: only a live contiguous group's entry breaks
 
-        // Whether replacing the live leaf old (contig: of a contiguous group) by next is
-        // refused: needs_bbm's rules, or with the breaker only the contiguous group's.
-        bool refuses(uint64_t old_bits, bool contig, uint64_t next_bits) const {
+        // The rule that replacing the live leaf old (contig: of a contiguous group) by next
+        // breaks, 0 when allowed: bbm_rule's, or with the breaker only the contiguous
+        // group's.
+        uint64_t refuses(uint64_t old_bits, bool contig, uint64_t next_bits) const {
             if (breaker) {
-                return contig && (old_bits & kDescValid) != 0 && old_bits != next_bits;
+                return contig && (old_bits & kDescValid) != 0 && old_bits != next_bits ? IDMAP_BBM_CONTIGUOUS : 0;
             }
-            return needs_bbm(old_bits, contig, next_bits);
+            return bbm_rule(old_bits, contig, next_bits, stage2);
         }
 
-        // Notes that the entry at level starting at page entry would break, if first.
-        void breaks(bool cond, uint64_t entry, unsigned level) {
-            if (cond && !bbm) {
+        // Notes that the entry at level starting at page entry would break rule (0: it
+        // does not), if first.
+        void breaks(uint64_t rule, uint64_t entry, unsigned level) {
+            if (rule != 0 && !bbm) {
                 bbm = true;
                 bbm_first = entry;
                 bbm_level = level;
+                bbm_value = rule;
             }
         }
         // That entry's whole region, in real addresses.
@@ -628,7 +753,7 @@ private:
                                   ((bbm_first + level_pages(bbm_level)) << kPageShift) + base};
         }
         bool one_level = false;  // modify: EL2 or EL3's rules
-        bool stage2 = false;     // modify: stage 2's seal rule
+        bool stage2 = false;     // stage 2's seal and break-before-make rules
         uint64_t refused = 0;    // modify: the bits fn may not change (map_range's refusals)
         bool sealed = false;     // modify: seal mode's rule
         // modify_range
@@ -642,6 +767,13 @@ private:
         bool removed = false;        // a non-empty leaf zeroed
         bool removed_valid = false;  // a valid one
     };
+
+    // walk_runs stopped by its callback at run.
+    static Outcome stopped_at(const Call& run) {
+        Outcome f = error(IDMAP_ERR_PTE_UPDATE_FAULT);
+        f.value = run.bits;
+        return f;
+    }
 
     static Outcome error(idmap_status_t status) {
         Outcome o;
@@ -780,7 +912,7 @@ private:
             if (!valid && (level == kLeafLevel || (whole && blocks))) {
                 // Without VALID, the flags alone, entry by entry (each its own address 0).
                 const Leaf next = flags_only(c.flags, level, va);
-                c.breaks(c.active && c.refuses(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
+                c.breaks(c.active ? c.refuses(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)) : 0,
                          entry, level);
                 batch.add(entry, entry + n, next, write);
                 continue;
@@ -791,7 +923,7 @@ private:
                 next.zero = false;
                 next.delta = c.delta;
                 next.attrs = c.flags | kAccessed | (level == kLeafLevel ? kDescTableOrPage : 0);
-                c.breaks(c.active && c.refuses(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)),
+                c.breaks(c.active ? c.refuses(leaf_descriptor(cur, va), at->info.contig, leaf_descriptor(next, va)) : 0,
                          entry, level);
                 // The entries after it in the same state that the range covers whole fare
                 // the same (leaf_descriptor differs by the address alone, the same in both):
@@ -809,9 +941,14 @@ private:
             if (as_asked) {
                 continue;
             }
+            // Read before the flush, which may cut runs_ (at then dangles).
+            const bool contig = at->info.contig;
             batch.flush(write);
             // Splitting a live block (with the breaker: refused in a contiguous group only).
-            c.breaks(c.active && cur.valid() && (!c.breaker || at->info.contig), entry, level);
+            c.breaks(c.active && cur.valid() && (!c.breaker || contig)
+                         ? (c.breaker ? IDMAP_BBM_CONTIGUOUS : IDMAP_BBM_SPLIT)
+                         : 0,
+                     entry, level);
             split(entry, level, c);
             map_entries(level + 1, entry, c);
         }
@@ -911,6 +1048,7 @@ private:
             if (c.active && cur.valid()) {  // splitting a live block
                 c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
                 c.failure.region = idmap_region_t{va + c.base, va + (n << kPageShift) + c.base};
+                c.failure.value = IDMAP_BBM_SPLIT;
                 return false;
             }
             split(entry, level, c);
@@ -963,9 +1101,10 @@ private:
                 return false;
             }
         }
-        if (c.active && needs_bbm(old_bits, contig, bits)) {
+        if (const uint64_t rule = c.active ? bbm_rule(old_bits, contig, bits, c.stage2) : 0; rule != 0) {
             c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
             c.failure.region = idmap_region_t{va + c.base, end + c.base};  // the leaf's
+            c.failure.value = rule;
             return false;
         }
         return true;
@@ -1016,7 +1155,7 @@ private:
             }
             if (whole) {
                 // One entry of a live contiguous group cannot go alone.
-                c.breaks(c.active && cur.valid() && at->info.contig, entry, level);
+                c.breaks(c.active && cur.valid() && at->info.contig ? IDMAP_BBM_CONTIGUOUS : 0, entry, level);
                 c.removed = true;
                 c.removed_valid = c.removed_valid || cur.valid();
                 after = entry + same_state_entries(at, entry, level, whole_end);
@@ -1025,7 +1164,7 @@ private:
             }
             // A leaf straddling an edge: split, keeping what lies outside the range.
             batch.flush(write);
-            c.breaks(c.active && cur.valid(), entry, level);
+            c.breaks(c.active && cur.valid() ? IDMAP_BBM_SPLIT : 0, entry, level);
             split(entry, level, c);
             unmap_entries(level + 1, entry, c);
         }
@@ -1188,7 +1327,10 @@ private:
             return false;  // no table at this level here
         }
         const uint64_t va = first << kPageShift;
-        bool same = hint && level > 0 && head.level == level && head.valid() &&
+        // A stage-2 root of fewer than 16 entries holds no group: the 16 entries would map
+        // past the IPA size (the updates below stay inside the map).
+        const uint64_t end = std::min(first + g, size() >> kPageShift);
+        bool same = hint && level > 0 && head.level == level && head.valid() && end == first + g &&
                     ((va + head.delta) & kOaMask & ((16 * level_bytes(level)) - 1)) == 0;
         bool changed = false;
         bool no_contig = false;  // a page that keeps NO_CONTIGUOUS_HINT's mark
@@ -1204,13 +1346,13 @@ private:
         if (same) {
             hinted_ = true;
             if (changed || no_contig) {  // else already as it would be written
-                update(first, first + g, [](PageInfo& p) {
+                update(first, end, [](PageInfo& p) {
                     p.contig = true;
                     p.no_contig = false;
                 });
             }
         } else if (changed) {
-            update(first, first + g, [level](PageInfo& p) {
+            update(first, end, [level](PageInfo& p) {
                 if (p.leaf.level == level) {
                     p.contig = false;
                 }
