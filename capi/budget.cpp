@@ -14,17 +14,26 @@ idmap_status_t idmap_tables_needed(const idmap_t* map, const idmap_region_t* ran
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    const MemoryRegion region(range->start, range->end);
+    return idmap_tables_needed_to(map, range, map->mapping.output_address(region.start()).value(), flags,
+                                  constraints, pages);
+}
+
+idmap_status_t idmap_tables_needed_to(const idmap_t* map, const idmap_region_t* range, uint64_t pa,
+                                      uint64_t flags, uint32_t constraints, size_t* pages) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
     if (range == nullptr || pages == nullptr) {
         return record(map, Status::InvalidArgument);
     }
     const MemoryRegion region(range->start, range->end);
-    const aarch64_paging::PhysicalAddress pa = map->mapping.output_address(region.start());
-    const auto how = aarch64_paging::Constraints(constraints);
-    if (aarch64_paging::is_stage2(map->mapping.regime().regime)) {  // IDMAP_S2_* flags
-        return record(map, map->mapping.tables_needed(region, pa, aarch64_paging::Stage2Attributes(flags), how,
-                                                      *pages));
-    }
-    return record(map, map->mapping.tables_needed(region, pa, aarch64_paging::Attributes(flags), how, *pages));
+    // The map's own stage's bits, as idmap_map_range_to() takes them.
+    return record(map, map->mapping.tables_needed_bits(region, aarch64_paging::PhysicalAddress(pa), flags,
+                                                       aarch64_paging::Constraints(constraints), *pages));
 }
 
 size_t idmap_worst_case_tables(const idmap_region_t* regions, size_t count, unsigned root_level) {

@@ -195,10 +195,21 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region
     if (range == nullptr) {
         return record(map, Status::InvalidArgument);
     }
-    const MemoryRegion region = region_of(range);
-    const PhysicalAddress pa = map->mapping.output_address(region.start());
+    return idmap_map_range_to(map, range, map->mapping.output_address(region_of(range).start()).value(), flags,
+                              constraints);
+}
+
+idmap_status_t idmap_map_range_to(idmap_t* map, const idmap_region_t* range, uint64_t pa, uint64_t flags,
+                                  uint32_t constraints) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
     // The map's own stage's bits: IDMAP_ATTR_*, or a stage-2 map's IDMAP_S2_*.
-    return record(map, map->mapping.map_range_bits(region, pa, flags, Constraints(constraints)));
+    return record(map, map->mapping.map_range_bits(region_of(range), PhysicalAddress(pa), flags,
+                                                   Constraints(constraints)));
 }
 
 idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idmap_modify_fn fn,

@@ -26,12 +26,6 @@ static_assert(IDMAP_S2_NORMAL == aarch64_paging::bits(Stage2Attributes::NORMAL) 
 static_assert(IDMAP_ARG_IPA_SIZE == reason::IPA_SIZE && IDMAP_ARG_NO_XNX == reason::NO_XNX,
               "the C and C++ reasons agree");
 
-namespace {
-
-bool is_stage2(const idmap_t* map) { return aarch64_paging::is_stage2(map->mapping.regime().regime); }
-
-}  // namespace
-
 extern "C" {
 
 idmap_t* idmap_new_stage2(const idmap_stage2_config_t* config) {
@@ -102,12 +96,22 @@ idmap_status_t idmap_s2_map_range_bbm(idmap_t* map, const idmap_region_t* range,
         return record(map, Status::InvalidArgument);
     }
     const MemoryRegion region(range->start, range->end);
-    const aarch64_paging::PhysicalAddress pa = map->mapping.output_address(region.start());
-    const auto how = aarch64_paging::Constraints(constraints);
-    if (is_stage2(map)) {
-        return record(map, map->mapping.map_range_break_before_make(region, pa, Stage2Attributes(flags), how));
+    return idmap_s2_map_range_bbm_to(map, range, map->mapping.output_address(region.start()).value(), flags,
+                                     constraints);
+}
+
+idmap_status_t idmap_s2_map_range_bbm_to(idmap_t* map, const idmap_region_t* range, uint64_t pa, uint64_t flags,
+                                         uint32_t constraints) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
     }
-    return record(map, map->mapping.map_range_break_before_make(region, pa, aarch64_paging::Attributes(flags), how));
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    // The map's own stage's bits, as idmap_map_range_to() takes them.
+    return record(map, map->mapping.map_range_bits_break_before_make(MemoryRegion(range->start, range->end),
+                                                                     aarch64_paging::PhysicalAddress(pa), flags,
+                                                                     aarch64_paging::Constraints(constraints)));
 }
 
 size_t idmap_s2_worst_case_tables(const idmap_region_t* regions, size_t count, unsigned start_level,

@@ -215,7 +215,11 @@ typedef struct {
 /** A pa_offset (va) that is not a multiple of the page size (bits 31:16, in KiB): every
  * page would map to an unaligned output address. */
 #define IDMAP_ARG_PA_OFFSET_ALIGNMENT 22
-/* 23-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/** A call's output address (va = it) at another offset within its page (bits 31:16: the
+ * page size, in KiB) than the range's start (idmap_map_range_to()): a page maps whole to a
+ * page. */
+#define IDMAP_ARG_PA_PAGE_OFFSET 23
+/* 24-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -545,7 +549,7 @@ typedef int (*idmap_run_fn)(const idmap_region_t *run, const idmap_descriptor_t 
  *   - #IDMAP_ERR_REGION_BACKWARDS: region = the rounded region;
  *   - #IDMAP_ERR_ADDRESS_RANGE: va = the rounded end, when past the map's end or not
  *     representable; va = the start, when below an upper-range map's first address, or
- *     when a linear map's output addresses would leave [0, 2^48) or are not 4 KiB-aligned;
+ *     when a linear map's output addresses would leave [0, 2^48);
  *   - #IDMAP_ERR_SEALED: the map is sealed (idmap_seal()); region = the rounded region,
  *     value = @p flags | #IDMAP_ATTR_VALID;
  *   - #IDMAP_ERR_INVALID_FLAGS: value = the refused bits of @p flags: TABLE_OR_PAGE, bits
@@ -566,6 +570,24 @@ idmap_status_t idmap_map_range(idmap_t *map, const idmap_region_t *range, uint64
  *         bits (value = those bits; when flags are refused too, value holds the flags'). */
 idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region_t *range,
                                                 uint64_t flags, uint32_t constraints);
+/** As idmap_map_range_with_constraints(), to the physical range that starts at @p pa rather
+ * than to the map's own output addresses (the range's start, or start + pa_offset): a
+ * device or a carve-out mapped at a virtual address of the caller's choosing, as TF-A's
+ * MAP_REGION(pa, va, ...) does; for a stage-2 map, an IPA range to any PA. A block is
+ * written only where both the input and the output address are aligned to its size (and
+ * the constraints allow it); pages elsewhere. idmap_map_range_with_constraints() is this
+ * call with its map's own output address. Walks, exports, the lint and the dump read the
+ * output address of every leaf from the tables. On an active map, changing a live
+ * entry's output address needs break-before-make (#IDMAP_BBM_OUTPUT_ADDRESS; or
+ * idmap_s2_map_range_bbm_to()). idmap_modify_range()'s callback still may not make valid
+ * an entry at another output address than the map's own: map it again with this call.
+ * @return as idmap_map_range_with_constraints(), and:
+ *   - #IDMAP_ERR_INVALID_ARGUMENT, value #IDMAP_ARG_PA_PAGE_OFFSET: @p pa lies at another
+ *     offset in its 4 KiB page than the range's start (va = @p pa);
+ *   - #IDMAP_ERR_ADDRESS_RANGE, va = the range's start: the output range would leave
+ *     [0, 2^48). */
+idmap_status_t idmap_map_range_to(idmap_t *map, const idmap_region_t *range, uint64_t pa,
+                                  uint64_t flags, uint32_t constraints);
 
 /** Splits entries so that every leaf it passes lies inside @p range, then calls @p fn once
  * per leaf (block, page or invalid) with the region it maps, the entry and its level
@@ -1471,6 +1493,10 @@ bool idmap_is_sealed(const idmap_t *map);
  *         unchanged); #IDMAP_ERR_INVALID_ARGUMENT also for a NULL @p pages. */
 idmap_status_t idmap_tables_needed(const idmap_t *map, const idmap_region_t *range, uint64_t flags,
                                    uint32_t constraints, size_t *pages);
+/** idmap_tables_needed() for idmap_map_range_to(@p map, @p range, @p pa, @p flags,
+ * @p constraints): the output address decides where blocks may go. */
+idmap_status_t idmap_tables_needed_to(const idmap_t *map, const idmap_region_t *range, uint64_t pa,
+                                      uint64_t flags, uint32_t constraints, size_t *pages);
 /** An upper bound on the table pages, the root included, that mapping all @p count
  * regions into one new map with its root at @p root_level takes, whatever the flags,
  * constraints and output addresses: one table below every entry a region touches above
@@ -1647,6 +1673,12 @@ idmap_status_t idmap_s2_activate_on_core(idmap_t *map, uint64_t *previous);
  *         for contiguous groups. */
 idmap_status_t idmap_s2_map_range_bbm(idmap_t *map, const idmap_region_t *range, uint64_t flags,
                                       uint32_t constraints);
+/** idmap_s2_map_range_bbm() to the physical range that starts at @p pa
+ * (idmap_map_range_to()): a live entry that maps another output address breaks, then
+ * maps this one - a guest page moved to another frame.
+ * @return as idmap_s2_map_range_bbm(), and the errors idmap_map_range_to() adds. */
+idmap_status_t idmap_s2_map_range_bbm_to(idmap_t *map, const idmap_region_t *range, uint64_t pa,
+                                         uint64_t flags, uint32_t constraints);
 /** idmap_worst_case_tables() for a stage-2 map of @p ipa_bits from @p start_level: the
  * root counts its concatenated tables.
  * @return the bound; 0 for NULL @p regions with @p count != 0, or a start level and IPA

@@ -304,6 +304,10 @@ void write_argument(TextWriter& out, const MapError& e) {
         case argument_reason::NOT_STAGE1:
             out.str(": a stage-2 map's MemAttr is no stage-1 memory type (MAIR index): export its regions");
             break;
+        case argument_reason::PA_PAGE_OFFSET:
+            out.str(": output address ").hex(e.va.value()).str(" and the region's start lie at different offsets in a ");
+            out.dec(first).str(" KiB page: a page maps whole to a page");
+            break;
         case argument_reason::PA_OFFSET_ALIGNMENT:
             out.str(": pa_offset ").hex(e.va.value()).str(" is not a multiple of the ").dec(first);
             out.str(" KiB page: a page maps to a page-aligned output address, so the offset must be whole pages");

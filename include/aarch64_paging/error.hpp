@@ -106,7 +106,10 @@ inline constexpr uint8_t SAME_MAPPING = 21;
 /// An output address offset (va) that is not a multiple of the granule's page size
 /// (first, in KiB): every page would map to an unaligned output address.
 inline constexpr uint8_t PA_OFFSET_ALIGNMENT = 22;
-// 23-29: kept for other additions. Stage 2 from 30 on.
+/// A call's output address (va) lies at another offset in its page (first: the page size in
+/// KiB) than the region's start: a page maps whole to a page.
+inline constexpr uint8_t PA_PAGE_OFFSET = 23;
+// 24-29: kept for other additions. Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
 /// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;

@@ -94,6 +94,19 @@ public:
         }
         return mapping_.map_range(range, mapping_.output_address(range.start()), flags, constraints);
     }
+    /// As map_range_with_constraints(), to the physical range that starts at @p pa rather
+    /// than to the map's own output addresses: a device or a carve-out at a virtual address
+    /// of the caller's choosing (TF-A's MAP_REGION(pa, va, ...)). Blocks only where the
+    /// virtual and the physical address are both aligned to the block's size.
+    /// modify_range()'s callback still may not make valid an entry at another output
+    /// address than the map's own: map it again with this call.
+    /// @return as map_range_with_constraints(), and InvalidArgument (PA_PAGE_OFFSET, va =
+    ///         @p pa) for a pa at another offset in its page than the range's start;
+    ///         AddressRange (va = the range's start) for an output range beyond 48 bits.
+    [[nodiscard]] Result map_range_to(const MemoryRegion& range, PhysicalAddress pa, Attributes flags,
+                                      Constraints constraints = Constraints::NONE) {
+        return mapping_.map_range(range, pa, flags, constraints);
+    }
     /// Splits blocks so that every leaf it passes lies inside @p range, then calls
     /// `fn(const MemoryRegion&, Descriptor&, unsigned level) -> bool` once per leaf, which
     /// may change the entry; false stops the call.

@@ -171,6 +171,12 @@ public:
                                                      Constraints constraints = Constraints::NONE) {
         return map_flags(region, pa, flags, constraints, foreign(flags), &break_entry_of);
     }
+    /// map_range_break_before_make() with flags as map_range_bits() takes them.
+    [[nodiscard]] constexpr Result map_range_bits_break_before_make(const MemoryRegion& region,
+                                                                    PhysicalAddress pa, uint64_t flags,
+                                                                    Constraints constraints) {
+        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, &break_entry_of);
+    }
 
     /// The table pages map_range(region, pa, flags, constraints) would take from the
     /// allocator now, found by its plan step alone: nothing is allocated or written. Exact:
@@ -184,6 +190,12 @@ public:
     [[nodiscard]] constexpr Result tables_needed(const MemoryRegion& region, PhysicalAddress pa,
                                        Stage2Attributes flags, Constraints constraints, size_t& pages) const {
         return plan_map(region, pa, Attributes(bits(flags)), constraints, foreign(flags), pages);
+    }
+    /// tables_needed() for map_range_bits().
+    [[nodiscard]] constexpr Result tables_needed_bits(const MemoryRegion& region, PhysicalAddress pa,
+                                                      uint64_t flags, Constraints constraints,
+                                                      size_t& pages) const {
+        return plan_map(region, pa, Attributes(flags), constraints, Attributes::EMPTY, pages);
     }
 
     /// Splits entries so every leaf passed lies inside region, then calls
@@ -1268,7 +1280,8 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    pa = PhysicalAddress(pa.value() - ((region.start().value() - va_base_) - va));
+    const uint64_t given = pa.value();
+    pa = PhysicalAddress(given - ((region.start().value() - va_base_) - va));
     if (widened_ != nullptr) {
         return MapError::sealed(region, bits_of(flags | Attributes::VALID));
     }
@@ -1282,11 +1295,14 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
     }
-    // The output range must fit the descriptor's output address bits; only a translation
-    // other than the identity can make it not.
+    // A page maps whole to a page: pa lies as far into its page as the region's start.
+    if ((pa.value() & (G::page_size - 1)) != 0) {
+        return MapError::invalid_argument(argument_reason::PA_PAGE_OFFSET, G::page_size >> 10, 0,
+                                          VirtualAddress(given));
+    }
+    // The output range must fit the descriptor's output address bits.
     const uint64_t oa_limit = G::output_address_mask + G::page_size;
-    if ((pa.value() & (G::page_size - 1)) != 0 || pa.value() > oa_limit ||
-        end - va > oa_limit - pa.value()) {
+    if (pa.value() > oa_limit || end - va > oa_limit - pa.value()) {
         // No bounds: what is out of range is the output address.
         return MapError::address_range(region.start(), MemoryRegion());
     }
