@@ -216,8 +216,8 @@ typedef struct {
  * page would map to an unaligned output address. */
 #define IDMAP_ARG_PA_OFFSET_ALIGNMENT 22
 /** A call's output address (va = it) at another offset within its page (bits 31:16: the
- * page size, in KiB) than the range's start (idmap_map_range_to()): a page maps whole to a
- * page. */
+ * page size, in KiB) than the range's start as rounded to whole pages (region: the range
+ * so rounded; idmap_map_range_to()): a page maps whole to a page. */
 #define IDMAP_ARG_PA_PAGE_OFFSET 23
 /* 24-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
@@ -583,7 +583,9 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region
  * an entry at another output address than the map's own: map it again with this call.
  * @return as idmap_map_range_with_constraints(), and:
  *   - #IDMAP_ERR_INVALID_ARGUMENT, value #IDMAP_ARG_PA_PAGE_OFFSET: @p pa lies at another
- *     offset in its 4 KiB page than the range's start (va = @p pa);
+ *     offset in its 4 KiB page than the range's start (va = @p pa, region = the range
+ *     rounded to whole pages): the range's start rounds down to its page, so @p pa is a
+ *     multiple of 4 KiB;
  *   - #IDMAP_ERR_ADDRESS_RANGE, va = the range's start: the output range would leave
  *     [0, 2^48). */
 idmap_status_t idmap_map_range_to(idmap_t *map, const idmap_region_t *range, uint64_t pa,

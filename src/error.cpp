@@ -305,8 +305,8 @@ void write_argument(TextWriter& out, const MapError& e) {
             out.str(": a stage-2 map's MemAttr is no stage-1 memory type (MAIR index): export its regions");
             break;
         case argument_reason::PA_PAGE_OFFSET:
-            out.str(": output address ").hex(e.va.value()).str(" and the region's start lie at different offsets in a ");
-            out.dec(first).str(" KiB page: a page maps whole to a page");
+            out.str(": output address ").hex(e.va.value()).str(" is not at the offset of the region's start ");
+            out.hex(e.region.start().value()).str(" in a ").dec(first).str(" KiB page: a page maps whole to a page");
             break;
         case argument_reason::PA_OFFSET_ALIGNMENT:
             out.str(": pa_offset ").hex(e.va.value()).str(" is not a multiple of the ").dec(first);

@@ -107,7 +107,8 @@ inline constexpr uint8_t SAME_MAPPING = 21;
 /// (first, in KiB): every page would map to an unaligned output address.
 inline constexpr uint8_t PA_OFFSET_ALIGNMENT = 22;
 /// A call's output address (va) lies at another offset in its page (first: the page size in
-/// KiB) than the region's start: a page maps whole to a page.
+/// KiB) than the region's start (region: as rounded to whole pages): a page maps whole to
+/// a page.
 inline constexpr uint8_t PA_PAGE_OFFSET = 23;
 // 24-29: kept for other additions. Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with

@@ -1295,10 +1295,13 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
     }
-    // A page maps whole to a page: pa lies as far into its page as the region's start.
+    // A page maps whole to a page: pa lies as far into its page as the region's start
+    // (region: the start as rounded, which the error names).
     if ((pa.value() & (G::page_size - 1)) != 0) {
-        return MapError::invalid_argument(argument_reason::PA_PAGE_OFFSET, G::page_size >> 10, 0,
-                                          VirtualAddress(given));
+        MapError e = MapError::invalid_argument(argument_reason::PA_PAGE_OFFSET, G::page_size >> 10, 0,
+                                                VirtualAddress(given));
+        e.region = region_at(va, end);
+        return e;
     }
     // The output range must fit the descriptor's output address bits.
     const uint64_t oa_limit = G::output_address_mask + G::page_size;
