@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <vector>
 
 #include "aarch64_paging/linear_map.hpp"
 
@@ -72,4 +73,42 @@ TEST_CASE("LinearMap: an offset that is not whole pages is refused at constructi
     CHECK(e.value == (argument_reason::PA_OFFSET_ALIGNMENT | uint64_t{4} << 16));
     CHECK(e.va.value() == 0x1800);
     CHECK(map.map_range(MemoryRegion(kGiB, 2 * kGiB), kData).status() == Status::InvalidArgument);
+}
+
+TEST_CASE("LinearMap::map_range_to: a range at an output address of the caller's choosing", "[linear_map][output]") {
+    LinearMap map(Regime{}, 1, 1, static_cast<int64_t>(kGiB));
+    REQUIRE(map.is_valid());
+    constexpr uint64_t k2MiB = uint64_t{1} << 21;
+    // A device at 8 GiB, mapped at 4 GiB: both 1 GiB-aligned, one block.
+    REQUIRE(map.map_range_to(MemoryRegion(4 * kGiB, 5 * kGiB), PhysicalAddress(8 * kGiB), kData).is_ok());
+    // The PA 2 MiB-aligned only: 2 MiB blocks; 4 KiB only: pages.
+    REQUIRE(map.map_range_to(MemoryRegion(5 * kGiB, 5 * kGiB + 2 * k2MiB), PhysicalAddress(kGiB + k2MiB), kData)
+                .is_ok());
+    REQUIRE(map.map_range_to(MemoryRegion(6 * kGiB, 6 * kGiB + k2MiB), PhysicalAddress(kGiB + 0x1000), kData)
+                .is_ok());
+    struct Seen {
+        uint64_t va, pa;
+        unsigned level;
+    };
+    std::vector<Seen> seen;
+    REQUIRE(map.walk_range(MemoryRegion(4 * kGiB, 7 * kGiB), [&seen](const MemoryRegion& r, const Descriptor& d,
+                                                                       unsigned level) {
+                   if (d.is_valid()) {
+                       seen.push_back({r.start().value(), d.output_address().value(), level});
+                   }
+                   return true;
+               }).is_ok());
+    REQUIRE(seen.size() == 1 + 2 + 512);
+    CHECK((seen[0].pa == 8 * kGiB && seen[0].level == 1));
+    CHECK((seen[1].pa == kGiB + k2MiB && seen[1].level == 2));
+    CHECK((seen[2].pa == kGiB + 2 * k2MiB && seen[2].level == 2));
+    CHECK((seen[3].pa == kGiB + 0x1000 && seen[3].level == 3));
+    CHECK(seen.back().pa == kGiB + k2MiB);
+    // The map's own translation is unchanged: map_range still maps va + 1 GiB.
+    REQUIRE(map.map_range(MemoryRegion(0, k2MiB), kData).is_ok());
+    // A pa at another offset in its page than the region's start.
+    const Result r = map.map_range_to(MemoryRegion(7 * kGiB, 7 * kGiB + 0x1000), PhysicalAddress(0x800), kData);
+    CHECK(r.status() == Status::InvalidArgument);
+    CHECK(r.error().value == (argument_reason::PA_PAGE_OFFSET | uint64_t{4} << 16));
+    CHECK(r.error().va.value() == 0x800);
 }
