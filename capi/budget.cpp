@@ -11,15 +11,8 @@ extern "C" {
 
 idmap_status_t idmap_tables_needed(const idmap_t* map, const idmap_region_t* range, uint64_t flags,
                                    uint32_t constraints, size_t* pages) {
-    if (map == nullptr) {
-        return IDMAP_ERR_INVALID_ARGUMENT;
-    }
-    if (range == nullptr) {
-        return record(map, Status::InvalidArgument);
-    }
-    const MemoryRegion region(range->start, range->end);
-    return idmap_tables_needed_to(map, range, map->mapping.output_address(region.start()).value(), flags,
-                                  constraints, pages);
+    return idmap_tables_needed_to(map, range, idmap_capi::own_output_address(map, range), flags, constraints,
+                                  pages);
 }
 
 idmap_status_t idmap_tables_needed_to(const idmap_t* map, const idmap_region_t* range, uint64_t pa,

@@ -59,6 +59,17 @@ inline aarch64_paging::MapError from_c(const idmap_error_t& e) {
                                     e.value};
 }
 
+// The map's own output address for the start of range (as rounded to its page), which
+// the calls that name none pass on to their _to form; 0 for a NULL map or range, which
+// that form refuses.
+inline uint64_t own_output_address(const idmap* map, const idmap_region_t* range) {
+    if (map == nullptr || range == nullptr) {
+        return 0;
+    }
+    const uint64_t start = range->start & ~(aarch64_paging::PAGE_SIZE - 1);
+    return map->mapping.output_address(aarch64_paging::VirtualAddress(start)).value();
+}
+
 // Records a failure as the map's last error; gives the status back.
 inline idmap_status_t record(const idmap* map, const aarch64_paging::Result& result) {
     if (!result.is_ok()) {

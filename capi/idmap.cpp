@@ -189,14 +189,7 @@ idmap_status_t idmap_map_range(idmap_t* map, const idmap_region_t* range, uint64
 
 idmap_status_t idmap_map_range_with_constraints(idmap_t* map, const idmap_region_t* range,
                                                 uint64_t flags, uint32_t constraints) {
-    if (map == nullptr) {
-        return IDMAP_ERR_INVALID_ARGUMENT;
-    }
-    if (range == nullptr) {
-        return record(map, Status::InvalidArgument);
-    }
-    return idmap_map_range_to(map, range, map->mapping.output_address(region_of(range).start()).value(), flags,
-                              constraints);
+    return idmap_map_range_to(map, range, idmap_capi::own_output_address(map, range), flags, constraints);
 }
 
 idmap_status_t idmap_map_range_to(idmap_t* map, const idmap_region_t* range, uint64_t pa, uint64_t flags,

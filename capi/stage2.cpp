@@ -89,15 +89,7 @@ idmap_status_t idmap_s2_activate_on_core(idmap_t* map, uint64_t* previous) {
 
 idmap_status_t idmap_s2_map_range_bbm(idmap_t* map, const idmap_region_t* range, uint64_t flags,
                                       uint32_t constraints) {
-    if (map == nullptr) {
-        return IDMAP_ERR_INVALID_ARGUMENT;
-    }
-    if (range == nullptr) {
-        return record(map, Status::InvalidArgument);
-    }
-    const MemoryRegion region(range->start, range->end);
-    return idmap_s2_map_range_bbm_to(map, range, map->mapping.output_address(region.start()).value(), flags,
-                                     constraints);
+    return idmap_s2_map_range_bbm_to(map, range, idmap_capi::own_output_address(map, range), flags, constraints);
 }
 
 idmap_status_t idmap_s2_map_range_bbm_to(idmap_t* map, const idmap_region_t* range, uint64_t pa, uint64_t flags,

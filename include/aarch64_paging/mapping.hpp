@@ -1296,11 +1296,11 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
     }
     // A page maps whole to a page: pa lies as far into its page as the region's start
-    // (region: the start as rounded, which the error names).
+    // (which the error names).
     if ((pa.value() & (G::page_size - 1)) != 0) {
         MapError e = MapError::invalid_argument(argument_reason::PA_PAGE_OFFSET, G::page_size >> 10, 0,
                                                 VirtualAddress(given));
-        e.region = region_at(va, end);
+        e.region = region;
         return e;
     }
     // The output range must fit the descriptor's output address bits.
