@@ -12,6 +12,8 @@
  *    next access after a live change takes the fault the change means, to EL2: ESR_EL2
  *    (EC 0x24, DFSC, WnR), FAR_EL2 and HPFAR_EL2 - read-only by map_range, memory type and
  *    read-only by idmap_s2_map_range_bbm, unmapped by unmap_range, a live block split;
+ *    and a page, and a page of a live block, moved to another frame by
+ *    idmap_s2_map_range_bbm_to, after which its loads see the new frame's data;
  *  - a concatenated root at each start level of the 4 KiB granule (level 2: 2-16 tables,
  *    level 1: 2-16, level 0: one), AT S12E1R/W in its first and its last table; where the
  *    CPU's PA size cannot take the IPA size, a skip (with idmap_s2_vtcr's refusal checked);
@@ -46,6 +48,8 @@ typedef unsigned long long ull;
 #define P_S2_NC (S2_PAGES + 0x24 * PAGE)     /* stage 2 Normal Non-cacheable */
 #define P_BBM (S2_PAGES + 0x25 * PAGE)       /* memory type changed live */
 #define P_FWB (S2_PAGES + 0x30 * PAGE)       /* FWB: 0x30-0x35 */
+#define P_MOVE (S2_PAGES + 0x40 * PAGE)      /* moved to another frame live (and the next page) */
+#define F_MOVED (S2_HOLE + 0x10 * PAGE)      /* frames the guest's pages move to: 0x10, 0x11 */
 
 #if BOARD_RAM_SIZE < 0x04e00000ULL
 #error "the stage-2 cases use RAM up to 78 MiB"
@@ -381,19 +385,26 @@ static const char *trap_text(void)
     return buf;
 }
 
-/* The access goes through (the guest's HVC comes next); a load gives value. */
-static void guest_ok(const char *what, int write, uint64_t ipa, uint64_t value)
+/* The access goes through (the guest's HVC comes next); a load gives value, a store
+ * leaves it at pa, the IPA's frame. */
+static void guest_ok_at(const char *what, int write, uint64_t ipa, uint64_t pa, uint64_t value)
 {
     guest_access(write, ipa, value);
     if (!CHECK(g_trap.kind == 8 && BM_ESR_EC(g_trap.esr) == EC_HVC64,
                "%s: the guest's %s at 0x%llx trapped: %s", what, write ? "store" : "load", (ull)ipa, trap_text()))
         return;
     if (write)
-        CHECK(*(volatile uint64_t *)(uintptr_t)ipa == value, "%s: memory 0x%llx after the guest stored 0x%llx",
-              what, (ull) * (volatile uint64_t *)(uintptr_t)ipa, (ull)value);
+        CHECK(*(volatile uint64_t *)(uintptr_t)pa == value, "%s: memory 0x%llx after the guest stored 0x%llx",
+              what, (ull) * (volatile uint64_t *)(uintptr_t)pa, (ull)value);
     else
         CHECK(g_trap.x0 == value, "%s: the guest loaded 0x%llx, expected 0x%llx", what, (ull)g_trap.x0,
               (ull)value);
+}
+
+/* The same, IPA = PA. */
+static void guest_ok(const char *what, int write, uint64_t ipa, uint64_t value)
+{
+    guest_ok_at(what, write, ipa, ipa, value);
 }
 
 /* The access takes a stage-2 data abort to EL2 with DFSC dfsc: EC 0x24, WnR, FAR_EL2 the
@@ -463,6 +474,52 @@ static void guest_case(void)
         guest_faults("store to the page split off read-only", 1, b1, BM_FSC_PERMISSION(3));
         guest_ok("store to the rest of the block", 1, b2, 0xb3);
         guest_ok("load from the read-only page", 0, b1, 0xb1);
+        vm_off(vm);
+    }
+    idmap_free(vm);
+    case_end();
+}
+
+/* The guest's page at ipa, mapped to itself, moved to frame while the guest's map is
+ * live: map_range_to refuses it (rule: the break it needs); idmap_s2_map_range_bbm_to
+ * breaks the entry (its TLBIs drop what the guest's first load left) and maps frame. The
+ * guest's load gives the old frame's word before and frame's after, its store lands in
+ * frame, and the next page still maps itself. (QEMU keeps no TLB entry of stage 2 alone:
+ * what the loads prove there is the TLBI VMALLE1IS after the by-IPA ones.) */
+static void guest_move(idmap_t *vm, uint64_t ipa, uint64_t frame, uint64_t rule)
+{
+    volatile uint64_t *const old = (volatile uint64_t *)(uintptr_t)ipa;
+    volatile uint64_t *const moved = (volatile uint64_t *)(uintptr_t)frame;
+    volatile uint64_t *const next = (volatile uint64_t *)(uintptr_t)(ipa + PAGE);
+    *old = 0xa0;
+    *moved = 0xb0;
+    *next = 0xc0;
+    guest_ok("load before the move", 0, ipa, 0xa0);
+    idmap_region_t r = idmap_region(ipa, ipa + PAGE);
+    idmap_status_t st = idmap_map_range_to(vm, &r, frame, S2_RAM, 0);
+    CHECK(st == IDMAP_ERR_BREAK_BEFORE_MAKE && idmap_last_error(vm)->value == rule,
+          "map_range_to moving a live page: %s, value %llu, expected rule %llu", status_name(st),
+          (ull)idmap_last_error(vm)->value, (ull)rule);
+    st = idmap_s2_map_range_bbm_to(vm, &r, frame, S2_RAM, 0);
+    CHECK(st == IDMAP_OK, "idmap_s2_map_range_bbm_to: %s", last_error_text(vm));
+    struct leaf lf = walk_one(vm, ipa);
+    idmap_descriptor_t d = {lf.desc};
+    CHECK(lf.found == 1 && lf.level == 3 && (lf.desc & IDMAP_S2_VALID) && idmap_descriptor_output_address(&d) == frame,
+          "after the move: %s, expected a page of 0x%llx", leaf_text(&lf), (ull)frame);
+    guest_ok("load after the move", 0, ipa, 0xb0);
+    guest_ok_at("store after the move", 1, ipa, frame, 0xb1);
+    CHECK(*old == 0xa0, "the old frame 0x%llx: 0x%llx after the guest's store", (ull)ipa, (ull)*old);
+    guest_ok("load from the next page", 0, ipa + PAGE, 0xc0);
+}
+
+static void guest_move_case(void)
+{
+    case_begin("stage 2: idmap_s2_map_range_bbm_to moves a guest page, and a page of a live 2 MiB block, to "
+               "other frames: the guest's next load sees the new frame");
+    idmap_t *vm = guest_vm(5);
+    if (vm && vm_on(vm, 0)) {
+        guest_move(vm, P_MOVE, F_MOVED, IDMAP_BBM_OUTPUT_ADDRESS);
+        guest_move(vm, S2_BLOCK + 0x7000, F_MOVED + PAGE, IDMAP_BBM_SPLIT);
         vm_off(vm);
     }
     idmap_free(vm);
@@ -624,6 +681,7 @@ void stage2_cases(void)
     stage1_off_case();
     stage1_on_case();
     guest_case();
+    guest_move_case();
     for (unsigned i = 0; i < sizeof k_shapes / sizeof k_shapes[0]; i++)
         root_case(&k_shapes[i], 10 + i);
     fwb_case();

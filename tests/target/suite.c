@@ -17,6 +17,12 @@
  *  - map_range on a live map is usable at once; activate/deactivate set and restore
  *    TTBR0_EL1 and deactivate invalidates the ASID; break-before-make violations are
  *    refused while active, accepted after deactivate, effective after activate;
+ *  - idmap_map_range_to on a live map: an alias of RAM at another VA is a 2 MiB block
+ *    where both addresses are 2 MiB-aligned and pages where the PA is only 4 KiB-aligned,
+ *    and reads and writes the same memory as the identity address; changing its output
+ *    address live is refused (IDMAP_BBM_OUTPUT_ADDRESS); unmapped (or made invalid) and
+ *    mapped to another frame, loads through it see the new frame (the break's TLBI);
+ *    a PA at another offset in its page than the VA is refused (IDMAP_ARG_PA_PAGE_OFFSET);
  *  - the seed's example scenario;
  *  - idmap_enable_mmu / idmap_disable_mmu: register values, switching between maps of
  *    different root levels, and turning the MMU off at the end.
@@ -70,6 +76,8 @@
 #define BBM_BLOCK RAM(0x05a00000ULL)     /* break-before-make cases */
 #define FLUSH_PAGE RAM(0x05c00000ULL)    /* read-only in the home map */
 #define COALESCE_BLOCK RAM(0x04600000ULL) /* pages, then one 2 MiB block again */
+#define ALIAS_RAM RAM(0x04800000ULL)     /* 6 MiB: the frames the aliases map */
+#define ALIAS_VA 0x4000000000ULL         /* 256 GiB, above every board's RAM: the aliases */
 #define RO_GIB 0x1000000000ULL           /* 64 GiB: a READ_ONLY 1 GiB block (no memory) */
 #define HOLE_GIB 0x200000000ULL          /* 8 GiB: an unmapped 1 GiB slot */
 #define HOLE_L0 0x10000000000ULL         /* 1 TiB: an unmapped level-0 slot */
@@ -1078,21 +1086,31 @@ static void activate_cases(void)
     case_end();
 }
 
-static void bbm_cases(void)
+/* A set-up case, name: a map of the base layout and [start, end) with flags, made live
+ * with idmap_activate; NULL (and freed) if any of it failed. */
+static idmap_t *live_map_case(const char *name, uint64_t asid, uint64_t start, uint64_t end, uint64_t flags)
 {
-    const uint64_t asid = 9;
-    const uint64_t flags = NORMAL | XN | NG | V;
-    case_begin("break-before-make: set-up (a live 2 MiB block)");
+    case_begin("%s", name);
     idmap_t *map = new_map_with_base(asid, 1);
-    int ok = map && map_or_fail(map, BBM_BLOCK, BBM_BLOCK + MIB2, flags);
+    int ok = map && map_or_fail(map, start, end, flags);
     idmap_status_t st = ok ? idmap_activate(map) : IDMAP_ERR_INVALID_ARGUMENT;
     if (ok)
         CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
     case_end();
     if (!ok || st != IDMAP_OK) {
         idmap_free(map);
-        return;
+        return 0;
     }
+    return map;
+}
+
+static void bbm_cases(void)
+{
+    idmap_t *map = live_map_case("break-before-make: set-up (a live 2 MiB block)", 9, BBM_BLOCK, BBM_BLOCK + MIB2,
+                                 NORMAL | XN | NG | V);
+    if (!map)
+        return;
+    idmap_status_t st;
 
     const struct leaf before = walk_va(map, BBM_BLOCK);
     static const struct {
@@ -1152,6 +1170,189 @@ static void bbm_cases(void)
     CHECK(!bm_fault_taken() && bm_probe_read(BBM_BLOCK + PAGE, 0) == 2,
           "the rest of the old block is no longer writable: ESR 0x%llx",
           (unsigned long long)bm_fault.esr);
+    st = idmap_deactivate(map);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    CHECK(BM_READ_SYSREG(ttbr0_el1) == g_regs_home.ttbr0, "TTBR0_EL1 not restored");
+    case_end();
+    idmap_free(map);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Aliases: idmap_map_range_to maps 2 MiB at ALIAS_VA onward to frames in ALIAS_RAM, which
+ * the map also maps to themselves, on a live map (root level 1). */
+
+/* What idmap_walk_range finds over an alias of pa at va: its leaves, and how many of them
+ * are not valid at level with the output address pa + (their VA - va). */
+struct alias_walk {
+    uint64_t va, pa;
+    unsigned level, leaves, wrong;
+};
+
+static int alias_leaf(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level, void *ctx)
+{
+    struct alias_walk *w = ctx;
+    w->leaves++;
+    w->wrong += level != w->level || !(desc->bits & V) ||
+                idmap_descriptor_output_address(desc) != w->pa + (region->start - w->va);
+    return 0;
+}
+
+/* The tables map the 2 MiB at va to pa onward with leaves of one level: one block at
+ * level 2, 512 pages at level 3. */
+static void check_alias_leaves(const idmap_t *map, uint64_t va, uint64_t pa, unsigned level)
+{
+    struct alias_walk w = {va, pa, level, 0, 0};
+    const idmap_region_t r = idmap_region(va, va + MIB2);
+    const idmap_status_t st = idmap_walk_range(map, &r, alias_leaf, &w);
+    const unsigned want = level == 2 ? 1 : (unsigned)(MIB2 / PAGE);
+    CHECK(st == IDMAP_OK && w.leaves == want && w.wrong == 0,
+          "walk of [0x%llx, +2 MiB): %s, %u leaves (expected %u), %u not level %u to 0x%llx onward | first: %s",
+          (unsigned long long)va, status_name(st), w.leaves, want, w.wrong, level, (unsigned long long)pa,
+          leaf_text_of(map, va));
+}
+
+/* A word stored through pa's identity address loads through the alias at va, and one
+ * stored through the alias loads through the identity address: at the first, a middle
+ * and the last word of the 2 MiB (the first and the last page where it is pages); AT
+ * S1E1R gives pa too. Each call stores other words than the calls before it. */
+static void check_alias_data(uint64_t va, uint64_t pa)
+{
+    static const uint64_t offsets[] = {0x10, MIB2 / 2 + 0x18, MIB2 - 8};
+    static uint64_t calls;
+    calls++;
+    for (unsigned i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        const uint64_t v = va + offsets[i], p = pa + offsets[i];
+        const uint64_t to_alias = p ^ (calls << 48), to_identity = ~to_alias;
+        volatile uint64_t *const identity = (volatile uint64_t *)(uintptr_t)p;
+        *identity = to_alias;
+        bm_expect_fault();
+        const uint64_t via_alias = bm_probe_read(v, ~to_alias);
+        const int load_faulted = bm_fault_taken();
+        bm_expect_fault();
+        bm_probe_write(v, to_identity);
+        const int store_faulted = bm_fault_taken();
+        const uint64_t via_identity = *identity;
+        const uint64_t par = bm_at_s1e1r(v);
+        char t[64];
+        CHECK(via_alias == to_alias && via_identity == to_identity && !(par & BM_PAR_F) &&
+                  BM_PAR_PA(par) == (p & ~(PAGE - 1)),
+              "alias 0x%llx of 0x%llx: stored 0x%llx at the PA, loaded 0x%llx%s through the alias; stored 0x%llx "
+              "through the alias%s, loaded 0x%llx at the PA; AT S1E1R %s",
+              (unsigned long long)v, (unsigned long long)p, (unsigned long long)to_alias,
+              (unsigned long long)via_alias, load_faulted ? " (faulted)" : "", (unsigned long long)to_identity,
+              store_faulted ? " (faulted)" : "", (unsigned long long)via_identity, par_text(t, sizeof t, par));
+    }
+}
+
+/* idmap_map_range_to of the 2 MiB at va to pa, with flags. */
+static int map_alias(idmap_t *map, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    const idmap_region_t r = idmap_region(va, va + MIB2);
+    const idmap_status_t st = idmap_map_range_to(map, &r, pa, flags, 0);
+    return CHECK(st == IDMAP_OK, "map_range_to [0x%llx, +2 MiB) -> 0x%llx flags 0x%llx: %s", (unsigned long long)va,
+                 (unsigned long long)pa, (unsigned long long)flags, last_error_text(map));
+}
+
+/* A new alias on the live map: leaves at level, usable at once. */
+static void new_alias(idmap_t *map, uint64_t va, uint64_t pa, unsigned level)
+{
+    if (map_alias(map, va, pa, F_DATA)) {
+        check_alias_leaves(map, va, pa, level);
+        check_alias_data(va, pa);
+    }
+}
+
+/* The alias at va (of from, leaves at level) broken - by idmap_unmap_range, or mapped
+ * without VALID - then mapped to `to`: a load through it gives from's word (a TLB entry
+ * holds from now), faults while broken, and gives to's word once mapped again. Only the
+ * break's TLBI removes the TLB entry of from: making an invalid entry valid needs none. */
+static void move_alias(idmap_t *map, uint64_t va, uint64_t from, uint64_t to, unsigned level, int by_unmap)
+{
+    const uint64_t off = MIB2 - 0x40, mark = 0x5a5a000000000000ULL;
+    *(volatile uint64_t *)(uintptr_t)(from + off) = (from + off) ^ mark;
+    *(volatile uint64_t *)(uintptr_t)(to + off) = (to + off) ^ mark;
+    bm_expect_fault();
+    uint64_t v = bm_probe_read(va + off, 0);
+    CHECK(!bm_fault_taken() && v == ((from + off) ^ mark), "load through the alias of 0x%llx: 0x%llx, expected 0x%llx",
+          (unsigned long long)from, (unsigned long long)v, (unsigned long long)((from + off) ^ mark));
+    if (by_unmap) {
+        const idmap_region_t r = idmap_region(va, va + MIB2);
+        const idmap_status_t st = idmap_unmap_range(map, &r);
+        CHECK(st == IDMAP_OK, "unmap_range: %s", last_error_text(map));
+    } else {
+        map_alias(map, va, from, F_DATA & ~V);
+    }
+    bm_expect_fault();
+    bm_probe_read(va + off, 0);
+    check_fault(map, "load through the broken alias (a stale TLB entry would give the old frame)", va + off,
+                BM_EC_DABORT_SAME_EL, BM_FSC_TRANSLATION(level_of(map, va + off)), 0);
+    if (!map_alias(map, va, to, F_DATA))
+        return;
+    check_alias_leaves(map, va, to, level);
+    bm_expect_fault();
+    v = bm_probe_read(va + off, 0);
+    CHECK(!bm_fault_taken() && v == ((to + off) ^ mark),
+          "load through the alias mapped to 0x%llx: 0x%llx, expected 0x%llx (0x%llx is the old frame's)",
+          (unsigned long long)to, (unsigned long long)v, (unsigned long long)((to + off) ^ mark),
+          (unsigned long long)((from + off) ^ mark));
+    check_alias_data(va, to);
+}
+
+static void alias_cases(void)
+{
+    const uint64_t block_va = ALIAS_VA, pages_va = ALIAS_VA + MIB2, offset_va = ALIAS_VA + 2 * MIB2;
+    const uint64_t frame_a = ALIAS_RAM, frame_b = ALIAS_RAM + 2 * MIB2;
+    idmap_t *map = live_map_case("idmap_map_range_to: set-up (a live map of 6 MiB of RAM)", 11, ALIAS_RAM,
+                                 ALIAS_RAM + 3 * MIB2, F_DATA);
+    if (!map)
+        return;
+
+    case_begin("idmap_map_range_to on the live map: an alias of a 2 MiB-aligned PA at a 2 MiB-aligned VA is a "
+               "level-2 block; a word stored through either address loads through the other");
+    new_alias(map, block_va, frame_a, 2);
+    case_end();
+
+    case_begin("idmap_map_range_to on the live map: a 2 MiB alias of a PA 4 KiB-aligned only is 512 level-3 pages; "
+               "a word stored through either address loads through the other");
+    new_alias(map, pages_va, frame_a + PAGE, 3);
+    case_end();
+
+    case_begin("idmap_map_range_to: a PA at another offset in its page than the VA is refused "
+               "(IDMAP_ARG_PA_PAGE_OFFSET, 4 KiB), nothing mapped");
+    idmap_region_t r = idmap_region(offset_va, offset_va + PAGE);
+    idmap_status_t st = idmap_map_range_to(map, &r, frame_a + 0x10, F_DATA, 0);
+    const idmap_error_t *e = idmap_last_error(map);
+    CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && e->value == (IDMAP_ARG_PA_PAGE_OFFSET | 4ULL << 16) &&
+              e->va == frame_a + 0x10,
+          "map_range_to: %s, value 0x%llx, va 0x%llx", status_name(st), (unsigned long long)e->value,
+          (unsigned long long)e->va);
+    const struct leaf refused = walk_va(map, offset_va);
+    CHECK(refused.status == IDMAP_OK && refused.found == 1 && !(refused.desc & V), "after the refusal: %s",
+          leaf_text(&refused));
+    case_end();
+
+    case_begin("idmap_map_range_to: moving the live block alias to another frame is refused "
+               "(IDMAP_BBM_OUTPUT_ADDRESS); it still maps the old frame");
+    r = idmap_region(block_va, block_va + MIB2);
+    st = idmap_map_range_to(map, &r, frame_b, F_DATA, 0);
+    e = idmap_last_error(map);
+    CHECK(st == IDMAP_ERR_BREAK_BEFORE_MAKE && e->value == IDMAP_BBM_OUTPUT_ADDRESS && e->region.start == block_va &&
+              e->region.end == block_va + MIB2,
+          "map_range_to: %s; last error: %s", status_name(st), last_error_text(map));
+    check_alias_leaves(map, block_va, frame_a, 2);
+    check_alias_data(block_va, frame_a);
+    case_end();
+
+    /* The two breaks take both of the library's TLB paths: one block, TLBI VALE1IS; 512 pages
+     * and their table, more than a batch holds, TLBI VMALLE1IS. */
+    case_begin("idmap_map_range_to: the block alias unmapped (idmap_unmap_range), then mapped to another "
+               "frame: a load through it faults, then sees the new frame");
+    move_alias(map, block_va, frame_a, frame_b, 2, 1);
+    case_end();
+
+    case_begin("idmap_map_range_to: the alias in pages mapped without VALID, then to another frame: a load "
+               "through it faults, then sees the new frame");
+    move_alias(map, pages_va, frame_a + PAGE, frame_a + MIB2 + PAGE, 3, 0);
     st = idmap_deactivate(map);
     CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
     CHECK(BM_READ_SYSREG(ttbr0_el1) == g_regs_home.ttbr0, "TTBR0_EL1 not restored");
@@ -1465,6 +1666,7 @@ int bm_main(unsigned entry_el)
     nested_enable_case();
     activate_cases();
     bbm_cases();
+    alias_cases();
     seed_case();
     budget_coalesce_case();
 
