@@ -179,6 +179,15 @@ idmap_status_t idmap_set_contiguous_hint(idmap_t* map, bool on) {
 
 bool idmap_contiguous_hint(const idmap_t* map) { return map != nullptr && map->mapping.contiguous_hint(); }
 
+idmap_status_t idmap_set_guarded_code(idmap_t* map, bool on) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.set_guarded_code(on));
+}
+
+bool idmap_guarded_code(const idmap_t* map) { return map != nullptr && map->mapping.guarded_code(); }
+
 bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
 
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }

@@ -25,7 +25,8 @@ static_assert(IDMAP_LINT_RES0_BITS == static_cast<int>(LintKind::Res0Bits) &&
                   IDMAP_LINT_TABLE_OUTSIDE_POOL == static_cast<int>(LintKind::TableOutsidePool) &&
                   IDMAP_LINT_TABLE_LOOP == static_cast<int>(LintKind::TableLoop) &&
                   IDMAP_LINT_TABLE_SHARED == static_cast<int>(LintKind::TableShared) &&
-                  IDMAP_LINT_WX_ALIAS == static_cast<int>(LintKind::WxAlias),
+                  IDMAP_LINT_WX_ALIAS == static_cast<int>(LintKind::WxAlias) &&
+                  IDMAP_LINT_UNGUARDED_CODE == static_cast<int>(LintKind::UnguardedCode),
               "idmap_lint_kind_t is LintKind");
 static_assert(IDMAP_REGIME_EL1_0 == static_cast<int>(aarch64_paging::TranslationRegime::El1And0) &&
                   IDMAP_REGIME_EL2 == static_cast<int>(aarch64_paging::TranslationRegime::El2) &&
@@ -35,6 +36,7 @@ static_assert(IDMAP_REGIME_EL1_0 == static_cast<int>(aarch64_paging::Translation
               "idmap_regime_t is TranslationRegime");
 static_assert(IDMAP_LINT_CHECK_STRUCTURE == aarch64_paging::lint_checks::STRUCTURE &&
                   IDMAP_LINT_CHECK_WX_ALIASES == aarch64_paging::lint_checks::WX_ALIASES &&
+                  IDMAP_LINT_CHECK_GUARDED == aarch64_paging::lint_checks::GUARDED &&
                   IDMAP_LINT_FEATURE_BTI == aarch64_paging::lint_features::BTI &&
                   IDMAP_LINT_FEATURE_BBM == aarch64_paging::lint_features::BBM &&
                   IDMAP_LINT_FEATURE_XNX == aarch64_paging::lint_features::XNX &&
@@ -138,15 +140,14 @@ bool raw_source(const void* ctx, size_t index, LintTree& tree) {
 }
 
 Result run(const LintTrees& trees, const idmap_lint_options_t* options, idmap_lint_finding_t* out, size_t max,
-           idmap_lint_report_t* report, bool wx_only, uint32_t features = 0) {
+           idmap_lint_report_t* report, bool wx_only, uint32_t features = 0, uint32_t checks = 0) {
     LintReport r;
     Result result = Status::InvalidArgument;
     if (out != nullptr || max == 0) {
         LintOptions o = options_of(options);
         o.features |= features;
-        if (wx_only) {
-            o.checks = aarch64_paging::lint_checks::WX_ALIASES;
-        }
+        o.checks = wx_only ? aarch64_paging::lint_checks::WX_ALIASES
+                           : (o.checks != 0 ? o.checks : aarch64_paging::lint_checks::ALL) | checks;
         COut c{out, out != nullptr ? max : 0};
         result = aarch64_paging::lint(trees, o, LintSink{&to_c_array, &c}, r);
     }
@@ -169,9 +170,14 @@ idmap_status_t idmap_lint(const idmap_t* map, const idmap_lint_options_t* option
         return IDMAP_ERR_INVALID_ARGUMENT;
     }
     const idmap* maps[1] = {map};
-    // A stage-2 map made for a CPU with FEAT_XNX has XN[0]: the map says so.
-    const uint32_t xnx = map->mapping.has_xnx() ? aarch64_paging::lint_features::XNX : 0;
-    return idmap_capi::record(map, run(LintTrees{&map_source, maps, 1}, options, out, max, report, false, xnx));
+    // A stage-2 map made for a CPU with FEAT_XNX has XN[0], one with guarded code GP on
+    // every executable leaf: the map says so.
+    namespace lint = aarch64_paging;
+    const bool guarded = map->mapping.guarded_code();
+    const uint32_t features = (map->mapping.has_xnx() ? lint::lint_features::XNX : 0) |
+                              (guarded ? lint::lint_features::BTI : 0);
+    return idmap_capi::record(map, run(LintTrees{&map_source, maps, 1}, options, out, max, report, false, features,
+                                       guarded ? lint::lint_checks::GUARDED : 0));
 }
 
 idmap_status_t idmap_lint_raw(const idmap_lint_tree_t* trees, size_t count,

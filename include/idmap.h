@@ -219,7 +219,10 @@ typedef struct {
  * page size, in KiB) than the range's start as rounded to whole pages (region: the range
  * so rounded; idmap_map_range_to()): a page maps whole to a page. */
 #define IDMAP_ARG_PA_PAGE_OFFSET 23
-/* 24-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/** Guarded code (idmap_set_guarded_code()) where there is no GP bit: a stage-2 map, or a
+ * CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT); bits 31:16: the map's regime. */
+#define IDMAP_ARG_NO_BTI 24
+/* 25-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -502,6 +505,12 @@ void idmap_free(idmap_t *map);
 #define IDMAP_ATTR_PXN ((uint64_t)1 << 53)
 #define IDMAP_ATTR_UXN ((uint64_t)1 << 54) /**< UXN: not executable at EL0 (EL1&0, EL2&0) */
 #define IDMAP_ATTR_XN ((uint64_t)1 << 54)  /**< XN of the EL2 and EL3 regimes (UXN's bit) */
+/** GP, a guarded page (FEAT_BTI; stage 1): with SCTLR_ELx.BT set, an indirect branch into
+ * it must land on a BTI instruction, else a Branch Target exception. RES0 on a CPU without
+ * FEAT_BTI, where idmap_map_range() still writes it as given (the contract refuses only
+ * its listed bits): idmap_set_guarded_code() checks the CPU, and the lint reports the bit
+ * without #IDMAP_LINT_FEATURE_BTI. Refused by stage-2 maps. */
+#define IDMAP_ATTR_GP ((uint64_t)1 << 50)
 /** @} */
 
 /** @name Constraints
@@ -718,6 +727,22 @@ size_t idmap_coalesce_subtables(idmap_t *map);
 idmap_status_t idmap_set_contiguous_hint(idmap_t *map, bool on);
 /** Whether the contiguous hint is on for @p map (false for NULL). */
 bool idmap_contiguous_hint(const idmap_t *map);
+
+/** Turns guarded code (FEAT_BTI) on or off for @p map (off in a new map). On: every valid
+ * block and page idmap_map_range() (and idmap_map_range_to()) writes from now on that is
+ * executable at some level - not both PXN and UXN; in EL2 and EL3, not XN - gets
+ * #IDMAP_ATTR_GP, and idmap_enable_mmu() sets SCTLR_ELx.BT (#IDMAP_SCTLR_BT), so that an
+ * indirect branch into the map's code must land on a BTI instruction (code built with
+ * -mbranch-protection=bti). Leaves already written, and those idmap_modify_range() or
+ * idmap_change_attributes() make executable, keep the GP bit they have; idmap_lint() of a
+ * map with guarded code reports each executable leaf without it
+ * (#IDMAP_LINT_UNGUARDED_CODE).
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT: NULL, or value #IDMAP_ARG_NO_BTI for
+ *         a stage-2 map or a CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT), the policy
+ *         unchanged. */
+idmap_status_t idmap_set_guarded_code(idmap_t *map, bool on);
+/** Whether guarded code is on for @p map (false for NULL). */
+bool idmap_guarded_code(const idmap_t *map);
 /** @} */
 
 /* ==== Activation and the MMU ========================================================== */
@@ -824,6 +849,10 @@ unsigned idmap_active_cores(const idmap_t *map);
 #define IDMAP_SCTLR_E0E ((uint64_t)1 << 24) /**< EL0 big-endian */
 /** Big-endian at the regime's exception level, translation table walks included. */
 #define IDMAP_SCTLR_EE ((uint64_t)1 << 25)
+/** BT (BT1 in SCTLR_EL1, FEAT_BTI): indirect branches into guarded pages (#IDMAP_ATTR_GP)
+ * at the regime's privileged level must land on a BTI instruction; set for a map with
+ * guarded code (idmap_set_guarded_code()). */
+#define IDMAP_SCTLR_BT ((uint64_t)1 << 36)
 /** @} */
 
 /** What the MMU of a map's regime needs, as register values (_ELx: EL1, EL2 or EL3). */
@@ -1308,7 +1337,11 @@ typedef enum {
      * at EL0, in EL1&0 and EL2&0; XN clear in EL2 and EL3) or at EL0 (UXN clear). At
      * stage 2 (two IPAs of one VM, or of two VMs): writable is S2AP[1] (bit 7) set,
      * executable XN[1:0] (bits 54:53) other than 0b10 (at the guest's EL1 or EL0). */
-    IDMAP_LINT_WX_ALIAS = 9
+    IDMAP_LINT_WX_ALIAS = 9,
+    /** A valid leaf executable at some level (as for #IDMAP_LINT_WX_ALIAS, table limits
+     * included) without GP (bit 50), under #IDMAP_LINT_CHECK_GUARDED: with SCTLR_ELx.BT
+     * set, its code takes indirect branches anywhere. Stage 1 only. */
+    IDMAP_LINT_UNGUARDED_CODE = 10
 } idmap_lint_kind_t;
 
 /** One finding: which entry, and the detail its kind gives. */
@@ -1366,6 +1399,10 @@ typedef struct {
 #define IDMAP_LINT_CHECK_STRUCTURE ((uint32_t)1 << 0)  /**< All but W^X: bits, levels, groups, tables */
 #define IDMAP_LINT_CHECK_WX_ALIASES ((uint32_t)1 << 1) /**< W^X aliases */
 #define IDMAP_LINT_CHECK_ALL (IDMAP_LINT_CHECK_STRUCTURE | IDMAP_LINT_CHECK_WX_ALIASES) /**< Both */
+/** Executable leaves without GP (#IDMAP_LINT_UNGUARDED_CODE), for code run with
+ * SCTLR_ELx.BT set; not in #IDMAP_LINT_CHECK_ALL. idmap_lint() adds it (and
+ * #IDMAP_LINT_FEATURE_BTI) for a map with guarded code (idmap_set_guarded_code()). */
+#define IDMAP_LINT_CHECK_GUARDED ((uint32_t)1 << 2)
 #define IDMAP_LINT_FEATURE_BTI ((uint32_t)1 << 0) /**< FEAT_BTI: bit 50 of leaves is GP */
 #define IDMAP_LINT_FEATURE_BBM ((uint32_t)1 << 1) /**< FEAT_BBM: bit 16 of blocks is nT */
 /** FEAT_XNX: bit 53 of stage-2 leaves is XN[0] (idmap_lint() adds it for a stage-2 map

@@ -304,6 +304,11 @@ void write_argument(TextWriter& out, const MapError& e) {
         case argument_reason::NOT_STAGE1:
             out.str(": a stage-2 map's MemAttr is no stage-1 memory type (MAIR index): export its regions");
             break;
+        case argument_reason::NO_BTI:
+            out.str(first == static_cast<uint16_t>(TranslationRegime::Stage2)
+                        ? ": stage 2 has no guarded pages (GP is stage 1's)"
+                        : ": the CPU has no FEAT_BTI (ID_AA64PFR1_EL1.BT is 0), so bit 50 is RES0, not GP");
+            break;
         case argument_reason::PA_PAGE_OFFSET:
             out.str(": output address ").hex(e.va.value()).str(" is not at the offset of the region's start ");
             out.hex(e.region.start().value()).str(" in a ").dec(first).str(" KiB page: a page maps whole to a page");

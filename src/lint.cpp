@@ -477,6 +477,12 @@ private:
                 add(f);
             }
         }
+        if ((checks_ & lint_checks::GUARDED) != 0 && (d & GP) == 0 && !is_stage2(tree_->regime)) {
+            const Access a = leaf_access(d, tree_->regime, limits);
+            if (a.execute || a.user_execute) {
+                add(finding(LintKind::UnguardedCode, level, i, va, d));
+            }
+        }
         if ((checks_ & lint_checks::WX_ALIASES) != 0) {
             record(d, level, va, limits);
         }
@@ -638,6 +644,7 @@ const char* lint_kind_str(LintKind kind) {
         case LintKind::TableLoop: return "table loop";
         case LintKind::TableShared: return "table reached twice";
         case LintKind::WxAlias: return "W^X alias";
+        case LintKind::UnguardedCode: return "executable without GP";
     }
     return "unknown finding";
 }
@@ -674,6 +681,7 @@ void write_finding(TextWriter& out, const LintFinding& f) {
             out.str("va ").hex(f.other_va).str(": pa ").hex(f.pa).str(", ").hex(f.size).str(" bytes");
             break;
         case LintKind::BlockNotAllowed:
+        case LintKind::UnguardedCode:
             break;
     }
 }

@@ -81,7 +81,8 @@ Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* up
     config.tcr = tcr;
     config.ttbr = lower.ttbr();
     config.ttbr1 = upper != nullptr ? upper->ttbr() : 0;
-    config.sctlr_set = sctlr::M | sctlr::C | sctlr::I;
+    const bool guarded = lower.guarded_code() || (upper != nullptr && upper->guarded_code());
+    config.sctlr_set = sctlr::M | sctlr::C | sctlr::I | (guarded ? sctlr::BT : 0);
     config.sctlr_clear = sctlr::A | sctlr::WXN | sctlr::E0E | sctlr::EE;
     return {};
 }

@@ -185,6 +185,8 @@ uint64_t read_id_aa64mmfr0_el1();
 uint64_t read_id_aa64mmfr2_el1();
 /// ID_AA64MMFR1_EL1: VMIDBits (8 or 16-bit VMIDs), XNX.
 uint64_t read_id_aa64mmfr1_el1();
+/// ID_AA64PFR1_EL1: BT (FEAT_BTI, bits 3:0).
+uint64_t read_id_aa64pfr1_el1();
 /// The translation registers of @p regime as they are.
 MmuRegisters read_mmu_registers(TranslationRegime regime);
 /// Cleans [start, start + size) to the point of coherency (DC CVAC by line), then DSB SY.

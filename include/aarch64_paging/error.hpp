@@ -110,7 +110,10 @@ inline constexpr uint8_t PA_OFFSET_ALIGNMENT = 22;
 /// KiB) than the region's start (region: as rounded to whole pages): a page maps whole to
 /// a page.
 inline constexpr uint8_t PA_PAGE_OFFSET = 23;
-// 24-29: kept for other additions. Stage 2 from 30 on.
+/// Guarded code (Mapping::set_guarded_code) where there is no GP bit: at stage 2, or on a
+/// CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT); first: the regime.
+inline constexpr uint8_t NO_BTI = 24;
+// 25-29: kept for other additions. Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
 /// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;

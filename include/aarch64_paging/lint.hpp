@@ -78,6 +78,10 @@ enum class LintKind : uint8_t {
     /// address of the same byte; pa, size: the overlap. At stage 2 writable is S2AP[1]
     /// (bit 7) and executable XN[1:0] (bits 54:53) other than 0b10, at EL1 or EL0.
     WxAlias = 9,
+    /// A valid leaf executable at some level (leaf_access(), table limits included)
+    /// without GP (bit 50), under lint_checks::GUARDED: with SCTLR_ELx.BT set, an indirect
+    /// branch may land anywhere in it. Stage 1 only (stage 2 has no GP).
+    UnguardedCode = 10,
 };
 
 /// A short name for @p kind: "RES0 bits set", ...; never null ("unknown finding" for a
@@ -144,6 +148,9 @@ inline constexpr uint32_t STRUCTURE = 1u << 0;
 inline constexpr uint32_t WX_ALIASES = 1u << 1;
 /// Both.
 inline constexpr uint32_t ALL = STRUCTURE | WX_ALIASES;
+/// Executable leaves without GP (LintKind::UnguardedCode), for code run with
+/// SCTLR_ELx.BT set (Mapping::set_guarded_code()); not in ALL.
+inline constexpr uint32_t GUARDED = 1u << 2;
 }  // namespace lint_checks
 
 /// Architecture features the trees may use (LintOptions::features): their bits are then

@@ -288,6 +288,26 @@ public:
     /// The contiguous hint policy.
     constexpr bool contiguous_hint() const { return contiguous_hint_; }
 
+    /// Guarded code (FEAT_BTI), off after init(). On: every valid leaf map_range writes
+    /// from now on that is executable at some level (not PXN and UXN both; in EL2 and EL3,
+    /// not XN) gets Attributes::GP, and enable_mmu() sets SCTLR_ELx.BT (BT1 in SCTLR_EL1),
+    /// so that an indirect branch may only land on a BTI instruction there. Entries already
+    /// written, and those modify_range or change_attributes make executable, keep the GP
+    /// bit they have: lint_checks::GUARDED finds executable leaves without it.
+    /// @return Ok, or InvalidArgument (NO_BTI, first: the regime) at stage 2, which has no
+    ///         GP bit, or on a CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT), where bit 50 is
+    ///         RES0; the policy is then as it was.
+    constexpr Result set_guarded_code(bool on) {
+        if (on && (is_stage2(where_.regime) ||
+                   (!__builtin_is_constant_evaluated() && (arch::read_id_aa64pfr1_el1() & 0xf) == 0))) {
+            return MapError::invalid_argument(argument_reason::NO_BTI, static_cast<uint16_t>(where_.regime));
+        }
+        guard_ = on ? Attributes::GP : Attributes::EMPTY;
+        return {};
+    }
+    /// The guarded code policy.
+    constexpr bool guarded_code() const { return guard_ != Attributes::EMPTY; }
+
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
@@ -893,6 +913,7 @@ private:
     // stays in .bss.
     Attributes refused_flags_ = Attributes::EMPTY;  // REFUSED_MAP_FLAGS and the bits the regime lacks
     Attributes res1_flags_ = Attributes::EMPTY;     // the regime's RES1 bits
+    Attributes guard_ = Attributes::EMPTY;          // GP under set_guarded_code(true)
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -1288,9 +1309,12 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (const Attributes refused = refused_flags_ | refused_extra; intersects(flags, refused)) {
         return MapError::invalid_flags(bits_of(flags & refused));
     }
-    // The regime's RES1 bits on what maps; without VALID the flags alone (contract 1.1).
+    // The regime's RES1 bits on what maps, and GP on what is executable under guarded
+    // code; without VALID the flags alone (contract 1.1). The execute-never bits the
+    // regime has: PXN and UXN, or XN alone.
     if (contains(flags, Attributes::VALID)) {
-        flags = flags | res1_flags_;
+        const Attributes never = Attributes::EXECUTE_NEVER & ~refused_flags_;
+        flags = flags | res1_flags_ | ((flags & never) != never ? guard_ : Attributes::EMPTY);
     }
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));

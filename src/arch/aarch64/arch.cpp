@@ -376,6 +376,12 @@ uint64_t read_id_aa64mmfr1_el1() {
     return value;
 }
 
+uint64_t read_id_aa64pfr1_el1() {
+    uint64_t value;
+    asm volatile("mrs %0, id_aa64pfr1_el1" : "=r"(value));
+    return value;
+}
+
 uint64_t read_id_aa64mmfr2_el1() {
     uint64_t value;
     // ID_AA64MMFR2_EL1 by encoding, for assemblers that predate the name.

@@ -15,7 +15,7 @@ constexpr uint64_t kSctlrReset = 0x30d00800;  // SCTLR_ELx RES1 bits, MMU and ca
 constexpr uint64_t kSctlrM = uint64_t{1} << 0;
 
 constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kSctlrReset,
-                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 Registers g_registers = kReset;
 Counters g_counters = {};
@@ -270,6 +270,7 @@ uint16_t el2_upper_range_asid() {
 uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }
 uint64_t read_id_aa64mmfr2_el1() { return fake::g_registers.id_aa64mmfr2_el1; }
 uint64_t read_id_aa64mmfr1_el1() { return fake::g_registers.id_aa64mmfr1_el1; }
+uint64_t read_id_aa64pfr1_el1() { return fake::g_registers.id_aa64pfr1_el1; }
 
 MmuRegisters read_mmu_registers(TranslationRegime regime) {
     const fake::Bank b = fake::bank(regime);

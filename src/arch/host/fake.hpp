@@ -37,6 +37,7 @@ struct Registers {
     uint64_t vtcr_el2;          // stage 2 (reset: 0)
     uint64_t vttbr_el2;         // stage 2 (reset: 0, VMID 0)
     uint64_t id_aa64mmfr1_el1;  // reset: 0, 8-bit VMIDs, no FEAT_XNX (Cortex-A57)
+    uint64_t id_aa64pfr1_el1;   // reset: 0, no FEAT_BTI (Cortex-A57)
 };
 
 // One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, VAA(L)E1IS (every
