@@ -105,6 +105,10 @@ inline void write_entry(Descriptor& entry, Descriptor value) {
 /// bits 63:48 where the regime has ASIDs; with @p all_asids (EL1&0 only) TLBI VAAE1IS or
 /// VAALE1IS, whatever ASID tagged the entries. No barrier: see tlb_sync.
 void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
+/// invalidate_va() by range (FEAT_TLBIRANGE): TLBI RVAE1IS, RVAE2IS or RVAE3IS (RVALE*IS
+/// when @p last_level; RVAAE1IS, RVAALE1IS with @p all_asids) for @p operand, a range
+/// operand (TlbBatch::for_each_range). No barrier: see tlb_sync.
+void invalidate_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
 /// TLBI VMALLE1IS, ALLE2IS or ALLE3IS: every entry of the regime, global ones too, on
 /// every core of the Inner Shareable domain. No barrier: see tlb_sync.
 void invalidate_regime(TranslationRegime regime);
@@ -130,6 +134,9 @@ void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous);
 /// TLBI IPAS2E1IS (IPAS2LE1IS when @p last_level): the operand IPA[55:12] in bits 43:0,
 /// for the VMID in VTTBR_EL2 (enter_vmid). No barrier: see tlb_sync.
 void invalidate_ipa(uint64_t operand, bool last_level);
+/// invalidate_ipa() by range (FEAT_TLBIRANGE): TLBI RIPAS2E1IS (RIPAS2LE1IS when
+/// @p last_level) for @p operand, a range operand (TlbBatch::for_each_range).
+void invalidate_ipa_range(uint64_t operand, bool last_level);
 /// TLBI VMALLS12E1IS: every stage-1 and stage-2 entry of the VMID in VTTBR_EL2. No
 /// barrier: see tlb_sync.
 void invalidate_vmid();
@@ -187,6 +194,8 @@ uint64_t read_id_aa64mmfr2_el1();
 uint64_t read_id_aa64mmfr1_el1();
 /// ID_AA64PFR1_EL1: BT (FEAT_BTI, bits 3:0).
 uint64_t read_id_aa64pfr1_el1();
+/// ID_AA64ISAR0_EL1: TLB (bits 59:56; 0b0010: FEAT_TLBIRANGE).
+uint64_t read_id_aa64isar0_el1();
 /// The translation registers of @p regime as they are.
 MmuRegisters read_mmu_registers(TranslationRegime regime);
 /// Cleans [start, start + size) to the point of coherency (DC CVAC by line), then DSB SY.

@@ -434,9 +434,9 @@ private:
     constexpr void sync_tlb(const TlbBatch& batch) const {
         if (is_active()) {
             if (stage2_ != nullptr) {
-                stage2_->sync(batch, ttbr(), va_base_);
+                stage2_->sync(batch, ttbr(), va_base_, G::page_shift);
             } else {
-                batch.sync(where_, ttbr(), va_base_);
+                batch.sync(where_, ttbr(), va_base_, G::page_shift);
             }
         }
     }
@@ -922,7 +922,7 @@ private:
     // What only a stage-2 mapping does, reached through this table, which init_stage2()
     // sets, so that a program that makes no stage-2 mapping links none of it.
     struct Stage2Calls {
-        void (*sync)(const TlbBatch&, uint64_t vttbr, uint64_t va_base);  // after a live change
+        void (*sync)(const TlbBatch&, uint64_t vttbr, uint64_t va_base, unsigned page_shift);  // after a live change
         void (*switch_vttbr)(uint64_t vttbr, bool leaving, uint64_t& previous);  // (de)activation
         void (*free_root)(Mapping&);  // release() of a concatenated root
     };

@@ -16,8 +16,11 @@
 namespace aarch64_paging {
 
 /// The TLB entries a change to a live tree leaves stale: invalidated by VA while there
-/// are at most MAX of them, else the whole regime at once (as Linux does past a
-/// threshold), since a TLBI per page of a large range costs more than refilling.
+/// are at most MAX of them. Past MAX, where the CPU has FEAT_TLBIRANGE, the range from the
+/// first to the last of them by range TLBIs (a few, whatever its size, as Linux's
+/// __flush_tlb_range_op), up to MAX_RANGE_PAGES pages; else the whole regime at once (as
+/// Linux does past a threshold), since a TLBI per page of a large range costs more than
+/// refilling.
 struct TlbBatch {
     /// The most entries invalidated one by one.
     static constexpr unsigned MAX = 16;
@@ -35,7 +38,15 @@ struct TlbBatch {
         uint64_t at[MAX];    ///< The entries.
     } va;                    ///< The first count entries of at are the batch's.
     unsigned count = 0;     ///< Entries in va.
-    bool all = false;       ///< More than MAX: the whole regime.
+    bool all = false;       ///< More than MAX: the range [first, last], or the whole regime.
+    bool tables = false;    ///< all: a table entry among them (no last-level TLBI).
+    uint64_t first = 0;     ///< all: the lowest input offset of a stale entry.
+    uint64_t last = 0;      ///< all: the highest.
+
+    /// The most pages one range invalidation covers: the TLBI R*IS forms reach (NUM + 1)
+    /// << (5 * SCALE + 1) pages, NUM and SCALE at most 31 and 3, in one operation per
+    /// SCALE (below 2^21 pages, every count is such a sum, with one page for an odd count).
+    static constexpr uint64_t MAX_RANGE_PAGES = (uint64_t{1} << 21) - 1;
 
     /// The entry at input offset @p offset goes stale: a leaf (last level) or a table.
     /// (A compile-time image has no TLB, and C++17 keeps the slots unwritten there: all.)
@@ -43,7 +54,7 @@ struct TlbBatch {
         if (count < MAX && !__builtin_is_constant_evaluated()) {
             va.at[count++] = offset | (leaf ? 1 : 0);
         } else {
-            all = true;
+            widen(offset, leaf);
         }
     }
     /// The leaf at @p offset changed from @p before to @p after: stale if it was valid.
@@ -54,23 +65,29 @@ struct TlbBatch {
     }
 
     /// After the writes of a change to a live tree of @p where (TTBR value @p ttbr: its
-    /// ASID in bits 63:48; input offsets from @p va_base): DSB ISHST, the TLBIs, DSB ISH,
-    /// ISB; or, where no entry that was valid changed, DSB ISHST, ISB
-    /// (arch::tables_published). The upper range of EL1&0 is invalidated for every ASID:
-    /// TTBR0's, whichever it was, tagged its entries.
-    void sync(Regime where, uint64_t ttbr, uint64_t va_base) const {
+    /// ASID in bits 63:48; input offsets from @p va_base; pages of 2^@p page_shift bytes):
+    /// DSB ISHST, the TLBIs, DSB ISH, ISB; or, where no entry that was valid changed, DSB
+    /// ISHST, ISB (arch::tables_published). The upper range of EL1&0 is invalidated for
+    /// every ASID: TTBR0's, whichever it was, tagged its entries.
+    void sync(Regime where, uint64_t ttbr, uint64_t va_base, unsigned page_shift) const {
         if (!all && count == 0) {
             arch::tables_published();
             return;
         }
         arch::table_store_barrier();
-        if (all) {
-            arch::invalidate_regime(where.regime);
-        } else {
-            const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
-            invalidate_each(ttbr & (MAX_ASID << TTBR_ASID_SHIFT), va_base, [&](uint64_t operand, bool last_level) {
+        const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
+        const uint64_t tag = ttbr & (MAX_ASID << TTBR_ASID_SHIFT);
+        if (!all) {
+            invalidate_each(tag, va_base, [&](uint64_t operand, bool last_level) {
                 arch::invalidate_va(where.regime, operand, last_level, all_asids);
             });
+        } else if (const uint64_t pages = range_pages(page_shift); pages != 0) {
+            for_each_range(tag, first + va_base, pages, page_shift, [&](uint64_t operand, bool range) {
+                (range ? &arch::invalidate_va_range : &arch::invalidate_va)(where.regime, operand, !tables,
+                                                                             all_asids);
+            });
+        } else {
+            arch::invalidate_regime(where.regime);
         }
         arch::tlb_sync();
     }
@@ -80,20 +97,28 @@ struct TlbBatch {
     /// the VMID in VTTBR_EL2, so the tree's is made current for them and the one before
     /// restored after (arch::enter_vmid); TLBI IPAS2E1IS (IPAS2LE1IS for a leaf) per IPA,
     /// DSB ISH, then TLBI VMALLE1IS, since an invalidation by IPA leaves the entries that
-    /// combine stage 1 and stage 2 (tagged by VA, not IPA), DSB ISH, ISB; past MAX entries,
-    /// TLBI VMALLS12E1IS, DSB ISH, ISB. Static, for Mapping's pointer to it: a program
+    /// combine stage 1 and stage 2 (tagged by VA, not IPA), DSB ISH, ISB; past MAX entries
+    /// the range by TLBI RIPAS2E1IS (RIPAS2LE1IS) where the CPU has it, as sync() does,
+    /// then TLBI VMALLE1IS likewise; else TLBI VMALLS12E1IS, DSB ISH, ISB. Static, for Mapping's pointer to it: a program
     /// that makes no stage-2 mapping does not link it.
-    static void sync_stage2(const TlbBatch& batch, uint64_t vttbr, uint64_t va_base) {
+    static void sync_stage2(const TlbBatch& batch, uint64_t vttbr, uint64_t va_base, unsigned page_shift) {
         if (!batch.all && batch.count == 0) {
             arch::tables_published();
             return;
         }
         arch::table_store_barrier();
         const uint64_t restore = arch::enter_vmid(vttbr);
-        if (batch.all) {
+        const uint64_t pages = batch.all ? batch.range_pages(page_shift) : 0;
+        if (batch.all && pages == 0) {
             arch::invalidate_vmid();
         } else {
-            batch.invalidate_each(0, va_base, &arch::invalidate_ipa);
+            if (!batch.all) {
+                batch.invalidate_each(0, va_base, &arch::invalidate_ipa);
+            } else {
+                for_each_range(0, batch.first + va_base, pages, page_shift, [&batch](uint64_t operand, bool range) {
+                    (range ? &arch::invalidate_ipa_range : &arch::invalidate_ipa)(operand, !batch.tables);
+                });
+            }
             arch::tlb_barrier();
             arch::invalidate_regime(TranslationRegime::El1And0);
         }
@@ -101,7 +126,58 @@ struct TlbBatch {
         arch::leave_vmid(restore, vttbr);
     }
 
+    /// Calls @p tlbi(operand, range) for TLBIs that together invalidate exactly the
+    /// @p pages pages of 2^@p page_shift bytes from @p address (at most MAX_RANGE_PAGES):
+    /// range operands (Arm ARM D8.14, "TLB range maintenance instructions": @p tag in bits
+    /// 63:48, TG 47:46, SCALE 45:44, NUM 43:39, TTL 38:37 = 0, any level; BaseADDR 36:0,
+    /// the address in pages), each of (NUM + 1) << (5 * SCALE + 1) pages, smallest SCALE
+    /// first; and for an odd count a TLBI by VA of the first page (range = false, its
+    /// operand as invalidate_va takes it).
+    template <class Tlbi>
+    static void for_each_range(uint64_t tag, uint64_t address, uint64_t pages, unsigned page_shift, Tlbi tlbi) {
+        const uint64_t tg = (page_shift - 10) / 2;  // 4 KiB 0b01, 16 KiB 0b10, 64 KiB 0b11
+        if ((pages & 1) != 0) {
+            tlbi(tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)), false);
+            address += uint64_t{1} << page_shift;
+            --pages;
+        }
+        for (uint64_t scale = 0; pages != 0; ++scale) {
+            const uint64_t num = (pages >> (5 * scale + 1)) & 31;  // NUM + 1
+            if (num != 0) {
+                tlbi(tag | (tg << 46) | (scale << 44) | ((num - 1) << 39) |
+                         ((address >> page_shift) & ((uint64_t{1} << 37) - 1)),
+                     true);
+                const uint64_t done = num << (5 * scale + 1);
+                address += done << page_shift;
+                pages -= done;
+            }
+        }
+    }
+
 private:
+    // Past MAX (add()): the range of every stale entry so far, the slots' and offset's.
+    // Out of line: the walk's copies of add() stay small.
+    [[gnu::noinline]] constexpr void widen(uint64_t offset, bool leaf) {
+        if (!all) {
+            all = true;
+            first = last = offset;
+            for (unsigned i = 0; i < count; ++i) {  // none in constant evaluation
+                widen(va.at[i] & ~uint64_t{1}, (va.at[i] & 1) != 0);
+            }
+        }
+        first = offset < first ? offset : first;
+        last = offset > last ? offset : last;
+        tables = tables || !leaf;
+    }
+    // Where past MAX the range goes: the pages from first to last when the CPU has
+    // FEAT_TLBIRANGE (ID_AA64ISAR0_EL1.TLB, bits 59:56, 0b0010) and they are at most
+    // MAX_RANGE_PAGES; else 0, the whole regime.
+    uint64_t range_pages(unsigned page_shift) const {
+        const uint64_t pages = ((last - first) >> page_shift) + 1;
+        const bool has_range = ((arch::read_id_aa64isar0_el1() >> 56) & 0xf) >= 2;
+        return has_range && pages <= MAX_RANGE_PAGES ? pages : 0;
+    }
+
     // tlbi(operand, last_level) for each entry, the operand VA[55:12] in bits 43:0 and
     // @p tag (the ASID in 63:48, 0 without ASIDs); by IPA at stage 2: IPA[55:12] alone.
     // Inlined: a program has one caller of each.

@@ -24,15 +24,17 @@ void aarch64_paging_switch_ttbr1_el2(uint64_t ttbr, uint64_t repeat);
 void aarch64_paging_switch_ttbr0_el3(uint64_t ttbr, uint64_t repeat);
 }
 
-// A TLBI by operand, or of a whole regime; where the errata policy says so, followed by
-// DSB ISH and issued again (arch::errata::REPEAT_TLBI).
-#define TLBI(op, operand)                                                                  \
+// A TLBI by operand (insn: "tlbi <op>", or "sys <encoding>" where assemblers before
+// Armv8.4 lack the name), or of a whole regime; where the errata policy says so, followed
+// by DSB ISH and issued again (arch::errata::REPEAT_TLBI).
+#define TLBI_INSN(insn, operand)                                                           \
     do {                                                                                   \
-        asm volatile("tlbi " op ", %0" : : "r"(operand) : "memory");                       \
+        asm volatile(insn ", %0" : : "r"(operand) : "memory");                             \
         if ((errata_in_force() & errata::REPEAT_TLBI) != 0) {                              \
-            asm volatile("dsb ish\n\ttlbi " op ", %0" : : "r"(operand) : "memory");        \
+            asm volatile("dsb ish\n\t" insn ", %0" : : "r"(operand) : "memory");           \
         }                                                                                  \
     } while (0)
+#define TLBI(op, operand) TLBI_INSN("tlbi " op, operand)
 #define TLBI_ALL(op)                                                                       \
     do {                                                                                   \
         asm volatile("tlbi " op ::: "memory");                                             \
@@ -251,6 +253,41 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, 
     }
 }
 
+void invalidate_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
+    // SYS #op1, C8, C2, #op2: RVA(L)E1IS op1 0, op2 1 (5); RVAA(L)E1IS op2 3 (7); RVA(L)E2IS
+    // op1 4; RVA(L)E3IS op1 6.
+    switch (regime) {
+    case TranslationRegime::El1And0:
+        if (all_asids && last_level) {
+            TLBI_INSN("sys #0, c8, c2, #7", operand);
+        } else if (all_asids) {
+            TLBI_INSN("sys #0, c8, c2, #3", operand);
+        } else if (last_level) {
+            TLBI_INSN("sys #0, c8, c2, #5", operand);
+        } else {
+            TLBI_INSN("sys #0, c8, c2, #1", operand);
+        }
+        break;
+    case TranslationRegime::El2:
+    case TranslationRegime::El2And0:
+        if (last_level) {
+            TLBI_INSN("sys #4, c8, c2, #5", operand);
+        } else {
+            TLBI_INSN("sys #4, c8, c2, #1", operand);
+        }
+        break;
+    case TranslationRegime::El3:
+        if (last_level) {
+            TLBI_INSN("sys #6, c8, c2, #5", operand);
+        } else {
+            TLBI_INSN("sys #6, c8, c2, #1", operand);
+        }
+        break;
+    case TranslationRegime::Stage2:  // invalidate_ipa_range()
+        break;
+    }
+}
+
 void invalidate_regime(TranslationRegime regime) {
     switch (regime) {
     case TranslationRegime::El1And0:
@@ -290,6 +327,15 @@ void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous) {
 
 void invalidate_ipa(uint64_t operand, bool last_level) {
     return last_level ? tlbi_ipas2le1is(operand) : tlbi_ipas2e1is(operand);
+}
+
+void invalidate_ipa_range(uint64_t operand, bool last_level) {
+    // RIPAS2LE1IS, RIPAS2E1IS: SYS #4, C8, C0, #6 (#2).
+    if (last_level) {
+        TLBI_INSN("sys #4, c8, c0, #6", operand);
+    } else {
+        TLBI_INSN("sys #4, c8, c0, #2", operand);
+    }
 }
 
 void invalidate_vmid() { TLBI_ALL("vmalls12e1is"); }
@@ -373,6 +419,12 @@ uint64_t read_id_aa64mmfr0_el1() {
 uint64_t read_id_aa64mmfr1_el1() {
     uint64_t value;
     asm volatile("mrs %0, id_aa64mmfr1_el1" : "=r"(value));
+    return value;
+}
+
+uint64_t read_id_aa64isar0_el1() {
+    uint64_t value;
+    asm volatile("mrs %0, id_aa64isar0_el1" : "=r"(value));
     return value;
 }
 

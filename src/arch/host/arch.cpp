@@ -15,7 +15,7 @@ constexpr uint64_t kSctlrReset = 0x30d00800;  // SCTLR_ELx RES1 bits, MMU and ca
 constexpr uint64_t kSctlrM = uint64_t{1} << 0;
 
 constexpr Registers kReset = {0, 0, 0, kSctlrReset, 0x1124, 0, 0, 0, 0, 0, 0, kSctlrReset,
-                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+                              0, 0, 0, kSctlrReset, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 Registers g_registers = kReset;
 Counters g_counters = {};
@@ -182,6 +182,14 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, 
     fake::log(kind, regime, operand);
 }
 
+void invalidate_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
+    ++fake::g_counters.tlbi_range;
+    using fake::Tlbi;
+    const Tlbi::Kind kind = all_asids ? (last_level ? Tlbi::RangeLastLevelAllAsids : Tlbi::RangeAllAsids)
+                                      : (last_level ? Tlbi::RangeLastLevel : Tlbi::Range);
+    fake::log(kind, regime, operand);
+}
+
 void invalidate_regime(TranslationRegime regime) {
     ++fake::g_counters.tlbi_regime;
     if (regime == TranslationRegime::El1And0) {
@@ -214,6 +222,10 @@ void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous) {
 
 void invalidate_ipa(uint64_t operand, bool last_level) {
     invalidate_va(TranslationRegime::Stage2, operand, last_level, false);
+}
+
+void invalidate_ipa_range(uint64_t operand, bool last_level) {
+    invalidate_va_range(TranslationRegime::Stage2, operand, last_level, false);
 }
 
 void invalidate_vmid() { invalidate_regime(TranslationRegime::Stage2); }
@@ -271,6 +283,7 @@ uint64_t read_id_aa64mmfr0_el1() { return fake::g_registers.id_aa64mmfr0_el1; }
 uint64_t read_id_aa64mmfr2_el1() { return fake::g_registers.id_aa64mmfr2_el1; }
 uint64_t read_id_aa64mmfr1_el1() { return fake::g_registers.id_aa64mmfr1_el1; }
 uint64_t read_id_aa64pfr1_el1() { return fake::g_registers.id_aa64pfr1_el1; }
+uint64_t read_id_aa64isar0_el1() { return fake::g_registers.id_aa64isar0_el1; }
 
 MmuRegisters read_mmu_registers(TranslationRegime regime) {
     const fake::Bank b = fake::bank(regime);

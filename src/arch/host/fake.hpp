@@ -38,16 +38,21 @@ struct Registers {
     uint64_t vttbr_el2;         // stage 2 (reset: 0, VMID 0)
     uint64_t id_aa64mmfr1_el1;  // reset: 0, 8-bit VMIDs, no FEAT_XNX (Cortex-A57)
     uint64_t id_aa64pfr1_el1;   // reset: 0, no FEAT_BTI (Cortex-A57)
+    uint64_t id_aa64isar0_el1;  // reset: 0, no FEAT_TLBIRANGE (Cortex-A57)
 };
 
 // One TLB invalidation as issued: TLBI VA(L)E*IS with its operand, VAA(L)E1IS (every
 // ASID), TLBI ASIDE1IS, or a whole regime (VMALLE1IS, ALLE2IS, ALLE3IS). Stage 2: Va and
 // VaLastLevel are IPAS2E1IS and IPAS2LE1IS, Regime VMALLS12E1IS (regime Stage2).
 struct Tlbi {
-    enum Kind : uint8_t { Va, VaLastLevel, Asid, Regime, VaAllAsids, VaLastLevelAllAsids };
+    // Range*: TLBI R(IPAS2|VA|VAA)(L)E*IS (FEAT_TLBIRANGE), a range operand.
+    enum Kind : uint8_t {
+        Va, VaLastLevel, Asid, Regime, VaAllAsids, VaLastLevelAllAsids,
+        Range, RangeLastLevel, RangeAllAsids, RangeLastLevelAllAsids
+    };
     Kind kind;
     TranslationRegime regime;
-    uint64_t operand;  // Va, VaLastLevel, Asid: the Xt operand; Regime: 0
+    uint64_t operand;  // the Xt operand; Regime: 0
 };
 
 struct Counters {
@@ -60,6 +65,7 @@ struct Counters {
     uint64_t dcache_cleaned_bytes;  // DC CIVAC: tables written past the cache
     unsigned dcache_set_way_flushes;
     unsigned tlbi_va;      // TLBI by VA, any regime
+    unsigned tlbi_range;   // TLBI by range (FEAT_TLBIRANGE), any regime
     unsigned tlbi_regime;  // TLBI of a whole regime, any regime
     uint64_t dcache_invalidated_bytes;  // DC IVAC: pages prepared for tables
     static constexpr unsigned LOG_SIZE = 64;
