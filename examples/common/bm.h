@@ -74,8 +74,10 @@ static inline unsigned bm_core(void)
 /* One expected synchronous exception, per core. bm_expect_fault() arms the calling
  * core's; its next synchronous exception is recorded there instead of stopping the
  * program, and execution resumes: at `resume` if it is non-zero; else, for an
- * instruction abort, at the link register (the fault was a call into a page that cannot
- * execute); else after the faulting instruction (ELR + 4). Any exception while not armed
+ * instruction abort or a Branch Target exception, at the link register (the fault was a
+ * call into a page that cannot execute, or onto no landing pad of a guarded page, where
+ * ELR + 4, with PSTATE.BTYPE restored, would fault again); else after the faulting
+ * instruction (ELR + 4). Any exception while not armed
  * prints ESR/FAR/ELR and exits with status 3. The registers are those of the EL the
  * exception was taken to (ESR_EL2 at EL2, ...). A cache line each: the cores arm theirs
  * at the same time. */
@@ -95,6 +97,7 @@ int bm_fault_taken(void);
 #define BM_ESR_EC(esr) (((esr) >> 26) & 0x3f)
 #define BM_ESR_FSC(esr) ((esr) & 0x3f) /* DFSC / IFSC */
 #define BM_ESR_WNR(esr) (((esr) >> 6) & 1)
+#define BM_EC_BRANCH_TARGET 0x0d /* FEAT_BTI; ISS bits 1:0: PSTATE.BTYPE */
 #define BM_EC_IABORT_SAME_EL 0x21
 #define BM_EC_DABORT_SAME_EL 0x25
 #define BM_FSC_TRANSLATION(level) (0x04 + (level))

@@ -69,7 +69,7 @@ void bm_exception(unsigned kind, struct bm_frame *frame)
         unsigned ec = BM_ESR_EC(esr);
         if (f->resume)
             frame->elr = f->resume;
-        else if (ec == BM_EC_IABORT_SAME_EL || ec == 0x20)
+        else if (ec == BM_EC_IABORT_SAME_EL || ec == 0x20 || ec == BM_EC_BRANCH_TARGET)
             frame->elr = frame->x[30];
         else
             frame->elr += 4;

@@ -34,6 +34,15 @@
  *  4. Errata: with idmap_set_errata(IDMAP_ERRATUM_REPEAT_TLBI), live changes (one page: TLBI
  *     by VA; 20 pages: the whole regime; an unmap) still take effect on the very next
  *     access; then idmap_set_errata(0).
+ *  5. Guarded code (FEAT_BTI), after the home map is off: idmap_set_guarded_code is refused
+ *     (IDMAP_ARG_NO_BTI) on a CPU without FEAT_BTI, where the rest is skipped. Else a map
+ *     of the image gets an alias of the page of bti_page.S first, then guarded code, under
+ *     which only that page is mapped (again), with GP: the suite's own code, built without
+ *     landing pads, stays unguarded. idmap_enable_mmu sets SCTLR_ELx.BT; idmap_lint
+ *     reports every executable page but the guarded one. Indirect branches into the
+ *     guarded page that land on no landing pad for their BTYPE take a Branch Target
+ *     exception (EC 0x0D) at the EL the suite runs at, ELR the target; the others, and all
+ *     through the alias, run.
  *
  * Before each check of the library's TLB maintenance the core's own TLB is emptied
  * (tlb_flush_local), as regime.c does: QEMU flushes a whole regime when a TLBI by VA falls
@@ -88,6 +97,7 @@ typedef unsigned long long ull;
 /* "mov x0, #42; ret" on a page EL0 can write, PXN clear (EL1&0 only): not executable at
  * EL1 all the same (Arm ARM D8.4). */
 #define T_EL0_WRITABLE RAM(0x04640000ULL)
+#define T_BTI_ALIAS RAM(0x04650000ULL) /* bti_page.S's page again, without GP */
 
 #if BOARD_RAM_SIZE < 0x05000000ULL
 #error "the guard suite uses the first 80 MiB of RAM"
@@ -868,8 +878,9 @@ static void devicetree_case(void)
 /* The linter over the live tables. */
 #define LINT_TABLES 64
 #define LINT_RUNS 512
+#define LINT_FINDINGS 32
 static uint64_t g_scratch[IDMAP_LINT_SCRATCH_WORDS(LINT_TABLES, LINT_RUNS)];
-static idmap_lint_finding_t g_findings[8];
+static idmap_lint_finding_t g_findings[LINT_FINDINGS];
 
 static void print_findings(size_t n)
 {
@@ -1368,6 +1379,167 @@ static void switch_cases(void)
 }
 
 /* ---------------------------------------------------------------------------------
+ * 5. Guarded code (FEAT_BTI) */
+
+/* bti_page.S: the page, its targets and the BRs to them. */
+extern const char bti_page[], bti_c[], bti_j[], bti_pac[], bti_none[], bti_br_c[], bti_br_j[],
+    bti_br_pac[], bti_br_none[];
+
+/* PSTATE.BTYPE of a BLR, and of a BR (not X16 or X17) from a guarded page. */
+#define BTYPE_BLR 2
+#define BTYPE_BR_GUARDED 3
+
+/* call_code(entry): a BLR to entry, which is target or BRs to it. btype: where the page is
+ * guarded, target is no landing pad for that branch (0: it is one). */
+static const struct bti_branch {
+    const char *what, *entry, *target;
+    unsigned btype;
+} bti_branches[] = {
+    {"BLR onto BTI c", bti_c, bti_c, 0},
+    {"BLR onto BTI j", bti_j, bti_j, BTYPE_BLR},
+    {"BLR onto no landing pad", bti_none, bti_none, BTYPE_BLR},
+    {"BR onto BTI j", bti_br_j, bti_j, 0},
+    {"BR onto BTI c", bti_br_c, bti_c, BTYPE_BR_GUARDED},
+    {"BR onto PACIASP, SCTLR.BT set", bti_br_pac, bti_pac, BTYPE_BR_GUARDED},
+    {"BR onto no landing pad", bti_br_none, bti_none, BTYPE_BR_GUARDED},
+};
+
+static uint64_t bti_offset(const char *symbol)
+{
+    return (uintptr_t)symbol - (uintptr_t)bti_page;
+}
+
+/* Every branch of bti_branches into the page at va (guarded or not). */
+static void bti_branch_checks(uint64_t va, int guarded)
+{
+    for (unsigned i = 0; i < sizeof bti_branches / sizeof bti_branches[0]; i++) {
+        const struct bti_branch *b = &bti_branches[i];
+        uint64_t entry = va + bti_offset(b->entry), target = va + bti_offset(b->target);
+        int ran = call_code(entry);
+        uint64_t esr = bm_fault.esr;
+        if (!guarded || b->btype == 0)
+            CHECK(ran == 1, "%s at 0x%llx: call %d, ESR_EL%u 0x%llx ELR 0x%llx", b->what,
+                  (ull)target, ran, R->el, (ull)esr, (ull)bm_fault.elr);
+        else
+            CHECK(ran == 0 && BM_ESR_EC(esr) == BM_EC_BRANCH_TARGET && bm_fault.elr == target &&
+                      (esr & 3) == b->btype,
+                  "%s at 0x%llx: call %d, ESR_EL%u 0x%llx (EC 0x%02x) ELR 0x%llx; expected EC "
+                  "0x%02x, ELR the target, BTYPE %u",
+                  b->what, (ull)target, ran, R->el, (ull)esr, (unsigned)BM_ESR_EC(esr),
+                  (ull)bm_fault.elr, BM_EC_BRANCH_TARGET, b->btype);
+    }
+}
+
+static void guarded_code_cases(void)
+{
+    const char *n = R->name;
+    const uint64_t pfr1 = BM_READ_SYSREG(id_aa64pfr1_el1);
+    const int bti = (pfr1 & 0xf) != 0; /* ID_AA64PFR1_EL1.BT */
+    const uint64_t page = (uintptr_t)bti_page;
+    struct layout l;
+    base_layout(&l);
+
+    case_begin("%s: idmap_set_guarded_code(true) on a map of the image and an alias of "
+               "bti_page.S: accepted with FEAT_BTI, else refused (IDMAP_ARG_NO_BTI) and still off",
+               n);
+    bm_printf("# ID_AA64PFR1_EL1 0x%llx; bti_page 0x%llx, alias 0x%llx\n", (ull)pfr1, (ull)page,
+              (ull)T_BTI_ALIAS);
+    idmap_t *m = build(&l, asid_of(3));
+    idmap_status_t st = IDMAP_ERR_INVALID_ARGUMENT;
+    if (m) {
+        /* mapped before guarded code is on: no GP */
+        idmap_region_t a = idmap_region(T_BTI_ALIAS, T_BTI_ALIAS + PAGE);
+        st = idmap_map_range_to(m, &a, page, F_CODE, 0);
+        if (CHECK(st == IDMAP_OK, "map_range_to of the alias: %s", last_error_text(m))) {
+            st = idmap_set_guarded_code(m, true);
+            if (bti)
+                CHECK(st == IDMAP_OK && idmap_guarded_code(m), "idmap_set_guarded_code: %s, on %d",
+                      last_error_text(m), idmap_guarded_code(m));
+            else
+                CHECK(st == IDMAP_ERR_INVALID_ARGUMENT &&
+                          (idmap_last_error(m)->value & 0xffff) == IDMAP_ARG_NO_BTI &&
+                          !idmap_guarded_code(m),
+                      "idmap_set_guarded_code without FEAT_BTI: %s, on %d", last_error_text(m),
+                      idmap_guarded_code(m));
+        }
+    }
+    case_end();
+    if (!bti) {
+        case_begin("%s: indirect branches into a guarded page", n);
+        case_skip("no FEAT_BTI (ID_AA64PFR1_EL1.BT 0)");
+        case_end();
+    }
+    if (!bti || st != IDMAP_OK) {
+        if (m)
+            idmap_free(m);
+        return;
+    }
+
+    case_begin("%s, guarded code: GP on the page mapped under it, not on the alias; "
+               "idmap_enable_mmu sets SCTLR_EL%u.BT; idmap_lint reports the other code pages, "
+               "not that one",
+               n, R->el);
+    int live = map_or_fail(m, page, page + PAGE, F_CODE);
+    if (live) {
+        struct leaf g = walk_one(m, page), a = walk_one(m, T_BTI_ALIAS);
+        CHECK(g.desc & IDMAP_ATTR_GP, "the guarded page without GP: %s", leaf_text(&g));
+        CHECK(!(a.desc & IDMAP_ATTR_GP), "the alias with GP: %s", leaf_text(&a));
+        st = idmap_enable_mmu(m);
+        live = CHECK(st == IDMAP_OK, "idmap_enable_mmu: %s", last_error_text(m));
+    }
+    if (live) {
+        uint64_t sctlr = read_regs().sctlr;
+        CHECK(sctlr & IDMAP_SCTLR_BT, "SCTLR_EL%u 0x%llx: BT clear", R->el, (ull)sctlr);
+        /* idmap_lint adds the GUARDED check for a map with guarded code */
+        idmap_lint_options_t o = {IDMAP_LINT_CHECK_ALL, 0, g_scratch,
+                                  sizeof g_scratch / sizeof g_scratch[0]};
+        idmap_lint_report_t rep;
+        st = idmap_lint(m, &o, g_findings, LINT_FINDINGS, &rep);
+        size_t want = ((uintptr_t)__text_end - (uintptr_t)__image_start) / PAGE;
+        if (CHECK(st == IDMAP_OK, "idmap_lint: %s", status_name(st))) {
+            CHECK(rep.findings == want,
+                  "%zu findings, expected %zu: the image's code pages but the guarded one, and "
+                  "the alias",
+                  rep.findings, want);
+            int alias = 0;
+            for (size_t i = 0; i < rep.findings && i < LINT_FINDINGS; i++) {
+                const idmap_lint_finding_t *f = &g_findings[i];
+                char line[200];
+                idmap_lint_finding_text(f, line, sizeof line);
+                CHECK(f->kind == IDMAP_LINT_UNGUARDED_CODE && f->va != page, "finding: %s", line);
+                alias |= f->va == T_BTI_ALIAS;
+            }
+            CHECK(alias, "no UNGUARDED_CODE at the alias 0x%llx", (ull)T_BTI_ALIAS);
+        }
+    }
+    case_end();
+    if (!live) {
+        idmap_free(m);
+        return;
+    }
+
+    case_begin("%s, guarded page: BLR onto BTI c, BR onto BTI j run; BLR onto BTI j or no pad, "
+               "BR onto BTI c, PACIASP or no pad: a Branch Target exception at EL%u (EC, ELR, "
+               "BTYPE)",
+               n, R->el);
+    bti_branch_checks(page, 1);
+    case_end();
+
+    case_begin("%s: the same branches through the alias without GP all run", n);
+    bti_branch_checks(T_BTI_ALIAS, 0);
+    case_end();
+
+    case_begin("%s: idmap_disable_mmu of the guarded map restores the registers (SCTLR_EL%u.BT "
+               "too)",
+               n, R->el);
+    st = idmap_disable_mmu(m);
+    CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", last_error_text(m));
+    check_regs_same("MMU off", read_regs(), g_off);
+    case_end();
+    idmap_free(m);
+}
+
+/* ---------------------------------------------------------------------------------
  * Main */
 
 static void run_regime(const struct regime *regime)
@@ -1399,6 +1571,8 @@ static void run_regime(const struct regime *regime)
     case_end();
     idmap_free(g_home);
     g_home = 0;
+
+    guarded_code_cases();
 }
 
 int bm_main(unsigned entry_el)

@@ -1,11 +1,12 @@
 # tests/target/guard.mk - the guard-rails suite (tests/target/guard.c, issue 8): the
 # pre-flight check refusing maps that would stop the CPU (MMU off and on), a sealed map
 # refusing to widen, the exported regions and UEFI list against AT, the linter over the
-# live tables, the errata policy - in QEMU, at the EL QEMU enters (its regime).
+# live tables, the errata policy, guarded code (FEAT_BTI, branch targets in
+# tests/target/bti_page.S) - in QEMU, at the EL QEMU enters (its regime).
 #
 #   make guard-suite BOARD=<b> [LLVM=1]   build only: build/<b>[-llvm]/tests/target-guard/guard-suite.elf
 #   make test-guard [BOARD=<b>]           build with GNU and LLVM and run it on the
-#                                         configurations of tests/target/guard-configs.sh;
+#                                         configurations tests/target/run-guard.sh lists;
 #                                         the last line is "N passed, M failed, K skipped"
 #
 # make test-target runs the same configurations among its own (tests/target/run-matrix.sh).
@@ -20,7 +21,7 @@ GUARD_SUITE_DIR := $(BUILD)/tests/target-guard
 GUARD_SUITE_ELF := $(GUARD_SUITE_DIR)/guard-suite.elf
 
 # Runs at the entry EL (EL1, EL2 or EL3), with that EL's vector table.
-$(eval $(call bm_image,guard-suite,$(GUARD_SUITE_DIR),tests/target/guard.c $(TARGET_EL_CHECK_SRCS),-DBM_STAY_AT_ENTRY_EL))
+$(eval $(call bm_image,guard-suite,$(GUARD_SUITE_DIR),tests/target/guard.c tests/target/bti_page.S $(TARGET_EL_CHECK_SRCS),-DBM_STAY_AT_ENTRY_EL))
 
 guard-suite: $(GUARD_SUITE_ELF)
 else

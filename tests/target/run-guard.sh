@@ -12,9 +12,10 @@
 #                                     its own (make test-target runs them there)
 #
 # Configurations: the suite runs at the EL QEMU enters and tests that EL's regime.
-# qemu-virt (Cortex-A57) at EL1, EL2 (virtualization=on) and EL3 (secure=on), and with
-# -cpu max at EL1; raspi3b at EL3 (as QEMU enters it; the other three cores park);
-# xlnx-zcu102 at EL1, EL2 and EL3. Each run takes well under a second.
+# qemu-virt (Cortex-A57) at EL1, EL2 (virtualization=on) and EL3 (secure=on), and so with
+# -cpu max (FEAT_BTI: the guarded-code cases, skipped on the others); raspi3b at EL3 (as
+# QEMU enters it; the other three cores park); xlnx-zcu102 at EL1, EL2 and EL3. Each run
+# takes well under a second.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/target/run-lib.sh
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/../.."
 timeout_s=${QEMU_TIMEOUT:-20}
 
 configs() {
-    local b machine m
+    local b machine m max
     for b in "$@"; do
         machine=$(board_machine "$b") || return 2
         m=$(machine_model "$machine")
@@ -34,7 +35,10 @@ configs() {
             ;;
         esac
         if [ "$m" = virt ]; then
-            echo "$b|guard-max|${machine/-cpu cortex-a57/-cpu max}|guard-suite"
+            max=${machine/-cpu cortex-a57/-cpu max}
+            echo "$b|guard-max|$max|guard-suite"
+            echo "$b|guard-max-el2|${max/-M $m/-M $m,virtualization=on}|guard-suite"
+            echo "$b|guard-max-el3|${max/-M $m/-M $m,secure=on}|guard-suite"
         fi
     done
 }

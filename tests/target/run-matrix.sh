@@ -24,8 +24,8 @@
 # tests/target/run-cxx.sh --configs lists.
 #
 # Then the guard-rails suite (tests/target/guard.c, image guard-suite: pre-flight, seal,
-# export against AT, the linter, errata; at the entry EL) on the configurations
-# tests/target/run-guard.sh --configs lists.
+# export against AT, the linter, errata, guarded code; at the entry EL) on the
+# configurations tests/target/run-guard.sh --configs lists.
 #
 # Then the stress suite (tests/target/stress.c, image stress-suite: one core changes the
 # live map while three others load, store and execute in it, for about 3 s a run) on the
