@@ -7,6 +7,12 @@
 using aarch64_paging::Status;
 using idmap_capi::record;
 
+namespace sctlr = aarch64_paging::sctlr;
+static_assert(IDMAP_SCTLR_M == sctlr::M && IDMAP_SCTLR_A == sctlr::A && IDMAP_SCTLR_C == sctlr::C &&
+                  IDMAP_SCTLR_I == sctlr::I && IDMAP_SCTLR_WXN == sctlr::WXN && IDMAP_SCTLR_E0E == sctlr::E0E &&
+                  IDMAP_SCTLR_EE == sctlr::EE && IDMAP_SCTLR_BT == sctlr::BT && IDMAP_SCTLR_BT0 == sctlr::BT0,
+              "IDMAP_SCTLR_* are sctlr's values");
+
 namespace {
 
 idmap_status_t config_for(const idmap_t* lower, const idmap_t* upper, uint64_t id_aa64mmfr0,

@@ -731,9 +731,11 @@ bool idmap_contiguous_hint(const idmap_t *map);
 /** Turns guarded code (FEAT_BTI) on or off for @p map (off in a new map). On: every valid
  * block and page idmap_map_range() (and idmap_map_range_to()) writes from now on that is
  * executable at some level - not both PXN and UXN; in EL2 and EL3, not XN - gets
- * #IDMAP_ATTR_GP, and idmap_enable_mmu() sets SCTLR_ELx.BT (#IDMAP_SCTLR_BT), so that an
- * indirect branch into the map's code must land on a BTI instruction (code built with
- * -mbranch-protection=bti). Leaves already written, and those idmap_modify_range() or
+ * #IDMAP_ATTR_GP, so that an indirect branch into the map's code must land on a BTI
+ * instruction (code built with -mbranch-protection=bti); and idmap_enable_mmu() sets
+ * SCTLR_ELx.BT (#IDMAP_SCTLR_BT, with BT0 in EL1&0 and EL2&0), so that PACIASP and PACIBSP
+ * are no landing pads for a BR, as Linux sets them. (SCTLR is the MMU bring-up's:
+ * idmap_activate() leaves it alone.) Leaves already written, and those idmap_modify_range() or
  * idmap_change_attributes() make executable, keep the GP bit they have; idmap_lint() of a
  * map with guarded code reports each executable leaf without it
  * (#IDMAP_LINT_UNGUARDED_CODE).
@@ -849,10 +851,13 @@ unsigned idmap_active_cores(const idmap_t *map);
 #define IDMAP_SCTLR_E0E ((uint64_t)1 << 24) /**< EL0 big-endian */
 /** Big-endian at the regime's exception level, translation table walks included. */
 #define IDMAP_SCTLR_EE ((uint64_t)1 << 25)
-/** BT (BT1 in SCTLR_EL1, FEAT_BTI): indirect branches into guarded pages (#IDMAP_ATTR_GP)
- * at the regime's privileged level must land on a BTI instruction; set for a map with
- * guarded code (idmap_set_guarded_code()). */
+/** BT (BT1 in SCTLR_EL1, FEAT_BTI): at the regime's privileged level, PACIASP and
+ * PACIBSP are no landing pads for a BR into a guarded page (#IDMAP_ATTR_GP decides where
+ * landing pads are needed at all); set for a map with guarded code
+ * (idmap_set_guarded_code()), with #IDMAP_SCTLR_BT0 where the regime has EL0. */
 #define IDMAP_SCTLR_BT ((uint64_t)1 << 36)
+/** BT0 (FEAT_BTI; EL1&0, EL2&0): #IDMAP_SCTLR_BT for EL0. */
+#define IDMAP_SCTLR_BT0 ((uint64_t)1 << 35)
 /** @} */
 
 /** What the MMU of a map's regime needs, as register values (_ELx: EL1, EL2 or EL3). */
@@ -1339,8 +1344,9 @@ typedef enum {
      * executable XN[1:0] (bits 54:53) other than 0b10 (at the guest's EL1 or EL0). */
     IDMAP_LINT_WX_ALIAS = 9,
     /** A valid leaf executable at some level (as for #IDMAP_LINT_WX_ALIAS, table limits
-     * included) without GP (bit 50), under #IDMAP_LINT_CHECK_GUARDED: with SCTLR_ELx.BT
-     * set, its code takes indirect branches anywhere. Stage 1 only. */
+     * included) without GP (bit 50), under #IDMAP_LINT_CHECK_GUARDED: an indirect branch
+     * may land anywhere in it (BTI enforces landing pads in guarded pages only). Stage 1
+     * only. */
     IDMAP_LINT_UNGUARDED_CODE = 10
 } idmap_lint_kind_t;
 
@@ -1399,8 +1405,8 @@ typedef struct {
 #define IDMAP_LINT_CHECK_STRUCTURE ((uint32_t)1 << 0)  /**< All but W^X: bits, levels, groups, tables */
 #define IDMAP_LINT_CHECK_WX_ALIASES ((uint32_t)1 << 1) /**< W^X aliases */
 #define IDMAP_LINT_CHECK_ALL (IDMAP_LINT_CHECK_STRUCTURE | IDMAP_LINT_CHECK_WX_ALIASES) /**< Both */
-/** Executable leaves without GP (#IDMAP_LINT_UNGUARDED_CODE), for code run with
- * SCTLR_ELx.BT set; not in #IDMAP_LINT_CHECK_ALL. idmap_lint() adds it (and
+/** Executable leaves without GP (#IDMAP_LINT_UNGUARDED_CODE), for code that is to be
+ * guarded; not in #IDMAP_LINT_CHECK_ALL. idmap_lint() adds it (and
  * #IDMAP_LINT_FEATURE_BTI) for a map with guarded code (idmap_set_guarded_code()). */
 #define IDMAP_LINT_CHECK_GUARDED ((uint32_t)1 << 2)
 #define IDMAP_LINT_FEATURE_BTI ((uint32_t)1 << 0) /**< FEAT_BTI: bit 50 of leaves is GP */

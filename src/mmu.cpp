@@ -82,7 +82,8 @@ Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* up
     config.ttbr = lower.ttbr();
     config.ttbr1 = upper != nullptr ? upper->ttbr() : 0;
     const bool guarded = lower.guarded_code() || (upper != nullptr && upper->guarded_code());
-    config.sctlr_set = sctlr::M | sctlr::C | sctlr::I | (guarded ? sctlr::BT : 0);
+    const uint64_t bt = has_two_privilege_levels(lower.regime().regime) ? sctlr::BT | sctlr::BT0 : sctlr::BT;
+    config.sctlr_set = sctlr::M | sctlr::C | sctlr::I | (guarded ? bt : 0);
     config.sctlr_clear = sctlr::A | sctlr::WXN | sctlr::E0E | sctlr::EE;
     return {};
 }

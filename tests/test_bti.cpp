@@ -66,12 +66,12 @@ TEST_CASE("guarded code: GP on every executable leaf map_range writes, none on t
     // The MMU bring-up sets BT (BT1 of SCTLR_EL1); without guarded code it leaves BT alone.
     idmap_mmu_config_t config;
     REQUIRE(idmap_mmu_config(m.get(), fake::registers().id_aa64mmfr0_el1, &config) == IDMAP_OK);
-    CHECK((config.sctlr_set & IDMAP_SCTLR_BT) != 0);
-    CHECK((config.sctlr_clear & IDMAP_SCTLR_BT) == 0);
+    CHECK((config.sctlr_set & (IDMAP_SCTLR_BT | IDMAP_SCTLR_BT0)) == (IDMAP_SCTLR_BT | IDMAP_SCTLR_BT0));
+    CHECK((config.sctlr_clear & (IDMAP_SCTLR_BT | IDMAP_SCTLR_BT0)) == 0);
     REQUIRE(idmap_set_guarded_code(m.get(), false) == IDMAP_OK);
     CHECK(!idmap_guarded_code(m.get()));
     REQUIRE(idmap_mmu_config(m.get(), fake::registers().id_aa64mmfr0_el1, &config) == IDMAP_OK);
-    CHECK((config.sctlr_set & IDMAP_SCTLR_BT) == 0);
+    CHECK((config.sctlr_set & (IDMAP_SCTLR_BT | IDMAP_SCTLR_BT0)) == 0);
     require_map(m.get(), 5 * k2M, 6 * k2M, kRW);
     CHECK((leaf_bits(m.get(), 5 * k2M) & IDMAP_ATTR_GP) == 0);
 }
@@ -84,6 +84,10 @@ TEST_CASE("guarded code in EL2: XN alone decides what is executable", "[bti]") {
     require_map(m.get(), k2M, 2 * k2M, kRW | IDMAP_ATTR_XN);
     CHECK((leaf_bits(m.get(), 0) & IDMAP_ATTR_GP) != 0);
     CHECK((leaf_bits(m.get(), k2M) & IDMAP_ATTR_GP) == 0);
+    // EL2 has no EL0: BT alone (bit 35 is RES0 there).
+    idmap_mmu_config_t config;
+    REQUIRE(idmap_mmu_config(m.get(), fake::registers().id_aa64mmfr0_el1, &config) == IDMAP_OK);
+    CHECK((config.sctlr_set & (IDMAP_SCTLR_BT | IDMAP_SCTLR_BT0)) == IDMAP_SCTLR_BT);
 }
 
 TEST_CASE("guarded code is refused where there is no GP bit, and changes nothing", "[bti]") {

@@ -36,9 +36,9 @@ enum class Attributes : uint64_t {
     ACCESSED = uint64_t{1} << 10,
     /// nG: the TLB entry is tagged with the ASID.
     NON_GLOBAL = uint64_t{1} << 11,
-    /// GP, a guarded page (FEAT_BTI; stage 1 only): where SCTLR_ELx.BT is set, an indirect
-    /// branch into the page must land on a BTI (or PACIxSP) instruction, else a Branch
-    /// Target exception. RES0 on a CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT), where map_range
+    /// GP, a guarded page (FEAT_BTI; stage 1 only): an indirect branch into the page must
+    /// land on a BTI instruction (or PACIxSP, unless SCTLR_ELx.BT says not for a BR), else
+    /// a Branch Target exception. RES0 on a CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT), where map_range
     /// writes it as given: Mapping::set_guarded_code() checks the CPU, and the linter
     /// reports the bit without lint_features::BTI.
     GP = uint64_t{1} << 50,

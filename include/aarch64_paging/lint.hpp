@@ -79,8 +79,8 @@ enum class LintKind : uint8_t {
     /// (bit 7) and executable XN[1:0] (bits 54:53) other than 0b10, at EL1 or EL0.
     WxAlias = 9,
     /// A valid leaf executable at some level (leaf_access(), table limits included)
-    /// without GP (bit 50), under lint_checks::GUARDED: with SCTLR_ELx.BT set, an indirect
-    /// branch may land anywhere in it. Stage 1 only (stage 2 has no GP).
+    /// without GP (bit 50), under lint_checks::GUARDED: an indirect branch may land
+    /// anywhere in it (BTI enforces landing pads in guarded pages only). Stage 1 only (stage 2 has no GP).
     UnguardedCode = 10,
 };
 
@@ -149,7 +149,7 @@ inline constexpr uint32_t WX_ALIASES = 1u << 1;
 /// Both.
 inline constexpr uint32_t ALL = STRUCTURE | WX_ALIASES;
 /// Executable leaves without GP (LintKind::UnguardedCode), for code run with
-/// SCTLR_ELx.BT set (Mapping::set_guarded_code()); not in ALL.
+/// guarded code (Mapping::set_guarded_code()); not in ALL.
 inline constexpr uint32_t GUARDED = 1u << 2;
 }  // namespace lint_checks
 

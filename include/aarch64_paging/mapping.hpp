@@ -290,8 +290,11 @@ public:
 
     /// Guarded code (FEAT_BTI), off after init(). On: every valid leaf map_range writes
     /// from now on that is executable at some level (not PXN and UXN both; in EL2 and EL3,
-    /// not XN) gets Attributes::GP, and enable_mmu() sets SCTLR_ELx.BT (BT1 in SCTLR_EL1),
-    /// so that an indirect branch may only land on a BTI instruction there. Entries already
+    /// not XN) gets Attributes::GP, so that an indirect branch into it must land on a BTI
+    /// instruction (Arm ARM D8.4, "Guarded pages"); and enable_mmu() sets SCTLR_ELx.BT (BT1
+    /// and BT0 in SCTLR_EL1 and EL2&0's SCTLR_EL2, sctlr::BT), so that PACIASP and PACIBSP
+    /// are no landing pads for a BR, as Linux sets them (an SCTLR bit: the MMU bring-up's,
+    /// not activate()'s). Entries already
     /// written, and those modify_range or change_attributes make executable, keep the GP
     /// bit they have: lint_checks::GUARDED finds executable leaves without it.
     /// @return Ok, or InvalidArgument (NO_BTI, first: the regime) at stage 2, which has no

@@ -38,9 +38,12 @@ inline constexpr uint64_t I = uint64_t{1} << 12;    ///< Instruction cacheabilit
 inline constexpr uint64_t WXN = uint64_t{1} << 19;  ///< Write implies execute-never
 inline constexpr uint64_t E0E = uint64_t{1} << 24;  ///< EL0 big-endian
 inline constexpr uint64_t EE = uint64_t{1} << 25;   ///< EL1 big-endian
-/// BT (BT1 in SCTLR_EL1): guarded pages (Attributes::GP) take only BTI landing pads at
-/// the regime's privileged level (FEAT_BTI); set for a guarded-code mapping.
+/// BT (BT1 in SCTLR_EL1; FEAT_BTI): at the regime's privileged level PACIASP and PACIBSP
+/// are no landing pads for a BR into a guarded page (Attributes::GP, which alone makes
+/// landing pads needed); set for a guarded-code mapping, with BT0 where there is EL0.
 inline constexpr uint64_t BT = uint64_t{1} << 36;
+/// BT0 (EL1&0, EL2&0): BT for EL0.
+inline constexpr uint64_t BT0 = uint64_t{1} << 35;
 }  // namespace sctlr
 
 /// What the MMU needs for a mapping, as register values (the C ABI's idmap_mmu_config_t).
@@ -48,7 +51,7 @@ struct MmuConfig {
     uint64_t mair;         ///< MAIR_ELx: MAIR_DEFAULT
     uint64_t tcr;          ///< TCR_ELx
     uint64_t ttbr;         ///< TTBR0_ELx: root address | ASID << 48
-    uint64_t sctlr_set;    ///< SCTLR_ELx bits to set: M, C, I; BT for guarded code
+    uint64_t sctlr_set;    ///< SCTLR_ELx bits to set: M, C, I; BT (BT0) for guarded code
     uint64_t sctlr_clear;  ///< SCTLR_ELx bits to clear: A, WXN, E0E, EE
     uint64_t ttbr1;        ///< TTBR1_ELx: the upper table's root | ASID << 48, or 0
 };
