@@ -116,6 +116,9 @@ struct ModifySpec {
     // Also set VALID where the contract refuses it (an empty entry, level 0, a level-3
     // entry without the page bit): INVALID_FLAGS.
     bool validate_refused = false;
+    // Set VALID on every invalid well-formed entry at another output address than the
+    // map's own (one idmap_map_range_to wrote, or the flags alone): INVALID_FLAGS too.
+    bool validate_foreign = false;
     // The map's output address minus input offset (Model::delta; set by the harness).
     uint64_t delta = 0;
 
@@ -131,8 +134,12 @@ struct ModifySpec {
         const bool identity_leaf = bits != 0 && (bits & kOaMask) == ((start + delta) & kOaMask) && level != 0 &&
                                    (level != kLeafLevel || (bits & kDescTableOrPage) != 0);
         const bool refused_leaf = bits == 0 || level == 0 || (level == kLeafLevel && (bits & kDescTableOrPage) == 0);
-        if ((bits & kDescValid) == 0 && !identity_leaf && !(validate_refused && refused_leaf)) {
-            next &= ~kDescValid;
+        if ((bits & kDescValid) == 0 && !identity_leaf) {
+            if (validate_foreign && !refused_leaf) {
+                next |= kDescValid;
+            } else if (!(validate_refused && refused_leaf)) {
+                next &= ~kDescValid;
+            }
         }
         if (bad_one_in != 0 && (h >> 20) % bad_one_in == 0) {
             next ^= bad_bits;
@@ -200,6 +207,7 @@ struct HarnessStats {
     size_t pa_page_offset = 0;    // ... refused for pa's offset in its page (INVALID_ARGUMENT)
     size_t output_past_48 = 0;    // ... refused for an output range past 2^48 (ADDRESS_RANGE)
     size_t bbm_output_refused = 0;  // map calls refused for a live output address's change
+    size_t foreign_validations_refused = 0;  // modify callbacks refused making valid another output address
     size_t bbm_moves = 0;         // map_range_bbm(_to) calls that moved a live valid page to another output address
 
     void add(const HarnessStats& o) {
@@ -248,6 +256,7 @@ struct HarnessStats {
         pa_page_offset += o.pa_page_offset;
         output_past_48 += o.output_past_48;
         bbm_output_refused += o.bbm_output_refused;
+        foreign_validations_refused += o.foreign_validations_refused;
         bbm_moves += o.bbm_moves;
     }
 };
@@ -421,6 +430,9 @@ public:
         }
         if (sealed && got == IDMAP_OK) {
             ++stats_.sealed_modifies;
+        }
+        if (spec.validate_foreign && got == IDMAP_ERR_INVALID_FLAGS && (want.value & kDescValid) != 0) {
+            ++stats_.foreign_validations_refused;
         }
         return finish_call(want, got);
     }
@@ -2049,19 +2061,92 @@ void random_masks(Source& src, const Zones& z, uint64_t& set, uint64_t& clear) {
     }
 }
 
+// An output address for map_range_to of r (real addresses), each case to reach an outcome:
+// the map's own; blocks at both levels, at level 2 only, or none (pa and the start alike
+// modulo 1 GiB, 2 MiB only, 4 KiB only); another valid leaf's output address (two input
+// addresses to one output, drawn from the model's state as random_unmap_region draws);
+// another offset in its page than the start's (PA_PAGE_OFFSET); an output range that
+// ends near 2^48 or passes it (ADDRESS_RANGE).
+template <class Source>
+uint64_t random_output(Source& src, const Model& model, idmap_region_t r) {
+    constexpr uint64_t P = kPageSize, M2 = 2ull << 20, G = 1ull << 30, kTop = uint64_t{1} << 48;
+    const uint64_t own = r.start + model.config().pa_offset;
+    const uint64_t base = src.below(256) * G;
+    switch (src.below(16)) {
+        case 0: case 1: return own;
+        case 2: case 3: case 4: return base + (r.start & (G - 1));
+        case 5: case 6: case 7: return base + (1 + src.below(511)) * M2 + (r.start & (M2 - 1));
+        case 8: case 9: return base + (1 + src.below(511)) * P + (r.start & (M2 - 1));
+        case 10: case 11: {
+            std::vector<Run> valid;
+            model.for_each_run([&valid](uint64_t first, uint64_t end, const PageInfo& info) {
+                if (info.leaf.valid()) {
+                    valid.push_back(Run{first, end, info.leaf});
+                }
+            });
+            if (valid.empty()) {
+                return own;
+            }
+            const Run& run = valid[static_cast<size_t>(src.below(valid.size()))];
+            const uint64_t out = ((run.first + src.below(run.end - run.first)) << kPageShift) + run.leaf.delta;
+            return src.below(2) == 0 ? out + (r.start & (P - 1)) : (out & ~(M2 - 1)) + (r.start & (M2 - 1));
+        }
+        case 12: return (base + (r.start & (G - 1))) ^ (1 + src.below(P - 1));
+        case 13: case 14: return kTop - (1 + src.below(8)) * M2 + (r.start & (M2 - 1));
+        default: return (kTop << src.below(16)) + (r.start & (G - 1));
+    }
+}
+
+// r cut to 8 MiB where map_range_to of it maps pages only (NO_BLOCK_MAPPINGS, or pa and
+// the start not alike modulo 2 MiB), to 8 GiB where blocks of 2 MiB at most: a few tables
+// (in the upper range an end of 0 is 2^64).
+inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constraints, const Zones& z) {
+    constexpr uint64_t M2 = 2ull << 20, G = 1ull << 30;
+    const uint64_t skew = pa - r.start;
+    uint64_t limit = UINT64_MAX;
+    if ((constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0 || (skew & (M2 - 1)) != 0) {
+        limit = 4 * M2;
+    } else if ((skew & (G - 1)) != 0) {
+        limit = 8 * G;
+    }
+    const bool forward = r.end > r.start || (z.upper && r.end == 0 && r.start != 0);
+    if (forward && r.end - r.start > limit) {
+        r.end = r.start + limit;
+    }
+    return r;
+}
+
 // Which calls random_op draws from. Legacy: the mix before unmap_range and
 // compact_subtables existed, kept so that fuzz inputs written then replay the same calls.
 // Extended: also coalesce_subtables and seal (idmap_tables_needed is checked before every
 // map in every set: it draws nothing). Attributes: also change_attributes and walk_runs.
-enum class OpSet { Legacy, Current, Extended, Attributes };
+// Output: the attributes set's calls and map_range_to (at stage 2 or map_range_bbm_to),
+// and modify callbacks that try to make valid entries at another output address.
+enum class OpSet { Legacy, Current, Extended, Attributes, Output };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns
+    WalkRuns, MapTo
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Output) {
+        // Active half the time: live changes of output addresses.
+        return kind < 12 ? Op::Map
+               : kind < 18 ? Op::MapWithConstraints
+               : kind < 40 ? Op::MapTo
+               : kind < 45 ? Op::Modify
+               : kind < 47 ? Op::Walk
+               : kind < 53 ? Op::ChangeAttributes
+               : kind < 57 ? Op::WalkRuns
+               : kind < 67 ? Op::Unmap
+               : kind < 69 ? Op::Compact
+               : kind < 73 ? Op::Coalesce
+               : kind < 74 ? Op::Seal
+               : kind < 88 ? Op::Activate
+                           : Op::Deactivate;
+    }
     if (set == OpSet::Legacy) {
         return kind < 35 ? Op::Map
                : kind < 52 ? Op::MapWithConstraints
@@ -2151,16 +2236,31 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
             flags = one_level_flags(src, flags);
         }
         ok = h.map_range(r, flags, c, true);
-    } else if (op == Op::Modify && z.stage2) {
-        const idmap_region_t r = random_region(src, z);
-        ModifySpec m = random_modify(src, kS2ModifyBits);
-        s2_modify(src, m, z.xnx);
-        ok = h.modify_range(r, m);
+    } else if (op == Op::MapTo) {
+        // At stage 2 half of them by map_range_bbm_to.
+        const bool bbm = z.stage2 && src.below(2) == 0;
+        // Page-aligned starts: the library compares pa with the start rounded down, not
+        // with range.start as idmap.h says (test_fuzz_regressions.cpp, [!shouldfail]).
+        idmap_region_t drawn = random_region(src, z);
+        drawn.start &= ~(kPageSize - 1);
+        const uint32_t c = random_constraints(src);
+        uint64_t flags = z.stage2 ? random_s2_flags(src, z.xnx) : random_flags(src);
+        if (z.one_privilege_level) {
+            flags = one_level_flags(src, flags);
+        }
+        const uint64_t pa = random_output(src, h.model(), drawn);
+        const idmap_region_t r = few_tables(drawn, pa, c, z);
+        ok = bbm ? h.map_range_bbm_to(r, pa, flags, c) : h.map_range_to(r, pa, flags, c);
     } else if (op == Op::Modify) {
         const idmap_region_t r = random_region(src, z);
-        ModifySpec m = random_modify(src);
-        if (z.one_privilege_level) {
+        ModifySpec m = z.stage2 ? random_modify(src, kS2ModifyBits) : random_modify(src);
+        if (z.stage2) {
+            s2_modify(src, m, z.xnx);
+        } else if (z.one_privilege_level) {
             one_level_modify(src, m);
+        }
+        if (set == OpSet::Output) {
+            m.validate_foreign = src.below(2) == 0;
         }
         ok = h.modify_range(r, m);
     } else if (op == Op::Walk) {
