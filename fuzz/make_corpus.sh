@@ -55,7 +55,7 @@ for kind in 1 2 3 4 5 6 7; do
     seed "corpus/seed-s2-$kind" $((64 + 4 * kind + kind % 4)) 600
     seed "corpus/seed-s2-hint-$kind" $((128 + 64 + 4 * kind + (kind + 2) % 4)) 600
 done
-# The attributes set (first byte 8 to 31, then the first byte of an extended input, bit 6
+# The attributes set (first byte 8 to 23, then the first byte of an extended input, bit 6
 # taken as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs, written
 # after every other. The EL1&0 identity map at each root level, every kFuzzMaps map and
 # every kFuzzStage2 map, the contiguous hint on every other one.

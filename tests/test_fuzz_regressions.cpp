@@ -229,7 +229,7 @@ TEST_CASE("fuzz inputs of the extended set (coalesce, seal, contiguous hint) pas
     CHECK(stats.hinted_checks > 0);
 }
 
-// The attributes set (first byte 8 to 31, then an extended input's first byte, bit 6 taken
+// The attributes set (first byte 8 to 23, then an extended input's first byte, bit 6 taken
 // as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs among the others,
 // on the EL1&0 identity map, every kFuzzMaps map and every kFuzzStage2 map, hint off and
 // on, inputs from the same LCG: every check must pass, and together they must reach
