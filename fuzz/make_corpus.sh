@@ -8,7 +8,8 @@
 # the current set, with unmap_range and compact_subtables. The seed-regime-* seeds
 # (written last) start with 32 + 4 * kind + root: the maps of fuzz_driver.hpp's kFuzzMaps
 # (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind. The stage-2 seeds
-# (seed-s2-*) come after every other, then the attributes set's (seed-attrs-*).
+# (seed-s2-*) come after every other, then the attributes set's (seed-attrs-*), then the
+# output set's (seed-output-*).
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -54,7 +55,7 @@ for kind in 1 2 3 4 5 6 7; do
     seed "corpus/seed-s2-$kind" $((64 + 4 * kind + kind % 4)) 600
     seed "corpus/seed-s2-hint-$kind" $((128 + 64 + 4 * kind + (kind + 2) % 4)) 600
 done
-# The attributes set (first byte 8 to 31, then the first byte of an extended input, bit 6
+# The attributes set (first byte 8 to 23, then the first byte of an extended input, bit 6
 # taken as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs, written
 # after every other. The EL1&0 identity map at each root level, every kFuzzMaps map and
 # every kFuzzStage2 map, the contiguous hint on every other one.
@@ -77,5 +78,18 @@ for kind in 0 1 2 3 4 5 6 7; do
 done
 for kind in 1 2 3 4 5 6 7; do
     seed2 "corpus/seed-attrs-s2-$kind" 8 $((64 + 128 * (kind % 2) + 4 * kind + (kind + 3) % 4)) 600
+done
+# The output set (first byte 24 to 31, then as the attributes set; fuzz_driver.hpp):
+# idmap_map_range_to and idmap_s2_map_range_bbm_to, written after every other, on the
+# same maps as the attributes set's seeds.
+for root in 0 1 2 3; do
+    seed2 "corpus/seed-output-root$root" $((24 + root)) $((64 + 128 * (root % 2) + root)) 600
+done
+for kind in 0 1 2 3 4 5 6 7; do
+    seed2 "corpus/seed-output-regime-$kind" $((24 + kind)) \
+        $((64 + 128 * (kind % 2) + 32 + 4 * kind + (kind + 1) % 4)) 600
+done
+for kind in 1 2 3 4 5 6 7; do
+    seed2 "corpus/seed-output-s2-$kind" $((24 + kind)) $((64 + 128 * (kind % 2) + 4 * kind + (kind + 3) % 4)) 600
 done
 ls -l corpus

@@ -256,6 +256,58 @@ TEST_CASE("model: a linear map's leaves map input + pa_offset, blocks only where
     CHECK(o.value == (IDMAP_ATTR_VALID | G));  // the address bit changed, and VALID
 }
 
+TEST_CASE("model: map_range_to maps elsewhere, blocks where pa and va are alike, checks pa in order", "[model]") {
+    Model m(1);
+    const auto to = [&m](uint64_t start, uint64_t end, uint64_t pa, uint64_t flags, bool bbm = false) {
+        return m.map_range_to(idmap_region_t{start, end}, pa, flags, 0, SIZE_MAX, bbm);
+    };
+    const uint64_t mapped = kRW | IDMAP_ATTR_ACCESSED;
+    const auto at = [](unsigned level, uint64_t attrs, uint64_t delta) {
+        Leaf l = leaf(level, attrs);
+        l.delta = delta;
+        return l;
+    };
+    // Alike modulo 1 GiB: a 1 GiB block; modulo 2 MiB only: 2 MiB blocks; else pages.
+    CHECK(to(G, 2 * G, 5 * G, kRW).status == IDMAP_OK);
+    CHECK(to(2 * G, 2 * G + 2 * M2, 9 * G + M2, kRW).status == IDMAP_OK);
+    CHECK(to(3 * G, 3 * G + 2 * P, 3 * G + M2 + P, kRW).status == IDMAP_OK);
+    CHECK(m.runs() == std::vector<Run>{run(0, G, 1, 0), Run{G / P, 2 * G / P, at(1, mapped, 4 * G)},
+                                       Run{2 * G / P, (2 * G + 2 * M2) / P, at(2, mapped, 7 * G + M2)},
+                                       run(2 * G + 2 * M2, 3 * G, 2, 0),
+                                       Run{3 * G / P, (3 * G + 2 * P) / P, at(3, mapped | kPageBit, M2 + P)},
+                                       run(3 * G + 2 * P, 3 * G + M2, 3, 0), run(3 * G + M2, 4 * G, 2, 0),
+                                       run(4 * G, 512 * G, 1, 0)});
+    // pa at the start's offset in its page, rounded down as the start is.
+    CHECK(to(4 * G + 0x123, 4 * G + P, 0x7123, kRW).status == IDMAP_OK);
+    CHECK(m.info(4 * G / P).leaf == at(3, mapped | kPageBit, 0x7000 - 4 * G));
+    // Checked after the flags, before the output range: value the reason, the page in KiB.
+    Outcome o = to(0, P, 0x5000 + 1, kRW | (uint64_t{1} << 12));
+    CHECK(o.status == IDMAP_ERR_INVALID_FLAGS);
+    o = to(0, P, (uint64_t{1} << 48) + 1, kRW);
+    CHECK(o.status == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(o.va == (uint64_t{1} << 48) + 1);
+    CHECK(o.value == (IDMAP_ARG_PA_PAGE_OFFSET | (4u << 16)));
+    o = to(P, 3 * P, (uint64_t{1} << 48) - P, kRW);
+    CHECK(o.status == IDMAP_ERR_ADDRESS_RANGE);
+    CHECK(o.va == P);
+    CHECK(o.output_range_error);
+    CHECK(to(P, 3 * P, (uint64_t{1} << 48) - 2 * P, kRW).status == IDMAP_OK);
+    // Live: another output address breaks (the block's region); with bbm it is made.
+    REQUIRE(m.activate().status == IDMAP_OK);
+    o = to(G, 2 * G, 6 * G, kRW);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_OUTPUT_ADDRESS);
+    CHECK(o.region.start == G);
+    CHECK(o.region.end == 2 * G);
+    CHECK(to(G, 2 * G, 5 * G, kRW).status == IDMAP_OK);  // as it is: no change
+    CHECK(to(G, 2 * G, 6 * G, kRW, true).status == IDMAP_OK);
+    CHECK(m.info(G / P).leaf == at(1, mapped, 5 * G));
+    // A block that maps its part as asked is not split, at its own delta.
+    o = to(G + P, G + 2 * P, 6 * G + P, kRW);
+    CHECK(o.status == IDMAP_OK);
+    CHECK(o.new_tables == 0);
+}
+
 TEST_CASE("model: EL2 and EL3 refuse USER, nG and PXN and set AP[1]", "[model]") {
     idmap_model::ModelConfig c;
     c.one_privilege_level = true;

@@ -26,11 +26,15 @@
 // bits (refused at activation by the fake's CPU) only when the first of them is 0xff.
 // random_op draws stage-2 flags and modify bits for it, and one map in three is
 // idmap_s2_map_range_bbm.
-// The attributes set, from a first byte of 8 to 31 (no seed or regression input of before
+// The attributes set, from a first byte of 8 to 23 (no seed or regression input of before
 // had one: it meant the current set on the EL1&0 identity map, as 4 to 7 do): the input
 // is that byte, then an input of the extended set whose first byte has bit 6 taken as set
 // (any map of the above, stage 1 or 2: data[1] | 64), decoded as that one is but for the
 // calls: random_op's OpSet::Attributes, with idmap_change_attributes and idmap_walk_runs.
+// The output set, from a first byte of 24 to 31 (the attributes set's before, which no
+// seed or test used): the same but for random_op's OpSet::Output, with
+// idmap_map_range_to (at stage 2 also idmap_s2_map_range_bbm_to) to output addresses
+// drawn to reach blocks at some levels only, aliases, and the refused pa.
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
@@ -88,16 +92,20 @@ constexpr unsigned kStage2Ipa[3][4] = {{40, 44, 48, 42}, {40, 39, 32, 43}, {30, 
 // map checked again before it is freed (Harness::check_whole_map_at_finish).
 inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats* stats = nullptr,
                                   bool final_check = true) {
-    // The attributes set: the rest an extended input (its first byte, if any, with bit 6).
-    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 32;
-    if (attributes) {
+    // The attributes and output sets: the rest an extended input (its first byte, if any,
+    // with bit 6).
+    const bool output = size != 0 && data[0] >= 24 && data[0] < 32;
+    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 24;
+    const bool prefixed = attributes || output;
+    if (prefixed) {
         ++data;
         --size;
     }
-    const uint8_t first = size == 0 ? (attributes ? 64 : 0) : attributes ? data[0] | 64 : data[0];
+    const uint8_t first = size == 0 ? (prefixed ? 64 : 0) : prefixed ? data[0] | 64 : data[0];
     ByteSource src{data, size};
     const bool extended = first >= 64;
-    const OpSet set = attributes ? OpSet::Attributes
+    const OpSet set = output       ? OpSet::Output
+                      : attributes ? OpSet::Attributes
                       : first < 4  ? OpSet::Legacy
                       : extended   ? OpSet::Extended
                                    : OpSet::Current;

@@ -8,10 +8,10 @@
 //   - every table page reached exactly once, each a live page of the allocator, and
 //     reached == idmap_table_count == the allocator's outstanding pages == the model's;
 //   - no block at level 0, no valid entry the MMU would fault on, output addresses aligned
-//     to their level and equal to the map's own (input address + pa_offset), no table
-//     entry without a subtable, no attribute bits in table entries, contiguous bits only
-//     on consistent groups; in EL2 and EL3, AP[1] (RES1) in every valid leaf and no nG or
-//     PXN in any;
+//     to their level and equal to the map's own (input address + pa_offset) until an
+//     idmap_map_range_to to another address (the model's then), no table entry without a
+//     subtable, no attribute bits in table entries, contiguous bits only on consistent
+//     groups; in EL2 and EL3, AP[1] (RES1) in every valid leaf and no nG or PXN in any;
 //   - pages mapped with NO_BLOCK_MAPPINGS are pages, with NO_CONTIGUOUS_HINT have no hint;
 //   - a call that fails (other than a modify callback failing on an inactive map) leaves
 //     every table byte, the table count and the allocator's pages as they were; so does
@@ -49,7 +49,9 @@
 // map_range_bbm (idmap_s2_map_range_bbm) is checked against the model as map_range is;
 // its TLB maintenance (a break per entry, then the batch) only for covering every stale
 // entry with a TLBI of stage 2 (by IPA or whole), every TLBI stage 2's or VMALLE1IS, and
-// table pages given back after them.
+// table pages given back after them. map_range_to and map_range_bbm_to
+// (idmap_map_range_to, with idmap_tables_needed_to first, and idmap_s2_map_range_bbm_to)
+// are checked as map_range and map_range_bbm are.
 // The map is idmap_new_with_allocator's (EL1&0, lower VA range, identity), or one of
 // idmap_new_with_config (MapConfig: regime, VA range, pa_offset), whose addresses the
 // harness passes and checks as they are (the upper range's real addresses), the model and
@@ -114,6 +116,9 @@ struct ModifySpec {
     // Also set VALID where the contract refuses it (an empty entry, level 0, a level-3
     // entry without the page bit): INVALID_FLAGS.
     bool validate_refused = false;
+    // Set VALID on every invalid well-formed entry at another output address than the
+    // map's own (one idmap_map_range_to wrote, or the flags alone): INVALID_FLAGS too.
+    bool validate_foreign = false;
     // The map's output address minus input offset (Model::delta; set by the harness).
     uint64_t delta = 0;
 
@@ -129,8 +134,12 @@ struct ModifySpec {
         const bool identity_leaf = bits != 0 && (bits & kOaMask) == ((start + delta) & kOaMask) && level != 0 &&
                                    (level != kLeafLevel || (bits & kDescTableOrPage) != 0);
         const bool refused_leaf = bits == 0 || level == 0 || (level == kLeafLevel && (bits & kDescTableOrPage) == 0);
-        if ((bits & kDescValid) == 0 && !identity_leaf && !(validate_refused && refused_leaf)) {
-            next &= ~kDescValid;
+        if ((bits & kDescValid) == 0 && !identity_leaf) {
+            if (validate_foreign && !refused_leaf) {
+                next |= kDescValid;
+            } else if (!(validate_refused && refused_leaf)) {
+                next &= ~kDescValid;
+            }
         }
         if (bad_one_in != 0 && (h >> 20) % bad_one_in == 0) {
             next ^= bad_bits;
@@ -181,7 +190,7 @@ struct HarnessStats {
     size_t sealed_modifies = 0;   // modify_range calls that succeeded on a sealed map
     size_t hinted_checks = 0;     // tree checks that found contiguous bits in the pages they checked
     size_t hinted_pages = 0;      // those pages with the contiguous bit, summed over the checks
-    size_t bbm_maps = 0;          // map_range_bbm calls
+    size_t bbm_maps = 0;          // map_range_bbm(_to) calls
     size_t bbm_live_ok = 0;       // ... that succeeded on an active map
     size_t change_attrs = 0;      // change_attributes calls
     size_t change_attrs_by_status[13] = {};
@@ -191,6 +200,15 @@ struct HarnessStats {
     size_t runs = 0;              // runs they reported
     size_t runs_merged = 0;       // ... of more than one leaf
     size_t runs_stopped = 0;      // walk_runs calls whose callback stopped them
+    size_t maps_to = 0;           // map_range_to and s2_map_range_bbm_to calls
+    size_t maps_to_by_status[13] = {};
+    size_t maps_to_foreign_ok = 0;  // ... that succeeded at another output address than the map's own
+    size_t foreign_blocks = 0;    // ... that left a block there among the pages they changed
+    size_t pa_page_offset = 0;    // ... refused for pa's offset in its page (INVALID_ARGUMENT)
+    size_t output_past_48 = 0;    // ... refused for an output range past 2^48 (ADDRESS_RANGE)
+    size_t bbm_output_refused = 0;  // map calls refused for a live output address's change
+    size_t foreign_validations_refused = 0;  // modify callbacks refused making valid another output address
+    size_t bbm_moves = 0;         // map_range_bbm(_to) calls that moved a live valid page to another output address
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -199,6 +217,7 @@ struct HarnessStats {
             by_status[i] += o.by_status[i];
             unmap_by_status[i] += o.unmap_by_status[i];
             change_attrs_by_status[i] += o.change_attrs_by_status[i];
+            maps_to_by_status[i] += o.maps_to_by_status[i];
         }
         callbacks += o.callbacks;
         unchanged_checks += o.unchanged_checks;
@@ -231,6 +250,14 @@ struct HarnessStats {
         runs += o.runs;
         runs_merged += o.runs_merged;
         runs_stopped += o.runs_stopped;
+        maps_to += o.maps_to;
+        maps_to_foreign_ok += o.maps_to_foreign_ok;
+        foreign_blocks += o.foreign_blocks;
+        pa_page_offset += o.pa_page_offset;
+        output_past_48 += o.output_past_48;
+        bbm_output_refused += o.bbm_output_refused;
+        foreign_validations_refused += o.foreign_validations_refused;
+        bbm_moves += o.bbm_moves;
     }
 };
 
@@ -362,84 +389,25 @@ public:
         fail_budget_ = k - 1;
     }
 
+    bool map_range(idmap_region_t r, uint64_t flags, uint32_t constraints, bool constraints_api) {
+        return map_call(constraints_api ? Record::MapWithConstraints : Record::Map, r, 0, flags,
+                        constraints_api ? constraints : 0);
+    }
+
+    // idmap_map_range_to: checked as map_range is, to the output range from pa.
+    bool map_range_to(idmap_region_t r, uint64_t pa, uint64_t flags, uint32_t constraints) {
+        return map_call(Record::MapTo, r, pa, flags, constraints);
+    }
+
     // idmap_s2_map_range_bbm: map_range doing break-before-make (its own TLB check,
     // TlbCall::Bbm; idmap_tables_needed is map_range's, which refuses the breaks).
     bool map_range_bbm(idmap_region_t r, uint64_t flags, uint32_t constraints) {
-        Record& rec = begin(Record::MapBbm, r, TlbCall::Bbm);
-        rec.flags = flags;
-        rec.constraints = constraints;
-        ++stats_.bbm_maps;
-        const bool live = model_.active();
-        const Outcome want = model_.map_range(r, flags, constraints, budget(), true);
-        const idmap_status_t got = idmap_s2_map_range_bbm(map_, &r, flags, constraints);
-        if (!finish_call(want, got)) {
-            return false;
-        }
-        if (got == IDMAP_OK && live) {
-            ++stats_.bbm_live_ok;
-        }
-        return true;
+        return map_call(Record::MapBbm, r, 0, flags, constraints);
     }
 
-    bool map_range(idmap_region_t r, uint64_t flags, uint32_t constraints, bool constraints_api) {
-        Record& rec = begin(constraints_api ? Record::MapWithConstraints : Record::Map, r, TlbCall::Change);
-        rec.flags = flags;
-        rec.constraints = constraints;
-        const size_t pages_left = budget();
-        const Outcome want = model_.map_range(r, flags, constraints_api ? constraints : 0, pages_left);
-        // idmap_tables_needed first: it must answer as the map call will (OUT_OF_MEMORY
-        // aside: OK, with more pages than the allocator will give), change nothing, and
-        // count exactly the pages the call then takes.
-        ++stats_.tables_needed;
-        constexpr size_t kUnset = SIZE_MAX - 7;
-        size_t pages = kUnset;
-        const idmap_status_t needed =
-            idmap_tables_needed(map_, &r, flags, constraints_api ? constraints : 0, &pages);
-        const idmap_status_t want_needed = want.status == IDMAP_ERR_OUT_OF_MEMORY ? IDMAP_OK : want.status;
-        if (needed != want_needed) {
-            std::ostringstream s;
-            s << "idmap_tables_needed answered " << needed << " (" << idmap_status_str(needed) << "), the model says "
-              << want_needed << " (" << idmap_status_str(want_needed) << ")";
-            if (needed != IDMAP_OK) {
-                s << "; library's error: " << error_text(*idmap_last_error(map_));
-            }
-            return fail(s.str());
-        }
-        if (needed == IDMAP_OK ? pages != want.needed : pages != kUnset) {
-            std::ostringstream s;
-            s << "idmap_tables_needed: " << (pages == kUnset ? std::string("pages not set") : std::to_string(pages))
-              << ", the model says " << (needed == IDMAP_OK ? std::to_string(want.needed) : "unchanged");
-            return fail(s.str());
-        }
-        if (want.status == IDMAP_ERR_OUT_OF_MEMORY && pages <= pages_left) {
-            return fail("idmap_tables_needed: no more pages than the allocator gives, yet the map runs out");
-        }
-        if (needed != IDMAP_OK && !same_detail(*idmap_last_error(map_), model_.last_error())) {
-            return fail("idmap_tables_needed's error " + error_text(*idmap_last_error(map_)) + ", the model says " +
-                        error_text(model_.last_error()));
-        }
-        const size_t tables_before = idmap_table_count(map_);
-        const size_t handed_before = alloc_.handed_out();
-        const idmap_status_t got = constraints_api
-                                       ? idmap_map_range_with_constraints(map_, &r, flags, constraints)
-                                       : idmap_map_range(map_, &r, flags);
-        if (!finish_call(want, got)) {
-            return false;
-        }
-        if (got == IDMAP_OK) {
-            stats_.tables_needed_pages += pages;
-            // Without VALID the call may free the tables it covers whole (contract 1.1).
-            if (idmap_table_count(map_) != tables_before + pages - want.freed_tables ||
-                alloc_.handed_out() != handed_before + pages) {
-                std::ostringstream s;
-                s << "idmap_tables_needed answered " << pages << " pages; the map took "
-                  << alloc_.handed_out() - handed_before << " from the allocator, the table count went from "
-                  << tables_before << " to " << idmap_table_count(map_) << " (the model frees "
-                  << want.freed_tables << ")";
-                return fail(s.str());
-            }
-        }
-        return true;
+    // idmap_s2_map_range_bbm_to: the same to the output range from pa.
+    bool map_range_bbm_to(idmap_region_t r, uint64_t pa, uint64_t flags, uint32_t constraints) {
+        return map_call(Record::MapBbmTo, r, pa, flags, constraints);
     }
 
     bool modify_range(idmap_region_t r, const ModifySpec& given) {
@@ -462,6 +430,9 @@ public:
         }
         if (sealed && got == IDMAP_OK) {
             ++stats_.sealed_modifies;
+        }
+        if (spec.validate_foreign && got == IDMAP_ERR_INVALID_FLAGS && (want.value & kDescValid) != 0) {
+            ++stats_.foreign_validations_refused;
         }
         return finish_call(want, got);
     }
@@ -1268,9 +1239,10 @@ private:
     struct Record {
         enum Kind {
             Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
-            ChangeAttributes, WalkRuns
+            ChangeAttributes, WalkRuns, MapTo, MapBbmTo
         } kind = Map;
         idmap_region_t region{0, 0};
+        uint64_t pa = 0;     // MapTo, MapBbmTo
         uint64_t flags = 0;  // map's flags; change_attributes' set
         uint64_t clear = 0;  // change_attributes' clear
         uint32_t constraints = 0;
@@ -1284,12 +1256,16 @@ private:
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
                                      "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
-                                     "walk_runs"};
+                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to"};
         s << names[r.kind];
         if (r.kind <= Record::Unmap || r.kind >= Record::MapBbm) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
-        if (r.kind == Record::Map || r.kind == Record::MapWithConstraints || r.kind == Record::MapBbm) {
+        if (r.kind == Record::MapTo || r.kind == Record::MapBbmTo) {
+            s << " to 0x" << r.pa;
+        }
+        if (r.kind == Record::Map || r.kind == Record::MapWithConstraints || r.kind == Record::MapBbm ||
+            r.kind == Record::MapTo || r.kind == Record::MapBbmTo) {
             s << " flags 0x" << r.flags << " constraints 0x" << r.constraints;
         } else if (r.kind == Record::Modify) {
             const ModifySpec& m = r.modify;
@@ -1328,6 +1304,150 @@ private:
         tlb_.active = model_.active();
         model_.set_no_hint_erratum((idmap_errata() & IDMAP_ERRATUM_NO_CONTIGUOUS_HINT) != 0);
         return r;
+    }
+
+    // A map call of kind on r (MapTo, MapBbmTo: to the output range from pa), checked
+    // against the model; idmap_tables_needed(_to) first, but for the break-before-make
+    // calls, whose breaks it refuses.
+    bool map_call(Record::Kind kind, idmap_region_t r, uint64_t pa, uint64_t flags, uint32_t constraints) {
+        const bool bbm = kind == Record::MapBbm || kind == Record::MapBbmTo;
+        const bool to = kind == Record::MapTo || kind == Record::MapBbmTo;
+        Record& rec = begin(kind, r, bbm ? TlbCall::Bbm : TlbCall::Change);
+        rec.flags = flags;
+        rec.constraints = constraints;
+        rec.pa = pa;
+        stats_.bbm_maps += bbm ? 1 : 0;
+        const bool live = model_.active();
+        const size_t pages_left = budget();
+        const Outcome want = to ? model_.map_range_to(r, pa, flags, constraints, pages_left, bbm)
+                                : model_.map_range(r, flags, constraints, pages_left, bbm);
+        // Output address minus input offset of the leaves a _to call writes.
+        const uint64_t delta = pa - r.start + model_.range_start();
+        const bool foreign = to && delta != model_.delta();
+        if (foreign) {
+            walker_config_.own_output = false;  // the model's leaves hold every output address
+        }
+        size_t pages = 0;
+        if (!bbm && !check_tables_needed(r, to ? &pa : nullptr, flags, constraints, want, pages_left, pages)) {
+            return false;
+        }
+        const size_t tables_before = idmap_table_count(map_);
+        const size_t handed_before = alloc_.handed_out();
+        idmap_status_t got = IDMAP_OK;
+        switch (kind) {
+            case Record::Map: got = idmap_map_range(map_, &r, flags); break;
+            case Record::MapWithConstraints:
+                got = idmap_map_range_with_constraints(map_, &r, flags, constraints);
+                break;
+            case Record::MapTo: got = idmap_map_range_to(map_, &r, pa, flags, constraints); break;
+            case Record::MapBbm: got = idmap_s2_map_range_bbm(map_, &r, flags, constraints); break;
+            default: got = idmap_s2_map_range_bbm_to(map_, &r, pa, flags, constraints); break;
+        }
+        if (!finish_call(want, got)) {
+            return false;
+        }
+        count_map(kind, foreign, delta, live, want, got);
+        if (got == IDMAP_OK && !bbm) {
+            stats_.tables_needed_pages += pages;
+            // Without VALID the call may free the tables it covers whole (contract 1.1).
+            if (idmap_table_count(map_) != tables_before + pages - want.freed_tables ||
+                alloc_.handed_out() != handed_before + pages) {
+                std::ostringstream s;
+                s << "idmap_tables_needed answered " << pages << " pages; the map took "
+                  << alloc_.handed_out() - handed_before << " from the allocator, the table count went from "
+                  << tables_before << " to " << idmap_table_count(map_) << " (the model frees "
+                  << want.freed_tables << ")";
+                return fail(s.str());
+            }
+        }
+        return true;
+    }
+
+    // idmap_tables_needed (idmap_tables_needed_to with pa) before a map call the model
+    // predicts want for, with pages_left: it must answer as the call will (OUT_OF_MEMORY
+    // aside: OK, with more pages than the allocator will give) and count exactly the
+    // pages the call then takes (pages: its answer).
+    bool check_tables_needed(idmap_region_t r, const uint64_t* pa, uint64_t flags, uint32_t constraints,
+                             const Outcome& want, size_t pages_left, size_t& pages) {
+        ++stats_.tables_needed;
+        constexpr size_t kUnset = SIZE_MAX - 7;
+        pages = kUnset;
+        const idmap_status_t needed = pa != nullptr
+                                          ? idmap_tables_needed_to(map_, &r, *pa, flags, constraints, &pages)
+                                          : idmap_tables_needed(map_, &r, flags, constraints, &pages);
+        const idmap_status_t want_needed = want.status == IDMAP_ERR_OUT_OF_MEMORY ? IDMAP_OK : want.status;
+        if (needed != want_needed) {
+            std::ostringstream s;
+            s << "idmap_tables_needed answered " << needed << " (" << idmap_status_str(needed) << "), the model says "
+              << want_needed << " (" << idmap_status_str(want_needed) << ")";
+            if (needed != IDMAP_OK) {
+                s << "; library's error: " << error_text(*idmap_last_error(map_));
+            }
+            return fail(s.str());
+        }
+        if (needed == IDMAP_OK ? pages != want.needed : pages != kUnset) {
+            std::ostringstream s;
+            s << "idmap_tables_needed: " << (pages == kUnset ? std::string("pages not set") : std::to_string(pages))
+              << ", the model says " << (needed == IDMAP_OK ? std::to_string(want.needed) : "unchanged");
+            return fail(s.str());
+        }
+        if (want.status == IDMAP_ERR_OUT_OF_MEMORY && pages <= pages_left) {
+            return fail("idmap_tables_needed: no more pages than the allocator gives, yet the map runs out");
+        }
+        if (needed != IDMAP_OK && !same_detail(*idmap_last_error(map_), model_.last_error())) {
+            return fail("idmap_tables_needed's error " + error_text(*idmap_last_error(map_)) + ", the model says " +
+                        error_text(model_.last_error()));
+        }
+        return true;
+    }
+
+    // The stats of a map call of kind that answered got as the model predicted (want):
+    // foreign, to another output address than the map's own, delta its leaves'.
+    void count_map(Record::Kind kind, bool foreign, uint64_t delta, bool live, const Outcome& want,
+                   idmap_status_t got) {
+        if (got == IDMAP_ERR_BREAK_BEFORE_MAKE && want.value == IDMAP_BBM_OUTPUT_ADDRESS) {
+            ++stats_.bbm_output_refused;
+        }
+        const bool bbm = kind == Record::MapBbm || kind == Record::MapBbmTo;
+        if (bbm && got == IDMAP_OK && live) {
+            ++stats_.bbm_live_ok;
+            // The pages it changed, before and after it (check_tlb walked them both).
+            stats_.bbm_moves += moved(before_.runs, after_.runs) ? 1 : 0;
+        }
+        if (kind != Record::MapTo && kind != Record::MapBbmTo) {
+            return;
+        }
+        ++stats_.maps_to;
+        if (got >= 0 && static_cast<size_t>(got) < 13) {
+            ++stats_.maps_to_by_status[got];
+        }
+        stats_.pa_page_offset +=
+            got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_PA_PAGE_OFFSET ? 1 : 0;
+        stats_.output_past_48 += got == IDMAP_ERR_ADDRESS_RANGE && want.output_range_error ? 1 : 0;
+        if (got == IDMAP_OK && foreign) {
+            ++stats_.maps_to_foreign_ok;
+            const bool block = std::any_of(after_.runs.begin(), after_.runs.end(), [delta](const Run& run) {
+                return run.leaf.level < kLeafLevel && run.leaf.valid() && run.leaf.delta == delta;
+            });
+            stats_.foreign_blocks += block ? 1 : 0;
+        }
+    }
+
+    // Whether a page valid in before is valid at another output address in after (two
+    // walks of the same pages).
+    static bool moved(const std::vector<Run>& before, const std::vector<Run>& after) {
+        size_t i = 0, j = 0;
+        while (i < before.size() && j < after.size()) {
+            const Run& b = before[i];
+            const Run& a = after[j];
+            const uint64_t end = std::min(b.end, a.end);
+            if (std::max(b.first, a.first) < end && b.leaf.valid() && a.leaf.valid() && b.leaf.delta != a.leaf.delta) {
+                return true;
+            }
+            i += b.end == end ? 1 : 0;
+            j += a.end == end ? 1 : 0;
+        }
+        return false;
     }
 
     bool fail(const std::string& what) {
@@ -1375,6 +1495,8 @@ private:
                 return (a.value & ~kContiguous) == (b.value & ~kContiguous);
             case IDMAP_ERR_INVALID_FLAGS:
                 return a.value == b.value;
+            case IDMAP_ERR_INVALID_ARGUMENT:  // the model's detail: PA_PAGE_OFFSET's (b: the model's)
+                return b.value == 0 || (a.value == b.value && a.va == b.va);
             default:
                 return true;
         }
@@ -1939,19 +2061,92 @@ void random_masks(Source& src, const Zones& z, uint64_t& set, uint64_t& clear) {
     }
 }
 
+// An output address for map_range_to of r (real addresses), each case to reach an outcome:
+// the map's own; blocks at both levels, at level 2 only, or none (pa and the start alike
+// modulo 1 GiB, 2 MiB only, 4 KiB only); another valid leaf's output address (two input
+// addresses to one output, drawn from the model's state as random_unmap_region draws);
+// another offset in its page than the start's (PA_PAGE_OFFSET); an output range that
+// ends near 2^48 or passes it (ADDRESS_RANGE).
+template <class Source>
+uint64_t random_output(Source& src, const Model& model, idmap_region_t r) {
+    constexpr uint64_t P = kPageSize, M2 = 2ull << 20, G = 1ull << 30, kTop = uint64_t{1} << 48;
+    const uint64_t own = r.start + model.config().pa_offset;
+    const uint64_t base = src.below(256) * G;
+    switch (src.below(16)) {
+        case 0: case 1: return own;
+        case 2: case 3: case 4: return base + (r.start & (G - 1));
+        case 5: case 6: case 7: return base + (1 + src.below(511)) * M2 + (r.start & (M2 - 1));
+        case 8: case 9: return base + (1 + src.below(511)) * P + (r.start & (M2 - 1));
+        case 10: case 11: {
+            std::vector<Run> valid;
+            model.for_each_run([&valid](uint64_t first, uint64_t end, const PageInfo& info) {
+                if (info.leaf.valid()) {
+                    valid.push_back(Run{first, end, info.leaf});
+                }
+            });
+            if (valid.empty()) {
+                return own;
+            }
+            const Run& run = valid[static_cast<size_t>(src.below(valid.size()))];
+            const uint64_t out = ((run.first + src.below(run.end - run.first)) << kPageShift) + run.leaf.delta;
+            return src.below(2) == 0 ? out + (r.start & (P - 1)) : (out & ~(M2 - 1)) + (r.start & (M2 - 1));
+        }
+        case 12: return (base + (r.start & (G - 1))) ^ (1 + src.below(P - 1));
+        case 13: case 14: return kTop - (1 + src.below(8)) * M2 + (r.start & (M2 - 1));
+        default: return (kTop << src.below(16)) + (r.start & (G - 1));
+    }
+}
+
+// r cut to 8 MiB where map_range_to of it maps pages only (NO_BLOCK_MAPPINGS, or pa and
+// the start not alike modulo 2 MiB), to 8 GiB where blocks of 2 MiB at most: a few tables
+// (in the upper range an end of 0 is 2^64).
+inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constraints, const Zones& z) {
+    constexpr uint64_t M2 = 2ull << 20, G = 1ull << 30;
+    const uint64_t skew = pa - r.start;
+    uint64_t limit = UINT64_MAX;
+    if ((constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0 || (skew & (M2 - 1)) != 0) {
+        limit = 4 * M2;
+    } else if ((skew & (G - 1)) != 0) {
+        limit = 8 * G;
+    }
+    const bool forward = r.end > r.start || (z.upper && r.end == 0 && r.start != 0);
+    if (forward && r.end - r.start > limit) {
+        r.end = r.start + limit;
+    }
+    return r;
+}
+
 // Which calls random_op draws from. Legacy: the mix before unmap_range and
 // compact_subtables existed, kept so that fuzz inputs written then replay the same calls.
 // Extended: also coalesce_subtables and seal (idmap_tables_needed is checked before every
 // map in every set: it draws nothing). Attributes: also change_attributes and walk_runs.
-enum class OpSet { Legacy, Current, Extended, Attributes };
+// Output: the attributes set's calls and map_range_to (at stage 2 or map_range_bbm_to),
+// and modify callbacks that try to make valid entries at another output address.
+enum class OpSet { Legacy, Current, Extended, Attributes, Output };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns
+    WalkRuns, MapTo
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Output) {
+        // Active half the time: live changes of output addresses.
+        return kind < 12 ? Op::Map
+               : kind < 18 ? Op::MapWithConstraints
+               : kind < 40 ? Op::MapTo
+               : kind < 45 ? Op::Modify
+               : kind < 47 ? Op::Walk
+               : kind < 53 ? Op::ChangeAttributes
+               : kind < 57 ? Op::WalkRuns
+               : kind < 67 ? Op::Unmap
+               : kind < 69 ? Op::Compact
+               : kind < 73 ? Op::Coalesce
+               : kind < 74 ? Op::Seal
+               : kind < 88 ? Op::Activate
+                           : Op::Deactivate;
+    }
     if (set == OpSet::Legacy) {
         return kind < 35 ? Op::Map
                : kind < 52 ? Op::MapWithConstraints
@@ -2041,16 +2236,31 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
             flags = one_level_flags(src, flags);
         }
         ok = h.map_range(r, flags, c, true);
-    } else if (op == Op::Modify && z.stage2) {
-        const idmap_region_t r = random_region(src, z);
-        ModifySpec m = random_modify(src, kS2ModifyBits);
-        s2_modify(src, m, z.xnx);
-        ok = h.modify_range(r, m);
+    } else if (op == Op::MapTo) {
+        // At stage 2 half of them by map_range_bbm_to.
+        const bool bbm = z.stage2 && src.below(2) == 0;
+        // Page-aligned starts: the library compares pa with the start rounded down, not
+        // with range.start as idmap.h says (test_fuzz_regressions.cpp, [!shouldfail]).
+        idmap_region_t drawn = random_region(src, z);
+        drawn.start &= ~(kPageSize - 1);
+        const uint32_t c = random_constraints(src);
+        uint64_t flags = z.stage2 ? random_s2_flags(src, z.xnx) : random_flags(src);
+        if (z.one_privilege_level) {
+            flags = one_level_flags(src, flags);
+        }
+        const uint64_t pa = random_output(src, h.model(), drawn);
+        const idmap_region_t r = few_tables(drawn, pa, c, z);
+        ok = bbm ? h.map_range_bbm_to(r, pa, flags, c) : h.map_range_to(r, pa, flags, c);
     } else if (op == Op::Modify) {
         const idmap_region_t r = random_region(src, z);
-        ModifySpec m = random_modify(src);
-        if (z.one_privilege_level) {
+        ModifySpec m = z.stage2 ? random_modify(src, kS2ModifyBits) : random_modify(src);
+        if (z.stage2) {
+            s2_modify(src, m, z.xnx);
+        } else if (z.one_privilege_level) {
             one_level_modify(src, m);
+        }
+        if (set == OpSet::Output) {
+            m.validate_foreign = src.below(2) == 0;
         }
         ok = h.modify_range(r, m);
     } else if (op == Op::Walk) {

@@ -18,6 +18,15 @@
 //                 0; flags 0 leave them empty), but a table the range covers whole is freed
 //                 and its entry gets the flags, whatever the layout asked; an entry that
 //                 holds the flags alone already is not split.
+//   map_range_to  (idmap.h addition) map_range to the output range from pa rather than
+//                 the map's own (map_range is map_range_to(own output address of the
+//                 start)): every leaf written maps va + delta, delta = pa rounded down as
+//                 the start is, minus the start; blocks only where that delta is a
+//                 multiple of the block's size; "as asked" compares that delta. A pa at
+//                 another offset in its page than the start is INVALID_ARGUMENT
+//                 (IDMAP_ARG_PA_PAGE_OFFSET, va = pa), after the region, seal, flags and
+//                 constraints checks and before the 48-bit one (ADDRESS_RANGE below). Live
+//                 leaves at another output address break (IDMAP_BBM_OUTPUT_ADDRESS).
 //   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
 //                 in address order; fn's result rules as the contract states them, with
 //                 idmap.h's addition: fn may change no bit map_range refuses, nor make
@@ -48,11 +57,11 @@
 // Break-before-make on an active map: splitting a valid leaf, or replacing a valid leaf
 // by a valid one with another output address (NS included), memory type or shareability,
 // or without nG where it had it; the error's region is the whole region of the first live
-// entry, in address order, that would break (contract 1.1), its value the rule
-// broken (bbm_rule). modify's fn may always write
-// an all-zero entry (1.1). Errors that change nothing are found before any change: region, flags,
-// constraints, then break-before-make, then pages for new tables (OUT_OF_MEMORY when the
-// allocator has fewer pages left than the call needs new tables).
+// entry, in address order, that would break (contract 1.1), its value the rule broken
+// (bbm_rule). modify's fn may always write an all-zero entry (1.1). Errors that change
+// nothing are found before any change: region, flags, constraints, output address, then
+// break-before-make, then pages for new tables (OUT_OF_MEMORY when the allocator has fewer
+// pages left than the call needs new tables).
 //
 // Maps of idmap_new_with_config (idmap.h, "Addition: translation regimes, the upper VA
 // range, linear maps"), as ModelConfig says:
@@ -65,7 +74,8 @@
 //                 va_start + pa_offset (offsets to output addresses); a block only where
 //                 that delta is a multiple of the block's size; map_range answers
 //                 ADDRESS_RANGE (va = the rounded start) when the output range does not fit
-//                 48 bits; modify may make valid only an entry mapping its own output address.
+//                 48 bits; modify may make valid only an entry mapping its own output
+//                 address, whatever map_range_to wrote.
 //   EL2, EL3      one privilege level: map_range refuses USER (6), NON_GLOBAL (11) and PXN
 //                 (53) with INVALID_FLAGS (value: the refused bits, with those of the
 //                 contract's list); every leaf map_range writes gets AP[1] (bit 6, RES1);
@@ -124,6 +134,8 @@ struct Outcome {
     // map_range: the table pages it takes (also when OUT_OF_MEMORY): what
     // idmap_tables_needed must answer.
     size_t needed = 0;
+    // map_range: ADDRESS_RANGE for the output range past 2^48, not for the region.
+    bool output_range_error = false;
 };
 
 // One call of a modify or walk callback.
@@ -309,6 +321,14 @@ public:
     // bbm: map_range_break_before_make (idmap_s2_map_range_bbm): a live change that needs a
     // break gets one, but for an entry of a live contiguous group.
     Outcome map_range(idmap_region_t raw, uint64_t flags, uint32_t constraints, size_t budget, bool bbm = false) {
+        return map_range_to(raw, raw.start + config_.pa_offset, flags, constraints, budget, bbm);
+    }
+
+    // idmap_map_range_to (idmap_s2_map_range_bbm_to with bbm): map_range to the physical
+    // range from pa, which lies as far into its page as raw.start; map_range is this call
+    // with the map's own output address of raw.start.
+    Outcome map_range_to(idmap_region_t raw, uint64_t pa, uint64_t flags, uint32_t constraints, size_t budget,
+                         bool bbm = false) {
         uint64_t s = 0, e = 0;
         Outcome o = check_region(raw, s, e);
         const uint64_t refused = kRefusedFlags | regime_refused();
@@ -325,13 +345,21 @@ public:
             o = error(IDMAP_ERR_INVALID_FLAGS);
             o.value = constraints & ~kKnownConstraints;
         }
-        // The output range [s + delta, e + delta) must fit 48 bits (a linear map's offset
-        // can take it beyond).
-        const uint64_t pa = s + delta();
+        // A page maps whole to a page (idmap.h, IDMAP_ARG_PA_PAGE_OFFSET, the page in KiB).
+        const uint64_t in_page = raw.start & (kPageSize - 1);
+        if (o.status == IDMAP_OK && (pa & (kPageSize - 1)) != in_page) {
+            o = error(IDMAP_ERR_INVALID_ARGUMENT);
+            o.va = pa;
+            o.value = IDMAP_ARG_PA_PAGE_OFFSET | (uint64_t{kPageSize >> 10} << 16);
+        }
+        // The output range [out, out + e - s) of the rounded region must fit 48 bits (a
+        // linear map's offset, or pa, can take it beyond).
+        const uint64_t out = pa - in_page;
         constexpr uint64_t kOaLimit = uint64_t{1} << 48;
-        if (o.status == IDMAP_OK && (pa > kOaLimit || e - s > kOaLimit - pa)) {
+        if (o.status == IDMAP_OK && (out > kOaLimit || e - s > kOaLimit - out)) {
             o = error(IDMAP_ERR_ADDRESS_RANGE);
             o.va = s + range_start();
+            o.output_range_error = true;
         }
         if (o.status != IDMAP_OK) {
             return record(o);
@@ -340,7 +368,7 @@ public:
         Change c{s >> kPageShift, e >> kPageShift};
         // The regime's RES1 bits only on what maps: without VALID the flags alone.
         c.flags = (flags & IDMAP_ATTR_VALID) != 0 ? flags | res1() : flags;
-        c.delta = delta();
+        c.delta = out - s;
         c.base = range_start();
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
         c.no_contig = (constraints & IDMAP_NO_CONTIGUOUS_HINT) != 0;
@@ -723,7 +751,7 @@ private:
         uint64_t bbm_first = 0;   // the first entry that would break: its first page
         unsigned bbm_level = 0;   // and its level
         uint64_t bbm_value = 0;   // and the rule it breaks (IDMAP_BBM_*)
-        uint64_t delta = 0;     // map, modify: the map's own delta (ModelConfig)
+        uint64_t delta = 0;     // map: the call's output address minus input offset; modify: the map's own
         uint64_t base = 0;      // the range's first address (range_start())
         bool breaker = false;   // map_range_bbm: only a live contiguous group's entry breaks
 
@@ -888,7 +916,7 @@ private:
         };
         Batch batch;
         const bool valid = (c.flags & IDMAP_ATTR_VALID) != 0;
-        // A block maps an aligned output range: the map's delta must be aligned too.
+        // A block maps an aligned output range: the call's delta must be aligned too.
         const bool blocks = !c.no_block && block_level(level) && (c.delta & (level_bytes(level) - 1)) == 0;
         // after: the entry past this one, or past the run of entries like it.
         for (uint64_t after = entry + n; entry < end; entry = after, after = entry + n) {

@@ -3,7 +3,8 @@
 // 4 KiB granule, 48-bit output addresses, no FEAT_LPA2, no hierarchical attributes.
 // Input addresses are offsets from the start of the table's range (0 in the lower VA
 // range, 2^64 - size in the upper one): a valid leaf at offset va must map
-// va + delta (WalkerConfig; 0 for an identity map of the lower range).
+// va + delta (WalkerConfig; 0 for an identity map of the lower range), until a map to
+// another output address (idmap_map_range_to) was made.
 //
 //   level 0:   0b11 table; anything else with bit 0 set is a fault (no level-0 blocks)
 //   level 1,2: 0b11 table, 0b01 block (output address aligned to the block)
@@ -55,8 +56,10 @@ struct TablePage {
 // What the walker checks beside the shape of the tree.
 struct WalkerConfig {
     // Output address minus input offset of every valid leaf, modulo 2^64: the map's
-    // va_start + pa_offset (0 for an identity map of the lower range).
+    // va_start + pa_offset (0 for an identity map of the lower range); checked while
+    // own_output holds (no idmap_map_range_to to another address made yet).
     uint64_t delta = 0;
+    bool own_output = true;
     // Bits every valid leaf must hold (the regime's RES1: AP[1] in EL2 and EL3), and bits
     // no leaf may hold (those the regime lacks: nG and PXN in EL2 and EL3, which neither
     // map_range nor a modify callback may set there).
@@ -397,7 +400,7 @@ private:
             if ((d & kRes0HighOa) != 0) {
                 violation(out, "RES0 bits 49:48 set in a valid leaf", level, va, d);
             }
-            if (mmu_valid && (d & kOaMask) != ((va + config_.delta) & kOaMask)) {
+            if (mmu_valid && config_.own_output && (d & kOaMask) != ((va + config_.delta) & kOaMask)) {
                 violation(out, config_.delta == 0 ? "valid leaf not identity-mapped"
                                                   : "valid leaf not at the map's own output address",
                           level, va, d);
