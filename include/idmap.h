@@ -582,19 +582,20 @@ idmap_status_t idmap_map_range_with_constraints(idmap_t *map, const idmap_region
 /** As idmap_map_range_with_constraints(), to the physical range that starts at @p pa rather
  * than to the map's own output addresses (the range's start, or start + pa_offset): a
  * device or a carve-out mapped at a virtual address of the caller's choosing, as TF-A's
- * MAP_REGION(pa, va, ...) does; for a stage-2 map, an IPA range to any PA. A block is
- * written only where both the input and the output address are aligned to its size (and
- * the constraints allow it); pages elsewhere. idmap_map_range_with_constraints() is this
- * call with its map's own output address. Walks, exports, the lint and the dump read the
+ * MAP_REGION(pa, va, ...) does; for a stage-2 map, an IPA range to any PA. @p pa is the
+ * output address of the range's first page - its start rounded down to 4 KiB, as
+ * idmap_region() rounds it - so a multiple of 4 KiB. A block is written only where both
+ * the input and the output address are aligned to its size (and the constraints allow
+ * it); pages elsewhere. idmap_map_range_with_constraints() is this call with its map's own
+ * output address of that first page. Walks, exports, the lint and the dump read the
  * output address of every leaf from the tables. On an active map, changing a live
  * entry's output address needs break-before-make (#IDMAP_BBM_OUTPUT_ADDRESS; or
  * idmap_s2_map_range_bbm_to()). idmap_modify_range()'s callback still may not make valid
  * an entry at another output address than the map's own: map it again with this call.
  * @return as idmap_map_range_with_constraints(), and:
- *   - #IDMAP_ERR_INVALID_ARGUMENT, value #IDMAP_ARG_PA_PAGE_OFFSET: @p pa lies at another
- *     offset in its 4 KiB page than the range's start (va = @p pa, region = the range
- *     rounded to whole pages): the range's start rounds down to its page, so @p pa is a
- *     multiple of 4 KiB;
+ *   - #IDMAP_ERR_INVALID_ARGUMENT, value #IDMAP_ARG_PA_PAGE_OFFSET: @p pa is not a multiple
+ *     of 4 KiB, so not at the offset in its page of the range's rounded start (va = @p pa,
+ *     region = the range rounded to whole pages);
  *   - #IDMAP_ERR_ADDRESS_RANGE, va = the range's start: the output range would leave
  *     [0, 2^48). */
 idmap_status_t idmap_map_range_to(idmap_t *map, const idmap_region_t *range, uint64_t pa,

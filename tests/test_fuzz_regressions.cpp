@@ -307,22 +307,6 @@ TEST_CASE("fuzz inputs of the output set (map_range_to) pass every check", "[fuz
     CHECK(stats.foreign_validations_refused > 0);
 }
 
-// idmap.h: idmap_map_range_to refuses (PA_PAGE_OFFSET) a pa "at another offset in its
-// 4 KiB page than the range's start", and idmap_map_range_with_constraints is that call
-// with the map's own output address. The library compares pa with the start rounded down
-// (the C ABI's MemoryRegion rounds it before Mapping::check_map sees it): on an identity
-// map it refuses pa = range.start where the start is not page-aligned, and takes a
-// page-aligned pa there, which maps range.start elsewhere than pa. Fails until fixed; then
-// random_op's map_range_to draws (Op::MapTo) may keep ragged starts, and this tag goes.
-TEST_CASE("idmap_map_range_to compares pa with the range's start as given", "[fuzz][!shouldfail]") {
-    idmap_t* map = idmap_new(1, 1);
-    REQUIRE(map != nullptr);
-    const uint64_t rw = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
-    const idmap_region_t ragged{0x40000123, 0x40002000};
-    CHECK(idmap_map_range_to(map, &ragged, ragged.start, rw, 0) == IDMAP_OK);  // its own, as map_range's
-    CHECK(idmap_map_range_to(map, &ragged, 0x80000000, rw, 0) == IDMAP_ERR_INVALID_ARGUMENT);
-    idmap_free(map);
-}
 
 namespace {
 
@@ -433,5 +417,30 @@ TEST_CASE("regression: an invalid entry keeps no stale contiguous bit to break a
     INFO("modify answered " << st);
     // Consistent: no valid entry with the bit, or all 16 valid with it.
     CHECK((valid_hinted == 0 || (valid == 16 && valid_hinted == 16)));
+    idmap_free(map);
+}
+
+// idmap.h: pa is the output address of the range's first page, its start rounded down
+// (as idmap_region() rounds it): a ragged start takes a page-aligned pa, which maps the
+// start's byte as far into its page; map_range_with_constraints is map_range_to with the
+// map's own output address of that page.
+TEST_CASE("idmap_map_range_to: pa is the output address of the range's first page", "[fuzz]") {
+    idmap_t* map = idmap_new(1, 1);
+    REQUIRE(map != nullptr);
+    const uint64_t rw = IDMAP_ATTR_NORMAL | IDMAP_ATTR_VALID;
+    const idmap_region_t ragged{0x40000123, 0x40002000};
+    CHECK(idmap_map_range_to(map, &ragged, ragged.start, rw, 0) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(idmap_last_error(map)->value == (IDMAP_ARG_PA_PAGE_OFFSET | uint64_t{4} << 16));
+    CHECK(idmap_last_error(map)->region.start == 0x40000000);
+    CHECK(idmap_map_range_to(map, &ragged, 0x80000000, rw, 0) == IDMAP_OK);
+    Leaves leaves;
+    REQUIRE(idmap_walk_range(map, &ragged, &collect, &leaves) == IDMAP_OK);
+    REQUIRE(leaves.bits.size() == 2);
+    CHECK((leaves.bits[0] & 0xfffffffff000) == 0x80000000);
+    // The map's own output address of the first page: itself.
+    REQUIRE(idmap_map_range_with_constraints(map, &ragged, rw, 0) == IDMAP_OK);
+    leaves.bits.clear();
+    REQUIRE(idmap_walk_range(map, &ragged, &collect, &leaves) == IDMAP_OK);
+    CHECK((leaves.bits.at(0) & 0xfffffffff000) == 0x40000000);
     idmap_free(map);
 }

@@ -2239,10 +2239,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
     } else if (op == Op::MapTo) {
         // At stage 2 half of them by map_range_bbm_to.
         const bool bbm = z.stage2 && src.below(2) == 0;
-        // Page-aligned starts: the library compares pa with the start rounded down, not
-        // with range.start as idmap.h says (test_fuzz_regressions.cpp, [!shouldfail]).
-        idmap_region_t drawn = random_region(src, z);
-        drawn.start &= ~(kPageSize - 1);
+        const idmap_region_t drawn = random_region(src, z);
         const uint32_t c = random_constraints(src);
         uint64_t flags = z.stage2 ? random_s2_flags(src, z.xnx) : random_flags(src);
         if (z.one_privilege_level) {

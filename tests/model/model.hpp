@@ -20,11 +20,12 @@
 //                 holds the flags alone already is not split.
 //   map_range_to  (idmap.h addition) map_range to the output range from pa rather than
 //                 the map's own (map_range is map_range_to(own output address of the
-//                 start)): every leaf written maps va + delta, delta = pa rounded down as
-//                 the start is, minus the start; blocks only where that delta is a
-//                 multiple of the block's size; "as asked" compares that delta. A pa at
-//                 another offset in its page than the start is INVALID_ARGUMENT
-//                 (IDMAP_ARG_PA_PAGE_OFFSET, va = pa), after the region, seal, flags and
+//                 start rounded down to its page)): pa is the output address of the
+//                 range's first page, every leaf written maps va + delta, delta = pa minus
+//                 the rounded start; blocks only where that delta is a multiple of the
+//                 block's size; "as asked" compares that delta. A pa that is not
+//                 page-aligned (so at another offset in its page than the rounded start)
+//                 is INVALID_ARGUMENT (IDMAP_ARG_PA_PAGE_OFFSET, va = pa), after the region, seal, flags and
 //                 constraints checks and before the 48-bit one (ADDRESS_RANGE below). Live
 //                 leaves at another output address break (IDMAP_BBM_OUTPUT_ADDRESS).
 //   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
@@ -321,12 +322,13 @@ public:
     // bbm: map_range_break_before_make (idmap_s2_map_range_bbm): a live change that needs a
     // break gets one, but for an entry of a live contiguous group.
     Outcome map_range(idmap_region_t raw, uint64_t flags, uint32_t constraints, size_t budget, bool bbm = false) {
-        return map_range_to(raw, raw.start + config_.pa_offset, flags, constraints, budget, bbm);
+        return map_range_to(raw, (raw.start & ~(kPageSize - 1)) + config_.pa_offset, flags, constraints, budget,
+                            bbm);
     }
 
     // idmap_map_range_to (idmap_s2_map_range_bbm_to with bbm): map_range to the physical
-    // range from pa, which lies as far into its page as raw.start; map_range is this call
-    // with the map's own output address of raw.start.
+    // range from pa, the output address of the range's first page (raw.start rounded
+    // down); map_range is this call with the map's own output address of that page.
     Outcome map_range_to(idmap_region_t raw, uint64_t pa, uint64_t flags, uint32_t constraints, size_t budget,
                          bool bbm = false) {
         uint64_t s = 0, e = 0;
@@ -346,15 +348,14 @@ public:
             o.value = constraints & ~kKnownConstraints;
         }
         // A page maps whole to a page (idmap.h, IDMAP_ARG_PA_PAGE_OFFSET, the page in KiB).
-        const uint64_t in_page = raw.start & (kPageSize - 1);
-        if (o.status == IDMAP_OK && (pa & (kPageSize - 1)) != in_page) {
+        if (o.status == IDMAP_OK && (pa & (kPageSize - 1)) != 0) {
             o = error(IDMAP_ERR_INVALID_ARGUMENT);
             o.va = pa;
             o.value = IDMAP_ARG_PA_PAGE_OFFSET | (uint64_t{kPageSize >> 10} << 16);
         }
         // The output range [out, out + e - s) of the rounded region must fit 48 bits (a
         // linear map's offset, or pa, can take it beyond).
-        const uint64_t out = pa - in_page;
+        const uint64_t out = pa;
         constexpr uint64_t kOaLimit = uint64_t{1} << 48;
         if (o.status == IDMAP_OK && (out > kOaLimit || e - s > kOaLimit - out)) {
             o = error(IDMAP_ERR_ADDRESS_RANGE);
