@@ -277,8 +277,9 @@ TEST_CASE("model: map_range_to maps elsewhere, blocks where pa and va are alike,
                                        Run{3 * G / P, (3 * G + 2 * P) / P, at(3, mapped | kPageBit, M2 + P)},
                                        run(3 * G + 2 * P, 3 * G + M2, 3, 0), run(3 * G + M2, 4 * G, 2, 0),
                                        run(4 * G, 512 * G, 1, 0)});
-    // pa at the start's offset in its page, rounded down as the start is.
-    CHECK(to(4 * G + 0x123, 4 * G + P, 0x7123, kRW).status == IDMAP_OK);
+    // pa is the first page's: a ragged start's byte maps as far into pa's page.
+    CHECK(to(4 * G + 0x123, 4 * G + P, 0x7123, kRW).status == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(to(4 * G + 0x123, 4 * G + P, 0x7000, kRW).status == IDMAP_OK);
     CHECK(m.info(4 * G / P).leaf == at(3, mapped | kPageBit, 0x7000 - 4 * G));
     // Checked after the flags, before the output range: value the reason, the page in KiB.
     Outcome o = to(0, P, 0x5000 + 1, kRW | (uint64_t{1} << 12));
