@@ -15,8 +15,10 @@ idmap_status_t idmap_tables_needed(const idmap_t* map, const idmap_region_t* ran
                                   pages);
 }
 
-idmap_status_t idmap_tables_needed_to(const idmap_t* map, const idmap_region_t* range, uint64_t pa,
-                                      uint64_t flags, uint32_t constraints, size_t* pages) {
+// Never inlined into idmap_tables_needed, as idmap_map_range_to: one call site of the plan.
+[[gnu::noinline]] idmap_status_t idmap_tables_needed_to(const idmap_t* map, const idmap_region_t* range,
+                                                        uint64_t pa, uint64_t flags, uint32_t constraints,
+                                                        size_t* pages) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }

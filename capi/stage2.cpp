@@ -92,8 +92,9 @@ idmap_status_t idmap_s2_map_range_bbm(idmap_t* map, const idmap_region_t* range,
     return idmap_s2_map_range_bbm_to(map, range, idmap_capi::own_output_address(map, range), flags, constraints);
 }
 
-idmap_status_t idmap_s2_map_range_bbm_to(idmap_t* map, const idmap_region_t* range, uint64_t pa, uint64_t flags,
-                                         uint32_t constraints) {
+// Never inlined into idmap_s2_map_range_bbm, as idmap_map_range_to: one call site of the walk.
+[[gnu::noinline]] idmap_status_t idmap_s2_map_range_bbm_to(idmap_t* map, const idmap_region_t* range, uint64_t pa,
+                                                           uint64_t flags, uint32_t constraints) {
     if (map == nullptr) {
         return IDMAP_ERR_INVALID_ARGUMENT;
     }

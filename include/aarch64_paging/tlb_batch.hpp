@@ -39,9 +39,9 @@ struct TlbBatch {
     } va;                    ///< The first count entries of at are the batch's.
     unsigned count = 0;     ///< Entries in va.
     bool all = false;       ///< More than MAX: the range [first, last], or the whole regime.
-    bool tables = false;    ///< all: a table entry among them (no last-level TLBI).
-    uint64_t first = 0;     ///< all: the lowest input offset of a stale entry.
-    uint64_t last = 0;      ///< all: the highest.
+    bool tables = false;    ///< all: a table entry among those past MAX (no last-level TLBI).
+    uint64_t first = ~uint64_t{0};  ///< all: the lowest input offset of an entry past MAX.
+    uint64_t last = 0;              ///< all: the highest (the slots' fold in at sync).
 
     /// The most pages one range invalidation covers: the TLBI R*IS forms reach (NUM + 1)
     /// << (5 * SCALE + 1) pages, NUM and SCALE at most 31 and 3, in one operation per
@@ -54,7 +54,10 @@ struct TlbBatch {
         if (count < MAX && !__builtin_is_constant_evaluated()) {
             va.at[count++] = offset | (leaf ? 1 : 0);
         } else {
-            widen(offset, leaf);
+            all = true;
+            first = offset < first ? offset : first;
+            last = offset > last ? offset : last;
+            tables = tables || !leaf;
         }
     }
     /// The leaf at @p offset changed from @p before to @p after: stale if it was valid.
@@ -77,14 +80,15 @@ struct TlbBatch {
         arch::table_store_barrier();
         const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
         const uint64_t tag = ttbr & (MAX_ASID << TTBR_ASID_SHIFT);
+        TlbBatch range;
         if (!all) {
             invalidate_each(tag, va_base, [&](uint64_t operand, bool last_level) {
                 arch::invalidate_va(where.regime, operand, last_level, all_asids);
             });
-        } else if (const uint64_t pages = range_pages(page_shift); pages != 0) {
-            for_each_range(tag, first + va_base, pages, page_shift, [&](uint64_t operand, bool range) {
-                (range ? &arch::invalidate_va_range : &arch::invalidate_va)(where.regime, operand, !tables,
-                                                                             all_asids);
+        } else if (widened(page_shift, range)) {
+            range.invalidate_range(tag, va_base, page_shift, [&](uint64_t operand, bool range_op, bool last_level) {
+                (range_op ? &arch::invalidate_va_range : &arch::invalidate_va)(where.regime, operand, last_level,
+                                                                                all_asids);
             });
         } else {
             arch::invalidate_regime(where.regime);
@@ -108,15 +112,15 @@ struct TlbBatch {
         }
         arch::table_store_barrier();
         const uint64_t restore = arch::enter_vmid(vttbr);
-        const uint64_t pages = batch.all ? batch.range_pages(page_shift) : 0;
-        if (batch.all && pages == 0) {
+        TlbBatch range;
+        if (batch.all && !batch.widened(page_shift, range)) {
             arch::invalidate_vmid();
         } else {
             if (!batch.all) {
                 batch.invalidate_each(0, va_base, &arch::invalidate_ipa);
             } else {
-                for_each_range(0, batch.first + va_base, pages, page_shift, [&batch](uint64_t operand, bool range) {
-                    (range ? &arch::invalidate_ipa_range : &arch::invalidate_ipa)(operand, !batch.tables);
+                range.invalidate_range(0, va_base, page_shift, [](uint64_t operand, bool range_op, bool last_level) {
+                    (range_op ? &arch::invalidate_ipa_range : &arch::invalidate_ipa)(operand, last_level);
                 });
             }
             arch::tlb_barrier();
@@ -155,27 +159,29 @@ struct TlbBatch {
     }
 
 private:
-    // Past MAX (add()): the range of every stale entry so far, the slots' and offset's.
-    // Out of line: the walk's copies of add() stay small.
-    [[gnu::noinline]] constexpr void widen(uint64_t offset, bool leaf) {
-        if (!all) {
-            all = true;
-            first = last = offset;
-            for (unsigned i = 0; i < count; ++i) {  // none in constant evaluation
-                widen(va.at[i] & ~uint64_t{1}, (va.at[i] & 1) != 0);
-            }
+    // Where past MAX the range goes: when the CPU has FEAT_TLBIRANGE
+    // (ID_AA64ISAR0_EL1.TLB, bits 59:56, 0b0010) and the pages from the first to the last
+    // stale entry, the slots' folded in, are at most MAX_RANGE_PAGES, the batch with
+    // first, last and tables over them all; else none (the whole regime).
+    bool widened(unsigned page_shift, TlbBatch& out) const {
+        if (((arch::read_id_aa64isar0_el1() >> 56) & 0xf) < 2) {
+            return false;
         }
-        first = offset < first ? offset : first;
-        last = offset > last ? offset : last;
-        tables = tables || !leaf;
+        out = *this;
+        for (unsigned i = 0; i < count; ++i) {
+            const uint64_t offset = va.at[i] & ~uint64_t{1};
+            out.first = offset < out.first ? offset : out.first;
+            out.last = offset > out.last ? offset : out.last;
+            out.tables = out.tables || (va.at[i] & 1) == 0;
+        }
+        return ((out.last - out.first) >> page_shift) < MAX_RANGE_PAGES;
     }
-    // Where past MAX the range goes: the pages from first to last when the CPU has
-    // FEAT_TLBIRANGE (ID_AA64ISAR0_EL1.TLB, bits 59:56, 0b0010) and they are at most
-    // MAX_RANGE_PAGES; else 0, the whole regime.
-    uint64_t range_pages(unsigned page_shift) const {
-        const uint64_t pages = ((last - first) >> page_shift) + 1;
-        const bool has_range = ((arch::read_id_aa64isar0_el1() >> 56) & 0xf) >= 2;
-        return has_range && pages <= MAX_RANGE_PAGES ? pages : 0;
+
+    // for_each_range over [first, last] from va_base: tlbi(operand, range, last_level).
+    template <class Tlbi>
+    void invalidate_range(uint64_t tag, uint64_t va_base, unsigned page_shift, Tlbi tlbi) const {
+        for_each_range(tag, first + va_base, ((last - first) >> page_shift) + 1, page_shift,
+                       [&](uint64_t operand, bool range) { tlbi(operand, range, !tables); });
     }
 
     // tlbi(operand, last_level) for each entry, the operand VA[55:12] in bits 43:0 and
