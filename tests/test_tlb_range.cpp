@@ -6,7 +6,7 @@
 
 #include <idmap.h>
 
-#include "aarch64_paging/tlb_batch.hpp"
+#include "aarch64_paging/arch.hpp"
 #include "arch/host/fake.hpp"
 #include "support/capi_support.hpp"
 
@@ -15,7 +15,6 @@
 #include <vector>
 
 namespace fake = aarch64_paging::arch::fake;
-using aarch64_paging::TlbBatch;
 using namespace capi_test;
 
 namespace {
@@ -43,7 +42,7 @@ Span decode_page(uint64_t operand) { return {sign_extend_48((operand & ((uint64_
 // for_each_range's TLBIs for pages from address, each as the span it covers.
 std::vector<Span> spans(uint64_t address, uint64_t pages, unsigned shift, uint64_t tag = 0) {
     std::vector<Span> out;
-    TlbBatch::for_each_range(tag, address, pages, shift, [&](uint64_t operand, bool range) {
+    aarch64_paging::arch::for_each_range(tag, address, pages, shift, [&](uint64_t operand, bool range) {
         CHECK((operand >> 48) == (tag >> 48));
         out.push_back(range ? decode_range(operand, shift) : decode_page(operand));
     });
@@ -83,15 +82,15 @@ void cpu_with_tlbi_range() {
 
 }  // namespace
 
-TEST_CASE("TlbBatch::for_each_range covers exactly the pages asked, in at most five TLBIs", "[tlb][range]") {
+TEST_CASE("arch::for_each_range covers exactly the pages asked, in at most five TLBIs", "[tlb][range]") {
     for (unsigned shift : {12u, 14u, 16u}) {
         const uint64_t page = uint64_t{1} << shift;
         std::vector<uint64_t> counts;
         for (uint64_t n = 1; n <= 2100; ++n) {
             counts.push_back(n);
         }
-        for (uint64_t n : {uint64_t{1} << 20, (uint64_t{1} << 20) + 1, TlbBatch::MAX_RANGE_PAGES - 1,
-                           TlbBatch::MAX_RANGE_PAGES, uint64_t{0x155555}, uint64_t{0x1aaaaa}}) {
+        for (uint64_t n : {uint64_t{1} << 20, (uint64_t{1} << 20) + 1, aarch64_paging::arch::MAX_RANGE_PAGES - 1,
+                           aarch64_paging::arch::MAX_RANGE_PAGES, uint64_t{0x155555}, uint64_t{0x1aaaaa}}) {
             counts.push_back(n);
         }
         for (uint64_t n : counts) {

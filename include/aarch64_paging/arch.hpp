@@ -105,10 +105,44 @@ inline void write_entry(Descriptor& entry, Descriptor value) {
 /// bits 63:48 where the regime has ASIDs; with @p all_asids (EL1&0 only) TLBI VAAE1IS or
 /// VAALE1IS, whatever ASID tagged the entries. No barrier: see tlb_sync.
 void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
-/// invalidate_va() by range (FEAT_TLBIRANGE): TLBI RVAE1IS, RVAE2IS or RVAE3IS (RVALE*IS
-/// when @p last_level; RVAAE1IS, RVAALE1IS with @p all_asids) for @p operand, a range
-/// operand (TlbBatch::for_each_range). No barrier: see tlb_sync.
-void invalidate_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids);
+/// The most pages one range invalidation covers: the TLBI R*IS forms reach (NUM + 1) <<
+/// (5 * SCALE + 1) pages, NUM and SCALE at most 31 and 3, in one operation per SCALE
+/// (below 2^21 pages, every count is such a sum, with one page for an odd count).
+inline constexpr uint64_t MAX_RANGE_PAGES = (uint64_t{1} << 21) - 1;
+/// Calls @p tlbi(operand, range) for TLBIs that together invalidate exactly the
+/// @p pages pages of 2^@p page_shift bytes from @p address (at most MAX_RANGE_PAGES):
+/// range operands (Arm ARM D8.14, "TLB range maintenance instructions": @p tag in bits
+/// 63:48, TG 47:46, SCALE 45:44, NUM 43:39, TTL 38:37 = 0, any level; BaseADDR 36:0,
+/// the address in pages), each of (NUM + 1) << (5 * SCALE + 1) pages, smallest SCALE
+/// first; and for an odd count a TLBI by VA of the first page (range = false, its
+/// operand as invalidate_va takes it).
+template <class Tlbi>
+inline void for_each_range(uint64_t tag, uint64_t address, uint64_t pages, unsigned page_shift, Tlbi tlbi) {
+    const uint64_t tg = (page_shift - 10) / 2;  // 4 KiB 0b01, 16 KiB 0b10, 64 KiB 0b11
+    if ((pages & 1) != 0) {
+        tlbi(tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)), false);
+        address += uint64_t{1} << page_shift;
+        --pages;
+    }
+    for (uint64_t scale = 0; pages != 0; ++scale) {
+        const uint64_t num = (pages >> (5 * scale + 1)) & 31;  // NUM + 1
+        if (num != 0) {
+            tlbi(tag | (tg << 46) | (scale << 44) | ((num - 1) << 39) |
+                     ((address >> page_shift) & ((uint64_t{1} << 37) - 1)),
+                 true);
+            const uint64_t done = num << (5 * scale + 1);
+            address += done << page_shift;
+            pages -= done;
+        }
+    }
+}
+/// invalidate_va() of the @p pages pages of 2^@p page_shift bytes from @p address (at
+/// most MAX_RANGE_PAGES) by range (FEAT_TLBIRANGE): TLBI RVAE1IS, RVAE2IS or RVAE3IS
+/// (RVALE*IS when @p last_level; RVAAE1IS, RVAALE1IS with @p all_asids), their operands
+/// from for_each_range() with @p tag (the ASID in bits 63:48), and for an odd count a
+/// TLBI by VA of the first page. No barrier: see tlb_sync.
+void invalidate_va_range(TranslationRegime regime, uint64_t tag, uint64_t address, uint64_t pages,
+                         unsigned page_shift, bool last_level, bool all_asids);
 /// TLBI VMALLE1IS, ALLE2IS or ALLE3IS: every entry of the regime, global ones too, on
 /// every core of the Inner Shareable domain. No barrier: see tlb_sync.
 void invalidate_regime(TranslationRegime regime);
@@ -134,9 +168,9 @@ void switch_vttbr(uint64_t vttbr, bool leaving, uint64_t& previous);
 /// TLBI IPAS2E1IS (IPAS2LE1IS when @p last_level): the operand IPA[55:12] in bits 43:0,
 /// for the VMID in VTTBR_EL2 (enter_vmid). No barrier: see tlb_sync.
 void invalidate_ipa(uint64_t operand, bool last_level);
-/// invalidate_ipa() by range (FEAT_TLBIRANGE): TLBI RIPAS2E1IS (RIPAS2LE1IS when
-/// @p last_level) for @p operand, a range operand (TlbBatch::for_each_range).
-void invalidate_ipa_range(uint64_t operand, bool last_level);
+/// invalidate_ipa() of the @p pages pages from IPA @p address by range (FEAT_TLBIRANGE):
+/// TLBI RIPAS2E1IS (RIPAS2LE1IS when @p last_level), as invalidate_va_range().
+void invalidate_ipa_range(uint64_t address, uint64_t pages, unsigned page_shift, bool last_level);
 /// TLBI VMALLS12E1IS: every stage-1 and stage-2 entry of the VMID in VTTBR_EL2. No
 /// barrier: see tlb_sync.
 void invalidate_vmid();

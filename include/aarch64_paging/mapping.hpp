@@ -553,7 +553,7 @@ private:
     }
     // map_range and map_range_break_before_make: flags checked against foreign too; bbm:
     // a live change that needs break-before-make does it.
-    constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
+    AARCH64_PAGING_PER_CALL constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                Constraints constraints, Attributes refused_extra, Breaker breaker);
     // walk_runs' run so far: from start, leaves of level alike; expect is the leaf that
     // would go on with it (step further on: the next output address of a valid one). The

@@ -18,7 +18,7 @@ namespace aarch64_paging {
 /// The TLB entries a change to a live tree leaves stale: invalidated by VA while there
 /// are at most MAX of them. Past MAX, where the CPU has FEAT_TLBIRANGE, the range from the
 /// first to the last of them by range TLBIs (a few, whatever its size, as Linux's
-/// __flush_tlb_range_op), up to MAX_RANGE_PAGES pages; else the whole regime at once (as
+/// __flush_tlb_range_op: arch::invalidate_va_range), up to arch::MAX_RANGE_PAGES pages; else the whole regime at once (as
 /// Linux does past a threshold), since a TLBI per page of a large range costs more than
 /// refilling.
 struct TlbBatch {
@@ -43,10 +43,6 @@ struct TlbBatch {
     uint64_t first = ~uint64_t{0};  ///< all: the lowest input offset of an entry past MAX.
     uint64_t last = 0;              ///< all: the highest (the slots' fold in at sync).
 
-    /// The most pages one range invalidation covers: the TLBI R*IS forms reach (NUM + 1)
-    /// << (5 * SCALE + 1) pages, NUM and SCALE at most 31 and 3, in one operation per
-    /// SCALE (below 2^21 pages, every count is such a sum, with one page for an odd count).
-    static constexpr uint64_t MAX_RANGE_PAGES = (uint64_t{1} << 21) - 1;
 
     /// The entry at input offset @p offset goes stale: a leaf (last level) or a table.
     /// (A compile-time image has no TLB, and C++17 keeps the slots unwritten there: all.)
@@ -80,16 +76,14 @@ struct TlbBatch {
         arch::table_store_barrier();
         const bool all_asids = where.regime == TranslationRegime::El1And0 && where.range == VaRange::Upper;
         const uint64_t tag = ttbr & (MAX_ASID << TTBR_ASID_SHIFT);
-        TlbBatch range;
+        uint64_t start = 0;
+        bool leaves = false;
         if (!all) {
             invalidate_each(tag, va_base, [&](uint64_t operand, bool last_level) {
                 arch::invalidate_va(where.regime, operand, last_level, all_asids);
             });
-        } else if (widened(page_shift, range)) {
-            range.invalidate_range(tag, va_base, page_shift, [&](uint64_t operand, bool range_op, bool last_level) {
-                (range_op ? &arch::invalidate_va_range : &arch::invalidate_va)(where.regime, operand, last_level,
-                                                                                all_asids);
-            });
+        } else if (const uint64_t pages = range_pages(page_shift, start, leaves); pages != 0) {
+            arch::invalidate_va_range(where.regime, tag, start + va_base, pages, page_shift, leaves, all_asids);
         } else {
             arch::invalidate_regime(where.regime);
         }
@@ -112,16 +106,16 @@ struct TlbBatch {
         }
         arch::table_store_barrier();
         const uint64_t restore = arch::enter_vmid(vttbr);
-        TlbBatch range;
-        if (batch.all && !batch.widened(page_shift, range)) {
+        uint64_t start = 0;
+        bool leaves = false;
+        const uint64_t pages = batch.all ? batch.range_pages(page_shift, start, leaves) : 0;
+        if (batch.all && pages == 0) {
             arch::invalidate_vmid();
         } else {
             if (!batch.all) {
                 batch.invalidate_each(0, va_base, &arch::invalidate_ipa);
             } else {
-                range.invalidate_range(0, va_base, page_shift, [](uint64_t operand, bool range_op, bool last_level) {
-                    (range_op ? &arch::invalidate_ipa_range : &arch::invalidate_ipa)(operand, last_level);
-                });
+                arch::invalidate_ipa_range(start + va_base, pages, page_shift, leaves);
             }
             arch::tlb_barrier();
             arch::invalidate_regime(TranslationRegime::El1And0);
@@ -130,58 +124,28 @@ struct TlbBatch {
         arch::leave_vmid(restore, vttbr);
     }
 
-    /// Calls @p tlbi(operand, range) for TLBIs that together invalidate exactly the
-    /// @p pages pages of 2^@p page_shift bytes from @p address (at most MAX_RANGE_PAGES):
-    /// range operands (Arm ARM D8.14, "TLB range maintenance instructions": @p tag in bits
-    /// 63:48, TG 47:46, SCALE 45:44, NUM 43:39, TTL 38:37 = 0, any level; BaseADDR 36:0,
-    /// the address in pages), each of (NUM + 1) << (5 * SCALE + 1) pages, smallest SCALE
-    /// first; and for an odd count a TLBI by VA of the first page (range = false, its
-    /// operand as invalidate_va takes it).
-    template <class Tlbi>
-    static void for_each_range(uint64_t tag, uint64_t address, uint64_t pages, unsigned page_shift, Tlbi tlbi) {
-        const uint64_t tg = (page_shift - 10) / 2;  // 4 KiB 0b01, 16 KiB 0b10, 64 KiB 0b11
-        if ((pages & 1) != 0) {
-            tlbi(tag | ((address >> 12) & ((uint64_t{1} << 44) - 1)), false);
-            address += uint64_t{1} << page_shift;
-            --pages;
-        }
-        for (uint64_t scale = 0; pages != 0; ++scale) {
-            const uint64_t num = (pages >> (5 * scale + 1)) & 31;  // NUM + 1
-            if (num != 0) {
-                tlbi(tag | (tg << 46) | (scale << 44) | ((num - 1) << 39) |
-                         ((address >> page_shift) & ((uint64_t{1} << 37) - 1)),
-                     true);
-                const uint64_t done = num << (5 * scale + 1);
-                address += done << page_shift;
-                pages -= done;
-            }
-        }
-    }
-
 private:
     // Where past MAX the range goes: when the CPU has FEAT_TLBIRANGE
     // (ID_AA64ISAR0_EL1.TLB, bits 59:56, 0b0010) and the pages from the first to the last
-    // stale entry, the slots' folded in, are at most MAX_RANGE_PAGES, the batch with
-    // first, last and tables over them all; else none (the whole regime).
-    bool widened(unsigned page_shift, TlbBatch& out) const {
+    // stale entry, the slots' folded in, are at most arch::MAX_RANGE_PAGES, those pages
+    // from @p start (an input offset), and whether only leaves went stale; else 0 (the
+    // whole regime).
+    uint64_t range_pages(unsigned page_shift, uint64_t& start, bool& leaves) const {
         if (((arch::read_id_aa64isar0_el1() >> 56) & 0xf) < 2) {
-            return false;
+            return 0;
         }
-        out = *this;
+        uint64_t lo = first;
+        uint64_t hi = last;
+        leaves = !tables;
         for (unsigned i = 0; i < count; ++i) {
             const uint64_t offset = va.at[i] & ~uint64_t{1};
-            out.first = offset < out.first ? offset : out.first;
-            out.last = offset > out.last ? offset : out.last;
-            out.tables = out.tables || (va.at[i] & 1) == 0;
+            lo = offset < lo ? offset : lo;
+            hi = offset > hi ? offset : hi;
+            leaves = leaves && (va.at[i] & 1) != 0;
         }
-        return ((out.last - out.first) >> page_shift) < MAX_RANGE_PAGES;
-    }
-
-    // for_each_range over [first, last] from va_base: tlbi(operand, range, last_level).
-    template <class Tlbi>
-    void invalidate_range(uint64_t tag, uint64_t va_base, unsigned page_shift, Tlbi tlbi) const {
-        for_each_range(tag, first + va_base, ((last - first) >> page_shift) + 1, page_shift,
-                       [&](uint64_t operand, bool range) { tlbi(operand, range, !tables); });
+        start = lo;
+        const uint64_t pages = ((hi - lo) >> page_shift) + 1;
+        return pages <= arch::MAX_RANGE_PAGES ? pages : 0;
     }
 
     // tlbi(operand, last_level) for each entry, the operand VA[55:12] in bits 43:0 and

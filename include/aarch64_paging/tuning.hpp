@@ -42,6 +42,18 @@ AARCH64_PAGING_BUILD_BEGIN
 #define AARCH64_PAGING_PER_ENTRY [[gnu::always_inline]]
 #endif
 
+/// Marks an operation's body (check, build the operation, run it) that the speed build
+/// inlines into its caller, so that the walk's one call site in a program (the C
+/// facade's) takes the walk inline: the core's templates are declared extern
+/// (mapping.cpp instantiates them), and GCC's -O2 inliner leaves a body that large out of
+/// line there, at 20 to 100 instructions a call. Left to the compiler in the size build,
+/// where the out-of-line body is smaller.
+#if AARCH64_PAGING_SIZE_BUILD
+#define AARCH64_PAGING_PER_CALL
+#else
+#define AARCH64_PAGING_PER_CALL [[gnu::always_inline]]
+#endif
+
 /// Marks a helper inlined in every build: a few instructions, or reference out-parameters
 /// that out of line would go through memory. The -Os inliner leaves these out of line,
 /// where each call costs more than the body (0.5 KiB over the core).
@@ -76,7 +88,8 @@ inline constexpr auto PLAN = fixed<false>();
 /// The apply step: the walk writes.
 inline constexpr auto APPLY = fixed<true>();
 
-/// The other differences between the builds: AARCH64_PAGING_PER_ENTRY (above), and in
+/// The other differences between the builds: AARCH64_PAGING_PER_ENTRY and
+/// AARCH64_PAGING_PER_CALL (above), and in
 /// the size build an operation's callback and the seal's rule reached through a function
 /// pointer (Mapping::Op::fn_, Mapping::Op::widened), where the speed build calls them
 /// directly; Mapping::run_as picks the size build's one instantiation of the walk.

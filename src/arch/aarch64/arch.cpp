@@ -24,17 +24,15 @@ void aarch64_paging_switch_ttbr1_el2(uint64_t ttbr, uint64_t repeat);
 void aarch64_paging_switch_ttbr0_el3(uint64_t ttbr, uint64_t repeat);
 }
 
-// A TLBI by operand (insn: "tlbi <op>", or "sys <encoding>" where assemblers before
-// Armv8.4 lack the name), or of a whole regime; where the errata policy says so, followed
-// by DSB ISH and issued again (arch::errata::REPEAT_TLBI).
-#define TLBI_INSN(insn, operand)                                                           \
+// A TLBI by operand, or of a whole regime; where the errata policy says so, followed by
+// DSB ISH and issued again (arch::errata::REPEAT_TLBI).
+#define TLBI(op, operand)                                                                  \
     do {                                                                                   \
-        asm volatile(insn ", %0" : : "r"(operand) : "memory");                             \
+        asm volatile("tlbi " op ", %0" : : "r"(operand) : "memory");                       \
         if ((errata_in_force() & errata::REPEAT_TLBI) != 0) {                              \
-            asm volatile("dsb ish\n\t" insn ", %0" : : "r"(operand) : "memory");           \
+            asm volatile("dsb ish\n\ttlbi " op ", %0" : : "r"(operand) : "memory");        \
         }                                                                                  \
     } while (0)
-#define TLBI(op, operand) TLBI_INSN("tlbi " op, operand)
 #define TLBI_ALL(op)                                                                       \
     do {                                                                                   \
         asm volatile("tlbi " op ::: "memory");                                             \
@@ -253,39 +251,59 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, 
     }
 }
 
-void invalidate_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
-    // SYS #op1, C8, C2, #op2: RVA(L)E1IS op1 0, op2 1 (5); RVAA(L)E1IS op2 3 (7); RVA(L)E2IS
-    // op1 4; RVA(L)E3IS op1 6.
+namespace {
+
+// One range TLBI, given by its SYS encoding (assemblers before Armv8.4 lack the names):
+// never repeated for errata::REPEAT_TLBI, whose cores (Falkor, Cortex-A76 r0-r3) predate
+// FEAT_TLBIRANGE.
+#define TLBI_RANGE(encoding, operand) asm volatile("sys " encoding ", %0" : : "r"(operand) : "memory")
+
+// invalidate_va_range's range operation: SYS #op1, C8, C2, #op2; RVA(L)E1IS op1 0, op2 1
+// (5); RVAA(L)E1IS op2 3 (7); RVA(L)E2IS op1 4; RVA(L)E3IS op1 6.
+void tlbi_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
     switch (regime) {
     case TranslationRegime::El1And0:
         if (all_asids && last_level) {
-            TLBI_INSN("sys #0, c8, c2, #7", operand);
+            TLBI_RANGE("#0, c8, c2, #7", operand);
         } else if (all_asids) {
-            TLBI_INSN("sys #0, c8, c2, #3", operand);
+            TLBI_RANGE("#0, c8, c2, #3", operand);
         } else if (last_level) {
-            TLBI_INSN("sys #0, c8, c2, #5", operand);
+            TLBI_RANGE("#0, c8, c2, #5", operand);
         } else {
-            TLBI_INSN("sys #0, c8, c2, #1", operand);
+            TLBI_RANGE("#0, c8, c2, #1", operand);
         }
         break;
     case TranslationRegime::El2:
     case TranslationRegime::El2And0:
         if (last_level) {
-            TLBI_INSN("sys #4, c8, c2, #5", operand);
+            TLBI_RANGE("#4, c8, c2, #5", operand);
         } else {
-            TLBI_INSN("sys #4, c8, c2, #1", operand);
+            TLBI_RANGE("#4, c8, c2, #1", operand);
         }
         break;
     case TranslationRegime::El3:
         if (last_level) {
-            TLBI_INSN("sys #6, c8, c2, #5", operand);
+            TLBI_RANGE("#6, c8, c2, #5", operand);
         } else {
-            TLBI_INSN("sys #6, c8, c2, #1", operand);
+            TLBI_RANGE("#6, c8, c2, #1", operand);
         }
         break;
     case TranslationRegime::Stage2:  // invalidate_ipa_range()
         break;
     }
+}
+
+}  // namespace
+
+void invalidate_va_range(TranslationRegime regime, uint64_t tag, uint64_t address, uint64_t pages,
+                         unsigned page_shift, bool last_level, bool all_asids) {
+    for_each_range(tag, address, pages, page_shift, [&](uint64_t operand, bool range) {
+        if (range) {
+            tlbi_va_range(regime, operand, last_level, all_asids);
+        } else {
+            invalidate_va(regime, operand, last_level, all_asids);
+        }
+    });
 }
 
 void invalidate_regime(TranslationRegime regime) {
@@ -329,13 +347,17 @@ void invalidate_ipa(uint64_t operand, bool last_level) {
     return last_level ? tlbi_ipas2le1is(operand) : tlbi_ipas2e1is(operand);
 }
 
-void invalidate_ipa_range(uint64_t operand, bool last_level) {
+void invalidate_ipa_range(uint64_t address, uint64_t pages, unsigned page_shift, bool last_level) {
     // RIPAS2LE1IS, RIPAS2E1IS: SYS #4, C8, C0, #6 (#2).
-    if (last_level) {
-        TLBI_INSN("sys #4, c8, c0, #6", operand);
-    } else {
-        TLBI_INSN("sys #4, c8, c0, #2", operand);
-    }
+    for_each_range(0, address, pages, page_shift, [&](uint64_t operand, bool range) {
+        if (!range) {
+            invalidate_ipa(operand, last_level);
+        } else if (last_level) {
+            TLBI_RANGE("#4, c8, c0, #6", operand);
+        } else {
+            TLBI_RANGE("#4, c8, c0, #2", operand);
+        }
+    });
 }
 
 void invalidate_vmid() { TLBI_ALL("vmalls12e1is"); }

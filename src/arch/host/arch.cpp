@@ -182,12 +182,19 @@ void invalidate_va(TranslationRegime regime, uint64_t operand, bool last_level, 
     fake::log(kind, regime, operand);
 }
 
-void invalidate_va_range(TranslationRegime regime, uint64_t operand, bool last_level, bool all_asids) {
-    ++fake::g_counters.tlbi_range;
+void invalidate_va_range(TranslationRegime regime, uint64_t tag, uint64_t address, uint64_t pages,
+                         unsigned page_shift, bool last_level, bool all_asids) {
     using fake::Tlbi;
     const Tlbi::Kind kind = all_asids ? (last_level ? Tlbi::RangeLastLevelAllAsids : Tlbi::RangeAllAsids)
                                       : (last_level ? Tlbi::RangeLastLevel : Tlbi::Range);
-    fake::log(kind, regime, operand);
+    for_each_range(tag, address, pages, page_shift, [&](uint64_t operand, bool range) {
+        if (range) {
+            ++fake::g_counters.tlbi_range;
+            fake::log(kind, regime, operand);
+        } else {
+            invalidate_va(regime, operand, last_level, all_asids);  // invalidate_ipa's too
+        }
+    });
 }
 
 void invalidate_regime(TranslationRegime regime) {
@@ -224,8 +231,8 @@ void invalidate_ipa(uint64_t operand, bool last_level) {
     invalidate_va(TranslationRegime::Stage2, operand, last_level, false);
 }
 
-void invalidate_ipa_range(uint64_t operand, bool last_level) {
-    invalidate_va_range(TranslationRegime::Stage2, operand, last_level, false);
+void invalidate_ipa_range(uint64_t address, uint64_t pages, unsigned page_shift, bool last_level) {
+    invalidate_va_range(TranslationRegime::Stage2, 0, address, pages, page_shift, last_level, false);
 }
 
 void invalidate_vmid() { invalidate_regime(TranslationRegime::Stage2); }
