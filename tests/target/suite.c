@@ -1368,7 +1368,8 @@ static void alias_cases(void)
     case_end();
 
     /* The two breaks take both of the library's TLB paths: one block, TLBI VALE1IS; 512 pages
-     * and their table, more than a batch holds, TLBI VMALLE1IS. */
+     * and their table, more than a batch holds, a range TLBI where the CPU has FEAT_TLBIRANGE
+     * (range_tlbi_cases), else TLBI VMALLE1IS. */
     case_begin("idmap_map_range_to: the block alias unmapped (idmap_unmap_range), then mapped to another "
                "frame: a load through it faults, then sees the new frame");
     move_alias(map, block_va, frame_a, frame_b, 2, 1);
