@@ -23,6 +23,10 @@
  *    address live is refused (IDMAP_BBM_OUTPUT_ADDRESS); unmapped (or made invalid) and
  *    mapped to another frame, loads through it see the new frame (the break's TLBI);
  *    a PA at another offset in its page than the VA is refused (IDMAP_ARG_PA_PAGE_OFFSET);
+ *  - range TLB invalidation: 77 live pages made READ_ONLY in one call (a TLBI by VA and
+ *    range TLBIs with FEAT_TLBIRANGE, else the whole regime), then 17 live 1 GiB blocks
+ *    (past 2^21 pages: the whole regime): a store through each faults, neighbours stay
+ *    writable;
  *  - the seed's example scenario;
  *  - idmap_enable_mmu / idmap_disable_mmu: register values, switching between maps of
  *    different root levels, and turning the MMU off at the end.
@@ -78,6 +82,14 @@
 #define COALESCE_BLOCK RAM(0x04600000ULL) /* pages, then one 2 MiB block again */
 #define ALIAS_RAM RAM(0x04800000ULL)     /* 6 MiB: the frames the aliases map */
 #define ALIAS_VA 0x4000000000ULL         /* 256 GiB, above every board's RAM: the aliases */
+#define RANGE_SLOT RAM(0x05e00000ULL)    /* range TLBI cases: the pages, then the words */
+#define RANGE_START (RANGE_SLOT + 3 * PAGE) /* aligned to no range operation's size */
+#define RANGE_WORDS (RANGE_SLOT + 0x100000ULL) /* a word a page, one per 1 GiB block */
+#define RANGE_PAGES 77ULL                /* odd, no power of two: TLBI VALE1IS, SCALE 0 and 1 */
+#define TLB_FILL_VA ALIAS_VA             /* in the range cases' map: QEMU's TLB grown through it */
+#define TLB_FILL_PAGES 6144ULL           /* 24 MiB of RAM, read-only */
+#define RANGE_GIB 0x2000000000ULL        /* 128 GiB: 1 GiB blocks over more than 2^21 pages */
+#define RANGE_GIBS 17ULL                 /* one more than a TLB batch holds */
 #define RO_GIB 0x1000000000ULL           /* 64 GiB: a READ_ONLY 1 GiB block (no memory) */
 #define HOLE_GIB 0x200000000ULL          /* 8 GiB: an unmapped 1 GiB slot */
 #define HOLE_L0 0x10000000000ULL         /* 1 TiB: an unmapped level-0 slot */
@@ -139,6 +151,12 @@ static uint64_t ttbr_of(const idmap_t *map, uint64_t asid)
 static int have_ttst(void)
 {
     return ((bm_read_id_aa64mmfr2() >> 28) & 0xf) != 0;
+}
+
+/* FEAT_TLBIRANGE: ID_AA64ISAR0_EL1.TLB (bits 59:56) 0b0010, as the library reads it. */
+static int have_tlbi_range(void)
+{
+    return ((BM_READ_SYSREG(id_aa64isar0_el1) >> 56) & 0xf) >= 2;
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1244,13 +1262,19 @@ static void check_alias_data(uint64_t va, uint64_t pa)
     }
 }
 
+/* idmap_map_range_to of the size bytes at va to pa, with flags. */
+static int map_to_or_fail(idmap_t *map, uint64_t va, uint64_t size, uint64_t pa, uint64_t flags)
+{
+    const idmap_region_t r = idmap_region(va, va + size);
+    const idmap_status_t st = idmap_map_range_to(map, &r, pa, flags, 0);
+    return CHECK(st == IDMAP_OK, "map_range_to [0x%llx, +0x%llx) -> 0x%llx flags 0x%llx: %s", (unsigned long long)va,
+                 (unsigned long long)size, (unsigned long long)pa, (unsigned long long)flags, last_error_text(map));
+}
+
 /* idmap_map_range_to of the 2 MiB at va to pa, with flags. */
 static int map_alias(idmap_t *map, uint64_t va, uint64_t pa, uint64_t flags)
 {
-    const idmap_region_t r = idmap_region(va, va + MIB2);
-    const idmap_status_t st = idmap_map_range_to(map, &r, pa, flags, 0);
-    return CHECK(st == IDMAP_OK, "map_range_to [0x%llx, +2 MiB) -> 0x%llx flags 0x%llx: %s", (unsigned long long)va,
-                 (unsigned long long)pa, (unsigned long long)flags, last_error_text(map));
+    return map_to_or_fail(map, va, MIB2, pa, flags);
 }
 
 /* A new alias on the live map: leaves at level, usable at once. */
@@ -1344,7 +1368,8 @@ static void alias_cases(void)
     case_end();
 
     /* The two breaks take both of the library's TLB paths: one block, TLBI VALE1IS; 512 pages
-     * and their table, more than a batch holds, TLBI VMALLE1IS. */
+     * and their table, more than a batch holds, a range TLBI where the CPU has FEAT_TLBIRANGE
+     * (range_tlbi_cases), else TLBI VMALLE1IS. */
     case_begin("idmap_map_range_to: the block alias unmapped (idmap_unmap_range), then mapped to another "
                "frame: a load through it faults, then sees the new frame");
     move_alias(map, block_va, frame_a, frame_b, 2, 1);
@@ -1354,6 +1379,122 @@ static void alias_cases(void)
                "through it faults, then sees the new frame");
     move_alias(map, pages_va, frame_a + PAGE, frame_a + MIB2 + PAGE, 3, 0);
     st = idmap_deactivate(map);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    CHECK(BM_READ_SYSREG(ttbr0_el1) == g_regs_home.ttbr0, "TTBR0_EL1 not restored");
+    case_end();
+    idmap_free(map);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Range TLB invalidation: a change to a live map that leaves more than a TLB batch (16
+ * entries) stale invalidates from the first of them to the last: where the CPU has
+ * FEAT_TLBIRANGE by a TLBI VALE1IS of an odd page and a TLBI RVALE1IS per SCALE, else (and
+ * past 2^21 pages) the whole regime, TLBI VMALLE1IS. Each page or block is made READ_ONLY
+ * after a store through it left a writable TLB entry: a store that then goes through went
+ * through a stale entry. */
+
+/* QEMU's TLB (accel/tcg/cputlb.c) flushes the whole regime for a range TLBI longer than
+ * its table (32 bytes an entry: under 8 KiB at the 256 entries it starts with), so the
+ * range checks would pass whatever range the library invalidated. The table doubles at a
+ * flush that finds it over 70% used: loads through TLB_FILL_PAGES pages, then TLBI
+ * VMALLE1, ten times take it to 16384 entries from any size (eight doublings from the
+ * smallest), where a range of up to 127 pages is invalidated alone. Only more TLB misses
+ * on hardware. */
+static void grow_qemu_tlb(void)
+{
+    for (unsigned round = 0; round < 10; round++) {
+        for (uint64_t i = 0; i < TLB_FILL_PAGES; i++)
+            (void)*(volatile uint64_t *)(uintptr_t)(TLB_FILL_VA + i * PAGE);
+        __asm__ volatile("dsb ish\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+    }
+}
+
+/* A store through va that does not fault, and a load that reads it back. */
+static void check_writable(const idmap_t *map, const char *what, uint64_t va, uint64_t value)
+{
+    bm_expect_fault();
+    bm_probe_write(va, value);
+    const uint64_t v = bm_probe_read(va, ~value);
+    CHECK(!bm_fault_taken() && v == value, "%s 0x%llx: stored 0x%llx, loaded 0x%llx, fault ESR 0x%llx | tables: %s",
+          what, (unsigned long long)va, (unsigned long long)value, (unsigned long long)v,
+          (unsigned long long)bm_fault.esr, leaf_text_of(map, va));
+}
+
+/* va made READ_ONLY at level: a store through it faults, a load reads want still. */
+static void check_read_only(const idmap_t *map, uint64_t va, uint64_t want, unsigned level)
+{
+    bm_expect_fault();
+    bm_probe_write(va, ~want);
+    check_fault(map, "store after READ_ONLY (a stale TLB entry lets it through)", va, BM_EC_DABORT_SAME_EL,
+                BM_FSC_PERMISSION(level), 1);
+    bm_expect_fault();
+    const uint64_t v = bm_probe_read(va, ~want);
+    const int faulted = bm_fault_taken();
+    CHECK(!faulted && v == want, "load 0x%llx after READ_ONLY: 0x%llx, expected 0x%llx%s", (unsigned long long)va,
+          (unsigned long long)v, (unsigned long long)want, faulted ? " (faulted)" : "");
+}
+
+/* idmap_change_attributes of [start, end) to READ_ONLY. */
+static int read_only_or_fail(idmap_t *map, uint64_t start, uint64_t end)
+{
+    const idmap_region_t r = idmap_region(start, end);
+    const idmap_status_t st = idmap_change_attributes(map, &r, RO, 0);
+    return CHECK(st == IDMAP_OK, "change_attributes [0x%llx, 0x%llx) READ_ONLY: %s", (unsigned long long)start,
+                 (unsigned long long)end, last_error_text(map));
+}
+
+static void range_tlbi_cases(void)
+{
+    const uint64_t before = RANGE_START - PAGE, end = RANGE_START + RANGE_PAGES * PAGE;
+    const uint64_t mark = 0x7a6e000000000000ULL;
+    const int ranged = have_tlbi_range();
+    idmap_t *map = live_map_case("range TLB invalidation: set-up (a live map of 79 pages)", 12, before, end + PAGE,
+                                 F_DATA);
+    if (!map)
+        return;
+
+    case_begin("range TLB invalidation: %llu live pages from a ragged page made READ_ONLY in one call (%s): a store "
+               "to each faults, the page either side stays writable",
+               RANGE_PAGES, ranged ? "TLBI VALE1IS, RVALE1IS of SCALE 0 and 1" : "no FEAT_TLBIRANGE: TLBI VMALLE1IS");
+    CHECK(level_of(map, before) == 3 && level_of(map, end) == 3, "not level-3 pages: levels %u and %u",
+          level_of(map, before), level_of(map, end));
+    if (map_to_or_fail(map, TLB_FILL_VA, TLB_FILL_PAGES * PAGE, BOARD_RAM_BASE, F_RODATA)) {
+        grow_qemu_tlb();
+        /* every page, and one either side, in the TLB writable */
+        for (uint64_t va = before; va <= end; va += PAGE)
+            check_writable(map, "before the change: page", va, va ^ mark);
+        if (read_only_or_fail(map, RANGE_START, end)) {
+            for (uint64_t va = RANGE_START; va < end; va += PAGE)
+                check_read_only(map, va, va ^ mark, 3);
+            check_writable(map, "the page before the range", before, ~before);
+            check_writable(map, "the page after the range", end, ~end);
+        }
+    }
+    case_end();
+
+    /* Past 2^21 pages no range TLBI reaches: the whole regime, with FEAT_TLBIRANGE too.
+     * Every block aliases the GiB of RAM that holds RANGE_WORDS; each is probed at its own
+     * page, since QEMU's TLB is direct-mapped: at one offset they would all take one slot
+     * and evict one another. QEMU flushes everything for any TLBI that meets a block, so
+     * here it tells a missing invalidation only, not a wrong range. */
+    case_begin("range TLB invalidation: %llu live 1 GiB blocks (over 2^21 pages) made READ_ONLY in one call "
+               "(TLBI VMALLE1IS): a store through each faults, a load through each still reads",
+               RANGE_GIBS);
+    const uint64_t gib_pa = BOARD_RAM_BASE & ~(GIB1 - 1), word = RANGE_WORDS - gib_pa;
+    int ok = 1;
+    for (uint64_t i = 0; i < RANGE_GIBS && ok; i++)
+        ok = map_to_or_fail(map, RANGE_GIB + i * GIB1, GIB1, gib_pa, F_DATA);
+    if (ok) {
+        CHECK(level_of(map, RANGE_GIB) == 1, "not a 1 GiB block: level %u", level_of(map, RANGE_GIB));
+        for (uint64_t i = 0; i < RANGE_GIBS; i++)
+            check_writable(map, "before the change: block alias", RANGE_GIB + i * (GIB1 + PAGE) + word, i ^ mark);
+        if (read_only_or_fail(map, RANGE_GIB, RANGE_GIB + RANGE_GIBS * GIB1)) {
+            for (uint64_t i = 0; i < RANGE_GIBS; i++)
+                check_read_only(map, RANGE_GIB + i * (GIB1 + PAGE) + word, i ^ mark, 1);
+            check_writable(map, "a page outside", before, before ^ mark);
+        }
+    }
+    const idmap_status_t st = idmap_deactivate(map);
     CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
     CHECK(BM_READ_SYSREG(ttbr0_el1) == g_regs_home.ttbr0, "TTBR0_EL1 not restored");
     case_end();
@@ -1580,9 +1721,10 @@ int bm_main(unsigned entry_el)
     uint64_t mmfr0 = BM_READ_SYSREG(id_aa64mmfr0_el1);
     uint64_t midr = BM_READ_SYSREG(midr_el1);
     bm_printf("# idmap target suite: board %s, entered at %s, MIDR_EL1 0x%llx, "
-              "ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx\n",
+              "ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx, ID_AA64ISAR0_EL1 0x%llx\n",
               BOARD_NAME, bm_el_name(entry_el), (unsigned long long)midr,
-              (unsigned long long)mmfr0, (unsigned long long)bm_read_id_aa64mmfr2());
+              (unsigned long long)mmfr0, (unsigned long long)bm_read_id_aa64mmfr2(),
+              (unsigned long long)BM_READ_SYSREG(id_aa64isar0_el1));
     bm_printf("# image [0x%llx, 0x%llx)\n", (unsigned long long)img_start(),
               (unsigned long long)img_end());
 
@@ -1667,6 +1809,7 @@ int bm_main(unsigned entry_el)
     activate_cases();
     bbm_cases();
     alias_cases();
+    range_tlbi_cases();
     seed_case();
     budget_coalesce_case();
 
