@@ -247,17 +247,28 @@ static unsigned at_check(uint64_t va)
  * the case says so (case_workaround): it passes here only with the test's help. */
 static int g_vae2is_ignores_e2h;
 
+/* Whether the CPU has FEAT_TLBIRANGE (ID_AA64ISAR0_EL1.TLB, bits 59:56, 0b0010). */
+static int has_tlbi_range(void)
+{
+    uint64_t isar0;
+    __asm__ volatile("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
+    return ((isar0 >> 56) & 0xf) >= 2;
+}
+
 /* After a live change (st: its status) of @entries entries. */
 static void emulator_workaround(idmap_status_t st, unsigned entries)
 {
     /* Only after a change that was made (a refused one leaves nothing stale), and only
-     * where the library invalidates by VA: at most 16 entries changed (past that it
-     * invalidates the whole regime, TLBI ALLE2IS, which this QEMU gets right). */
-    if (!g_vae2is_ignores_e2h || st != IDMAP_OK || R->id != IDMAP_REGIME_EL2_0 || entries > 16)
+     * where the library invalidates by VA: at most 16 entries changed, or more by range
+     * (TLBI RVAE2IS, which this QEMU applies to EL2 alone as well) where the CPU has
+     * FEAT_TLBIRANGE; else it invalidates the whole regime, TLBI ALLE2IS, which this QEMU
+     * gets right. */
+    if (!g_vae2is_ignores_e2h || st != IDMAP_OK || R->id != IDMAP_REGIME_EL2_0 ||
+        (entries > 16 && !has_tlbi_range()))
         return;
     __asm__ volatile("dsb ishst\n\ttlbi alle2is\n\tdsb ish\n\tisb" ::: "memory");
     case_workaround("the test adds TLBI ALLE2IS after the change (QEMU < 8.1 ignores E2H in "
-                    "TLBI VAE2IS)");
+                    "TLBI VAE2IS and RVAE2IS)");
 }
 
 /* The synchronous exception bm_fault recorded (bm_expect_fault before the access). */
