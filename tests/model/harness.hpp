@@ -52,6 +52,10 @@
 // table pages given back after them. map_range_to and map_range_bbm_to
 // (idmap_map_range_to, with idmap_tables_needed_to first, and idmap_s2_map_range_bbm_to)
 // are checked as map_range and map_range_bbm are.
+// The fake's CPU has FEAT_BTI and FEAT_TLBIRANGE as MapConfig says, for the whole input.
+// idmap_set_guarded_code answers as the model predicts (refused at stage 2 and without
+// FEAT_BTI) and idmap_guarded_code then says the model's policy; the map calls' GP bits
+// are the model's (Model::guard).
 // The map is idmap_new_with_allocator's (EL1&0, lower VA range, identity), or one of
 // idmap_new_with_config (MapConfig: regime, VA range, pa_offset), whose addresses the
 // harness passes and checks as they are (the upper range's real addresses), the model and
@@ -209,6 +213,12 @@ struct HarnessStats {
     size_t bbm_output_refused = 0;  // map calls refused for a live output address's change
     size_t foreign_validations_refused = 0;  // modify callbacks refused making valid another output address
     size_t bbm_moves = 0;         // map_range_bbm(_to) calls that moved a live valid page to another output address
+    size_t guarded_maps = 0;      // map calls that succeeded with guarded code on
+    size_t gp_leaves = 0;         // ... valid leaves with GP among the pages they changed
+    size_t no_bti_refusals = 0;   // set_guarded_code(on) refused (IDMAP_ARG_NO_BTI)
+    size_t tlbi_range_syncs = 0;  // live changes past 16 entries invalidated by range TLBIs
+    size_t tlbi_ranges = 0;       // ... range TLBIs they issued
+    size_t tlbi_range_fallbacks = 0;  // ... the whole regime instead on a CPU with FEAT_TLBIRANGE (over 2^21 - 1 pages)
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -258,6 +268,12 @@ struct HarnessStats {
         bbm_output_refused += o.bbm_output_refused;
         foreign_validations_refused += o.foreign_validations_refused;
         bbm_moves += o.bbm_moves;
+        guarded_maps += o.guarded_maps;
+        gp_leaves += o.gp_leaves;
+        no_bti_refusals += o.no_bti_refusals;
+        tlbi_range_syncs += o.tlbi_range_syncs;
+        tlbi_ranges += o.tlbi_ranges;
+        tlbi_range_fallbacks += o.tlbi_range_fallbacks;
     }
 };
 
@@ -276,6 +292,10 @@ struct MapConfig {
     bool stage2 = false;
     unsigned ipa_bits = 0;
     bool xnx = false;
+    // The host fake's CPU for the whole input: FEAT_BTI (ID_AA64PFR1_EL1.BT) and
+    // FEAT_TLBIRANGE (ID_AA64ISAR0_EL1.TLB 0b0010); set when the harness is built.
+    bool bti = false;
+    bool tlbi_range = false;
 
     // What the host fake's CPU has (src/arch/host/fake.hpp, its reset values).
     static constexpr unsigned kFakePaBits = 44;
@@ -287,6 +307,8 @@ struct MapConfig {
         m.upper = va_range == IDMAP_VA_RANGE_UPPER;
         m.pa_offset = static_cast<uint64_t>(pa_offset);
         m.one_privilege_level = one_privilege_level();
+        m.regime = stage2 ? IDMAP_REGIME_STAGE2 : regime;
+        m.bti = bti;
         if (stage2) {
             m.stage2 = true;
             m.size_bits = ipa_bits;
@@ -304,6 +326,11 @@ public:
 
     explicit Harness(const MapConfig& config)
         : config_(config), model_(config.root_level, config.model()), c_alloc_(alloc_.c_allocator()) {
+        // The CPU's features, the same from the first call to the last (begin() keeps the
+        // registers), and none left by the harness before.
+        namespace fake = aarch64_paging::arch::fake;
+        fake::registers().id_aa64pfr1_el1 = config.bti ? 1 : 0;
+        fake::registers().id_aa64isar0_el1 = config.tlbi_range ? uint64_t{2} << 56 : 0;
         walker_config_.delta = model_.delta();
         walker_config_.res1 = model_.res1();
         walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
@@ -350,8 +377,8 @@ public:
             // ASID is in place, else activation is refused (UPPER_ASID).
             aarch64_paging::arch::fake::registers().ttbr0_el2 = static_cast<uint64_t>(config.asid) << 48;
         }
-        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_)) {
-            fail("a new map has the contiguous hint on, or is sealed");
+        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_) || idmap_guarded_code(map_)) {
+            fail("a new map has the contiguous hint or guarded code on, or is sealed");
         }
         if (config.contiguous_hint) {
             if (idmap_set_contiguous_hint(map_, true) != IDMAP_OK || !idmap_contiguous_hint(map_)) {
@@ -408,6 +435,22 @@ public:
     // idmap_s2_map_range_bbm_to: the same to the output range from pa.
     bool map_range_bbm_to(idmap_region_t r, uint64_t pa, uint64_t flags, uint32_t constraints) {
         return map_call(Record::MapBbmTo, r, pa, flags, constraints);
+    }
+
+    // idmap_set_guarded_code: answers as the model predicts (refused at stage 2 and
+    // without the fake CPU's FEAT_BTI), changes no table; idmap_guarded_code then the
+    // model's policy.
+    bool set_guarded_code(bool on) {
+        begin(Record::GuardedCode, idmap_region_t{0, 0}, TlbCall::None).flags = on ? 1 : 0;
+        (void)budget();  // takes no page
+        const Outcome want = model_.set_guarded_code(on);
+        const idmap_status_t got = idmap_set_guarded_code(map_, on);
+        if (idmap_guarded_code(map_) != model_.guarded_code()) {
+            return fail("idmap_guarded_code differs from the model");
+        }
+        stats_.no_bti_refusals +=
+            got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_NO_BTI ? 1 : 0;
+        return finish_call(want, got);
     }
 
     bool modify_range(idmap_region_t r, const ModifySpec& given) {
@@ -1239,7 +1282,7 @@ private:
     struct Record {
         enum Kind {
             Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
-            ChangeAttributes, WalkRuns, MapTo, MapBbmTo
+            ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode
         } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t pa = 0;     // MapTo, MapBbmTo
@@ -1256,9 +1299,9 @@ private:
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
                                      "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
-                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to"};
+                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to", "set_guarded_code"};
         s << names[r.kind];
-        if (r.kind <= Record::Unmap || r.kind >= Record::MapBbm) {
+        if (r.kind <= Record::Unmap || (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode)) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
         if (r.kind == Record::MapTo || r.kind == Record::MapBbmTo) {
@@ -1277,6 +1320,8 @@ private:
             s << " set 0x" << r.flags << " clear 0x" << r.clear;
         } else if (r.kind == Record::WalkRuns) {
             s << std::dec << " stop at run " << r.runs.stop_at;
+        } else if (r.kind == Record::GuardedCode) {
+            s << (r.flags != 0 ? " on" : " off");
         }
         return s.str();
     }
@@ -1407,6 +1452,15 @@ private:
                    idmap_status_t got) {
         if (got == IDMAP_ERR_BREAK_BEFORE_MAKE && want.value == IDMAP_BBM_OUTPUT_ADDRESS) {
             ++stats_.bbm_output_refused;
+        }
+        if (got == IDMAP_OK && model_.guarded_code()) {
+            ++stats_.guarded_maps;
+            for (const Run& run : after_.runs) {
+                if (run.leaf.valid() && (run.leaf.attrs & kGp) != 0) {
+                    const uint64_t n = level_pages(run.leaf.level);
+                    stats_.gp_leaves += (run.end - run.first + n - 1) / n;
+                }
+            }
         }
         const bool bbm = kind == Record::MapBbm || kind == Record::MapBbmTo;
         if (bbm && got == IDMAP_OK && live) {
