@@ -32,6 +32,12 @@
 //                   every freed table by a VAE (not last-level: walk caches) in its range,
 //                   and none that hits neither (a VALE only a changed leaf);
 //       over 16     exactly one TLBI of the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS);
+//                   but where the fake's CPU has FEAT_TLBIRANGE and the pages from the
+//                   lowest stale entry's start to the highest's are at most 2^21 - 1:
+//                   for an odd count one TLBI by VA of the first, then range TLBIs (RVAE,
+//                   RVALE, RVAAE1, RVAALE1; TG 4 KiB, TTL 0, a SCALE each) covering exactly
+//                   the rest in order, last-level unless a table was freed
+//                   (check_range_tlbis);
 //     then (N > 0) exactly one DSB ISH and one ISB, and every table page given back after
 //     the last TLBI and the DSB ISH. None at all (no TLBI, DSB ISH or ISB) on an inactive
 //     map, for a failed call, or for walk_range. activate: no TLBI where ASIDs tell the
@@ -45,10 +51,13 @@
 // activation is idmap_s2_activate, refused where the fake's CPU (PARange 44 bits, 8-bit
 // VMIDs, no FEAT_XNX) cannot run the map; the TLBIs of a change are by IPA (IPAS2E1IS,
 // IPAS2LE1IS, operand IPA[55:12] alone, no VMID) then one DSB ISH, TLBI VMALLE1IS and
-// another DSB ISH, or past 16 one VMALLS12E1IS; activate one VMALLS12E1IS, deactivate two.
+// another DSB ISH, or past 16 one VMALLS12E1IS (by range, RIPAS2(L)E1IS, as at stage 1
+// where the CPU has FEAT_TLBIRANGE, then DSB ISH, VMALLE1IS, DSB ISH); activate one
+// VMALLS12E1IS, deactivate two.
 // map_range_bbm (idmap_s2_map_range_bbm) is checked against the model as map_range is;
 // its TLB maintenance (a break per entry, then the batch) only for covering every stale
-// entry with a TLBI of stage 2 (by IPA or whole), every TLBI stage 2's or VMALLE1IS, and
+// entry with a TLBI of stage 2 (by IPA, by range or whole), every TLBI stage 2's or
+// VMALLE1IS, and
 // table pages given back after them. map_range_to and map_range_bbm_to
 // (idmap_map_range_to, with idmap_tables_needed_to first, and idmap_s2_map_range_bbm_to)
 // are checked as map_range and map_range_bbm are.
@@ -912,6 +921,12 @@ private:
 
     static constexpr unsigned kTlbBatchMax = 16;  // VA TLBIs at most, then the whole regime
     static constexpr uint64_t kVaField = (uint64_t{1} << 44) - 1;  // TLBI operand: VA[55:12]
+    static constexpr uint64_t kBaseAddr = (uint64_t{1} << 37) - 1;  // range TLBI operand: BaseADDR, VA[48:12]
+    static constexpr uint64_t kMaxRangePages = (uint64_t{1} << 21) - 1;  // what range TLBIs cover at most
+    // The pages a range TLBI operand covers: (NUM + 1) << (5 * SCALE + 1).
+    static uint64_t range_tlbi_pages(uint64_t operand) {
+        return (((operand >> 39) & 31) + 1) << (5 * ((operand >> 44) & 3) + 1);
+    }
 
     static void count_free(void* ctx, uint64_t page) {
         auto* h = static_cast<Harness*>(ctx);
@@ -920,14 +935,16 @@ private:
     }
 
     // The leaf entries valid in before and different in after (two walks of the same
-    // pages, in order), the first limit of them in out; answers how many there are,
-    // counting no further than limit + 1.
+    // pages, in order), the first limit of them in out; answers how many there are, and
+    // the start of the lowest and the highest in lo and hi (pages; lo > hi for none).
     static size_t changed_entries(const std::vector<Run>& before, const std::vector<Run>& after, size_t limit,
-                                  std::vector<ChangedEntry>& out) {
+                                  std::vector<ChangedEntry>& out, uint64_t& lo, uint64_t& hi) {
         size_t count = 0;
         size_t i = 0, j = 0;
+        lo = UINT64_MAX;
+        hi = 0;
         ChangedEntry last{UINT64_MAX, 0};  // the last entry counted
-        while (i < before.size() && j < after.size() && count <= limit) {
+        while (i < before.size() && j < after.size()) {
             const Run& b = before[i];
             const Run& a = after[j];
             const uint64_t page = std::max(b.first, a.first);
@@ -939,12 +956,15 @@ private:
                 if (last.level == b.leaf.level && last.first == entry) {
                     entry += n;
                 }
-                for (; entry < end && count <= limit; entry += n) {
-                    if (out.size() < limit) {
-                        out.push_back(ChangedEntry{entry, b.leaf.level});
+                if (entry < end) {
+                    const uint64_t final = (end - 1) & ~(n - 1);
+                    for (uint64_t e = entry; e <= final && out.size() < limit; e += n) {
+                        out.push_back(ChangedEntry{e, b.leaf.level});
                     }
-                    last = ChangedEntry{entry, b.leaf.level};
-                    ++count;
+                    count += static_cast<size_t>((final - entry) / n + 1);
+                    lo = std::min(lo, entry);
+                    hi = std::max(hi, final);
+                    last = ChangedEntry{final, b.leaf.level};
                 }
             }
             if (b.end == end) ++i;
@@ -960,6 +980,12 @@ private:
         const uint64_t lo = va_field(first);
         return v >= lo && v - lo < pages;
     }
+    // Whether the pages a range TLBI covers meet the pages [first, first + pages).
+    bool range_hits(uint64_t operand, uint64_t first, uint64_t pages) const {
+        const uint64_t base = operand & kBaseAddr;
+        const uint64_t lo = va_field(first) & kBaseAddr;
+        return ((lo - base) & kBaseAddr) < range_tlbi_pages(operand) || ((base - lo) & kBaseAddr) < pages;
+    }
 
     static const char* kind_name(unsigned kind) {
         switch (kind) {
@@ -968,6 +994,10 @@ private:
             case aarch64_paging::arch::fake::Tlbi::Asid: return "ASIDE1";
             case aarch64_paging::arch::fake::Tlbi::VaAllAsids: return "VAAE1";
             case aarch64_paging::arch::fake::Tlbi::VaLastLevelAllAsids: return "VAALE1";
+            case aarch64_paging::arch::fake::Tlbi::Range: return "RVAE";
+            case aarch64_paging::arch::fake::Tlbi::RangeLastLevel: return "RVALE";
+            case aarch64_paging::arch::fake::Tlbi::RangeAllAsids: return "RVAAE1";
+            case aarch64_paging::arch::fake::Tlbi::RangeLastLevelAllAsids: return "RVAALE1";
             default: return "whole regime";
         }
     }
@@ -1058,24 +1088,32 @@ private:
         walker_before().walk(pages, before);
         std::vector<ChangedEntry>& leaves = tlb_leaves_;
         leaves.clear();
-        const size_t leaf_count = changed_entries(before.runs, after.runs, kTlbBatchMax, leaves);
+        // lo, hi: the start of the lowest and the highest stale entry (pages).
+        uint64_t lo = 0, hi = 0;
+        const size_t leaf_count = changed_entries(before.runs, after.runs, kTlbBatchMax, leaves, lo, hi);
         std::vector<TablePage>& freed = tlb_freed_;
         freed.clear();
         for (const TablePage& t : before.table_pages) {
             if (!std::binary_search(after.reached.begin(), after.reached.end(), t.pa)) {
                 freed.push_back(t);
+                lo = std::min(lo, t.base >> kPageShift);
+                hi = std::max(hi, t.base >> kPageShift);
             }
         }
         const size_t n = leaf_count + freed.size();
+        // Past 16 on a CPU with FEAT_TLBIRANGE: the pages from lo to hi by range TLBIs
+        // where there are at most 2^21 - 1 of them, else the whole regime.
+        const uint64_t span = n > kTlbBatchMax ? hi - lo + 1 : 0;
+        const bool by_range = n > kTlbBatchMax && config_.tlbi_range && span <= kMaxRangePages;
         // What the call left, to say with a failure.
         const auto stale = [&] {
             std::ostringstream s;
-            if (leaf_count > kTlbBatchMax) {
-                s << "over " << kTlbBatchMax;
-            } else {
-                s << leaf_count;
+            s << leaf_count << " changed leaf entries, " << freed.size() << " freed tables";
+            if (n > kTlbBatchMax) {
+                s << ", 0x" << std::hex << span << " pages from 0x" << model_.range_start() + (lo << kPageShift)
+                  << std::dec << (config_.tlbi_range ? " (FEAT_TLBIRANGE)" : "");
             }
-            s << " changed leaf entries, " << freed.size() << " freed tables: ";
+            s << ": ";
             return s.str();
         };
         if (c.dsb_ishst == 0) {
@@ -1090,20 +1128,26 @@ private:
             }
             return true;
         }
-        // Stage 2 by IPA: DSB ISH, TLBI VMALLE1IS for the entries combining both stages, DSB ISH.
-        const bool s2_by_ipa = config_.stage2 && n <= kTlbBatchMax;
+        // Stage 2 by IPA (or by range): DSB ISH, TLBI VMALLE1IS for the entries combining
+        // both stages, DSB ISH.
+        const bool s2_by_ipa = config_.stage2 && (n <= kTlbBatchMax || by_range);
         if (c.dsb_ish != (s2_by_ipa ? 2u : 1u) || c.isb != 1) {
             return tlb_fail(stale() + (s2_by_ipa ? "expected exactly two DSB ISH (by IPA, then VMALLE1IS) and one ISB"
                                                  : "expected exactly one DSB ISH and one ISB after the TLBIs"));
         }
         stats_.tlb_invalidations += c.log_count;
-        if (n > kTlbBatchMax) {
+        if (by_range) {
+            if (!check_range_tlbis(lo, span, !freed.empty(), stale())) {
+                return false;
+            }
+        } else if (n > kTlbBatchMax) {
             const fake::Tlbi& t = c.log[0];
             if (c.log_count != 1 || t.kind != fake::Tlbi::Regime || static_cast<unsigned>(t.regime) != regime ||
                 t.operand != 0) {
                 return tlb_fail(stale() + "expected one TLBI of the whole regime");
             }
             ++stats_.tlbi_regime;
+            stats_.tlbi_range_fallbacks += config_.tlbi_range ? 1 : 0;
         } else {
             if (c.log_count != n + (s2_by_ipa ? 1 : 0)) {
                 return tlb_fail(stale() + "expected exactly one TLBI by VA for each" +
@@ -1181,11 +1225,76 @@ private:
         return true;
     }
 
+    // The TLBIs of a change past 16 stale entries on a CPU with FEAT_TLBIRANGE, the pages
+    // [first, first + pages) from the lowest stale entry's start to the highest's (Arm ARM
+    // D8.14, "TLB range maintenance instructions"): for an odd count one TLBI by VA of the
+    // first page, then range TLBIs of at most one SCALE each, TG 0b01 (4 KiB), TTL 0 (any
+    // level), that together cover exactly the rest, in order; last-level forms unless a
+    // table was freed (tables: walk caches), every ASID's in EL1&0's upper range, the
+    // map's ASID in 63:48 (none by IPA); at stage 2 then TLBI VMALLE1IS.
+    bool check_range_tlbis(uint64_t first, uint64_t pages, bool tables, const std::string& stale) {
+        namespace fake = aarch64_paging::arch::fake;
+        const fake::Counters& c = fake::counters();
+        const unsigned tail = config_.stage2 ? 1 : 0;  // VMALLE1IS
+        if (c.log_count > fake::Counters::LOG_SIZE || c.log_count <= tail) {
+            return tlb_fail(stale + "expected a few range TLBIs");
+        }
+        if (config_.stage2) {
+            const fake::Tlbi& t = c.log[c.log_count - 1];
+            if (t.kind != fake::Tlbi::Regime || t.regime != aarch64_paging::TranslationRegime::El1And0 ||
+                t.operand != 0) {
+                return tlb_fail(stale + "expected TLBI VMALLE1IS after the range TLBIs by IPA");
+            }
+        }
+        const bool all_asids = config_.regime == IDMAP_REGIME_EL1_0 && config_.va_range == IDMAP_VA_RANGE_UPPER;
+        const fake::Tlbi::Kind by_va = all_asids ? (tables ? fake::Tlbi::VaAllAsids : fake::Tlbi::VaLastLevelAllAsids)
+                                                 : (tables ? fake::Tlbi::Va : fake::Tlbi::VaLastLevel);
+        const fake::Tlbi::Kind by_range =
+            all_asids ? (tables ? fake::Tlbi::RangeAllAsids : fake::Tlbi::RangeLastLevelAllAsids)
+                      : (tables ? fake::Tlbi::Range : fake::Tlbi::RangeLastLevel);
+        const uint64_t asid = config_.stage2 ? 0 : config_.asid;
+        uint64_t next = first;  // the first page not yet covered
+        unsigned scales = 0;    // the SCALEs used, a bit each
+        for (unsigned k = 0; k + tail < c.log_count; ++k) {
+            const fake::Tlbi& t = c.log[k];
+            const bool range = t.kind == by_range;
+            if ((!range && t.kind != by_va) || static_cast<unsigned>(t.regime) != static_cast<unsigned>(config_.regime) ||
+                (t.operand >> 48) != asid) {
+                return tlb_fail(stale + "a TLBI not of the expected kind (" + kind_name(by_range) + " or " +
+                                kind_name(by_va) + "), regime or ASID");
+            }
+            uint64_t covered = 1;
+            if (range) {
+                const unsigned scale = static_cast<unsigned>(t.operand >> 44) & 3;
+                if (((t.operand >> 46) & 3) != 1 || ((t.operand >> 37) & 3) != 0 || (scales >> scale & 1) != 0) {
+                    return tlb_fail(stale + "a range TLBI with TG not 0b01 (4 KiB), TTL not 0, or a SCALE used twice");
+                }
+                if ((t.operand & kBaseAddr) != (va_field(next) & kBaseAddr)) {
+                    return tlb_fail(stale + "a range TLBI whose BaseADDR is not the first page left to cover");
+                }
+                scales |= 1u << scale;
+                covered = range_tlbi_pages(t.operand);
+                ++stats_.tlbi_ranges;
+            } else if (k != 0 || ((t.operand >> 44) & 0xf) != 0 || (t.operand & kVaField) != va_field(next)) {
+                return tlb_fail(stale + "a TLBI by VA but of the first page, first");
+            }
+            if (covered > first + pages - next) {
+                return tlb_fail(stale + "the TLBIs go past the highest stale entry's first page");
+            }
+            next += covered;
+        }
+        if (next != first + pages) {
+            return tlb_fail(stale + "the TLBIs stop short of the highest stale entry's first page");
+        }
+        ++stats_.tlbi_range_syncs;
+        return true;
+    }
+
     // map_range_bbm on an active map (TlbCall::Bbm): each break is its own invalidation
     // (IPAS2LE1IS, DSB ISH, VMALLE1IS, DSB ISH, ISB), then the batch's for the rest, so
-    // the count is not checked: every TLBI is stage 2's (by IPA, or VMALLS12E1IS) or
-    // VMALLE1IS, every changed leaf entry (of the first 16) and freed table is hit by one
-    // by IPA or a VMALLS12E1IS came, and the table pages went back after the last TLBI.
+    // the count is not checked: every TLBI is stage 2's (by IPA, by range, or
+    // VMALLS12E1IS) or VMALLE1IS, every changed leaf entry (of the first 16) and freed
+    // table is hit by one by IPA or by range, or a VMALLS12E1IS came, and the table pages went back after the last TLBI.
     bool check_bbm_tlb(const std::vector<ChangedEntry>& leaves, size_t leaf_count, const std::vector<TablePage>& freed,
                        const std::string& stale) {
         namespace fake = aarch64_paging::arch::fake;
@@ -1213,7 +1322,8 @@ private:
             const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
             const bool vmalle1 = t.regime == aarch64_paging::TranslationRegime::El1And0 && t.kind == fake::Tlbi::Regime;
             if (!vmalle1 && (!s2 || (t.kind != fake::Tlbi::Regime && t.kind != fake::Tlbi::Va &&
-                                     t.kind != fake::Tlbi::VaLastLevel))) {
+                                     t.kind != fake::Tlbi::VaLastLevel && t.kind != fake::Tlbi::Range &&
+                                     t.kind != fake::Tlbi::RangeLastLevel))) {
                 return tlb_fail(stale + "a TLBI that is neither stage 2's nor VMALLE1IS");
             }
             whole = whole || (s2 && t.kind == fake::Tlbi::Regime);
@@ -1222,9 +1332,11 @@ private:
         const auto hit = [&](uint64_t first, uint64_t pages, bool leaf) {
             for (unsigned k = 0; k < c.log_count && !whole; ++k) {
                 const fake::Tlbi& t = c.log[k];
-                const bool by_ipa = t.regime == aarch64_paging::TranslationRegime::Stage2 &&
-                                    (t.kind == fake::Tlbi::Va || (leaf && t.kind == fake::Tlbi::VaLastLevel));
-                if (by_ipa && hits(t.operand, first, pages)) {
+                const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
+                const bool by_ipa = s2 && (t.kind == fake::Tlbi::Va || (leaf && t.kind == fake::Tlbi::VaLastLevel));
+                const bool by_range =
+                    s2 && (t.kind == fake::Tlbi::Range || (leaf && t.kind == fake::Tlbi::RangeLastLevel));
+                if ((by_ipa && hits(t.operand, first, pages)) || (by_range && range_hits(t.operand, first, pages))) {
                     return true;
                 }
             }
