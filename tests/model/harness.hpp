@@ -2288,15 +2288,34 @@ inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constra
 // map in every set: it draws nothing). Attributes: also change_attributes and walk_runs.
 // Output: the attributes set's calls and map_range_to (at stage 2 or map_range_bbm_to),
 // and modify callbacks that try to make valid entries at another output address.
-enum class OpSet { Legacy, Current, Extended, Attributes, Output };
+// Features: the output set's calls and set_guarded_code, with more live changes (past 16
+// entries: range TLB invalidation) and map flags executable at one level only.
+enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns, MapTo
+    WalkRuns, MapTo, GuardedCode
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Features) {
+        // Active most of the time, changes of many entries: unmap and change_attributes.
+        return kind < 10 ? Op::Map
+               : kind < 16 ? Op::MapWithConstraints
+               : kind < 28 ? Op::MapTo
+               : kind < 32 ? Op::Modify
+               : kind < 33 ? Op::Walk
+               : kind < 45 ? Op::ChangeAttributes
+               : kind < 47 ? Op::WalkRuns
+               : kind < 61 ? Op::Unmap
+               : kind < 63 ? Op::Compact
+               : kind < 66 ? Op::Coalesce
+               : kind < 67 ? Op::Seal
+               : kind < 77 ? Op::GuardedCode
+               : kind < 93 ? Op::Activate
+                           : Op::Deactivate;
+    }
     if (set == OpSet::Output) {
         // Active half the time: live changes of output addresses.
         return kind < 12 ? Op::Map
@@ -2357,6 +2376,16 @@ inline Op pick_op(uint64_t kind, OpSet set) {
                        : Op::Deactivate;
 }
 
+// Guarded code's cases (the features set only): one map in four flips PXN or UXN (XN with
+// one privilege level, where PXN is refused), so that leaves execute at one level only.
+template <class Source>
+uint64_t one_level_executable(Source& src, const Zones& z, OpSet set, uint64_t flags) {
+    if (set != OpSet::Features || z.stage2 || src.below(4) != 0) {
+        return flags;
+    }
+    return flags ^ (z.one_privilege_level || src.below(2) == 0 ? kUxn : kPxn);
+}
+
 // One random call on h. allow_oom: sometimes give the allocator a small budget for it.
 // allow_seal (OpSet::Extended): a Seal draw seals the map; else it coalesces instead.
 template <class Source>
@@ -2387,6 +2416,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
         }
+        flags = one_level_executable(src, z, set, flags);
         ok = h.map_range(r, flags, 0, false);
     } else if (op == Op::MapWithConstraints) {
         const idmap_region_t r = random_region(src, z);
@@ -2401,6 +2431,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
         }
+        flags = one_level_executable(src, z, set, flags);
         ok = h.map_range(r, flags, c, true);
     } else if (op == Op::MapTo) {
         // At stage 2 half of them by map_range_bbm_to.
@@ -2411,6 +2442,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
         }
+        flags = one_level_executable(src, z, set, flags);
         const uint64_t pa = random_output(src, h.model(), drawn);
         const idmap_region_t r = few_tables(drawn, pa, c, z);
         ok = bbm ? h.map_range_bbm_to(r, pa, flags, c) : h.map_range_to(r, pa, flags, c);
@@ -2422,7 +2454,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         } else if (z.one_privilege_level) {
             one_level_modify(src, m);
         }
-        if (set == OpSet::Output) {
+        if (set == OpSet::Output || set == OpSet::Features) {
             m.validate_foreign = src.below(2) == 0;
         }
         ok = h.modify_range(r, m);
@@ -2443,6 +2475,8 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         spec.stop_at = src.below(3) == 0 ? 1 + static_cast<size_t>(src.below(12)) : 0;
         const idmap_region_t r = random_region(src, z);
         ok = h.walk_runs(r, spec);
+    } else if (op == Op::GuardedCode) {
+        ok = h.set_guarded_code(src.below(4) != 0);
     } else if (op == Op::Unmap) {
         ok = h.unmap_range(random_unmap_region(src, z, h.model()));
     } else if (op == Op::Compact) {
