@@ -9,7 +9,7 @@
 # (written last) start with 32 + 4 * kind + root: the maps of fuzz_driver.hpp's kFuzzMaps
 # (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind. The stage-2 seeds
 # (seed-s2-*) come after every other, then the attributes set's (seed-attrs-*), then the
-# output set's (seed-output-*).
+# output set's (seed-output-*), then the features set's (seed-bti-*, seed-range-*).
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -91,5 +91,22 @@ for kind in 0 1 2 3 4 5 6 7; do
 done
 for kind in 1 2 3 4 5 6 7; do
     seed2 "corpus/seed-output-s2-$kind" $((24 + kind)) $((64 + 128 * (kind % 2) + 4 * kind + (kind + 3) % 4)) 600
+done
+# The features set (first byte 21 to 23, then as the output set; fuzz_driver.hpp):
+# idmap_set_guarded_code and many live changes on a fake CPU with FEAT_BTI (seed-bti-*:
+# 22, FEAT_BTI alone) or FEAT_TLBIRANGE (seed-range-*: 21 with FEAT_BTI, 23 alone),
+# written after every other: the EL1&0 identity map, a kFuzzMaps map and a stage-2 map
+# each.
+for root in 1 3; do
+    seed2 "corpus/seed-bti-root$root" 22 $((64 + root)) 600
+    seed2 "corpus/seed-range-root$root" $((21 + root - 1)) $((64 + 128 * (root % 2) + root)) 600
+done
+for kind in 0 5 7; do
+    seed2 "corpus/seed-bti-regime-$kind" 22 $((64 + 32 + 4 * kind + (kind + 1) % 4)) 600
+    seed2 "corpus/seed-range-regime-$kind" 21 $((64 + 32 + 4 * kind + (kind + 2) % 4)) 600
+done
+for kind in 1 4; do
+    seed2 "corpus/seed-bti-s2-$kind" 22 $((64 + 4 * kind + (kind + 3) % 4)) 600
+    seed2 "corpus/seed-range-s2-$kind" 23 $((64 + 4 * kind + kind % 4)) 600
 done
 ls -l corpus

@@ -243,7 +243,7 @@ TEST_CASE("fuzz inputs of the attributes set (change_attributes, walk_runs) pass
             for (unsigned root = 0; root < 4; root += 1 + hint) {
                 const unsigned map = kind < 8 ? 32 + 4 * kind : 4 * (kind - 8);
                 std::vector<uint8_t> input(600);
-                input[0] = static_cast<uint8_t>(8 + kind);
+                input[0] = static_cast<uint8_t>(8 + kind % 8);  // any of 8 to 20: the same calls
                 input[1] = static_cast<uint8_t>(128 * hint + map + root);
                 for (size_t i = 2; i < input.size(); ++i) {
                     x = x * 1103515245u + 12345u;
@@ -307,6 +307,46 @@ TEST_CASE("fuzz inputs of the output set (map_range_to) pass every check", "[fuz
     CHECK(stats.foreign_validations_refused > 0);
 }
 
+// The features set (first byte 21 to 23, then as the output set; fuzz_driver.hpp):
+// idmap_set_guarded_code among the output set's calls, many live changes, on a fake CPU
+// with FEAT_BTI and FEAT_TLBIRANGE (21), FEAT_BTI alone (22), FEAT_TLBIRANGE alone (23),
+// on the maps the output set test drives, inputs from the same LCG: every check must
+// pass, and together they must reach maps under guarded code writing GP leaves,
+// set_guarded_code refused (stage 2, no FEAT_BTI), live changes past 16 entries
+// invalidated by range TLBIs, and the whole regime past 2^21 - 1 pages or without
+// FEAT_TLBIRANGE.
+TEST_CASE("fuzz inputs of the features set (guarded code, range TLBIs) pass every check", "[fuzz]") {
+    uint32_t x = 97531;
+    idmap_model::HarnessStats stats;
+    for (unsigned cpu = 21; cpu < 24; ++cpu) {
+        for (unsigned kind = 0; kind < 16; ++kind) {  // kFuzzMaps, the EL1&0 identity map, stage 2
+            for (unsigned root = kind % 2; root < 4; root += 2) {
+                const unsigned map = kind < 8 ? 32 + 4 * kind : 4 * (kind - 8);
+                std::vector<uint8_t> input(600);
+                input[0] = static_cast<uint8_t>(cpu);
+                input[1] = static_cast<uint8_t>(128 * (root / 2) + map + root);
+                for (size_t i = 2; i < input.size(); ++i) {
+                    x = x * 1103515245u + 12345u;
+                    input[i] = static_cast<uint8_t>(x >> 16);
+                }
+                const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
+                INFO("bytes " << unsigned{input[0]} << ", " << unsigned{input[1]} << ": " << failure);
+                CHECK(failure.empty());
+            }
+        }
+    }
+    INFO("guarded maps " << stats.guarded_maps << ", GP leaves " << stats.gp_leaves << ", NO_BTI refusals "
+                         << stats.no_bti_refusals << ", range syncs " << stats.tlbi_range_syncs << ", range TLBIs "
+                         << stats.tlbi_ranges << ", whole regime past 2^21 - 1 pages " << stats.tlbi_range_fallbacks
+                         << ", whole regime " << stats.tlbi_regime);
+    CHECK(stats.guarded_maps > 0);
+    CHECK(stats.gp_leaves > 0);
+    CHECK(stats.no_bti_refusals > 0);
+    CHECK(stats.tlbi_range_syncs > 0);
+    CHECK(stats.tlbi_ranges > 0);
+    CHECK(stats.tlbi_range_fallbacks > 0);
+    CHECK(stats.tlbi_regime > stats.tlbi_range_fallbacks);
+}
 
 namespace {
 

@@ -26,8 +26,9 @@
 // bits (refused at activation by the fake's CPU) only when the first of them is 0xff.
 // random_op draws stage-2 flags and modify bits for it, and one map in three is
 // idmap_s2_map_range_bbm.
-// The attributes set, from a first byte of 8 to 23 (no seed or regression input of before
-// had one: it meant the current set on the EL1&0 identity map, as 4 to 7 do): the input
+// The attributes set, from a first byte of 8 to 20 (8 to 23 before the features set; no
+// seed or regression input of before had one: it meant the current set on the EL1&0
+// identity map, as 4 to 7 do): the input
 // is that byte, then an input of the extended set whose first byte has bit 6 taken as set
 // (any map of the above, stage 1 or 2: data[1] | 64), decoded as that one is but for the
 // calls: random_op's OpSet::Attributes, with idmap_change_attributes and idmap_walk_runs.
@@ -35,6 +36,11 @@
 // seed or test used): the same but for random_op's OpSet::Output, with
 // idmap_map_range_to (at stage 2 also idmap_s2_map_range_bbm_to) to output addresses
 // drawn to reach blocks at some levels only, aliases, and the refused pa.
+// The features set, from a first byte of 21 to 23 (the attributes set's before, which no
+// seed used; the regression test's attributes inputs now start with 8 to 15, which decode
+// the same): as the output set but for random_op's OpSet::Features, with
+// idmap_set_guarded_code and many live changes, on a fake CPU with FEAT_BTI and
+// FEAT_TLBIRANGE (21), FEAT_BTI alone (22) or FEAT_TLBIRANGE alone (23).
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
@@ -95,8 +101,12 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     // The attributes and output sets: the rest an extended input (its first byte, if any,
     // with bit 6).
     const bool output = size != 0 && data[0] >= 24 && data[0] < 32;
-    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 24;
-    const bool prefixed = attributes || output;
+    const bool features = size != 0 && data[0] >= 21 && data[0] < 24;
+    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 21;
+    const bool prefixed = attributes || output || features;
+    // The features set's CPU.
+    const bool bti = features && data[0] != 23;
+    const bool tlbi_range = features && data[0] != 22;
     if (prefixed) {
         ++data;
         --size;
@@ -105,6 +115,7 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     ByteSource src{data, size};
     const bool extended = first >= 64;
     const OpSet set = output       ? OpSet::Output
+                      : features   ? OpSet::Features
                       : attributes ? OpSet::Attributes
                       : first < 4  ? OpSet::Legacy
                       : extended   ? OpSet::Extended
@@ -115,6 +126,8 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     config.root_level = root_level;
     config.asid = asid;
     config.contiguous_hint = extended && (first & 0x80) != 0;
+    config.bti = bti;
+    config.tlbi_range = tlbi_range;
     const unsigned s2_kind = extended && (first & 0x20) == 0 ? (first >> 2) & 7 : 0;
     if (s2_kind != 0) {
         const FuzzStage2& m = kFuzzStage2[s2_kind - 1];

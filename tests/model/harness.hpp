@@ -32,6 +32,12 @@
 //                   every freed table by a VAE (not last-level: walk caches) in its range,
 //                   and none that hits neither (a VALE only a changed leaf);
 //       over 16     exactly one TLBI of the whole regime (VMALLE1IS, ALLE2IS, ALLE3IS);
+//                   but where the fake's CPU has FEAT_TLBIRANGE and the pages from the
+//                   lowest stale entry's start to the highest's are at most 2^21 - 1:
+//                   for an odd count one TLBI by VA of the first, then range TLBIs (RVAE,
+//                   RVALE, RVAAE1, RVAALE1; TG 4 KiB, TTL 0, a SCALE each) covering exactly
+//                   the rest in order, last-level unless a table was freed
+//                   (check_range_tlbis);
 //     then (N > 0) exactly one DSB ISH and one ISB, and every table page given back after
 //     the last TLBI and the DSB ISH. None at all (no TLBI, DSB ISH or ISB) on an inactive
 //     map, for a failed call, or for walk_range. activate: no TLBI where ASIDs tell the
@@ -45,13 +51,20 @@
 // activation is idmap_s2_activate, refused where the fake's CPU (PARange 44 bits, 8-bit
 // VMIDs, no FEAT_XNX) cannot run the map; the TLBIs of a change are by IPA (IPAS2E1IS,
 // IPAS2LE1IS, operand IPA[55:12] alone, no VMID) then one DSB ISH, TLBI VMALLE1IS and
-// another DSB ISH, or past 16 one VMALLS12E1IS; activate one VMALLS12E1IS, deactivate two.
+// another DSB ISH, or past 16 one VMALLS12E1IS (by range, RIPAS2(L)E1IS, as at stage 1
+// where the CPU has FEAT_TLBIRANGE, then DSB ISH, VMALLE1IS, DSB ISH); activate one
+// VMALLS12E1IS, deactivate two.
 // map_range_bbm (idmap_s2_map_range_bbm) is checked against the model as map_range is;
 // its TLB maintenance (a break per entry, then the batch) only for covering every stale
-// entry with a TLBI of stage 2 (by IPA or whole), every TLBI stage 2's or VMALLE1IS, and
+// entry with a TLBI of stage 2 (by IPA, by range or whole), every TLBI stage 2's or
+// VMALLE1IS, and
 // table pages given back after them. map_range_to and map_range_bbm_to
 // (idmap_map_range_to, with idmap_tables_needed_to first, and idmap_s2_map_range_bbm_to)
 // are checked as map_range and map_range_bbm are.
+// The fake's CPU has FEAT_BTI and FEAT_TLBIRANGE as MapConfig says, for the whole input.
+// idmap_set_guarded_code answers as the model predicts (refused at stage 2 and without
+// FEAT_BTI) and idmap_guarded_code then says the model's policy; the map calls' GP bits
+// are the model's (Model::guard).
 // The map is idmap_new_with_allocator's (EL1&0, lower VA range, identity), or one of
 // idmap_new_with_config (MapConfig: regime, VA range, pa_offset), whose addresses the
 // harness passes and checks as they are (the upper range's real addresses), the model and
@@ -209,6 +222,12 @@ struct HarnessStats {
     size_t bbm_output_refused = 0;  // map calls refused for a live output address's change
     size_t foreign_validations_refused = 0;  // modify callbacks refused making valid another output address
     size_t bbm_moves = 0;         // map_range_bbm(_to) calls that moved a live valid page to another output address
+    size_t guarded_maps = 0;      // map calls that succeeded with guarded code on
+    size_t gp_leaves = 0;         // ... valid leaves with GP among the pages they changed
+    size_t no_bti_refusals = 0;   // set_guarded_code(on) refused (IDMAP_ARG_NO_BTI)
+    size_t tlbi_range_syncs = 0;  // live changes past 16 entries invalidated by range TLBIs
+    size_t tlbi_ranges = 0;       // ... range TLBIs they issued
+    size_t tlbi_range_fallbacks = 0;  // ... the whole regime instead on a CPU with FEAT_TLBIRANGE (over 2^21 - 1 pages)
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -258,6 +277,12 @@ struct HarnessStats {
         bbm_output_refused += o.bbm_output_refused;
         foreign_validations_refused += o.foreign_validations_refused;
         bbm_moves += o.bbm_moves;
+        guarded_maps += o.guarded_maps;
+        gp_leaves += o.gp_leaves;
+        no_bti_refusals += o.no_bti_refusals;
+        tlbi_range_syncs += o.tlbi_range_syncs;
+        tlbi_ranges += o.tlbi_ranges;
+        tlbi_range_fallbacks += o.tlbi_range_fallbacks;
     }
 };
 
@@ -276,6 +301,10 @@ struct MapConfig {
     bool stage2 = false;
     unsigned ipa_bits = 0;
     bool xnx = false;
+    // The host fake's CPU for the whole input: FEAT_BTI (ID_AA64PFR1_EL1.BT) and
+    // FEAT_TLBIRANGE (ID_AA64ISAR0_EL1.TLB 0b0010); set when the harness is built.
+    bool bti = false;
+    bool tlbi_range = false;
 
     // What the host fake's CPU has (src/arch/host/fake.hpp, its reset values).
     static constexpr unsigned kFakePaBits = 44;
@@ -287,6 +316,8 @@ struct MapConfig {
         m.upper = va_range == IDMAP_VA_RANGE_UPPER;
         m.pa_offset = static_cast<uint64_t>(pa_offset);
         m.one_privilege_level = one_privilege_level();
+        m.regime = stage2 ? IDMAP_REGIME_STAGE2 : regime;
+        m.bti = bti;
         if (stage2) {
             m.stage2 = true;
             m.size_bits = ipa_bits;
@@ -304,6 +335,11 @@ public:
 
     explicit Harness(const MapConfig& config)
         : config_(config), model_(config.root_level, config.model()), c_alloc_(alloc_.c_allocator()) {
+        // The CPU's features, the same from the first call to the last (begin() keeps the
+        // registers), and none left by the harness before.
+        namespace fake = aarch64_paging::arch::fake;
+        fake::registers().id_aa64pfr1_el1 = config.bti ? 1 : 0;
+        fake::registers().id_aa64isar0_el1 = config.tlbi_range ? uint64_t{2} << 56 : 0;
         walker_config_.delta = model_.delta();
         walker_config_.res1 = model_.res1();
         walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
@@ -350,8 +386,8 @@ public:
             // ASID is in place, else activation is refused (UPPER_ASID).
             aarch64_paging::arch::fake::registers().ttbr0_el2 = static_cast<uint64_t>(config.asid) << 48;
         }
-        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_)) {
-            fail("a new map has the contiguous hint on, or is sealed");
+        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_) || idmap_guarded_code(map_)) {
+            fail("a new map has the contiguous hint or guarded code on, or is sealed");
         }
         if (config.contiguous_hint) {
             if (idmap_set_contiguous_hint(map_, true) != IDMAP_OK || !idmap_contiguous_hint(map_)) {
@@ -408,6 +444,22 @@ public:
     // idmap_s2_map_range_bbm_to: the same to the output range from pa.
     bool map_range_bbm_to(idmap_region_t r, uint64_t pa, uint64_t flags, uint32_t constraints) {
         return map_call(Record::MapBbmTo, r, pa, flags, constraints);
+    }
+
+    // idmap_set_guarded_code: answers as the model predicts (refused at stage 2 and
+    // without the fake CPU's FEAT_BTI), changes no table; idmap_guarded_code then the
+    // model's policy.
+    bool set_guarded_code(bool on) {
+        begin(Record::GuardedCode, idmap_region_t{0, 0}, TlbCall::None).flags = on ? 1 : 0;
+        (void)budget();  // takes no page
+        const Outcome want = model_.set_guarded_code(on);
+        const idmap_status_t got = idmap_set_guarded_code(map_, on);
+        if (idmap_guarded_code(map_) != model_.guarded_code()) {
+            return fail("idmap_guarded_code differs from the model");
+        }
+        stats_.no_bti_refusals +=
+            got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_NO_BTI ? 1 : 0;
+        return finish_call(want, got);
     }
 
     bool modify_range(idmap_region_t r, const ModifySpec& given) {
@@ -869,6 +921,12 @@ private:
 
     static constexpr unsigned kTlbBatchMax = 16;  // VA TLBIs at most, then the whole regime
     static constexpr uint64_t kVaField = (uint64_t{1} << 44) - 1;  // TLBI operand: VA[55:12]
+    static constexpr uint64_t kBaseAddr = (uint64_t{1} << 37) - 1;  // range TLBI operand: BaseADDR, VA[48:12]
+    static constexpr uint64_t kMaxRangePages = (uint64_t{1} << 21) - 1;  // what range TLBIs cover at most
+    // The pages a range TLBI operand covers: (NUM + 1) << (5 * SCALE + 1).
+    static uint64_t range_tlbi_pages(uint64_t operand) {
+        return (((operand >> 39) & 31) + 1) << (5 * ((operand >> 44) & 3) + 1);
+    }
 
     static void count_free(void* ctx, uint64_t page) {
         auto* h = static_cast<Harness*>(ctx);
@@ -877,14 +935,16 @@ private:
     }
 
     // The leaf entries valid in before and different in after (two walks of the same
-    // pages, in order), the first limit of them in out; answers how many there are,
-    // counting no further than limit + 1.
+    // pages, in order), the first limit of them in out; answers how many there are, and
+    // the start of the lowest and the highest in lo and hi (pages; lo > hi for none).
     static size_t changed_entries(const std::vector<Run>& before, const std::vector<Run>& after, size_t limit,
-                                  std::vector<ChangedEntry>& out) {
+                                  std::vector<ChangedEntry>& out, uint64_t& lo, uint64_t& hi) {
         size_t count = 0;
         size_t i = 0, j = 0;
+        lo = UINT64_MAX;
+        hi = 0;
         ChangedEntry last{UINT64_MAX, 0};  // the last entry counted
-        while (i < before.size() && j < after.size() && count <= limit) {
+        while (i < before.size() && j < after.size()) {
             const Run& b = before[i];
             const Run& a = after[j];
             const uint64_t page = std::max(b.first, a.first);
@@ -896,12 +956,15 @@ private:
                 if (last.level == b.leaf.level && last.first == entry) {
                     entry += n;
                 }
-                for (; entry < end && count <= limit; entry += n) {
-                    if (out.size() < limit) {
-                        out.push_back(ChangedEntry{entry, b.leaf.level});
+                if (entry < end) {
+                    const uint64_t final = (end - 1) & ~(n - 1);
+                    for (uint64_t e = entry; e <= final && out.size() < limit; e += n) {
+                        out.push_back(ChangedEntry{e, b.leaf.level});
                     }
-                    last = ChangedEntry{entry, b.leaf.level};
-                    ++count;
+                    count += static_cast<size_t>((final - entry) / n + 1);
+                    lo = std::min(lo, entry);
+                    hi = std::max(hi, final);
+                    last = ChangedEntry{final, b.leaf.level};
                 }
             }
             if (b.end == end) ++i;
@@ -917,6 +980,12 @@ private:
         const uint64_t lo = va_field(first);
         return v >= lo && v - lo < pages;
     }
+    // Whether the pages a range TLBI covers meet the pages [first, first + pages).
+    bool range_hits(uint64_t operand, uint64_t first, uint64_t pages) const {
+        const uint64_t base = operand & kBaseAddr;
+        const uint64_t lo = va_field(first) & kBaseAddr;
+        return ((lo - base) & kBaseAddr) < range_tlbi_pages(operand) || ((base - lo) & kBaseAddr) < pages;
+    }
 
     static const char* kind_name(unsigned kind) {
         switch (kind) {
@@ -925,6 +994,10 @@ private:
             case aarch64_paging::arch::fake::Tlbi::Asid: return "ASIDE1";
             case aarch64_paging::arch::fake::Tlbi::VaAllAsids: return "VAAE1";
             case aarch64_paging::arch::fake::Tlbi::VaLastLevelAllAsids: return "VAALE1";
+            case aarch64_paging::arch::fake::Tlbi::Range: return "RVAE";
+            case aarch64_paging::arch::fake::Tlbi::RangeLastLevel: return "RVALE";
+            case aarch64_paging::arch::fake::Tlbi::RangeAllAsids: return "RVAAE1";
+            case aarch64_paging::arch::fake::Tlbi::RangeLastLevelAllAsids: return "RVAALE1";
             default: return "whole regime";
         }
     }
@@ -1015,24 +1088,32 @@ private:
         walker_before().walk(pages, before);
         std::vector<ChangedEntry>& leaves = tlb_leaves_;
         leaves.clear();
-        const size_t leaf_count = changed_entries(before.runs, after.runs, kTlbBatchMax, leaves);
+        // lo, hi: the start of the lowest and the highest stale entry (pages).
+        uint64_t lo = 0, hi = 0;
+        const size_t leaf_count = changed_entries(before.runs, after.runs, kTlbBatchMax, leaves, lo, hi);
         std::vector<TablePage>& freed = tlb_freed_;
         freed.clear();
         for (const TablePage& t : before.table_pages) {
             if (!std::binary_search(after.reached.begin(), after.reached.end(), t.pa)) {
                 freed.push_back(t);
+                lo = std::min(lo, t.base >> kPageShift);
+                hi = std::max(hi, t.base >> kPageShift);
             }
         }
         const size_t n = leaf_count + freed.size();
+        // Past 16 on a CPU with FEAT_TLBIRANGE: the pages from lo to hi by range TLBIs
+        // where there are at most 2^21 - 1 of them, else the whole regime.
+        const uint64_t span = n > kTlbBatchMax ? hi - lo + 1 : 0;
+        const bool by_range = n > kTlbBatchMax && config_.tlbi_range && span <= kMaxRangePages;
         // What the call left, to say with a failure.
         const auto stale = [&] {
             std::ostringstream s;
-            if (leaf_count > kTlbBatchMax) {
-                s << "over " << kTlbBatchMax;
-            } else {
-                s << leaf_count;
+            s << leaf_count << " changed leaf entries, " << freed.size() << " freed tables";
+            if (n > kTlbBatchMax) {
+                s << ", 0x" << std::hex << span << " pages from 0x" << model_.range_start() + (lo << kPageShift)
+                  << std::dec << (config_.tlbi_range ? " (FEAT_TLBIRANGE)" : "");
             }
-            s << " changed leaf entries, " << freed.size() << " freed tables: ";
+            s << ": ";
             return s.str();
         };
         if (c.dsb_ishst == 0) {
@@ -1047,20 +1128,26 @@ private:
             }
             return true;
         }
-        // Stage 2 by IPA: DSB ISH, TLBI VMALLE1IS for the entries combining both stages, DSB ISH.
-        const bool s2_by_ipa = config_.stage2 && n <= kTlbBatchMax;
+        // Stage 2 by IPA (or by range): DSB ISH, TLBI VMALLE1IS for the entries combining
+        // both stages, DSB ISH.
+        const bool s2_by_ipa = config_.stage2 && (n <= kTlbBatchMax || by_range);
         if (c.dsb_ish != (s2_by_ipa ? 2u : 1u) || c.isb != 1) {
             return tlb_fail(stale() + (s2_by_ipa ? "expected exactly two DSB ISH (by IPA, then VMALLE1IS) and one ISB"
                                                  : "expected exactly one DSB ISH and one ISB after the TLBIs"));
         }
         stats_.tlb_invalidations += c.log_count;
-        if (n > kTlbBatchMax) {
+        if (by_range) {
+            if (!check_range_tlbis(lo, span, !freed.empty(), stale())) {
+                return false;
+            }
+        } else if (n > kTlbBatchMax) {
             const fake::Tlbi& t = c.log[0];
             if (c.log_count != 1 || t.kind != fake::Tlbi::Regime || static_cast<unsigned>(t.regime) != regime ||
                 t.operand != 0) {
                 return tlb_fail(stale() + "expected one TLBI of the whole regime");
             }
             ++stats_.tlbi_regime;
+            stats_.tlbi_range_fallbacks += config_.tlbi_range ? 1 : 0;
         } else {
             if (c.log_count != n + (s2_by_ipa ? 1 : 0)) {
                 return tlb_fail(stale() + "expected exactly one TLBI by VA for each" +
@@ -1138,11 +1225,76 @@ private:
         return true;
     }
 
+    // The TLBIs of a change past 16 stale entries on a CPU with FEAT_TLBIRANGE, the pages
+    // [first, first + pages) from the lowest stale entry's start to the highest's (Arm ARM
+    // D8.14, "TLB range maintenance instructions"): for an odd count one TLBI by VA of the
+    // first page, then range TLBIs of at most one SCALE each, TG 0b01 (4 KiB), TTL 0 (any
+    // level), that together cover exactly the rest, in order; last-level forms unless a
+    // table was freed (tables: walk caches), every ASID's in EL1&0's upper range, the
+    // map's ASID in 63:48 (none by IPA); at stage 2 then TLBI VMALLE1IS.
+    bool check_range_tlbis(uint64_t first, uint64_t pages, bool tables, const std::string& stale) {
+        namespace fake = aarch64_paging::arch::fake;
+        const fake::Counters& c = fake::counters();
+        const unsigned tail = config_.stage2 ? 1 : 0;  // VMALLE1IS
+        if (c.log_count > fake::Counters::LOG_SIZE || c.log_count <= tail) {
+            return tlb_fail(stale + "expected a few range TLBIs");
+        }
+        if (config_.stage2) {
+            const fake::Tlbi& t = c.log[c.log_count - 1];
+            if (t.kind != fake::Tlbi::Regime || t.regime != aarch64_paging::TranslationRegime::El1And0 ||
+                t.operand != 0) {
+                return tlb_fail(stale + "expected TLBI VMALLE1IS after the range TLBIs by IPA");
+            }
+        }
+        const bool all_asids = config_.regime == IDMAP_REGIME_EL1_0 && config_.va_range == IDMAP_VA_RANGE_UPPER;
+        const fake::Tlbi::Kind by_va = all_asids ? (tables ? fake::Tlbi::VaAllAsids : fake::Tlbi::VaLastLevelAllAsids)
+                                                 : (tables ? fake::Tlbi::Va : fake::Tlbi::VaLastLevel);
+        const fake::Tlbi::Kind by_range =
+            all_asids ? (tables ? fake::Tlbi::RangeAllAsids : fake::Tlbi::RangeLastLevelAllAsids)
+                      : (tables ? fake::Tlbi::Range : fake::Tlbi::RangeLastLevel);
+        const uint64_t asid = config_.stage2 ? 0 : config_.asid;
+        uint64_t next = first;  // the first page not yet covered
+        unsigned scales = 0;    // the SCALEs used, a bit each
+        for (unsigned k = 0; k + tail < c.log_count; ++k) {
+            const fake::Tlbi& t = c.log[k];
+            const bool range = t.kind == by_range;
+            if ((!range && t.kind != by_va) || static_cast<unsigned>(t.regime) != static_cast<unsigned>(config_.regime) ||
+                (t.operand >> 48) != asid) {
+                return tlb_fail(stale + "a TLBI not of the expected kind (" + kind_name(by_range) + " or " +
+                                kind_name(by_va) + "), regime or ASID");
+            }
+            uint64_t covered = 1;
+            if (range) {
+                const unsigned scale = static_cast<unsigned>(t.operand >> 44) & 3;
+                if (((t.operand >> 46) & 3) != 1 || ((t.operand >> 37) & 3) != 0 || (scales >> scale & 1) != 0) {
+                    return tlb_fail(stale + "a range TLBI with TG not 0b01 (4 KiB), TTL not 0, or a SCALE used twice");
+                }
+                if ((t.operand & kBaseAddr) != (va_field(next) & kBaseAddr)) {
+                    return tlb_fail(stale + "a range TLBI whose BaseADDR is not the first page left to cover");
+                }
+                scales |= 1u << scale;
+                covered = range_tlbi_pages(t.operand);
+                ++stats_.tlbi_ranges;
+            } else if (k != 0 || ((t.operand >> 44) & 0xf) != 0 || (t.operand & kVaField) != va_field(next)) {
+                return tlb_fail(stale + "a TLBI by VA but of the first page, first");
+            }
+            if (covered > first + pages - next) {
+                return tlb_fail(stale + "the TLBIs go past the highest stale entry's first page");
+            }
+            next += covered;
+        }
+        if (next != first + pages) {
+            return tlb_fail(stale + "the TLBIs stop short of the highest stale entry's first page");
+        }
+        ++stats_.tlbi_range_syncs;
+        return true;
+    }
+
     // map_range_bbm on an active map (TlbCall::Bbm): each break is its own invalidation
     // (IPAS2LE1IS, DSB ISH, VMALLE1IS, DSB ISH, ISB), then the batch's for the rest, so
-    // the count is not checked: every TLBI is stage 2's (by IPA, or VMALLS12E1IS) or
-    // VMALLE1IS, every changed leaf entry (of the first 16) and freed table is hit by one
-    // by IPA or a VMALLS12E1IS came, and the table pages went back after the last TLBI.
+    // the count is not checked: every TLBI is stage 2's (by IPA, by range, or
+    // VMALLS12E1IS) or VMALLE1IS, every changed leaf entry (of the first 16) and freed
+    // table is hit by one by IPA or by range, or a VMALLS12E1IS came, and the table pages went back after the last TLBI.
     bool check_bbm_tlb(const std::vector<ChangedEntry>& leaves, size_t leaf_count, const std::vector<TablePage>& freed,
                        const std::string& stale) {
         namespace fake = aarch64_paging::arch::fake;
@@ -1170,7 +1322,8 @@ private:
             const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
             const bool vmalle1 = t.regime == aarch64_paging::TranslationRegime::El1And0 && t.kind == fake::Tlbi::Regime;
             if (!vmalle1 && (!s2 || (t.kind != fake::Tlbi::Regime && t.kind != fake::Tlbi::Va &&
-                                     t.kind != fake::Tlbi::VaLastLevel))) {
+                                     t.kind != fake::Tlbi::VaLastLevel && t.kind != fake::Tlbi::Range &&
+                                     t.kind != fake::Tlbi::RangeLastLevel))) {
                 return tlb_fail(stale + "a TLBI that is neither stage 2's nor VMALLE1IS");
             }
             whole = whole || (s2 && t.kind == fake::Tlbi::Regime);
@@ -1179,9 +1332,11 @@ private:
         const auto hit = [&](uint64_t first, uint64_t pages, bool leaf) {
             for (unsigned k = 0; k < c.log_count && !whole; ++k) {
                 const fake::Tlbi& t = c.log[k];
-                const bool by_ipa = t.regime == aarch64_paging::TranslationRegime::Stage2 &&
-                                    (t.kind == fake::Tlbi::Va || (leaf && t.kind == fake::Tlbi::VaLastLevel));
-                if (by_ipa && hits(t.operand, first, pages)) {
+                const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
+                const bool by_ipa = s2 && (t.kind == fake::Tlbi::Va || (leaf && t.kind == fake::Tlbi::VaLastLevel));
+                const bool by_range =
+                    s2 && (t.kind == fake::Tlbi::Range || (leaf && t.kind == fake::Tlbi::RangeLastLevel));
+                if ((by_ipa && hits(t.operand, first, pages)) || (by_range && range_hits(t.operand, first, pages))) {
                     return true;
                 }
             }
@@ -1239,7 +1394,7 @@ private:
     struct Record {
         enum Kind {
             Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
-            ChangeAttributes, WalkRuns, MapTo, MapBbmTo
+            ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode
         } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t pa = 0;     // MapTo, MapBbmTo
@@ -1256,9 +1411,9 @@ private:
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
                                      "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
-                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to"};
+                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to", "set_guarded_code"};
         s << names[r.kind];
-        if (r.kind <= Record::Unmap || r.kind >= Record::MapBbm) {
+        if (r.kind <= Record::Unmap || (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode)) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
         if (r.kind == Record::MapTo || r.kind == Record::MapBbmTo) {
@@ -1277,6 +1432,8 @@ private:
             s << " set 0x" << r.flags << " clear 0x" << r.clear;
         } else if (r.kind == Record::WalkRuns) {
             s << std::dec << " stop at run " << r.runs.stop_at;
+        } else if (r.kind == Record::GuardedCode) {
+            s << (r.flags != 0 ? " on" : " off");
         }
         return s.str();
     }
@@ -1407,6 +1564,15 @@ private:
                    idmap_status_t got) {
         if (got == IDMAP_ERR_BREAK_BEFORE_MAKE && want.value == IDMAP_BBM_OUTPUT_ADDRESS) {
             ++stats_.bbm_output_refused;
+        }
+        if (got == IDMAP_OK && model_.guarded_code()) {
+            ++stats_.guarded_maps;
+            for (const Run& run : after_.runs) {
+                if (run.leaf.valid() && (run.leaf.attrs & kGp) != 0) {
+                    const uint64_t n = level_pages(run.leaf.level);
+                    stats_.gp_leaves += (run.end - run.first + n - 1) / n;
+                }
+            }
         }
         const bool bbm = kind == Record::MapBbm || kind == Record::MapBbmTo;
         if (bbm && got == IDMAP_OK && live) {
@@ -2122,15 +2288,34 @@ inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constra
 // map in every set: it draws nothing). Attributes: also change_attributes and walk_runs.
 // Output: the attributes set's calls and map_range_to (at stage 2 or map_range_bbm_to),
 // and modify callbacks that try to make valid entries at another output address.
-enum class OpSet { Legacy, Current, Extended, Attributes, Output };
+// Features: the output set's calls and set_guarded_code, with more live changes (past 16
+// entries: range TLB invalidation) and map flags executable at one level only.
+enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns, MapTo
+    WalkRuns, MapTo, GuardedCode
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Features) {
+        // Active most of the time, changes of many entries: unmap and change_attributes.
+        return kind < 10 ? Op::Map
+               : kind < 16 ? Op::MapWithConstraints
+               : kind < 28 ? Op::MapTo
+               : kind < 32 ? Op::Modify
+               : kind < 33 ? Op::Walk
+               : kind < 45 ? Op::ChangeAttributes
+               : kind < 47 ? Op::WalkRuns
+               : kind < 61 ? Op::Unmap
+               : kind < 63 ? Op::Compact
+               : kind < 66 ? Op::Coalesce
+               : kind < 67 ? Op::Seal
+               : kind < 77 ? Op::GuardedCode
+               : kind < 93 ? Op::Activate
+                           : Op::Deactivate;
+    }
     if (set == OpSet::Output) {
         // Active half the time: live changes of output addresses.
         return kind < 12 ? Op::Map
@@ -2191,6 +2376,16 @@ inline Op pick_op(uint64_t kind, OpSet set) {
                        : Op::Deactivate;
 }
 
+// Guarded code's cases (the features set only): one map in four flips PXN or UXN (XN with
+// one privilege level, where PXN is refused), so that leaves execute at one level only.
+template <class Source>
+uint64_t one_level_executable(Source& src, const Zones& z, OpSet set, uint64_t flags) {
+    if (set != OpSet::Features || z.stage2 || src.below(4) != 0) {
+        return flags;
+    }
+    return flags ^ (z.one_privilege_level || src.below(2) == 0 ? kUxn : kPxn);
+}
+
 // One random call on h. allow_oom: sometimes give the allocator a small budget for it.
 // allow_seal (OpSet::Extended): a Seal draw seals the map; else it coalesces instead.
 template <class Source>
@@ -2221,6 +2416,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
         }
+        flags = one_level_executable(src, z, set, flags);
         ok = h.map_range(r, flags, 0, false);
     } else if (op == Op::MapWithConstraints) {
         const idmap_region_t r = random_region(src, z);
@@ -2235,6 +2431,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
         }
+        flags = one_level_executable(src, z, set, flags);
         ok = h.map_range(r, flags, c, true);
     } else if (op == Op::MapTo) {
         // At stage 2 half of them by map_range_bbm_to.
@@ -2245,6 +2442,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
         }
+        flags = one_level_executable(src, z, set, flags);
         const uint64_t pa = random_output(src, h.model(), drawn);
         const idmap_region_t r = few_tables(drawn, pa, c, z);
         ok = bbm ? h.map_range_bbm_to(r, pa, flags, c) : h.map_range_to(r, pa, flags, c);
@@ -2256,7 +2454,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         } else if (z.one_privilege_level) {
             one_level_modify(src, m);
         }
-        if (set == OpSet::Output) {
+        if (set == OpSet::Output || set == OpSet::Features) {
             m.validate_foreign = src.below(2) == 0;
         }
         ok = h.modify_range(r, m);
@@ -2277,6 +2475,8 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         spec.stop_at = src.below(3) == 0 ? 1 + static_cast<size_t>(src.below(12)) : 0;
         const idmap_region_t r = random_region(src, z);
         ok = h.walk_runs(r, spec);
+    } else if (op == Op::GuardedCode) {
+        ok = h.set_guarded_code(src.below(4) != 0);
     } else if (op == Op::Unmap) {
         ok = h.unmap_range(random_unmap_region(src, z, h.model()));
     } else if (op == Op::Compact) {

@@ -28,6 +28,10 @@
 //                 is INVALID_ARGUMENT (IDMAP_ARG_PA_PAGE_OFFSET, va = pa), after the region, seal, flags and
 //                 constraints checks and before the 48-bit one (ADDRESS_RANGE below). Live
 //                 leaves at another output address break (IDMAP_BBM_OUTPUT_ADDRESS).
+//   guarded code  (idmap.h, idmap_set_guarded_code) on, map_range and map_range_to add GP
+//                 (50) to every valid leaf they write whose flags execute at some level:
+//                 not both PXN and UXN, with one privilege level not XN. Refused at stage
+//                 2 and without FEAT_BTI (ModelConfig::bti). modify leaves GP alone.
 //   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
 //                 in address order; fn's result rules as the contract states them, with
 //                 idmap.h's addition: fn may change no bit map_range refuses, nor make
@@ -176,6 +180,8 @@ struct ModelConfig {
     bool xnx = false;          // FEAT_XNX asked for: XN[0] (bit 53) accepted
     bool s2_unusable = false;  // idmap_s2_activate refuses the map whatever it holds
     unsigned s2_pa_bits = 48;  // the CPU's PA size: no valid leaf may map at or past it
+    idmap_regime_t regime = IDMAP_REGIME_EL1_0;  // idmap_regime(): the detail of NO_BTI
+    bool bti = false;  // the CPU has FEAT_BTI: guarded code may be turned on at stage 1
 };
 
 // AP[1] (USER), nG and PXN: refused in the regimes with one privilege level, where AP[1] is
@@ -186,6 +192,8 @@ constexpr uint64_t kOneLevelRefused = kApUser | kNonGlobal | kPxn;
 // Stage 2 refuses nG (11, RES0), GP (50) and XN[0] (53, RES0 without FEAT_XNX).
 constexpr uint64_t kGp = uint64_t{1} << 50;
 constexpr uint64_t kStage2Refused = kNonGlobal | kGp | kPxn;
+// UXN (54): XN in the regimes with one privilege level.
+constexpr uint64_t kUxn = uint64_t{1} << 54;
 
 // What a valid leaf grants (Arm ARM D8.4), as the contract's seal rule judges it: reads
 // and writes at the privileged level and at EL0, and execution at each. AP[2] (7) makes
@@ -308,6 +316,27 @@ public:
     // idmap_set_contiguous_hint; no_hint_erratum: IDMAP_ERRATUM_NO_CONTIGUOUS_HINT in force.
     void set_contiguous_hint(bool on) { hint_ = on; }
     void set_no_hint_erratum(bool on) { no_hint_erratum_ = on; }
+    // idmap_set_guarded_code (idmap.h): turning it on is refused (INVALID_ARGUMENT,
+    // IDMAP_ARG_NO_BTI, the regime in bits 31:16) at stage 2, which has no GP bit, and on a
+    // CPU without FEAT_BTI, the policy kept; off always succeeds. Changes no table.
+    Outcome set_guarded_code(bool on) {
+        if (on && (config_.stage2 || !config_.bti)) {
+            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
+            o.value = IDMAP_ARG_NO_BTI | uint64_t{static_cast<unsigned>(config_.regime)} << 16;
+            return record(o);
+        }
+        guarded_ = on;
+        Outcome o;
+        o.may_change = false;
+        return o;
+    }
+    bool guarded_code() const { return guarded_; }
+    // GP on a valid leaf of flags that executes at some level (guarded code; idmap.h):
+    // not both PXN and UXN, or not XN with one privilege level.
+    uint64_t guard(uint64_t flags) const {
+        const uint64_t never = config_.one_privilege_level ? kUxn : kPxn | kUxn;
+        return guarded_ && (flags & never) != never ? kGp : 0;
+    }
     // idmap_seal: cannot fail, changes no table.
     Outcome seal() {
         sealed_ = true;
@@ -367,8 +396,9 @@ public:
         }
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
-        // The regime's RES1 bits only on what maps: without VALID the flags alone.
-        c.flags = (flags & IDMAP_ATTR_VALID) != 0 ? flags | res1() : flags;
+        // The regime's RES1 bits, and GP under guarded code, only on what maps: without
+        // VALID the flags alone.
+        c.flags = (flags & IDMAP_ATTR_VALID) != 0 ? flags | res1() | guard(flags) : flags;
         c.delta = out - s;
         c.base = range_start();
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
@@ -1439,6 +1469,7 @@ private:
     bool active_ = false;
     bool sealed_ = false;
     bool hint_ = false;             // idmap_set_contiguous_hint
+    bool guarded_ = false;          // idmap_set_guarded_code
     bool no_hint_erratum_ = false;  // IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
     bool hinted_ = false;           // a group was ever hinted (the library regroups then)
     size_t tables_ = 1;  // the root's pages at first (the constructor)
