@@ -10,7 +10,6 @@
 #include "support/capi_support.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -106,13 +105,7 @@ TEST_CASE("guarded code is refused where there is no GP bit, and changes nothing
     CHECK(!idmap_guarded_code(nullptr));
 
     cpu_with_bti();
-    idmap_stage2_config_t c;
-    std::memset(&c, 0, sizeof c);
-    c.ipa_bits = 40;
-    c.start_level = 1;
-    c.vmid = 1;
-    Map s2(idmap_new_stage2(&c), &idmap_free);
-    REQUIRE(s2 != nullptr);
+    Map s2 = new_stage2(s2_config(40, 1));
     CHECK(idmap_set_guarded_code(s2.get(), true) == IDMAP_ERR_INVALID_ARGUMENT);
     CHECK(idmap_last_error(s2.get())->value == (IDMAP_ARG_NO_BTI | uint64_t{IDMAP_REGIME_STAGE2} << 16));
     CHECK(last_error_text(s2.get()) == "invalid argument: stage 2 has no guarded pages (GP is stage 1's)");

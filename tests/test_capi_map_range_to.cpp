@@ -11,7 +11,6 @@
 #include "support/capi_support.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -196,13 +195,7 @@ TEST_CASE("idmap_s2_map_range_bbm_to moves a live guest page to another frame", 
     fake::reset();
     fake::registers().current_el = 2;
     fake::registers().sctlr_el2 |= 5;  // M and C: no clean to PoC
-    idmap_stage2_config_t c;
-    std::memset(&c, 0, sizeof c);
-    c.ipa_bits = 40;
-    c.start_level = 1;
-    c.vmid = 3;
-    Map m(idmap_new_stage2(&c), &idmap_free);
-    REQUIRE(m != nullptr);
+    Map m = new_stage2(s2_config(40, 1, 3));
     const uint64_t ram = IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE;
     // Guest RAM at IPA 1 GiB, in host frames 64 GiB up.
     const idmap_region_t guest = idmap_region(k1G, k1G + k2M);

@@ -22,21 +22,6 @@ namespace {
 
 constexpr uint64_t kGuestRam = IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE;
 
-idmap_stage2_config_t s2_config(unsigned ipa_bits, unsigned start_level, uint32_t vmid = 1) {
-    idmap_stage2_config_t c;
-    std::memset(&c, 0, sizeof c);
-    c.ipa_bits = ipa_bits;
-    c.start_level = start_level;
-    c.vmid = vmid;
-    return c;
-}
-
-Map new_stage2(const idmap_stage2_config_t& c) {
-    Map m(idmap_new_stage2(&c), &idmap_free);
-    REQUIRE(m != nullptr);
-    return m;
-}
-
 unsigned reason(const idmap_error_t* e) { return static_cast<unsigned>(e->value & 0xff); }
 
 std::string error_text(const idmap_error_t* e) {

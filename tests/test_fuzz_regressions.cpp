@@ -229,7 +229,32 @@ TEST_CASE("fuzz inputs of the extended set (coalesce, seal, contiguous hint) pas
     CHECK(stats.hinted_checks > 0);
 }
 
-// The attributes set (first byte 8 to 23, then an extended input's first byte, bit 6 taken
+namespace {
+
+// The second byte of an input of the sets after the first: the map of kind (kFuzzMaps for
+// 0 to 7; 8 to 15 the EL1&0 identity map, then stage 2's by 4:2) at root, hint in bit 7.
+unsigned map_byte(unsigned kind, unsigned root, unsigned hint) {
+    return 128 * hint + (kind < 8 ? 32 + 4 * kind : 4 * (kind - 8)) + root;
+}
+
+// An input of 600 bytes - first, second, then 598 of the LCG x - run and checked, its
+// stats added to stats.
+void run_generated(uint8_t first, unsigned second, uint32_t& x, idmap_model::HarnessStats& stats) {
+    std::vector<uint8_t> input(600);
+    input[0] = first;
+    input[1] = static_cast<uint8_t>(second);
+    for (size_t i = 2; i < input.size(); ++i) {
+        x = x * 1103515245u + 12345u;
+        input[i] = static_cast<uint8_t>(x >> 16);
+    }
+    const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
+    INFO("bytes " << unsigned{input[0]} << ", " << unsigned{input[1]} << ": " << failure);
+    CHECK(failure.empty());
+}
+
+}  // namespace
+
+// The attributes set (first byte 8 to 20, then an extended input's first byte, bit 6 taken
 // as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs among the others,
 // on the EL1&0 identity map, every kFuzzMaps map and every kFuzzStage2 map, hint off and
 // on, inputs from the same LCG: every check must pass, and together they must reach
@@ -241,17 +266,7 @@ TEST_CASE("fuzz inputs of the attributes set (change_attributes, walk_runs) pass
     for (unsigned hint = 0; hint < 2; ++hint) {
         for (unsigned kind = 0; kind < 16; ++kind) {  // kFuzzMaps, the EL1&0 identity map, stage 2
             for (unsigned root = 0; root < 4; root += 1 + hint) {
-                const unsigned map = kind < 8 ? 32 + 4 * kind : 4 * (kind - 8);
-                std::vector<uint8_t> input(600);
-                input[0] = static_cast<uint8_t>(8 + kind % 8);  // any of 8 to 20: the same calls
-                input[1] = static_cast<uint8_t>(128 * hint + map + root);
-                for (size_t i = 2; i < input.size(); ++i) {
-                    x = x * 1103515245u + 12345u;
-                    input[i] = static_cast<uint8_t>(x >> 16);
-                }
-                const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
-                INFO("bytes " << unsigned{input[0]} << ", " << unsigned{input[1]} << ": " << failure);
-                CHECK(failure.empty());
+                run_generated(static_cast<uint8_t>(8 + kind % 8), map_byte(kind, root, hint), x, stats);  // any of 8 to 20: the same calls
             }
         }
     }
@@ -278,17 +293,7 @@ TEST_CASE("fuzz inputs of the output set (map_range_to) pass every check", "[fuz
     for (unsigned hint = 0; hint < 2; ++hint) {
         for (unsigned kind = 0; kind < 16; ++kind) {  // kFuzzMaps, the EL1&0 identity map, stage 2
             for (unsigned root = 0; root < 4; root += 1 + hint) {
-                const unsigned map = kind < 8 ? 32 + 4 * kind : 4 * (kind - 8);
-                std::vector<uint8_t> input(600);
-                input[0] = static_cast<uint8_t>(24 + kind % 8);
-                input[1] = static_cast<uint8_t>(128 * hint + map + root);
-                for (size_t i = 2; i < input.size(); ++i) {
-                    x = x * 1103515245u + 12345u;
-                    input[i] = static_cast<uint8_t>(x >> 16);
-                }
-                const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
-                INFO("bytes " << unsigned{input[0]} << ", " << unsigned{input[1]} << ": " << failure);
-                CHECK(failure.empty());
+                run_generated(static_cast<uint8_t>(24 + kind % 8), map_byte(kind, root, hint), x, stats);
             }
         }
     }
@@ -321,17 +326,7 @@ TEST_CASE("fuzz inputs of the features set (guarded code, range TLBIs) pass ever
     for (unsigned cpu = 21; cpu < 24; ++cpu) {
         for (unsigned kind = 0; kind < 16; ++kind) {  // kFuzzMaps, the EL1&0 identity map, stage 2
             for (unsigned root = kind % 2; root < 4; root += 2) {
-                const unsigned map = kind < 8 ? 32 + 4 * kind : 4 * (kind - 8);
-                std::vector<uint8_t> input(600);
-                input[0] = static_cast<uint8_t>(cpu);
-                input[1] = static_cast<uint8_t>(128 * (root / 2) + map + root);
-                for (size_t i = 2; i < input.size(); ++i) {
-                    x = x * 1103515245u + 12345u;
-                    input[i] = static_cast<uint8_t>(x >> 16);
-                }
-                const std::string failure = idmap_model::run_fuzz_input(input.data(), input.size(), &stats);
-                INFO("bytes " << unsigned{input[0]} << ", " << unsigned{input[1]} << ": " << failure);
-                CHECK(failure.empty());
+                run_generated(static_cast<uint8_t>(cpu), map_byte(kind, root, (root / 2)), x, stats);
             }
         }
     }

@@ -11,7 +11,6 @@
 #include "support/capi_support.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 namespace fake = aarch64_paging::arch::fake;
@@ -199,13 +198,7 @@ TEST_CASE("range TLBIs in the upper range of EL1&0 (every ASID) and at stage 2",
     cpu_with_tlbi_range();
     fake::registers().current_el = 2;
     fake::registers().sctlr_el2 |= 5;
-    idmap_stage2_config_t s2;
-    std::memset(&s2, 0, sizeof s2);
-    s2.ipa_bits = 40;
-    s2.start_level = 1;
-    s2.vmid = 2;
-    Map vm(idmap_new_stage2(&s2), &idmap_free);
-    REQUIRE(vm != nullptr);
+    Map vm = new_stage2(s2_config(40, 1, 2));
     const uint64_t ram = IDMAP_S2_VALID | IDMAP_S2_NORMAL | IDMAP_S2_READ_WRITE;
     require_map(vm.get(), k1G, k1G + k2M, ram, IDMAP_NO_BLOCK_MAPPINGS);
     REQUIRE(idmap_s2_activate(vm.get()) == IDMAP_OK);

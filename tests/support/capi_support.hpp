@@ -70,6 +70,23 @@ inline Map new_map(const idmap_config_t& c) {
     return m;
 }
 
+// A stage-2 config as a C caller writes one: the IPA size, start level and VMID.
+inline idmap_stage2_config_t s2_config(unsigned ipa_bits, unsigned start_level, uint32_t vmid = 1) {
+    idmap_stage2_config_t c;
+    std::memset(&c, 0, sizeof c);
+    c.ipa_bits = ipa_bits;
+    c.start_level = start_level;
+    c.vmid = vmid;
+    return c;
+}
+
+// idmap_new_stage2, required to succeed.
+inline Map new_stage2(const idmap_stage2_config_t& c) {
+    Map m(idmap_new_stage2(&c), &idmap_free);
+    REQUIRE(m != nullptr);
+    return m;
+}
+
 // idmap_map_range of [start, end) (rounded by idmap_region); the status is the caller's.
 inline idmap_status_t map_range(idmap_t* m, uint64_t start, uint64_t end, uint64_t flags) {
     const idmap_region_t r = idmap_region(start, end);
