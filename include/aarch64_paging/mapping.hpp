@@ -723,7 +723,7 @@ private:
         uint64_t bits = 0;
         uint64_t to_pa = 0;
         Constraints constraints = Constraints::NONE;
-        TlbBatch tlb{};  // apply: live entries changed (last: its slots are not cleared)
+        TlbBatch tlb{live};  // apply: live entries changed (last: its slots are not cleared)
     };
     // An operation with its fn, which the speed build's walk calls directly; R: it may
     // take pages (Op::take_pages), so that no other operation's loop asks.
@@ -1628,7 +1628,7 @@ constexpr bool Mapping<G, T>::is_empty(const Descriptor* table) {
 template <class G, class T>
 constexpr size_t Mapping<G, T>::compact_subtables() {
     Retired retired;
-    TlbBatch tlb;
+    TlbBatch tlb(is_active());
     if (root_ != nullptr) {
         compact(root_, root_level_, 0, retired, tlb);
     }
@@ -1643,7 +1643,7 @@ constexpr size_t Mapping<G, T>::coalesce_subtables() {
         return 0;
     }
     Retired retired;
-    TlbBatch tlb;
+    TlbBatch tlb(false);  // inactive
     coalesce(root_, root_level_, 0, retired, tlb);
     const size_t freed = retired.count;
     free_retired(retired, tlb);

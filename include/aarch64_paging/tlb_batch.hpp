@@ -25,8 +25,10 @@ struct TlbBatch {
     /// The most entries invalidated one by one.
     static constexpr unsigned MAX = 16;
 
-    /// Empty. (A constructor, not an aggregate's {}: GCC clears an aggregate whole.)
-    constexpr TlbBatch() {}
+    /// Empty; for a tree no walker uses (@p live false) it takes nothing: no TLB holds its
+    /// entries, and sync() is not called. (A constructor, not an aggregate's {}: GCC
+    /// clears an aggregate whole.)
+    constexpr explicit TlbBatch(bool live) : live(live) {}
     /// Page-aligned input offsets; bit 0: a leaf entry (TLBI VALE*). Only the first count
     /// are written: a union, so that a batch begins with none cleared, which C++17 allows
     /// a literal type only through a member of a union (128 bytes that every call on an
@@ -38,6 +40,7 @@ struct TlbBatch {
         uint64_t at[MAX];    ///< The entries.
     } va;                    ///< The first count entries of at are the batch's.
     unsigned count = 0;     ///< Entries in va.
+    bool live;              ///< The tree is in use: add() takes entries.
     bool all = false;       ///< More than MAX: the range [first, last], or the whole regime.
     bool tables = false;    ///< all: a table entry among those past MAX (no last-level TLBI).
     uint64_t first = ~uint64_t{0};  ///< all: the lowest input offset of an entry past MAX.
@@ -47,6 +50,9 @@ struct TlbBatch {
     /// The entry at input offset @p offset goes stale: a leaf (last level) or a table.
     /// (A compile-time image has no TLB, and C++17 keeps the slots unwritten there: all.)
     AARCH64_PAGING_INLINE constexpr void add(uint64_t offset, bool leaf) {
+        if (!live) {
+            return;
+        }
         if (count < MAX && !__builtin_is_constant_evaluated()) {
             va.at[count++] = offset | (leaf ? 1 : 0);
         } else {

@@ -267,7 +267,7 @@ constexpr void Mapping<G, T>::break_entry(Descriptor& slot, uint64_t va) const {
     // The entry is a block or page: its TLB entries, by VA or IPA (TlbBatch::sync: DSB
     // ISHST first, so that the invalid entry is what a walk finds from then on; at stage 2
     // the VMID's stage-1 entries too, which by-IPA invalidation leaves).
-    TlbBatch one;
+    TlbBatch one(true);
     one.add(va & ~(G::page_size - 1), true);
     sync_tlb(one);
 }
