@@ -294,9 +294,9 @@ public:
     /// instruction (Arm ARM D8.4, "Guarded pages"); and enable_mmu() sets SCTLR_ELx.BT (BT1
     /// and BT0 in SCTLR_EL1 and EL2&0's SCTLR_EL2, sctlr::BT), so that PACIASP and PACIBSP
     /// are no landing pads for a BR, as Linux sets them (an SCTLR bit: the MMU bring-up's,
-    /// not activate()'s). Entries already
-    /// written, and those modify_range or change_attributes make executable, keep the GP
-    /// bit they have: lint_checks::GUARDED finds executable leaves without it.
+    /// not activate()'s). Entries already written, and those modify_range or
+    /// change_attributes make executable, keep the GP bit they have: lint_checks::GUARDED
+    /// finds executable leaves without it.
     /// @return Ok, or InvalidArgument (NO_BTI, first: the regime) at stage 2, which has no
     ///         GP bit, or on a CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT), where bit 50 is
     ///         RES0; the policy is then as it was.
