@@ -188,6 +188,15 @@ idmap_status_t idmap_set_guarded_code(idmap_t* map, bool on) {
 
 bool idmap_guarded_code(const idmap_t* map) { return map != nullptr && map->mapping.guarded_code(); }
 
+idmap_status_t idmap_set_hardware_updates(idmap_t* map, unsigned updates) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.set_hardware_updates(updates));
+}
+
+unsigned idmap_hardware_updates(const idmap_t* map) { return map != nullptr ? map->mapping.hardware_updates() : 0; }
+
 bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
 
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }
@@ -261,6 +270,16 @@ idmap_status_t idmap_change_attributes(idmap_t* map, const idmap_region_t* range
         return record(map, Status::InvalidArgument);
     }
     return record(map, map->mapping.change_attributes(region_of(range), Attributes(set), Attributes(clear)));
+}
+
+idmap_status_t idmap_collect_dirty(idmap_t* map, const idmap_region_t* range, uint64_t* bitmap, size_t words) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    if (range == nullptr) {
+        return record(map, Status::InvalidArgument);
+    }
+    return record(map, map->mapping.collect_dirty(region_of(range), bitmap, words));
 }
 
 idmap_status_t idmap_walk_runs(const idmap_t* map, const idmap_region_t* range, idmap_run_fn fn, void* ctx) {

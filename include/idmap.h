@@ -222,7 +222,14 @@ typedef struct {
 /** Guarded code (idmap_set_guarded_code()) where there is no GP bit: a stage-2 map, or a
  * CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT); bits 31:16: the map's regime. */
 #define IDMAP_ARG_NO_BTI 24
-/* 25-29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/** Hardware updates (idmap_set_hardware_updates()) the CPU does not make: bits 31:16, the
+ * ID_AA64MMFR1_EL1.HAFDBS they need (1: the Access flag, 2: the dirty state too); bits
+ * 47:32, the CPU's. */
+#define IDMAP_ARG_NO_HAFDBS 25
+/** idmap_collect_dirty() with a NULL bitmap (bits 31:16: 1) or one of fewer 64-bit words
+ * than the range needs (va: how many, a bit per page). */
+#define IDMAP_ARG_DIRTY_BITMAP 27
+/* 26, 28, 29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -656,6 +663,28 @@ idmap_status_t idmap_modify_range(idmap_t *map, const idmap_region_t *range, idm
 idmap_status_t idmap_walk_range(const idmap_t *map, const idmap_region_t *range,
                                 idmap_walk_fn fn, void *ctx);
 
+/** Reports the pages of @p range that may have been written since they were mapped or last
+ * collected, and makes them clean (dirty logging under #IDMAP_HW_DIRTY, at stage 1 or for
+ * a guest at stage 2 without write-protect faults). @p bitmap: bit i of its 64-bit words
+ * (bit i % 64 of word i / 64) is page i of the range, counted from its start rounded down
+ * to a page; every other bit of the words the range needs is cleared. Reported: each page
+ * of a valid leaf that is writable now - dirty with DBM, or writable without DBM, which
+ * the hardware does not track (reported every time). Made clean (AP[2] set, S2AP[1]
+ * cleared): each dirty leaf with DBM that the range holds whole; a block reaching past the
+ * range is reported for its pages inside and left dirty, since making it clean would
+ * forget writes outside. On an active map the TLB entries of the leaves made clean are
+ * invalidated before the call returns (by VA or IPA, or the whole regime past 16 entries),
+ * so that a write after it makes its page dirty again: a page written after the call
+ * returns is reported by the next one, one written during it by this one or the next (copy
+ * the pages reported after the call). Splits nothing, takes no table page.
+ * @return #IDMAP_OK, or the error, before anything changes: those of idmap_walk_range()
+ *         for @p range; #IDMAP_ERR_INVALID_ARGUMENT, value #IDMAP_ARG_DIRTY_BITMAP, for a
+ *         NULL @p bitmap or fewer @p words than the range has pages in 64s (va: how many it
+ *         needs); #IDMAP_ERR_SEALED where making a leaf clean would grant access on a sealed
+ *         map (idmap_seal()). */
+idmap_status_t idmap_collect_dirty(idmap_t *map, const idmap_region_t *range, uint64_t *bitmap,
+                                   size_t words);
+
 /** Changes every valid leaf (block or page) of @p range alike: its descriptor becomes
  * (descriptor & ~@p clear) | @p set, as an idmap_modify_range() callback writing that
  * would, with the same rules (break-before-make on an active map, the blocks the range
@@ -746,6 +775,42 @@ bool idmap_contiguous_hint(const idmap_t *map);
 idmap_status_t idmap_set_guarded_code(idmap_t *map, bool on);
 /** Whether guarded code is on for @p map (false for NULL). */
 bool idmap_guarded_code(const idmap_t *map);
+
+/** idmap_set_hardware_updates(): the hardware sets the Access flag (TCR_ELx.HA,
+ * VTCR_EL2.HA; ID_AA64MMFR1_EL1.HAFDBS >= 1): the first access through a leaf without
+ * #IDMAP_ATTR_ACCESSED sets it, rather than fault. */
+#define IDMAP_HW_ACCESS_FLAG 1u
+/** idmap_set_hardware_updates(): the hardware updates the dirty state as well (TCR_ELx.HD,
+ * VTCR_EL2.HD; HAFDBS >= 2): a leaf with #IDMAP_ATTR_DBM (#IDMAP_S2_DBM) is writable for
+ * the MMU, which makes it writable in the descriptor itself - AP[2] cleared, S2AP[1] set -
+ * on the first write through it. */
+#define IDMAP_HW_DIRTY 2u
+
+/** Sets what the hardware updates in @p map's descriptors (FEAT_HAFDBS; Arm ARM DDI
+ * 0487K.a, D8.4, "Hardware management of the Access flag" and "of the dirty state"):
+ * #IDMAP_HW_ACCESS_FLAG, #IDMAP_HW_DIRTY (which implies the Access flag), or 0, the
+ * default. idmap_enable_mmu() and idmap_mmu_config() set TCR_ELx.HA for either and HD for
+ * #IDMAP_HW_DIRTY; idmap_s2_vtcr() (and idmap_s2_activate()) VTCR_EL2.HA and HD alike; a
+ * map activated under a TCR of the caller's own needs them set there. Under
+ * #IDMAP_HW_DIRTY every valid leaf idmap_map_range() (and idmap_map_range_to()) writes from
+ * now on that would be writable - stage 1 without #IDMAP_ATTR_READ_ONLY, stage 2 with
+ * #IDMAP_S2_WRITE - is written clean: with DBM, and read-only in its permission bit (AP[2]
+ * set, S2AP[1] clear), so that the first write through it makes it dirty, and
+ * idmap_collect_dirty() reports it. Leaves already written, and those idmap_modify_range()
+ * or idmap_change_attributes() make writable, keep the DBM bit they have.
+ *
+ * The hardware updates a descriptor by an atomic read-modify-write, the library's changes
+ * are plain stores: idmap_collect_dirty() is safe with them (it writes only dirty leaves,
+ * of which the hardware updates nothing but a cleared Access flag, set again by the next
+ * access); another change of a live leaf may undo an update made while it ran - the Access
+ * flag, or the dirty state of a page written meanwhile. Collect a range's dirty pages
+ * before changing it.
+ * @return #IDMAP_OK, or, the setting unchanged: #IDMAP_ERR_INVALID_ARGUMENT: NULL, or value
+ *         #IDMAP_ARG_NO_HAFDBS where the CPU's ID_AA64MMFR1_EL1.HAFDBS is too low;
+ *         #IDMAP_ERR_INVALID_FLAGS (value: the bits) for bits other than IDMAP_HW_*. */
+idmap_status_t idmap_set_hardware_updates(idmap_t *map, unsigned updates);
+/** What the hardware updates in @p map's descriptors: IDMAP_HW_* (0 for NULL). */
+unsigned idmap_hardware_updates(const idmap_t *map);
 /** @} */
 
 /* ==== Activation and the MMU ========================================================== */

@@ -309,6 +309,15 @@ void write_argument(TextWriter& out, const MapError& e) {
                         ? ": stage 2 has no guarded pages (GP is stage 1's)"
                         : ": the CPU has no FEAT_BTI (ID_AA64PFR1_EL1.BT is 0), so bit 50 is RES0, not GP");
             break;
+        case argument_reason::NO_HAFDBS:
+            out.str(first == 2 ? ": hardware dirty state needs" : ": a hardware Access flag needs");
+            out.str(" ID_AA64MMFR1_EL1.HAFDBS ").dec(first).str(" (FEAT_HAFDBS), the CPU has ").dec(second);
+            out.str(second == 1 ? ": ask for the Access flag alone" : ": leave the updates off");
+            break;
+        case argument_reason::DIRTY_BITMAP:
+            out.str(first != 0 ? ": no dirty bitmap given" : ": the dirty bitmap is too small");
+            out.str(": the region needs ").dec(e.va.value()).str(" 64-bit words, a bit per page");
+            break;
         case argument_reason::PA_PAGE_OFFSET:
             out.str(": output address ").hex(e.va.value()).str(" is not at the offset of the region's start ");
             out.hex(e.region.start().value()).str(" in a ").dec(first).str(" KiB page: a page maps whole to a page");

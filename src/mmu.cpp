@@ -19,6 +19,9 @@ constexpr unsigned kTcrIpsShift = 32;
 constexpr uint64_t kTcrAs16 = uint64_t{1} << 36;       // 16-bit ASIDs
 constexpr unsigned kTcrPsShift = 16;                   // one VA range: PS
 constexpr uint64_t kTcrRes1 = (uint64_t{1} << 31) | (uint64_t{1} << 23);
+// HA and HD (FEAT_HAFDBS): the hardware updates the Access flag, and the dirty state.
+constexpr unsigned kTcrHaShift = 39;
+constexpr unsigned kTcrHaShiftOneRange = 21;  // TCR_EL2 with E2H = 0, TCR_EL3
 
 // ID_AA64MMFR0_EL1.PARange 0b0101 = 48 bits: the most a descriptor without FEAT_LPA or
 // FEAT_LPA2 can hold.
@@ -71,9 +74,13 @@ Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* up
         return MapError::invalid_argument(why::ASID_WIDTH, 8, 0, VirtualAddress(lower.asid()));
     }
     uint64_t tcr = tnsz(lower) | kTcrWalks0 | (G::tg0 << kTcrTg0Shift);
+    // HA = 1, HD = 1 (HD alone does nothing: the dirty state needs HA too).
+    const unsigned updates = lower.hardware_updates() | (upper != nullptr ? upper->hardware_updates() : 0);
+    const uint64_t ha_hd = updates == 0 ? 0 : (updates & hardware_updates::DIRTY) != 0 ? 3 : 1;
     if (!has_two_privilege_levels(regime)) {
-        tcr |= (pa_size << kTcrPsShift) | kTcrRes1;
+        tcr |= (pa_size << kTcrPsShift) | kTcrRes1 | (ha_hd << kTcrHaShiftOneRange);
     } else {
+        tcr |= ha_hd << kTcrHaShift;
         tcr |= (G::tg1 << kTcrTg1Shift) | (pa_size << kTcrIpsShift) | (asid16 ? kTcrAs16 : 0) |
                (upper != nullptr ? (tnsz(*upper) << kTcrT1szShift) | kTcrWalks1 : kTcrEpd1);
     }

@@ -113,7 +113,14 @@ inline constexpr uint8_t PA_PAGE_OFFSET = 23;
 /// Guarded code (Mapping::set_guarded_code) where there is no GP bit: at stage 2, or on a
 /// CPU without FEAT_BTI (ID_AA64PFR1_EL1.BT); first: the regime.
 inline constexpr uint8_t NO_BTI = 24;
-// 25-29: kept for other additions. Stage 2 from 30 on.
+/// Hardware updates (Mapping::set_hardware_updates) the CPU does not make: first, the
+/// ID_AA64MMFR1_EL1.HAFDBS they need (1: the Access flag, 2: the dirty state too); second,
+/// the CPU's.
+inline constexpr uint8_t NO_HAFDBS = 25;
+/// A dirty page bitmap (Mapping::collect_dirty) of fewer 64-bit words than the region
+/// needs (va: how many), or NULL (first: 1).
+inline constexpr uint8_t DIRTY_BITMAP = 27;
+// 26, 28, 29: kept for other additions. Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
 /// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;

@@ -26,6 +26,7 @@
 #include "aarch64_paging/break_before_make.hpp"
 #include "aarch64_paging/contiguous.hpp"
 #include "aarch64_paging/descriptor.hpp"
+#include "aarch64_paging/dirty.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/granule.hpp"
 #include "aarch64_paging/page_reserve.hpp"
@@ -310,6 +311,64 @@ public:
     }
     /// The guarded code policy.
     constexpr bool guarded_code() const { return guard_ != Attributes::EMPTY; }
+
+    /// What the hardware updates in this mapping's descriptors (FEAT_HAFDBS;
+    /// hardware_updates::ACCESS_FLAG, DIRTY), none after init(). enable_mmu() (mmu_config())
+    /// sets TCR_ELx.HA for either and HD for DIRTY, stage2_vtcr() VTCR_EL2.HA and HD alike;
+    /// a mapping activated with a TCR of the caller's own needs them set there. Under DIRTY
+    /// every valid leaf map_range writes from now on that would be writable is written
+    /// clean (dirty.hpp: DBM, and the write permission bit as for read-only), so that the
+    /// first write through it makes it dirty, and collect_dirty() finds it. Entries already
+    /// written, and those modify_range() or change_attributes() make writable, keep the DBM
+    /// bit they have.
+    ///
+    /// The hardware updates a descriptor with an atomic read-modify-write; this library's
+    /// changes are plain stores. collect_dirty() is safe with them: it writes only dirty
+    /// entries, of which the hardware updates nothing but a cleared Access flag (undone at
+    /// worst: set again by the next access). A change of a live entry by another call may
+    /// undo an update made while it ran: the Access flag, or the dirty state of a page
+    /// written meanwhile. Collect the dirty pages of a range before changing it.
+    /// @return Ok, or the error, the policy as it was: InvalidFlags (value: the bits) for
+    ///         bits hardware_updates::ALL lacks; InvalidArgument (NO_HAFDBS; first: the
+    ///         ID_AA64MMFR1_EL1.HAFDBS needed, second: the CPU's) where the CPU lacks them.
+    constexpr Result set_hardware_updates(unsigned updates) {
+        if ((updates & ~hardware_updates::ALL) != 0) {
+            return MapError::invalid_flags(updates & ~hardware_updates::ALL);
+        }
+        const unsigned needed = hardware_updates::hafdbs_needed(updates);
+        // Not a const initialiser: that would be constant-evaluated, and answer 2.
+        unsigned cpu = 2;
+        if (!__builtin_is_constant_evaluated()) {
+            cpu = arch::read_id_aa64mmfr1_el1() & 0xf;
+        }
+        if (needed > cpu) {
+            return MapError::invalid_argument(argument_reason::NO_HAFDBS, static_cast<uint16_t>(needed),
+                                              static_cast<uint16_t>(cpu));
+        }
+        hardware_updates_ = static_cast<uint8_t>(updates);
+        return {};
+    }
+    /// What the hardware updates (set_hardware_updates()).
+    constexpr unsigned hardware_updates() const { return hardware_updates_; }
+
+    /// Reports, in @p bitmap, the pages of @p region that may have been written since they
+    /// were mapped or last collected, and makes them clean (dirty.hpp): bit i of the
+    /// bitmap's 64-bit words (bit i % 64 of word i / 64) is page i of the region, counted
+    /// in the granule's pages from its start rounded down; every other bit of the words the
+    /// region needs is cleared. Reported: each page of a valid leaf that is writable now -
+    /// dirty under DBM, or writable without DBM (untracked: reported every time). Made
+    /// clean: each dirty DBM leaf the region holds whole; a block that reaches past the
+    /// region is reported for its pages inside and left dirty, since making it clean would
+    /// forget writes outside. On an active mapping the TLB entries of the leaves made clean
+    /// are then invalidated (by VA or IPA, or the whole regime past TlbBatch::MAX), so that
+    /// a write after the call makes its page dirty again: a page written after the call
+    /// returns is reported by the next one; one written during it, by this one or the next.
+    /// Splits nothing, takes no page. For stage-2 dirty logging (a migration's rounds: copy
+    /// what was reported after the call) without write-protect faults.
+    /// Errors, before anything changes: those of walk_range for region; InvalidArgument
+    /// (DIRTY_BITMAP) for fewer than (pages + 63) / 64 words, or a NULL bitmap; Sealed
+    /// where making a leaf clean would grant access (seal.hpp).
+    [[nodiscard]] constexpr Result collect_dirty(const MemoryRegion& region, uint64_t* bitmap, size_t words);
 
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
@@ -600,10 +659,11 @@ private:
             expect = entry.bits() + step;
         }
     };
-    // modify_range, and change_attributes (R) with its masks: fn changes a leaf as
-    // changed() does.
+    // modify_range, change_attributes (R) with its masks (fn changes a leaf as changed()
+    // does), and collect_dirty (in_place: no split, Op::in_place).
     template <bool R, class F>
-    constexpr Result modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear);
+    constexpr Result modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear,
+                                 bool in_place = false);
     // walk_range, and walk_runs (R) with its run.
     template <bool R, class F>
     constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
@@ -718,6 +778,9 @@ private:
         uint64_t set = 0;      // change_attributes: a valid leaf becomes (leaf & ~clear) | set
         uint64_t clear = 0;
         Runs* runs = nullptr;  // walk_runs' run so far
+        // Modify: a leaf the range holds in part goes to fn whole, with the part in range,
+        // rather than be split (collect_dirty).
+        bool in_place = false;
         // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
         // pages; else bits alone, no address), as large as constraints allow.
         uint64_t bits = 0;
@@ -917,6 +980,7 @@ private:
     Attributes refused_flags_ = Attributes::EMPTY;  // REFUSED_MAP_FLAGS and the bits the regime lacks
     Attributes res1_flags_ = Attributes::EMPTY;     // the regime's RES1 bits
     Attributes guard_ = Attributes::EMPTY;          // GP under set_guarded_code(true)
+    uint8_t hardware_updates_ = 0;                  // set_hardware_updates()
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -1141,6 +1205,8 @@ constexpr void Mapping<G, T>::release() {
     stage2_ = nullptr;
     size_ = 0;
     widened_ = nullptr;
+    guard_ = Attributes::EMPTY;
+    hardware_updates_ = 0;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -1318,6 +1384,11 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (contains(flags, Attributes::VALID)) {
         const Attributes never = Attributes::EXECUTE_NEVER & ~refused_flags_;
         flags = flags | res1_flags_ | ((flags & never) != never ? guard_ : Attributes::EMPTY);
+        // Under dirty tracking what would be writable starts clean.
+        const bool stage2 = is_stage2(where_.regime);
+        if ((hardware_updates_ & hardware_updates::DIRTY) != 0 && writable(bits_of(flags), stage2)) {
+            flags = Attributes(clean(bits_of(flags), stage2));
+        }
     }
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));
@@ -1389,7 +1460,8 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
 
 template <class G, class T>
 template <bool R, class F>
-constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear) {
+constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear,
+                                            bool in_place) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
@@ -1402,6 +1474,7 @@ constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, u
     op.fixed = bits_of(refused_flags_) & ~op.res1;
     op.own = va_base_ + pa_offset_;
     op.region = region;
+    op.in_place = in_place;
     if constexpr (R) {
         op.take_pages = &change_pages;
         op.set = set;
@@ -1447,6 +1520,41 @@ constexpr Result Mapping<G, T>::change_attributes(const MemoryRegion& region, At
         return true;
     };
     return modify_with<true>(region, fn, to_set, to_clear);
+}
+
+template <class G, class T>
+constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64_t* bitmap, size_t words) {
+    uint64_t va = 0;
+    uint64_t end = 0;
+    if (!in_range(region, va, end)) {
+        return range_error(region);
+    }
+    const uint64_t needed = (((end - va) >> G::page_shift) + 63) / 64;
+    if (bitmap == nullptr || words < needed) {
+        return MapError::invalid_argument(argument_reason::DIRTY_BITMAP, bitmap == nullptr, 0,
+                                          VirtualAddress(needed));
+    }
+    __builtin_memset(bitmap, 0, needed * sizeof(uint64_t));
+    const uint64_t first = va_base_ + va;
+    const bool stage2 = is_stage2(where_.regime);
+    auto fn = [bitmap, first, stage2](const MemoryRegion& part, Descriptor& entry, unsigned level) {
+        if (!may_be_dirty(entry.bits(), stage2)) {
+            return true;
+        }
+        // Its pages' bits, a word at a time (a 1 GiB block has 2^18 of 4 KiB).
+        const uint64_t last = (part.end().value() - 1 - first) >> G::page_shift;
+        for (uint64_t page = (part.start().value() - first) >> G::page_shift; page <= last;) {
+            const uint64_t bit = page % 64;
+            const uint64_t count = last - page + 1 < 64 - bit ? last - page + 1 : 64 - bit;
+            bitmap[page / 64] |= (count == 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1) << bit;
+            page += count;
+        }
+        if (contains(entry.flags(), Attributes::DBM) && part.len() == G::level_size(level)) {
+            entry = Descriptor(clean(entry.bits(), stage2));
+        }
+        return true;
+    };
+    return modify_with<false>(region, fn, 0, 0, true);
 }
 
 template <class G, class T>

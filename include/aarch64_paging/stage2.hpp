@@ -25,6 +25,8 @@ inline constexpr uint64_t WALKS = (uint64_t{1} << 8) | (uint64_t{1} << 10) | (ui
 inline constexpr unsigned TG0_SHIFT = 14;   ///< TG0[15:14]: the granule, encoded as TCR's TG0.
 inline constexpr unsigned PS_SHIFT = 16;    ///< PS[18:16]: the output (PA) size, as PARange.
 inline constexpr uint64_t VS = uint64_t{1} << 19;     ///< 16-bit VMIDs.
+inline constexpr uint64_t HA = uint64_t{1} << 21;     ///< The hardware sets the Access flag (FEAT_HAFDBS).
+inline constexpr uint64_t HD = uint64_t{1} << 22;     ///< With HA, the hardware updates the dirty state.
 inline constexpr uint64_t RES1 = uint64_t{1} << 31;   ///< Bit 31, RES1.
 }  // namespace vtcr
 
@@ -46,6 +48,7 @@ constexpr unsigned pa_bits(uint64_t parange) {
 ///   - IRGN0 = ORGN0 = write-back read/write-allocate, SH0 inner shareable;
 ///   - TG0 for the granule G (ID_AA64MMFR0_EL1.TGranN_2 must allow it at stage 2);
 ///   - VS = 1 where the CPU has 16-bit VMIDs (ID_AA64MMFR1_EL1.VMIDBits = 0b0010);
+///   - HA = 1 for Mapping::set_hardware_updates() of either kind, HD = 1 too for DIRTY;
 ///   - bit 31 (RES1) set.
 /// 40-bit IPA from level 1 (2 concatenated tables), 4 KiB, 40 PA bits, 8-bit VMIDs:
 /// 0x80023558.
@@ -53,7 +56,8 @@ constexpr unsigned pa_bits(uint64_t parange) {
 ///         stage-1 mapping); GRANULE (stage 2 lacks it); IPA_BEYOND_PA (the IPA size, or a
 ///         level-0 start, beyond the PA size); OUTPUT_BEYOND_PA (va: an output address at
 ///         or past 2^PA bits); VMID_WIDTH (a VMID over 255 with 8-bit VMIDs); NO_XNX (a map
-///         made with Stage2Options::xnx on a CPU without FEAT_XNX).
+///         made with Stage2Options::xnx on a CPU without FEAT_XNX); NO_HAFDBS (hardware
+///         updates the CPU's ID_AA64MMFR1_EL1.HAFDBS lacks).
 template <class G>
 [[nodiscard]] Result stage2_vtcr(const Mapping<G>& map, uint64_t id_aa64mmfr0, uint64_t id_aa64mmfr1,
                                  uint64_t& vtcr);

@@ -182,7 +182,7 @@ constexpr bool Mapping<G, T>::is_leaf(Kind kind, const Op& op, Descriptor entry,
     case OpKind::Visit:
         return true;
     case OpKind::Modify:
-        return whole;
+        return whole || op.in_place;
     case OpKind::Unmap:
         return whole || entry.bits() == 0;  // nothing to unmap in an empty entry
     case OpKind::Map:
@@ -220,6 +220,12 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         }
         if (!modified(entry, level, va, end, op, next)) {
             return false;
+        }
+        // An entry fn leaves as it was is not written: a live one may be updated by the
+        // hardware meanwhile (Access flag, dirty state), which a store of the old value
+        // would undo.
+        if (apply && next == entry) {
+            return true;
         }
         break;
     case OpKind::Unmap:
