@@ -55,7 +55,7 @@ for kind in 1 2 3 4 5 6 7; do
     seed "corpus/seed-s2-$kind" $((64 + 4 * kind + kind % 4)) 600
     seed "corpus/seed-s2-hint-$kind" $((128 + 64 + 4 * kind + (kind + 2) % 4)) 600
 done
-# The attributes set (first byte 8 to 23, then the first byte of an extended input, bit 6
+# The attributes set (first byte 8 to 18, then the first byte of an extended input, bit 6
 # taken as set; fuzz_driver.hpp): idmap_change_attributes and idmap_walk_runs, written
 # after every other. The EL1&0 identity map at each root level, every kFuzzMaps map and
 # every kFuzzStage2 map, the contiguous hint on every other one.
@@ -71,7 +71,7 @@ seed2() {
     } > "$1"
 }
 for root in 0 1 2 3; do
-    seed2 "corpus/seed-attrs-root$root" $((8 + 4 * root)) $((64 + 128 * (root % 2) + root)) 600
+    seed2 "corpus/seed-attrs-root$root" $((8 + 3 * root)) $((64 + 128 * (root % 2) + root)) 600
 done
 for kind in 0 1 2 3 4 5 6 7; do
     seed2 "corpus/seed-attrs-regime-$kind" 8 $((64 + 128 * (kind % 2) + 32 + 4 * kind + (kind + 1) % 4)) 600
@@ -109,4 +109,18 @@ for kind in 1 4; do
     seed2 "corpus/seed-bti-s2-$kind" 22 $((64 + 4 * kind + (kind + 3) % 4)) 600
     seed2 "corpus/seed-range-s2-$kind" 23 $((64 + 4 * kind + kind % 4)) 600
 done
+# The dirty set (first byte 19 or 20, then as the output set; fuzz_driver.hpp):
+# idmap_set_hardware_updates, idmap_collect_dirty and the MMU's writes, on a fake CPU
+# with the dirty state (19) or the Access flag alone (seed-access-*: 20), written after
+# every other, on the maps of the features set's seeds.
+for root in 1 3; do
+    seed2 "corpus/seed-dirty-root$root" 19 $((64 + 128 * (root % 2) + root)) 600
+done
+for kind in 0 5 7; do
+    seed2 "corpus/seed-dirty-regime-$kind" 19 $((64 + 32 + 4 * kind + (kind + 1) % 4)) 600
+done
+for kind in 1 4; do
+    seed2 "corpus/seed-dirty-s2-$kind" 19 $((64 + 4 * kind + (kind + 3) % 4)) 600
+done
+seed2 "corpus/seed-access-root1" 20 $((64 + 128 + 1)) 600
 ls -l corpus

@@ -745,8 +745,10 @@ size_t idmap_coalesce_subtables(idmap_t *map);
 /** Turns the contiguous hint on or off for @p map (off in a new map). On: after every
  * change to an inactive map, each aligned group of 16 leaves in the range changed (64 KiB
  * of pages, 32 MiB or 16 GiB of blocks) that maps one aligned, contiguous output range
- * with identical attributes gets the contiguous bit (bit 52), unless the call passed
- * #IDMAP_NO_CONTIGUOUS_HINT; every other group there loses it, whatever the policy, so
+ * with identical attributes, without DBM, gets the contiguous bit (bit 52), unless the call
+ * passed #IDMAP_NO_CONTIGUOUS_HINT (the hardware may update the dirty state of one entry
+ * of a group for the group: #IDMAP_HW_DIRTY keeps each page's own); every other group
+ * there loses it, whatever the policy, so
  * a group is always consistent (Arm ARM D8.6.1). On an active map no hint is added, and
  * a change to an entry of a hinted group is refused with #IDMAP_ERR_BREAK_BEFORE_MAKE,
  * unmapping one included: deactivate, change, activate. Off by default: a misprogrammed

@@ -48,14 +48,17 @@ struct Contiguous {
     /// Sets (where @p hint and the group is one run) or clears the contiguous bit of every
     /// group of @p table's entries, at @p level, that [@p va, @p end) touches. Invalid
     /// entries lose the bit too: made valid later on a live map, where no group is
-    /// regrouped, one would claim a group the others no longer form.
+    /// regrouped, one would claim a group the others no longer form. Leaves with DBM form
+    /// no group: the hardware may update the dirty state (and the Access flag) of one
+    /// entry of a group for all of them, so that a page's state would be its group's
+    /// (dirty.hpp keeps it each page's own).
     static constexpr void regroup_table(Descriptor* table, unsigned level, uint64_t va, uint64_t end, bool hint) {
         const unsigned n = G::contiguous_entries(level);
         const unsigned first = G::index(va, level) & ~(n - 1);
         const unsigned last = G::index(end - 1, level) | (n - 1);
         for (unsigned g = first; g < last; g += n) {
             Descriptor* group = table + g;
-            const bool same = hint && one_run(group, n, level);
+            const bool same = hint && !contains(group[0].flags(), Attributes::DBM) && one_run(group, n, level);
             for (unsigned k = 0; k < n; ++k) {
                 if (!group[k].is_table(level) && group[k].bits() != 0) {
                     group[k] = Descriptor(same ? group[k].bits() | BIT : group[k].bits() & ~BIT);

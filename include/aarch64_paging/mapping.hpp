@@ -273,7 +273,8 @@ public:
     /// Sets the contiguous hint policy (off after init()). On: after every change to an
     /// inactive mapping, each aligned group of G::contiguous_entries(level) leaves in the range
     /// changed that maps one aligned, contiguous output range with identical attributes
-    /// gets the contiguous bit, unless the call has Constraints::NO_CONTIGUOUS_HINT; every
+    /// and no DBM (Contiguous::regroup_table) gets the contiguous bit, unless the call has
+    /// Constraints::NO_CONTIGUOUS_HINT; every
     /// other group there loses it, whatever the policy. On an active mapping no hint is
     /// added, and a change to an entry of a hinted group (but its contiguous bit) is a
     /// BreakBeforeMakeViolation (needs_break_before_make). Off by default: a misprogrammed

@@ -26,7 +26,8 @@
 // bits (refused at activation by the fake's CPU) only when the first of them is 0xff.
 // random_op draws stage-2 flags and modify bits for it, and one map in three is
 // idmap_s2_map_range_bbm.
-// The attributes set, from a first byte of 8 to 20 (8 to 23 before the features set; no
+// The attributes set, from a first byte of 8 to 18 (8 to 23 before the features set, 8
+// to 20 before the dirty set; no
 // seed or regression input of before had one: it meant the current set on the EL1&0
 // identity map, as 4 to 7 do): the input
 // is that byte, then an input of the extended set whose first byte has bit 6 taken as set
@@ -41,6 +42,11 @@
 // the same): as the output set but for random_op's OpSet::Features, with
 // idmap_set_guarded_code and many live changes, on a fake CPU with FEAT_BTI and
 // FEAT_TLBIRANGE (21), FEAT_BTI alone (22) or FEAT_TLBIRANGE alone (23).
+// The dirty set, from a first byte of 19 or 20 (the attributes set's before, which no
+// regression input or seed now uses): as the features set but for random_op's OpSet::Dirty, with
+// idmap_set_hardware_updates, idmap_collect_dirty and the MMU's writes through clean
+// leaves, on a fake CPU with FEAT_TLBIRANGE and FEAT_HAFDBS with the dirty state
+// (ID_AA64MMFR1_EL1.HAFDBS 2: 19) or the Access flag alone (1: 20).
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
@@ -102,11 +108,13 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     // with bit 6).
     const bool output = size != 0 && data[0] >= 24 && data[0] < 32;
     const bool features = size != 0 && data[0] >= 21 && data[0] < 24;
-    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 21;
-    const bool prefixed = attributes || output || features;
-    // The features set's CPU.
+    const bool dirty = size != 0 && (data[0] == 19 || data[0] == 20);
+    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 19;
+    const bool prefixed = attributes || output || features || dirty;
+    // The features and dirty sets' CPU.
     const bool bti = features && data[0] != 23;
-    const bool tlbi_range = features && data[0] != 22;
+    const bool tlbi_range = (features && data[0] != 22) || dirty;
+    const unsigned hafdbs = dirty ? 21u - data[0] : 0u;
     if (prefixed) {
         ++data;
         --size;
@@ -116,6 +124,7 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     const bool extended = first >= 64;
     const OpSet set = output       ? OpSet::Output
                       : features   ? OpSet::Features
+                      : dirty      ? OpSet::Dirty
                       : attributes ? OpSet::Attributes
                       : first < 4  ? OpSet::Legacy
                       : extended   ? OpSet::Extended
@@ -128,6 +137,7 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     config.contiguous_hint = extended && (first & 0x80) != 0;
     config.bti = bti;
     config.tlbi_range = tlbi_range;
+    config.hafdbs = hafdbs;
     const unsigned s2_kind = extended && (first & 0x20) == 0 ? (first >> 2) & 7 : 0;
     if (s2_kind != 0) {
         const FuzzStage2& m = kFuzzStage2[s2_kind - 1];

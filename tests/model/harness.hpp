@@ -228,6 +228,12 @@ struct HarnessStats {
     size_t tlbi_range_syncs = 0;  // live changes past 16 entries invalidated by range TLBIs
     size_t tlbi_ranges = 0;       // ... range TLBIs they issued
     size_t tlbi_range_fallbacks = 0;  // ... the whole regime instead on a CPU with FEAT_TLBIRANGE (over 2^21 - 1 pages)
+    size_t no_hafdbs_refusals = 0;  // set_hardware_updates refused (IDMAP_ARG_NO_HAFDBS)
+    size_t tracked_maps = 0;        // map calls that succeeded under IDMAP_HW_DIRTY
+    size_t hardware_writes = 0;     // leaves the MMU made dirty (the harness's writes)
+    size_t collects = 0;            // collect_dirty calls that succeeded
+    size_t live_collects = 0;       // ... on an active map that made a leaf clean
+    size_t dirty_pages = 0;         // ... pages they reported
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -283,6 +289,12 @@ struct HarnessStats {
         tlbi_range_syncs += o.tlbi_range_syncs;
         tlbi_ranges += o.tlbi_ranges;
         tlbi_range_fallbacks += o.tlbi_range_fallbacks;
+        no_hafdbs_refusals += o.no_hafdbs_refusals;
+        tracked_maps += o.tracked_maps;
+        hardware_writes += o.hardware_writes;
+        collects += o.collects;
+        live_collects += o.live_collects;
+        dirty_pages += o.dirty_pages;
     }
 };
 
@@ -305,6 +317,7 @@ struct MapConfig {
     // FEAT_TLBIRANGE (ID_AA64ISAR0_EL1.TLB 0b0010); set when the harness is built.
     bool bti = false;
     bool tlbi_range = false;
+    unsigned hafdbs = 0;  // ID_AA64MMFR1_EL1.HAFDBS: 1 the Access flag, 2 the dirty state too
 
     // What the host fake's CPU has (src/arch/host/fake.hpp, its reset values).
     static constexpr unsigned kFakePaBits = 44;
@@ -318,6 +331,7 @@ struct MapConfig {
         m.one_privilege_level = one_privilege_level();
         m.regime = stage2 ? IDMAP_REGIME_STAGE2 : regime;
         m.bti = bti;
+        m.hafdbs = hafdbs;
         if (stage2) {
             m.stage2 = true;
             m.size_bits = ipa_bits;
@@ -340,6 +354,7 @@ public:
         namespace fake = aarch64_paging::arch::fake;
         fake::registers().id_aa64pfr1_el1 = config.bti ? 1 : 0;
         fake::registers().id_aa64isar0_el1 = config.tlbi_range ? uint64_t{2} << 56 : 0;
+        fake::registers().id_aa64mmfr1_el1 = config.hafdbs;
         walker_config_.delta = model_.delta();
         walker_config_.res1 = model_.res1();
         walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
@@ -459,6 +474,66 @@ public:
         }
         stats_.no_bti_refusals +=
             got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_NO_BTI ? 1 : 0;
+        return finish_call(want, got);
+    }
+
+    // idmap_set_hardware_updates: answers as the model predicts, changes no table;
+    // idmap_hardware_updates then the model's setting.
+    bool set_hardware_updates(unsigned updates) {
+        begin(Record::HardwareUpdates, idmap_region_t{0, 0}, TlbCall::None).flags = updates;
+        (void)budget();  // takes no page
+        const Outcome want = model_.set_hardware_updates(updates);
+        const idmap_status_t got = idmap_set_hardware_updates(map_, updates);
+        if (idmap_hardware_updates(map_) != model_.hardware_updates()) {
+            return fail("idmap_hardware_updates differs from the model");
+        }
+        stats_.no_hafdbs_refusals +=
+            got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_NO_HAFDBS ? 1 : 0;
+        return finish_call(want, got);
+    }
+
+    // What the MMU does on writes through r (the range rounded as map_range rounds it):
+    // the harness itself sets the write permission bit of each clean DBM leaf the model
+    // names, in the tables, as a hardware update would (no TLB maintenance: none needed).
+    bool hardware_write(idmap_region_t r) {
+        begin(Record::HardwareWrite, r, TlbCall::None);
+        const auto written = model_.hardware_write(r);
+        for (const auto& [first, level] : written) {
+            *entry_of(first, level) ^= kWriteBit;
+        }
+        stats_.hardware_writes += written.size();
+        Outcome want;
+        want.may_change = !written.empty();
+        return finish_call(want, IDMAP_OK);
+    }
+
+    // idmap_collect_dirty with words of bitmap (null: a NULL bitmap): the status, the
+    // bitmap and the leaves made clean are the model's; the words past those the range
+    // needs are left alone.
+    bool collect_dirty(idmap_region_t r, size_t words, bool null) {
+        Record& rec = begin(Record::CollectDirty, r, TlbCall::Change);
+        rec.flags = null ? 0 : words;
+        (void)budget();  // takes no page
+        const bool live = model_.active();
+        std::vector<uint64_t> want_bits;
+        const Outcome want = model_.collect_dirty(r, words, null, want_bits);
+        constexpr uint64_t kUntouched = 0x5a5a5a5a5a5a5a5a;
+        std::vector<uint64_t> bitmap(words + 1, kUntouched);
+        const idmap_status_t got = idmap_collect_dirty(map_, &r, null ? nullptr : bitmap.data(), words);
+        if (got == IDMAP_OK) {
+            if (!std::equal(want_bits.begin(), want_bits.end(), bitmap.begin()) ||
+                std::any_of(bitmap.begin() + static_cast<std::ptrdiff_t>(want_bits.size()), bitmap.end(),
+                            [](uint64_t w) { return w != kUntouched; })) {
+                return fail("collect_dirty's bitmap differs from the model's");
+            }
+            ++stats_.collects;
+            stats_.live_collects += live && want.may_change ? 1 : 0;
+            for (const uint64_t w : want_bits) {
+                stats_.dirty_pages += static_cast<size_t>(__builtin_popcountll(w));
+            }
+        } else if (std::any_of(bitmap.begin(), bitmap.end(), [](uint64_t w) { return w != kUntouched; })) {
+            return fail("a collect_dirty that failed wrote the bitmap");
+        }
         return finish_call(want, got);
     }
 
@@ -720,6 +795,23 @@ private:
         c.root_level = root_level;
         c.asid = asid;
         return c;
+    }
+
+    // The entry of the leaf at level whose first page (offset from the range's start) is
+    // first, found by a walk of the tables in memory from the root (a concatenated root's
+    // pages are one array).
+    uint64_t* entry_of(uint64_t first, unsigned level) const {
+        const uint64_t offset = first << kPageShift;
+        uint64_t table = root_;
+        for (unsigned l = model_.root_level();; ++l) {
+            const unsigned shift = kPageShift + 9 * (kLeafLevel - l);
+            const uint64_t index = l == model_.root_level() ? offset >> shift : (offset >> shift) & 511;
+            uint64_t* entry = reinterpret_cast<uint64_t*>(static_cast<uintptr_t>(table)) + index;
+            if (l == level) {
+                return entry;
+            }
+            table = *entry & kOaMask;
+        }
     }
 
     // Whether pa is a page the allocator has out (one that may be read as a table).
@@ -1394,7 +1486,7 @@ private:
     struct Record {
         enum Kind {
             Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
-            ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode
+            ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty
         } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t pa = 0;     // MapTo, MapBbmTo
@@ -1411,9 +1503,11 @@ private:
         const char* const names[] = {"map_range", "map_range_with_constraints", "modify_range", "walk_range",
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
                                      "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
-                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to", "set_guarded_code"};
+                                     "walk_runs", "map_range_to", "s2_map_range_bbm_to", "set_guarded_code",
+                                     "set_hardware_updates", "(the MMU writes)", "collect_dirty"};
         s << names[r.kind];
-        if (r.kind <= Record::Unmap || (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode)) {
+        if (r.kind <= Record::Unmap ||
+            (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode && r.kind != Record::HardwareUpdates)) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
         if (r.kind == Record::MapTo || r.kind == Record::MapBbmTo) {
@@ -1434,6 +1528,10 @@ private:
             s << std::dec << " stop at run " << r.runs.stop_at;
         } else if (r.kind == Record::GuardedCode) {
             s << (r.flags != 0 ? " on" : " off");
+        } else if (r.kind == Record::HardwareUpdates) {
+            s << " 0x" << r.flags;
+        } else if (r.kind == Record::CollectDirty) {
+            s << std::dec << (r.flags != 0 ? " words " : " bitmap NULL ") << r.flags;
         }
         return s.str();
     }
@@ -1564,6 +1662,9 @@ private:
                    idmap_status_t got) {
         if (got == IDMAP_ERR_BREAK_BEFORE_MAKE && want.value == IDMAP_BBM_OUTPUT_ADDRESS) {
             ++stats_.bbm_output_refused;
+        }
+        if (got == IDMAP_OK && (model_.hardware_updates() & IDMAP_HW_DIRTY) != 0) {
+            ++stats_.tracked_maps;
         }
         if (got == IDMAP_OK && model_.guarded_code()) {
             ++stats_.guarded_maps;
@@ -2289,16 +2390,38 @@ inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constra
 // Output: the attributes set's calls and map_range_to (at stage 2 or map_range_bbm_to),
 // and modify callbacks that try to make valid entries at another output address.
 // Features: the output set's calls and set_guarded_code, with more live changes (past 16
-// entries: range TLB invalidation) and map flags executable at one level only.
-enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features };
+// entries: range TLB invalidation) and map flags executable at one level only. Dirty:
+// the features set's calls and set_hardware_updates, collect_dirty and the MMU's writes
+// through clean leaves.
+enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features, Dirty };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns, MapTo, GuardedCode
+    WalkRuns, MapTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Dirty) {
+        // Tracked maps, written through and collected, active most of the time.
+        return kind < 10 ? Op::Map
+               : kind < 14 ? Op::MapWithConstraints
+               : kind < 20 ? Op::MapTo
+               : kind < 24 ? Op::Modify
+               : kind < 25 ? Op::Walk
+               : kind < 30 ? Op::ChangeAttributes
+               : kind < 31 ? Op::WalkRuns
+               : kind < 38 ? Op::Unmap
+               : kind < 39 ? Op::Compact
+               : kind < 41 ? Op::Coalesce
+               : kind < 42 ? Op::Seal
+               : kind < 43 ? Op::GuardedCode
+               : kind < 50 ? Op::HardwareUpdates
+               : kind < 64 ? Op::HardwareWrite
+               : kind < 78 ? Op::CollectDirty
+               : kind < 93 ? Op::Activate
+                           : Op::Deactivate;
+    }
     if (set == OpSet::Features) {
         // Active most of the time, changes of many entries: unmap and change_attributes.
         return kind < 10 ? Op::Map
@@ -2477,6 +2600,28 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         ok = h.walk_runs(r, spec);
     } else if (op == Op::GuardedCode) {
         ok = h.set_guarded_code(src.below(4) != 0);
+    } else if (op == Op::HardwareUpdates) {
+        // Mostly the dirty state; sometimes off, the Access flag alone, or a bit unknown.
+        const uint64_t draw = src.below(8);
+        ok = h.set_hardware_updates(draw == 0   ? 0u
+                                    : draw == 1 ? IDMAP_HW_ACCESS_FLAG
+                                    : draw == 7 ? IDMAP_HW_DIRTY | 4u
+                                                : IDMAP_HW_DIRTY);
+    } else if (op == Op::HardwareWrite) {
+        ok = h.hardware_write(random_unmap_region(src, z, h.model()));
+    } else if (op == Op::CollectDirty) {
+        // Half the time across a block's edge; the bitmap the range needs (its pages from
+        // the start rounded down, at most 2^20: the range is cut there), or sometimes a
+        // word short, or NULL.
+        idmap_region_t r = random_unmap_region(src, z, h.model());
+        const uint64_t start = r.start & ~(kPageSize - 1);
+        if (r.end > start && r.end - start > (uint64_t{1} << 32)) {
+            r.end = start + (uint64_t{1} << 32);
+        }
+        const uint64_t pages = r.end > start ? (r.end - start + kPageSize - 1) >> kPageShift : 0;
+        const uint64_t draw = src.below(16);
+        const size_t words = static_cast<size_t>((pages + 63) / 64) - (draw == 1 && pages != 0 ? 1 : 0);
+        ok = h.collect_dirty(r, words, draw == 0);
     } else if (op == Op::Unmap) {
         ok = h.unmap_range(random_unmap_region(src, z, h.model()));
     } else if (op == Op::Compact) {

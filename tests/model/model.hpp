@@ -32,6 +32,27 @@
 //                 (50) to every valid leaf they write whose flags execute at some level:
 //                 not both PXN and UXN, with one privilege level not XN. Refused at stage
 //                 2 and without FEAT_BTI (ModelConfig::bti). modify leaves GP alone.
+//   hardware updates (idmap.h, idmap_set_hardware_updates) IDMAP_HW_ACCESS_FLAG and
+//                 IDMAP_HW_DIRTY; bits beyond them INVALID_FLAGS (value: those bits), a
+//                 CPU whose HAFDBS (ModelConfig::hafdbs) is below 1 for the Access flag or
+//                 2 for the dirty state INVALID_ARGUMENT (IDMAP_ARG_NO_HAFDBS, needed in
+//                 bits 31:16, the CPU's in 47:32). Under IDMAP_HW_DIRTY map_range and
+//                 map_range_to write every valid leaf that would be writable (stage 1:
+//                 bit 7, AP[2], clear; stage 2: bit 7, S2AP[1], set) clean: DBM (51) set,
+//                 bit 7 flipped.
+//   collect_dirty (idmap.h) a bitmap of the range's pages (from its start rounded down)
+//                 with a bit set for each page of a valid leaf that is writable (bit 7 as
+//                 above); every whole DBM leaf among them made clean (bit 7 flipped), in
+//                 address order, none split; a leaf reaching past the range is left as it
+//                 is; then, on an inactive map, the range regrouped as a modify's. Refused before anything: the range errors, then a NULL bitmap or
+//                 fewer words than the range's pages in 64s (INVALID_ARGUMENT,
+//                 IDMAP_ARG_DIRTY_BITMAP, bit 16 for NULL, va = the words needed); on a
+//                 sealed map SEALED (region: the rounded range, value: the bits) where
+//                 making a leaf clean widens access (sealed_widened).
+//   hardware write what the MMU does on a write through a clean DBM leaf of an active map
+//                 (not a call): bit 7 flipped on each valid DBM leaf the range meets that
+//                 is not writable; the harness writes the same descriptors itself.
+//   contiguous    (idmap_set_contiguous_hint) leaves with DBM form no group.
 //   modify_range  splits leaves not wholly inside the range, then fn on each leaf inside,
 //                 in address order; fn's result rules as the contract states them, with
 //                 idmap.h's addition: fn may change no bit map_range refuses, nor make
@@ -182,6 +203,7 @@ struct ModelConfig {
     unsigned s2_pa_bits = 48;  // the CPU's PA size: no valid leaf may map at or past it
     idmap_regime_t regime = IDMAP_REGIME_EL1_0;  // idmap_regime(): the detail of NO_BTI
     bool bti = false;  // the CPU has FEAT_BTI: guarded code may be turned on at stage 1
+    unsigned hafdbs = 0;  // the CPU's ID_AA64MMFR1_EL1.HAFDBS: 1 the Access flag, 2 the dirty state
 };
 
 // AP[1] (USER), nG and PXN: refused in the regimes with one privilege level, where AP[1] is
@@ -194,6 +216,8 @@ constexpr uint64_t kGp = uint64_t{1} << 50;
 constexpr uint64_t kStage2Refused = kNonGlobal | kGp | kPxn;
 // UXN (54): XN in the regimes with one privilege level.
 constexpr uint64_t kUxn = uint64_t{1} << 54;
+// Bit 7: AP[2] (read-only) at stage 1, S2AP[1] (writes allowed) at stage 2.
+constexpr uint64_t kWriteBit = uint64_t{1} << 7;
 
 // What a valid leaf grants (Arm ARM D8.4), as the contract's seal rule judges it: reads
 // and writes at the privileged level and at EL0, and execution at each. AP[2] (7) makes
@@ -331,6 +355,111 @@ public:
         return o;
     }
     bool guarded_code() const { return guarded_; }
+    // idmap_set_hardware_updates (idmap.h): refused for unknown bits, then for a CPU that
+    // lacks them, the setting kept. Changes no table.
+    Outcome set_hardware_updates(unsigned updates) {
+        constexpr unsigned kKnown = IDMAP_HW_ACCESS_FLAG | IDMAP_HW_DIRTY;
+        const unsigned needed = (updates & IDMAP_HW_DIRTY) != 0 ? 2 : (updates & IDMAP_HW_ACCESS_FLAG) != 0 ? 1 : 0;
+        if ((updates & ~kKnown) != 0) {
+            Outcome o = error(IDMAP_ERR_INVALID_FLAGS);
+            o.value = updates & ~kKnown;
+            return record(o);
+        }
+        if (needed > config_.hafdbs) {
+            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
+            o.value = IDMAP_ARG_NO_HAFDBS | uint64_t{needed} << 16 | uint64_t{config_.hafdbs} << 32;
+            return record(o);
+        }
+        updates_ = updates;
+        Outcome o;
+        o.may_change = false;
+        return o;
+    }
+    unsigned hardware_updates() const { return updates_; }
+    // Whether a valid leaf of bits lets writes through: bit 7 clear at stage 1 (AP[2]), set
+    // at stage 2 (S2AP[1]).
+    bool writable(uint64_t bits) const { return ((bits & kWriteBit) != 0) == config_.stage2; }
+    // A map's flags under IDMAP_HW_DIRTY: what would be writable, clean with DBM.
+    uint64_t tracked(uint64_t flags) const {
+        if ((updates_ & IDMAP_HW_DIRTY) == 0 || (flags & kDescValid) == 0 || !writable(flags)) {
+            return flags;
+        }
+        return (flags | IDMAP_ATTR_DBM) ^ kWriteBit;
+    }
+
+    // The MMU's writes through [raw) (not a call; the range as map_range rounds it, inside
+    // the map): every valid DBM leaf it meets that is not writable becomes writable (dirty).
+    // Answers the first page and level of each leaf changed, for the harness to write the
+    // same descriptors.
+    std::vector<std::pair<uint64_t, unsigned>> hardware_write(idmap_region_t raw) {
+        std::vector<std::pair<uint64_t, unsigned>> written;
+        uint64_t s = 0, e = 0;
+        if (!active_ || check_region(raw, s, e).status != IDMAP_OK) {  // no MMU walks an inactive map
+            return written;
+        }
+        for_each_leaf(s >> kPageShift, e >> kPageShift, [&](uint64_t first, const Leaf& leaf) {
+            if (leaf.valid() && (leaf.attrs & IDMAP_ATTR_DBM) != 0 && !writable(leaf.attrs)) {
+                written.emplace_back(first, leaf.level);
+            }
+        });
+        for (const auto& [first, level] : written) {
+            update(first, first + level_pages(level), [](PageInfo& p) { p.leaf.attrs ^= kWriteBit; });
+        }
+        return written;
+    }
+
+    // idmap_collect_dirty with a bitmap of words 64-bit words (null: NULL); bitmap gets what
+    // the call must write.
+    Outcome collect_dirty(idmap_region_t raw, size_t words, bool null, std::vector<uint64_t>& bitmap) {
+        uint64_t s = 0, e = 0;
+        Outcome o = check_region(raw, s, e);
+        if (o.status != IDMAP_OK) {
+            return record(o);
+        }
+        const uint64_t sp = s >> kPageShift, ep = e >> kPageShift;
+        const uint64_t needed = (ep - sp + 63) / 64;
+        if (null || words < needed) {
+            Outcome f = error(IDMAP_ERR_INVALID_ARGUMENT);
+            f.value = IDMAP_ARG_DIRTY_BITMAP | (null ? uint64_t{1} << 16 : 0);
+            f.va = needed;
+            return record(f);
+        }
+        bitmap.assign(static_cast<size_t>(needed), 0);
+        std::vector<std::pair<uint64_t, unsigned>> cleaned;
+        Outcome refused;
+        for_each_leaf(sp, ep, [&](uint64_t first, const Leaf& leaf) {
+            if (!leaf.valid() || !writable(leaf.attrs)) {
+                return;
+            }
+            const uint64_t end = first + level_pages(leaf.level);
+            for (uint64_t p = std::max(first, sp); p < std::min(end, ep); ++p) {
+                bitmap[(p - sp) / 64] |= uint64_t{1} << ((p - sp) % 64);
+            }
+            if ((leaf.attrs & IDMAP_ATTR_DBM) == 0 || first < sp || end > ep) {
+                return;
+            }
+            const uint64_t widened =
+                sealed_ ? sealed_widened(leaf.attrs, leaf.attrs ^ kWriteBit, config_.one_privilege_level,
+                                         config_.stage2)
+                        : 0;
+            if (widened != 0 && refused.status == IDMAP_OK) {
+                refused = error(IDMAP_ERR_SEALED);
+                refused.region = real(s, e);
+                refused.value = widened;
+            }
+            cleaned.emplace_back(first, leaf.level);
+        });
+        if (refused.status != IDMAP_OK) {
+            return record(refused);
+        }
+        for (const auto& [first, level] : cleaned) {
+            update(first, first + level_pages(level), [](PageInfo& p) { p.leaf.attrs ^= kWriteBit; });
+        }
+        // A modify: on an inactive map its range regrouped.
+        const bool regrouped = !active_ && regroup(sp, ep, true);
+        o.may_change = !cleaned.empty() || regrouped;
+        return o;
+    }
     // GP on a valid leaf of flags that executes at some level (guarded code; idmap.h):
     // not both PXN and UXN, or not XN with one privilege level.
     uint64_t guard(uint64_t flags) const {
@@ -398,7 +527,7 @@ public:
         Change c{s >> kPageShift, e >> kPageShift};
         // The regime's RES1 bits, and GP under guarded code, only on what maps: without
         // VALID the flags alone.
-        c.flags = (flags & IDMAP_ATTR_VALID) != 0 ? flags | res1() | guard(flags) : flags;
+        c.flags = (flags & IDMAP_ATTR_VALID) != 0 ? tracked(flags | res1() | guard(flags)) : flags;
         c.delta = out - s;
         c.base = range_start();
         c.no_block = (constraints & IDMAP_NO_BLOCK_MAPPINGS) != 0;
@@ -514,27 +643,36 @@ public:
             return record(o);
         }
         o.may_change = false;
-        uint64_t p = s >> kPageShift;
-        const uint64_t ep = e >> kPageShift;
-        auto it = find(p);  // the run holding p (a walk changes nothing: it stays valid)
-        while (p < ep) {
+        for_each_leaf(s >> kPageShift, e >> kPageShift, [&](uint64_t first, const Leaf& leaf) {
+            if (o.status != IDMAP_OK) {
+                return;
+            }
+            const uint64_t va = first << kPageShift;
+            const uint64_t end = va + (level_pages(leaf.level) << kPageShift);
+            const uint64_t bits = leaf_descriptor(leaf, va);
+            calls.push_back(Call{va, end, bits, leaf.level});
+            if (fn(va, end, bits, leaf.level) != 0) {
+                o = error(IDMAP_ERR_PTE_UPDATE_FAULT);
+                o.value = bits;
+            }
+        });
+        return record(o);
+    }
+
+    // fn(first page, leaf) for every leaf meeting pages [sp, ep), in address order, each
+    // once, with the first page of its whole extent; fn changes nothing.
+    template <class F>
+    void for_each_leaf(uint64_t sp, uint64_t ep, F&& fn) const {
+        auto it = find(sp);
+        for (uint64_t p = sp; p < ep;) {
             while (it->end <= p) {
                 ++it;
             }
-            const Leaf leaf = it->info.leaf;
-            const uint64_t n = level_pages(leaf.level);
+            const uint64_t n = level_pages(it->info.leaf.level);
             const uint64_t first = p & ~(n - 1);
-            const uint64_t va = first << kPageShift;
-            const uint64_t bits = leaf_descriptor(leaf, va);
-            calls.push_back(Call{va, va + (n << kPageShift), bits, leaf.level});
-            if (fn(va, va + (n << kPageShift), bits, leaf.level) != 0) {
-                Outcome f = error(IDMAP_ERR_PTE_UPDATE_FAULT);
-                f.value = bits;
-                return record(f);
-            }
+            fn(first, it->info.leaf);
             p = first + n;
         }
-        return o;
     }
 
     // idmap_walk_runs: the runs of the leaves [s, e) meets, in address order, each as a call
@@ -1389,7 +1527,10 @@ private:
         // A stage-2 root of fewer than 16 entries holds no group: the 16 entries would map
         // past the IPA size (the updates below stay inside the map).
         const uint64_t end = std::min(first + g, size() >> kPageShift);
+        // Leaves with DBM form no group (the hardware may update one entry's dirty state
+        // for the group: idmap_set_contiguous_hint).
         bool same = hint && level > 0 && head.level == level && head.valid() && end == first + g &&
+                    (head.attrs & IDMAP_ATTR_DBM) == 0 &&
                     ((va + head.delta) & kOaMask & ((16 * level_bytes(level)) - 1)) == 0;
         bool changed = false;
         bool no_contig = false;  // a page that keeps NO_CONTIGUOUS_HINT's mark
@@ -1470,6 +1611,7 @@ private:
     bool sealed_ = false;
     bool hint_ = false;             // idmap_set_contiguous_hint
     bool guarded_ = false;          // idmap_set_guarded_code
+    unsigned updates_ = 0;          // idmap_set_hardware_updates
     bool no_hint_erratum_ = false;  // IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
     bool hinted_ = false;           // a group was ever hinted (the library regroups then)
     size_t tables_ = 1;  // the root's pages at first (the constructor)
