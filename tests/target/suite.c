@@ -1701,27 +1701,6 @@ static void check_dirty_state(const idmap_t *map, const char *when, uint64_t va,
           leaf_text(&lf));
 }
 
-/* idmap_collect_dirty of n pages from start reports exactly want (bit i: page i), in the
- * words the range needs, and leaves the word after them alone. */
-static void check_collect(idmap_t *map, const char *when, uint64_t start, uint64_t n, const uint64_t *want)
-{
-    uint64_t bitmap[9];
-    const size_t words = (size_t)((n + 63) / 64);
-    for (size_t w = 0; w <= words; w++)
-        bitmap[w] = 0x5a5a5a5a5a5a5a5aULL;
-    const idmap_region_t r = idmap_region(start, start + n * PAGE);
-    const idmap_status_t st = idmap_collect_dirty(map, &r, bitmap, words);
-    if (!CHECK(st == IDMAP_OK, "%s: idmap_collect_dirty [0x%llx, +%llu pages): %s", when, (unsigned long long)start,
-               (unsigned long long)n, last_error_text(map)))
-        return;
-    for (size_t w = 0; w < words; w++)
-        CHECK(bitmap[w] == want[w],
-              "%s: idmap_collect_dirty [0x%llx, +%llu pages): word %u 0x%016llx, expected 0x%016llx", when,
-              (unsigned long long)start, (unsigned long long)n, (unsigned)w, (unsigned long long)bitmap[w],
-              (unsigned long long)want[w]);
-    CHECK(bitmap[words] == 0x5a5a5a5a5a5a5a5aULL, "%s: the word past the range changed", when);
-}
-
 /* Pages of DIRTY_PAGES stored to in rounds 1 and 2; 4 and 15 in both, so that a TLB entry
  * still writable from round 1 would let round 2's stores through without making them
  * dirty: only collect_dirty's invalidation makes them reported again. */
@@ -1821,8 +1800,8 @@ static void dirty_cases(uint64_t mmfr1)
 
     case_begin("hardware dirty state: loads from every page leave them clean; idmap_collect_dirty reports none");
     dirty_round(map, 0, 0, 0);
-    check_collect(map, "no store yet", DIRTY_PAGES, DIRTY_N, k_no_page);
-    check_collect(map, "no store yet", DIRTY_BLOCK, MIB2 / PAGE, k_no_page);
+    check_collect_dirty(map, "no store yet", DIRTY_PAGES, DIRTY_N, k_no_page);
+    check_collect_dirty(map, "no store yet", DIRTY_BLOCK, MIB2 / PAGE, k_no_page);
     case_end();
 
     for (unsigned round = 1; round <= 2; round++) {
@@ -1840,14 +1819,14 @@ static void dirty_cases(uint64_t mmfr1)
         bm_probe_write(DIRTY_PAGES + DIRTY_RO * PAGE + 8, 1);
         check_fault(map, "store to the READ_ONLY page", DIRTY_PAGES + DIRTY_RO * PAGE + 8, BM_EC_DABORT_SAME_EL,
                     BM_FSC_PERMISSION(3), 1);
-        check_collect(map, "after the stores", DIRTY_PAGES, DIRTY_N, &w);
+        check_collect_dirty(map, "after the stores", DIRTY_PAGES, DIRTY_N, &w);
         if (round == 2) {
             /* The block reaches past this range: reported for its pages inside, left dirty. */
             const uint64_t inside = 0xf;
-            check_collect(map, "part of the block", DIRTY_BLOCK + 3 * PAGE, 4, &inside);
+            check_collect_dirty(map, "part of the block", DIRTY_BLOCK + 3 * PAGE, 4, &inside);
             check_dirty_state(map, "after a part of it was collected", DIRTY_BLOCK, 2, 0);
         }
-        check_collect(map, "after the stores", DIRTY_BLOCK, MIB2 / PAGE, k_whole_block);
+        check_collect_dirty(map, "after the stores", DIRTY_BLOCK, MIB2 / PAGE, k_whole_block);
         for (uint64_t i = 0; i < DIRTY_N; i++)
             if (i != DIRTY_RO)
                 check_dirty_state(map, "after idmap_collect_dirty", DIRTY_PAGES + i * PAGE, 3, 1);
@@ -1864,8 +1843,8 @@ static void dirty_cases(uint64_t mmfr1)
     case_begin("hardware dirty state: no store after the last collection, idmap_collect_dirty reports none; "
                "idmap_disable_mmu restores the home map's TCR_EL1 (no HA, HD)");
     dirty_round(map, 3, 0, 0);
-    check_collect(map, "no store since", DIRTY_PAGES, DIRTY_N, k_no_page);
-    check_collect(map, "no store since", DIRTY_BLOCK, MIB2 / PAGE, k_no_page);
+    check_collect_dirty(map, "no store since", DIRTY_PAGES, DIRTY_N, k_no_page);
+    check_collect_dirty(map, "no store since", DIRTY_BLOCK, MIB2 / PAGE, k_no_page);
     st = idmap_disable_mmu(map);
     CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
     check_regs_equal("after disable", read_mmu_regs(), g_regs_home);
