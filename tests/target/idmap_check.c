@@ -4,6 +4,7 @@
 #include "idmap_check.h"
 
 #include "bm.h"
+#include "check.h"
 
 typedef unsigned long long ull;
 
@@ -40,6 +41,28 @@ idmap_status_t modify_bits(idmap_t *map, uint64_t start, uint64_t end, uint64_t 
     uint64_t b[3] = {set, clear, (uint64_t)invalid_too};
     idmap_region_t r = idmap_region(start, end);
     return idmap_modify_range(map, &r, set_bits_cb, b);
+}
+
+void check_collect_dirty(idmap_t *map, const char *when, uint64_t start, uint64_t pages,
+                         const uint64_t *want)
+{
+    const uint64_t mark = 0x5a5a5a5a5a5a5a5aULL;
+    uint64_t bitmap[9];
+    const size_t words = (size_t)((pages + 63) / 64);
+    if (!CHECK(words < sizeof bitmap / sizeof bitmap[0], "%s: %llu pages, more than a check takes", when,
+               (ull)pages))
+        return;
+    for (size_t w = 0; w <= words; w++)
+        bitmap[w] = mark;
+    const idmap_region_t r = idmap_region(start, start + pages * 0x1000);
+    const idmap_status_t st = idmap_collect_dirty(map, &r, bitmap, words);
+    if (!CHECK(st == IDMAP_OK, "%s: idmap_collect_dirty [0x%llx, +%llu pages): %s", when, (ull)start, (ull)pages,
+               last_error_text(map)))
+        return;
+    for (size_t w = 0; w < words; w++)
+        CHECK(bitmap[w] == want[w], "%s: idmap_collect_dirty [0x%llx, +%llu pages): word %u 0x%016llx, expected "
+              "0x%016llx", when, (ull)start, (ull)pages, (unsigned)w, (ull)bitmap[w], (ull)want[w]);
+    CHECK(bitmap[words] == mark, "%s: the word past the range changed", when);
 }
 
 static int leaf_cb(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level,

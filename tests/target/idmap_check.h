@@ -1,7 +1,8 @@
 /*
  * idmap_check.h - what the C suites (suite.c, regime.c, guard.c, stress.c) ask of the C
  * facade while checking: a status and the last error as text, a change of descriptor
- * bits, and the leaf entry that maps an address, as idmap_walk_range sees it.
+ * bits, the dirty pages idmap_collect_dirty reports, and the leaf entry that maps an
+ * address, as idmap_walk_range sees it.
  */
 #ifndef TARGET_IDMAP_CHECK_H
 #define TARGET_IDMAP_CHECK_H
@@ -17,6 +18,12 @@ const char *last_error_text(const idmap_t *map);
  * every valid entry (invalid_too != 0: in invalid ones too). */
 idmap_status_t modify_bits(idmap_t *map, uint64_t start, uint64_t end, uint64_t set,
                            uint64_t clear, int invalid_too);
+
+/* idmap_collect_dirty of the pages [start, start + pages * 4 KiB) answers OK with
+ * exactly want (bit i: page i; (pages + 63) / 64 words, at most 8) in the words the range
+ * needs, and leaves the word after them alone; else the current case fails, with when. */
+void check_collect_dirty(idmap_t *map, const char *when, uint64_t start, uint64_t pages,
+                         const uint64_t *want);
 
 /* The first entry idmap_walk_range visits for an address's 4 KiB page. */
 struct leaf {

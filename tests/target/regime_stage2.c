@@ -18,7 +18,12 @@
  *    level 1: 2-16, level 0: one), AT S12E1R/W in its first and its last table; where the
  *    CPU's PA size cannot take the IPA size, a skip (with idmap_s2_vtcr's refusal checked);
  *  - with FEAT_S2FWB (ID_AA64MMFR2_EL1.FWB), HCR_EL2.FWB = 1 and the IDMAP_S2_FWB_*
- *    MemAttr encodings in PAR_EL1.ATTR; a skip without it.
+ *    MemAttr encodings in PAR_EL1.ATTR; a skip without it;
+ *  - with hardware dirty state (FEAT_HAFDBS, ID_AA64MMFR1_EL1.HAFDBS 2): a map with
+ *    IDMAP_HW_DIRTY set before the guest's RAM is mapped, VTCR_EL2.HA and HD read back;
+ *    the guest's stores to clean pages and a block go through with no fault, and
+ *    idmap_collect_dirty reports exactly them, in two rounds (pages stored to in both: the
+ *    TLB invalidation after cleaning); a skip without it, the refusal checked.
  */
 #include "regime_stage2.h"
 
@@ -49,6 +54,8 @@ typedef unsigned long long ull;
 #define P_BBM (S2_PAGES + 0x25 * PAGE)       /* memory type changed live */
 #define P_FWB (S2_PAGES + 0x30 * PAGE)       /* FWB: 0x30-0x35 */
 #define P_MOVE (S2_PAGES + 0x40 * PAGE)      /* moved to another frame live (and the next page) */
+#define P_DIRTY (S2_PAGES + 0x50 * PAGE)     /* hardware dirty state: DIRTY_N pages */
+#define DIRTY_N 16ULL
 #define F_MOVED (S2_HOLE + 0x10 * PAGE)      /* frames the guest's pages move to: 0x10, 0x11 */
 
 #if BOARD_RAM_SIZE < 0x04e00000ULL
@@ -108,12 +115,17 @@ static int s2_map(idmap_t *vm, uint64_t start, uint64_t end, uint64_t flags)
     return CHECK(st == IDMAP_OK, "map [0x%llx, 0x%llx): %s", (ull)start, (ull)end, last_error_text(vm));
 }
 
-/* A 40-bit IPA map (level 1, two root tables) of the image (the guest's code, the
- * stage-1 tables of the library's pool), S2_BLOCK (a block) and S2_PAGES but its last
- * page, Normal read-write; then what the case adds. */
-static idmap_t *guest_vm(uint32_t vmid)
+/* A 40-bit IPA map (level 1, two root tables) under the hardware updates (IDMAP_HW_*) of
+ * the image (the guest's code, the stage-1 tables of the library's pool), S2_BLOCK (a
+ * block) and S2_PAGES but its last page, Normal read-write; then what the case adds. */
+static idmap_t *guest_vm(uint32_t vmid, unsigned updates)
 {
     idmap_t *vm = new_vm(40, 1, vmid);
+    if (vm && !CHECK(idmap_set_hardware_updates(vm, updates) == IDMAP_OK, "idmap_set_hardware_updates(%u): %s",
+                     updates, last_error_text(vm))) {
+        idmap_free(vm);
+        return 0;
+    }
     if (vm && !(s2_map(vm, (uintptr_t)__image_start, (uintptr_t)__image_end, S2_RAM) &&
                 s2_map(vm, S2_BLOCK, S2_BLOCK + MIB2, S2_RAM) && s2_map(vm, S2_PAGES, S2_PAGES_END, S2_RAM))) {
         idmap_free(vm);
@@ -303,7 +315,7 @@ static void stage1_on_case(void)
     case_begin("stage 2, guest stage 1 on (an EL1&0 map of the library, SCTLR_EL1.M set): AT "
                "S12E1R/W give the PA, the combined memory type, the stage that faulted; a live "
                "type change (BBM)");
-    idmap_t *vm = guest_vm(2);
+    idmap_t *vm = guest_vm(2, 0);
     idmap_t *s1 = vm ? el1_stage1() : 0;
     int ok = s1 && el1_stage1_on(s1) && s2_map(vm, P_RO, P_RO + PAGE, S2_RO) &&
              s2_map(vm, P_S2_DEV, P_S2_DEV + PAGE, IDMAP_S2_VALID | IDMAP_S2_DEVICE_NGNRE | IDMAP_S2_READ_WRITE) &&
@@ -429,7 +441,7 @@ static void guest_case(void)
     case_begin("stage 2: a guest at EL1 (stage 1 off) loads and stores; its next access after a "
                "live change faults to EL2 (ESR, FAR, HPFAR): read-only (map_range), Device "
                "read-only (BBM), unmapped, a split (BBM)");
-    idmap_t *vm = guest_vm(3);
+    idmap_t *vm = guest_vm(3, 0);
     volatile uint64_t *const mem = (volatile uint64_t *)(uintptr_t)P_GUEST;
     const uint64_t p = P_GUEST;
     *mem = 0x1111;
@@ -516,7 +528,7 @@ static void guest_move_case(void)
 {
     case_begin("stage 2: idmap_s2_map_range_bbm_to moves a guest page, and a page of a live 2 MiB block, to "
                "other frames: the guest's next load sees the new frame");
-    idmap_t *vm = guest_vm(5);
+    idmap_t *vm = guest_vm(5, 0);
     if (vm && vm_on(vm, 0)) {
         guest_move(vm, P_MOVE, F_MOVED, IDMAP_BBM_OUTPUT_ADDRESS);
         guest_move(vm, S2_BLOCK + 0x7000, F_MOVED + PAGE, IDMAP_BBM_SPLIT);
@@ -635,7 +647,7 @@ static void fwb_case(void)
         {IDMAP_S2_DEVICE_NGNRE, 0, ATTR_DEVICE_NGNRE, ATTR_DEVICE_NGNRE},
     };
     const unsigned n = sizeof k / sizeof k[0];
-    idmap_t *vm = guest_vm(4);
+    idmap_t *vm = guest_vm(4, 0);
     idmap_t *s1 = vm ? el1_stage1() : 0;
     int ok = s1 != 0;
     for (unsigned i = 0; ok && i < n; i++) {
@@ -672,12 +684,139 @@ static void fwb_case(void)
     case_end();
 }
 
+/* ---------------------------------------------------------------------------------
+ * Hardware dirty state (FEAT_HAFDBS): dirty logging without write-protect faults */
+
+/* VTCR_EL2.HA (bit 21) and HD (bit 22): the hardware updates the Access flag, and the
+ * dirty state, in stage-2 descriptors. */
+#define VTCR_HA (1ULL << 21)
+#define VTCR_HD (1ULL << 22)
+/* A stage-2 leaf under IDMAP_HW_DIRTY: clean with DBM set and S2AP[1] clear; the guest's
+ * first store through it sets S2AP[1] (Arm ARM, "Hardware management of the dirty
+ * state"). */
+#define S2_DIRTY_MASK (IDMAP_S2_DBM | IDMAP_S2_WRITE)
+
+/* The leaf of ipa is at level, readable, and clean (clean != 0) or dirty. */
+static void s2_dirty_state(const idmap_t *vm, const char *when, uint64_t ipa, unsigned level, int clean)
+{
+    const struct leaf lf = walk_one(vm, ipa);
+    CHECK(lf.found == 1 && lf.level == level && (lf.desc & IDMAP_S2_VALID) && (lf.desc & IDMAP_S2_READ) &&
+              (lf.desc & S2_DIRTY_MASK) == (clean ? IDMAP_S2_DBM : S2_DIRTY_MASK),
+          "%s: IPA 0x%llx is not %s at level %u: %s", when, (ull)ipa, clean ? "clean" : "dirty", level,
+          leaf_text(&lf));
+}
+
+static uint64_t s2_dirty_word(uint64_t ipa, unsigned round)
+{
+    return ipa ^ (0x5d1e000000000000ULL + round);
+}
+
+/* Guest pages of P_DIRTY stored to in rounds 1 and 2; 4 and 15 in both, so that a TLB
+ * entry still writable from round 1 would let round 2's stores through without making
+ * them dirty. */
+static const uint64_t k_s2_rounds[2] = {(1 << 1) | (1 << 4) | (1 << 5) | (1 << 15),
+                                        (1 << 0) | (1 << 4) | (1 << 7) | (1 << 15)};
+static const uint64_t k_s2_none[8], k_s2_block[8] = {~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL};
+
+/* One round: the guest stores to each page of P_DIRTY in written and to S2_BLOCK if
+ * block, and loads from each other page, with no trap but its HVC; the pages stored to
+ * and the block are dirty then, the others clean. */
+static void s2_dirty_round(idmap_t *vm, unsigned round, uint64_t written, int block)
+{
+    for (uint64_t i = 0; i < DIRTY_N; i++) {
+        const uint64_t ipa = P_DIRTY + i * PAGE;
+        if (written >> i & 1)
+            guest_ok("store to a clean page", 1, ipa + 8 * round, s2_dirty_word(ipa, round));
+        else
+            guest_ok("load from a clean page", 0, ipa, s2_dirty_word(ipa, 0));
+    }
+    if (block)
+        guest_ok("store to the clean block", 1, S2_BLOCK + 0x6780 + 8 * round, round);
+    for (uint64_t i = 0; i < DIRTY_N; i++)
+        s2_dirty_state(vm, "after the guest's accesses", P_DIRTY + i * PAGE, 3, !(written >> i & 1));
+    s2_dirty_state(vm, "after the guest's accesses", S2_BLOCK, 2, !block);
+}
+
+static void s2_dirty_case(void)
+{
+    const uint64_t mmfr0 = BM_READ_SYSREG(id_aa64mmfr0_el1), mmfr1 = id_mmfr1();
+    const unsigned hafdbs = (unsigned)(mmfr1 & 0xf);
+    case_begin("stage 2, IDMAP_HW_DIRTY: the guest's stores to clean pages and a block go through, no fault; "
+               "idmap_collect_dirty reports exactly them, two rounds");
+    if (hafdbs < 2) {
+        /* Refused, the map unchanged. */
+        idmap_t *vm = new_vm(40, 1, 6);
+        if (vm) {
+            const idmap_status_t st = idmap_set_hardware_updates(vm, IDMAP_HW_DIRTY);
+            const uint64_t v = idmap_last_error(vm)->value;
+            CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && (v & 0xff) == IDMAP_ARG_NO_HAFDBS && ((v >> 16) & 0xffff) == 2 &&
+                      ((v >> 32) & 0xffff) == hafdbs && idmap_hardware_updates(vm) == 0,
+                  "idmap_set_hardware_updates(DIRTY) with HAFDBS %u: %s, value 0x%llx, updates %u", hafdbs,
+                  status_name(st), (ull)v, idmap_hardware_updates(vm));
+            idmap_free(vm);
+        }
+        case_skip("no hardware dirty state: ID_AA64MMFR1_EL1 0x%llx, HAFDBS %u (2 needed); "
+                  "idmap_set_hardware_updates refuses it",
+                  (ull)mmfr1, hafdbs);
+        case_end();
+        return;
+    }
+    for (uint64_t i = 0; i < DIRTY_N; i++)
+        *(volatile uint64_t *)(uintptr_t)(P_DIRTY + i * PAGE) = s2_dirty_word(P_DIRTY + i * PAGE, 0);
+    idmap_t *vm = guest_vm(6, IDMAP_HW_DIRTY);
+    uint64_t vtcr = 0;
+    idmap_status_t st = vm ? idmap_s2_vtcr(vm, mmfr0, mmfr1 & ~0xfULL, &vtcr) : IDMAP_ERR_INVALID_ARGUMENT;
+    if (vm) {
+        const uint64_t v = idmap_last_error(vm)->value;
+        CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && (v & 0xff) == IDMAP_ARG_NO_HAFDBS && ((v >> 16) & 0xffff) == 2 &&
+                  ((v >> 32) & 0xffff) == 0,
+              "idmap_s2_vtcr with HAFDBS 0: %s, value 0x%llx", status_name(st), (ull)v);
+        st = idmap_s2_vtcr(vm, mmfr0, mmfr1, &vtcr);
+        CHECK(st == IDMAP_OK && (vtcr & (VTCR_HA | VTCR_HD)) == (VTCR_HA | VTCR_HD),
+              "idmap_s2_vtcr: %s, VTCR 0x%llx", last_error_text(vm), (ull)vtcr);
+        for (uint64_t i = 0; i < DIRTY_N; i++)
+            s2_dirty_state(vm, "as mapped", P_DIRTY + i * PAGE, 3, 1);
+        s2_dirty_state(vm, "as mapped", S2_BLOCK, 2, 1);
+    }
+    if (vm && vm_on(vm, 0)) {
+        const uint64_t live = BM_READ_SYSREG(vtcr_el2);
+        CHECK(live == vtcr && (live & (VTCR_HA | VTCR_HD)) == (VTCR_HA | VTCR_HD),
+              "VTCR_EL2 0x%llx, idmap_s2_vtcr said 0x%llx (HA, HD expected)", (ull)live, (ull)vtcr);
+        case_name_append(" (HAFDBS %u, VTCR_EL2 0x%llx: HA, HD)", hafdbs, (ull)live);
+        s2_dirty_round(vm, 0, 0, 0);
+        check_collect_dirty(vm, "no store yet", P_DIRTY, DIRTY_N, k_s2_none);
+        check_collect_dirty(vm, "no store yet", S2_BLOCK, MIB2 / PAGE, k_s2_none);
+        for (unsigned round = 1; round <= 2; round++) {
+            const uint64_t w = k_s2_rounds[round - 1];
+            char when[32];
+            bm_snprintf(when, sizeof when, "round %u", round);
+            s2_dirty_round(vm, round, w, 1);
+            check_collect_dirty(vm, when, P_DIRTY, DIRTY_N, &w);
+            check_collect_dirty(vm, when, S2_BLOCK, MIB2 / PAGE, k_s2_block);
+            for (uint64_t i = 0; i < DIRTY_N; i++)
+                s2_dirty_state(vm, "after idmap_collect_dirty", P_DIRTY + i * PAGE, 3, 1);
+            s2_dirty_state(vm, "after idmap_collect_dirty", S2_BLOCK, 2, 1);
+            for (uint64_t i = 0; i < DIRTY_N; i++) {
+                const uint64_t pa = P_DIRTY + i * PAGE + 8 * round;
+                if (w >> i & 1)
+                    CHECK(*(volatile uint64_t *)(uintptr_t)pa == s2_dirty_word(P_DIRTY + i * PAGE, round),
+                          "%s: the guest's store to page %llu is not in memory", when, (ull)i);
+            }
+        }
+        s2_dirty_round(vm, 3, 0, 0);
+        check_collect_dirty(vm, "no store since", P_DIRTY, DIRTY_N, k_s2_none);
+        vm_off(vm);
+    }
+    idmap_free(vm);
+    case_end();
+}
+
 void stage2_cases(void)
 {
     g_hcr = BM_READ_SYSREG(hcr_el2);
     g_el1_off = el1_read();
-    bm_printf("# stage 2 at EL2: ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx\n",
-              (ull)BM_READ_SYSREG(id_aa64mmfr0_el1), (ull)bm_read_id_aa64mmfr2());
+    bm_printf("# stage 2 at EL2: ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR1_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx\n",
+              (ull)BM_READ_SYSREG(id_aa64mmfr0_el1), (ull)id_mmfr1(), (ull)bm_read_id_aa64mmfr2());
     stage1_off_case();
     stage1_on_case();
     guest_case();
@@ -685,6 +824,7 @@ void stage2_cases(void)
     for (unsigned i = 0; i < sizeof k_shapes / sizeof k_shapes[0]; i++)
         root_case(&k_shapes[i], 10 + i);
     fwb_case();
+    s2_dirty_case();
     BM_WRITE_SYSREG(hcr_el2, g_hcr);
     el1_write(g_el1_off);
 }

@@ -28,6 +28,13 @@
  *    (past 2^21 pages: the whole regime): a store through each faults, neighbours stay
  *    writable;
  *  - the seed's example scenario;
+ *  - hardware Access flag and dirty state (FEAT_HAFDBS): idmap_set_hardware_updates takes
+ *    what ID_AA64MMFR1_EL1.HAFDBS allows and refuses the rest; where the dirty state is
+ *    there, pages and a 2 MiB block mapped under IDMAP_HW_DIRTY are clean (DBM, AP[2]),
+ *    idmap_enable_mmu sets TCR_EL1.HA and HD, stores go through and make them dirty, and
+ *    idmap_collect_dirty reports exactly the pages stored to and makes them clean, round
+ *    after round (a page stored to in two rounds needs its TLB entry invalidated); where
+ *    the Access flag is, leaves without AF are accessed without a fault and get AF;
  *  - idmap_enable_mmu / idmap_disable_mmu: register values, switching between maps of
  *    different root levels, and turning the MMU off at the end.
  *
@@ -93,6 +100,11 @@
 #define RO_GIB 0x1000000000ULL           /* 64 GiB: a READ_ONLY 1 GiB block (no memory) */
 #define HOLE_GIB 0x200000000ULL          /* 8 GiB: an unmapped 1 GiB slot */
 #define HOLE_L0 0x10000000000ULL         /* 1 TiB: an unmapped level-0 slot */
+#define DIRTY_PAGES RAM(0x04400000ULL)   /* hardware dirty state: DIRTY_N pages, then the AF pages */
+#define DIRTY_BLOCK RAM(0x04e00000ULL)   /* hardware dirty state and Access flag: a 2 MiB block */
+#define DIRTY_N 16ULL                    /* one word of a dirty bitmap */
+#define DIRTY_RO 8ULL                    /* the page of DIRTY_PAGES mapped READ_ONLY: no DBM */
+#define AF_PAGES (DIRTY_PAGES + 0x100000ULL) /* hardware Access flag: three pages */
 
 #if BOARD_RAM_SIZE < 0x06000000ULL
 #error "the target suite uses the first 96 MiB of RAM"
@@ -157,6 +169,13 @@ static int have_ttst(void)
 static int have_tlbi_range(void)
 {
     return ((BM_READ_SYSREG(id_aa64isar0_el1) >> 56) & 0xf) >= 2;
+}
+
+/* ID_AA64MMFR1_EL1.HAFDBS (bits 3:0): 1, the hardware sets the Access flag; 2, it
+ * updates the dirty state too (FEAT_HAFDBS). */
+static unsigned hafdbs_of(uint64_t mmfr1)
+{
+    return (unsigned)(mmfr1 & 0xf);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1625,6 +1644,288 @@ static void budget_coalesce_case(void)
 }
 
 /* ---------------------------------------------------------------------------------
+ * Hardware Access flag and dirty state (FEAT_HAFDBS): what the MMU writes into the
+ * descriptors, and idmap_collect_dirty reading it back. */
+
+/* TCR_EL1.HA (bit 39) and HD (bit 40): the hardware updates the Access flag, and the
+ * dirty state. */
+#define TCR_HA (1ULL << 39)
+#define TCR_HD (1ULL << 40)
+/* A writable stage-1 leaf under IDMAP_HW_DIRTY: clean with DBM and AP[2] set; the first
+ * store through it clears AP[2] (Arm ARM, "Hardware management of the dirty state"). */
+#define CLEAN_MASK (IDMAP_ATTR_DBM | RO)
+
+static void hardware_updates_case(uint64_t mmfr1)
+{
+    const unsigned have = hafdbs_of(mmfr1);
+    case_begin("idmap_set_hardware_updates takes what ID_AA64MMFR1_EL1.HAFDBS (0x%llx: %u) allows and "
+               "refuses the rest (IDMAP_ARG_NO_HAFDBS, the HAFDBS needed and the CPU's)",
+               (unsigned long long)mmfr1, have);
+    idmap_t *map = idmap_new(70, 1);
+    if (!CHECK(map, "idmap_new(70, 1) answered NULL")) {
+        case_end();
+        return;
+    }
+    static const unsigned asked[] = {IDMAP_HW_ACCESS_FLAG, IDMAP_HW_DIRTY, IDMAP_HW_ACCESS_FLAG | IDMAP_HW_DIRTY};
+    for (unsigned i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+        const unsigned u = asked[i], needed = (u & IDMAP_HW_DIRTY) ? 2 : 1, before = idmap_hardware_updates(map);
+        const idmap_status_t st = idmap_set_hardware_updates(map, u);
+        const uint64_t v = idmap_last_error(map)->value;
+        if (needed <= have)
+            CHECK(st == IDMAP_OK && idmap_hardware_updates(map) == u, "updates %u (HAFDBS %u needed): %s, now %u", u,
+                  needed, last_error_text(map), idmap_hardware_updates(map));
+        else
+            CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && (v & 0xff) == IDMAP_ARG_NO_HAFDBS &&
+                      ((v >> 16) & 0xffff) == needed && ((v >> 32) & 0xffff) == have &&
+                      idmap_hardware_updates(map) == before,
+                  "updates %u (HAFDBS %u needed): %s, value 0x%llx, now %u (was %u)", u, needed, status_name(st),
+                  (unsigned long long)v, idmap_hardware_updates(map), before);
+    }
+    idmap_status_t st = idmap_set_hardware_updates(map, 4);
+    CHECK(st == IDMAP_ERR_INVALID_FLAGS && idmap_last_error(map)->value == 4, "updates 4: %s, value %llu",
+          status_name(st), (unsigned long long)idmap_last_error(map)->value);
+    st = idmap_set_hardware_updates(map, 0);
+    CHECK(st == IDMAP_OK && idmap_hardware_updates(map) == 0, "updates 0: %s", status_name(st));
+    idmap_free(map);
+    case_end();
+}
+
+/* The leaf of va is at level, valid, and clean (clean != 0: DBM and AP[2] set) or dirty
+ * (DBM set, AP[2] cleared by the hardware). */
+static void check_dirty_state(const idmap_t *map, const char *when, uint64_t va, unsigned level, int clean)
+{
+    const struct leaf lf = walk_one(map, va);
+    CHECK(lf.found == 1 && lf.level == level && (lf.desc & V) &&
+              (lf.desc & CLEAN_MASK) == (clean ? CLEAN_MASK : IDMAP_ATTR_DBM),
+          "%s: 0x%llx is not %s at level %u: %s", when, (unsigned long long)va, clean ? "clean" : "dirty", level,
+          leaf_text(&lf));
+}
+
+/* Pages of DIRTY_PAGES stored to in rounds 1 and 2; 4 and 15 in both, so that a TLB entry
+ * still writable from round 1 would let round 2's stores through without making them
+ * dirty: only collect_dirty's invalidation makes them reported again. */
+static const uint64_t k_dirty_rounds[2] = {(1 << 1) | (1 << 4) | (1 << 5) | (1 << 15),
+                                           (1 << 0) | (1 << 4) | (1 << 7) | (1 << 15)};
+static const uint64_t k_no_page[8], k_whole_block[8] = {~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL};
+
+static uint64_t dirty_word(uint64_t va, unsigned round)
+{
+    return va ^ (0xd1e7000000000000ULL + round);
+}
+
+/* One round: a store to each page of DIRTY_PAGES in written (and to the block if
+ * block), a load from each other page; none may fault. The written pages and the block
+ * are dirty then, the others clean still; collect_dirty reports exactly them and leaves
+ * every one clean. */
+static void dirty_round(idmap_t *map, unsigned round, uint64_t written, int block)
+{
+    for (uint64_t i = 0; i < DIRTY_N; i++) {
+        const uint64_t va = DIRTY_PAGES + i * PAGE + 8 * round;
+        bm_expect_fault();
+        if (written >> i & 1) {
+            bm_probe_write(va, dirty_word(va, round));
+            CHECK(!bm_fault_taken(), "round %u: store to clean page %llu faulted: ESR 0x%llx | tables: %s", round,
+                  (unsigned long long)i, (unsigned long long)bm_fault.esr, leaf_text_of(map, va));
+        } else {
+            const uint64_t v = bm_probe_read(DIRTY_PAGES + i * PAGE, ~0ULL);
+            CHECK(!bm_fault_taken() && v == dirty_word(DIRTY_PAGES + i * PAGE, 0),
+                  "round %u: load from page %llu: 0x%llx, fault ESR 0x%llx", round, (unsigned long long)i,
+                  (unsigned long long)v, (unsigned long long)bm_fault.esr);
+        }
+    }
+    if (block) {
+        bm_expect_fault();
+        bm_probe_write(DIRTY_BLOCK + 0x12340 + 8 * round, round);
+        CHECK(!bm_fault_taken(), "round %u: store to the clean block faulted: ESR 0x%llx | tables: %s", round,
+              (unsigned long long)bm_fault.esr, leaf_text_of(map, DIRTY_BLOCK));
+    }
+    for (uint64_t i = 0; i < DIRTY_N; i++)
+        if (i != DIRTY_RO)
+            check_dirty_state(map, "after the accesses", DIRTY_PAGES + i * PAGE, 3, !(written >> i & 1));
+    check_dirty_state(map, "after the accesses", DIRTY_BLOCK, 2, !block);
+}
+
+/* Stage 1 under IDMAP_HW_DIRTY with the MMU on (idmap_enable_mmu): DIRTY_N pages (one
+ * READ_ONLY) and a 2 MiB block, mapped clean; stores make them dirty in the descriptor,
+ * idmap_collect_dirty finds exactly those and makes them clean, round after round. */
+static void dirty_cases(uint64_t mmfr1)
+{
+    case_begin("hardware dirty state: a map with IDMAP_HW_DIRTY writes %llu pages and a 2 MiB block clean (DBM, "
+               "AP[2]); idmap_enable_mmu sets TCR_EL1.HA and HD",
+               DIRTY_N);
+    if (hafdbs_of(mmfr1) < 2) {
+        case_skip("no hardware dirty state: ID_AA64MMFR1_EL1 0x%llx, HAFDBS %u (2 needed)", (unsigned long long)mmfr1,
+                  hafdbs_of(mmfr1));
+        case_end();
+        return;
+    }
+    /* what the loads read: written with the home map live */
+    for (uint64_t i = 0; i < DIRTY_N; i++)
+        *(volatile uint64_t *)(uintptr_t)(DIRTY_PAGES + i * PAGE) = dirty_word(DIRTY_PAGES + i * PAGE, 0);
+    idmap_t *map = new_map_with_base(71, 1);
+    idmap_status_t st = map ? idmap_set_hardware_updates(map, IDMAP_HW_DIRTY) : IDMAP_ERR_INVALID_ARGUMENT;
+    int ok = map && CHECK(st == IDMAP_OK, "idmap_set_hardware_updates(DIRTY): %s", last_error_text(map));
+    ok = ok && map_or_fail(map, DIRTY_PAGES, DIRTY_PAGES + DIRTY_N * PAGE, F_DATA) &&
+         map_or_fail(map, DIRTY_PAGES + DIRTY_RO * PAGE, DIRTY_PAGES + (DIRTY_RO + 1) * PAGE, F_RODATA) &&
+         map_or_fail(map, DIRTY_BLOCK, DIRTY_BLOCK + MIB2, F_DATA);
+    idmap_mmu_config_t cfg = {0};
+    struct mmu_regs live = {0, 0, 0, 0};
+    if (ok) {
+        for (uint64_t i = 0; i < DIRTY_N; i++)
+            if (i != DIRTY_RO)
+                check_dirty_state(map, "as mapped", DIRTY_PAGES + i * PAGE, 3, 1);
+        const struct leaf ro = walk_one(map, DIRTY_PAGES + DIRTY_RO * PAGE);
+        CHECK((ro.desc & CLEAN_MASK) == RO, "the READ_ONLY page: %s, expected AP[2] without DBM", leaf_text(&ro));
+        check_dirty_state(map, "as mapped", DIRTY_BLOCK, 2, 1);
+        st = idmap_mmu_config(map, BM_READ_SYSREG(id_aa64mmfr0_el1), &cfg);
+        CHECK(st == IDMAP_OK, "idmap_mmu_config: %s", status_name(st));
+        st = idmap_enable_mmu(map);
+        live = read_mmu_regs();
+        ok = CHECK(st == IDMAP_OK, "idmap_enable_mmu: %s", status_name(st));
+    }
+    if (ok) {
+        CHECK((live.tcr & (TCR_HA | TCR_HD)) == (TCR_HA | TCR_HD) && live.tcr == cfg.tcr,
+              "live TCR_EL1 0x%llx: HA %u HD %u; idmap_mmu_config said 0x%llx", (unsigned long long)live.tcr,
+              (unsigned)((live.tcr & TCR_HA) != 0), (unsigned)((live.tcr & TCR_HD) != 0),
+              (unsigned long long)cfg.tcr);
+        CHECK((g_regs_home.tcr & (TCR_HA | TCR_HD)) == 0, "the home map's TCR_EL1 0x%llx has HA or HD",
+              (unsigned long long)g_regs_home.tcr);
+        case_name_append(" (TCR_EL1 0x%llx)", (unsigned long long)live.tcr);
+    }
+    case_end();
+    if (!ok) {
+        idmap_free(map);
+        return;
+    }
+
+    case_begin("hardware dirty state: loads from every page leave them clean; idmap_collect_dirty reports none");
+    dirty_round(map, 0, 0, 0);
+    check_collect_dirty(map, "no store yet", DIRTY_PAGES, DIRTY_N, k_no_page);
+    check_collect_dirty(map, "no store yet", DIRTY_BLOCK, MIB2 / PAGE, k_no_page);
+    case_end();
+
+    for (unsigned round = 1; round <= 2; round++) {
+        const uint64_t w = k_dirty_rounds[round - 1];
+        if (round == 1)
+            case_begin("hardware dirty state, round 1: stores to clean pages 0x%04llx and the block go through, "
+                       "AP[2] cleared; the READ_ONLY page faults; idmap_collect_dirty reports exactly them, clean "
+                       "again", (unsigned long long)w);
+        else
+            case_begin("hardware dirty state, round 2: pages 0x%04llx (4, 15 again) and the block again: dirty "
+                       "again (collect_dirty invalidated the TLB), reported exactly, clean again",
+                       (unsigned long long)w);
+        dirty_round(map, round, w, 1);
+        bm_expect_fault();
+        bm_probe_write(DIRTY_PAGES + DIRTY_RO * PAGE + 8, 1);
+        check_fault(map, "store to the READ_ONLY page", DIRTY_PAGES + DIRTY_RO * PAGE + 8, BM_EC_DABORT_SAME_EL,
+                    BM_FSC_PERMISSION(3), 1);
+        check_collect_dirty(map, "after the stores", DIRTY_PAGES, DIRTY_N, &w);
+        if (round == 2) {
+            /* The block reaches past this range: reported for its pages inside, left dirty. */
+            const uint64_t inside = 0xf;
+            check_collect_dirty(map, "part of the block", DIRTY_BLOCK + 3 * PAGE, 4, &inside);
+            check_dirty_state(map, "after a part of it was collected", DIRTY_BLOCK, 2, 0);
+        }
+        check_collect_dirty(map, "after the stores", DIRTY_BLOCK, MIB2 / PAGE, k_whole_block);
+        for (uint64_t i = 0; i < DIRTY_N; i++)
+            if (i != DIRTY_RO)
+                check_dirty_state(map, "after idmap_collect_dirty", DIRTY_PAGES + i * PAGE, 3, 1);
+        check_dirty_state(map, "after idmap_collect_dirty", DIRTY_BLOCK, 2, 1);
+        for (uint64_t i = 0; i < DIRTY_N; i++) {
+            const uint64_t va = DIRTY_PAGES + i * PAGE + 8 * round;
+            if (w >> i & 1)
+                CHECK(bm_probe_read(va, 0) == dirty_word(va, round), "page %llu: the store is not in memory",
+                      (unsigned long long)i);
+        }
+        case_end();
+    }
+
+    case_begin("hardware dirty state: no store after the last collection, idmap_collect_dirty reports none; "
+               "idmap_disable_mmu restores the home map's TCR_EL1 (no HA, HD)");
+    dirty_round(map, 3, 0, 0);
+    check_collect_dirty(map, "no store since", DIRTY_PAGES, DIRTY_N, k_no_page);
+    check_collect_dirty(map, "no store since", DIRTY_BLOCK, MIB2 / PAGE, k_no_page);
+    st = idmap_disable_mmu(map);
+    CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
+    check_regs_equal("after disable", read_mmu_regs(), g_regs_home);
+    case_end();
+    idmap_free(map);
+}
+
+/* A leaf's Access flag (AF, bit 10) at va. */
+static int accessed(const idmap_t *map, uint64_t va)
+{
+    return (walk_one(map, va).desc & IDMAP_ATTR_ACCESSED) != 0;
+}
+
+/* Stage 1 under IDMAP_HW_ACCESS_FLAG alone (TCR_EL1.HA, not HD): leaves without AF, made
+ * so by idmap_change_attributes, are accessed without an Access flag fault, and the
+ * hardware sets AF in them. */
+static void access_flag_case(uint64_t mmfr1)
+{
+    case_begin("hardware Access flag (IDMAP_HW_ACCESS_FLAG: TCR_EL1.HA, not HD): a load, a store, a block's "
+               "load without AF do not fault and set AF; so does a load after AF is cleared live");
+    if (hafdbs_of(mmfr1) < 1) {
+        case_skip("no hardware Access flag: ID_AA64MMFR1_EL1 0x%llx, HAFDBS 0 (1 needed)", (unsigned long long)mmfr1);
+        case_end();
+        return;
+    }
+    const uint64_t load = AF_PAGES, store = AF_PAGES + PAGE, live_page = AF_PAGES + 2 * PAGE;
+    idmap_t *map = new_map_with_base(72, 1);
+    idmap_status_t st = map ? idmap_set_hardware_updates(map, IDMAP_HW_ACCESS_FLAG) : IDMAP_ERR_INVALID_ARGUMENT;
+    int ok = map && CHECK(st == IDMAP_OK, "idmap_set_hardware_updates(ACCESS_FLAG): %s", last_error_text(map));
+    ok = ok && map_or_fail(map, AF_PAGES, AF_PAGES + 3 * PAGE, F_DATA) &&
+         map_or_fail(map, DIRTY_BLOCK, DIRTY_BLOCK + MIB2, F_DATA);
+    const idmap_region_t cleared = idmap_region(AF_PAGES, AF_PAGES + 2 * PAGE);
+    const idmap_region_t block = idmap_region(DIRTY_BLOCK, DIRTY_BLOCK + MIB2);
+    ok = ok && CHECK(idmap_change_attributes(map, &cleared, 0, IDMAP_ATTR_ACCESSED) == IDMAP_OK &&
+                         idmap_change_attributes(map, &block, 0, IDMAP_ATTR_ACCESSED) == IDMAP_OK,
+                     "change_attributes clearing AF: %s", last_error_text(map));
+    if (ok) {
+        CHECK(!accessed(map, load) && !accessed(map, store) && !accessed(map, DIRTY_BLOCK) && accessed(map, live_page),
+              "AF after change_attributes: %s", leaf_text_of(map, load));
+        CHECK((walk_one(map, store).desc & IDMAP_ATTR_DBM) == 0, "DBM without IDMAP_HW_DIRTY: %s",
+              leaf_text_of(map, store));
+        st = idmap_enable_mmu(map);
+        ok = CHECK(st == IDMAP_OK, "idmap_enable_mmu: %s", status_name(st));
+    }
+    if (ok) {
+        const uint64_t tcr = BM_READ_SYSREG(tcr_el1);
+        CHECK((tcr & (TCR_HA | TCR_HD)) == TCR_HA, "live TCR_EL1 0x%llx: HA %u HD %u, expected HA alone",
+              (unsigned long long)tcr, (unsigned)((tcr & TCR_HA) != 0), (unsigned)((tcr & TCR_HD) != 0));
+        bm_expect_fault();
+        (void)bm_probe_read(load, 0);
+        CHECK(!bm_fault_taken(), "load without AF faulted: ESR 0x%llx", (unsigned long long)bm_fault.esr);
+        CHECK(accessed(map, load), "after the load: %s", leaf_text_of(map, load));
+        bm_expect_fault();
+        bm_probe_write(store, 0xaf);
+        CHECK(!bm_fault_taken() && bm_probe_read(store, 0) == 0xaf, "store without AF: ESR 0x%llx",
+              (unsigned long long)bm_fault.esr);
+        CHECK(accessed(map, store), "after the store: %s", leaf_text_of(map, store));
+        bm_expect_fault();
+        (void)bm_probe_read(DIRTY_BLOCK + 0x4560, 0);
+        CHECK(!bm_fault_taken(), "load from the block without AF faulted: ESR 0x%llx",
+              (unsigned long long)bm_fault.esr);
+        CHECK(accessed(map, DIRTY_BLOCK), "after the load: %s", leaf_text_of(map, DIRTY_BLOCK));
+        /* In the TLB with AF, then AF cleared live: the next load walks again and sets it. */
+        (void)bm_probe_read(live_page, 0);
+        const idmap_region_t one = idmap_region(live_page, live_page + PAGE);
+        st = idmap_change_attributes(map, &one, 0, IDMAP_ATTR_ACCESSED);
+        CHECK(st == IDMAP_OK && !accessed(map, live_page), "clearing AF live: %s, %s", status_name(st),
+              leaf_text_of(map, live_page));
+        bm_expect_fault();
+        (void)bm_probe_read(live_page, 0);
+        CHECK(!bm_fault_taken() && accessed(map, live_page), "load after AF cleared live: ESR 0x%llx, %s",
+              (unsigned long long)bm_fault.esr, leaf_text_of(map, live_page));
+        st = idmap_disable_mmu(map);
+        CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
+        check_regs_equal("after disable", read_mmu_regs(), g_regs_home);
+    }
+    idmap_free(map);
+    case_end();
+}
+
+/* ---------------------------------------------------------------------------------
  * The home map, and the MMU on and off */
 
 static idmap_t *build_home(void)
@@ -1719,11 +2020,14 @@ int bm_main(unsigned entry_el)
 {
     bm_uart_init();
     uint64_t mmfr0 = BM_READ_SYSREG(id_aa64mmfr0_el1);
+    uint64_t mmfr1 = BM_READ_SYSREG(id_aa64mmfr1_el1);
     uint64_t midr = BM_READ_SYSREG(midr_el1);
     bm_printf("# idmap target suite: board %s, entered at %s, MIDR_EL1 0x%llx, "
-              "ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx, ID_AA64ISAR0_EL1 0x%llx\n",
+              "ID_AA64MMFR0_EL1 0x%llx, ID_AA64MMFR1_EL1 0x%llx, ID_AA64MMFR2_EL1 0x%llx, "
+              "ID_AA64ISAR0_EL1 0x%llx\n",
               BOARD_NAME, bm_el_name(entry_el), (unsigned long long)midr,
-              (unsigned long long)mmfr0, (unsigned long long)bm_read_id_aa64mmfr2(),
+              (unsigned long long)mmfr0, (unsigned long long)mmfr1,
+              (unsigned long long)bm_read_id_aa64mmfr2(),
               (unsigned long long)BM_READ_SYSREG(id_aa64isar0_el1));
     bm_printf("# image [0x%llx, 0x%llx)\n", (unsigned long long)img_start(),
               (unsigned long long)img_end());
@@ -1812,6 +2116,9 @@ int bm_main(unsigned entry_el)
     range_tlbi_cases();
     seed_case();
     budget_coalesce_case();
+    hardware_updates_case(mmfr1);
+    dirty_cases(mmfr1);
+    access_flag_case(mmfr1);
 
     ownership_cases();
     ccsidr_case();
