@@ -48,6 +48,20 @@ constexpr uint64_t clean(uint64_t entry, bool stage2) {
     return stage2 ? dbm & ~WRITE_PERMISSION_BIT : dbm | WRITE_PERMISSION_BIT;
 }
 
+/// What map_range asks of the flags of a leaf it writes under hardware_updates::DIRTY, at
+/// stage 2 if @p stage2: DBM, and the write permission bit's value that writes are let
+/// through with; 0 for no tracking. tracked() takes it.
+constexpr uint64_t tracking(bool stage2) { return bits(Attributes::DBM) | (stage2 ? WRITE_PERMISSION_BIT : 0); }
+
+/// @p flags under @p tracking (tracking()): clean where they would be writable, else as
+/// they are. The same as clean() for what writable() says yes to, in a few instructions
+/// for map_range's path, which every map takes.
+constexpr uint64_t tracked(uint64_t flags, uint64_t tracking) {
+    return tracking != 0 && ((flags ^ tracking) & WRITE_PERMISSION_BIT) == 0
+               ? (flags | bits(Attributes::DBM)) ^ WRITE_PERMISSION_BIT
+               : flags;
+}
+
 /// Whether the pages of @p entry may have been written since it was last made clean: it
 /// is valid and writable now - dirty under DBM, or writable without DBM, which the
 /// hardware does not track.

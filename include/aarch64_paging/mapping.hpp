@@ -347,6 +347,7 @@ public:
                                               static_cast<uint16_t>(cpu));
         }
         hardware_updates_ = static_cast<uint8_t>(updates);
+        tracking_ = (updates & hardware_updates::DIRTY) != 0 ? tracking(is_stage2(where_.regime)) : 0;
         return {};
     }
     /// What the hardware updates (set_hardware_updates()).
@@ -754,6 +755,9 @@ private:
         MemoryRegion region{};  // modify_range's region, for its errors
         size_t pages = 0;      // plan: the tables the operation needs
         bool changes = false;  // plan: it writes something on a live mapping
+        // Modify: a leaf the range holds in part goes to fn whole, with the part in range,
+        // rather than be split (collect_dirty).
+        bool in_place = false;
         // map_range_break_before_make: live changes that need it break (this), then make.
         Breaker breaker = nullptr;
         MapError error{};      // why a walk stopped
@@ -779,9 +783,6 @@ private:
         uint64_t set = 0;      // change_attributes: a valid leaf becomes (leaf & ~clear) | set
         uint64_t clear = 0;
         Runs* runs = nullptr;  // walk_runs' run so far
-        // Modify: a leaf the range holds in part goes to fn whole, with the part in range,
-        // rather than be split (collect_dirty).
-        bool in_place = false;
         // Map: leaves map va to va + to_pa with bits (VALID: ACCESSED added, the page bit on
         // pages; else bits alone, no address), as large as constraints allow.
         uint64_t bits = 0;
@@ -982,6 +983,7 @@ private:
     Attributes res1_flags_ = Attributes::EMPTY;     // the regime's RES1 bits
     Attributes guard_ = Attributes::EMPTY;          // GP under set_guarded_code(true)
     uint8_t hardware_updates_ = 0;                  // set_hardware_updates()
+    uint64_t tracking_ = 0;  // under hardware_updates::DIRTY, the regime's tracking() (dirty.hpp)
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -1208,6 +1210,7 @@ constexpr void Mapping<G, T>::release() {
     widened_ = nullptr;
     guard_ = Attributes::EMPTY;
     hardware_updates_ = 0;
+    tracking_ = 0;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -1385,11 +1388,7 @@ constexpr Result Mapping<G, T>::check_map(const MemoryRegion& region, PhysicalAd
     if (contains(flags, Attributes::VALID)) {
         const Attributes never = Attributes::EXECUTE_NEVER & ~refused_flags_;
         flags = flags | res1_flags_ | ((flags & never) != never ? guard_ : Attributes::EMPTY);
-        // Under dirty tracking what would be writable starts clean.
-        const bool stage2 = is_stage2(where_.regime);
-        if ((hardware_updates_ & hardware_updates::DIRTY) != 0 && writable(bits_of(flags), stage2)) {
-            flags = Attributes(clean(bits_of(flags), stage2));
-        }
+        flags = Attributes(tracked(bits_of(flags), tracking_));
     }
     if (intersects(constraints, ~KNOWN_CONSTRAINTS)) {
         return MapError::invalid_flags(aarch64_paging::bits(constraints & ~KNOWN_CONSTRAINTS));

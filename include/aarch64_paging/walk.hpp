@@ -221,12 +221,6 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         if (!modified(entry, level, va, end, op, next)) {
             return false;
         }
-        // An entry fn leaves as it was is not written: a live one may be updated by the
-        // hardware meanwhile (Access flag, dirty state), which a store of the old value
-        // would undo.
-        if (apply && next == entry) {
-            return true;
-        }
         break;
     case OpKind::Unmap:
         if (entry.bits() == 0) {
@@ -245,12 +239,15 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         next = Contiguous<G>::kept_hint(entry, next);
         break;
     }
+    // An entry that stays as it was is not written where it is in memory already: the
+    // hardware may update a live one meanwhile (Access flag, dirty state), which a store
+    // of the old value would undo. (Below a split it is written: its table may hold
+    // nothing yet.)
+    if (next == entry && (!apply || in_tree)) {
+        return true;
+    }
     if (!apply) {
-        // Planning a live change (or a sealed modify): whether anything changes at all,
-        // and break-before-make where it does.
-        if (next == entry) {
-            return true;
-        }
+        // Planning a live change (or a sealed modify): break-before-make where it changes.
         if (const BreakRule rule = op.live ? break_before_make_rule(entry, next, where_.regime) : BreakRule::None;
             rule != BreakRule::None && (op.breaker == nullptr || rule == BreakRule::Contiguous)) {
             op.error = MapError::break_before_make(entry_region(va, level), rule);
