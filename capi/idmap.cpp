@@ -197,6 +197,22 @@ idmap_status_t idmap_set_hardware_updates(idmap_t* map, unsigned updates) {
 
 unsigned idmap_hardware_updates(const idmap_t* map) { return map != nullptr ? map->mapping.hardware_updates() : 0; }
 
+idmap_status_t idmap_protect_tables(idmap_t* map, idmap_t* in) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.protect_tables(in != nullptr ? &in->mapping : nullptr));
+}
+
+idmap_status_t idmap_unprotect_tables(idmap_t* map) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.unprotect_tables());
+}
+
+bool idmap_tables_protected(const idmap_t* map) { return map != nullptr && map->mapping.tables_protected(); }
+
 bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
 
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }

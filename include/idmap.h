@@ -229,7 +229,15 @@ typedef struct {
 /** idmap_collect_dirty() with a NULL bitmap (bits 31:16: 1) or one of fewer 64-bit words
  * than the range needs (va: how many, a bit per page). */
 #define IDMAP_ARG_DIRTY_BITMAP 27
-/* 26, 28, 29: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/** The map's tables are read-only (idmap_protect_tables()): it takes no change until
+ * idmap_unprotect_tables(); or idmap_protect_tables() of a map protected already. */
+#define IDMAP_ARG_TABLES_READ_ONLY 28
+/** A table page of the map (va) that the map given to idmap_protect_tables() does not map
+ * with a valid page (4 KiB): a block's permissions cannot change for one page without a
+ * split, whose new table the protection would miss. Map the tables with
+ * #IDMAP_NO_BLOCK_MAPPINGS. */
+#define IDMAP_ARG_TABLES_NOT_PAGES 29
+/* 26: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -813,6 +821,40 @@ bool idmap_guarded_code(const idmap_t *map);
 idmap_status_t idmap_set_hardware_updates(idmap_t *map, unsigned updates);
 /** What the hardware updates in @p map's descriptors: IDMAP_HW_* (0 for NULL). */
 unsigned idmap_hardware_updates(const idmap_t *map);
+
+/** Makes @p map's table pages read-only in @p in (@p map itself if NULL), as TF-A's
+ * xlat_make_tables_readonly() does: each table page, at the address the library writes it
+ * through (the pointer the allocator gave), becomes #IDMAP_ATTR_READ_ONLY without
+ * #IDMAP_ATTR_DBM in @p in, with TLB maintenance where @p in is active; a stray write to a
+ * table then faults. From then on every call that would write @p map's tables -
+ * idmap_map_range() and its variants, idmap_modify_range(), idmap_change_attributes(),
+ * idmap_unmap_range(), idmap_collect_dirty() - fails with #IDMAP_ERR_INVALID_ARGUMENT,
+ * value #IDMAP_ARG_TABLES_READ_ONLY, changing nothing; idmap_compact_subtables() and
+ * idmap_coalesce_subtables() free nothing; idmap_free() leaves the tables in place (a page
+ * given back would be written); until idmap_unprotect_tables(). idmap_tables_needed(), the
+ * walks, exports and the lint work as before.
+ *
+ * The tables must be mapped in @p in by pages (map them with #IDMAP_NO_BLOCK_MAPPINGS): a
+ * permission change inside a block would split it, and the new table would stay writable.
+ * Protect a map in itself before it goes live (the writes go through its own tables,
+ * which the MMU would refuse midway): finish the map, protect it, enable the MMU.
+ * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT for NULL
+ *         @p map, or with value #IDMAP_ARG_NOT_STAGE1 (@p in is a stage-2 map),
+ *         #IDMAP_ARG_TABLES_READ_ONLY (protected already), #IDMAP_ARG_TABLES_NOT_PAGES (va:
+ *         a table page not mapped by a page); #IDMAP_ERR_BREAK_BEFORE_MAKE for a table page
+ *         in a live contiguous group of @p in; #IDMAP_ERR_ALREADY_ACTIVE where @p in is
+ *         @p map (or a map whose own tables are read-only) and active. */
+idmap_status_t idmap_protect_tables(idmap_t *map, idmap_t *in);
+/** Undoes idmap_protect_tables(): the table pages writable again (#IDMAP_ATTR_READ_ONLY
+ * cleared) in the map they were made read-only in, and @p map takes changes again.
+ * #IDMAP_OK with nothing to do when they are not read-only.
+ * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT (NULL);
+ *         #IDMAP_ERR_ALREADY_ACTIVE as idmap_protect_tables() says (deactivate first);
+ *         #IDMAP_ERR_SEALED where that map is sealed. */
+idmap_status_t idmap_unprotect_tables(idmap_t *map);
+/** Whether @p map's tables are read-only (idmap_protect_tables() without its undoing;
+ * false for NULL). */
+bool idmap_tables_protected(const idmap_t *map);
 /** @} */
 
 /* ==== Activation and the MMU ========================================================== */

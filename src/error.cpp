@@ -318,6 +318,13 @@ void write_argument(TextWriter& out, const MapError& e) {
             out.str(first != 0 ? ": no dirty bitmap given" : ": the dirty bitmap is too small");
             out.str(": the region needs ").dec(e.va.value()).str(" 64-bit words, a bit per page");
             break;
+        case argument_reason::TABLES_READ_ONLY:
+            out.str(": the map's tables are read-only (idmap_protect_tables): undo it first (idmap_unprotect_tables)");
+            break;
+        case argument_reason::TABLES_NOT_PAGES:
+            out.str(": table page ").hex(e.va.value());
+            out.str(" is not mapped by a page in the map given: map the tables with pages (IDMAP_NO_BLOCK_MAPPINGS)");
+            break;
         case argument_reason::PA_PAGE_OFFSET:
             out.str(": output address ").hex(e.va.value()).str(" is not at the offset of the region's start ");
             out.hex(e.region.start().value()).str(" in a ").dec(first).str(" KiB page: a page maps whole to a page");

@@ -120,7 +120,14 @@ inline constexpr uint8_t NO_HAFDBS = 25;
 /// A dirty page bitmap (Mapping::collect_dirty) of fewer 64-bit words than the region
 /// needs (va: how many), or NULL (first: 1).
 inline constexpr uint8_t DIRTY_BITMAP = 27;
-// 26, 28, 29: kept for other additions. Stage 2 from 30 on.
+/// The mapping's tables are read-only (Mapping::protect_tables): it takes no change until
+/// unprotect_tables(); or protect_tables() of tables read-only already.
+inline constexpr uint8_t TABLES_READ_ONLY = 28;
+/// A table page of the mapping (va) that the map given to protect_tables() does not map
+/// with a valid page: a block's permissions cannot change for one page without a split,
+/// which would take a table page the protection misses. Map the tables with pages.
+inline constexpr uint8_t TABLES_NOT_PAGES = 29;
+// 26: kept for other additions. Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
 /// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;

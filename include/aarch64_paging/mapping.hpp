@@ -372,6 +372,39 @@ public:
     /// where making a leaf clean would grant access (seal.hpp).
     [[nodiscard]] constexpr Result collect_dirty(const MemoryRegion& region, uint64_t* bitmap, size_t words);
 
+    /// Makes this mapping's table pages read-only in @p in (this mapping if nullptr), as
+    /// TF-A's xlat_make_tables_readonly() does for its context: each page, at the address
+    /// the library writes it through, becomes READ_ONLY without DBM in @p in (TLB
+    /// maintenance where @p in is active). From then on every call that would write this
+    /// mapping's tables - map_range, modify_range, change_attributes, unmap_range,
+    /// collect_dirty - answers InvalidArgument (TABLES_READ_ONLY) before anything changes,
+    /// compact_subtables() and coalesce_subtables() free nothing, and release() leaves the
+    /// tables in place, not given back (a page freed would be written); until
+    /// unprotect_tables(). Planning calls (tables_needed, walks) work as before.
+    ///
+    /// Do it before the mapping goes live when @p in is this mapping: the writes that make
+    /// the pages read-only go through @p in's own tables, which a live MMU may then refuse
+    /// midway. A bootloader finishes its map, protects it, then enables the MMU.
+    /// @return Ok, or the error, nothing changed: InvalidArgument NOT_INITIALISED; NOT_STAGE1
+    ///         (@p in is a stage-2 mapping: the CPU writes tables through its stage 1);
+    ///         TABLES_READ_ONLY (protected already); TABLES_NOT_PAGES (va: a table page @p in
+    ///         does not map with a page); BreakBeforeMakeViolation (Contiguous) for a page of
+    ///         a live contiguous group of @p in; AlreadyActive where @p in is this mapping, or
+    ///         one whose tables are read-only, and active: its own tables would be written.
+    [[nodiscard]] constexpr Result protect_tables(Mapping* in = nullptr) {
+        return set_tables_read_only(in != nullptr ? *in : *this, true);
+    }
+    /// Undoes protect_tables(): the table pages writable again in the mapping they were made
+    /// read-only in (READ_ONLY cleared; DBM stays clear), and changes accepted again. Ok
+    /// with nothing to do when they are not read-only.
+    /// @return Ok, or the error, nothing changed: AlreadyActive as protect_tables() says;
+    ///         Sealed where that mapping is sealed (writable is wider).
+    [[nodiscard]] constexpr Result unprotect_tables() {
+        return tables_read_only_in_ != nullptr ? set_tables_read_only(*tables_read_only_in_, false) : Result{};
+    }
+    /// Whether protect_tables() ran without its undoing.
+    constexpr bool tables_protected() const { return tables_read_only_in_ != nullptr; }
+
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
@@ -669,6 +702,8 @@ private:
     // walk_range, and walk_runs (R) with its run.
     template <bool R, class F>
     constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
+    // protect_tables (on) and unprotect_tables in in.
+    constexpr Result set_tables_read_only(Mapping& in, bool on);
     // tables_needed.
     constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                               Constraints constraints, Attributes refused_extra, size_t& pages) const;
@@ -984,6 +1019,7 @@ private:
     Attributes guard_ = Attributes::EMPTY;          // GP under set_guarded_code(true)
     uint8_t hardware_updates_ = 0;                  // set_hardware_updates()
     uint64_t tracking_ = 0;  // under hardware_updates::DIRTY, the regime's tracking() (dirty.hpp)
+    Mapping* tables_read_only_in_ = nullptr;  // protect_tables()' mapping, until unprotect_tables()
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
@@ -1191,8 +1227,9 @@ constexpr void Mapping<G, T>::release() {
         (void)deactivate();
     }
     // A table still live on a core (the MMU's, a refused deactivation, activate_on_core()
-    // not undone) stays allocated: the TTBR holds it, and freed pages would be walked.
-    if (!is_active()) {
+    // not undone) stays allocated: the TTBR holds it, and freed pages would be walked. So
+    // do read-only ones (protect_tables()): a page given back would be written.
+    if (!is_active() && tables_read_only_in_ == nullptr) {
         if (root_tables_log2_ != 0) {
             stage2_->free_root(*this);
         } else {
@@ -1211,6 +1248,7 @@ constexpr void Mapping<G, T>::release() {
     guard_ = Attributes::EMPTY;
     hardware_updates_ = 0;
     tracking_ = 0;
+    tables_read_only_in_ = nullptr;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -1558,6 +1596,60 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
 }
 
 template <class G, class T>
+constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
+    namespace why = argument_reason;
+    if (!is_initialised() || !in.is_initialised()) {
+        return MapError::invalid_argument(why::NOT_INITIALISED);
+    }
+    if (is_stage2(in.where_.regime)) {
+        return MapError::invalid_argument(why::NOT_STAGE1, static_cast<uint16_t>(in.where_.regime));
+    }
+    if (on && tables_read_only_in_ != nullptr) {
+        return MapError::invalid_argument(why::TABLES_READ_ONLY);
+    }
+    if (in.is_active() && (&in == this || in.tables_read_only_in_ != nullptr)) {
+        return Status::AlreadyActive;
+    }
+    if (!on && in.is_sealed()) {
+        return MapError::sealed(MemoryRegion(), bits(Attributes::READ_ONLY));
+    }
+    // Each page a page of in, whose permissions change in place: no split, no page taken,
+    // so that the changes below cannot fail.
+    Result checked;
+    for_each_table([&](const void* table) {
+        if (!checked) {
+            return;
+        }
+        const uint64_t va = reinterpret_cast<uintptr_t>(table);
+        const MemoryRegion page(va, va + G::page_size);
+        Descriptor leaf;
+        unsigned at = 0;
+        const Result walked = in.walk_range(page, [&](const MemoryRegion&, Descriptor entry, unsigned level) {
+            leaf = entry;
+            at = level;
+            return true;
+        });
+        if (!walked || !leaf.is_valid() || at != LEAF_LEVEL) {
+            checked = MapError::invalid_argument(why::TABLES_NOT_PAGES, 0, 0, VirtualAddress(va));
+        } else if (in.is_active() && contains(leaf.flags(), Attributes::CONTIGUOUS)) {
+            checked = MapError::break_before_make(page, BreakRule::Contiguous);
+        }
+    });
+    if (!checked) {
+        return checked;
+    }
+    // Cleared first: in may be this mapping, which takes changes again.
+    tables_read_only_in_ = nullptr;
+    for_each_table([&](const void* table) {
+        const uint64_t va = reinterpret_cast<uintptr_t>(table);
+        (void)in.change_attributes(MemoryRegion(va, va + G::page_size), on ? Attributes::READ_ONLY : Attributes::EMPTY,
+                                   on ? Attributes::DBM : Attributes::READ_ONLY);
+    });
+    tables_read_only_in_ = on ? &in : nullptr;
+    return {};
+}
+
+template <class G, class T>
 template <class F>
 constexpr Result Mapping<G, T>::walk_runs(const MemoryRegion& region, F&& fn) const {
     Runs run;
@@ -1735,6 +1827,9 @@ constexpr bool Mapping<G, T>::is_empty(const Descriptor* table) {
 
 template <class G, class T>
 constexpr size_t Mapping<G, T>::compact_subtables() {
+    if (tables_read_only_in_ != nullptr) {
+        return 0;
+    }
     Retired retired;
     TlbBatch tlb(is_active());
     if (root_ != nullptr) {
@@ -1747,7 +1842,7 @@ constexpr size_t Mapping<G, T>::compact_subtables() {
 
 template <class G, class T>
 constexpr size_t Mapping<G, T>::coalesce_subtables() {
-    if (root_ == nullptr || is_active()) {
+    if (root_ == nullptr || is_active() || tables_read_only_in_ != nullptr) {
         return 0;
     }
     Retired retired;
