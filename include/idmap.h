@@ -838,19 +838,23 @@ unsigned idmap_hardware_updates(const idmap_t *map);
  * permission change inside a block would split it, and the new table would stay writable.
  * Protect a map in itself before it goes live (the writes go through its own tables,
  * which the MMU would refuse midway): finish the map, protect it, enable the MMU.
- * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT for NULL
- *         @p map, or with value #IDMAP_ARG_NOT_STAGE1 (@p in is a stage-2 map),
- *         #IDMAP_ARG_TABLES_READ_ONLY (protected already), #IDMAP_ARG_TABLES_NOT_PAGES (va:
- *         a table page not mapped by a page); #IDMAP_ERR_BREAK_BEFORE_MAKE for a table page
- *         in a live contiguous group of @p in; #IDMAP_ERR_ALREADY_ACTIVE where @p in is
- *         @p map (or a map whose own tables are read-only) and active. */
+ * @return #IDMAP_OK, or the error, nothing changed, in this order:
+ *         #IDMAP_ERR_INVALID_ARGUMENT for NULL @p map, or with value #IDMAP_ARG_NOT_STAGE1
+ *         (@p in is a stage-2 map), #IDMAP_ARG_TABLES_READ_ONLY (protected already, or
+ *         @p in's own tables are read-only: it takes no change);
+ *         #IDMAP_ERR_ALREADY_ACTIVE where @p in is @p map and active; then for the first
+ *         table page (root first, depth first) that fails: #IDMAP_ERR_INVALID_ARGUMENT,
+ *         #IDMAP_ARG_TABLES_NOT_PAGES (va: the page), not mapped by a page;
+ *         #IDMAP_ERR_BREAK_BEFORE_MAKE, in a live contiguous group of @p in;
+ *         #IDMAP_ERR_SEALED (region: the page), where @p in is sealed and read-only would
+ *         grant more (idmap_seal()). */
 idmap_status_t idmap_protect_tables(idmap_t *map, idmap_t *in);
 /** Undoes idmap_protect_tables(): the table pages writable again (#IDMAP_ATTR_READ_ONLY
  * cleared) in the map they were made read-only in, and @p map takes changes again.
  * #IDMAP_OK with nothing to do when they are not read-only.
  * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT (NULL);
- *         #IDMAP_ERR_ALREADY_ACTIVE as idmap_protect_tables() says (deactivate first);
- *         #IDMAP_ERR_SEALED where that map is sealed. */
+ *         those of idmap_protect_tables() (#IDMAP_ERR_ALREADY_ACTIVE: deactivate first);
+ *         #IDMAP_ERR_SEALED where that map is sealed (writable is wider). */
 idmap_status_t idmap_unprotect_tables(idmap_t *map);
 /** Whether @p map's tables are read-only (idmap_protect_tables() without its undoing;
  * false for NULL). */

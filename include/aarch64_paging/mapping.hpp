@@ -387,18 +387,21 @@ public:
     /// midway. A bootloader finishes its map, protects it, then enables the MMU.
     /// @return Ok, or the error, nothing changed: InvalidArgument NOT_INITIALISED; NOT_STAGE1
     ///         (@p in is a stage-2 mapping: the CPU writes tables through its stage 1);
-    ///         TABLES_READ_ONLY (protected already); TABLES_NOT_PAGES (va: a table page @p in
-    ///         does not map with a page); BreakBeforeMakeViolation (Contiguous) for a page of
-    ///         a live contiguous group of @p in; AlreadyActive where @p in is this mapping, or
-    ///         one whose tables are read-only, and active: its own tables would be written.
+    ///         TABLES_READ_ONLY (protected already, or @p in's own tables are read-only: it
+    ///         takes no change); AlreadyActive where @p in is this mapping and active: its
+    ///         own tables would be written through themselves; TABLES_NOT_PAGES (va: the
+    ///         first table page, root first, depth first, that @p in does not map with a
+    ///         page); BreakBeforeMakeViolation (Contiguous) for one in a live contiguous group
+    ///         of @p in; Sealed (region: the page) where @p in is sealed and the change
+    ///         would widen access (seal.hpp).
     [[nodiscard]] constexpr Result protect_tables(Mapping* in = nullptr) {
         return set_tables_read_only(in != nullptr ? *in : *this, true);
     }
     /// Undoes protect_tables(): the table pages writable again in the mapping they were made
     /// read-only in (READ_ONLY cleared; DBM stays clear), and changes accepted again. Ok
     /// with nothing to do when they are not read-only.
-    /// @return Ok, or the error, nothing changed: AlreadyActive as protect_tables() says;
-    ///         Sealed where that mapping is sealed (writable is wider).
+    /// @return Ok, or the error, nothing changed, as protect_tables() says; Sealed where
+    ///         that mapping is sealed (writable is wider).
     [[nodiscard]] constexpr Result unprotect_tables() {
         return tables_read_only_in_ != nullptr ? set_tables_read_only(*tables_read_only_in_, false) : Result{};
     }
@@ -1604,17 +1607,18 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
     if (is_stage2(in.where_.regime)) {
         return MapError::invalid_argument(why::NOT_STAGE1, static_cast<uint16_t>(in.where_.regime));
     }
-    if (on && tables_read_only_in_ != nullptr) {
+    // Protected already; or in takes no change, its own tables read-only.
+    if ((on && tables_read_only_in_ != nullptr) || (&in != this && in.tables_read_only_in_ != nullptr)) {
         return MapError::invalid_argument(why::TABLES_READ_ONLY);
     }
-    if (in.is_active() && (&in == this || in.tables_read_only_in_ != nullptr)) {
+    if (in.is_active() && &in == this) {
         return Status::AlreadyActive;
     }
-    if (!on && in.is_sealed()) {
-        return MapError::sealed(MemoryRegion(), bits(Attributes::READ_ONLY));
-    }
     // Each page a page of in, whose permissions change in place: no split, no page taken,
-    // so that the changes below cannot fail.
+    // nothing a seal or a live contiguous group refuses, so that the changes below cannot
+    // fail.
+    const uint64_t set = on ? bits(Attributes::READ_ONLY) : 0;
+    const uint64_t clear = on ? bits(Attributes::DBM) : bits(Attributes::READ_ONLY);
     Result checked;
     for_each_table([&](const void* table) {
         if (!checked) {
@@ -1629,10 +1633,14 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
             at = level;
             return true;
         });
+        const Descriptor next = changed(leaf, set, clear);
         if (!walked || !leaf.is_valid() || at != LEAF_LEVEL) {
             checked = MapError::invalid_argument(why::TABLES_NOT_PAGES, 0, 0, VirtualAddress(va));
-        } else if (in.is_active() && contains(leaf.flags(), Attributes::CONTIGUOUS)) {
+        } else if (in.is_active() && contains(leaf.flags(), Attributes::CONTIGUOUS) && next != leaf) {
             checked = MapError::break_before_make(page, BreakRule::Contiguous);
+        } else if (const uint64_t widened = in.widened_ != nullptr ? in.widened_(leaf, next, in.where_.regime) : 0;
+                   widened != 0) {
+            checked = MapError::sealed(page, widened);
         }
     });
     if (!checked) {
@@ -1642,8 +1650,7 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
     tables_read_only_in_ = nullptr;
     for_each_table([&](const void* table) {
         const uint64_t va = reinterpret_cast<uintptr_t>(table);
-        (void)in.change_attributes(MemoryRegion(va, va + G::page_size), on ? Attributes::READ_ONLY : Attributes::EMPTY,
-                                   on ? Attributes::DBM : Attributes::READ_ONLY);
+        (void)in.change_attributes(MemoryRegion(va, va + G::page_size), Attributes(set), Attributes(clear));
     });
     tables_read_only_in_ = on ? &in : nullptr;
     return {};
