@@ -486,7 +486,9 @@ TEST_CASE("idmap_map_range_to: pa is the output address of the range's first pag
 // Access flag alone (20), on the maps the output set test drives, inputs from the same
 // LCG: every check must pass, and together they must reach maps under dirty tracking,
 // leaves written by the MMU, collects that report pages and, on active maps, make leaves
-// clean (with their TLB maintenance checked), and refusals for want of FEAT_HAFDBS.
+// clean (with their TLB maintenance checked), and refusals for want of FEAT_HAFDBS; maps
+// protecting their own tables, refusals for tables not mapped by pages, and changes
+// refused for read-only tables.
 TEST_CASE("fuzz inputs of the dirty set (hardware updates, collect_dirty) pass every check", "[fuzz][dirty]") {
     uint32_t x = 86420;
     idmap_model::HarnessStats stats;
@@ -500,11 +502,16 @@ TEST_CASE("fuzz inputs of the dirty set (hardware updates, collect_dirty) pass e
     INFO("tracked maps " << stats.tracked_maps << ", leaves written by the MMU " << stats.hardware_writes
                          << ", collects " << stats.collects << ", live ones making leaves clean "
                          << stats.live_collects << ", dirty pages reported " << stats.dirty_pages
-                         << ", NO_HAFDBS refusals " << stats.no_hafdbs_refusals);
+                         << ", NO_HAFDBS refusals " << stats.no_hafdbs_refusals << ", tables protected "
+                         << stats.protects << ", refused for tables not mapped by pages " << stats.protect_refusals
+                         << ", changes refused for read-only tables " << stats.read_only_refusals);
     CHECK(stats.tracked_maps > 0);
     CHECK(stats.hardware_writes > 0);
     CHECK(stats.collects > 0);
     CHECK(stats.live_collects > 0);
     CHECK(stats.dirty_pages > 0);
     CHECK(stats.no_hafdbs_refusals > 0);
+    CHECK(stats.protects > 0);
+    CHECK(stats.protect_refusals > 0);
+    CHECK(stats.read_only_refusals > 0);
 }

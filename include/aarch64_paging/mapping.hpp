@@ -707,6 +707,11 @@ private:
     constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
     // protect_tables (on) and unprotect_tables in in.
     constexpr Result set_tables_read_only(Mapping& in, bool on);
+    // Whether the tables take writes: InvalidArgument (TABLES_READ_ONLY) after
+    // protect_tables().
+    constexpr Result tables_writable() const {
+        return tables_read_only_in_ == nullptr ? Result{} : MapError::invalid_argument(argument_reason::TABLES_READ_ONLY);
+    }
     // tables_needed.
     constexpr Result plan_map(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                               Constraints constraints, Attributes refused_extra, size_t& pages) const;
@@ -1574,6 +1579,9 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
     if (bitmap == nullptr || words < needed) {
         return MapError::invalid_argument(argument_reason::DIRTY_BITMAP, bitmap == nullptr, 0,
                                           VirtualAddress(needed));
+    }
+    if (Result r = tables_writable(); !r) {
+        return r;  // before the bitmap is written
     }
     __builtin_memset(bitmap, 0, needed * sizeof(uint64_t));
     const uint64_t first = va_base_ + va;

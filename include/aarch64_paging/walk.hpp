@@ -395,8 +395,10 @@ constexpr uint64_t Mapping<G, T>::run_pages(const Op& op, Descriptor* entry, uin
 template <class G, class T>
 template <class Kind, class Call>
 constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) const {
-    if (op.owner != nullptr && tables_read_only_in_ != nullptr) {
-        return MapError::invalid_argument(argument_reason::TABLES_READ_ONLY);  // protect_tables()
+    if (op.owner != nullptr) {
+        if (Result r = tables_writable(); !r) {
+            return r;
+        }
     }
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;

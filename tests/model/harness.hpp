@@ -234,6 +234,9 @@ struct HarnessStats {
     size_t collects = 0;            // collect_dirty calls that succeeded
     size_t live_collects = 0;       // ... on an active map that made a leaf clean
     size_t dirty_pages = 0;         // ... pages they reported
+    size_t protects = 0;            // protect_tables calls that succeeded
+    size_t protect_refusals = 0;    // ... refused for tables not mapped by pages
+    size_t read_only_refusals = 0;  // changes refused for read-only tables
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -295,6 +298,9 @@ struct HarnessStats {
         collects += o.collects;
         live_collects += o.live_collects;
         dirty_pages += o.dirty_pages;
+        protects += o.protects;
+        protect_refusals += o.protect_refusals;
+        read_only_refusals += o.read_only_refusals;
     }
 };
 
@@ -534,6 +540,57 @@ public:
         } else if (std::any_of(bitmap.begin(), bitmap.end(), [](uint64_t w) { return w != kUntouched; })) {
             return fail("a collect_dirty that failed wrote the bitmap");
         }
+        return finish_call(want, got);
+    }
+
+    // Maps each of the map's table pages that lies in its range and is not mapped by a
+    // page yet with a page of its own (map_range, NO_BLOCK_MAPPINGS; checked as any), until
+    // none is left or a map fails (the tables those maps add are table pages too): what
+    // protect_tables in the map itself asks.
+    bool map_own_tables() {
+        for (unsigned round = 0; round < 4 && !model_.config().stage2; ++round) {
+            walker().walk(PageRanges(0, model_.size() >> kPageShift), tables_walk_);
+            const std::vector<uint64_t> tables = tables_walk_.tables;
+            bool mapped = false;
+            for (const uint64_t va : tables) {
+                const uint64_t offset = va - model_.range_start();
+                if (offset >= model_.size()) {
+                    continue;
+                }
+                const Leaf leaf = model_.info(offset >> kPageShift).leaf;
+                if (leaf.valid() && leaf.level == kLeafLevel) {
+                    continue;
+                }
+                const idmap_region_t page{va, va + kPageSize};
+                if (!map_range(page, IDMAP_ATTR_VALID | IDMAP_ATTR_NORMAL, IDMAP_NO_BLOCK_MAPPINGS, true)) {
+                    return false;
+                }
+                mapped = true;
+            }
+            if (!mapped) {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    // idmap_protect_tables(map, NULL) (on) or idmap_unprotect_tables: the model is given
+    // the map's table pages as the tables in memory have them, root first, depth first;
+    // idmap_tables_protected then says the model's state.
+    bool protect_tables(bool on) {
+        begin(on ? Record::ProtectTables : Record::UnprotectTables, idmap_region_t{0, 0}, TlbCall::None);
+        (void)budget();  // takes no page
+        walker().walk(PageRanges(0, model_.size() >> kPageShift), tables_walk_);
+        const Outcome want = model_.protect_tables(tables_walk_.tables, on);
+        // The changes, if any, are change_attributes calls'; a refusal or nothing to undo
+        // touches nothing, barriers included.
+        tlb_.call = want.status == IDMAP_OK && want.may_change ? TlbCall::Change : TlbCall::None;
+        const idmap_status_t got = on ? idmap_protect_tables(map_, nullptr) : idmap_unprotect_tables(map_);
+        if (idmap_tables_protected(map_) != model_.tables_protected()) {
+            return fail("idmap_tables_protected differs from the model");
+        }
+        stats_.protects += on && got == IDMAP_OK ? 1 : 0;
+        stats_.protect_refusals += got == IDMAP_ERR_INVALID_ARGUMENT && want.value == IDMAP_ARG_TABLES_NOT_PAGES ? 1 : 0;
         return finish_call(want, got);
     }
 
@@ -779,9 +836,24 @@ public:
         if (final_check_) {
             (void)check();
         }
+        // idmap_free keeps read-only tables (a page given back would be written): undone
+        // first, so that every page must come back; a sealed map's cannot be (writable is
+        // wider), and idmap_free must keep them all.
+        size_t kept = 0;
+        if (idmap_tables_protected(map_)) {
+            if (idmap_is_active(map_) && idmap_deactivate(map_) != IDMAP_OK) {
+                return fail("idmap_deactivate refused before idmap_free");
+            }
+            if (idmap_unprotect_tables(map_) != IDMAP_OK) {
+                if (!model_.sealed()) {
+                    return fail("idmap_unprotect_tables refused on a map that is not sealed");
+                }
+                kept = idmap_table_count(map_);
+            }
+        }
         idmap_free(map_);
         map_ = nullptr;
-        if (alloc_.outstanding() != 0 || alloc_.bad_frees() != 0) {
+        if (alloc_.outstanding() != kept || alloc_.bad_frees() != 0) {
             std::ostringstream s;
             s << "idmap_free left " << alloc_.outstanding() << " pages, " << alloc_.bad_frees() << " bad frees";
             return fail(s.str());
@@ -1486,7 +1558,8 @@ private:
     struct Record {
         enum Kind {
             Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
-            ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty
+            ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty,
+            ProtectTables, UnprotectTables
         } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t pa = 0;     // MapTo, MapBbmTo
@@ -1504,10 +1577,12 @@ private:
                                      "unmap_range", "activate", "deactivate", "compact_subtables",
                                      "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
                                      "walk_runs", "map_range_to", "s2_map_range_bbm_to", "set_guarded_code",
-                                     "set_hardware_updates", "(the MMU writes)", "collect_dirty"};
+                                     "set_hardware_updates", "(the MMU writes)", "collect_dirty",
+                                     "protect_tables", "unprotect_tables"};
         s << names[r.kind];
         if (r.kind <= Record::Unmap ||
-            (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode && r.kind != Record::HardwareUpdates)) {
+            (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode && r.kind != Record::HardwareUpdates &&
+             r.kind < Record::ProtectTables)) {
             s << " [0x" << std::hex << r.region.start << ", 0x" << r.region.end << ")";
         }
         if (r.kind == Record::MapTo || r.kind == Record::MapBbmTo) {
@@ -1583,7 +1658,9 @@ private:
             walker_config_.own_output = false;  // the model's leaves hold every output address
         }
         size_t pages = 0;
-        if (!bbm && !check_tables_needed(r, to ? &pa : nullptr, flags, constraints, want, pages_left, pages)) {
+        // (A map with read-only tables refuses the map, not its plan: not modelled.)
+        if (!bbm && !model_.tables_protected() &&
+            !check_tables_needed(r, to ? &pa : nullptr, flags, constraints, want, pages_left, pages)) {
             return false;
         }
         const size_t tables_before = idmap_table_count(map_);
@@ -1786,6 +1863,9 @@ private:
         if (got == IDMAP_ERR_SEALED) {
             ++stats_.sealed_refusals;
         }
+        if (got == IDMAP_ERR_INVALID_ARGUMENT && idmap_last_error(map_)->value == IDMAP_ARG_TABLES_READ_ONLY) {
+            ++stats_.read_only_refusals;
+        }
         if (got != want.status) {
             std::ostringstream s;
             s << "status " << got << " (" << idmap_status_str(got) << "), the model says " << want.status << " ("
@@ -1888,6 +1968,7 @@ private:
         std::vector<Call> got_runs;            // the runs walk_runs reported
         PageRanges pages;                      // the pages a check covers
         TreeWalk after, before, want;          // their walks after and before the call, and the model's view
+        TreeWalk tables;                       // protect_tables: the whole tree's, for its table pages
         std::vector<TablePage> before_tables;  // the copied tables that met them
         std::vector<ChangedEntry> tlb_leaves;  // the changed leaf entries and freed tables a
         std::vector<TablePage> tlb_freed;      // live change's TLB maintenance must cover
@@ -1913,6 +1994,7 @@ private:
     std::vector<Call>& got_runs_ = scratch_->got_runs;
     PageRanges& pages_ = scratch_->pages;
     TreeWalk& after_ = scratch_->after;
+    TreeWalk& tables_walk_ = scratch_->tables;
     TreeWalk& before_ = scratch_->before;
     TreeWalk& want_ = scratch_->want;
     std::vector<TablePage>& before_tables_ = scratch_->before_tables;
@@ -2392,13 +2474,14 @@ inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constra
 // Features: the output set's calls and set_guarded_code, with more live changes (past 16
 // entries: range TLB invalidation) and map flags executable at one level only. Dirty:
 // the features set's calls and set_hardware_updates, collect_dirty and the MMU's writes
-// through clean leaves.
+// through clean leaves; and protect_tables (in the map itself, its tables mapped by
+// pages first half the time) and unprotect_tables.
 enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features, Dirty };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns, MapTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty
+    WalkRuns, MapTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty, ProtectTables
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
@@ -2416,6 +2499,7 @@ inline Op pick_op(uint64_t kind, OpSet set) {
                : kind < 41 ? Op::Coalesce
                : kind < 42 ? Op::Seal
                : kind < 43 ? Op::GuardedCode
+               : kind < 46 ? Op::ProtectTables
                : kind < 50 ? Op::HardwareUpdates
                : kind < 64 ? Op::HardwareWrite
                : kind < 78 ? Op::CollectDirty
@@ -2607,6 +2691,14 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
                                     : draw == 1 ? IDMAP_HW_ACCESS_FLAG
                                     : draw == 7 ? IDMAP_HW_DIRTY | 4u
                                                 : IDMAP_HW_DIRTY);
+    } else if (op == Op::ProtectTables) {
+        // Protected, then mostly undone soon after (a protected map refuses every change);
+        // the map's table pages are where the allocator put them, mapped only by chance.
+        // Protecting: deactivated first (a live map is refused), its tables mapped by pages
+        // half the time.
+        const bool on = src.below(3) == 0;
+        ok = (!on || !h.model().active() || h.deactivate()) && (!on || src.below(2) == 0 || h.map_own_tables()) &&
+             h.protect_tables(on);
     } else if (op == Op::HardwareWrite) {
         ok = h.hardware_write(random_unmap_region(src, z, h.model()));
     } else if (op == Op::CollectDirty) {

@@ -408,6 +408,65 @@ public:
         return written;
     }
 
+    // idmap_protect_tables(map, NULL) (on) and idmap_unprotect_tables (off), tables: the
+    // addresses of the map's table pages, root first, depth first (the harness reads them
+    // from memory). Refused, nothing changed: a stage-2 map (NOT_STAGE1, the regime in
+    // bits 31:16); protecting twice (TABLES_READ_ONLY); an active map (ALREADY_ACTIVE);
+    // then the first page that is not in the map's range or not mapped by a valid page
+    // (TABLES_NOT_PAGES, va = the page), or whose change a seal refuses (SEALED, region:
+    // the page). Each page becomes READ_ONLY without DBM (off: READ_ONLY cleared), as one
+    // change_attributes call each would make it (an inactive map's hints regrouped).
+    Outcome protect_tables(const std::vector<uint64_t>& tables, bool on) {
+        if (on && config_.stage2) {
+            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
+            o.value = IDMAP_ARG_NOT_STAGE1 | uint64_t{static_cast<unsigned>(config_.regime)} << 16;
+            return record(o);
+        }
+        if (on == protected_) {
+            Outcome o = on ? error(IDMAP_ERR_INVALID_ARGUMENT) : Outcome{};
+            o.value = on ? IDMAP_ARG_TABLES_READ_ONLY : 0;
+            o.may_change = false;
+            return record(o);
+        }
+        if (active_) {
+            return record(error(IDMAP_ERR_ALREADY_ACTIVE));
+        }
+        const uint64_t set = on ? IDMAP_ATTR_READ_ONLY : 0;
+        const uint64_t clear = on ? IDMAP_ATTR_DBM : IDMAP_ATTR_READ_ONLY;
+        for (const uint64_t va : tables) {
+            const uint64_t offset = va - range_start();
+            const Leaf leaf = offset < size() ? info(offset >> kPageShift).leaf : Leaf{};
+            if (!leaf.valid() || leaf.level != kLeafLevel) {
+                Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
+                o.value = IDMAP_ARG_TABLES_NOT_PAGES;
+                o.va = va;
+                return record(o);
+            }
+            if (const uint64_t widened = sealed_ ? sealed_widened(leaf.attrs, (leaf.attrs & ~clear) | set,
+                                                                  config_.one_privilege_level)
+                                                 : 0;
+                widened != 0) {
+                Outcome o = error(IDMAP_ERR_SEALED);
+                o.region = idmap_region_t{va, va + kPageSize};
+                o.value = widened;
+                return record(o);
+            }
+        }
+        Outcome o;
+        o.may_change = false;
+        for (const uint64_t va : tables) {
+            const uint64_t page = (va - range_start()) >> kPageShift;
+            const uint64_t attrs = info(page).leaf.attrs;
+            o.may_change = o.may_change || ((attrs & ~clear) | set) != attrs;
+            update(page, page + 1, [set, clear](PageInfo& p) { p.leaf.attrs = (p.leaf.attrs & ~clear) | set; });
+            o.may_change = regroup(page, page + 1, true) || o.may_change;
+            coalesce();
+        }
+        protected_ = on;
+        return o;
+    }
+    bool tables_protected() const { return protected_; }
+
     // idmap_collect_dirty with a bitmap of words 64-bit words (null: NULL); bitmap gets what
     // the call must write.
     Outcome collect_dirty(idmap_region_t raw, size_t words, bool null, std::vector<uint64_t>& bitmap) {
@@ -423,6 +482,9 @@ public:
             f.value = IDMAP_ARG_DIRTY_BITMAP | (null ? uint64_t{1} << 16 : 0);
             f.va = needed;
             return record(f);
+        }
+        if (protected_) {
+            return record(read_only());
         }
         bitmap.assign(static_cast<size_t>(needed), 0);
         std::vector<std::pair<uint64_t, unsigned>> cleaned;
@@ -523,6 +585,9 @@ public:
         if (o.status != IDMAP_OK) {
             return record(o);
         }
+        if (protected_) {
+            return record(read_only());
+        }
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
         // The regime's RES1 bits, and GP under guarded code, only on what maps: without
@@ -593,6 +658,9 @@ public:
         Outcome o = check_region(raw, s, e);
         if (o.status != IDMAP_OK) {
             return record(o);
+        }
+        if (protected_) {
+            return record(read_only());
         }
         // Pages for every split of the range, whatever fn does.
         const size_t splits = splits_needed(Change{s >> kPageShift, e >> kPageShift});
@@ -751,6 +819,9 @@ public:
         if (o.status != IDMAP_OK) {
             return record(o);
         }
+        if (protected_) {
+            return record(read_only());
+        }
         Model next = *this;
         Change c{s >> kPageShift, e >> kPageShift};
         c.active = active_;
@@ -782,6 +853,10 @@ public:
     // idmap_compact_subtables: cannot fail; o.freed_tables is what it must answer.
     Outcome compact() {
         Outcome o;
+        if (protected_) {
+            o.may_change = false;
+            return o;
+        }
         compact_table(root_level_, 0, o.freed_tables);
         tables_ -= o.freed_tables;
         coalesce();
@@ -797,7 +872,7 @@ public:
     // blocks). On an active map: 0, nothing changed.
     Outcome coalesce_tables() {
         Outcome o;
-        if (!active_) {
+        if (!active_ && !protected_) {
             coalesce_table(root_level_, 0, o.freed_tables);
             tables_ -= o.freed_tables;
             coalesce();
@@ -972,6 +1047,12 @@ private:
         return f;
     }
 
+    // A change refused because the map's tables are read-only (idmap_protect_tables).
+    static Outcome read_only() {
+        Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
+        o.value = IDMAP_ARG_TABLES_READ_ONLY;
+        return o;
+    }
     static Outcome error(idmap_status_t status) {
         Outcome o;
         o.status = status;
@@ -1612,6 +1693,7 @@ private:
     bool hint_ = false;             // idmap_set_contiguous_hint
     bool guarded_ = false;          // idmap_set_guarded_code
     unsigned updates_ = 0;          // idmap_set_hardware_updates
+    bool protected_ = false;        // idmap_protect_tables, until idmap_unprotect_tables
     bool no_hint_erratum_ = false;  // IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
     bool hinted_ = false;           // a group was ever hinted (the library regroups then)
     size_t tables_ = 1;  // the root's pages at first (the constructor)
