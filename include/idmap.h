@@ -230,7 +230,8 @@ typedef struct {
  * than the range needs (va: how many, a bit per page). */
 #define IDMAP_ARG_DIRTY_BITMAP 27
 /** The map's tables are read-only (idmap_protect_tables()): it takes no change until
- * idmap_unprotect_tables(); or idmap_protect_tables() of a map protected already. */
+ * idmap_unprotect_tables(); or idmap_protect_tables() of a map protected already; or
+ * idmap_protect_tables() or idmap_unprotect_tables() in a map whose own tables are. */
 #define IDMAP_ARG_TABLES_READ_ONLY 28
 /** A table page of the map (va) that the map given to idmap_protect_tables() does not map
  * with a valid page (4 KiB): a block's permissions cannot change for one page without a
@@ -840,17 +841,19 @@ unsigned idmap_hardware_updates(const idmap_t *map);
  * which the MMU would refuse midway): finish the map, protect it, enable the MMU.
  * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT for NULL
  *         @p map, or with value #IDMAP_ARG_NOT_STAGE1 (@p in is a stage-2 map),
- *         #IDMAP_ARG_TABLES_READ_ONLY (protected already), #IDMAP_ARG_TABLES_NOT_PAGES (va:
- *         a table page not mapped by a page); #IDMAP_ERR_BREAK_BEFORE_MAKE for a table page
+ *         #IDMAP_ARG_TABLES_READ_ONLY (protected already, or @p in's own tables are
+ *         read-only: it takes no change), #IDMAP_ARG_TABLES_NOT_PAGES (va: a table page
+ *         not mapped by a page); #IDMAP_ERR_BREAK_BEFORE_MAKE for a table page
  *         in a live contiguous group of @p in; #IDMAP_ERR_ALREADY_ACTIVE where @p in is
  *         @p map (or a map whose own tables are read-only) and active. */
 idmap_status_t idmap_protect_tables(idmap_t *map, idmap_t *in);
 /** Undoes idmap_protect_tables(): the table pages writable again (#IDMAP_ATTR_READ_ONLY
  * cleared) in the map they were made read-only in, and @p map takes changes again.
  * #IDMAP_OK with nothing to do when they are not read-only.
- * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT (NULL);
- *         #IDMAP_ERR_ALREADY_ACTIVE as idmap_protect_tables() says (deactivate first);
- *         #IDMAP_ERR_SEALED where that map is sealed. */
+ * @return #IDMAP_OK, or the error, nothing changed: #IDMAP_ERR_INVALID_ARGUMENT (NULL, or
+ *         value #IDMAP_ARG_TABLES_READ_ONLY where that map's own tables are read-only: undo
+ *         that first); #IDMAP_ERR_ALREADY_ACTIVE as idmap_protect_tables() says
+ *         (deactivate first); #IDMAP_ERR_SEALED where that map is sealed. */
 idmap_status_t idmap_unprotect_tables(idmap_t *map);
 /** Whether @p map's tables are read-only (idmap_protect_tables() without its undoing;
  * false for NULL). */

@@ -387,7 +387,8 @@ public:
     /// midway. A bootloader finishes its map, protects it, then enables the MMU.
     /// @return Ok, or the error, nothing changed: InvalidArgument NOT_INITIALISED; NOT_STAGE1
     ///         (@p in is a stage-2 mapping: the CPU writes tables through its stage 1);
-    ///         TABLES_READ_ONLY (protected already); TABLES_NOT_PAGES (va: a table page @p in
+    ///         TABLES_READ_ONLY (protected already, or @p in's own tables are read-only:
+    ///         it takes no change); TABLES_NOT_PAGES (va: a table page @p in
     ///         does not map with a page); BreakBeforeMakeViolation (Contiguous) for a page of
     ///         a live contiguous group of @p in; AlreadyActive where @p in is this mapping, or
     ///         one whose tables are read-only, and active: its own tables would be written.
@@ -398,7 +399,8 @@ public:
     /// read-only in (READ_ONLY cleared; DBM stays clear), and changes accepted again. Ok
     /// with nothing to do when they are not read-only.
     /// @return Ok, or the error, nothing changed: AlreadyActive as protect_tables() says;
-    ///         Sealed where that mapping is sealed (writable is wider).
+    ///         InvalidArgument TABLES_READ_ONLY where that mapping's own tables are read-only
+    ///         (undo that first); Sealed where that mapping is sealed (writable is wider).
     [[nodiscard]] constexpr Result unprotect_tables() {
         return tables_read_only_in_ != nullptr ? set_tables_read_only(*tables_read_only_in_, false) : Result{};
     }
@@ -1609,6 +1611,11 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
     }
     if (in.is_active() && (&in == this || in.tables_read_only_in_ != nullptr)) {
         return Status::AlreadyActive;
+    }
+    // in takes no change while its own tables are read-only: its change_attributes()
+    // below would refuse each page, and this would answer Ok having changed nothing.
+    if (&in != this && in.tables_read_only_in_ != nullptr) {
+        return MapError::invalid_argument(why::TABLES_READ_ONLY);
     }
     if (!on && in.is_sealed()) {
         return MapError::sealed(MemoryRegion(), bits(Attributes::READ_ONLY));
