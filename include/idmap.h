@@ -836,6 +836,10 @@ unsigned idmap_hardware_updates(const idmap_t *map);
  *
  * The tables must be mapped in @p in by pages (map them with #IDMAP_NO_BLOCK_MAPPINGS): a
  * permission change inside a block would split it, and the new table would stay writable.
+ * @p in must outlive the protection (undo it before freeing @p in), and its leaves over
+ * the table pages are the protection: a later change of them there undoes it.
+ * idmap_preflight()'s check_tables skips a protected map's table pages (they need no
+ * writable mapping any more).
  * Protect a map in itself before it goes live (the writes go through its own tables,
  * which the MMU would refuse midway): finish the map, protect it, enable the MMU.
  * @return #IDMAP_OK, or the error, nothing changed, in this order:
@@ -1363,7 +1367,8 @@ typedef struct {
     uint64_t vbar;
     /** Also every table page of the map, at its physical address, where the library writes
      * it (#IDMAP_USE_TABLE). An upper-range map does not cover those addresses: check its
-     * table pages as extra ranges of the lower map instead. */
+     * table pages as extra ranges of the lower map instead. Not those of a map whose tables
+     * are read-only (idmap_protect_tables()), which the library writes no more. */
     bool check_tables;
     uint32_t skip;     /**< IDMAP_PREFLIGHT_SKIP_* bits. */
     const idmap_critical_t *extra; /**< More ranges, checked after vbar; may be NULL. */

@@ -98,7 +98,9 @@ Result preflight_check(const Mapping<>& mapping, const Preflight& p, const Prefl
             return r;
         }
     }
-    if (!p.check_tables) {
+    // A protected map's tables the library writes no more (protect_tables()): they need no
+    // writable mapping, and the walks read them by physical address.
+    if (!p.check_tables || mapping.tables_protected()) {
         return {};
     }
     Result first;

@@ -247,3 +247,34 @@ TEST_CASE("Mapping::protect_tables in C++", "[protect]") {
                         Constraints::NONE)
               .is_ok());
 }
+
+TEST_CASE("protect_tables in a map whose own tables are read-only: refused, as every change of it is",
+          "[protect]") {
+    fake::reset();
+    static Pool pool;
+    pool = Pool{};
+    const idmap_allocator_t a = pool.allocator();
+    // The map the tables would be protected in: the pool by pages, itself protected.
+    Map self = pool_map(pool);
+    // Another map, its tables from the same pool.
+    Map other(idmap_new_with_allocator(2, 1, &a), &idmap_free);
+    REQUIRE(other != nullptr);
+    require_map(other.get(), k1G, k1G + k2M, kRW);
+    REQUIRE(idmap_protect_tables(self.get(), nullptr) == IDMAP_OK);
+    const std::vector<Leaf> before = trace(self.get());
+    CHECK(idmap_protect_tables(other.get(), self.get()) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(idmap_last_error(other.get())->value == IDMAP_ARG_TABLES_READ_ONLY);
+    CHECK(!idmap_tables_protected(other.get()));
+    CHECK(trace(self.get()) == before);
+    // In the other order: protected in it first, then it protected; undone in reverse.
+    REQUIRE(idmap_unprotect_tables(self.get()) == IDMAP_OK);
+    REQUIRE(idmap_protect_tables(other.get(), self.get()) == IDMAP_OK);
+    REQUIRE(idmap_protect_tables(self.get(), nullptr) == IDMAP_OK);
+    CHECK(idmap_unprotect_tables(other.get()) == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(idmap_last_error(other.get())->value == IDMAP_ARG_TABLES_READ_ONLY);
+    CHECK(idmap_tables_protected(other.get()));
+    CHECK(tables_read_only(self.get(), pool, true));
+    REQUIRE(idmap_unprotect_tables(self.get()) == IDMAP_OK);
+    REQUIRE(idmap_unprotect_tables(other.get()) == IDMAP_OK);
+    CHECK(tables_read_only(self.get(), pool, false));
+}

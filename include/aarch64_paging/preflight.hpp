@@ -72,6 +72,8 @@ struct Preflight {
     uint64_t vbar = 0;  ///< VBAR_ELx: the 2 KiB vector table at vbar (use Vectors).
     /// Also every table page of the map, at its physical address (use Table); an
     /// upper-range map covers none there: check them as extra ranges of the lower map.
+    /// Not those of a map whose tables are read-only (Mapping::protect_tables()), which
+    /// the library writes no more.
     bool check_tables = false;
     uint32_t skip = 0;          ///< preflight_skip.
     const CriticalRange* extra = nullptr;  ///< More ranges, checked after VBAR.

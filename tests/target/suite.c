@@ -35,6 +35,14 @@
  *    idmap_collect_dirty reports exactly the pages stored to and makes them clean, round
  *    after round (a page stored to in two rounds needs its TLB entry invalidated); where
  *    the Access flag is, leaves without AF are accessed without a fault and get AF;
+ *  - tables that protect themselves (idmap_protect_tables): a map that maps its own table
+ *    pages by pages, protected in itself and then enabled: a store to each table page
+ *    takes a permission fault (level 3, FAR the address) and changes nothing, the writers
+ *    are refused (IDMAP_ARG_TABLES_READ_ONLY) without a fault, the walk reads the tables,
+ *    unprotecting is refused while it is live; disabled, unprotected and enabled again,
+ *    the stores go through and map_range works. Another map's tables protected in the
+ *    live home map: a store that went through faults at once, and goes through again
+ *    once unprotected; tables mapped by a block, or not at all, are refused;
  *  - idmap_enable_mmu / idmap_disable_mmu: register values, switching between maps of
  *    different root levels, and turning the MMU off at the end.
  *
@@ -105,6 +113,9 @@
 #define DIRTY_N 16ULL                    /* one word of a dirty bitmap */
 #define DIRTY_RO 8ULL                    /* the page of DIRTY_PAGES mapped READ_ONLY: no DBM */
 #define AF_PAGES (DIRTY_PAGES + 0x100000ULL) /* hardware Access flag: three pages */
+#define PROTECT_POOL RAM(0x04000000ULL)  /* protected tables: the pages of two pools, by pages in the home map */
+#define PROTECT_PAGES 32ULL              /* a pool's pages: a map's tables */
+#define PROTECT_SPARE (PROTECT_POOL + 0x100000ULL) /* a page mapped once the tables are writable again */
 
 #if BOARD_RAM_SIZE < 0x06000000ULL
 #error "the target suite uses the first 96 MiB of RAM"
@@ -797,6 +808,7 @@ static void home_map_case(void)
     /* what build_home() mapped, in the same order */
     lay_put(l, BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE, NORMAL | XN | NG | V, 0);
     lay_put(l, FLUSH_PAGE, FLUSH_PAGE + PAGE, NORMAL | RO | XN | NG | V, 0);
+    lay_put(l, PROTECT_POOL, PROTECT_POOL + 2 * PROTECT_PAGES * PAGE, F_DATA, IDMAP_NO_BLOCK_MAPPINGS);
     lay_add_base(l);
     l->window_lo = BOARD_RAM_BASE;
     l->window_hi = BOARD_DEVICE_BASE + BOARD_DEVICE_SIZE > BOARD_RAM_BASE + BOARD_RAM_SIZE
@@ -874,6 +886,16 @@ static unsigned level_of(const idmap_t *map, uint64_t addr)
 {
     struct leaf lf = walk_va(map, addr);
     return lf.found ? lf.level : 99;
+}
+
+/* map_or_fail with IDMAP_NO_BLOCK_MAPPINGS: 4 KiB pages only. */
+static int map_pages_or_fail(idmap_t *map, uint64_t start, uint64_t end, uint64_t flags)
+{
+    idmap_region_t r = idmap_region(start, end);
+    idmap_status_t st = idmap_map_range_with_constraints(map, &r, flags, IDMAP_NO_BLOCK_MAPPINGS);
+    return CHECK(st == IDMAP_OK, "map_range [0x%llx, 0x%llx) flags 0x%llx, pages only: %s",
+                 (unsigned long long)start, (unsigned long long)end, (unsigned long long)flags,
+                 last_error_text(map));
 }
 
 typedef uint64_t (*code_fn)(void);
@@ -1926,6 +1948,356 @@ static void access_flag_case(uint64_t mmfr1)
 }
 
 /* ---------------------------------------------------------------------------------
+ * Tables that protect themselves (idmap_protect_tables): a map's table pages made
+ * READ_ONLY in itself or in the live map, so that a stray store to a table faults, and
+ * the library refuses to write them until idmap_unprotect_tables. */
+
+/* Table pages from PROTECT_PAGES pages at base, which the maps below map by pages: bit i
+ * of used, page i handed out. */
+struct page_pool {
+    uint64_t base, used;
+};
+
+static void *pool_alloc(void *ctx)
+{
+    struct page_pool *p = ctx;
+    for (uint64_t i = 0; i < PROTECT_PAGES; i++)
+        if (!(p->used >> i & 1)) {
+            p->used |= 1ULL << i;
+            return (void *)(uintptr_t)(p->base + i * PAGE);
+        }
+    return 0;
+}
+
+static void pool_free(void *ctx, void *page)
+{
+    struct page_pool *p = ctx;
+    p->used &= ~(1ULL << (((uintptr_t)page - p->base) / PAGE));
+}
+
+static unsigned pool_pages(const struct page_pool *p)
+{
+    unsigned n = 0;
+    for (uint64_t i = 0; i < PROTECT_PAGES; i++)
+        n += p->used >> i & 1;
+    return n;
+}
+
+static uint64_t pool_page(const struct page_pool *p, uint64_t i)
+{
+    return p->base + i * PAGE;
+}
+
+#define FOR_EACH_TABLE(p, i) \
+    for (uint64_t i = 0; i < PROTECT_PAGES; i++) \
+        if ((p)->used >> i & 1)
+
+/* A digest of a table page's 512 entries. */
+static uint64_t table_digest(uint64_t page)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (uint64_t i = 0; i < PAGE / 8; i++)
+        h = (h ^ ((volatile uint64_t *)(uintptr_t)page)[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The first invalid (zero) entry of a table page, else its last entry: what a store may
+ * hit, as a stray store would, without changing the translation if it went through. */
+static uint64_t spare_entry(uint64_t page)
+{
+    for (uint64_t a = page; a < page + PAGE; a += 8)
+        if (*(volatile uint64_t *)(uintptr_t)a == 0)
+            return a;
+    return page + PAGE - 8;
+}
+
+/* A stray-looking value for a store to entry: invalid (bit 0 clear) where the entry is
+ * zero, the entry itself where it is not. */
+static uint64_t stray_value(uint64_t entry)
+{
+    const uint64_t old = *(volatile uint64_t *)(uintptr_t)entry;
+    return old ? old : 0x5a5a5a5a5a5a5a50ULL;
+}
+
+/* Each table page's leaf in `in` is a level-3 page, read-only without DBM where ro, else
+ * writable; so is every other page of the pool, writable. */
+static void check_pool_leaves(const idmap_t *in, const struct page_pool *p, int ro)
+{
+    unsigned bad = 0;
+    for (uint64_t i = 0; i < PROTECT_PAGES; i++) {
+        const uint64_t page = pool_page(p, i);
+        const int table = p->used >> i & 1;
+        const struct leaf lf = walk_one(in, page);
+        const uint64_t want = table && ro ? RO : 0;
+        if (lf.found != 1 || lf.level != 3 || !(lf.desc & V) || (lf.desc & (RO | IDMAP_ATTR_DBM)) != want) {
+            if (!bad++)
+                fail("pool page 0x%llx (%s): expected a level-3 page, %s | tables: %s", (unsigned long long)page,
+                     table ? "a table" : "no table", want ? "READ_ONLY without DBM" : "writable", leaf_text(&lf));
+        }
+    }
+    if (bad > 1)
+        fail("%u of %llu pool pages so", bad, PROTECT_PAGES);
+}
+
+/* A store to each table page faults (permission fault, level 3, at the address stored
+ * to), and leaves the page as it was; AT S1E1W agrees, AT S1E1R gives the page. */
+static void check_stores_fault(const idmap_t *map, const struct page_pool *p)
+{
+    FOR_EACH_TABLE(p, i) {
+        const uint64_t page = pool_page(p, i), entry = spare_entry(page), before = table_digest(page);
+        bm_expect_fault();
+        bm_probe_write(entry, stray_value(entry));
+        check_fault(map, "store to a table page", entry, BM_EC_DABORT_SAME_EL, BM_FSC_PERMISSION(3), 1);
+        CHECK(table_digest(page) == before, "table page 0x%llx changed", (unsigned long long)page);
+        const uint64_t pr = bm_at_s1e1r(page), pw = bm_at_s1e1w(page);
+        char r[64], w[64];
+        CHECK(!(pr & BM_PAR_F) && BM_PAR_PA(pr) == page && (pw & BM_PAR_F) &&
+                  BM_PAR_FST(pw) == (unsigned)BM_FSC_PERMISSION(3),
+              "table page 0x%llx: AT S1E1R %s, AT S1E1W %s (expected a permission fault, level 3)",
+              (unsigned long long)page, par_text(r, sizeof r, pr), par_text(w, sizeof w, pw));
+    }
+}
+
+/* A store to each table page goes through: the value it holds stored back (a zero entry
+ * zero), so the tables stay as they are. */
+static void check_stores_pass(const idmap_t *map, const struct page_pool *p, const char *when)
+{
+    FOR_EACH_TABLE(p, i) {
+        const uint64_t entry = spare_entry(pool_page(p, i)), old = *(volatile uint64_t *)(uintptr_t)entry;
+        bm_expect_fault();
+        bm_probe_write(entry, old);
+        CHECK(!bm_fault_taken(), "%s: store to table page 0x%llx faulted: ESR 0x%llx FAR 0x%llx | tables: %s", when,
+              (unsigned long long)pool_page(p, i), (unsigned long long)bm_fault.esr,
+              (unsigned long long)bm_fault.far, leaf_text_of(map, entry));
+    }
+}
+
+/* idmap_map_range of PROTECT_SPARE on map, protected: refused with
+ * IDMAP_ARG_TABLES_READ_ONLY, no fault on the way (the library wrote nothing), the
+ * tables as they were. Then idmap_change_attributes and idmap_unmap_range alike. */
+static void check_writers_refused(idmap_t *map, const struct page_pool *p)
+{
+    uint64_t digest[PROTECT_PAGES];
+    FOR_EACH_TABLE(p, i) digest[i] = table_digest(pool_page(p, i));
+    const idmap_region_t spare = idmap_region(PROTECT_SPARE, PROTECT_SPARE + PAGE);
+    const idmap_region_t pool = idmap_region(p->base, p->base + PAGE);
+    static const char *const what[] = {"map_range", "change_attributes", "unmap_range"};
+    for (unsigned k = 0; k < 3; k++) {
+        bm_expect_fault();
+        const idmap_status_t st = k == 0   ? idmap_map_range(map, &spare, F_DATA)
+                                  : k == 1 ? idmap_change_attributes(map, &pool, RO, 0)
+                                           : idmap_unmap_range(map, &pool);
+        const int faulted = bm_fault_taken();
+        const uint64_t v = idmap_last_error(map)->value;
+        CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && v == IDMAP_ARG_TABLES_READ_ONLY && !faulted,
+              "%s on the protected map: %s, value %llu, %s (ESR 0x%llx FAR 0x%llx)", what[k], status_name(st),
+              (unsigned long long)v, faulted ? "faulted" : "no fault", (unsigned long long)bm_fault.esr,
+              (unsigned long long)bm_fault.far);
+    }
+    FOR_EACH_TABLE(p, i) CHECK(table_digest(pool_page(p, i)) == digest[i], "table page 0x%llx changed",
+                               (unsigned long long)pool_page(p, i));
+    const struct leaf lf = walk_one(map, PROTECT_SPARE);
+    CHECK(lf.status == IDMAP_OK && lf.found == 1 && !(lf.desc & V), "PROTECT_SPARE after the refusal: %s",
+          leaf_text(&lf));
+}
+
+/* The walk reads the protected tables: over the pool, a valid level-3 leaf a page,
+ * READ_ONLY exactly where a table is. */
+static int count_pool_leaf(const idmap_region_t *region, const idmap_descriptor_t *desc, unsigned level, void *ctx)
+{
+    const struct page_pool *p = ctx;
+    const uint64_t i = (region->start - p->base) / PAGE;
+    const int table = p->used >> i & 1;
+    return level != 3 || !(desc->bits & V) || !!(desc->bits & RO) != table;
+}
+
+/* A map of the base layout and both pools, by pages, its tables from pool a (asid). */
+static idmap_t *new_pool_map(uint64_t asid, const idmap_allocator_t *a)
+{
+    struct layout *l = &g_layout;
+    lay_init(l, "base", 1);
+    lay_add_base(l);
+    idmap_t *map = idmap_new_with_allocator(asid, 1, a);
+    if (!CHECK(map, "idmap_new_with_allocator(%llu, 1) answered NULL", (unsigned long long)asid))
+        return 0;
+    if (lay_map(map, l) || !map_pages_or_fail(map, PROTECT_POOL, PROTECT_POOL + 2 * PROTECT_PAGES * PAGE, F_DATA)) {
+        idmap_free(map);
+        return 0;
+    }
+    return map;
+}
+
+/* 1. A map whose tables it maps itself, by pages, protected in itself before it goes live
+ * (the bootloader's order: finish the map, protect it, enable the MMU). */
+static void protect_self_cases(void)
+{
+    static struct page_pool pool = {PROTECT_POOL, 0};
+    const idmap_allocator_t a = {pool_alloc, pool_free, &pool};
+    case_begin("protected tables: idmap_protect_tables(map, NULL) of a map that maps its own table pages by "
+               "pages makes each READ_ONLY without DBM in it; protecting again is refused");
+    idmap_t *map = new_pool_map(80, &a);
+    idmap_status_t st = IDMAP_ERR_INVALID_ARGUMENT;
+    if (map) {
+        CHECK(idmap_table_count(map) == pool_pages(&pool), "%u tables, %u pages from the pool",
+              (unsigned)idmap_table_count(map), pool_pages(&pool));
+        check_pool_leaves(map, &pool, 0);
+        CHECK(!idmap_tables_protected(map), "idmap_tables_protected before protecting");
+        st = idmap_protect_tables(map, 0);
+        CHECK(st == IDMAP_OK && idmap_tables_protected(map), "idmap_protect_tables: %s, protected %d",
+              last_error_text(map), idmap_tables_protected(map));
+        check_pool_leaves(map, &pool, 1);
+        const idmap_status_t again = idmap_protect_tables(map, 0);
+        CHECK(again == IDMAP_ERR_INVALID_ARGUMENT && idmap_last_error(map)->value == IDMAP_ARG_TABLES_READ_ONLY,
+              "idmap_protect_tables again: %s", last_error_text(map));
+        case_name_append(" (%u table pages)", pool_pages(&pool));
+    }
+    case_end();
+    if (st != IDMAP_OK) {
+        idmap_free(map);
+        return;
+    }
+
+    case_begin("protected tables, live (idmap_enable_mmu_checked): a store to each table page takes a permission "
+               "fault, level 3, FAR the address, the page unchanged; AT S1E1W faults, AT S1E1R maps");
+    idmap_preflight_t pf = {0, 0, 0, false, 0, 0, 0};
+    idmap_preflight_read_cpu(&pf);
+    st = idmap_enable_mmu_checked(map, &pf);
+    const int live = CHECK(st == IDMAP_OK, "idmap_enable_mmu_checked: %s", last_error_text(map));
+    if (live)
+        check_stores_fault(map, &pool);
+    case_end();
+    if (!live) {
+        idmap_free(map);
+        return;
+    }
+
+    case_begin("protected tables, live: map_range, change_attributes and unmap_range are refused "
+               "(IDMAP_ARG_TABLES_READ_ONLY) with no fault: the library wrote nothing");
+    check_writers_refused(map, &pool);
+    case_end();
+
+    case_begin("protected tables, live: idmap_walk_range reads them (a READ_ONLY level-3 leaf for exactly each "
+               "table page of the pool)");
+    const idmap_region_t pr = idmap_region(PROTECT_POOL, PROTECT_POOL + PROTECT_PAGES * PAGE);
+    bm_expect_fault();
+    st = idmap_walk_range(map, &pr, count_pool_leaf, &pool);
+    CHECK(st == IDMAP_OK && !bm_fault_taken(), "walk_range over the pool: %s%s", status_name(st),
+          bm_fault_taken() ? ", faulted" : "");
+    case_end();
+
+    case_begin("protected tables, live: idmap_unprotect_tables is refused (IDMAP_ERR_ALREADY_ACTIVE: its tables "
+               "would be written through themselves); a store still faults");
+    st = idmap_unprotect_tables(map);
+    CHECK(st == IDMAP_ERR_ALREADY_ACTIVE && idmap_tables_protected(map), "idmap_unprotect_tables: %s, protected %d",
+          status_name(st), idmap_tables_protected(map));
+    check_stores_fault(map, &pool);
+    st = idmap_disable_mmu(map);
+    CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
+    check_regs_equal("after disable", read_mmu_regs(), g_regs_home);
+    case_end();
+    if (st != IDMAP_OK)
+        return;
+
+    case_begin("protected tables: disabled, unprotected, enabled again: stores to the table pages go through, "
+               "map_range maps a page usable at once, protecting it live is refused (ALREADY_ACTIVE)");
+    st = idmap_unprotect_tables(map);
+    CHECK(st == IDMAP_OK && !idmap_tables_protected(map), "idmap_unprotect_tables: %s, protected %d",
+          last_error_text(map), idmap_tables_protected(map));
+    check_pool_leaves(map, &pool, 0);
+    st = idmap_enable_mmu(map);
+    if (CHECK(st == IDMAP_OK, "idmap_enable_mmu: %s", status_name(st))) {
+        check_stores_pass(map, &pool, "unprotected");
+        if (map_or_fail(map, PROTECT_SPARE, PROTECT_SPARE + PAGE, F_DATA))
+            check_writable(map, "the page mapped live", PROTECT_SPARE + 8, 0x9a7ec7ed);
+        st = idmap_protect_tables(map, 0);
+        CHECK(st == IDMAP_ERR_ALREADY_ACTIVE && !idmap_tables_protected(map),
+              "idmap_protect_tables of the live map in itself: %s, protected %d", status_name(st),
+              idmap_tables_protected(map));
+        check_stores_pass(map, &pool, "after the refusal");
+        st = idmap_disable_mmu(map);
+        CHECK(st == IDMAP_OK, "idmap_disable_mmu: %s", status_name(st));
+    }
+    idmap_free(map);
+    CHECK(pool.used == 0, "idmap_free gave back not every table page: 0x%llx left", (unsigned long long)pool.used);
+    case_end();
+}
+
+/* 2. A map never walked, its tables protected in the live home map: TLB maintenance
+ * makes it take effect at once, and its undoing too. */
+static void protect_in_home_case(void)
+{
+    static struct page_pool pool = {PROTECT_POOL + PROTECT_PAGES * PAGE, 0};
+    const idmap_allocator_t a = {pool_alloc, pool_free, &pool};
+    case_begin("protected tables in the live home map: stores to another map's table pages go through, fault "
+               "at once after idmap_protect_tables(map, home), go through again after unprotect");
+    idmap_t *map = idmap_new_with_allocator(81, 1, &a);
+    int ok = CHECK(map, "idmap_new_with_allocator(81, 1) answered NULL");
+    ok = ok && map_or_fail(map, RO_BLOCK, RO_BLOCK + MIB2, F_DATA) &&
+         map_or_fail(map, HOLE_TABLE, HOLE_TABLE + 3 * PAGE, F_DATA) && map_or_fail(map, RO_GIB, RO_GIB + GIB1, F_DATA);
+    if (ok) {
+        case_name_append(" (%u table pages)", pool_pages(&pool));
+        CHECK(idmap_table_count(map) == pool_pages(&pool), "%u tables, %u pages from the pool",
+              (unsigned)idmap_table_count(map), pool_pages(&pool));
+        check_pool_leaves(g_home, &pool, 0);
+        /* each page in the TLB writable: only protect_tables' invalidation makes the
+         * stores below fault */
+        check_stores_pass(g_home, &pool, "before protecting");
+        const idmap_status_t st = idmap_protect_tables(map, g_home);
+        ok = CHECK(st == IDMAP_OK && idmap_tables_protected(map), "idmap_protect_tables(map, home): %s, protected %d",
+                   last_error_text(map), idmap_tables_protected(map));
+    }
+    if (ok) {
+        check_pool_leaves(g_home, &pool, 1);
+        check_stores_fault(g_home, &pool);
+        check_writers_refused(map, &pool);
+        const idmap_status_t st = idmap_unprotect_tables(map);
+        CHECK(st == IDMAP_OK && !idmap_tables_protected(map), "idmap_unprotect_tables with home live: %s",
+              last_error_text(map));
+        check_pool_leaves(g_home, &pool, 0);
+        check_stores_pass(g_home, &pool, "unprotected");
+        map_or_fail(map, PROTECT_SPARE, PROTECT_SPARE + PAGE, F_DATA);
+    }
+    idmap_free(map);
+    CHECK(pool.used == 0, "idmap_free gave back not every table page: 0x%llx left", (unsigned long long)pool.used);
+    case_end();
+}
+
+/* Tables a map does not map by pages: refused, IDMAP_ARG_TABLES_NOT_PAGES with va = a
+ * table page, nothing changed in either map. */
+static void protect_not_pages_case(void)
+{
+    static struct page_pool pool = {PROTECT_POOL + PROTECT_PAGES * PAGE, 0};
+    const idmap_allocator_t a = {pool_alloc, pool_free, &pool};
+    case_begin("idmap_protect_tables refuses tables mapped by a 2 MiB block, or not mapped, in the map given "
+               "(IDMAP_ARG_TABLES_NOT_PAGES, va a table page), changing neither map");
+    idmap_t *map = idmap_new_with_allocator(82, 1, &a);
+    idmap_t *blocks = idmap_new(83, 1);
+    const uint64_t slot = PROTECT_POOL & ~(MIB2 - 1);
+    if (CHECK(map && blocks, "idmap_new answered NULL") && map_or_fail(map, RO_BLOCK, RO_BLOCK + MIB2, F_DATA)) {
+        for (unsigned mapped = 0; mapped < 2; mapped++) {
+            if (mapped && !map_or_fail(blocks, slot, slot + MIB2, F_DATA))
+                break;
+            const struct leaf before = walk_one(blocks, pool.base);
+            const idmap_status_t st = idmap_protect_tables(map, blocks);
+            const idmap_error_t *e = idmap_last_error(map);
+            const uint64_t i = (e->va - pool.base) / PAGE;
+            CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && e->value == IDMAP_ARG_TABLES_NOT_PAGES && e->va >= pool.base &&
+                      i < PROTECT_PAGES && (pool.used >> i & 1) && !idmap_tables_protected(map),
+                  "%s: idmap_protect_tables: %s, va 0x%llx (tables 0x%llx from 0x%llx)",
+                  mapped ? "by a block" : "not mapped", last_error_text(map), (unsigned long long)e->va,
+                  (unsigned long long)pool.used, (unsigned long long)pool.base);
+            const struct leaf after = walk_one(blocks, pool.base);
+            CHECK(after.found == before.found && after.level == before.level && after.desc == before.desc &&
+                      (!mapped || after.level == 2),
+                  "%s: the map given changed: %s", mapped ? "by a block" : "not mapped", leaf_text(&after));
+        }
+    }
+    idmap_free(blocks);
+    idmap_free(map);
+    case_end();
+}
+
+/* ---------------------------------------------------------------------------------
  * The home map, and the MMU on and off */
 
 static idmap_t *build_home(void)
@@ -1936,6 +2308,8 @@ static idmap_t *build_home(void)
     /* RAM first, then what overrides parts of it; the same order as home_map_case(). */
     int ok = map_or_fail(map, BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE, F_DATA);
     ok = ok && map_or_fail(map, FLUSH_PAGE, FLUSH_PAGE + PAGE, F_RODATA);
+    /* by pages: table pages of other maps can be made read-only here (protect_in_home_case) */
+    ok = ok && map_pages_or_fail(map, PROTECT_POOL, PROTECT_POOL + 2 * PROTECT_PAGES * PAGE, F_DATA);
     struct layout *l = &g_layout;
     lay_init(l, "base", 1);
     lay_add_base(l);
@@ -2119,6 +2493,9 @@ int bm_main(unsigned entry_el)
     hardware_updates_case(mmfr1);
     dirty_cases(mmfr1);
     access_flag_case(mmfr1);
+    protect_self_cases();
+    protect_in_home_case();
+    protect_not_pages_case();
 
     ownership_cases();
     ccsidr_case();
