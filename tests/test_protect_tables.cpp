@@ -278,3 +278,21 @@ TEST_CASE("protect_tables in a map whose own tables are read-only: refused, as e
     REQUIRE(idmap_unprotect_tables(other.get()) == IDMAP_OK);
     CHECK(tables_read_only(self.get(), pool, false));
 }
+
+TEST_CASE("pre-flight's check_tables: a protected map's read-only tables are no failure", "[protect][preflight]") {
+    fake::reset();
+    static Pool pool;
+    pool = Pool{};
+    Map m = pool_map(pool);
+    idmap_preflight_t p{};
+    p.check_tables = true;
+    p.skip = IDMAP_PREFLIGHT_SKIP_PC | IDMAP_PREFLIGHT_SKIP_SP | IDMAP_PREFLIGHT_SKIP_VBAR;
+    REQUIRE(idmap_preflight(m.get(), &p) == IDMAP_OK);  // writable, as the library writes them
+    REQUIRE(idmap_protect_tables(m.get(), nullptr) == IDMAP_OK);
+    CHECK(idmap_preflight(m.get(), &p) == IDMAP_OK);  // read-only, and written no more
+    // The same pages read-only in a map that is not protected: not writable.
+    REQUIRE(idmap_unprotect_tables(m.get()) == IDMAP_OK);
+    const idmap_region_t root = idmap_region(idmap_root_address(m.get()), idmap_root_address(m.get()) + kPage);
+    REQUIRE(idmap_change_attributes(m.get(), &root, IDMAP_ATTR_READ_ONLY, 0) == IDMAP_OK);
+    CHECK(idmap_preflight(m.get(), &p) == IDMAP_ERR_PREFLIGHT);
+}
