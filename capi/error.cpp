@@ -20,7 +20,8 @@ static_assert(IDMAP_ARG_MMU_ENABLED == reason::MMU_ENABLED && IDMAP_ARG_UPPER_AS
                   IDMAP_ARG_PA_PAGE_OFFSET == reason::PA_PAGE_OFFSET && IDMAP_ARG_NO_BTI == reason::NO_BTI &&
                   IDMAP_ARG_NO_HAFDBS == reason::NO_HAFDBS && IDMAP_ARG_DIRTY_BITMAP == reason::DIRTY_BITMAP &&
                   IDMAP_ARG_TABLES_READ_ONLY == reason::TABLES_READ_ONLY &&
-                  IDMAP_ARG_TABLES_NOT_PAGES == reason::TABLES_NOT_PAGES,
+                  IDMAP_ARG_TABLES_NOT_PAGES == reason::TABLES_NOT_PAGES &&
+                  IDMAP_ARG_NO_CNP == reason::NO_CNP,
               "IDMAP_ARG_* are argument_reason's values");
 namespace what = aarch64_paging::out_of_memory_what;
 static_assert(IDMAP_OOM_TABLE_PAGES == what::TABLE_PAGES && IDMAP_OOM_LINT_SCRATCH == what::LINT_SCRATCH,

@@ -213,6 +213,17 @@ idmap_status_t idmap_unprotect_tables(idmap_t* map) {
 
 bool idmap_tables_protected(const idmap_t* map) { return map != nullptr && map->mapping.tables_protected(); }
 
+idmap_status_t idmap_set_common_not_private(idmap_t* map, bool on) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.set_common_not_private(on));
+}
+
+bool idmap_common_not_private(const idmap_t* map) {
+    return map != nullptr && map->mapping.common_not_private();
+}
+
 bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
 
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }

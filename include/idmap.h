@@ -226,6 +226,9 @@ typedef struct {
  * ID_AA64MMFR1_EL1.HAFDBS they need (1: the Access flag, 2: the dirty state too); bits
  * 47:32, the CPU's. */
 #define IDMAP_ARG_NO_HAFDBS 25
+/** Common not private (idmap_set_common_not_private()) on a CPU without FEAT_TTCNP
+ * (ID_AA64MMFR2_EL1.CnP), where TTBR bit 0 is RES0. */
+#define IDMAP_ARG_NO_CNP 26
 /** idmap_collect_dirty() with a NULL bitmap (bits 31:16: 1) or one of fewer 64-bit words
  * than the range needs (va: how many, a bit per page). */
 #define IDMAP_ARG_DIRTY_BITMAP 27
@@ -237,7 +240,7 @@ typedef struct {
  * split, whose new table the protection would miss. Map the tables with
  * #IDMAP_NO_BLOCK_MAPPINGS. */
 #define IDMAP_ARG_TABLES_NOT_PAGES 29
-/* 26: kept for other additions; stage 2's reasons (@ref idmap_stage2) from 30. */
+/* Stage 2's reasons (@ref idmap_stage2) from 30. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -863,6 +866,24 @@ idmap_status_t idmap_unprotect_tables(idmap_t *map);
 /** Whether @p map's tables are read-only (idmap_protect_tables() without its undoing;
  * false for NULL). */
 bool idmap_tables_protected(const idmap_t *map);
+
+/** Turns common not private (FEAT_TTCNP) on or off for @p map (off in a new map). On: the
+ * TTBR values the map hands to the hardware from now on carry CnP, bit 0 -
+ * idmap_activate(), idmap_activate_on_core(), idmap_enable_mmu() and idmap_mmu_config()'s
+ * ttbr and ttbr1, and at stage 2 idmap_s2_vttbr() and what idmap_s2_activate() writes to
+ * VTTBR_EL2 - telling the hardware that every core of the Inner Shareable domain whose
+ * TTBR has CnP set with the same ASID (VMID) walks these same tables, so that a TLB entry
+ * one core walked may serve the others (Arm ARM DDI 0487K.a, "Common not private
+ * translations"). It is for a map live on several cores at once (idmap_activate_on_core()
+ * on each); two cores with CnP set and the same ASID (VMID) on different tables translate
+ * CONSTRAINED UNPREDICTABLY, so give each such map an ASID (VMID) of its own. The
+ * library's TLB maintenance is Inner Shareable broadcast (TLBI ...IS) already, so shared
+ * entries are invalidated with the rest. A TTBR already written keeps the bit it has.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT: NULL, or value #IDMAP_ARG_NO_CNP for
+ *         a CPU without FEAT_TTCNP (ID_AA64MMFR2_EL1.CnP), the policy unchanged. */
+idmap_status_t idmap_set_common_not_private(idmap_t *map, bool on);
+/** Whether common not private is on for @p map (false for NULL). */
+bool idmap_common_not_private(const idmap_t *map);
 /** @} */
 
 /* ==== Activation and the MMU ========================================================== */
@@ -886,8 +907,9 @@ bool idmap_tables_protected(const idmap_t *map);
  * rules can be tested.
  * @{ */
 /** Makes @p map live on the calling core: saves the TTBR of its regime and VA range and
- * writes there the map's root address with its ASID in bits 63:48 (0 in EL2 and EL3),
- * after a DSB ISHST, so that a walk finds the tables complete. How:
+ * writes there the map's root address with its ASID in bits 63:48 (0 in EL2 and EL3; CnP
+ * in bit 0 under idmap_set_common_not_private()), after a DSB ISHST, so that a walk finds
+ * the tables complete. How:
  *   - where this core runs in the map's regime with its MMU on (SCTLR_ELx.M) and nothing
  *     keeps the old and the new tree's TLB entries apart - EL2 and EL3, which have no
  *     ASIDs; the upper range, whose non-global entries TTBR0's ASID tags (TCR_ELx.A1 = 0);
@@ -982,10 +1004,11 @@ unsigned idmap_active_cores(const idmap_t *map);
 typedef struct {
     uint64_t mair;        /**< MAIR_ELx: #IDMAP_MAIR_DEFAULT */
     uint64_t tcr;         /**< TCR_ELx, in the regime's format */
-    uint64_t ttbr;        /**< TTBR0_ELx: root address | ASID << 48 */
+    uint64_t ttbr;        /**< TTBR0_ELx: root address | ASID << 48, | CnP (bit 0) under
+                               idmap_set_common_not_private() */
     uint64_t sctlr_set;   /**< SCTLR_ELx bits to set: M, C, I */
     uint64_t sctlr_clear; /**< SCTLR_ELx bits to clear: A, WXN, E0E, EE */
-    uint64_t ttbr1;       /**< TTBR1_ELx: the upper map's root | ASID << 48, or 0 */
+    uint64_t ttbr1;       /**< TTBR1_ELx: the upper map's root | ASID << 48 (| CnP, as ttbr), or 0 */
 } idmap_mmu_config_t;
 
 /** The register values for the lower-range @p map, given the CPU's ID_AA64MMFR0_EL1
@@ -1800,7 +1823,8 @@ unsigned idmap_s2_root_tables(const idmap_t *map);
  *         #IDMAP_ARG_IPA_BEYOND_PA; #IDMAP_ARG_OUTPUT_BEYOND_PA; #IDMAP_ARG_VMID_WIDTH;
  *         #IDMAP_ARG_NO_XNX. */
 idmap_status_t idmap_s2_vtcr(const idmap_t *map, uint64_t id_aa64mmfr0, uint64_t id_aa64mmfr1, uint64_t *vtcr);
-/** VTTBR_EL2 for @p map: the root's address | VMID << 48 (0 for NULL). */
+/** VTTBR_EL2 for @p map: the root's address | VMID << 48, | CnP (bit 0) under
+ * idmap_set_common_not_private() (0 for NULL). */
 uint64_t idmap_s2_vttbr(const idmap_t *map);
 /** Makes @p map this core's stage 2, at EL2: where SCTLR_EL2.M or C is clear, the tables
  * are cleaned and invalidated to the point of coherency first; then VTCR_EL2 (from

@@ -325,6 +325,10 @@ void write_argument(TextWriter& out, const MapError& e) {
             out.str(": table page ").hex(e.va.value());
             out.str(" is not mapped by a page in the map given: map the tables with pages (IDMAP_NO_BLOCK_MAPPINGS)");
             break;
+        case argument_reason::NO_CNP:
+            out.str(": the CPU has no FEAT_TTCNP (ID_AA64MMFR2_EL1.CnP is 0), so TTBR bit 0 is RES0: ");
+            out.str("leave common not private off, each core's TLB keeps its own entries");
+            break;
         case argument_reason::PA_PAGE_OFFSET:
             out.str(": output address ").hex(e.va.value()).str(" is not at the offset of the region's start ");
             out.hex(e.region.start().value()).str(" in a ").dec(first).str(" KiB page: a page maps whole to a page");

@@ -44,9 +44,9 @@ enum class TtbrSwitch : uint8_t {
 /// trees' entries apart - no ASIDs (EL2, EL3); the upper range, whose non-global entries
 /// TTBR0's ASID tags (TCR_ELx.A1 = 0), whichever tree TTBR1 holds; or one ASID in both.
 /// Global entries of two lower-range trees are the caller's to avoid (map with nG what is
-/// switched in and out).
+/// switched in and out). Values that differ in CnP alone (TTBR_CNP) are one tree.
 constexpr TtbrSwitch ttbr_switch(Regime where, bool live, uint64_t old_ttbr, uint64_t new_ttbr) {
-    if (!live || old_ttbr == new_ttbr) {
+    if (!live || ((old_ttbr ^ new_ttbr) & ~TTBR_CNP) == 0) {
         return TtbrSwitch::Direct;
     }
     if (!has_two_privilege_levels(where.regime) || where.range == VaRange::Upper ||
@@ -222,7 +222,7 @@ uint16_t el2_upper_range_asid();
 
 /// ID_AA64MMFR0_EL1: PARange, ASIDBits, granule support.
 uint64_t read_id_aa64mmfr0_el1();
-/// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3).
+/// ID_AA64MMFR2_EL1: ST (FEAT_TTST, root level 3), CnP (FEAT_TTCNP).
 uint64_t read_id_aa64mmfr2_el1();
 /// ID_AA64MMFR1_EL1: VMIDBits (8 or 16-bit VMIDs), XNX.
 uint64_t read_id_aa64mmfr1_el1();

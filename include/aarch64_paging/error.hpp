@@ -117,6 +117,9 @@ inline constexpr uint8_t NO_BTI = 24;
 /// ID_AA64MMFR1_EL1.HAFDBS they need (1: the Access flag, 2: the dirty state too); second,
 /// the CPU's.
 inline constexpr uint8_t NO_HAFDBS = 25;
+/// Common not Private (Mapping::set_common_not_private) on a CPU without FEAT_TTCNP
+/// (ID_AA64MMFR2_EL1.CnP), where TTBR bit 0 is RES0.
+inline constexpr uint8_t NO_CNP = 26;
 /// A dirty page bitmap (Mapping::collect_dirty) of fewer 64-bit words than the region
 /// needs (va: how many), or NULL (first: 1).
 inline constexpr uint8_t DIRTY_BITMAP = 27;
@@ -127,7 +130,7 @@ inline constexpr uint8_t TABLES_READ_ONLY = 28;
 /// with a valid page: a block's permissions cannot change for one page without a split,
 /// which would take a table page the protection misses. Map the tables with pages.
 inline constexpr uint8_t TABLES_NOT_PAGES = 29;
-// 26: kept for other additions. Stage 2 from 30 on.
+// Stage 2 from 30 on.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
 /// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;

@@ -408,6 +408,29 @@ public:
     /// Whether protect_tables() ran without its undoing.
     constexpr bool tables_protected() const { return tables_read_only_in_ != nullptr; }
 
+    /// Common not Private (FEAT_TTCNP), off after init(). On: ttbr() carries CnP (bit 0,
+    /// TTBR_CNP), and with it every TTBR value the mapping loads from now on - activate(),
+    /// activate_on_core(), enable_mmu(), and VTTBR_EL2 at stage 2 - telling the hardware
+    /// that the cores with the same ASID (VMID) and CnP set share these tables, so that a
+    /// TLB entry one core walked may serve the others (Arm ARM DDI 0487K.a, "Common not
+    /// private translations"). For a mapping live on several cores at once
+    /// (activate_on_core()): where two cores with CnP set and the same ASID (VMID) walk
+    /// different tables, translation is CONSTRAINED UNPREDICTABLE, so each ASID must
+    /// name one mapping across the cores that set CnP. The library's TLB maintenance is
+    /// Inner Shareable broadcast (TLBI *IS) already, so shared entries go with the rest.
+    /// A TTBR written already keeps the bit it was written with.
+    /// @return Ok, or InvalidArgument (NO_CNP) on a CPU without FEAT_TTCNP
+    ///         (ID_AA64MMFR2_EL1.CnP), where TTBR bit 0 is RES0; the policy is then as it was.
+    constexpr Result set_common_not_private(bool on) {
+        if (on && !__builtin_is_constant_evaluated() && (arch::read_id_aa64mmfr2_el1() & 0xf) == 0) {
+            return MapError::invalid_argument(argument_reason::NO_CNP);
+        }
+        cnp_ = on ? TTBR_CNP : 0;
+        return {};
+    }
+    /// The common not private policy.
+    constexpr bool common_not_private() const { return cnp_ != 0; }
+
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
@@ -463,9 +486,11 @@ public:
     constexpr uint32_t active_cores() const {
         return __builtin_is_constant_evaluated() ? active_cores_ : __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE);
     }
-    /// Root table address | ASID << 48: the TTBR value activate() writes; at stage 2 the
-    /// VTTBR_EL2 value, root | VMID << 48.
-    constexpr uint64_t ttbr() const { return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT); }
+    /// Root table address | ASID << 48, | CnP under set_common_not_private(true): the
+    /// TTBR value activate() writes; at stage 2 the VTTBR_EL2 value, root | VMID << 48.
+    constexpr uint64_t ttbr() const {
+        return root_address().value() | (uint64_t{asid_} << TTBR_ASID_SHIFT) | cnp_;
+    }
     /// The regime and VA range the table serves.
     constexpr Regime regime() const { return where_; }
     /// The first input address the table covers: 0 in the lower VA range, 2^64 - size()
@@ -1032,6 +1057,7 @@ private:
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
     uint8_t root_tables_log2_ = 0;  // root_tables() = 1 << it (0: zero-initialised, in .bss)
+    uint8_t cnp_ = 0;               // TTBR_CNP under set_common_not_private(true): ORed into ttbr()
     bool xnx_ = false;              // has_xnx()
     // What only a stage-2 mapping does, reached through this table, which init_stage2()
     // sets, so that a program that makes no stage-2 mapping links none of it.
@@ -1257,6 +1283,7 @@ constexpr void Mapping<G, T>::release() {
     hardware_updates_ = 0;
     tracking_ = 0;
     tables_read_only_in_ = nullptr;
+    cnp_ = 0;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -1577,7 +1604,7 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
     }
     const uint64_t needed = (((end - va) >> G::page_shift) + 63) / 64;
     if (bitmap == nullptr || words < needed) {
-        return MapError::invalid_argument(argument_reason::DIRTY_BITMAP, bitmap == nullptr, 0,
+        return MapError::invalid_argument(argument_reason::DIRTY_BITMAP, bitmap == nullptr ? 1 : 0, 0,
                                           VirtualAddress(needed));
     }
     if (Result r = tables_writable(); !r) {

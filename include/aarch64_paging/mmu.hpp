@@ -50,10 +50,10 @@ inline constexpr uint64_t BT0 = uint64_t{1} << 35;
 struct MmuConfig {
     uint64_t mair;         ///< MAIR_ELx: MAIR_DEFAULT
     uint64_t tcr;          ///< TCR_ELx
-    uint64_t ttbr;         ///< TTBR0_ELx: root address | ASID << 48
+    uint64_t ttbr;         ///< TTBR0_ELx: Mapping::ttbr(), root address | ASID << 48 (| CnP)
     uint64_t sctlr_set;    ///< SCTLR_ELx bits to set: M, C, I; BT (BT0) for guarded code
     uint64_t sctlr_clear;  ///< SCTLR_ELx bits to clear: A, WXN, E0E, EE
-    uint64_t ttbr1;        ///< TTBR1_ELx: the upper table's root | ASID << 48, or 0
+    uint64_t ttbr1;        ///< TTBR1_ELx: the upper table's ttbr(), or 0
 };
 
 /// The register values for @p lower (TTBR0) and, in EL1&0 and EL2&0, @p upper (TTBR1, or

@@ -106,6 +106,11 @@ inline constexpr uint64_t MAX_VMID = 0xffff;
 inline constexpr uint64_t MAX_ASID = 0xffff;
 /// The ASID's place in a TTBR value: bits 63:48.
 inline constexpr unsigned TTBR_ASID_SHIFT = 48;
+/// CnP, Common not Private (FEAT_TTCNP): bit 0 of a TTBR, and of VTTBR_EL2. Set, it says
+/// that every PE of the Inner Shareable domain whose TTBR has it set too, with the same
+/// ASID (and VMID), walks the same tables, so that their TLB entries may be shared (Arm
+/// ARM DDI 0487K.a, "Common not private translations", and the CnP field of TTBR0_EL1).
+inline constexpr uint64_t TTBR_CNP = 1;
 
 }  // namespace aarch64_paging
 

@@ -27,6 +27,10 @@
  *    range TLBIs with FEAT_TLBIRANGE, else the whole regime), then 17 live 1 GiB blocks
  *    (past 2^21 pages: the whole regime): a store through each faults, neighbours stay
  *    writable;
+ *  - common not private (FEAT_TTCNP): with ID_AA64MMFR2_EL1.CnP, idmap_activate and
+ *    idmap_enable_mmu load TTBR0_EL1 with CnP (bit 0), a page of the map reads and writes
+ *    and an unmapped one faults through it, and off again the bit is gone; without it, the
+ *    policy is refused (IDMAP_ARG_NO_CNP);
  *  - the seed's example scenario;
  *  - hardware Access flag and dirty state (FEAT_HAFDBS): idmap_set_hardware_updates takes
  *    what ID_AA64MMFR1_EL1.HAFDBS allows and refuses the rest; where the dirty state is
@@ -86,6 +90,7 @@
 
 #define RAM(off) (BOARD_RAM_BASE + (off))
 /* RAM used by the cases below: 64 MiB into RAM, clear of every board's image. */
+#define CNP_SLOT RAM(0x04000000ULL)      /* common not private: a page, the next one unmapped */
 #define SEED_REGION RAM(0x04200000ULL)   /* the seed's 0x80200000..0x80400000, moved */
 #define RO_BLOCK RAM(0x05000000ULL)      /* READ_ONLY 2 MiB block */
 #define HOLE_TABLE RAM(0x05200000ULL)    /* one page mapped, the next ones not */
@@ -174,6 +179,12 @@ static uint64_t ttbr_of(const idmap_t *map, uint64_t asid)
 static int have_ttst(void)
 {
     return ((bm_read_id_aa64mmfr2() >> 28) & 0xf) != 0;
+}
+
+/* FEAT_TTCNP: ID_AA64MMFR2_EL1.CnP (bits 3:0), as the library reads it. */
+static int have_cnp(void)
+{
+    return (bm_read_id_aa64mmfr2() & 0xf) != 0;
 }
 
 /* FEAT_TLBIRANGE: ID_AA64ISAR0_EL1.TLB (bits 59:56) 0b0010, as the library reads it. */
@@ -1542,6 +1553,91 @@ static void range_tlbi_cases(void)
     idmap_free(map);
 }
 
+/* With the map live, CNP_SLOT is written and read back through it, and the page after it
+ * (no entry in its level-3 table) faults: the walk works as without CnP. */
+static void check_cnp_translation(const idmap_t *map, uint64_t value)
+{
+    check_writable(map, "a page of the map", CNP_SLOT, value);
+    bm_expect_fault();
+    (void)bm_probe_read(CNP_SLOT + PAGE, 0);
+    check_fault(map, "load from the unmapped page", CNP_SLOT + PAGE, BM_EC_DABORT_SAME_EL, BM_FSC_TRANSLATION(3),
+                0);
+}
+
+/* One core: CnP in the TTBR value loaded, and translation through it unchanged (what CnP
+ * lets cores share is not visible to a program). */
+static void cnp_cases(void)
+{
+    const uint64_t asid = 13;
+    const int cnp = have_cnp();
+    const uint64_t cnp_bit = 1;
+    case_begin("idmap_set_common_not_private: accepted with FEAT_TTCNP, else refused (IDMAP_ARG_NO_CNP) "
+               "and still off");
+    idmap_t *map = new_map_with_base(asid, 1);
+    int ok = map && map_or_fail(map, CNP_SLOT, CNP_SLOT + PAGE, F_DATA);
+    if (ok) {
+        const idmap_status_t st = idmap_set_common_not_private(map, true);
+        if (cnp)
+            ok = CHECK(st == IDMAP_OK && idmap_common_not_private(map), "with FEAT_TTCNP: %s, policy %d",
+                       last_error_text(map), (int)idmap_common_not_private(map));
+        else
+            CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && idmap_last_error(map)->value == IDMAP_ARG_NO_CNP &&
+                      !idmap_common_not_private(map),
+                  "without FEAT_TTCNP: %s (value 0x%llx), policy %d", last_error_text(map),
+                  (unsigned long long)idmap_last_error(map)->value, (int)idmap_common_not_private(map));
+    }
+    case_end();
+
+    case_begin("common not private: idmap_activate writes TTBR0_EL1 = root | ASID << 48 | CnP; a page of the map "
+               "reads and writes, an unmapped one faults; idmap_deactivate restores TTBR0_EL1");
+    if (!cnp)
+        case_skip("no FEAT_TTCNP (ID_AA64MMFR2_EL1.CnP 0, ID_AA64MMFR2_EL1 0x%llx)",
+                  (unsigned long long)bm_read_id_aa64mmfr2());
+    if (cnp && ok) {
+        idmap_status_t st = idmap_activate(map);
+        const uint64_t live = BM_READ_SYSREG(ttbr0_el1);
+        if (st == IDMAP_OK)
+            check_cnp_translation(map, 0xc0a1ULL);
+        const idmap_status_t st2 = idmap_deactivate(map);
+        CHECK(st == IDMAP_OK, "activate: %s", status_name(st));
+        CHECK(live == (ttbr_of(map, asid) | cnp_bit), "live TTBR0_EL1 0x%llx, expected 0x%llx",
+              (unsigned long long)live, (unsigned long long)(ttbr_of(map, asid) | cnp_bit));
+        CHECK(st2 == IDMAP_OK, "deactivate: %s", status_name(st2));
+        CHECK(BM_READ_SYSREG(ttbr0_el1) == g_regs_home.ttbr0, "TTBR0_EL1 not restored");
+    }
+    case_end();
+
+    case_begin("common not private: idmap_enable_mmu loads TTBR0_EL1 with CnP and translates through it, "
+               "idmap_disable_mmu switches back; off again, idmap_activate writes TTBR0_EL1 without CnP");
+    if (!cnp)
+        case_skip("no FEAT_TTCNP (ID_AA64MMFR2_EL1.CnP 0)");
+    if (cnp && ok) {
+        idmap_status_t st = idmap_enable_mmu(map);
+        const uint64_t on = BM_READ_SYSREG(ttbr0_el1);
+        if (st == IDMAP_OK)
+            check_cnp_translation(map, 0xc0a2ULL);
+        const idmap_status_t off = st == IDMAP_OK ? idmap_disable_mmu(map) : IDMAP_OK;
+        CHECK(st == IDMAP_OK, "enable_mmu: %s", status_name(st));
+        CHECK(on == (ttbr_of(map, asid) | cnp_bit), "TTBR0_EL1 0x%llx with the MMU on, expected 0x%llx",
+              (unsigned long long)on, (unsigned long long)(ttbr_of(map, asid) | cnp_bit));
+        CHECK(off == IDMAP_OK, "disable_mmu: %s", status_name(off));
+        check_regs_equal("after disable_mmu", read_mmu_regs(), g_regs_home);
+        st = idmap_set_common_not_private(map, false);
+        CHECK(st == IDMAP_OK && !idmap_common_not_private(map), "turned off: %s", status_name(st));
+        st = idmap_activate(map);
+        const uint64_t live = BM_READ_SYSREG(ttbr0_el1);
+        if (st == IDMAP_OK)
+            check_cnp_translation(map, 0xc0a3ULL);
+        const idmap_status_t st2 = idmap_deactivate(map);
+        CHECK(st == IDMAP_OK && st2 == IDMAP_OK, "activate: %s, deactivate: %s", status_name(st),
+              status_name(st2));
+        CHECK(live == ttbr_of(map, asid), "live TTBR0_EL1 0x%llx, expected 0x%llx", (unsigned long long)live,
+              (unsigned long long)ttbr_of(map, asid));
+    }
+    case_end();
+    idmap_free(map);
+}
+
 /* The crate's README example (aarch64-paging 0.5.0), on this board's RAM. */
 static void seed_case(void)
 {
@@ -2488,6 +2584,7 @@ int bm_main(unsigned entry_el)
     bbm_cases();
     alias_cases();
     range_tlbi_cases();
+    cnp_cases();
     seed_case();
     budget_coalesce_case();
     hardware_updates_case(mmfr1);
