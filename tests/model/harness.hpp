@@ -475,11 +475,19 @@ public:
         (void)budget();  // takes no page
         const Outcome want = model_.set_guarded_code(on);
         const idmap_status_t got = idmap_set_guarded_code(map_, on);
-        if (idmap_guarded_code(map_) != model_.guarded_code()) {
-            return fail("idmap_guarded_code differs from the model");
+        return policy_call(want, got, idmap_guarded_code(map_) == model_.guarded_code(), "idmap_guarded_code",
+                           IDMAP_ARG_NO_BTI, stats_.no_bti_refusals);
+    }
+
+    // The end of a call that sets a policy of the map and changes no table: the map's
+    // getter agrees with the model (same), refusals for want of the CPU feature (reason)
+    // are counted.
+    bool policy_call(const Outcome& want, idmap_status_t got, bool same, const char* getter, uint64_t reason,
+                     size_t& refusals) {
+        if (!same) {
+            return fail(std::string(getter) + " differs from the model");
         }
-        stats_.no_bti_refusals +=
-            got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_NO_BTI ? 1 : 0;
+        refusals += got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == reason ? 1 : 0;
         return finish_call(want, got);
     }
 
@@ -490,12 +498,8 @@ public:
         (void)budget();  // takes no page
         const Outcome want = model_.set_hardware_updates(updates);
         const idmap_status_t got = idmap_set_hardware_updates(map_, updates);
-        if (idmap_hardware_updates(map_) != model_.hardware_updates()) {
-            return fail("idmap_hardware_updates differs from the model");
-        }
-        stats_.no_hafdbs_refusals +=
-            got == IDMAP_ERR_INVALID_ARGUMENT && (want.value & 0xff) == IDMAP_ARG_NO_HAFDBS ? 1 : 0;
-        return finish_call(want, got);
+        return policy_call(want, got, idmap_hardware_updates(map_) == model_.hardware_updates(),
+                           "idmap_hardware_updates", IDMAP_ARG_NO_HAFDBS, stats_.no_hafdbs_refusals);
     }
 
     // What the MMU does on writes through r (the range rounded as map_range rounds it):
