@@ -56,7 +56,7 @@ constexpr uint64_t tracking(bool stage2) { return bits(Attributes::DBM) | (stage
 /// @p flags under @p tracking (tracking()): clean where they would be writable, else as
 /// they are. The same as clean() for what writable() says yes to, in a few instructions
 /// for map_range's path, which every map takes.
-constexpr uint64_t tracked(uint64_t flags, uint64_t tracking) {
+AARCH64_PAGING_INLINE constexpr uint64_t tracked(uint64_t flags, uint64_t tracking) {
     return tracking != 0 && ((flags ^ tracking) & WRITE_PERMISSION_BIT) == 0
                ? (flags | bits(Attributes::DBM)) ^ WRITE_PERMISSION_BIT
                : flags;

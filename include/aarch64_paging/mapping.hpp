@@ -561,7 +561,7 @@ private:
             if (stage2_ != nullptr) {
                 stage2_->sync(batch, ttbr(), va_base_, G::page_shift);
             } else {
-                batch.sync(where_, ttbr(), va_base_, G::page_shift);
+                batch.sync(where_, uint64_t{asid_} << TTBR_ASID_SHIFT, va_base_, G::page_shift);  // the tag alone
             }
         }
     }

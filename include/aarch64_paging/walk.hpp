@@ -397,7 +397,7 @@ template <class Kind, class Call>
 constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t end, bool hint) const {
     if (op.owner != nullptr) {
         if (Result r = tables_writable(); !r) {
-            return r;
+            return r;  // after protect_tables()
         }
     }
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
@@ -415,6 +415,7 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
     if (owner == nullptr) {
         return {};  // a visit, or tables_needed: the plan is all
     }
+
     if (op.live && op.pages == 0 && !op.changes) {
         arch::tables_published();  // as every live call ends, though nothing is written
         return {};
