@@ -74,9 +74,8 @@ Result mmu_config(const Mapping<G>& lower, const typename MappingOf<G>::type* up
         return MapError::invalid_argument(why::ASID_WIDTH, 8, 0, VirtualAddress(lower.asid()));
     }
     uint64_t tcr = tnsz(lower) | kTcrWalks0 | (G::tg0 << kTcrTg0Shift);
-    // HA = 1, HD = 1 (HD alone does nothing: the dirty state needs HA too).
-    const unsigned updates = lower.hardware_updates() | (upper != nullptr ? upper->hardware_updates() : 0);
-    const uint64_t ha_hd = updates == 0 ? 0 : (updates & hardware_updates::DIRTY) != 0 ? 3 : 1;
+    const uint64_t ha_hd =
+        hardware_updates::ha_hd(lower.hardware_updates() | (upper != nullptr ? upper->hardware_updates() : 0));
     if (!has_two_privilege_levels(regime)) {
         tcr |= (pa_size << kTcrPsShift) | kTcrRes1 | (ha_hd << kTcrHaShiftOneRange);
     } else {

@@ -54,20 +54,15 @@ Result stage2_vtcr(const Mapping<G>& map, uint64_t id_aa64mmfr0, uint64_t id_aa6
     if (map.has_xnx() && ((id_aa64mmfr1 >> 28) & 0xf) == 0) {
         return MapError::invalid_argument(why::NO_XNX);
     }
-    const unsigned updates = map.hardware_updates();
-    const unsigned hafdbs = id_aa64mmfr1 & 0xf;
-    const unsigned needed = hardware_updates::hafdbs_needed(updates);
-    if (needed > hafdbs) {
-        return MapError::invalid_argument(why::NO_HAFDBS, static_cast<uint16_t>(needed),
-                                          static_cast<uint16_t>(hafdbs));
+    if (Result r = hardware_updates::supported(map.hardware_updates(), id_aa64mmfr1); !r) {
+        return r;
     }
     if (uint64_t beyond = 0; output_beyond(map, uint64_t{1} << pa, beyond)) {
         return MapError::invalid_argument(why::OUTPUT_BEYOND_PA, static_cast<uint16_t>(pa), 0, VirtualAddress(beyond));
     }
     vtcr = (uint64_t{64} - ipa) << vtcr::T0SZ_SHIFT | G::stage2_sl0(map.root_level()) << vtcr::SL0_SHIFT |
            vtcr::WALKS | G::tg0 << vtcr::TG0_SHIFT | (parange < 5 ? parange : 5) << vtcr::PS_SHIFT |
-           (vmid16 ? vtcr::VS : 0) | (updates != 0 ? vtcr::HA : 0) |
-           ((updates & hardware_updates::DIRTY) != 0 ? vtcr::HD : 0) | vtcr::RES1;
+           (vmid16 ? vtcr::VS : 0) | hardware_updates::ha_hd(map.hardware_updates()) << vtcr::HA_SHIFT | vtcr::RES1;
     return {};
 }
 

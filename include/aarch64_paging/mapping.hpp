@@ -336,15 +336,13 @@ public:
         if ((updates & ~hardware_updates::ALL) != 0) {
             return MapError::invalid_flags(updates & ~hardware_updates::ALL);
         }
-        const unsigned needed = hardware_updates::hafdbs_needed(updates);
         // Not a const initialiser: that would be constant-evaluated, and answer 2.
-        unsigned cpu = 2;
+        uint64_t id_aa64mmfr1 = 2;
         if (!__builtin_is_constant_evaluated()) {
-            cpu = arch::read_id_aa64mmfr1_el1() & 0xf;
+            id_aa64mmfr1 = arch::read_id_aa64mmfr1_el1();
         }
-        if (needed > cpu) {
-            return MapError::invalid_argument(argument_reason::NO_HAFDBS, static_cast<uint16_t>(needed),
-                                              static_cast<uint16_t>(cpu));
+        if (Result r = hardware_updates::supported(updates, id_aa64mmfr1); !r) {
+            return r;
         }
         hardware_updates_ = static_cast<uint8_t>(updates);
         tracking_ = (updates & hardware_updates::DIRTY) != 0 ? tracking(is_stage2(where_.regime)) : 0;
@@ -1626,7 +1624,7 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
             page += count;
         }
         if (contains(entry.flags(), Attributes::DBM) && part.len() == G::level_size(level)) {
-            entry = Descriptor(clean(entry.bits(), stage2));
+            entry = Descriptor(tracked(entry.bits(), tracking(stage2)));  // dirty: made clean
         }
         return true;
     };

@@ -25,8 +25,9 @@ inline constexpr uint64_t WALKS = (uint64_t{1} << 8) | (uint64_t{1} << 10) | (ui
 inline constexpr unsigned TG0_SHIFT = 14;   ///< TG0[15:14]: the granule, encoded as TCR's TG0.
 inline constexpr unsigned PS_SHIFT = 16;    ///< PS[18:16]: the output (PA) size, as PARange.
 inline constexpr uint64_t VS = uint64_t{1} << 19;     ///< 16-bit VMIDs.
-inline constexpr uint64_t HA = uint64_t{1} << 21;     ///< The hardware sets the Access flag (FEAT_HAFDBS).
-inline constexpr uint64_t HD = uint64_t{1} << 22;     ///< With HA, the hardware updates the dirty state.
+/// HA (bit 21: the hardware sets the Access flag, FEAT_HAFDBS) and HD beside it (bit 22:
+/// with HA, it updates the dirty state): hardware_updates::ha_hd().
+inline constexpr unsigned HA_SHIFT = 21;
 inline constexpr uint64_t RES1 = uint64_t{1} << 31;   ///< Bit 31, RES1.
 }  // namespace vtcr
 
