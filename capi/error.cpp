@@ -21,7 +21,7 @@ static_assert(IDMAP_ARG_MMU_ENABLED == reason::MMU_ENABLED && IDMAP_ARG_UPPER_AS
                   IDMAP_ARG_NO_HAFDBS == reason::NO_HAFDBS && IDMAP_ARG_DIRTY_BITMAP == reason::DIRTY_BITMAP &&
                   IDMAP_ARG_TABLES_READ_ONLY == reason::TABLES_READ_ONLY &&
                   IDMAP_ARG_TABLES_NOT_PAGES == reason::TABLES_NOT_PAGES &&
-                  IDMAP_ARG_NO_CNP == reason::NO_CNP,
+                  IDMAP_ARG_NO_CNP == reason::NO_CNP && IDMAP_ARG_NO_BBM == reason::NO_BBM,
               "IDMAP_ARG_* are argument_reason's values");
 namespace what = aarch64_paging::out_of_memory_what;
 static_assert(IDMAP_OOM_TABLE_PAGES == what::TABLE_PAGES && IDMAP_OOM_LINT_SCRATCH == what::LINT_SCRATCH,
@@ -33,6 +33,7 @@ static_assert(IDMAP_BBM_SPLIT == static_cast<int>(BreakRule::Split) &&
                   IDMAP_BBM_GLOBAL == static_cast<int>(BreakRule::Global) &&
                   IDMAP_BBM_CONTIGUOUS == static_cast<int>(BreakRule::Contiguous),
               "IDMAP_BBM_* are BreakRule's values");
+static_assert(IDMAP_DESC_NT == aarch64_paging::BLOCK_NT, "IDMAP_DESC_NT is nT");
 
 extern "C" {
 

@@ -224,6 +224,15 @@ bool idmap_common_not_private(const idmap_t* map) {
     return map != nullptr && map->mapping.common_not_private();
 }
 
+idmap_status_t idmap_set_live_splits(idmap_t* map, bool on) {
+    if (map == nullptr) {
+        return IDMAP_ERR_INVALID_ARGUMENT;
+    }
+    return record(map, map->mapping.set_live_splits(on));
+}
+
+bool idmap_live_splits(const idmap_t* map) { return map != nullptr && map->mapping.live_splits(); }
+
 bool idmap_is_sealed(const idmap_t* map) { return map != nullptr && map->mapping.is_sealed(); }
 
 uint64_t idmap_va_start(const idmap_t* map) { return map != nullptr ? map->mapping.va_base() : 0; }

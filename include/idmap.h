@@ -240,7 +240,7 @@ typedef struct {
  * split, whose new table the protection would miss. Map the tables with
  * #IDMAP_NO_BLOCK_MAPPINGS. */
 #define IDMAP_ARG_TABLES_NOT_PAGES 29
-/* Stage 2's reasons (@ref idmap_stage2) from 30. */
+/* Stage 2's reasons (@ref idmap_stage2) from 30 to 36. */
 /** Stage 2: an IPA size (first) a root at the start level (second) cannot serve with 1 to
  * 16 concatenated tables. */
 #define IDMAP_ARG_IPA_SIZE 30
@@ -263,6 +263,9 @@ typedef struct {
  * memory types and permissions: idmap_export_devicetree(), idmap_export_efi(). Its
  * regions export by IPA (idmap_export_regions()). */
 #define IDMAP_ARG_NOT_STAGE1 37
+/** Live block splits (idmap_set_live_splits()) on a CPU without FEAT_BBM
+ * (ID_AA64MMFR2_EL1.BBM), where bit 16 of a block is RES0, not nT. */
+#define IDMAP_ARG_NO_BBM 38
 /** @} */
 
 /** @name Break-before-make rules
@@ -529,6 +532,11 @@ void idmap_free(idmap_t *map);
  * its listed bits): idmap_set_guarded_code() checks the CPU, and the lint reports the bit
  * without #IDMAP_LINT_FEATURE_BTI. Refused by stage-2 maps. */
 #define IDMAP_ATTR_GP ((uint64_t)1 << 50)
+/** nT, bit 16 of a block (FEAT_BBM, both stages): no attribute - idmap_map_range() refuses
+ * it as one of bits 12-49, and a modify callback may not change it - but the bit a live
+ * split writes into the block for a moment under idmap_set_live_splits(), which a walk of
+ * the same map from another core may see. */
+#define IDMAP_DESC_NT ((uint64_t)1 << 16)
 /** @} */
 
 /** @name Constraints
@@ -884,6 +892,30 @@ bool idmap_tables_protected(const idmap_t *map);
 idmap_status_t idmap_set_common_not_private(idmap_t *map, bool on);
 /** Whether common not private is on for @p map (false for NULL). */
 bool idmap_common_not_private(const idmap_t *map);
+
+/** Turns live block splits (FEAT_BBM; Arm ARM DDI 0487K.a, D8.16.2 "Support levels for
+ * changing block size") on or off for @p map (off in a new map). On: a change to an active
+ * map that splits a live block into a table - idmap_map_range(), idmap_modify_range(),
+ * idmap_unmap_range() over part of a block - is made rather than refused with
+ * #IDMAP_ERR_BREAK_BEFORE_MAKE (#IDMAP_BBM_SPLIT), by the sequence of FEAT_BBM level 1: the
+ * block written again with nT (bit 16, #IDMAP_DESC_NT) set, DSB ISHST, TLBI by VA (IPA) of
+ * the block, DSB ISH, ISB; then the new table, built whole beforehand, linked in its place;
+ * then, with the rest of the call's TLB maintenance, the block's TLB entries invalidated
+ * once more, for a core that cached the nT entry meanwhile. An access through the block
+ * before the link translates as the block did or, where the core makes nT fault
+ * (IMPLEMENTATION DEFINED), takes a translation fault at the block's level: on such a core
+ * the code running must not use what it splits, as with break-before-make; but no TLB
+ * conflict abort and no loss of coherency can come of it. The new table's entries may
+ * differ from the block only as a live entry may change without a break (permissions, AF,
+ * DBM, nG set, the software bits); every other change is refused as before, and so is the
+ * split of a block of a live contiguous group (#IDMAP_BBM_CONTIGUOUS). FEAT_BBM level 2's
+ * size changes without nT, which may raise TLB conflict aborts on some cores, are not made.
+ * @return #IDMAP_OK, or #IDMAP_ERR_INVALID_ARGUMENT: NULL, or value #IDMAP_ARG_NO_BBM for a
+ *         CPU without FEAT_BBM (ID_AA64MMFR2_EL1.BBM, bits 55:52, is 0), the policy
+ *         unchanged. */
+idmap_status_t idmap_set_live_splits(idmap_t *map, bool on);
+/** Whether live block splits are on for @p map (false for NULL). */
+bool idmap_live_splits(const idmap_t *map);
 /** @} */
 
 /* ==== Activation and the MMU ========================================================== */

@@ -325,6 +325,10 @@ void write_argument(TextWriter& out, const MapError& e) {
             out.str(": table page ").hex(e.va.value());
             out.str(" is not mapped by a page in the map given: map the tables with pages (IDMAP_NO_BLOCK_MAPPINGS)");
             break;
+        case argument_reason::NO_BBM:
+            out.str(": the CPU has no FEAT_BBM (ID_AA64MMFR2_EL1.BBM is 0), so a block has no nT bit: ");
+            out.str("split live blocks with break-before-make (idmap_s2_map_range_bbm) or while inactive");
+            break;
         case argument_reason::NO_CNP:
             out.str(": the CPU has no FEAT_TTCNP (ID_AA64MMFR2_EL1.CnP is 0), so TTBR bit 0 is RES0: ");
             out.str("leave common not private off, each core's TLB keeps its own entries");

@@ -459,3 +459,46 @@ TEST_CASE("stage 2: break-before-make writes invalid, invalidates, then links th
     CHECK(block != *slot);
     REQUIRE(s2.m.deactivate().is_ok());
 }
+
+TEST_CASE("a live split under set_live_splits: nT, TLBI, link, TLBI again", "[arch][live_splits]") {
+    fake::reset();
+    fake::registers().id_aa64mmfr2_el1 = uint64_t{1} << 52;  // FEAT_BBM level 1
+    LiveMap live;
+    REQUIRE(live.m.set_live_splits(true).is_ok());
+    uint64_t* const slot = &live.level2()[0];  // the live 2 MiB block at 1 GiB
+    const uint64_t block = *slot;
+    REQUIRE((block & 3) == 1);
+    std::vector<uint64_t> slot_at;  // the slot at each event
+    const unsigned first = fake::next_event();
+    const unsigned tlbis = fake::counters().log_count;
+    {
+        Hook hook([&](const fake::Event&) { slot_at.push_back(*slot); });
+        REQUIRE(live.m.map_range(MemoryRegion(G1 + K4, G1 + 2 * K4), PhysicalAddress(G1 + K4),
+                                 kRw | Attributes::READ_ONLY)
+                    .is_ok());
+    }
+    // The block with nT, DSB ISHST, TLBI VALE1IS of it, DSB ISH, ISB; the table linked
+    // after a DSB ISHST; the end of the change: DSB ISHST, TLBI VALE1IS of the block again
+    // (a core may have cached the nT entry before the link), DSB ISH, ISB.
+    CHECK(kinds_from(first) == std::vector<Kind>{Kind::DsbIshst, Kind::Tlbi, Kind::DsbIsh, Kind::Isb, Kind::DsbIshst,
+                                                 Kind::DsbIshst, Kind::Tlbi, Kind::DsbIsh, Kind::Isb});
+    REQUIRE(slot_at.size() == 9);
+    for (unsigned i = 0; i < 5; ++i) {
+        CAPTURE(i);
+        CHECK(slot_at[i] == (block | BLOCK_NT));  // the block, nT set, until the link
+    }
+    CHECK((slot_at[5] & 3) == 3);  // linked after the make's DSB ISHST
+    const uint64_t operand = uint64_t{1} << 48 | G1 >> 12;  // ASID 1, the block's VA
+    CHECK(tlbi(tlbis).kind == fake::Tlbi::VaLastLevel);
+    CHECK(tlbi(tlbis).operand == operand);
+    CHECK(tlbi(tlbis + 1).kind == fake::Tlbi::VaLastLevel);
+    CHECK(tlbi(tlbis + 1).operand == operand);
+    // The new table: the block's pages (bit 16 an address bit: no nT), page 1 read-only.
+    const uint64_t* pages = table(*slot);
+    for (unsigned i = 0; i < 512; ++i) {
+        CAPTURE(i);
+        CHECK((pages[i] & kOa) == G1 + i * K4);
+        CHECK(((pages[i] & bits(Attributes::READ_ONLY)) != 0) == (i == 1));
+    }
+    REQUIRE(live.m.deactivate().is_ok());
+}

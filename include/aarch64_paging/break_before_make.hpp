@@ -19,8 +19,9 @@
 ///   using the old value checks branch targets or not, as it would have a moment before.
 /// - nG from 0 to 1: the new entry is narrower than the old one.
 /// - the software bits 55-58, which the MMU ignores.
-/// nT (bit 16 of a block, FEAT_BBM) never changes here: map_range and modify_range
-/// refuse it, as one of bits 12-49.
+/// nT (bit 16 of a block, FEAT_BBM) is never a caller's: map_range and modify_range refuse
+/// it, as one of bits 12-49. The library sets it for a moment in a live split under
+/// Mapping::set_live_splits (BLOCK_NT below).
 ///
 /// Stage 2 (the same section, which names stage 2 alike): the output address, the memory
 /// type - MemAttr[3:0], bits 5:2, bit 5 being no NS bit there - and shareability need a
@@ -34,6 +35,16 @@
 #include "aarch64_paging/regime.hpp"
 
 namespace aarch64_paging {
+
+/// nT, bit 16 of a block descriptor with FEAT_BBM (Arm ARM DDI 0487K.a, D8.16.2). FEAT_BBM
+/// level 1 changes a live block's size without break-before-make: write the block again
+/// with nT set, invalidate its TLB entries, then write the entries of the new size. A TLB
+/// entry from a block with nT set causes no TLB conflict with those; an access through it
+/// may take a translation fault instead (IMPLEMENTATION DEFINED), never a conflict abort.
+inline constexpr uint64_t BLOCK_NT = uint64_t{1} << 16;
+/// ID_AA64MMFR2_EL1.BBM, bits 55:52: the FEAT_BBM level (0: none, 1: nT, 2: nT, and block
+/// size changes without it that may raise TLB conflict aborts).
+inline constexpr unsigned BBM_SHIFT = 52;
 
 /// The rule that replacing the live leaf entry old by next would break without
 /// break-before-make, or BreakRule::None. Creating an entry where none was valid, or

@@ -130,7 +130,7 @@ inline constexpr uint8_t TABLES_READ_ONLY = 28;
 /// with a valid page: a block's permissions cannot change for one page without a split,
 /// which would take a table page the protection misses. Map the tables with pages.
 inline constexpr uint8_t TABLES_NOT_PAGES = 29;
-// Stage 2 from 30 on.
+// Stage 2's from 30 to 36.
 /// Stage 2: an IPA size (first) that a root table at the level (second) cannot serve with
 /// 1 to 16 concatenated tables (Granule::stage2_min_ipa_bits, stage2_max_ipa_bits).
 inline constexpr uint8_t IPA_SIZE = 30;
@@ -157,6 +157,9 @@ inline constexpr uint8_t NO_XNX = 36;
 /// export.hpp) given a stage-2 mapping (first: its regime, Stage2), whose MemAttr is half
 /// a memory type; its regions export by IPA (export_regions()).
 inline constexpr uint8_t NOT_STAGE1 = 37;
+/// Live block splits (Mapping::set_live_splits) on a CPU without FEAT_BBM
+/// (ID_AA64MMFR2_EL1.BBM), where bit 16 of a block is RES0, not nT.
+inline constexpr uint8_t NO_BBM = 38;
 }  // namespace argument_reason
 
 /// Which break-before-make rule (break_before_make.hpp) a change to a live entry would

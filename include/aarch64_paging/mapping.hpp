@@ -429,6 +429,37 @@ public:
     /// The common not private policy.
     constexpr bool common_not_private() const { return cnp_ != 0; }
 
+    /// Live block splits (FEAT_BBM; Arm ARM DDI 0487K.a, D8.16.2 "Support levels for
+    /// changing block size"), off after init(). On: a change to an active mapping that
+    /// splits a live block into a table - map_range, modify_range or unmap_range over part
+    /// of it - is made by the sequence FEAT_BBM's level 1 gives, rather than refused
+    /// (BreakBeforeMakeViolation, Split): the block is written again with nT set (BLOCK_NT,
+    /// break_before_make.hpp), DSB ISHST, its TLB entries invalidated (TLBI by VA or IPA,
+    /// DSB ISH, ISB), then the new table, built whole beforehand, linked in its place; the
+    /// block's TLB entries are invalidated once more with the rest of the call's
+    /// maintenance, for a core that cached the nT entry meanwhile. An access through the
+    /// block before the link translates as the block did or, where the core makes nT fault
+    /// (IMPLEMENTATION DEFINED), takes a translation fault at the block's level: on such
+    /// a core the code running must not use what it splits, as with break-before-make; but
+    /// no TLB conflict and no loss of coherency can come of it. The new table's entries may
+    /// differ from the block only as a live entry may change without a break (permissions,
+    /// AF, DBM, nG set, the software bits): any other change is refused as before, and so is
+    /// the split of a block of a live contiguous group. FEAT_BBM level 2's splits without
+    /// nT, which may raise TLB conflict aborts on some cores, are not made.
+    /// @return Ok, or InvalidArgument (NO_BBM) on a CPU without FEAT_BBM
+    ///         (ID_AA64MMFR2_EL1.BBM, bits 55:52, is 0), where bit 16 of a block is RES0;
+    ///         the policy is then as it was.
+    constexpr Result set_live_splits(bool on) {
+        if (on && !__builtin_is_constant_evaluated() && ((arch::read_id_aa64mmfr2_el1() >> BBM_SHIFT) & 0xf) == 0) {
+            return MapError::invalid_argument(argument_reason::NO_BBM);
+        }
+        splitter_ = on ? &split_with_nt_of : nullptr;
+        live_splits_ = on;
+        return {};
+    }
+    /// The live block splits policy.
+    constexpr bool live_splits() const { return live_splits_; }
+
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
     /// is invalidated first, as unmap_range does. Returns the table pages freed.
@@ -742,9 +773,10 @@ private:
     // checked (aligned to their size, within the output address bits), invalidated where
     // the cache is bypassed, zeroed.
     constexpr Result alloc_root(unsigned count, Descriptor*& root);
-    // Writes the live entry slot (at offset va, a leaf: block or page) invalid and
-    // invalidates its TLB entries, at once: the break of map_range_break_before_make.
-    constexpr void break_entry(Descriptor& slot, uint64_t va) const;
+    // Writes the live entry slot (at offset va, a leaf: block or page) to (invalid: the
+    // break of map_range_break_before_make; the block with nT: a live split's first step)
+    // and invalidates its TLB entries, at once.
+    constexpr void break_entry(Descriptor& slot, uint64_t va, Descriptor to) const;
     // Op::breaker: break_entry(slot, va) where writing next over the live leaf slot needs
     // break-before-make, or always for a block split; answers whether it broke. Reached
     // through a pointer that only map_range_break_before_make takes, so that no other
@@ -755,9 +787,26 @@ private:
         if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
-        m.break_entry(slot, va);
+        m.break_entry(slot, va, Descriptor());
         return true;
     }
+    // Op::breaker under set_live_splits(true): a live block split writes the block with nT
+    // first (FEAT_BBM level 1); no entry is broken, so the block stays to be invalidated
+    // after the link, and a leaf's change gets its TLB maintenance as without a breaker.
+    // Reached through splitter_, which only set_live_splits sets.
+    [[gnu::visibility("hidden")]] static constexpr bool split_with_nt_of(const Mapping& m, Descriptor& slot,
+                                                                        uint64_t va, Descriptor, bool split) {
+        if (split) {
+            m.break_entry(slot, va, Descriptor(slot.bits() | BLOCK_NT));
+        }
+        return false;
+    }
+    // Op::breaks of map_range_break_before_make: every rule but Contiguous, which no single
+    // break makes safe.
+    static constexpr uint8_t BREAKS_ALL = (1u << unsigned(BreakRule::Split)) |
+                                          (1u << unsigned(BreakRule::OutputAddress)) |
+                                          (1u << unsigned(BreakRule::MemoryType)) |
+                                          (1u << unsigned(BreakRule::Global));
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -824,8 +873,10 @@ private:
         // Modify: a leaf the range holds in part goes to fn whole, with the part in range,
         // rather than be split (collect_dirty).
         bool in_place = false;
-        // map_range_break_before_make: live changes that need it break (this), then make.
+        // map_range_break_before_make: live changes that need it break (this), then make;
+        // under set_live_splits(true), splits of live blocks are made with nT (this).
         Breaker breaker = nullptr;
+        uint8_t breaks = 0;  // the BreakRules breaker makes safe, bit 1 << rule each
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted
@@ -1056,6 +1107,8 @@ private:
     uint8_t root_level_ = 0;
     uint8_t root_tables_log2_ = 0;  // root_tables() = 1 << it (0: zero-initialised, in .bss)
     uint8_t cnp_ = 0;               // TTBR_CNP under set_common_not_private(true): ORed into ttbr()
+    bool live_splits_ = false;      // set_live_splits()
+    Breaker splitter_ = nullptr;    // split_with_nt_of under set_live_splits(true)
     bool xnx_ = false;              // has_xnx()
     // What only a stage-2 mapping does, reached through this table, which init_stage2()
     // sets, so that a program that makes no stage-2 mapping links none of it.
@@ -1282,6 +1335,8 @@ constexpr void Mapping<G, T>::release() {
     tracking_ = 0;
     tables_read_only_in_ = nullptr;
     cnp_ = 0;
+    live_splits_ = false;
+    splitter_ = nullptr;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -1520,6 +1575,7 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
     Op op = map_op(flags, constraints, va, pa.value());
     op.owner = this;
     op.breaker = breaker;
+    op.breaks = breaker != nullptr ? BREAKS_ALL : 0;
     return run_as<OpKind::Map>(op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 

@@ -138,13 +138,13 @@ template <class Step, class Kind, class Call>
 constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Descriptor entry, bool in_tree,
                                     unsigned level, uint64_t va, uint64_t end, Call& op) const {
     if (!apply) {
-        // A live block is never split, but by map_range_break_before_make; and not so
-        // either when one of a live contiguous group (the group's TLB entry would outlive
-        // the break of one of its blocks).
-        const bool bbm = op.breaker != nullptr;
-        if (op.live && in_tree && entry.is_valid() && (!bbm || contains(entry.flags(), Attributes::CONTIGUOUS))) {
+        // A live block is never split, but by map_range_break_before_make or under
+        // set_live_splits; and not so either when one of a live contiguous group (the
+        // group's TLB entry would outlive the break of one of its blocks).
+        const bool splits = (op.breaks & (1u << unsigned(BreakRule::Split))) != 0;
+        if (op.live && in_tree && entry.is_valid() && (!splits || contains(entry.flags(), Attributes::CONTIGUOUS))) {
             op.error = MapError::break_before_make(entry_region(va, level),
-                                                   bbm ? BreakRule::Contiguous : BreakRule::Split);
+                                                   splits ? BreakRule::Contiguous : BreakRule::Split);
             return false;
         }
         ++op.pages;
@@ -164,12 +164,15 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, end, op);
     // Linked once written: a walker sees the new table whole (a modify that failed midway
     // leaves its split, as on an inactive mapping it may). A live block is broken first
-    // (map_range_break_before_make).
+    // (map_range_break_before_make), or written with nT and invalidated, then invalidated
+    // again after the link: a core may have cached it with nT meanwhile (set_live_splits).
     const bool live = op.live && in_tree;
-    if (live && entry.is_valid()) {
-        (void)op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), Descriptor(), true);
-    }
+    const uint64_t block = va & ~(G::level_size(level) - 1);
+    const bool stale = live && entry.is_valid() && !op.breaker(*this, *slot, block, Descriptor(), true);
     link_table(*slot, sub, live);
+    if (stale) {
+        op.tlb.add(block, true);
+    }
     return ok;
 }
 
@@ -249,7 +252,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
     if (!apply) {
         // Planning a live change (or a sealed modify): break-before-make where it changes.
         if (const BreakRule rule = op.live ? break_before_make_rule(entry, next, where_.regime) : BreakRule::None;
-            rule != BreakRule::None && (op.breaker == nullptr || rule == BreakRule::Contiguous)) {
+            rule != BreakRule::None && (op.breaks & (1u << unsigned(rule))) == 0) {
             op.error = MapError::break_before_make(entry_region(va, level), rule);
             return false;
         }
@@ -265,10 +268,10 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
 }
 
 template <class G, class T>
-constexpr void Mapping<G, T>::break_entry(Descriptor& slot, uint64_t va) const {
-    store(slot, Descriptor());
+constexpr void Mapping<G, T>::break_entry(Descriptor& slot, uint64_t va, Descriptor to) const {
+    store(slot, to);
     // The entry is a block or page: its TLB entries, by VA or IPA (TlbBatch::sync: DSB
-    // ISHST first, so that the invalid entry is what a walk finds from then on; at stage 2
+    // ISHST first, so that the entry written is what a walk finds from then on; at stage 2
     // the VMID's stage-1 entries too, which by-IPA invalidation leaves).
     TlbBatch one(true);
     one.add(va & ~(G::page_size - 1), true);
@@ -399,6 +402,10 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
         if (Result r = tables_writable(); !r) {
             return r;  // after protect_tables()
         }
+    }
+    if (op.breaker == nullptr && live_splits_) {  // a plan (tables_needed) too: as its change
+        op.breaker = splitter_;
+        op.breaks = 1u << unsigned(BreakRule::Split);
     }
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;
