@@ -27,6 +27,12 @@
  *    range TLBIs with FEAT_TLBIRANGE, else the whole regime), then 17 live 1 GiB blocks
  *    (past 2^21 pages: the whole regime): a store through each faults, neighbours stay
  *    writable;
+ *  - live block splits (FEAT_BBM): where ID_AA64MMFR2_EL1.BBM says so, a live 2 MiB block
+ *    split by map_range (a page READ_ONLY), unmap_range (a page) and change_attributes (two
+ *    pages READ_ONLY) with the map in use: stores fault exactly there, at level 3, the rest
+ *    of the block keeps its data and takes stores, and a memory type change below the
+ *    split is still refused (IDMAP_BBM_MEMORY_TYPE); without it the policy is refused
+ *    (IDMAP_ARG_NO_BBM);
  *  - common not private (FEAT_TTCNP): with ID_AA64MMFR2_EL1.CnP, idmap_activate and
  *    idmap_enable_mmu load TTBR0_EL1 with CnP (bit 0), a page of the map reads and writes
  *    and an unmapped one faults through it, and off again the bit is gone; without it, the
@@ -99,6 +105,7 @@
 #define LIVE_BLOCK RAM(0x05800000ULL)    /* mapped while the map is live */
 #define BBM_BLOCK RAM(0x05a00000ULL)     /* break-before-make cases */
 #define FLUSH_PAGE RAM(0x05c00000ULL)    /* read-only in the home map */
+#define SPLIT_BLOCK BBM_BLOCK            /* live splits: the same 2 MiB, in a map of their own */
 #define COALESCE_BLOCK RAM(0x04600000ULL) /* pages, then one 2 MiB block again */
 #define ALIAS_RAM RAM(0x04800000ULL)     /* 6 MiB: the frames the aliases map */
 #define ALIAS_VA 0x4000000000ULL         /* 256 GiB, above every board's RAM: the aliases */
@@ -1495,6 +1502,70 @@ static int read_only_or_fail(idmap_t *map, uint64_t start, uint64_t end)
                  (unsigned long long)end, last_error_text(map));
 }
 
+/* FEAT_BBM: ID_AA64MMFR2_EL1.BBM (bits 55:52), as the library reads it. */
+static unsigned bbm_level(void)
+{
+    return (unsigned)(bm_read_id_aa64mmfr2() >> 52) & 0xf;
+}
+
+/* Live splits (FEAT_BBM's nT sequence): a live block split by map_range, unmap_range and
+ * change_attributes while its map is in use, each change effective at once, the rest of
+ * the block the same memory throughout. */
+static void live_split_cases(void)
+{
+    const unsigned bbm = bbm_level();
+    idmap_t *map = live_map_case("live splits: set-up (a live 2 MiB block)", 14, SPLIT_BLOCK, SPLIT_BLOCK + MIB2,
+                                 NORMAL | XN | NG | V);
+    if (!map)
+        return;
+    case_begin("idmap_set_live_splits: accepted with FEAT_BBM, else refused (IDMAP_ARG_NO_BBM) and still off");
+    idmap_status_t st = idmap_set_live_splits(map, true);
+    if (bbm)
+        CHECK(st == IDMAP_OK && idmap_live_splits(map), "with FEAT_BBM level %u: %s", bbm, last_error_text(map));
+    else
+        CHECK(st == IDMAP_ERR_INVALID_ARGUMENT && idmap_last_error(map)->value == IDMAP_ARG_NO_BBM &&
+                  !idmap_live_splits(map),
+              "without FEAT_BBM: %s, policy %d", last_error_text(map), (int)idmap_live_splits(map));
+    case_end();
+
+    case_begin("live splits: a page of a live block made READ_ONLY by map_range, another unmapped, two more "
+               "READ_ONLY by change_attributes, without a deactivate: stores fault there at level 3, the rest "
+               "of the block reads what was stored before and takes stores; a memory type change is refused");
+    if (!bbm)
+        case_skip("no FEAT_BBM (ID_AA64MMFR2_EL1 0x%llx)", (unsigned long long)bm_read_id_aa64mmfr2());
+    else {
+        for (uint64_t i = 0; i < 8; i++)
+            check_writable(map, "the live block before the split", SPLIT_BLOCK + i * PAGE, 0x5b17ULL + i);
+        if (map_or_fail(map, SPLIT_BLOCK + PAGE, SPLIT_BLOCK + 2 * PAGE, NORMAL | RO | XN | NG | V)) {
+            CHECK(level_of(map, SPLIT_BLOCK) == 3, "the block was not split (level %u)", level_of(map, SPLIT_BLOCK));
+            check_read_only(map, SPLIT_BLOCK + PAGE, 0x5b18ULL, 3);
+            CHECK(bm_probe_read(SPLIT_BLOCK + 3 * PAGE, 0) == 0x5b1aULL, "page 3 no longer reads what was stored");
+            check_writable(map, "a page beside the split one", SPLIT_BLOCK + 2 * PAGE, 0x5b2aULL);
+            check_writable(map, "the block's last page", SPLIT_BLOCK + MIB2 - PAGE, 0x5b2bULL);
+        }
+        const idmap_region_t hole = idmap_region(SPLIT_BLOCK + 4 * PAGE, SPLIT_BLOCK + 5 * PAGE);
+        st = idmap_unmap_range(map, &hole);
+        CHECK(st == IDMAP_OK, "unmap_range of page 4: %s", last_error_text(map));
+        bm_expect_fault();
+        (void)bm_probe_read(SPLIT_BLOCK + 4 * PAGE, 0);
+        check_fault(map, "load from the page unmapped", SPLIT_BLOCK + 4 * PAGE, BM_EC_DABORT_SAME_EL,
+                    BM_FSC_TRANSLATION(3), 0);
+        if (read_only_or_fail(map, SPLIT_BLOCK + 5 * PAGE, SPLIT_BLOCK + 7 * PAGE)) {
+            check_read_only(map, SPLIT_BLOCK + 5 * PAGE, 0x5b1cULL, 3);
+            check_read_only(map, SPLIT_BLOCK + 6 * PAGE, 0x5b1dULL, 3);
+        }
+        const idmap_region_t dev = idmap_region(SPLIT_BLOCK + 7 * PAGE, SPLIT_BLOCK + 8 * PAGE);
+        st = idmap_map_range(map, &dev, DEV | XN | NG | V);
+        CHECK(st == IDMAP_ERR_BREAK_BEFORE_MAKE && idmap_last_error(map)->value == IDMAP_BBM_MEMORY_TYPE,
+              "Device memory for a live page: %s", last_error_text(map));
+        check_writable(map, "the page kept Normal", SPLIT_BLOCK + 7 * PAGE, 0x5b2cULL);
+    }
+    st = idmap_deactivate(map);
+    CHECK(st == IDMAP_OK, "deactivate: %s", status_name(st));
+    case_end();
+    idmap_free(map);
+}
+
 static void range_tlbi_cases(void)
 {
     const uint64_t before = RANGE_START - PAGE, end = RANGE_START + RANGE_PAGES * PAGE;
@@ -2582,6 +2653,7 @@ int bm_main(unsigned entry_el)
     nested_enable_case();
     activate_cases();
     bbm_cases();
+    live_split_cases();
     alias_cases();
     range_tlbi_cases();
     cnp_cases();
