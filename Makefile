@@ -393,8 +393,10 @@ CHECK_RESULTS := $(abspath $(BUILD_ROOT)/check-results.txt)
 # map_range to any output address and guarded code 0.15 KiB; dirty tracking's rule in
 # map_range, collect_dirty's in-place leaves and the walk's unchanged entries left
 # unwritten, read-only tables' refusal in the walk and CnP in the TTBR, 64 B (llvm: 13,568
-# before, exactly the old bound; gcc 13,528).
-CORE_TEXT_BOUND := 13632
+# before, exactly the old bound; gcc 13,528); live block splits' place in the walk (the
+# Breaking a plan may use, a split's make through it) and the mapping's pointer to it,
+# 64 B in llvm (13,632; gcc 13,592 unchanged).
+CORE_TEXT_BOUND := 13696
 RUN_STEP := tools/run_step.sh
 
 # The steps make check runs before its QEMU boot, and make test first.

@@ -164,19 +164,19 @@ public:
     [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
                                                      Stage2Attributes flags,
                                                      Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), &break_entry_of);
+        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), &BREAK_BEFORE_MAKE);
     }
     /// map_range_break_before_make() with stage-1 Attributes.
     [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
                                                      Attributes flags,
                                                      Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, flags, constraints, foreign(flags), &break_entry_of);
+        return map_flags(region, pa, flags, constraints, foreign(flags), &BREAK_BEFORE_MAKE);
     }
     /// map_range_break_before_make() with flags as map_range_bits() takes them.
     [[nodiscard]] constexpr Result map_range_bits_break_before_make(const MemoryRegion& region,
                                                                     PhysicalAddress pa, uint64_t flags,
                                                                     Constraints constraints) {
-        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, &break_entry_of);
+        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, &BREAK_BEFORE_MAKE);
     }
 
     /// The table pages map_range(region, pa, flags, constraints) would take from the
@@ -453,12 +453,11 @@ public:
         if (on && !__builtin_is_constant_evaluated() && ((arch::read_id_aa64mmfr2_el1() >> BBM_SHIFT) & 0xf) == 0) {
             return MapError::invalid_argument(argument_reason::NO_BBM);
         }
-        splitter_ = on ? &split_with_nt_of : nullptr;
-        live_splits_ = on;
+        splitter_ = on ? &NT_SPLITS : nullptr;
         return {};
     }
     /// The live block splits policy.
-    constexpr bool live_splits() const { return live_splits_; }
+    constexpr bool live_splits() const { return splitter_ != nullptr; }
 
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
@@ -630,7 +629,11 @@ private:
         if (live) {
             arch::table_store_barrier();
         }
-        store(entry, Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE));
+        store(entry, table_descriptor(sub));
+    }
+    // The table entry that links sub.
+    constexpr Descriptor table_descriptor(const Descriptor* sub) const {
+        return Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
     }
     static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
@@ -692,8 +695,12 @@ private:
     // pa moves down with va where the granule's pages are larger than the region's.
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
-    // Op::breaker's type.
-    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
+    // A way of making live changes that break-before-make would refuse: make, which does
+    // them where it answers true, and the BreakRules (bit 1 << rule each) it makes safe.
+    struct Breaking {
+        bool (*make)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
+        uint8_t rules;
+    };
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
     constexpr Attributes foreign(Attributes) const {
@@ -705,7 +712,7 @@ private:
     // map_range and map_range_break_before_make: flags checked against foreign too; bbm:
     // a live change that needs break-before-make does it.
     AARCH64_PAGING_PER_CALL constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                               Constraints constraints, Attributes refused_extra, Breaker breaker);
+                               Constraints constraints, Attributes refused_extra, const Breaking* breaking);
     // walk_runs' run so far: from start, leaves of level alike; expect is the leaf that
     // would go on with it (step further on: the next output address of a valid one). The
     // walk meets the leaves one after the other, so a run ends where the next begins.
@@ -773,40 +780,43 @@ private:
     // checked (aligned to their size, within the output address bits), invalidated where
     // the cache is bypassed, zeroed.
     constexpr Result alloc_root(unsigned count, Descriptor*& root);
-    // Writes the live entry slot (at offset va, a leaf: block or page) to (invalid: the
-    // break of map_range_break_before_make; the block with nT: a live split's first step)
-    // and invalidates its TLB entries, at once.
-    constexpr void break_entry(Descriptor& slot, uint64_t va, Descriptor to) const;
-    // Op::breaker: break_entry(slot, va) where writing next over the live leaf slot needs
-    // break-before-make, or always for a block split; answers whether it broke. Reached
-    // through a pointer that only map_range_break_before_make takes, so that no other
-    // program links it (nor a second break_before_make_rule). next by value: its address
-    // taken would keep the per-entry walk's next in memory. Hidden, as regroup_tree.
+    // The break of the live leaf slot (at offset va: a block or page) and the make: slot
+    // written to between (invalid: a break; the block with nT: a live split's first step)
+    // and its TLB entries invalidated at once, then next written - a new table behind a
+    // DSB ISHST that publishes it, or a leaf. After nT, the block's TLB entries are
+    // invalidated once more: a core may have cached the nT entry before the link.
+    constexpr void break_and_make(Descriptor& slot, uint64_t va, Descriptor between, Descriptor next,
+                                  bool table) const;
+    // BREAK_BEFORE_MAKE's make: where writing next over the live leaf slot needs break-before-make, or
+    // for a block split (next: the new table), break_and_make; answers whether it broke
+    // (and made). Reached through a pointer that only map_range_break_before_make takes,
+    // so that no other program links it (nor a second break_before_make_rule). next by
+    // value: its address taken would keep the per-entry walk's next in memory. Hidden, as
+    // regroup_tree.
     [[gnu::visibility("hidden")]] static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot,
                                                                       uint64_t va, Descriptor next, bool split) {
         if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
-        m.break_entry(slot, va, Descriptor());
+        m.break_and_make(slot, va, Descriptor(), next, split);
         return true;
     }
-    // Op::breaker under set_live_splits(true): a live block split writes the block with nT
-    // first (FEAT_BBM level 1); no entry is broken, so the block stays to be invalidated
-    // after the link, and a leaf's change gets its TLB maintenance as without a breaker.
-    // Reached through splitter_, which only set_live_splits sets.
+    // NT_SPLITS' make: a live block split goes through the block with nT (FEAT_BBM level
+    // 1); a leaf's change is left to the walk, as without a Breaking.
     [[gnu::visibility("hidden")]] static constexpr bool split_with_nt_of(const Mapping& m, Descriptor& slot,
-                                                                        uint64_t va, Descriptor, bool split) {
+                                                                        uint64_t va, Descriptor next, bool split) {
         if (split) {
-            m.break_entry(slot, va, Descriptor(slot.bits() | BLOCK_NT));
+            m.break_and_make(slot, va, Descriptor(slot.bits() | BLOCK_NT), next, true);
         }
-        return false;
+        return split;
     }
-    // Op::breaks of map_range_break_before_make: every rule but Contiguous, which no single
-    // break makes safe.
-    static constexpr uint8_t BREAKS_ALL = (1u << unsigned(BreakRule::Split)) |
-                                          (1u << unsigned(BreakRule::OutputAddress)) |
-                                          (1u << unsigned(BreakRule::MemoryType)) |
-                                          (1u << unsigned(BreakRule::Global));
+    // The two Breakings: map_range_break_before_make's breaks every rule but Contiguous,
+    // which no single break makes safe; set_live_splits' makes splits alone.
+    static constexpr Breaking BREAK_BEFORE_MAKE{&break_entry_of, (1u << unsigned(BreakRule::Split)) |
+                                                                     (1u << unsigned(BreakRule::OutputAddress)) |
+                                                                     (1u << unsigned(BreakRule::MemoryType)) |
+                                                                     (1u << unsigned(BreakRule::Global))};
+    static constexpr Breaking NT_SPLITS{&split_with_nt_of, 1u << unsigned(BreakRule::Split)};
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -873,10 +883,10 @@ private:
         // Modify: a leaf the range holds in part goes to fn whole, with the part in range,
         // rather than be split (collect_dirty).
         bool in_place = false;
-        // map_range_break_before_make: live changes that need it break (this), then make;
-        // under set_live_splits(true), splits of live blocks are made with nT (this).
-        Breaker breaker = nullptr;
-        uint8_t breaks = 0;  // the BreakRules breaker makes safe, bit 1 << rule each
+        // map_range_break_before_make: live changes that need it break and make (this);
+        // under set_live_splits(true), splits of live blocks go through nT (this). Reached
+        // through pointers, so that a program that uses neither links neither.
+        const Breaking* breaking = nullptr;
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted
@@ -1107,8 +1117,7 @@ private:
     uint8_t root_level_ = 0;
     uint8_t root_tables_log2_ = 0;  // root_tables() = 1 << it (0: zero-initialised, in .bss)
     uint8_t cnp_ = 0;               // TTBR_CNP under set_common_not_private(true): ORed into ttbr()
-    bool live_splits_ = false;      // set_live_splits()
-    Breaker splitter_ = nullptr;    // split_with_nt_of under set_live_splits(true)
+    const Breaking* splitter_ = nullptr;  // &NT_SPLITS under set_live_splits(true)
     bool xnx_ = false;              // has_xnx()
     // What only a stage-2 mapping does, reached through this table, which init_stage2()
     // sets, so that a program that makes no stage-2 mapping links none of it.
@@ -1335,7 +1344,6 @@ constexpr void Mapping<G, T>::release() {
     tracking_ = 0;
     tables_read_only_in_ = nullptr;
     cnp_ = 0;
-    live_splits_ = false;
     splitter_ = nullptr;
     contiguous_hint_ = false;
     hint_used_ = false;
@@ -1566,7 +1574,8 @@ constexpr Result Mapping<G, T>::plan_map(const MemoryRegion& region, PhysicalAdd
 
 template <class G, class T>
 constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                                          Constraints constraints, Attributes refused_extra, Breaker breaker) {
+                                          Constraints constraints, Attributes refused_extra,
+                                          const Breaking* breaking) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, refused_extra, va, end); !r) {
@@ -1574,8 +1583,7 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
     }
     Op op = map_op(flags, constraints, va, pa.value());
     op.owner = this;
-    op.breaker = breaker;
-    op.breaks = breaker != nullptr ? BREAKS_ALL : 0;
+    op.breaking = breaking;
     return run_as<OpKind::Map>(op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 

@@ -141,7 +141,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
         // A live block is never split, but by map_range_break_before_make or under
         // set_live_splits; and not so either when one of a live contiguous group (the
         // group's TLB entry would outlive the break of one of its blocks).
-        const bool splits = (op.breaks & (1u << unsigned(BreakRule::Split))) != 0;
+        const bool splits = op.breaking != nullptr;  // each Breaking makes splits
         if (op.live && in_tree && entry.is_valid() && (!splits || contains(entry.flags(), Attributes::CONTIGUOUS))) {
             op.error = MapError::break_before_make(entry_region(va, level),
                                                    splits ? BreakRule::Contiguous : BreakRule::Split);
@@ -163,15 +163,12 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // Below it nothing is live yet: no break, and no TLB entry to note (leaf's in_tree).
     const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, end, op);
     // Linked once written: a walker sees the new table whole (a modify that failed midway
-    // leaves its split, as on an inactive mapping it may). A live block is broken first
-    // (map_range_break_before_make), or written with nT and invalidated, then invalidated
-    // again after the link: a core may have cached it with nT meanwhile (set_live_splits).
+    // leaves its split, as on an inactive mapping it may). A live block's Breaking links it
+    // (map_range_break_before_make, set_live_splits).
     const bool live = op.live && in_tree;
-    const uint64_t block = va & ~(G::level_size(level) - 1);
-    const bool stale = live && entry.is_valid() && !op.breaker(*this, *slot, block, Descriptor(), true);
-    link_table(*slot, sub, live);
-    if (stale) {
-        op.tlb.add(block, true);
+    if (!live || !entry.is_valid() ||
+        !op.breaking->make(*this, *slot, va & ~(G::level_size(level) - 1), table_descriptor(sub), true)) {
+        link_table(*slot, sub, live);
     }
     return ok;
 }
@@ -252,15 +249,18 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
     if (!apply) {
         // Planning a live change (or a sealed modify): break-before-make where it changes.
         if (const BreakRule rule = op.live ? break_before_make_rule(entry, next, where_.regime) : BreakRule::None;
-            rule != BreakRule::None && (op.breaks & (1u << unsigned(rule))) == 0) {
+            rule != BreakRule::None && (op.breaking == nullptr || (op.breaking->rules >> unsigned(rule) & 1) == 0)) {
             op.error = MapError::break_before_make(entry_region(va, level), rule);
             return false;
         }
         op.changes = true;
         return true;
     }
-    // A break (map_range_break_before_make) has invalidated the TLB entries already.
-    if (op.live && in_tree && (op.breaker == nullptr || !op.breaker(*this, *slot, va, next, false))) {
+    // A break (map_range_break_before_make) makes next itself, its TLB maintenance done.
+    if (op.live && in_tree) {
+        if (op.breaking != nullptr && op.breaking->make(*this, *slot, va, next, false)) {
+            return true;
+        }
         op.tlb.note(va, entry, next);
     }
     store(*slot, next);
@@ -268,14 +268,22 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
 }
 
 template <class G, class T>
-constexpr void Mapping<G, T>::break_entry(Descriptor& slot, uint64_t va, Descriptor to) const {
-    store(slot, to);
+constexpr void Mapping<G, T>::break_and_make(Descriptor& slot, uint64_t va, Descriptor between, Descriptor next,
+                                             bool table) const {
     // The entry is a block or page: its TLB entries, by VA or IPA (TlbBatch::sync: DSB
     // ISHST first, so that the entry written is what a walk finds from then on; at stage 2
     // the VMID's stage-1 entries too, which by-IPA invalidation leaves).
     TlbBatch one(true);
     one.add(va & ~(G::page_size - 1), true);
+    store(slot, between);
     sync_tlb(one);
+    if (table) {
+        arch::table_store_barrier();
+    }
+    store(slot, next);
+    if (between.is_valid()) {
+        sync_tlb(one);
+    }
 }
 
 template <class G, class T>
@@ -403,9 +411,8 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
             return r;  // after protect_tables()
         }
     }
-    if (op.breaker == nullptr && live_splits_) {  // a plan (tables_needed) too: as its change
-        op.breaker = splitter_;
-        op.breaks = 1u << unsigned(BreakRule::Split);
+    if (op.breaking == nullptr) {  // set_live_splits; a plan (tables_needed) too, as its change
+        op.breaking = splitter_;
     }
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;
