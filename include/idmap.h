@@ -461,7 +461,8 @@ void idmap_free(idmap_t *map);
  * Break-before-make (Arm ARM DDI 0487K.a, D8.16.1). Without FEAT_BBM an entry the MMU may
  * be using can go from one valid value to another only where the TLB may hold either. On
  * an active map (idmap_is_active()) the library refuses, with
- * #IDMAP_ERR_BREAK_BEFORE_MAKE, to split a live block, to change a live entry's output
+ * #IDMAP_ERR_BREAK_BEFORE_MAKE, to split a live block (but under idmap_set_live_splits(),
+ * FEAT_BBM), to change a live entry's output
  * address (NS included), memory type or shareability, to clear its nG bit, or to change
  * an entry of a contiguous group but for its contiguous bit (idmap_set_contiguous_hint());
  * the error's region is the whole region of the first live entry, in address order, that
