@@ -26,7 +26,8 @@ static_assert(IDMAP_LINT_RES0_BITS == static_cast<int>(LintKind::Res0Bits) &&
                   IDMAP_LINT_TABLE_LOOP == static_cast<int>(LintKind::TableLoop) &&
                   IDMAP_LINT_TABLE_SHARED == static_cast<int>(LintKind::TableShared) &&
                   IDMAP_LINT_WX_ALIAS == static_cast<int>(LintKind::WxAlias) &&
-                  IDMAP_LINT_UNGUARDED_CODE == static_cast<int>(LintKind::UnguardedCode),
+                  IDMAP_LINT_UNGUARDED_CODE == static_cast<int>(LintKind::UnguardedCode) &&
+                  IDMAP_LINT_TABLE_WRITABLE == static_cast<int>(LintKind::TableWritable),
               "idmap_lint_kind_t is LintKind");
 static_assert(IDMAP_REGIME_EL1_0 == static_cast<int>(aarch64_paging::TranslationRegime::El1And0) &&
                   IDMAP_REGIME_EL2 == static_cast<int>(aarch64_paging::TranslationRegime::El2) &&

@@ -1522,7 +1522,14 @@ typedef enum {
      * included) without GP (bit 50), under #IDMAP_LINT_CHECK_GUARDED: an indirect branch
      * may land anywhere in it (BTI enforces landing pads in guarded pages only). Stage 1
      * only. */
-    IDMAP_LINT_UNGUARDED_CODE = 10
+    IDMAP_LINT_UNGUARDED_CODE = 10,
+    /** A table page of a map protected by idmap_protect_tables() that the map it was
+     * protected in lets be written: no valid leaf maps it there, or one with AP[2] clear or
+     * DBM set (idmap_lint() of the protected map only; a later change to that map can undo
+     * the protection). level, index, va, descriptor: the table entry that links the page
+     * (a root table: the root level, index 0, descriptor 0); pa: the page; bits: the leaf
+     * mapping it there, 0 for none. */
+    IDMAP_LINT_TABLE_WRITABLE = 11
 } idmap_lint_kind_t;
 
 /** One finding: which entry, and the detail its kind gives. */

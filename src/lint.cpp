@@ -22,7 +22,7 @@ constexpr uint64_t TABLE_OR_PAGE = uint64_t{1} << 1;
 constexpr uint64_t OA_MASK = G::output_address_mask;
 constexpr uint64_t AP2 = uint64_t{1} << 7;
 constexpr uint64_t ACCESS_FLAG = uint64_t{1} << 10;
-constexpr uint64_t NT = uint64_t{1} << 16;
+constexpr uint64_t NT = BLOCK_NT;
 constexpr uint64_t GP = uint64_t{1} << 50;
 constexpr uint64_t DBM = uint64_t{1} << 51;
 constexpr uint64_t CONTIGUOUS = uint64_t{1} << 52;
@@ -89,6 +89,25 @@ const uint64_t* resolve(const LintTree& tree, uint64_t pa) {
         return nullptr;
     }
     return static_cast<const uint64_t*>(p);
+}
+
+// The leaf that maps va in the stage-1 tree in, whose tables are read as tree's are; 0
+// where none does (an invalid entry, va outside it, or a table page tree may not use).
+uint64_t leaf_at(const LintTree& tree, const LintProtector& in, uint64_t va) {
+    const uint64_t offset = va - in.va_base;
+    if ((offset >> G::level_shift(in.root_level)) >= G::entries) {
+        return 0;
+    }
+    uint64_t table = in.root;
+    for (unsigned level = in.root_level;; ++level) {
+        const uint64_t* entries = resolve(tree, table);
+        const uint64_t d = entries != nullptr ? entries[(offset >> G::level_shift(level)) & (G::entries - 1)] : 0;
+        if (level < G::leaf_level && (d & (VALID | TABLE_OR_PAGE)) == (VALID | TABLE_OR_PAGE)) {
+            table = d & OA_MASK;
+            continue;
+        }
+        return is_leaf(d, level) ? d : 0;
+    }
 }
 
 bool valid_tree(const LintTree& tree) {
@@ -369,6 +388,7 @@ private:
         }
         for (unsigned p = 0; p < tables; ++p) {
             const uint64_t pa = tree.root + p * G::page_size;
+            check_read_only(finding(LintKind::TableWritable, tree.root_level, 0, tree.va_base + p * span, 0), pa);
             path_[0] = pa;  // (a reference to any root table is a loop: table_entry)
             depth_ = 1;
             walk_table(resolve(tree, pa), tree.root_level, tree.va_base + p * span, 0);
@@ -452,9 +472,24 @@ private:
             tables_dropped_ = true;  // cannot tell a second visit from a first: stop here
             return;
         }
+        check_read_only(finding(LintKind::TableWritable, level, i, va, d), pa);
         path_[depth_++] = pa;
         walk_table(sub, level + 1, va, limits | (d & table_limits::ALL));
         --depth_;
+    }
+
+    // TableWritable: f (the entry that links table page pa) where the tree's tables are
+    // to be read-only in another tree, and it lets pa be written.
+    void check_read_only(LintFinding f, uint64_t pa) {
+        if (tree_->read_only_in.root == 0 || !structure()) {
+            return;
+        }
+        const uint64_t leaf = leaf_at(*tree_, tree_->read_only_in, pa);
+        if ((leaf & AP2) == 0 || (leaf & DBM) != 0) {
+            f.pa = pa;
+            f.bits = leaf;
+            add(f);
+        }
     }
 
     void leaf_entry(uint64_t d, unsigned level, unsigned i, uint64_t va, uint64_t limits) {
@@ -645,6 +680,7 @@ const char* lint_kind_str(LintKind kind) {
         case LintKind::TableShared: return "table reached twice";
         case LintKind::WxAlias: return "W^X alias";
         case LintKind::UnguardedCode: return "executable without GP";
+        case LintKind::TableWritable: return "table page writable where it is protected";
     }
     return "unknown finding";
 }
@@ -668,6 +704,14 @@ void write_finding(TextWriter& out, const LintFinding& f) {
             break;
         case LintKind::TableOutsidePool:
             out.str(", table ").hex(f.pa);
+            break;
+        case LintKind::TableWritable:
+            out.str(", table ").hex(f.pa);
+            if (f.bits != 0) {
+                out.str(" mapped writable by ").hex(f.bits);
+            } else {
+                out.str(" not mapped");
+            }
             break;
         case LintKind::TableLoop:
         case LintKind::TableShared:
@@ -746,6 +790,9 @@ LintTree lint_tree(const Mapping<>& mapping) {
     tree.va_base = mapping.va_base();
     tree.translate = &identity_table;
     tree.root_tables = mapping.root_tables();
+    if (const Mapping<>* in = mapping.tables_read_only_in(); in != nullptr) {
+        tree.read_only_in = LintProtector{in->root_address().value(), in->root_level(), in->va_base()};
+    }
     return tree;
 }
 

@@ -23,7 +23,7 @@ namespace {
 // (the map's tables) and those given back.
 struct Pool {
     static constexpr size_t kPages = 32;
-    alignas(4096) uint8_t pages[kPages][4096];
+    alignas(65536) uint8_t pages[kPages][4096];  // two aligned groups of 16 pages
     size_t next = 0;
     std::set<uint64_t> out;
     size_t freed = 0;
@@ -201,6 +201,98 @@ TEST_CASE("protect_tables in another map, live: its TLB entries invalidated; a l
     CHECK(idmap_tables_protected(self.get()));
     REQUIRE(idmap_deactivate(self.get()) == IDMAP_OK);
     REQUIRE(idmap_unprotect_tables(self.get()) == IDMAP_OK);
+}
+
+TEST_CASE("protect_tables in a live map that maps the tables in a contiguous group: refused, nothing changed",
+          "[protect]") {
+    fake::reset();
+    static Pool pool;
+    pool = Pool{};
+    const idmap_allocator_t a = pool.allocator();
+    Map guest(idmap_new_with_allocator(2, 1, &a), &idmap_free);
+    REQUIRE(guest != nullptr);
+    require_map(guest.get(), k1G, k1G + k2M, kRW);
+    Map host(idmap_new(1, 0), &idmap_free);
+    REQUIRE(host != nullptr);
+    REQUIRE(idmap_set_contiguous_hint(host.get(), true) == IDMAP_OK);
+    require_map(host.get(), pool.start(), pool.end(), kRW | kNG, IDMAP_NO_BLOCK_MAPPINGS);
+    REQUIRE((leaf_bits(host.get(), pool.start()) & kContiguous) != 0);
+    REQUIRE(idmap_activate(host.get()) == IDMAP_OK);
+    const std::vector<Leaf> before = trace(host.get());
+    CHECK(idmap_protect_tables(guest.get(), host.get()) == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    const idmap_error_t* e = idmap_last_error(guest.get());
+    CHECK(e->value == IDMAP_BBM_CONTIGUOUS);
+    CHECK(e->region.start == idmap_root_address(guest.get()));  // the first table page
+    CHECK(trace(host.get()) == before);
+    CHECK(!idmap_tables_protected(guest.get()));
+    CHECK(map_range(guest.get(), 0, kPage, kRW) == IDMAP_OK);  // still takes changes
+    REQUIRE(idmap_deactivate(host.get()) == IDMAP_OK);
+}
+
+TEST_CASE("lint of a protected map: a table page the other map lets be written, or does not map",
+          "[protect][lint]") {
+    fake::reset();
+    static Pool pool;
+    pool = Pool{};
+    const idmap_allocator_t a = pool.allocator();
+    Map guest(idmap_new_with_allocator(2, 1, &a), &idmap_free);  // root level 1, a level-2 table
+    REQUIRE(guest != nullptr);
+    require_map(guest.get(), k1G, k1G + k2M, kRW);
+    Map host(idmap_new(1, 0), &idmap_free);
+    REQUIRE(host != nullptr);
+    require_map(host.get(), pool.start(), pool.end(), kRW, IDMAP_NO_BLOCK_MAPPINGS);
+    static uint64_t scratch[1024];
+    idmap_lint_finding_t f[4];
+    idmap_lint_report_t report{};
+    idmap_lint_options_t o{0, 0, scratch, sizeof scratch / sizeof scratch[0]};
+    const auto lint = [&] {
+        REQUIRE(idmap_lint(guest.get(), &o, f, 4, &report) == IDMAP_OK);
+        return report.findings;
+    };
+    CHECK(lint() == 0);  // not protected: its tables may be writable anywhere
+    REQUIRE(idmap_protect_tables(guest.get(), host.get()) == IDMAP_OK);
+    CHECK(lint() == 0);
+    const uint64_t root = idmap_root_address(guest.get());
+    // The root made writable again in the host behind the protection's back.
+    const idmap_region_t r = idmap_region(root, root + kPage);
+    REQUIRE(idmap_change_attributes(host.get(), &r, 0, IDMAP_ATTR_READ_ONLY) == IDMAP_OK);
+    REQUIRE(lint() == 1);
+    CHECK(f[0].kind == IDMAP_LINT_TABLE_WRITABLE);
+    CHECK(f[0].level == 1);
+    CHECK(f[0].index == 0);
+    CHECK(f[0].va == 0);
+    CHECK(f[0].descriptor == 0);
+    CHECK(f[0].pa == root);
+    CHECK(f[0].bits == leaf_bits(host.get(), root));
+    char text[200];
+    (void)idmap_lint_finding_text(&f[0], text, sizeof text);
+    CHECK(std::string(text).find("table page writable where it is protected: L1[0] va 0x0, descriptor 0x0, table ") ==
+          0);
+    CHECK(std::string(text).find(" mapped writable by ") != std::string::npos);
+    // The level-2 table (linked by root entry 1, at 1 GiB) unmapped in the host.
+    REQUIRE(idmap_change_attributes(host.get(), &r, IDMAP_ATTR_READ_ONLY, 0) == IDMAP_OK);
+    uint64_t table = 0;
+    for (uint64_t page : pool.out) {
+        table = page != root ? page : table;
+    }
+    REQUIRE(pool.out.size() == 2);
+    const idmap_region_t t = idmap_region(table, table + kPage);
+    REQUIRE(idmap_unmap_range(host.get(), &t) == IDMAP_OK);
+    REQUIRE(lint() == 1);
+    CHECK(f[0].kind == IDMAP_LINT_TABLE_WRITABLE);
+    CHECK(f[0].level == 1);
+    CHECK(f[0].index == 1);
+    CHECK(f[0].va == k1G);
+    CHECK((f[0].descriptor & 0x0000'ffff'ffff'f000) == table);
+    CHECK(f[0].pa == table);
+    CHECK(f[0].bits == 0);
+    (void)idmap_lint_finding_text(&f[0], text, sizeof text);
+    CHECK(std::string(text).find(" not mapped") != std::string::npos);
+    // DBM on a read-only page: a write under hardware dirty state makes it writable.
+    require_map(host.get(), table, table + kPage, kRW | IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_DBM);
+    CHECK(lint() == 1);
+    require_map(host.get(), table, table + kPage, kRW | IDMAP_ATTR_READ_ONLY);
+    CHECK(lint() == 0);
 }
 
 TEST_CASE("protect_tables clears DBM; a protected map's tables are not given back", "[protect][dirty]") {

@@ -82,6 +82,14 @@ enum class LintKind : uint8_t {
     /// without GP (bit 50), under lint_checks::GUARDED: an indirect branch may land
     /// anywhere in it (BTI enforces landing pads in guarded pages only). Stage 1 only (stage 2 has no GP).
     UnguardedCode = 10,
+    /// A table page of a tree whose tables were made read-only in another
+    /// (LintTree::read_only_in; Mapping::protect_tables) that the other lets be written:
+    /// no valid leaf maps its address there, or the leaf has AP[2] clear or DBM set (a
+    /// write under hardware dirty state management clears AP[2] itself). level, index, va,
+    /// descriptor: the table entry that links the page (for a root table: the root level,
+    /// index 0, the table's first address, descriptor 0); pa: the page; bits: the leaf
+    /// mapping it in the other tree, 0 for none.
+    TableWritable = 11,
 };
 
 /// A short name for @p kind: "RES0 bits set", ...; never null ("unknown finding" for a
@@ -122,6 +130,13 @@ struct LintPool {
 /// (8-byte aligned), or null for a page the tree may not use.
 using LintTranslateFn = const void* (*)(void* ctx, uint64_t pa);
 
+/// A stage-1 tree that another's table pages must be read-only in (LintTree::read_only_in).
+struct LintProtector {
+    uint64_t root = 0;        ///< The physical address of its root table; 0: no such tree.
+    unsigned root_level = 0;  ///< The level of its root table.
+    uint64_t va_base = 0;     ///< The first address its root covers.
+};
+
 /// One tree to lint: its root, its regime, and how to read its table pages (translate if
 /// set, else the pools).
 struct LintTree {
@@ -138,6 +153,11 @@ struct LintTree {
     /// through the pools or translate like any table page, and walked as one table of
     /// 512 * root_tables entries (Granule::stage2_root_tables() of the IPA size). 0 reads as 1.
     unsigned root_tables = 1;
+    /// The tree this one's table pages were made read-only in (Mapping::protect_tables),
+    /// whose tables are read as this one's are: each table page reached must be mapped
+    /// there, at its physical address (the library writes its tables through identity-mapped
+    /// addresses), by a valid leaf that refuses writes (TableWritable). Root 0: no check.
+    LintProtector read_only_in{};
 };
 
 /// The checks lint() runs (LintOptions::checks).
@@ -234,7 +254,8 @@ struct LintSink {
 /// tables, identity-translated table pages, which are trusted: any page-aligned address
 /// but 0 is read as a table. (A tree that may be corrupt is linted with a pool or a
 /// translate callback that knows its pages.) A stage-2 mapping made with
-/// Stage2Options::xnx is linted with lint_features::XNX.
+/// Stage2Options::xnx is linted with lint_features::XNX. After protect_tables(), its
+/// read_only_in is the mapping the tables were made read-only in.
 LintTree lint_tree(const Mapping<>& mapping);
 
 }  // namespace aarch64_paging

@@ -405,6 +405,8 @@ public:
     }
     /// Whether protect_tables() ran without its undoing.
     constexpr bool tables_protected() const { return tables_read_only_in_ != nullptr; }
+    /// The mapping protect_tables() made the table pages read-only in, or nullptr.
+    constexpr const Mapping* tables_read_only_in() const { return tables_read_only_in_; }
 
     /// Common not Private (FEAT_TTCNP), off after init(). On: ttbr() carries CnP (bit 0,
     /// TTBR_CNP), and with it every TTBR value the mapping loads from now on - activate(),
@@ -1731,10 +1733,12 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
             return true;
         });
         const Descriptor next = changed(leaf, set, clear);
+        // A permission change: the rule can be but Contiguous, for a page of a live group.
+        const BreakRule rule = in.is_active() ? break_before_make_rule(leaf, next, in.where_.regime) : BreakRule::None;
         if (!walked || !leaf.is_valid() || at != LEAF_LEVEL) {
             checked = MapError::invalid_argument(why::TABLES_NOT_PAGES, 0, 0, VirtualAddress(va));
-        } else if (in.is_active() && contains(leaf.flags(), Attributes::CONTIGUOUS) && next != leaf) {
-            checked = MapError::break_before_make(page, BreakRule::Contiguous);
+        } else if (rule != BreakRule::None) {
+            checked = MapError::break_before_make(page, rule);
         } else if (const uint64_t widened = in.widened_ != nullptr ? in.widened_(leaf, next, in.where_.regime) : 0;
                    widened != 0) {
             checked = MapError::sealed(page, widened);
