@@ -4,7 +4,7 @@
  * with idmap_new_stage2, makes it live with idmap_s2_activate and HCR_EL2.VM, and checks:
  *  - AT S12E1R/W with the guest's stage 1 off (VA = IPA) against the tables, and live
  *    changes seen at once by AT (a permission by map_range, a split by
- *    idmap_s2_map_range_bbm);
+ *    idmap_s2_map_range_bbm, and with FEAT_BBM a live split through nT by map_range);
  *  - the same with the guest's stage 1 on: an EL1&0 identity map built with the library,
  *    its registers loaded from EL2 (SCTLR_EL1.M set, no EL1 code run): the final PA, the
  *    combined memory type (PAR_EL1.ATTR), and which stage faulted (PAR_EL1.S);
@@ -304,6 +304,19 @@ static void stage1_off_case(void)
         CHECK(st == IDMAP_OK, "idmap_s2_map_range_bbm: %s", last_error_text(vm));
         at_ok("split page written by BBM", 1, S2_BLOCK + 0x3000, S2_BLOCK + 0x3000, -1);
         at_fault("rest of the split block", 1, S2_BLOCK + 0x5000, 2, BM_FSC_PERMISSION(3));
+        /* Live splits (FEAT_BBM, ID_AA64MMFR2_EL1.BBM): the hole mapped as a live block, one
+         * page of it made read-only through nT, no break; without FEAT_BBM refused. */
+        const int bbm = ((bm_read_id_aa64mmfr2() >> 52) & 0xf) != 0;
+        st = idmap_set_live_splits(vm, true);
+        CHECK(bbm ? st == IDMAP_OK : st == IDMAP_ERR_INVALID_ARGUMENT && idmap_last_error(vm)->value == IDMAP_ARG_NO_BBM,
+              "idmap_set_live_splits with ID_AA64MMFR2_EL1 0x%llx: %s", (ull)bm_read_id_aa64mmfr2(),
+              last_error_text(vm));
+        if (bbm && s2_map(vm, S2_HOLE, S2_HOLE + MIB2, S2_RAM)) {
+            at_ok("block mapped live", 1, S2_HOLE + 0x2000, S2_HOLE + 0x2000, -1);
+            s2_map(vm, S2_HOLE + 0x2000, S2_HOLE + 0x3000, S2_RO);
+            at_fault("page made read-only by a live split", 1, S2_HOLE + 0x2000, 2, BM_FSC_PERMISSION(3));
+            at_ok("rest of the block split live", 1, S2_HOLE + 0x5000, S2_HOLE + 0x5000, -1);
+        }
         vm_off(vm);
     }
     idmap_free(vm);
