@@ -66,6 +66,33 @@ Map pool_map(Pool& pool, uint64_t flags = kRW) {
     return m;
 }
 
+// The one pool of the tests below, emptied (static: 128 KiB).
+Pool& fresh_pool() {
+    static Pool pool;
+    pool = Pool{};
+    return pool;
+}
+
+// On a reset fake CPU: a map whose tables come from a fresh pool (root level 1; 2 MiB of
+// RAM at 1 GiB, below a level-2 table), and the map the CPU runs on: the pool mapped by
+// pages, under the contiguous hint if asked, its own tables elsewhere.
+struct GuestHost {
+    Pool& pool = fresh_pool();
+    Map guest{nullptr, &idmap_free};
+    Map host{nullptr, &idmap_free};
+    explicit GuestHost(bool hint) {
+        fake::reset();
+        const idmap_allocator_t a = pool.allocator();
+        guest.reset(idmap_new_with_allocator(2, 1, &a));
+        REQUIRE(guest != nullptr);
+        require_map(guest.get(), k1G, k1G + k2M, kRW);
+        host.reset(idmap_new(1, 0));
+        REQUIRE(host != nullptr);
+        REQUIRE(idmap_set_contiguous_hint(host.get(), hint) == IDMAP_OK);
+        require_map(host.get(), pool.start(), pool.end(), kRW | kNG, IDMAP_NO_BLOCK_MAPPINGS);
+    }
+};
+
 // Whether each of the pool's table pages is read-only in m (and every other pool page not).
 bool tables_read_only(const idmap_t* m, const Pool& pool, bool read_only) {
     for (uint64_t page = pool.start(); page < pool.end(); page += kPage) {
@@ -163,18 +190,10 @@ TEST_CASE("protect_tables refuses tables not mapped by pages, and changes nothin
 }
 
 TEST_CASE("protect_tables in another map, live: its TLB entries invalidated; a live self refused", "[protect]") {
-    fake::reset();
-    static Pool pool;
-    pool = Pool{};
-    const idmap_allocator_t a = pool.allocator();
-    // The map protected: its tables from the pool.
-    Map guest(idmap_new_with_allocator(2, 1, &a), &idmap_free);
-    REQUIRE(guest != nullptr);
-    require_map(guest.get(), k1G, k1G + k2M, kRW);
-    // The map the CPU runs on: the pool mapped by pages, tables of its own elsewhere.
-    Map host(idmap_new(1, 0), &idmap_free);
-    REQUIRE(host != nullptr);
-    require_map(host.get(), pool.start(), pool.end(), kRW | kNG, IDMAP_NO_BLOCK_MAPPINGS);
+    GuestHost maps(false);
+    Pool& pool = maps.pool;
+    Map& guest = maps.guest;
+    Map& host = maps.host;
     REQUIRE(idmap_activate(host.get()) == IDMAP_OK);
     fake::counters() = fake::Counters{};
     REQUIRE(idmap_protect_tables(guest.get(), host.get()) == IDMAP_OK);
@@ -205,18 +224,10 @@ TEST_CASE("protect_tables in another map, live: its TLB entries invalidated; a l
 
 TEST_CASE("protect_tables in a live map that maps the tables in a contiguous group: refused, nothing changed",
           "[protect]") {
-    fake::reset();
-    static Pool pool;
-    pool = Pool{};
-    const idmap_allocator_t a = pool.allocator();
-    Map guest(idmap_new_with_allocator(2, 1, &a), &idmap_free);
-    REQUIRE(guest != nullptr);
-    require_map(guest.get(), k1G, k1G + k2M, kRW);
-    Map host(idmap_new(1, 0), &idmap_free);
-    REQUIRE(host != nullptr);
-    REQUIRE(idmap_set_contiguous_hint(host.get(), true) == IDMAP_OK);
-    require_map(host.get(), pool.start(), pool.end(), kRW | kNG, IDMAP_NO_BLOCK_MAPPINGS);
-    REQUIRE((leaf_bits(host.get(), pool.start()) & kContiguous) != 0);
+    GuestHost maps(true);
+    Map& guest = maps.guest;
+    Map& host = maps.host;
+    REQUIRE((leaf_bits(host.get(), maps.pool.start()) & kContiguous) != 0);
     REQUIRE(idmap_activate(host.get()) == IDMAP_OK);
     const std::vector<Leaf> before = trace(host.get());
     CHECK(idmap_protect_tables(guest.get(), host.get()) == IDMAP_ERR_BREAK_BEFORE_MAKE);
@@ -231,16 +242,10 @@ TEST_CASE("protect_tables in a live map that maps the tables in a contiguous gro
 
 TEST_CASE("lint of a protected map: a table page the other map lets be written, or does not map",
           "[protect][lint]") {
-    fake::reset();
-    static Pool pool;
-    pool = Pool{};
-    const idmap_allocator_t a = pool.allocator();
-    Map guest(idmap_new_with_allocator(2, 1, &a), &idmap_free);  // root level 1, a level-2 table
-    REQUIRE(guest != nullptr);
-    require_map(guest.get(), k1G, k1G + k2M, kRW);
-    Map host(idmap_new(1, 0), &idmap_free);
-    REQUIRE(host != nullptr);
-    require_map(host.get(), pool.start(), pool.end(), kRW, IDMAP_NO_BLOCK_MAPPINGS);
+    GuestHost maps(false);
+    const Pool& pool = maps.pool;
+    Map& guest = maps.guest;
+    Map& host = maps.host;
     static uint64_t scratch[1024];
     idmap_lint_finding_t f[4];
     idmap_lint_report_t report{};
@@ -289,9 +294,9 @@ TEST_CASE("lint of a protected map: a table page the other map lets be written, 
     (void)idmap_lint_finding_text(&f[0], text, sizeof text);
     CHECK(std::string(text).find(" not mapped") != std::string::npos);
     // DBM on a read-only page: a write under hardware dirty state makes it writable.
-    require_map(host.get(), table, table + kPage, kRW | IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_DBM);
+    require_map(host.get(), table, table + kPage, kRW | kNG | IDMAP_ATTR_READ_ONLY | IDMAP_ATTR_DBM);
     CHECK(lint() == 1);
-    require_map(host.get(), table, table + kPage, kRW | IDMAP_ATTR_READ_ONLY);
+    require_map(host.get(), table, table + kPage, kRW | kNG | IDMAP_ATTR_READ_ONLY);
     CHECK(lint() == 0);
 }
 
