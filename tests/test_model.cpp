@@ -465,3 +465,60 @@ TEST_CASE("model: change_attributes refuses the regime's bits in either mask", "
     Model xnx(1, s2);
     CHECK(xnx.change_attributes(idmap_region_t{0, P}, uint64_t{1} << 53, 0, SIZE_MAX).status == IDMAP_OK);
 }
+
+TEST_CASE("model: live splits split a live block, every other rule still refuses", "[model][live_splits]") {
+    Model none(1);  // no FEAT_BBM
+    CHECK(none.set_live_splits(true).status == IDMAP_ERR_INVALID_ARGUMENT);
+    CHECK(none.last_error().value == IDMAP_ARG_NO_BBM);
+    CHECK_FALSE(none.live_splits());
+    CHECK(none.set_live_splits(false).status == IDMAP_OK);
+
+    idmap_model::ModelConfig config;
+    config.bbm = 1;
+    Model m(1, config);
+    REQUIRE(map(m, G, G + 2 * M2, kRW).status == IDMAP_OK);
+    REQUIRE(m.activate().status == IDMAP_OK);
+    const uint64_t ro = kRW | IDMAP_ATTR_READ_ONLY;
+    Outcome o = map(m, G + P, G + 2 * P, ro);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_SPLIT);
+    REQUIRE(m.set_live_splits(true).status == IDMAP_OK);
+    o = map(m, G + P, G + 2 * P, ro);
+    CHECK(o.status == IDMAP_OK);
+    CHECK(o.new_tables == 1);
+    CHECK(o.live_splits == 1);
+    CHECK(m.info((G + P) / P).leaf == leaf(3, ro | IDMAP_ATTR_ACCESSED | kPageBit));
+    // Below the split a memory type change still breaks: refused at its page.
+    const std::vector<Run> before = m.runs();
+    o = map(m, G + M2 + P, G + M2 + 2 * P, IDMAP_ATTR_DEVICE_NGNRE | IDMAP_ATTR_VALID | IDMAP_ATTR_NON_GLOBAL);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_MEMORY_TYPE);
+    CHECK(o.region.start == G + M2 + P);
+    CHECK(o.region.end == G + M2 + 2 * P);
+    CHECK(m.runs() == before);
+    o = unmap(m, G + M2 + P, G + M2 + 2 * P);
+    CHECK(o.status == IDMAP_OK);
+    CHECK(o.live_splits == 1);
+    CHECK(m.info((G + M2 + P) / P).leaf == leaf(3, 0));
+}
+
+TEST_CASE("model: live splits leave a block of a live contiguous group whole", "[model][live_splits]") {
+    idmap_model::ModelConfig config;
+    config.bbm = 1;
+    Model m(1, config);
+    m.set_contiguous_hint(true);
+    REQUIRE(map(m, G, G + 16 * M2, kRW).status == IDMAP_OK);  // one group of 16 blocks
+    REQUIRE(m.info(G / P).contig);
+    REQUIRE(m.set_live_splits(true).status == IDMAP_OK);
+    REQUIRE(m.activate().status == IDMAP_OK);
+    const std::vector<Run> before = m.runs();
+    Outcome o = m.change_attributes(idmap_region_t{G + M2 + P, G + M2 + 2 * P}, IDMAP_ATTR_READ_ONLY, 0, SIZE_MAX);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_CONTIGUOUS);
+    CHECK(o.region.start == G + M2);  // the block's region
+    CHECK(o.region.end == G + 2 * M2);
+    o = unmap(m, G + M2 + P, G + M2 + 2 * P);
+    CHECK(o.status == IDMAP_ERR_BREAK_BEFORE_MAKE);
+    CHECK(o.value == IDMAP_BBM_CONTIGUOUS);
+    CHECK(m.runs() == before);
+}

@@ -88,6 +88,13 @@
 // nothing are found before any change: region, flags, constraints, output address, then
 // break-before-make, then pages for new tables (OUT_OF_MEMORY when the allocator has fewer
 // pages left than the call needs new tables).
+// Live splits (idmap.h, idmap_set_live_splits; off in a new map): turning them on is
+// refused (INVALID_ARGUMENT, IDMAP_ARG_NO_BBM) on a CPU without FEAT_BBM
+// (ModelConfig::bbm, ID_AA64MMFR2_EL1.BBM, 0), the policy kept; off always succeeds. On,
+// the split of a valid leaf of an active map (map_range, modify_range, unmap_range and the
+// calls made of them) breaks nothing, but where the leaf is one of a live contiguous group
+// (IDMAP_BBM_CONTIGUOUS); the entries below the split are judged by the rules above as any
+// live entry is (they map what the block did). Outcome::live_splits counts those splits.
 //
 // Maps of idmap_new_with_config (idmap.h, "Addition: translation regimes, the upper VA
 // range, linear maps"), as ModelConfig says:
@@ -162,6 +169,8 @@ struct Outcome {
     size_t needed = 0;
     // map_range: ADDRESS_RANGE for the output range past 2^48, not for the region.
     bool output_range_error = false;
+    // Valid leaves of an active map split under live splits (each with its nT sequence).
+    size_t live_splits = 0;
 };
 
 // One call of a modify or walk callback.
@@ -204,6 +213,7 @@ struct ModelConfig {
     idmap_regime_t regime = IDMAP_REGIME_EL1_0;  // idmap_regime(): the detail of NO_BTI
     bool bti = false;  // the CPU has FEAT_BTI: guarded code may be turned on at stage 1
     unsigned hafdbs = 0;  // the CPU's ID_AA64MMFR1_EL1.HAFDBS: 1 the Access flag, 2 the dirty state
+    unsigned bbm = 0;     // the CPU's ID_AA64MMFR2_EL1.BBM: live splits need 1 or more
 };
 
 // AP[1] (USER), nG and PXN: refused in the regimes with one privilege level, where AP[1] is
@@ -376,6 +386,20 @@ public:
         return o;
     }
     unsigned hardware_updates() const { return updates_; }
+    // idmap_set_live_splits (idmap.h): turning them on is refused on a CPU without
+    // FEAT_BBM, the policy kept. Changes no table.
+    Outcome set_live_splits(bool on) {
+        if (on && config_.bbm == 0) {
+            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
+            o.value = IDMAP_ARG_NO_BBM;
+            return record(o);
+        }
+        live_splits_ = on;
+        Outcome o;
+        o.may_change = false;
+        return o;
+    }
+    bool live_splits() const { return live_splits_; }
     // Whether a valid leaf of bits lets writes through: bit 7 clear at stage 1 (AP[2]), set
     // at stage 2 (S2AP[1]).
     bool writable(uint64_t bits) const { return ((bits & kWriteBit) != 0) == config_.stage2; }
@@ -600,6 +624,7 @@ public:
         c.active = active_;
         c.stage2 = config_.stage2;
         c.breaker = bbm;
+        c.live_splits = live_splits_;
         next.map_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
@@ -621,6 +646,7 @@ public:
         *this = next;
         o.new_tables = o.needed = c.splits;
         o.freed_tables = c.freed;
+        o.live_splits = c.split_live;
         return o;
     }
 
@@ -677,6 +703,7 @@ public:
         c.stage2 = config_.stage2;
         c.refused = kRefusedFlags | regime_refused();
         c.sealed = sealed_;
+        c.live_splits = live_splits_;
         // An active or sealed map runs fn on copies first: its failures change nothing, and
         // come before OUT_OF_MEMORY.
         const bool checked = active_ || sealed_;
@@ -701,6 +728,7 @@ public:
             return record(c.failure);  // inactive: what was done before stays
         }
         o.new_tables = c.splits;
+        o.live_splits = c.split_live;
         return o;
     }
 
@@ -811,8 +839,9 @@ public:
                (next & kOaMask) == (last & kOaMask) + level_bytes(level);
     }
 
-    // idmap_unmap_range: BREAK_BEFORE_MAKE (active: a valid leaf straddles an edge), then
-    // OUT_OF_MEMORY (fewer pages left than the splits need), nothing changed either way.
+    // idmap_unmap_range: BREAK_BEFORE_MAKE (active: a valid leaf straddles an edge, and
+    // live splits are off or it is one of a contiguous group), then OUT_OF_MEMORY (fewer
+    // pages left than the splits need), nothing changed either way.
     Outcome unmap_range(idmap_region_t raw, size_t budget) {
         uint64_t s = 0, e = 0;
         Outcome o = check_region(raw, s, e);
@@ -827,6 +856,7 @@ public:
         c.active = active_;
         c.stage2 = config_.stage2;
         c.base = range_start();
+        c.live_splits = live_splits_;
         next.unmap_entries(root_level_, 0, c);
         if (c.bbm) {
             o = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
@@ -844,6 +874,7 @@ public:
         *this = next;
         o.new_tables = c.splits;
         o.freed_tables = c.freed;
+        o.live_splits = c.split_live;
         o.removed_valid = c.removed_valid || c.freed != 0;
         o.changed = c.removed || c.freed != 0;
         o.may_change = o.changed || regrouped;
@@ -998,6 +1029,7 @@ private:
         uint64_t delta = 0;     // map: the call's output address minus input offset; modify: the map's own
         uint64_t base = 0;      // the range's first address (range_start())
         bool breaker = false;   // map_range_bbm: only a live contiguous group's entry breaks
+        bool live_splits = false;  // idmap_set_live_splits: a live leaf's split breaks nothing
 
         // The rule that replacing the live leaf old (contig: of a contiguous group) by next
         // breaks, 0 when allowed: bbm_rule's, or with the breaker only the contiguous
@@ -1007,6 +1039,19 @@ private:
                 return contig && (old_bits & kDescValid) != 0 && old_bits != next_bits ? IDMAP_BBM_CONTIGUOUS : 0;
             }
             return bbm_rule(old_bits, contig, next_bits, stage2);
+        }
+
+        // The rule that splitting the leaf cur (contig: of a contiguous group) breaks, 0
+        // when allowed: a valid leaf of an active map needs the breaker or live splits,
+        // and neither serves an entry of a contiguous group.
+        uint64_t split_rule(const Leaf& cur, bool contig) const {
+            if (!active || !cur.valid()) {
+                return 0;
+            }
+            if (!breaker && !live_splits) {
+                return IDMAP_BBM_SPLIT;
+            }
+            return contig ? IDMAP_BBM_CONTIGUOUS : 0;
         }
 
         // Notes that the entry at level starting at page entry would break rule (0: it
@@ -1034,6 +1079,7 @@ private:
         idmap_region_t region{0, 0};
         Outcome failure;
         size_t splits = 0;
+        size_t split_live = 0;  // of them, valid leaves of an active map split with nT
         // unmap_range
         size_t freed = 0;
         bool removed = false;        // a non-empty leaf zeroed
@@ -1222,11 +1268,9 @@ private:
             // Read before the flush, which may cut runs_ (at then dangles).
             const bool contig = at->info.contig;
             batch.flush(write);
-            // Splitting a live block (with the breaker: refused in a contiguous group only).
-            c.breaks(c.active && cur.valid() && (!c.breaker || contig)
-                         ? (c.breaker ? IDMAP_BBM_CONTIGUOUS : IDMAP_BBM_SPLIT)
-                         : 0,
-                     entry, level);
+            // Splitting a live block (with the breaker or live splits: refused in a
+            // contiguous group only).
+            c.breaks(c.split_rule(cur, contig), entry, level);
             split(entry, level, c);
             map_entries(level + 1, entry, c);
         }
@@ -1323,10 +1367,10 @@ private:
                 continue;
             }
             batch.flush(write);
-            if (c.active && cur.valid()) {  // splitting a live block
+            if (const uint64_t rule = c.split_rule(cur, contig); rule != 0) {  // splitting a live block
                 c.failure = error(IDMAP_ERR_BREAK_BEFORE_MAKE);
                 c.failure.region = idmap_region_t{va + c.base, va + (n << kPageShift) + c.base};
-                c.failure.value = IDMAP_BBM_SPLIT;
+                c.failure.value = rule;
                 return false;
             }
             split(entry, level, c);
@@ -1440,9 +1484,11 @@ private:
                 batch.add(entry, after, empty, write);
                 continue;
             }
-            // A leaf straddling an edge: split, keeping what lies outside the range.
+            // A leaf straddling an edge: split, keeping what lies outside the range. (Read
+            // before the flush, which may cut runs_: at then dangles.)
+            const bool contig = at->info.contig;
             batch.flush(write);
-            c.breaks(c.active && cur.valid() ? IDMAP_BBM_SPLIT : 0, entry, level);
+            c.breaks(c.split_rule(cur, contig), entry, level);
             split(entry, level, c);
             unmap_entries(level + 1, entry, c);
         }
@@ -1520,6 +1566,7 @@ private:
     // keep every page's translation.
     void split(uint64_t entry, unsigned level, Change& c) {
         ++c.splits;
+        c.split_live += c.active && c.live_splits && !c.breaker && info(entry).leaf.valid() ? 1 : 0;
         update(entry, entry + level_pages(level), [&](PageInfo& p) {
             p.leaf.level = static_cast<uint8_t>(level + 1);
             p.contig = false;  // a group of blocks says nothing of the entries below
@@ -1693,6 +1740,7 @@ private:
     bool hint_ = false;             // idmap_set_contiguous_hint
     bool guarded_ = false;          // idmap_set_guarded_code
     unsigned updates_ = 0;          // idmap_set_hardware_updates
+    bool live_splits_ = false;      // idmap_set_live_splits
     bool protected_ = false;        // idmap_protect_tables, until idmap_unprotect_tables
     bool no_hint_erratum_ = false;  // IDMAP_ERRATUM_NO_CONTIGUOUS_HINT
     bool hinted_ = false;           // a group was ever hinted (the library regroups then)
