@@ -9,7 +9,9 @@
 # (written last) start with 32 + 4 * kind + root: the maps of fuzz_driver.hpp's kFuzzMaps
 # (upper VA range, linear maps, EL2, EL2&0, EL3), one seed per kind. The stage-2 seeds
 # (seed-s2-*) come after every other, then the attributes set's (seed-attrs-*), then the
-# output set's (seed-output-*), then the features set's (seed-bti-*, seed-range-*).
+# output set's (seed-output-*), then the features set's (seed-bti-*, seed-range-*), the
+# dirty set's (seed-dirty-*, seed-access-*) and the splits set's (seed-splits-*,
+# seed-no-bbm-*).
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus
@@ -123,4 +125,13 @@ for kind in 1 4; do
     seed2 "corpus/seed-dirty-s2-$kind" 19 $((64 + 4 * kind + (kind + 3) % 4)) 600
 done
 seed2 "corpus/seed-access-root1" 20 $((64 + 128 + 1)) 600
+# The splits set (first byte 16 or 18, then as the output set; fuzz_driver.hpp):
+# idmap_set_live_splits and changes across blocks' edges on active maps, on a fake CPU
+# with FEAT_BBM level 1 (18) or without it (seed-no-bbm-*: 16), written after every
+# other: the EL1&0 identity map (the contiguous hint on), a kFuzzMaps map and a stage-2
+# map.
+seed2 "corpus/seed-splits-root1" 18 $((64 + 128 + 1)) 600
+seed2 "corpus/seed-splits-regime-0" 18 $((64 + 32 + 1)) 600
+seed2 "corpus/seed-splits-s2-1" 18 $((64 + 4 + 1)) 600
+seed2 "corpus/seed-no-bbm-root1" 16 $((64 + 1)) 600
 ls -l corpus

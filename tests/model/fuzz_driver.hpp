@@ -26,8 +26,8 @@
 // bits (refused at activation by the fake's CPU) only when the first of them is 0xff.
 // random_op draws stage-2 flags and modify bits for it, and one map in three is
 // idmap_s2_map_range_bbm.
-// The attributes set, from a first byte of 8 to 18 (8 to 23 before the features set, 8
-// to 20 before the dirty set; no
+// The attributes set, from a first byte of 8 to 15 or 17 (8 to 23 before the features
+// set, 8 to 20 before the dirty set, 8 to 18 before the splits set; no
 // seed or regression input of before had one: it meant the current set on the EL1&0
 // identity map, as 4 to 7 do): the input
 // is that byte, then an input of the extended set whose first byte has bit 6 taken as set
@@ -47,6 +47,11 @@
 // idmap_set_hardware_updates, idmap_collect_dirty and the MMU's writes through clean
 // leaves, on a fake CPU with FEAT_TLBIRANGE and FEAT_HAFDBS with the dirty state
 // (ID_AA64MMFR1_EL1.HAFDBS 2: 19) or the Access flag alone (1: 20).
+// The splits set, from a first byte of 16 or 18 (the attributes set's before, which no
+// seed or regression input used): as the dirty set but for random_op's OpSet::Splits,
+// with idmap_set_live_splits and changes across blocks' edges on active maps, on the
+// dirty set's CPU (HAFDBS 2) with FEAT_BBM level 1 (ID_AA64MMFR2_EL1.BBM 1: 18) or
+// without FEAT_BBM (16: live splits refused).
 #ifndef IDMAP_MODEL_FUZZ_DRIVER_HPP
 #define IDMAP_MODEL_FUZZ_DRIVER_HPP
 
@@ -109,12 +114,14 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     const bool output = size != 0 && data[0] >= 24 && data[0] < 32;
     const bool features = size != 0 && data[0] >= 21 && data[0] < 24;
     const bool dirty = size != 0 && (data[0] == 19 || data[0] == 20);
-    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 19;
-    const bool prefixed = attributes || output || features || dirty;
-    // The features and dirty sets' CPU.
+    const bool splits = size != 0 && (data[0] == 16 || data[0] == 18);
+    const bool attributes = size != 0 && data[0] >= 8 && data[0] < 18 && !splits;
+    const bool prefixed = attributes || output || features || dirty || splits;
+    // The features, dirty and splits sets' CPU.
     const bool bti = features && data[0] != 23;
-    const bool tlbi_range = (features && data[0] != 22) || dirty;
-    const unsigned hafdbs = dirty ? 21u - data[0] : 0u;
+    const bool tlbi_range = (features && data[0] != 22) || dirty || splits;
+    const unsigned hafdbs = dirty ? 21u - data[0] : splits ? 2u : 0u;
+    const unsigned bbm = splits && data[0] == 18 ? 1u : 0u;
     if (prefixed) {
         ++data;
         --size;
@@ -125,6 +132,7 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     const OpSet set = output       ? OpSet::Output
                       : features   ? OpSet::Features
                       : dirty      ? OpSet::Dirty
+                      : splits     ? OpSet::Splits
                       : attributes ? OpSet::Attributes
                       : first < 4  ? OpSet::Legacy
                       : extended   ? OpSet::Extended
@@ -138,6 +146,7 @@ inline std::string run_fuzz_input(const uint8_t* data, size_t size, HarnessStats
     config.bti = bti;
     config.tlbi_range = tlbi_range;
     config.hafdbs = hafdbs;
+    config.bbm = bbm;
     const unsigned s2_kind = extended && (first & 0x20) == 0 ? (first >> 2) & 7 : 0;
     if (s2_kind != 0) {
         const FuzzStage2& m = kFuzzStage2[s2_kind - 1];

@@ -58,7 +58,12 @@
 // its TLB maintenance (a break per entry, then the batch) only for covering every stale
 // entry with a TLBI of stage 2 (by IPA, by range or whole), every TLBI stage 2's or
 // VMALLE1IS, and
-// table pages given back after them. map_range_to and map_range_bbm_to
+// table pages given back after them. So is every change that split a live block under
+// live splits (idmap_set_live_splits; the model's Outcome::live_splits), at either stage:
+// each split's own TLBI of the block (nT) comes before the batch, which invalidates the
+// block again; its TLBIs are the map's regime's (by VA with its ASID, by range, or whole).
+// idmap_set_live_splits answers as the model predicts (refused where the fake's CPU,
+// MapConfig::bbm, has no FEAT_BBM) and idmap_live_splits then says the model's policy. map_range_to and map_range_bbm_to
 // (idmap_map_range_to, with idmap_tables_needed_to first, and idmap_s2_map_range_bbm_to)
 // are checked as map_range and map_range_bbm are.
 // The fake's CPU has FEAT_BTI and FEAT_TLBIRANGE as MapConfig says, for the whole input.
@@ -237,6 +242,8 @@ struct HarnessStats {
     size_t protects = 0;            // protect_tables calls that succeeded
     size_t protect_refusals = 0;    // ... refused for tables not mapped by pages
     size_t read_only_refusals = 0;  // changes refused for read-only tables
+    size_t no_bbm_refusals = 0;     // set_live_splits(on) refused (IDMAP_ARG_NO_BBM)
+    size_t live_splits = 0;         // valid blocks of an active map split with nT (live splits)
 
     void add(const HarnessStats& o) {
         calls += o.calls;
@@ -301,6 +308,8 @@ struct HarnessStats {
         protects += o.protects;
         protect_refusals += o.protect_refusals;
         read_only_refusals += o.read_only_refusals;
+        no_bbm_refusals += o.no_bbm_refusals;
+        live_splits += o.live_splits;
     }
 };
 
@@ -324,6 +333,7 @@ struct MapConfig {
     bool bti = false;
     bool tlbi_range = false;
     unsigned hafdbs = 0;  // ID_AA64MMFR1_EL1.HAFDBS: 1 the Access flag, 2 the dirty state too
+    unsigned bbm = 0;     // ID_AA64MMFR2_EL1.BBM: 1 or 2 FEAT_BBM (live splits)
 
     // What the host fake's CPU has (src/arch/host/fake.hpp, its reset values).
     static constexpr unsigned kFakePaBits = 44;
@@ -338,6 +348,7 @@ struct MapConfig {
         m.regime = stage2 ? IDMAP_REGIME_STAGE2 : regime;
         m.bti = bti;
         m.hafdbs = hafdbs;
+        m.bbm = bbm;
         if (stage2) {
             m.stage2 = true;
             m.size_bits = ipa_bits;
@@ -361,6 +372,10 @@ public:
         fake::registers().id_aa64pfr1_el1 = config.bti ? 1 : 0;
         fake::registers().id_aa64isar0_el1 = config.tlbi_range ? uint64_t{2} << 56 : 0;
         fake::registers().id_aa64mmfr1_el1 = config.hafdbs;
+        // BBM alone: the register's other fields as they are.
+        constexpr uint64_t kBbmField = uint64_t{0xf} << 52;
+        fake::registers().id_aa64mmfr2_el1 =
+            (fake::registers().id_aa64mmfr2_el1 & ~kBbmField) | uint64_t{config.bbm} << 52;
         walker_config_.delta = model_.delta();
         walker_config_.res1 = model_.res1();
         walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
@@ -407,8 +422,9 @@ public:
             // ASID is in place, else activation is refused (UPPER_ASID).
             aarch64_paging::arch::fake::registers().ttbr0_el2 = static_cast<uint64_t>(config.asid) << 48;
         }
-        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_) || idmap_guarded_code(map_)) {
-            fail("a new map has the contiguous hint or guarded code on, or is sealed");
+        if (idmap_contiguous_hint(map_) || idmap_is_sealed(map_) || idmap_guarded_code(map_) ||
+            idmap_live_splits(map_)) {
+            fail("a new map has the contiguous hint, guarded code or live splits on, or is sealed");
         }
         if (config.contiguous_hint) {
             if (idmap_set_contiguous_hint(map_, true) != IDMAP_OK || !idmap_contiguous_hint(map_)) {
@@ -500,6 +516,17 @@ public:
         const idmap_status_t got = idmap_set_hardware_updates(map_, updates);
         return policy_call(want, got, idmap_hardware_updates(map_) == model_.hardware_updates(),
                            "idmap_hardware_updates", IDMAP_ARG_NO_HAFDBS, stats_.no_hafdbs_refusals);
+    }
+
+    // idmap_set_live_splits: answers as the model predicts (refused without the fake CPU's
+    // FEAT_BBM), changes no table; idmap_live_splits then the model's policy.
+    bool set_live_splits(bool on) {
+        begin(Record::LiveSplits, idmap_region_t{0, 0}, TlbCall::None).flags = on ? 1 : 0;
+        (void)budget();  // takes no page
+        const Outcome want = model_.set_live_splits(on);
+        const idmap_status_t got = idmap_set_live_splits(map_, on);
+        return policy_call(want, got, idmap_live_splits(map_) == model_.live_splits(), "idmap_live_splits",
+                           IDMAP_ARG_NO_BBM, stats_.no_bbm_refusals);
     }
 
     // What the MMU does on writes through r (the range rounded as map_range rounds it):
@@ -1067,7 +1094,8 @@ private:
 
     // ---- TLB maintenance
 
-    // What the TLB check expects of the call.
+    // What the TLB check expects of the call. Bbm: a change that invalidates mid-call
+    // (map_range_bbm's breaks; a live split's nT sequence, finish_call decides).
     enum class TlbCall { None, Change, Activate, Deactivate, Bbm };
     // A page given back during the call, and how much TLB maintenance came before.
     struct FreeEvent {
@@ -1458,11 +1486,15 @@ private:
         return true;
     }
 
-    // map_range_bbm on an active map (TlbCall::Bbm): each break is its own invalidation
-    // (IPAS2LE1IS, DSB ISH, VMALLE1IS, DSB ISH, ISB), then the batch's for the rest, so
-    // the count is not checked: every TLBI is stage 2's (by IPA, by range, or
-    // VMALLS12E1IS) or VMALLE1IS, every changed leaf entry (of the first 16) and freed
-    // table is hit by one by IPA or by range, or a VMALLS12E1IS came, and the table pages went back after the last TLBI.
+    // A change that invalidates mid-call (TlbCall::Bbm): map_range_bbm's breaks (each a
+    // TLBI by IPA, DSB ISH, VMALLE1IS, DSB ISH, ISB) or live splits' blocks written with
+    // nT (each a TLBI by VA or IPA, DSB ISH, ISB, and the block once more in the batch),
+    // then the batch's for the rest, so the count is not checked: every TLBI is the map's
+    // regime's - by VA (IPA) or by range with its ASID (none by IPA; every ASID's forms
+    // in EL1&0's upper range), or the whole regime - or at stage 2 VMALLE1IS; every
+    // changed leaf entry (of the first 16) and freed table is hit by one by VA or by range
+    // (not last-level for a table), or the whole regime's came; and the table pages went
+    // back after the last TLBI.
     bool check_bbm_tlb(const std::vector<ChangedEntry>& leaves, size_t leaf_count, const std::vector<TablePage>& freed,
                        const std::string& stale) {
         namespace fake = aarch64_paging::arch::fake;
@@ -1470,41 +1502,45 @@ private:
         if (leaf_count + freed.size() != 0 && (c.log_count == 0 || c.dsb_ish == 0)) {
             return tlb_fail(stale + "stale entries but no TLBI or DSB ISH");
         }
+        const unsigned regime = static_cast<unsigned>(config_.regime);
+        const bool all_asids = config_.regime == IDMAP_REGIME_EL1_0 && config_.va_range == IDMAP_VA_RANGE_UPPER;
+        const uint64_t asid = config_.stage2 ? 0 : config_.asid;
+        const fake::Tlbi::Kind va = all_asids ? fake::Tlbi::VaAllAsids : fake::Tlbi::Va;
+        const fake::Tlbi::Kind va_leaf = all_asids ? fake::Tlbi::VaLastLevelAllAsids : fake::Tlbi::VaLastLevel;
+        const fake::Tlbi::Kind range = all_asids ? fake::Tlbi::RangeAllAsids : fake::Tlbi::Range;
+        const fake::Tlbi::Kind range_leaf =
+            all_asids ? fake::Tlbi::RangeLastLevelAllAsids : fake::Tlbi::RangeLastLevel;
         // Many breaks (a TLBI and VMALLE1IS each) overflow the log: what it holds is checked
         // for its kinds, the coverage not.
-        const bool overflow = c.log_count > fake::Counters::LOG_SIZE;
-        if (overflow) {
-            for (unsigned k = 0; k < fake::Counters::LOG_SIZE; ++k) {
-                const fake::Tlbi& t = c.log[k];
-                if (t.regime != aarch64_paging::TranslationRegime::Stage2 &&
-                    !(t.regime == aarch64_paging::TranslationRegime::El1And0 && t.kind == fake::Tlbi::Regime)) {
-                    return tlb_fail(stale + "a TLBI that is neither stage 2's nor VMALLE1IS");
-                }
-            }
-            stats_.tlb_invalidations += c.log_count;
-            return true;
-        }
+        const unsigned logged = std::min(c.log_count, fake::Counters::LOG_SIZE);
         bool whole = false;
-        for (unsigned k = 0; k < c.log_count; ++k) {
+        for (unsigned k = 0; k < logged; ++k) {
             const fake::Tlbi& t = c.log[k];
-            const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
-            const bool vmalle1 = t.regime == aarch64_paging::TranslationRegime::El1And0 && t.kind == fake::Tlbi::Regime;
-            if (!vmalle1 && (!s2 || (t.kind != fake::Tlbi::Regime && t.kind != fake::Tlbi::Va &&
-                                     t.kind != fake::Tlbi::VaLastLevel && t.kind != fake::Tlbi::Range &&
-                                     t.kind != fake::Tlbi::RangeLastLevel))) {
-                return tlb_fail(stale + "a TLBI that is neither stage 2's nor VMALLE1IS");
+            const bool ours = static_cast<unsigned>(t.regime) == regime;
+            const bool everything = ours && t.kind == fake::Tlbi::Regime && t.operand == 0;
+            const bool vmalle1 = config_.stage2 && t.regime == aarch64_paging::TranslationRegime::El1And0 &&
+                                 t.kind == fake::Tlbi::Regime && t.operand == 0;
+            const bool by_va = (t.kind == va || t.kind == va_leaf) && ((t.operand >> 44) & 0xf) == 0;
+            const bool by_range = t.kind == range || t.kind == range_leaf;
+            if (!everything && !vmalle1 && !(ours && (by_va || by_range) && (t.operand >> 48) == asid)) {
+                return tlb_fail(stale + "a TLBI neither the map's regime's (by VA or IPA, or by range, with its "
+                                        "ASID; or whole) nor, at stage 2, VMALLE1IS");
             }
-            whole = whole || (s2 && t.kind == fake::Tlbi::Regime);
+            whole = whole || everything;
         }
         stats_.tlb_invalidations += c.log_count;
+        if (c.log_count > fake::Counters::LOG_SIZE) {
+            return true;
+        }
         const auto hit = [&](uint64_t first, uint64_t pages, bool leaf) {
             for (unsigned k = 0; k < c.log_count && !whole; ++k) {
                 const fake::Tlbi& t = c.log[k];
-                const bool s2 = t.regime == aarch64_paging::TranslationRegime::Stage2;
-                const bool by_ipa = s2 && (t.kind == fake::Tlbi::Va || (leaf && t.kind == fake::Tlbi::VaLastLevel));
-                const bool by_range =
-                    s2 && (t.kind == fake::Tlbi::Range || (leaf && t.kind == fake::Tlbi::RangeLastLevel));
-                if ((by_ipa && hits(t.operand, first, pages)) || (by_range && range_hits(t.operand, first, pages))) {
+                if (static_cast<unsigned>(t.regime) != regime) {
+                    continue;  // VMALLE1IS
+                }
+                const bool by_va = t.kind == va || (leaf && t.kind == va_leaf);
+                const bool by_range = t.kind == range || (leaf && t.kind == range_leaf);
+                if ((by_va && hits(t.operand, first, pages)) || (by_range && range_hits(t.operand, first, pages))) {
                     return true;
                 }
             }
@@ -1513,15 +1549,16 @@ private:
         for (const ChangedEntry& e : leaves) {
             if (!hit(e.first, level_pages(e.level), true)) {
                 std::ostringstream u;
-                u << "no TLBI by IPA for the changed L" << e.level << " entry at 0x" << std::hex
-                  << (e.first << kPageShift);
+                u << "no TLBI by VA (IPA) for the changed L" << e.level << " entry at 0x" << std::hex
+                  << model_.range_start() + (e.first << kPageShift);
                 return tlb_fail(stale + u.str());
             }
         }
         for (const TablePage& tp : freed) {
             if (!hit(tp.base >> kPageShift, level_pages(tp.level - 1), false)) {
                 std::ostringstream u;
-                u << "no TLBI IPAS2E1IS for the freed L" << tp.level << " table at 0x" << std::hex << tp.base;
+                u << "no TLBI VAE (IPAS2E1IS; all levels) for the freed L" << tp.level << " table at 0x" << std::hex
+                  << model_.range_start() + tp.base;
                 return tlb_fail(stale + u.str());
             }
         }
@@ -1563,7 +1600,7 @@ private:
         enum Kind {
             Map, MapWithConstraints, Modify, Walk, Unmap, Activate, Deactivate, Compact, Coalesce, Seal, MapBbm,
             ChangeAttributes, WalkRuns, MapTo, MapBbmTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty,
-            ProtectTables, UnprotectTables
+            ProtectTables, UnprotectTables, LiveSplits
         } kind = Map;
         idmap_region_t region{0, 0};
         uint64_t pa = 0;     // MapTo, MapBbmTo
@@ -1582,7 +1619,7 @@ private:
                                      "coalesce_subtables", "seal", "s2_map_range_bbm", "change_attributes",
                                      "walk_runs", "map_range_to", "s2_map_range_bbm_to", "set_guarded_code",
                                      "set_hardware_updates", "(the MMU writes)", "collect_dirty",
-                                     "protect_tables", "unprotect_tables"};
+                                     "protect_tables", "unprotect_tables", "set_live_splits"};
         s << names[r.kind];
         if (r.kind <= Record::Unmap ||
             (r.kind >= Record::MapBbm && r.kind != Record::GuardedCode && r.kind != Record::HardwareUpdates &&
@@ -1605,7 +1642,7 @@ private:
             s << " set 0x" << r.flags << " clear 0x" << r.clear;
         } else if (r.kind == Record::WalkRuns) {
             s << std::dec << " stop at run " << r.runs.stop_at;
-        } else if (r.kind == Record::GuardedCode) {
+        } else if (r.kind == Record::GuardedCode || r.kind == Record::LiveSplits) {
             s << (r.flags != 0 ? " on" : " off");
         } else if (r.kind == Record::HardwareUpdates) {
             s << " 0x" << r.flags;
@@ -1882,6 +1919,12 @@ private:
         const idmap_error_t& last = *idmap_last_error(map_);
         if (!same_detail(last, model_.last_error())) {
             return fail("idmap_last_error " + error_text(last) + ", the model says " + error_text(model_.last_error()));
+        }
+        // Live splits invalidate each block mid-call (its nT sequence): checked as
+        // map_range_bbm's breaks are. A change that split none keeps the exact count.
+        if (want.live_splits != 0 && tlb_.call == TlbCall::Change) {
+            tlb_.call = TlbCall::Bbm;
+            stats_.live_splits += want.live_splits;
         }
         if (!want.may_change) {
             // Byte for byte the tables that passed the last check (their copy), the model
@@ -2479,16 +2522,40 @@ inline idmap_region_t few_tables(idmap_region_t r, uint64_t pa, uint32_t constra
 // entries: range TLB invalidation) and map flags executable at one level only. Dirty:
 // the features set's calls and set_hardware_updates, collect_dirty and the MMU's writes
 // through clean leaves; and protect_tables (in the map itself, its tables mapped by
-// pages first half the time) and unprotect_tables.
-enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features, Dirty };
+// pages first half the time) and unprotect_tables. Splits: the dirty set's calls and
+// set_live_splits, active most of the time, with changes over part of a block (map,
+// modify, change_attributes, unmap) to split live.
+enum class OpSet { Legacy, Current, Extended, Attributes, Output, Features, Dirty, Splits };
 
 // The operation a draw of below(100) picks.
 enum class Op {
     Map, MapWithConstraints, Modify, Walk, Unmap, Compact, Activate, Deactivate, Coalesce, Seal, ChangeAttributes,
-    WalkRuns, MapTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty, ProtectTables
+    WalkRuns, MapTo, GuardedCode, HardwareUpdates, HardwareWrite, CollectDirty, ProtectTables, LiveSplits
 };
 
 inline Op pick_op(uint64_t kind, OpSet set) {
+    if (set == OpSet::Splits) {
+        // Live splits on, an active map, and changes that split its blocks.
+        return kind < 10 ? Op::Map
+               : kind < 16 ? Op::MapWithConstraints
+               : kind < 21 ? Op::MapTo
+               : kind < 29 ? Op::Modify
+               : kind < 30 ? Op::Walk
+               : kind < 38 ? Op::ChangeAttributes
+               : kind < 39 ? Op::WalkRuns
+               : kind < 49 ? Op::Unmap
+               : kind < 50 ? Op::Compact
+               : kind < 52 ? Op::Coalesce
+               : kind < 53 ? Op::Seal
+               : kind < 54 ? Op::GuardedCode
+               : kind < 55 ? Op::ProtectTables
+               : kind < 57 ? Op::HardwareUpdates
+               : kind < 60 ? Op::HardwareWrite
+               : kind < 62 ? Op::CollectDirty
+               : kind < 70 ? Op::LiveSplits
+               : kind < 90 ? Op::Activate
+                           : Op::Deactivate;
+    }
     if (set == OpSet::Dirty) {
         // Tracked maps, written through and collected, active most of the time.
         return kind < 10 ? Op::Map
@@ -2597,6 +2664,13 @@ uint64_t one_level_executable(Source& src, const Zones& z, OpSet set, uint64_t f
     return flags ^ (z.one_privilege_level || src.below(2) == 0 ? kUxn : kPxn);
 }
 
+// The region of a map or a modify: in the splits set random_unmap_region's (half the time
+// across a block's edge: the splits), else random_region's.
+template <class Source>
+idmap_region_t change_region(Source& src, const Zones& z, const Model& model, OpSet set) {
+    return set == OpSet::Splits ? random_unmap_region(src, z, model) : random_region(src, z);
+}
+
 // One random call on h. allow_oom: sometimes give the allocator a small budget for it.
 // allow_seal (OpSet::Extended): a Seal draw seals the map; else it coalesces instead.
 template <class Source>
@@ -2613,7 +2687,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
     if ((op == Op::Map || op == Op::MapWithConstraints) && z.stage2) {
         // Stage 2: its flags; one map in three by map_range_bbm (constraints always).
         const bool bbm = src.below(3) == 0;
-        const idmap_region_t r = random_region(src, z);
+        const idmap_region_t r = change_region(src, z, h.model(), set);
         uint32_t c = op == Op::MapWithConstraints || bbm ? random_constraints(src) : 0;
         const bool forward = r.end > r.start;
         if ((c & IDMAP_NO_BLOCK_MAPPINGS) != 0 && forward && r.end - r.start > (8ull << 20)) {
@@ -2622,7 +2696,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         const uint64_t flags = random_s2_flags(src, z.xnx);
         ok = bbm ? h.map_range_bbm(r, flags, c) : h.map_range(r, flags, c, op == Op::MapWithConstraints);
     } else if (op == Op::Map) {
-        const idmap_region_t r = random_region(src, z);
+        const idmap_region_t r = change_region(src, z, h.model(), set);
         uint64_t flags = random_flags(src);
         if (z.one_privilege_level) {
             flags = one_level_flags(src, flags);
@@ -2630,7 +2704,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         flags = one_level_executable(src, z, set, flags);
         ok = h.map_range(r, flags, 0, false);
     } else if (op == Op::MapWithConstraints) {
-        const idmap_region_t r = random_region(src, z);
+        const idmap_region_t r = change_region(src, z, h.model(), set);
         uint32_t c = random_constraints(src);
         // Pages only over at most 8 MiB, so that the tables stay small (in the upper range
         // an end of 0 is 2^64).
@@ -2658,7 +2732,7 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         const idmap_region_t r = few_tables(drawn, pa, c, z);
         ok = bbm ? h.map_range_bbm_to(r, pa, flags, c) : h.map_range_to(r, pa, flags, c);
     } else if (op == Op::Modify) {
-        const idmap_region_t r = random_region(src, z);
+        const idmap_region_t r = change_region(src, z, h.model(), set);
         ModifySpec m = z.stage2 ? random_modify(src, kS2ModifyBits) : random_modify(src);
         if (z.stage2) {
             s2_modify(src, m, z.xnx);
@@ -2688,6 +2762,8 @@ bool random_op(Harness& h, Source& src, const Zones& z, bool allow_oom, OpSet se
         ok = h.walk_runs(r, spec);
     } else if (op == Op::GuardedCode) {
         ok = h.set_guarded_code(src.below(4) != 0);
+    } else if (op == Op::LiveSplits) {
+        ok = h.set_live_splits(src.below(4) != 0);
     } else if (op == Op::HardwareUpdates) {
         // Mostly the dirty state; sometimes off, the Access flag alone, or a bit unknown.
         const uint64_t draw = src.below(8);
