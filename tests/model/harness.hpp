@@ -1318,7 +1318,8 @@ private:
             return tlb_fail(stale() + "no DSB ISHST after the writes");
         }
         if (tlb_.call == TlbCall::Bbm || tlb_.call == TlbCall::LiveSplit) {
-            return check_bbm_tlb(leaves, leaf_count, freed, stale(), tlb_.call == TlbCall::LiveSplit);
+            return check_bbm_tlb(leaves, leaf_count, freed, stale(),
+                                 tlb_.call == TlbCall::LiveSplit ? &after.runs : nullptr);
         }
         if (n == 0) {
             if (c.log_count != 0 || c.dsb_ish != 0 || c.isb != 1) {
@@ -1488,31 +1489,21 @@ private:
         return true;
     }
 
-    // A change that invalidates mid-call (TlbCall::Bbm): map_range_bbm's breaks (each a
-    // TLBI by IPA, DSB ISH, VMALLE1IS, DSB ISH, ISB) or live splits' blocks written with
-    // nT (each a TLBI by VA or IPA, DSB ISH, ISB, and the block once more in the batch),
-    // then the batch's for the rest, so the count is not checked: every TLBI is the map's
+    // A change that invalidates mid-call (TlbCall::Bbm, LiveSplit): map_range_bbm's breaks
+    // (each a TLBI by IPA, DSB ISH, VMALLE1IS, DSB ISH, ISB) or live splits' blocks
+    // written with nT (each a TLBI by VA or IPA, DSB ISH, ISB, before its table is linked
+    // and after), then the batch's for the rest, so the count is not checked: every TLBI is the map's
     // regime's - by VA (IPA) or by range with its ASID (none by IPA; every ASID's forms
     // in EL1&0's upper range), or the whole regime - or at stage 2 VMALLE1IS; every
     // changed leaf entry (of the first 16) and freed table is hit by one by VA or by range
     // (not last-level for a table), or the whole regime's came; and the table pages went
-    // back after the last TLBI. After a live split (split) the hits count from the call's
-    // last DSB ISHST, which follows its last write, where the event log holds the whole
-    // call: the blocks invalidated before their tables were linked are invalidated again
-    // (a core may have cached one with nT meanwhile), and the rest with them.
+    // back after the last TLBI. After live splits (split_runs: the tables after the call),
+    // a block split (an entry whose pages lie deeper now) is hit twice: before its table
+    // was linked and after, a core having perhaps cached its nT entry meanwhile.
     bool check_bbm_tlb(const std::vector<ChangedEntry>& leaves, size_t leaf_count, const std::vector<TablePage>& freed,
-                       const std::string& stale, bool split) {
+                       const std::string& stale, const std::vector<Run>* split_runs) {
         namespace fake = aarch64_paging::arch::fake;
         const fake::Counters& c = fake::counters();
-        const fake::Events& events = fake::events();
-        unsigned from = 0;  // the first TLBI a hit counts
-        if (split && events.count <= fake::Events::SIZE) {
-            unsigned tlbis = 0;
-            for (unsigned k = 0; k < events.count; ++k) {
-                from = events.log[k].kind == fake::Event::DsbIshst ? tlbis : from;
-                tlbis += events.log[k].kind == fake::Event::Tlbi ? 1 : 0;
-            }
-        }
         if (leaf_count + freed.size() != 0 && (c.log_count == 0 || c.dsb_ish == 0)) {
             return tlb_fail(stale + "stale entries but no TLBI or DSB ISH");
         }
@@ -1540,36 +1531,44 @@ private:
                 return tlb_fail(stale + "a TLBI neither the map's regime's (by VA or IPA, or by range, with its "
                                         "ASID; or whole) nor, at stage 2, VMALLE1IS");
             }
-            whole = whole || (everything && k >= from);
+            whole = whole || everything;
         }
         stats_.tlb_invalidations += c.log_count;
         if (c.log_count > fake::Counters::LOG_SIZE) {
             return true;
         }
+        // The TLBIs that hit [first, first + pages): 2 where the whole regime's came.
         const auto hit = [&](uint64_t first, uint64_t pages, bool leaf) {
-            for (unsigned k = from; k < c.log_count && !whole; ++k) {
+            unsigned n = 0;
+            for (unsigned k = 0; k < c.log_count && !whole; ++k) {
                 const fake::Tlbi& t = c.log[k];
                 if (static_cast<unsigned>(t.regime) != regime) {
                     continue;  // VMALLE1IS
                 }
                 const bool by_va = t.kind == va || (leaf && t.kind == va_leaf);
                 const bool by_range = t.kind == range || (leaf && t.kind == range_leaf);
-                if ((by_va && hits(t.operand, first, pages)) || (by_range && range_hits(t.operand, first, pages))) {
-                    return true;
-                }
+                n += (by_va && hits(t.operand, first, pages)) || (by_range && range_hits(t.operand, first, pages));
             }
-            return whole;
+            return whole ? 2u : n;
+        };
+        const auto split = [&](const ChangedEntry& e) {
+            return split_runs != nullptr &&
+                   std::any_of(split_runs->begin(), split_runs->end(), [&](const Run& r) {
+                       return r.first <= e.first && e.first < r.end && r.leaf.level > e.level;
+                   });
         };
         for (const ChangedEntry& e : leaves) {
-            if (!hit(e.first, level_pages(e.level), true)) {
+            const unsigned needed = split(e) ? 2 : 1;
+            if (hit(e.first, level_pages(e.level), true) < needed) {
                 std::ostringstream u;
                 u << "no TLBI by VA (IPA) for the changed L" << e.level << " entry at 0x" << std::hex
-                  << model_.range_start() + (e.first << kPageShift) << (from != 0 ? " after the last DSB ISHST" : "");
+                  << model_.range_start() + (e.first << kPageShift)
+                  << (needed == 2 ? " both before and after its table was linked" : "");
                 return tlb_fail(stale + u.str());
             }
         }
         for (const TablePage& tp : freed) {
-            if (!hit(tp.base >> kPageShift, level_pages(tp.level - 1), false)) {
+            if (hit(tp.base >> kPageShift, level_pages(tp.level - 1), false) == 0) {
                 std::ostringstream u;
                 u << "no TLBI VAE (IPAS2E1IS; all levels) for the freed L" << tp.level << " table at 0x" << std::hex
                   << model_.range_start() + tp.base;
