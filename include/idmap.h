@@ -1890,7 +1890,8 @@ idmap_status_t idmap_s2_activate_on_core(idmap_t *map, uint64_t *previous);
  * entry whose change needs a break: the entry is written invalid, DSB ISHST, its TLB
  * entries invalidated (TLBI IPAS2LE1IS for the VMID, DSB ISH, TLBI VMALLE1IS, DSB ISH,
  * ISB), then the new entry written - or, where a live block is split, the new table, built
- * whole beforehand, linked in its place. A guest vCPU that touches such an IPA meanwhile
+ * whole beforehand, linked in its place (under idmap_set_live_splits() the block is written
+ * with nT rather than invalid there, and invalidated again after the link: no fault). A guest vCPU that touches such an IPA meanwhile
  * takes a stage-2 translation fault (an abort from a lower EL to EL2: ESR_EL2 DFSC/IFSC
  * "translation fault", HPFAR_EL2 the IPA); the hypervisor's handler finds the entry
  * valid again once this call returns and resumes the guest to retry the access, as KVM

@@ -504,3 +504,38 @@ TEST_CASE("a live split under set_live_splits: nT, TLBI, link, TLBI again", "[ar
     }
     REQUIRE(live.m.deactivate().is_ok());
 }
+
+TEST_CASE("stage 2: break-before-make under live splits splits through nT, no invalid window", "[arch][stage2]") {
+    fake::reset();
+    fake::registers().id_aa64mmfr2_el1 = uint64_t{1} << 52;  // FEAT_BBM level 1
+    Stage2Map s2;
+    REQUIRE(s2.m.set_live_splits(true).is_ok());
+    REQUIRE(stage2_activate(s2.m).is_ok());
+    uint64_t* const slot = &s2.level2()[0];  // the live 2 MiB block at IPA 1 GiB
+    const uint64_t block = *slot;
+    std::vector<uint64_t> slot_at;
+    const unsigned first = fake::next_event();
+    {
+        Hook hook([&](const fake::Event&) { slot_at.push_back(*slot); });
+        REQUIRE(s2.m.map_range_break_before_make(MemoryRegion(G1 + K4, G1 + 2 * K4), PhysicalAddress(G1 + K4),
+                                                 Stage2Attributes::VALID | Stage2Attributes::NORMAL |
+                                                     Stage2Attributes::READ)
+                    .is_ok());
+    }
+    // The block with nT (not invalid): DSB ISHST, TLBI IPAS2LE1IS, DSB ISH, TLBI VMALLE1IS,
+    // DSB ISH, ISB; the table linked after a DSB ISHST; the block's TLB entries again; the
+    // end of a change that left nothing else stale: DSB ISHST, ISB.
+    const std::vector<Kind> sync{Kind::DsbIshst, Kind::Tlbi, Kind::DsbIsh, Kind::Tlbi, Kind::DsbIsh, Kind::Isb};
+    std::vector<Kind> want = sync;
+    want.push_back(Kind::DsbIshst);
+    want.insert(want.end(), sync.begin(), sync.end());
+    want.insert(want.end(), {Kind::DsbIshst, Kind::Isb});
+    CHECK(kinds_from(first) == want);
+    REQUIRE(slot_at.size() == want.size());
+    for (unsigned i = 0; i < 7; ++i) {
+        CAPTURE(i);
+        CHECK(slot_at[i] == (block | BLOCK_NT));  // never invalid
+    }
+    CHECK((slot_at[7] & 3) == 3);
+    REQUIRE(s2.m.deactivate().is_ok());
+}

@@ -153,7 +153,8 @@ public:
     /// is written invalid (0), then DSB ISHST, its TLB entries invalidated as
     /// TlbBatch::sync does (at stage 2: TLBI IPAS2E1IS for the VMID, DSB ISH, TLBI
     /// VMALLE1IS, DSB ISH, ISB), then the new entry written - or, for a live block that the
-    /// change splits, the new table (built whole first) linked in its place. A guest
+    /// change splits, the new table (built whole first) linked in its place (under
+    /// set_live_splits(true) through nT instead of invalid, as a live split is made). A guest
     /// that touches such an address in between takes a stage-2 translation fault, at
     /// the level of the invalid entry, which the hypervisor sees as an abort from a lower
     /// EL (ESR_EL2 DFSC/IFSC 0b0001LL, HPFAR_EL2 the IPA) and resolves by retrying the
@@ -789,18 +790,20 @@ private:
     // invalidated once more: a core may have cached the nT entry before the link.
     constexpr void break_and_make(Descriptor& slot, uint64_t va, Descriptor between, Descriptor next,
                                   bool table) const;
-    // BREAK_BEFORE_MAKE's make: where writing next over the live leaf slot needs break-before-make, or
-    // for a block split (next: the new table), break_and_make; answers whether it broke
-    // (and made). Reached through a pointer that only map_range_break_before_make takes,
-    // so that no other program links it (nor a second break_before_make_rule). next by
-    // value: its address taken would keep the per-entry walk's next in memory. Hidden, as
-    // regroup_tree.
+    // BREAK_BEFORE_MAKE's make: where writing next over the live leaf slot needs
+    // break-before-make, or for a block split (next: the new table), break_and_make - a
+    // split through nT instead under set_live_splits(true), with no invalid window; answers
+    // whether it broke (and made). Reached through a pointer that only
+    // map_range_break_before_make takes, so that no other program links it (nor a second
+    // break_before_make_rule). next by value: its address taken would keep the per-entry
+    // walk's next in memory. Hidden, as regroup_tree.
     [[gnu::visibility("hidden")]] static constexpr bool break_entry_of(const Mapping& m, Descriptor& slot,
                                                                       uint64_t va, Descriptor next, bool split) {
         if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
-        m.break_and_make(slot, va, Descriptor(), next, split);
+        const bool nt = split && m.splitter_ != nullptr;
+        m.break_and_make(slot, va, nt ? Descriptor(slot.bits() | BLOCK_NT) : Descriptor(), next, split);
         return true;
     }
     // NT_SPLITS' make: a live block split goes through the block with nT (FEAT_BBM level
