@@ -524,9 +524,6 @@ TEST_CASE("fuzz inputs of the dirty set (hardware updates, collect_dirty) pass e
 // as map_range_bbm's breaks are), refusals for want of FEAT_BBM, and live changes still
 // refused for break-before-make.
 TEST_CASE("fuzz inputs of the splits set (live splits) pass every check", "[fuzz][live_splits]") {
-    // The fake's own CPU, MMU off, as the harness expects: not what a test before left
-    // (test_arch_sequences.cpp's live split turns the MMU on).
-    aarch64_paging::arch::fake::reset();
     uint32_t x = 75319;
     idmap_model::HarnessStats stage1, stage2;
     for (unsigned cpu = 16; cpu < 19; cpu += 2) {

@@ -366,16 +366,14 @@ public:
 
     explicit Harness(const MapConfig& config)
         : config_(config), model_(config.root_level, config.model()), c_alloc_(alloc_.c_allocator()) {
-        // The CPU's features, the same from the first call to the last (begin() keeps the
-        // registers), and none left by the harness before.
+        // The CPU at reset (MMU off, whatever a test before left), with the features asked,
+        // the same from the first call to the last (begin() keeps the registers).
         namespace fake = aarch64_paging::arch::fake;
+        fake::reset();
         fake::registers().id_aa64pfr1_el1 = config.bti ? 1 : 0;
         fake::registers().id_aa64isar0_el1 = config.tlbi_range ? uint64_t{2} << 56 : 0;
         fake::registers().id_aa64mmfr1_el1 = config.hafdbs;
-        // BBM alone: the register's other fields as they are.
-        constexpr uint64_t kBbmField = uint64_t{0xf} << 52;
-        fake::registers().id_aa64mmfr2_el1 =
-            (fake::registers().id_aa64mmfr2_el1 & ~kBbmField) | uint64_t{config.bbm} << 52;
+        fake::registers().id_aa64mmfr2_el1 = uint64_t{config.bbm} << 52;
         walker_config_.delta = model_.delta();
         walker_config_.res1 = model_.res1();
         walker_config_.forbidden = config.one_privilege_level() ? kNonGlobal | kPxn : 0;
