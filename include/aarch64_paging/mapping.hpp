@@ -699,10 +699,10 @@ private:
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
     // A way of making live changes that break-before-make would refuse: make, which does
-    // them where it answers true, and the BreakRules (bit 1 << rule each) it makes safe.
+    // them where it answers true. Each makes splits of live blocks; map_range_break_before_make's
+    // the leaves' changes too (Op::breaks_leaves), but in a contiguous group.
     struct Breaking {
         bool (*make)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
-        uint8_t rules;
     };
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
@@ -817,11 +817,8 @@ private:
     }
     // The two Breakings: map_range_break_before_make's breaks every rule but Contiguous,
     // which no single break makes safe; set_live_splits' makes splits alone.
-    static constexpr Breaking BREAK_BEFORE_MAKE{&break_entry_of, (1u << unsigned(BreakRule::Split)) |
-                                                                     (1u << unsigned(BreakRule::OutputAddress)) |
-                                                                     (1u << unsigned(BreakRule::MemoryType)) |
-                                                                     (1u << unsigned(BreakRule::Global))};
-    static constexpr Breaking NT_SPLITS{&split_with_nt_of, 1u << unsigned(BreakRule::Split)};
+    static constexpr Breaking BREAK_BEFORE_MAKE{&break_entry_of};
+    static constexpr Breaking NT_SPLITS{&split_with_nt_of};
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -892,6 +889,7 @@ private:
         // under set_live_splits(true), splits of live blocks go through nT (this). Reached
         // through pointers, so that a program that uses neither links neither.
         const Breaking* breaking = nullptr;
+        bool breaks_leaves = false;  // breaking is map_range_break_before_make's (run())
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted

@@ -249,7 +249,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
     if (!apply) {
         // Planning a live change (or a sealed modify): break-before-make where it changes.
         if (const BreakRule rule = op.live ? break_before_make_rule(entry, next, where_.regime) : BreakRule::None;
-            rule != BreakRule::None && (op.breaking == nullptr || (op.breaking->rules >> unsigned(rule) & 1) == 0)) {
+            rule != BreakRule::None && (!op.breaks_leaves || rule == BreakRule::Contiguous)) {
             op.error = MapError::break_before_make(entry_region(va, level), rule);
             return false;
         }
@@ -411,7 +411,10 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
             return r;  // after protect_tables()
         }
     }
-    if (op.breaking == nullptr) {  // set_live_splits; a plan (tables_needed) too, as its change
+    // A Breaking the call brings is map_range_break_before_make's; else set_live_splits'
+    // (a plan, tables_needed, too: it answers as its change would).
+    op.breaks_leaves = op.breaking != nullptr;
+    if (op.breaking == nullptr) {
         op.breaking = splitter_;
     }
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
