@@ -165,19 +165,19 @@ public:
     [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
                                                      Stage2Attributes flags,
                                                      Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), &BREAK_BEFORE_MAKE);
+        return map_flags(region, pa, Attributes(bits(flags)), constraints, foreign(flags), &break_entry_of);
     }
     /// map_range_break_before_make() with stage-1 Attributes.
     [[nodiscard]] constexpr Result map_range_break_before_make(const MemoryRegion& region, PhysicalAddress pa,
                                                      Attributes flags,
                                                      Constraints constraints = Constraints::NONE) {
-        return map_flags(region, pa, flags, constraints, foreign(flags), &BREAK_BEFORE_MAKE);
+        return map_flags(region, pa, flags, constraints, foreign(flags), &break_entry_of);
     }
     /// map_range_break_before_make() with flags as map_range_bits() takes them.
     [[nodiscard]] constexpr Result map_range_bits_break_before_make(const MemoryRegion& region,
                                                                     PhysicalAddress pa, uint64_t flags,
                                                                     Constraints constraints) {
-        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, &BREAK_BEFORE_MAKE);
+        return map_flags(region, pa, Attributes(flags), constraints, Attributes::EMPTY, &break_entry_of);
     }
 
     /// The table pages map_range(region, pa, flags, constraints) would take from the
@@ -456,11 +456,12 @@ public:
         if (on && !__builtin_is_constant_evaluated() && ((arch::read_id_aa64mmfr2_el1() >> BBM_SHIFT) & 0xf) == 0) {
             return MapError::invalid_argument(argument_reason::NO_BBM);
         }
-        splitter_ = on ? &NT_SPLITS : nullptr;
+        splitter_ = on ? &split_with_nt_of : nullptr;
+        live_splits_ = on;
         return {};
     }
     /// The live block splits policy.
-    constexpr bool live_splits() const { return splitter_ != nullptr; }
+    constexpr bool live_splits() const { return live_splits_; }
 
     /// Frees every subtable whose entries are all empty (zero), as modify_range's splits
     /// of empty entries can leave them, and zeroes its entry; on an active mapping the TLB
@@ -698,12 +699,11 @@ private:
     // pa moves down with va where the granule's pages are larger than the region's.
     AARCH64_PAGING_INLINE constexpr Result check_map(const MemoryRegion& region, PhysicalAddress& pa, Attributes& flags,
                      Constraints constraints, Attributes refused_extra, uint64_t& va, uint64_t& end) const;
-    // A way of making live changes that break-before-make would refuse: make, which does
-    // them where it answers true. Each makes splits of live blocks; map_range_break_before_make's
-    // the leaves' changes too (Op::breaks_leaves), but in a contiguous group.
-    struct Breaking {
-        bool (*make)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
-    };
+    // Op::breaker's type: a way of making live changes that break-before-make would refuse,
+    // which makes them where it answers true. Each makes splits of live blocks;
+    // map_range_break_before_make's (break_entry_of) the leaves' changes too
+    // (Op::breaks_leaves), but in a contiguous group.
+    using Breaker = bool (*)(const Mapping&, Descriptor&, uint64_t, Descriptor, bool);
     // The bits a call's flags may not have for being another stage's: of stage-1
     // Attributes, STAGE1_ONLY at stage 2; of Stage2Attributes, every bit at stage 1.
     constexpr Attributes foreign(Attributes) const {
@@ -715,7 +715,7 @@ private:
     // map_range and map_range_break_before_make: flags checked against foreign too; bbm:
     // a live change that needs break-before-make does it.
     AARCH64_PAGING_PER_CALL constexpr Result map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
-                               Constraints constraints, Attributes refused_extra, const Breaking* breaking);
+                               Constraints constraints, Attributes refused_extra, Breaker breaker);
     // walk_runs' run so far: from start, leaves of level alike; expect is the leaf that
     // would go on with it (step further on: the next output address of a valid one). The
     // walk meets the leaves one after the other, so a run ends where the next begins.
@@ -762,10 +762,11 @@ private:
         }
     };
     // modify_range, change_attributes (R) with its masks (fn changes a leaf as changed()
-    // does), and collect_dirty (in_place: no split, Op::in_place).
+    // does), and collect_dirty (in_place: no split, Op::in_place; plan_only: its seal's
+    // check, nothing written).
     template <bool R, class F>
     constexpr Result modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear,
-                                 bool in_place = false);
+                                 bool in_place = false, bool plan_only = false);
     // walk_range, and walk_runs (R) with its run.
     template <bool R, class F>
     constexpr Result visit_with(const MemoryRegion& region, F& fn, Runs* runs) const;
@@ -790,7 +791,7 @@ private:
     // invalidated once more: a core may have cached the nT entry before the link.
     constexpr void break_and_make(Descriptor& slot, uint64_t va, Descriptor between, Descriptor next,
                                   bool table) const;
-    // BREAK_BEFORE_MAKE's make: where writing next over the live leaf slot needs
+    // Op::breaker of map_range_break_before_make: where writing next over the live leaf slot needs
     // break-before-make, or for a block split (next: the new table), break_and_make - a
     // split through nT instead under set_live_splits(true), with no invalid window; answers
     // whether it broke (and made). Reached through a pointer that only
@@ -806,8 +807,9 @@ private:
         m.break_and_make(slot, va, nt ? Descriptor(slot.bits() | BLOCK_NT) : Descriptor(), next, split);
         return true;
     }
-    // NT_SPLITS' make: a live block split goes through the block with nT (FEAT_BBM level
-    // 1); a leaf's change is left to the walk, as without a Breaking.
+    // Op::breaker under set_live_splits(true): a live block split goes through the block
+    // with nT (FEAT_BBM level 1); a leaf's change is left to the walk, as without a
+    // breaker. Reached through splitter_, which only set_live_splits sets.
     [[gnu::visibility("hidden")]] static constexpr bool split_with_nt_of(const Mapping& m, Descriptor& slot,
                                                                         uint64_t va, Descriptor next, bool split) {
         if (split) {
@@ -815,10 +817,6 @@ private:
         }
         return split;
     }
-    // The two Breakings: map_range_break_before_make's breaks every rule but Contiguous,
-    // which no single break makes safe; set_live_splits' makes splits alone.
-    static constexpr Breaking BREAK_BEFORE_MAKE{&break_entry_of};
-    static constexpr Breaking NT_SPLITS{&split_with_nt_of};
 
     // After a change to [va, end) of an inactive mapping: sets (hint) or clears the
     // contiguous bit of every group of leaves that [va, end) touches, at every level.
@@ -888,8 +886,8 @@ private:
         // map_range_break_before_make: live changes that need it break and make (this);
         // under set_live_splits(true), splits of live blocks go through nT (this). Reached
         // through pointers, so that a program that uses neither links neither.
-        const Breaking* breaking = nullptr;
-        bool breaks_leaves = false;  // breaking is map_range_break_before_make's (run())
+        Breaker breaker = nullptr;
+        bool breaks_leaves = false;  // breaker is map_range_break_before_make's (run())
         MapError error{};      // why a walk stopped
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted
@@ -1115,12 +1113,13 @@ private:
     uint8_t hardware_updates_ = 0;                  // set_hardware_updates()
     uint64_t tracking_ = 0;  // under hardware_updates::DIRTY, the regime's tracking() (dirty.hpp)
     Mapping* tables_read_only_in_ = nullptr;  // protect_tables()' mapping, until unprotect_tables()
+    Breaker splitter_ = nullptr;              // split_with_nt_of under set_live_splits(true)
     uint32_t active_cores_ = 0;
     uint16_t asid_ = 0;
     uint8_t root_level_ = 0;
     uint8_t root_tables_log2_ = 0;  // root_tables() = 1 << it (0: zero-initialised, in .bss)
     uint8_t cnp_ = 0;               // TTBR_CNP under set_common_not_private(true): ORed into ttbr()
-    const Breaking* splitter_ = nullptr;  // &NT_SPLITS under set_live_splits(true)
+    bool live_splits_ = false;      // set_live_splits()
     bool xnx_ = false;              // has_xnx()
     // What only a stage-2 mapping does, reached through this table, which init_stage2()
     // sets, so that a program that makes no stage-2 mapping links none of it.
@@ -1348,6 +1347,7 @@ constexpr void Mapping<G, T>::release() {
     tables_read_only_in_ = nullptr;
     cnp_ = 0;
     splitter_ = nullptr;
+    live_splits_ = false;
     contiguous_hint_ = false;
     hint_used_ = false;
     regroup_ = nullptr;
@@ -1578,7 +1578,7 @@ constexpr Result Mapping<G, T>::plan_map(const MemoryRegion& region, PhysicalAdd
 template <class G, class T>
 constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAddress pa, Attributes flags,
                                           Constraints constraints, Attributes refused_extra,
-                                          const Breaking* breaking) {
+                                          Breaker breaker) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (Result r = check_map(region, pa, flags, constraints, refused_extra, va, end); !r) {
@@ -1586,7 +1586,7 @@ constexpr Result Mapping<G, T>::map_flags(const MemoryRegion& region, PhysicalAd
     }
     Op op = map_op(flags, constraints, va, pa.value());
     op.owner = this;
-    op.breaking = breaking;
+    op.breaker = breaker;
     return run_as<OpKind::Map>(op, va, end, !contains(constraints, Constraints::NO_CONTIGUOUS_HINT));
 }
 
@@ -1599,13 +1599,13 @@ constexpr Result Mapping<G, T>::modify_range(const MemoryRegion& region, F&& fn)
 template <class G, class T>
 template <bool R, class F>
 constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, uint64_t set, uint64_t clear,
-                                            bool in_place) {
+                                            bool in_place, bool plan_only) {
     uint64_t va = 0;
     uint64_t end = 0;
     if (!in_range(region, va, end)) {
         return range_error(region);
     }
-    FnOp<F, R> op{{this, is_active()}, fn};
+    FnOp<F, R> op{{plan_only ? nullptr : this, is_active()}, fn};
     op.fn_ = &FnOp<F, R>::call;
     op.widened = widened_;
     op.res1 = res1_bits(where_.regime);
@@ -1675,11 +1675,32 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
     if (Result r = tables_writable(); !r) {
         return r;  // before the bitmap is written
     }
+    const bool stage2 = is_stage2(where_.regime);
+    // Makes a whole dirty DBM leaf clean; answers whether the pages of entry may be dirty.
+    const auto make_clean = [stage2](const MemoryRegion& part, Descriptor& entry, unsigned level) {
+        if (!may_be_dirty(entry.bits(), stage2)) {
+            return false;
+        }
+        if (contains(entry.flags(), Attributes::DBM) && part.len() == G::level_size(level)) {
+            entry = Descriptor(tracked(entry.bits(), tracking(stage2)));
+        }
+        return true;
+    };
+    if (widened_ != nullptr) {
+        // A seal may refuse to make a leaf clean (read-only at EL0 lets EL1 execute): asked
+        // first, by the plan alone, so that a refusal leaves the bitmap as it was.
+        auto check = [&make_clean](const MemoryRegion& part, Descriptor& entry, unsigned level) {
+            (void)make_clean(part, entry, level);
+            return true;
+        };
+        if (Result r = modify_with<false>(region, check, 0, 0, true, true); !r) {
+            return r;
+        }
+    }
     __builtin_memset(bitmap, 0, needed * sizeof(uint64_t));
     const uint64_t first = va_base_ + va;
-    const bool stage2 = is_stage2(where_.regime);
-    auto fn = [bitmap, first, stage2](const MemoryRegion& part, Descriptor& entry, unsigned level) {
-        if (!may_be_dirty(entry.bits(), stage2)) {
+    auto fn = [bitmap, first, &make_clean](const MemoryRegion& part, Descriptor& entry, unsigned level) {
+        if (!make_clean(part, entry, level)) {
             return true;
         }
         // Its pages' bits, a word at a time (a 1 GiB block has 2^18 of 4 KiB).
@@ -1689,9 +1710,6 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
             const uint64_t count = last - page + 1 < 64 - bit ? last - page + 1 : 64 - bit;
             bitmap[page / 64] |= (count == 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1) << bit;
             page += count;
-        }
-        if (contains(entry.flags(), Attributes::DBM) && part.len() == G::level_size(level)) {
-            entry = Descriptor(tracked(entry.bits(), tracking(stage2)));  // dirty: made clean
         }
         return true;
     };

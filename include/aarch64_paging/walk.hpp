@@ -141,7 +141,7 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
         // A live block is never split, but by map_range_break_before_make or under
         // set_live_splits; and not so either when one of a live contiguous group (the
         // group's TLB entry would outlive the break of one of its blocks).
-        const bool splits = op.breaking != nullptr;  // each Breaking makes splits
+        const bool splits = op.breaker != nullptr;  // each breaker makes splits
         if (op.live && in_tree && entry.is_valid() && (!splits || contains(entry.flags(), Attributes::CONTIGUOUS))) {
             op.error = MapError::break_before_make(entry_region(va, level),
                                                    splits ? BreakRule::Contiguous : BreakRule::Split);
@@ -163,11 +163,11 @@ constexpr bool Mapping<G, T>::split(Step apply, Kind kind, Descriptor* slot, Des
     // Below it nothing is live yet: no break, and no TLB entry to note (leaf's in_tree).
     const bool ok = walk(APPLY, kind, sub, entry, true, level + 1, va, end, op);
     // Linked once written: a walker sees the new table whole (a modify that failed midway
-    // leaves its split, as on an inactive mapping it may). A live block's Breaking links it
+    // leaves its split, as on an inactive mapping it may). A live block's breaker links it
     // (map_range_break_before_make, set_live_splits).
     const bool live = op.live && in_tree;
     if (!live || !entry.is_valid() ||
-        !op.breaking->make(*this, *slot, va & ~(G::level_size(level) - 1), table_descriptor(sub), true)) {
+        !op.breaker(*this, *slot, va & ~(G::level_size(level) - 1), table_descriptor(sub), true)) {
         link_table(*slot, sub, live);
     }
     return ok;
@@ -258,7 +258,7 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
     }
     // A break (map_range_break_before_make) makes next itself, its TLB maintenance done.
     if (op.live && in_tree) {
-        if (op.breaking != nullptr && op.breaking->make(*this, *slot, va, next, false)) {
+        if (op.breaker != nullptr && op.breaker(*this, *slot, va, next, false)) {
             return true;
         }
         op.tlb.note(va, entry, next);
@@ -411,11 +411,11 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
             return r;  // after protect_tables()
         }
     }
-    // A Breaking the call brings is map_range_break_before_make's; else set_live_splits'
+    // A breaker the call brings is map_range_break_before_make's; else set_live_splits'
     // (a plan, tables_needed, too: it answers as its change would).
-    op.breaks_leaves = op.breaking != nullptr;
-    if (op.breaking == nullptr) {
-        op.breaking = splitter_;
+    op.breaks_leaves = op.breaker != nullptr;
+    if (op.breaker == nullptr) {
+        op.breaker = splitter_;
     }
     // unmap_range frees the tables it leaves empty, up to the root: it starts there.
     unsigned level = root_level_;
