@@ -388,7 +388,7 @@ private:
         }
         for (unsigned p = 0; p < tables; ++p) {
             const uint64_t pa = tree.root + p * G::page_size;
-            check_read_only(finding(LintKind::TableWritable, tree.root_level, 0, tree.va_base + p * span, 0), pa);
+            check_read_only(tree.root_level, 0, tree.va_base + p * span, 0, pa);
             path_[0] = pa;  // (a reference to any root table is a loop: table_entry)
             depth_ = 1;
             walk_table(resolve(tree, pa), tree.root_level, tree.va_base + p * span, 0);
@@ -472,20 +472,21 @@ private:
             tables_dropped_ = true;  // cannot tell a second visit from a first: stop here
             return;
         }
-        check_read_only(finding(LintKind::TableWritable, level, i, va, d), pa);
+        check_read_only(level, i, va, d, pa);
         path_[depth_++] = pa;
         walk_table(sub, level + 1, va, limits | (d & table_limits::ALL));
         --depth_;
     }
 
-    // TableWritable: f (the entry that links table page pa) where the tree's tables are
-    // to be read-only in another tree, and it lets pa be written.
-    void check_read_only(LintFinding f, uint64_t pa) {
+    // TableWritable at the entry d (level, index i, va) that links table page pa, where the
+    // tree's tables are to be read-only in another tree and it lets pa be written.
+    void check_read_only(unsigned level, unsigned i, uint64_t va, uint64_t d, uint64_t pa) {
         if (tree_->read_only_in.root == 0 || !structure()) {
             return;
         }
         const uint64_t leaf = leaf_at(*tree_, tree_->read_only_in, pa);
         if ((leaf & AP2) == 0 || (leaf & DBM) != 0) {
+            LintFinding f = finding(LintKind::TableWritable, level, i, va, d);
             f.pa = pa;
             f.bits = leaf;
             add(f);

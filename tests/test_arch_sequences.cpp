@@ -342,6 +342,18 @@ struct Stage2Map {
 
 fake::Tlbi tlbi(unsigned i) { return fake::counters().log[i]; }
 
+// IPA 1 GiB + 4 KiB of the active s2 made read-only by map_range_break_before_make, which
+// splits the live block at slot: the slot at each event the call issues.
+std::vector<uint64_t> split_read_only(Stage2Map& s2, const uint64_t* slot) {
+    std::vector<uint64_t> slot_at;
+    Hook hook([&](const fake::Event&) { slot_at.push_back(*slot); });
+    REQUIRE(s2.m.map_range_break_before_make(MemoryRegion(G1 + K4, G1 + 2 * K4), PhysicalAddress(G1 + K4),
+                                             Stage2Attributes::VALID | Stage2Attributes::NORMAL |
+                                                 Stage2Attributes::READ)
+                .is_ok());
+    return slot_at;
+}
+
 }  // namespace
 
 TEST_CASE("stage 2: activation writes VTCR_EL2 and VTTBR_EL2, ISB, TLBI VMALLS12E1IS, DSB ISH, ISB",
@@ -433,16 +445,9 @@ TEST_CASE("stage 2: break-before-make writes invalid, invalidates, then links th
     REQUIRE(stage2_activate(s2.m).is_ok());
     uint64_t* const slot = &s2.level2()[0];  // the live 2 MiB block at IPA 1 GiB
     const uint64_t block = *slot;
-    std::vector<uint64_t> slot_at;  // the slot at each event
     const unsigned first = fake::next_event();
     const unsigned tlbis = fake::counters().log_count;
-    {
-        Hook hook([&](const fake::Event&) { slot_at.push_back(*slot); });
-        REQUIRE(s2.m.map_range_break_before_make(MemoryRegion(G1 + K4, G1 + 2 * K4), PhysicalAddress(G1 + K4),
-                                                 Stage2Attributes::VALID | Stage2Attributes::NORMAL |
-                                                     Stage2Attributes::READ)
-                    .is_ok());
-    }
+    const std::vector<uint64_t> slot_at = split_read_only(s2, slot);
     // Break: invalid, DSB ISHST, TLBI IPAS2LE1IS of the block, DSB ISH, TLBI VMALLE1IS, DSB
     // ISH, ISB; make: DSB ISHST, the table linked; the end of a change that left nothing
     // else stale: DSB ISHST, ISB.
@@ -513,15 +518,8 @@ TEST_CASE("stage 2: break-before-make under live splits splits through nT, no in
     REQUIRE(stage2_activate(s2.m).is_ok());
     uint64_t* const slot = &s2.level2()[0];  // the live 2 MiB block at IPA 1 GiB
     const uint64_t block = *slot;
-    std::vector<uint64_t> slot_at;
     const unsigned first = fake::next_event();
-    {
-        Hook hook([&](const fake::Event&) { slot_at.push_back(*slot); });
-        REQUIRE(s2.m.map_range_break_before_make(MemoryRegion(G1 + K4, G1 + 2 * K4), PhysicalAddress(G1 + K4),
-                                                 Stage2Attributes::VALID | Stage2Attributes::NORMAL |
-                                                     Stage2Attributes::READ)
-                    .is_ok());
-    }
+    const std::vector<uint64_t> slot_at = split_read_only(s2, slot);
     // The block with nT (not invalid): DSB ISHST, TLBI IPAS2LE1IS, DSB ISH, TLBI VMALLE1IS,
     // DSB ISH, ISB; the table linked after a DSB ISHST; the block's TLB entries again; the
     // end of a change that left nothing else stale: DSB ISHST, ISB.

@@ -803,7 +803,7 @@ private:
         if (!split && !needs_break_before_make(slot, next, m.where_.regime)) {
             return false;
         }
-        const bool nt = split && m.splitter_ != nullptr;
+        const bool nt = split && m.live_splits_;
         m.break_and_make(slot, va, nt ? Descriptor(slot.bits() | BLOCK_NT) : Descriptor(), next, split);
         return true;
     }
@@ -1752,11 +1752,12 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
             return true;
         });
         const Descriptor next = changed(leaf, set, clear);
-        // A permission change: the rule can be but Contiguous, for a page of a live group.
-        const BreakRule rule = in.is_active() ? break_before_make_rule(leaf, next, in.where_.regime) : BreakRule::None;
+        // A permission change breaks no rule on a live map but Contiguous, in a live group.
         if (!walked || !leaf.is_valid() || at != LEAF_LEVEL) {
             checked = MapError::invalid_argument(why::TABLES_NOT_PAGES, 0, 0, VirtualAddress(va));
-        } else if (rule != BreakRule::None) {
+        } else if (const BreakRule rule =
+                       in.is_active() ? break_before_make_rule(leaf, next, in.where_.regime) : BreakRule::None;
+                   rule != BreakRule::None) {
             checked = MapError::break_before_make(page, rule);
         } else if (const uint64_t widened = in.widened_ != nullptr ? in.widened_(leaf, next, in.where_.regime) : 0;
                    widened != 0) {

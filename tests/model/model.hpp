@@ -355,14 +355,10 @@ public:
     // CPU without FEAT_BTI, the policy kept; off always succeeds. Changes no table.
     Outcome set_guarded_code(bool on) {
         if (on && (config_.stage2 || !config_.bti)) {
-            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
-            o.value = IDMAP_ARG_NO_BTI | uint64_t{static_cast<unsigned>(config_.regime)} << 16;
-            return record(o);
+            return record(invalid_argument(IDMAP_ARG_NO_BTI | uint64_t{static_cast<unsigned>(config_.regime)} << 16));
         }
         guarded_ = on;
-        Outcome o;
-        o.may_change = false;
-        return o;
+        return no_change();
     }
     bool guarded_code() const { return guarded_; }
     // idmap_set_hardware_updates (idmap.h): refused for unknown bits, then for a CPU that
@@ -376,28 +372,21 @@ public:
             return record(o);
         }
         if (needed > config_.hafdbs) {
-            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
-            o.value = IDMAP_ARG_NO_HAFDBS | uint64_t{needed} << 16 | uint64_t{config_.hafdbs} << 32;
-            return record(o);
+            return record(
+                invalid_argument(IDMAP_ARG_NO_HAFDBS | uint64_t{needed} << 16 | uint64_t{config_.hafdbs} << 32));
         }
         updates_ = updates;
-        Outcome o;
-        o.may_change = false;
-        return o;
+        return no_change();
     }
     unsigned hardware_updates() const { return updates_; }
     // idmap_set_live_splits (idmap.h): turning them on is refused on a CPU without
     // FEAT_BBM, the policy kept. Changes no table.
     Outcome set_live_splits(bool on) {
         if (on && config_.bbm == 0) {
-            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
-            o.value = IDMAP_ARG_NO_BBM;
-            return record(o);
+            return record(invalid_argument(IDMAP_ARG_NO_BBM));
         }
         live_splits_ = on;
-        Outcome o;
-        o.may_change = false;
-        return o;
+        return no_change();
     }
     bool live_splits() const { return live_splits_; }
     // Whether a valid leaf of bits lets writes through: bit 7 clear at stage 1 (AP[2]), set
@@ -442,9 +431,8 @@ public:
     // change_attributes call each would make it (an inactive map's hints regrouped).
     Outcome protect_tables(const std::vector<uint64_t>& tables, bool on) {
         if (on && config_.stage2) {
-            Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
-            o.value = IDMAP_ARG_NOT_STAGE1 | uint64_t{static_cast<unsigned>(config_.regime)} << 16;
-            return record(o);
+            return record(
+                invalid_argument(IDMAP_ARG_NOT_STAGE1 | uint64_t{static_cast<unsigned>(config_.regime)} << 16));
         }
         if (on == protected_) {
             Outcome o = on ? error(IDMAP_ERR_INVALID_ARGUMENT) : Outcome{};
@@ -461,8 +449,7 @@ public:
             const uint64_t offset = va - range_start();
             const Leaf leaf = offset < size() ? info(offset >> kPageShift).leaf : Leaf{};
             if (!leaf.valid() || leaf.level != kLeafLevel) {
-                Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
-                o.value = IDMAP_ARG_TABLES_NOT_PAGES;
+                Outcome o = invalid_argument(IDMAP_ARG_TABLES_NOT_PAGES);
                 o.va = va;
                 return record(o);
             }
@@ -1094,9 +1081,17 @@ private:
     }
 
     // A change refused because the map's tables are read-only (idmap_protect_tables).
-    static Outcome read_only() {
+    static Outcome read_only() { return invalid_argument(IDMAP_ARG_TABLES_READ_ONLY); }
+    // INVALID_ARGUMENT with value: the reason (IDMAP_ARG_*) and what goes with it.
+    static Outcome invalid_argument(uint64_t value) {
         Outcome o = error(IDMAP_ERR_INVALID_ARGUMENT);
-        o.value = IDMAP_ARG_TABLES_READ_ONLY;
+        o.value = value;
+        return o;
+    }
+    // A call that succeeds and changes no table (a policy set).
+    static Outcome no_change() {
+        Outcome o;
+        o.may_change = false;
         return o;
     }
     static Outcome error(idmap_status_t status) {
