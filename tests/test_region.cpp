@@ -27,6 +27,19 @@ TEST_CASE("MemoryRegion rounds start down and end up to pages", "[region]") {
     }
 }
 
+TEST_CASE("MemoryRegion::aligned is the constructor's region for page-aligned bounds", "[region]") {
+    // The walk's callbacks get their regions so: the same as the constructor's, wherever
+    // the bounds are, the top page and a wrapped end (an upper range's last entry) too.
+    const uint64_t bounds[] = {0, 0x1000, 0x4000'0000, 0xffff'0000'0000'0000, 0xffff'ffff'ffff'f000};
+    for (const uint64_t start : bounds) {
+        for (const uint64_t end : bounds) {
+            CAPTURE(start, end);
+            CHECK(MemoryRegion::aligned(start, end) == MemoryRegion(start, end));
+        }
+    }
+    static_assert(MemoryRegion::aligned(0x1000, 0x3000).len() == 0x2000, "usable in constant evaluation");
+}
+
 TEST_CASE("MemoryRegion len, is_empty and is_backwards", "[region]") {
     CHECK(MemoryRegion(0x1000, 0x3000).len() == 0x2000);
     CHECK_FALSE(MemoryRegion(0x1000, 0x3000).is_empty());

@@ -684,9 +684,10 @@ private:
         return level == root_level_ ? G::entries << root_tables_log2_ : G::entries;
     }
 
-    // The callbacks' view of [va, end): real addresses, not offsets into the table.
+    // The callbacks' view of [va, end): real addresses, not offsets into the table (the
+    // walk's va and end are page-aligned).
     constexpr MemoryRegion region_at(uint64_t va, uint64_t end) const {
-        return MemoryRegion(va + va_base_, end + va_base_);
+        return MemoryRegion::aligned(va + va_base_, end + va_base_);
     }
     // The whole region of the entry at level that holds offset va, for errors and
     // callbacks: a block's or a page's, wherever in it va lies.

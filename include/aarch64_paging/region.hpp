@@ -26,6 +26,15 @@ public:
     /// The same, from plain numbers.
     constexpr MemoryRegion(uint64_t start, uint64_t end)
         : MemoryRegion(VirtualAddress(start), VirtualAddress(end)) {}
+    /// [start, end) from bounds that are page-aligned already, kept as given: the region
+    /// the constructor makes of them, without its rounding (for a region computed per
+    /// entry, as the walk's callbacks get).
+    static constexpr MemoryRegion aligned(uint64_t start, uint64_t end) {
+        MemoryRegion region;
+        region.start_ = start;
+        region.end_ = end;
+        return region;
+    }
 
     /// The first address, page-aligned.
     constexpr VirtualAddress start() const { return VirtualAddress(start_); }
