@@ -983,6 +983,11 @@ private:
     AARCH64_PAGING_PER_ENTRY constexpr bool leaf(Step apply, Kind kind, Descriptor* slot, Descriptor entry,
                                                  bool in_tree, unsigned level, uint64_t va, uint64_t end,
                                                  Call& op) const;
+    // A visit's leaf. walk_leaves calls it itself: in the size build, a call per entry with
+    // the few arguments a visit needs.
+    template <class Call>
+    AARCH64_PAGING_PER_ENTRY constexpr bool visit_leaf(Descriptor entry, unsigned level, uint64_t va,
+                                                       Call& op) const;
     // Whether the operation makes entry (at level, [va, end) of it in range) a leaf of its
     // own (true), or needs a table below it (false). Entries it leaves alone are leaves
     // that write nothing. blocks: whether a whole entry may be one here (walk_table).

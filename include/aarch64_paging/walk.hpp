@@ -64,8 +64,9 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
             }
         }
         const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
-        if (!leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va, va + G::page_size,
-                  op)) {
+        if (OpKind(kind) == OpKind::Visit ? !visit_leaf(entry, LEAF_LEVEL, va, op)
+                                          : !leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived,
+                                                  LEAF_LEVEL, va, va + G::page_size, op)) {
             return false;
         }
     }
@@ -206,14 +207,8 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
                                    unsigned level, uint64_t va, uint64_t end, Call& op) const {
     Descriptor next;
     switch (OpKind(kind)) {
-    case OpKind::Visit: {
-        Descriptor copy = entry;
-        if (!call_fn(op, entry_region(va, level), copy, level)) {
-            op.error = MapError::pte_update_fault(entry.bits());
-            return false;
-        }
-        return true;
-    }
+    case OpKind::Visit:
+        return visit_leaf(entry, level, va, op);
     case OpKind::Modify:
         if (!apply && !plans_leaves(kind, op)) {
             return true;
@@ -264,6 +259,17 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         op.tlb.note(va, entry, next);
     }
     store(*slot, next);
+    return true;
+}
+
+template <class G, class T>
+template <class Call>
+constexpr bool Mapping<G, T>::visit_leaf(Descriptor entry, unsigned level, uint64_t va, Call& op) const {
+    Descriptor copy = entry;
+    if (!call_fn(op, entry_region(va, level), copy, level)) {
+        op.error = MapError::pte_update_fault(entry.bits());
+        return false;
+    }
     return true;
 }
 
