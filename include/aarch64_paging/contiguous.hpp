@@ -23,8 +23,11 @@ struct Contiguous {
     /// contiguous bit included, when nothing else changes (a live group is never
     /// regrouped).
     static constexpr Descriptor kept_hint(Descriptor old, Descriptor written) {
-        return ((old.bits() ^ written.bits()) & ~BIT) == 0 ? old : written;
+        return same_but_hint(old, written) ? old : written;
     }
+
+    /// Whether @p a and @p b differ in nothing but the contiguous bit.
+    static constexpr bool same_but_hint(Descriptor a, Descriptor b) { return ((a.bits() ^ b.bits()) & ~BIT) == 0; }
 
     /// Whether entries [0, @p count) of a table at @p level are valid leaves that map one
     /// output range aligned to count entries, with one set of attributes but the

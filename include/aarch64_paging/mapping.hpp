@@ -1009,6 +1009,9 @@ private:
     // A map's run of leaves in a tree no walker uses: count entries from entry on, first
     // and then each step above the last (stride()).
     static constexpr void write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step);
+    // A map's pages in a live tree: how many of count from entry (at offset va) on map as
+    // asked already, the contiguous bit aside: those leaf() would leave as they are.
+    static constexpr uint64_t same_pages(const Op& op, const Descriptor* entry, uint64_t va, uint64_t count);
     // change_attributes' change of a leaf: a valid one takes the masks, an invalid one
     // stays as it is.
     AARCH64_PAGING_INLINE static constexpr Descriptor changed(Descriptor entry, uint64_t set, uint64_t clear) {

@@ -49,14 +49,17 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
     }
     // The pages the operation takes in a loop of its own (Op::take_pages: a visit's or a
     // modify's), asked before each leaf() (read once: the size build's loop asks every
-    // operation).
+    // operation); a map of a live tree passes so over those that map as asked already.
     const auto take = Call::TAKES && (OpKind(kind) == OpKind::Visit || OpKind(kind) == OpKind::Modify)
                           ? op.take_pages
                           : nullptr;
+    const bool same = OpKind(kind) == OpKind::Map && op.live && !derived;
     for (; va < end; ++i, va += G::page_size) {
-        if (take != nullptr) {
-            const uint64_t taken =
-                take(op, table != nullptr ? &table[i] : nullptr, (end - va) >> G::page_shift, apply, derived);
+        if (take != nullptr || same) {
+            const uint64_t left = (end - va) >> G::page_shift;
+            const uint64_t taken = take != nullptr
+                                       ? take(op, table != nullptr ? &table[i] : nullptr, left, apply, derived)
+                                       : same_pages(op, &table[i], va, left);
             i += static_cast<unsigned>(taken);
             va += taken << G::page_shift;
             if (va == end) {
@@ -390,6 +393,17 @@ constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descr
     for (uint64_t i = 0; i < count; ++i) {
         entry[i] = Descriptor(first.bits() + i * step);
     }
+}
+
+template <class G, class T>
+constexpr uint64_t Mapping<G, T>::same_pages(const Op& op, const Descriptor* entry, uint64_t va, uint64_t count) {
+    const Descriptor first = mapped(op, va, LEAF_LEVEL);
+    const uint64_t step = stride(op, LEAF_LEVEL);
+    uint64_t i = 0;
+    while (i < count && Contiguous<G>::same_but_hint(entry[i], Descriptor(first.bits() + i * step))) {
+        ++i;
+    }
+    return i;
 }
 
 template <class G, class T>
