@@ -551,9 +551,11 @@ public:
     template <class F>
     constexpr void for_each_table(F&& fn) const {
         if (root_ != nullptr) {
-            // Each table of a concatenated root on its own: fn sees pages.
+            // Each table of a concatenated root on its own: fn sees pages. The walk ends at
+            // the last table (table_count() counts them): a root alone is not read.
+            size_t left = tables_;
             for (unsigned p = 0; p < root_tables(); ++p) {
-                visit_tables(root_ + p * G::entries, root_level_, fn);
+                left = visit_tables(root_ + p * G::entries, root_level_, fn, left);
             }
         }
     }
@@ -1066,8 +1068,10 @@ private:
     // compact_subtables below table, which covers from va; answers whether table is now
     // empty.
     constexpr bool compact(Descriptor* table, unsigned level, uint64_t va, Retired& retired, TlbBatch& tlb);
+    // for_each_table from table, at level, on, of the left tables not yet visited: those
+    // left after.
     template <class F>
-    constexpr void visit_tables(const Descriptor* table, unsigned level, F& fn) const;
+    constexpr size_t visit_tables(const Descriptor* table, unsigned level, F& fn, size_t left) const;
     void dump_table(TextWriter& out, const Descriptor* table, unsigned level, uint64_t base) const;
 
     // Offsets from va_base_ of region (in the upper range an end of 0 is 2^64, the top)
@@ -2039,15 +2043,15 @@ constexpr bool Mapping<G, T>::compact(Descriptor* table, unsigned level, uint64_
 
 template <class G, class T>
 template <class F>
-constexpr void Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn) const {
+constexpr size_t Mapping<G, T>::visit_tables(const Descriptor* table, unsigned level, F& fn, size_t left) const {
     fn(static_cast<const void*>(table));
-    if (level < LEAF_LEVEL) {
-        for (unsigned i = 0; i < G::entries; ++i) {
-            if (table[i].is_table(level)) {
-                visit_tables(subtable(table[i]), level + 1, fn);
-            }
+    --left;
+    for (unsigned i = 0; i < G::entries && left != 0 && level < LEAF_LEVEL; ++i) {
+        if (table[i].is_table(level)) {
+            left = visit_tables(subtable(table[i]), level + 1, fn, left);
         }
     }
+    return left;
 }
 
 template <class G, class T>
