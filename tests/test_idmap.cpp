@@ -94,6 +94,31 @@ TEST_CASE("block and page levels: largest blocks that fit, pages at the edges", 
     CHECK(map.table_count() == 5);
 }
 
+TEST_CASE("a map over tables it covers whole maps below them and keeps them", "[idmap]") {
+    IdMap map(1, 1);
+    // Pages under [1G + 2M, 1G + 4M): root, level 2 under [1G, 2G), level 3 under the pages.
+    REQUIRE(map.map_range_with_constraints(MemoryRegion(GiB1 + MiB2, GiB1 + 2 * MiB2), kNormal,
+                                           Constraints::NO_BLOCK_MAPPINGS)
+                .is_ok());
+    REQUIRE(map.table_count() == 3);
+    // Blocks wherever no table is: the root's run of blocks stops at its table and goes on
+    // after it; below it, the level-2 run stops at the pages' table.
+    REQUIRE(map.map_range(MemoryRegion(0, 4 * GiB1), kNormal | Attributes::READ_ONLY).is_ok());
+    CHECK(map.table_count() == 3);
+    const std::vector<Leaf> got = leaves(map, MemoryRegion(0, 4 * GiB1));
+    REQUIRE(got.size() == 1 + 1 + 512 + 510 + 2);
+    CHECK((got[0].start == 0 && got[0].level == 1));
+    CHECK((got[1].start == GiB1 && got[1].level == 2));
+    CHECK((got[2].start == GiB1 + MiB2 && got[2].level == 3));
+    CHECK((got[514].start == GiB1 + 2 * MiB2 && got[514].level == 2));
+    CHECK((got[1024].start == 2 * GiB1 && got[1024].level == 1));
+    CHECK((got[1025].start == 3 * GiB1 && got[1025].level == 1));
+    for (const Leaf& leaf : got) {
+        CHECK(Descriptor(leaf.bits).output_address().value() == leaf.start);  // identity
+        CHECK((leaf.bits & bits(Attributes::READ_ONLY)) != 0);                // each one written
+    }
+}
+
 TEST_CASE("no block at level 0, and none with NO_BLOCK_MAPPINGS", "[idmap]") {
     IdMap map(1, 0);
     REQUIRE(map.map_range(MemoryRegion(0, uint64_t{512} * GiB1), kNormal).is_ok());

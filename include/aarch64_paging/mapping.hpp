@@ -1011,6 +1011,9 @@ private:
     // A map's run of leaves in a tree no walker uses: count entries from entry on, first
     // and then each step above the last (stride()).
     static constexpr void write_run(Descriptor* entry, uint64_t count, Descriptor first, uint64_t step);
+    // How many of count entries of a table above the leaf level, from entry on, come before
+    // the first table among them.
+    static constexpr uint64_t before_table(const Descriptor* entry, uint64_t count);
     // A map's pages in a live tree: how many of count from entry (at offset va) on map as
     // asked already, the contiguous bit aside: those leaf() would leave as they are.
     static constexpr uint64_t same_pages(const Op& op, const Descriptor* entry, uint64_t va, uint64_t count);

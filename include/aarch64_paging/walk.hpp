@@ -86,17 +86,23 @@ constexpr bool Mapping<G, T>::walk_table(Step apply, Kind kind, Descriptor* tabl
     // the level, the constraints and the output address allow them; any other operation's.
     const bool blocks = OpKind(kind) != OpKind::Map || blocks_allowed(level, 0, op.to_pa, op.constraints);
     // A map of a tree no walker uses writes the entries it covers whole as one run of
-    // blocks where the table holds no tables (new, or a block's split).
-    const bool runs = apply && OpKind(kind) == OpKind::Map && !op.live && derived && blocks;
+    // blocks, up to the first table among them (none in a new table or a block's split);
+    // its plan has nothing to count there.
+    const bool runs = OpKind(kind) == OpKind::Map && !op.live && blocks;
     for (unsigned i = G::index(va, level); va < end; ++i) {
         const uint64_t next = (va | (size - 1)) + 1;
         const uint64_t to = next < end ? next : end;
         if (runs && covers_entry(level, va, to)) {
-            const uint64_t count = (end - va) >> G::level_shift(level);  // the whole entries left
-            write_run(&table[i], count, mapped(op, va, level), stride(op, level));
-            i += count - 1;
-            va += count * size;
-            continue;
+            const uint64_t whole = (end - va) >> G::level_shift(level);  // the whole entries left
+            const uint64_t count = derived ? whole : before_table(&table[i], whole);
+            if (count != 0) {
+                if (apply) {
+                    write_run(&table[i], count, mapped(op, va, level), stride(op, level));
+                }
+                i += static_cast<unsigned>(count - 1);
+                va += count * size;
+                continue;
+            }
         }
         const Descriptor entry = derived ? split_entry(parent, level, i) : table[i];
         bool ok = true;
@@ -393,6 +399,15 @@ constexpr void Mapping<G, T>::write_run(Descriptor* entry, uint64_t count, Descr
     for (uint64_t i = 0; i < count; ++i) {
         entry[i] = Descriptor(first.bits() + i * step);
     }
+}
+
+template <class G, class T>
+constexpr uint64_t Mapping<G, T>::before_table(const Descriptor* entry, uint64_t count) {
+    uint64_t i = 0;
+    while (i < count && !entry[i].is_table_or_page()) {  // above the leaf level: a table
+        ++i;
+    }
+    return i;
 }
 
 template <class G, class T>
