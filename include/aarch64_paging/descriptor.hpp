@@ -14,6 +14,7 @@
 #include "aarch64_paging/attributes.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/granule.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
 
@@ -44,8 +45,9 @@ public:
     constexpr bool is_valid() const { return (bits_ & 1) != 0; }
     /// Valid and TABLE_OR_PAGE: a table at levels 0-2, a page at level 3.
     constexpr bool is_table_or_page() const { return (bits_ & 3) == 3; }
-    /// A table descriptor: only at levels above the leaf.
-    constexpr bool is_table(unsigned level) const {
+    /// A table descriptor: only at levels above the leaf. (Inlined in every build: out of
+    /// line, the -Os call costs more than the test.)
+    AARCH64_PAGING_INLINE constexpr bool is_table(unsigned level) const {
         return level < Granule4K::leaf_level && is_table_or_page();
     }
 

@@ -641,7 +641,7 @@ private:
     constexpr Descriptor table_descriptor(const Descriptor* sub) const {
         return Descriptor(translation_.physical(sub), Attributes::VALID | Attributes::TABLE_OR_PAGE);
     }
-    static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
+    AARCH64_PAGING_INLINE static constexpr bool covers_entry(unsigned level, uint64_t va, uint64_t end) {
         return (va & (G::level_size(level) - 1)) == 0 && end - va == G::level_size(level);
     }
     // Whether entries at level that the range covers whole may be blocks: the level has
@@ -678,7 +678,7 @@ private:
     // follows it in memory, so that a walk from it over a range that crosses into the next
     // counts its index on from G::index(va) (walk_table, for_each_entry), as the MMU
     // indexes a concatenated root; no walk needs to know of them but where it starts.
-    constexpr Descriptor* root_table(uint64_t va) const {
+    AARCH64_PAGING_INLINE constexpr Descriptor* root_table(uint64_t va) const {
         return root_ + ((va >> G::level_shift(root_level_)) & ~uint64_t{G::entries - 1});
     }
     // The entries of a table at level: the root's tables' (concatenated at stage 2).
