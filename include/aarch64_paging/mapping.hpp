@@ -693,7 +693,7 @@ private:
     }
     // The whole region of the entry at level that holds offset va, for errors and
     // callbacks: a block's or a page's, wherever in it va lies.
-    constexpr MemoryRegion entry_region(uint64_t va, unsigned level) const {
+    AARCH64_PAGING_INLINE constexpr MemoryRegion entry_region(uint64_t va, unsigned level) const {
         const uint64_t start = va & ~(G::level_size(level) - 1);
         return region_at(start, start + G::level_size(level));
     }
