@@ -1933,7 +1933,8 @@ constexpr void Mapping<G, T>::retire_tables(Descriptor* table, unsigned level, u
     // A walk cache may hold the entry that pointed here, for any address below it.
     tlb.add(va, false);
     // A leaf table holds no table, and of a tree no walker uses no TLB holds its pages.
-    for (unsigned i = 0; i < (level != LEAF_LEVEL || tlb.live ? G::entries : 0); ++i) {
+    const unsigned entries = level != LEAF_LEVEL || tlb.live ? G::entries : 0;
+    for (unsigned i = 0; i < entries; ++i) {
         const uint64_t entry_va = va + i * G::level_size(level);
         if (table[i].is_table(level)) {
             retire_tables(subtable(table[i]), level + 1, entry_va, retired, tlb);
