@@ -754,7 +754,9 @@ public:
     }
 
     bool compact() {
-        begin(Record::Compact, idmap_region_t{0, 0}, TlbCall::Change);
+        // On a map whose tables protect themselves it does nothing at all: no TLB
+        // maintenance either, live or not.
+        begin(Record::Compact, idmap_region_t{0, 0}, model_.tables_protected() ? TlbCall::None : TlbCall::Change);
         ++stats_.compacts;
         (void)budget();  // takes no page; a pending failure is not for the next call
         const Outcome want = model_.compact();
