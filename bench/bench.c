@@ -910,6 +910,40 @@ NOINLINE void bench_bound_read(void) {
     g_read_sink = v0 + v1 + v2 + v3;
 }
 
+/* The floor of a per-entry C callback (W5, W6): the bench's own callbacks called through
+ * their pointers from a bare loop over W1's 262,144 descriptors, each given its region and
+ * a copy of its descriptor as the C ABI gives them (W5's written back). What a call per
+ * entry costs with these callbacks, whatever calls them. */
+static idmap_modify_fn volatile g_floor_w5_fn = w5_set_swflag;
+static idmap_walk_fn volatile g_floor_w6_fn = w6_count_valid;
+static run_t g_floor_run;
+
+NOINLINE void bench_floor_w5(void) {
+    uint64_t *d = w1_leaves();
+    const idmap_modify_fn fn = g_floor_w5_fn;
+    for (uint32_t i = 0; i < W1_ENTRIES; i++) {
+        const idmap_region_t r = {GIB + (uint64_t)i * PAGE, GIB + (uint64_t)(i + 1) * PAGE};
+        idmap_descriptor_t desc = {d[i]};
+        if (fn(&r, &desc, 3, &g_floor_run) != 0) {
+            return;
+        }
+        d[i] = desc.bits;
+    }
+    barrier();
+}
+
+NOINLINE void bench_floor_w6(void) {
+    const uint64_t *d = w1_leaves();
+    const idmap_walk_fn fn = g_floor_w6_fn;
+    for (uint32_t i = 0; i < W1_ENTRIES; i++) {
+        const idmap_region_t r = {GIB + (uint64_t)i * PAGE, GIB + (uint64_t)(i + 1) * PAGE};
+        const idmap_descriptor_t desc = {d[i]};
+        if (fn(&r, &desc, 3, &g_floor_run) != 0) {
+            return;
+        }
+    }
+}
+
 static stats_t measure_bound(void (*fn)(void), int reps, uint64_t *times) {
     fn(); /* warm-up */
     for (int r = 0; r < reps; r++) {
@@ -1154,13 +1188,28 @@ int main(int argc, char **argv) {
             g_warnings++;
         }
     }
+    /* The per-entry C callback's floor, beside W5 and W6 when they ran. */
+    for (size_t k = 0; k < NWORKLOADS; k++) {
+        if (selected[k] && strcmp(workloads[k].id, "W5") == 0) {
+            const stats_t floor5 = measure_bound(bench_floor_w5, reps, times);
+            printf("%-17s %-6s %9.3f  (W5's callback from a bare C loop, no library)\n", "floor W5 callback",
+                   "entry", floor5.median / W1_ENTRIES);
+        } else if (selected[k] && strcmp(workloads[k].id, "W6") == 0) {
+            const stats_t floor6 = measure_bound(bench_floor_w6, reps, times);
+            printf("%-17s %-6s %9.3f  (W6's callback from a bare C loop, no library)\n", "floor W6 callback",
+                   "entry", floor6.median / W1_ENTRIES);
+        }
+    }
     printf("\nper: ns per entry written or visited (W2: 2,298), or per call (W3, W4). "
            "bound: the memory traffic the workload must do, measured on the same warm pages: "
            "W1 zeroing 514 pages + 262,144 descriptor stores; W2 5 pages + 2,298 stores; W3 "
            "zeroing 83,554 pages; W4 W1's + 131,072 descriptors rewritten; W5 (cxx, s) 262,144 "
            "descriptors read and written; W6 (cxx, r) and W7 262,144 read. ratio = median / bound.\n"
            "Wco (beyond bench.md): idmap_coalesce_subtables after W1's layout, ns per table freed; "
-           "tables saved: 514 - the tables column.\n");
+           "tables saved: 514 - the tables column.\n"
+           "callback floor: the bench's W5 and W6 callbacks called through their pointers from a bare C "
+           "loop over W1's descriptors, each with its region and a copy of its descriptor as the C ABI "
+           "gives them: what a call per entry costs, whatever makes it.\n");
     printf("pool: peak %zu of %zu pages in use; huge pages %s (%ld kB)\n", pool.peak, pool.pages,
            pool.huge ? "asked" : "not available", huge_kb());
     if (g_failed) {
