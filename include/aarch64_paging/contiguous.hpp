@@ -39,13 +39,17 @@ struct Contiguous {
         if (!leaf || (first.output_address().value() & (count * G::level_size(level) - 1)) != 0) {
             return false;
         }
-        const uint64_t base = first.bits() & ~BIT;
-        for (unsigned k = 1; k < count; ++k) {
-            if ((entries[k].bits() & ~BIT) != base + k * G::level_size(level)) {
-                return false;
-            }
+        return same_run(entries, count, first, G::level_size(level)) == count;
+    }
+
+    /// How many of @p count entries from @p entries on are @p first, then each @p step
+    /// above the last, but for the contiguous bit.
+    static constexpr uint64_t same_run(const Descriptor* entries, uint64_t count, Descriptor first, uint64_t step) {
+        uint64_t k = 0;
+        while (k < count && same_but_hint(entries[k], Descriptor(first.bits() + k * step))) {
+            ++k;
         }
-        return true;
+        return k;
     }
 
     /// Sets (where @p hint and the group is one run) or clears the contiguous bit of every

@@ -412,13 +412,7 @@ constexpr uint64_t Mapping<G, T>::before_table(const Descriptor* entry, uint64_t
 
 template <class G, class T>
 constexpr uint64_t Mapping<G, T>::same_pages(const Op& op, const Descriptor* entry, uint64_t va, uint64_t count) {
-    const Descriptor first = mapped(op, va, LEAF_LEVEL);
-    const uint64_t step = stride(op, LEAF_LEVEL);
-    uint64_t i = 0;
-    while (i < count && Contiguous<G>::same_but_hint(entry[i], Descriptor(first.bits() + i * step))) {
-        ++i;
-    }
-    return i;
+    return Contiguous<G>::same_run(entry, count, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
 }
 
 template <class G, class T>
