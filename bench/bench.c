@@ -1189,15 +1189,17 @@ int main(int argc, char **argv) {
         }
     }
     /* The per-entry C callback's floor, beside W5 and W6 when they ran. */
+    static const struct {
+        const char *id;
+        void (*floor)(void);
+    } floors[] = {{"W5", bench_floor_w5}, {"W6", bench_floor_w6}};
     for (size_t k = 0; k < NWORKLOADS; k++) {
-        if (selected[k] && strcmp(workloads[k].id, "W5") == 0) {
-            const stats_t floor5 = measure_bound(bench_floor_w5, reps, times);
-            printf("%-17s %-6s %9.3f  (W5's callback from a bare C loop, no library)\n", "floor W5 callback",
-                   "entry", floor5.median / W1_ENTRIES);
-        } else if (selected[k] && strcmp(workloads[k].id, "W6") == 0) {
-            const stats_t floor6 = measure_bound(bench_floor_w6, reps, times);
-            printf("%-17s %-6s %9.3f  (W6's callback from a bare C loop, no library)\n", "floor W6 callback",
-                   "entry", floor6.median / W1_ENTRIES);
+        for (size_t f = 0; f < sizeof floors / sizeof floors[0]; f++) {
+            if (selected[k] && strcmp(workloads[k].id, floors[f].id) == 0) {
+                const stats_t floor = measure_bound(floors[f].floor, reps, times);
+                printf("floor %s callback entry  %9.3f  (%s's callback from a bare C loop, no library)\n",
+                       floors[f].id, floor.median / W1_ENTRIES, floors[f].id);
+            }
         }
     }
     printf("\nper: ns per entry written or visited (W2: 2,298), or per call (W3, W4). "
