@@ -421,8 +421,17 @@ constexpr uint64_t Mapping<G, T>::change_pages(const Op& op, Descriptor* entry, 
     if (!apply || op.live || derived || op.widened != nullptr) {
         return 0;
     }
-    for (uint64_t i = 0; i < count; ++i) {
-        entry[i] = changed(entry[i], op.set, op.clear);
+    // In pairs, after the first if count is odd: GCC at -O2 vectorizes the pair, where a
+    // loop of one would need a remainder its cost model refuses.
+    uint64_t i = count & 1;
+    if (i != 0) {
+        entry[0] = changed(entry[0], op.set, op.clear);
+    }
+    for (; i < count; i += 2) {
+        const Descriptor first = entry[i];
+        const Descriptor second = entry[i + 1];
+        entry[i] = changed(first, op.set, op.clear);
+        entry[i + 1] = changed(second, op.set, op.clear);
     }
     return count;
 }
