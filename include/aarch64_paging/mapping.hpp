@@ -1018,11 +1018,9 @@ private:
     // asked already, the contiguous bit aside: those leaf() would leave as they are.
     static constexpr uint64_t same_pages(const Op& op, const Descriptor* entry, uint64_t va, uint64_t count);
     // change_attributes' change of a leaf: a valid one takes the masks, an invalid one
-    // stays as it is. Without a branch (the valid bit made a mask), so that a run of
-    // pages vectorizes.
+    // stays as it is.
     AARCH64_PAGING_INLINE static constexpr Descriptor changed(Descriptor entry, uint64_t set, uint64_t clear) {
-        const uint64_t valid = 0 - (entry.bits() & bits_of(Attributes::VALID));
-        return Descriptor(entry.bits() ^ ((entry.bits() ^ ((entry.bits() & ~clear) | set)) & valid));
+        return entry.is_valid() ? Descriptor((entry.bits() & ~clear) | set) : entry;
     }
     // Op::take_pages of change_attributes: every page, in a tree no walker uses and where
     // no seal binds; else none, for leaf() to check each. Hidden, as regroup_tree (and

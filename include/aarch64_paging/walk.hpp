@@ -67,9 +67,21 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
             }
         }
         const Descriptor entry = derived ? split_entry(parent, LEAF_LEVEL, i) : table[i];
-        if (OpKind(kind) == OpKind::Visit ? !visit_leaf(entry, LEAF_LEVEL, va, op)
-                                          : !leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived,
-                                                  LEAF_LEVEL, va, va + G::page_size, op)) {
+        bool ok = true;
+        if (OpKind(kind) == OpKind::Visit) {
+            ok = visit_leaf(entry, LEAF_LEVEL, va, op);
+        } else if (OpKind(kind) == OpKind::Modify && apply && !op.live) {
+            // A modified page no walker uses is written as fn leaves it, its rules kept:
+            // what leaf() would do, without its checks for a live tree.
+            Descriptor next;
+            ok = modified(entry, LEAF_LEVEL, va, va + G::page_size, op, next);
+            if (ok) {
+                table[i] = next;
+            }
+        } else {
+            ok = leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va, va + G::page_size, op);
+        }
+        if (!ok) {
             return false;
         }
     }
@@ -421,17 +433,21 @@ constexpr uint64_t Mapping<G, T>::change_pages(const Op& op, Descriptor* entry, 
     if (!apply || op.live || derived || op.widened != nullptr) {
         return 0;
     }
-    // In pairs, after the first if count is odd: GCC at -O2 vectorizes the pair, where a
-    // loop of one would need a remainder its cost model refuses.
+    // In pairs, after the first if count is odd: two entries a step, changed side by side,
+    // and half the loop's own work, in the size build as in the speed build (GCC unrolls
+    // neither). The masks in locals: a store to an entry could change op, for all the
+    // compiler knows.
+    const uint64_t set = op.set;
+    const uint64_t clear = op.clear;
     uint64_t i = count & 1;
     if (i != 0) {
-        entry[0] = changed(entry[0], op.set, op.clear);
+        entry[0] = changed(entry[0], set, clear);
     }
     for (; i < count; i += 2) {
         const Descriptor first = entry[i];
         const Descriptor second = entry[i + 1];
-        entry[i] = changed(first, op.set, op.clear);
-        entry[i + 1] = changed(second, op.set, op.clear);
+        entry[i] = changed(first, set, clear);
+        entry[i + 1] = changed(second, set, clear);
     }
     return count;
 }
