@@ -7,6 +7,8 @@
 #include <map>
 #include <random>
 
+#include "aarch64_paging/contiguous.hpp"
+#include "aarch64_paging/granule.hpp"
 #include "support/capi_support.hpp"
 
 using namespace capi_test;
@@ -152,5 +154,25 @@ TEST_CASE("random changes with the hint on keep every group consistent", "[conti
             hinted_once += check_groups(m.get());
         }
         CHECK(hinted_once > 0);  // the sequences do make groups
+    }
+}
+
+TEST_CASE("same_run counts the entries up to the first that breaks the run, whatever its position", "[contiguous]") {
+    using aarch64_paging::Descriptor;
+    using Run = aarch64_paging::Contiguous<aarch64_paging::Granule4K>;
+    const uint64_t first = 0x40000000 | 0x403;  // a page, ACCESSED
+    constexpr uint64_t step = 0x1000;
+    for (uint64_t count = 0; count <= 9; ++count) {
+        // Each entry in turn breaks the run (another output address), or none does (count),
+        // with the contiguous bit on every other entry, which the run ignores.
+        for (uint64_t broken = 0; broken <= count; ++broken) {
+            Descriptor entries[9];
+            for (uint64_t k = 0; k < count; ++k) {
+                const uint64_t hint = (k & 1) != 0 ? Run::BIT : 0;
+                entries[k] = Descriptor((first + k * step) ^ hint ^ (k == broken ? step : 0));
+            }
+            INFO("count " << count << ", broken at " << broken);
+            CHECK(Run::same_run(entries, count, Descriptor(first), step) == broken);
+        }
     }
 }

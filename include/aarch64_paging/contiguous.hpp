@@ -45,11 +45,15 @@ struct Contiguous {
     /// How many of @p count entries from @p entries on are @p first, then each @p step
     /// above the last, but for the contiguous bit.
     static constexpr uint64_t same_run(const Descriptor* entries, uint64_t count, Descriptor first, uint64_t step) {
+        // Two entries a step, while both go on; then the one of a pair that may.
         uint64_t k = 0;
-        while (k < count && same_but_hint(entries[k], Descriptor(first.bits() + k * step))) {
-            ++k;
+        uint64_t expected = first.bits();
+        while (k + 2 <= count &&
+               (((entries[k].bits() ^ expected) | (entries[k + 1].bits() ^ (expected + step))) & ~BIT) == 0) {
+            k += 2;
+            expected += 2 * step;
         }
-        return k;
+        return k < count && same_but_hint(entries[k], Descriptor(expected)) ? k + 1 : k;
     }
 
     /// Sets (where @p hint and the group is one run) or clears the contiguous bit of every

@@ -732,29 +732,21 @@ private:
         // the same level, with the expected bits but for the contiguous bit, which the
         // library manages.
         AARCH64_PAGING_INLINE constexpr bool extend(Descriptor entry, unsigned at) {
-            if (at != level || !goes_on(entry, expect)) {
+            if (at != level || !Contiguous<G>::same_but_hint(entry, Descriptor(expect))) {
                 return false;
             }
             expect += step;
             return true;
         }
         // How many of the count pages from entry on go on with the run, taken in (a loop
-        // with the run in registers, for a leaf table).
+        // of their own, for a leaf table).
         AARCH64_PAGING_INLINE constexpr uint64_t take_pages(const Descriptor* entry, uint64_t count) {
             if (level != LEAF_LEVEL) {
                 return 0;
             }
-            uint64_t next = expect;
-            uint64_t i = 0;
-            while (i < count && goes_on(entry[i], next)) {
-                next += step;
-                ++i;
-            }
-            expect = next;
-            return i;
-        }
-        AARCH64_PAGING_INLINE static constexpr bool goes_on(Descriptor entry, uint64_t expected) {
-            return ((entry.bits() ^ expected) & ~bits_of(Attributes::CONTIGUOUS)) == 0;
+            const uint64_t taken = Contiguous<G>::same_run(entry, count, Descriptor(expect), step);
+            expect += taken * step;
+            return taken;
         }
         constexpr void begin(uint64_t va, Descriptor entry, unsigned at) {
             start = va;
