@@ -266,8 +266,9 @@ struct MapError {
 /// silently. Converts to true when Ok: `if (Result r = map.activate(); !r) return r;`.
 class [[nodiscard]] Result {
 public:
-    /// Ok.
-    constexpr Result() = default;
+    /// Ok. Provided, not defaulted: `return {}` would otherwise clear the whole object
+    /// before the constructor sets each member (a string instruction at -Os on x86).
+    constexpr Result() {}  // NOLINT(modernize-use-equals-default)
     /// The failure @p error (Ok if its status is Ok).
     constexpr Result(const MapError& error) : error_(error) {}  // NOLINT: implicit by design
     /// @p status without detail.

@@ -883,7 +883,7 @@ private:
         // through pointers, so that a program that uses neither links neither.
         Breaker breaker = nullptr;
         bool breaks_leaves = false;  // breaker is map_range_break_before_make's (run())
-        MapError error{};      // why a walk stopped
+        MapError error;        // why a walk stopped (set member by member: not cleared whole first)
         Retired retired{};     // apply: tables taken out, freed after the TLB maintenance
         PageReserve* reserve = nullptr;  // apply: the pages the plan counted
         // Visit and Modify: fn, reached through fn_ in the size build (FnOp).
