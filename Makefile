@@ -401,8 +401,13 @@ CHECK_RESULTS := $(abspath $(BUILD_ROOT)/check-results.txt)
 # instructions an entry, the size build's 99 -> 9), 128 B in gcc, 192 in llvm (13,848;
 # 14,016); for_each_table's end at the last table, 64 B in gcc; a map's run of blocks
 # over an existing table up to its first table (W2 15.6 -> 8.7 instructions an entry, the
-# size build's 39.9 -> 12.8), 64 B in gcc and llvm (13,976; 14,080).
-CORE_TEXT_BOUND := 14144
+# size build's 39.9 -> 12.8), 64 B in gcc and llvm (13,976; 14,080); an inactive map's
+# modified page stored from walk_leaves, not through leaf() (the size build's W5 141.5 ->
+# 121.5 instructions an entry: within 2x of the speed build's time), 128 B in gcc, 64 in
+# llvm; Contiguous::same_run two entries a step, with walk_runs' loop folded into it (W6r
+# and W7 8.2 and 9.2 -> 6.2), 128 B in gcc and llvm; Result's Ok no longer cleared before
+# its constructor runs, 128 B less in gcc (13,976; 14,208).
+CORE_TEXT_BOUND := 14272
 RUN_STEP := tools/run_step.sh
 
 # The steps make check runs before its QEMU boot, and make test first.
