@@ -505,7 +505,9 @@ constexpr Result Mapping<G, T>::run(Kind kind, Call& op, uint64_t va, uint64_t e
         reserve.release();  // what a callback that failed midway left
     }
     owner->regroup_range(va, end, hint);
-    owner->free_retired(op.retired, op.tlb);
+    if (op.live || op.retired.count != 0) {  // else no TLB maintenance, nothing to free
+        owner->free_retired(op.retired, op.tlb);
+    }
     return ok ? Result() : Result(op.error);
 }
 
