@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "aarch64_paging/address.hpp"
+#include "aarch64_paging/tuning.hpp"
 
 namespace aarch64_paging {
 
@@ -21,10 +22,10 @@ public:
     /// start rounded down and end rounded up to PAGE_SIZE. Where rounding end up would pass
     /// 2^64 it is kept as given; such a region lies beyond every table, so every call
     /// given it fails with AddressRange.
-    constexpr MemoryRegion(VirtualAddress start, VirtualAddress end)
+    AARCH64_PAGING_INLINE constexpr MemoryRegion(VirtualAddress start, VirtualAddress end)
         : start_(start.value() & ~(PAGE_SIZE - 1)), end_(round_up(end.value())) {}
     /// The same, from plain numbers.
-    constexpr MemoryRegion(uint64_t start, uint64_t end)
+    AARCH64_PAGING_INLINE constexpr MemoryRegion(uint64_t start, uint64_t end)
         : MemoryRegion(VirtualAddress(start), VirtualAddress(end)) {}
     /// [start, end) from bounds that are page-aligned already, kept as given: the region
     /// the constructor makes of them, without its rounding (for a region computed per
