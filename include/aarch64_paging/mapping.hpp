@@ -515,7 +515,7 @@ public:
     /// mark_active() ran more often than their undoing.
     AARCH64_PAGING_INLINE constexpr bool is_active() const { return active_cores() != 0; }
     /// The cores the table is active on (activate() and mark_active() count one).
-    constexpr uint32_t active_cores() const {
+    AARCH64_PAGING_INLINE constexpr uint32_t active_cores() const {
         return __builtin_is_constant_evaluated() ? active_cores_ : __atomic_load_n(&active_cores_, __ATOMIC_ACQUIRE);
     }
     /// Root table address | ASID << 48, | CnP under set_common_not_private(true): the
