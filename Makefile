@@ -406,7 +406,8 @@ CHECK_RESULTS := $(abspath $(BUILD_ROOT)/check-results.txt)
 # 121.5 instructions an entry: within 2x of the speed build's time), 128 B in gcc, 64 in
 # llvm; Contiguous::same_run two entries a step, with walk_runs' loop folded into it (W6r
 # and W7 8.2 and 9.2 -> 6.2), 128 B in gcc and llvm; Result's Ok no longer cleared before
-# its constructor runs, 128 B less in gcc (13,976; 14,208).
+# its constructor runs, 128 B less in gcc (13,976; 14,208); MemoryRegion's rounding
+# constructors and active_cores() forced inline, 128 B less in gcc (13,848; 14,208).
 CORE_TEXT_BOUND := 14272
 RUN_STEP := tools/run_step.sh
 
