@@ -14,6 +14,7 @@ using aarch64_paging::Descriptor;
 using aarch64_paging::MapError;
 using aarch64_paging::MemoryRegion;
 using aarch64_paging::PageAllocator;
+using aarch64_paging::indirect;
 using aarch64_paging::PhysicalAddress;
 using aarch64_paging::Status;
 using idmap_capi::record;
@@ -270,15 +271,16 @@ idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idm
     if (range == nullptr || fn == nullptr) {
         return record(map, Status::InvalidArgument);
     }
-    return record(map, map->mapping.modify_range(region_of(range), [fn, ctx](const MemoryRegion& region,
-                                                                             Descriptor& entry,
-                                                                             unsigned level) {
+    // Through the size build's shared leaf loop (indirect.hpp): a C call an entry either way.
+    return record(map, map->mapping.modify_range(region_of(range), indirect([fn, ctx](const MemoryRegion& region,
+                                                                                      Descriptor& entry,
+                                                                                      unsigned level) {
         const idmap_region_t c_region = to_c(region);
         idmap_descriptor_t c_entry{entry.bits()};
         const int rc = fn(&c_region, &c_entry, level, ctx);
         entry = Descriptor(c_entry.bits);
         return rc == 0;
-    }));
+    })));
 }
 
 idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range, idmap_walk_fn fn,
@@ -289,13 +291,13 @@ idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range,
     if (range == nullptr || fn == nullptr) {
         return record(map, Status::InvalidArgument);
     }
-    return record(map, map->mapping.walk_range(region_of(range), [fn, ctx](const MemoryRegion& region,
-                                                                           Descriptor entry,
-                                                                           unsigned level) {
+    return record(map, map->mapping.walk_range(region_of(range), indirect([fn, ctx](const MemoryRegion& region,
+                                                                                    Descriptor entry,
+                                                                                    unsigned level) {
         const idmap_region_t c_region = to_c(region);
         const idmap_descriptor_t c_entry{entry.bits()};
         return fn(&c_region, &c_entry, level, ctx) == 0;
-    }));
+    })));
 }
 
 idmap_status_t idmap_change_attributes(idmap_t* map, const idmap_region_t* range, uint64_t set, uint64_t clear) {

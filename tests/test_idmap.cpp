@@ -249,6 +249,67 @@ TEST_CASE("walk_range passes the whole region of each leaf and splits nothing", 
     CHECK(r.error().value == seen[0].bits);
 }
 
+TEST_CASE("indirect(fn) is called as fn is: the same leaves, changes and stop, live or not", "[idmap]") {
+    // The size build gives fn a leaf loop of its own and calls indirect(fn) from the walk's
+    // shared one; the speed build inlines both. Each stops at the stop-th call.
+    struct Call {
+        uint64_t start, end, bits;
+        unsigned level;
+        bool operator==(const Call& o) const {
+            return start == o.start && end == o.end && bits == o.bits && level == o.level;
+        }
+    };
+    const auto run = [](bool wrapped, bool live, int stop, std::vector<Call>& calls, std::vector<Leaf>& after) {
+        IdMap map(1, 1);
+        REQUIRE(map.map_range(MemoryRegion(0, 2 * MiB2), kNormal).is_ok());
+        REQUIRE(map.map_range(MemoryRegion(MiB2, MiB2 + 3 * KiB4), kNormal | Attributes::READ_ONLY).is_ok());
+        if (live) {
+            REQUIRE(map.activate().is_ok());
+        }
+        auto modify = [&calls, stop](const MemoryRegion& r, Descriptor& d, unsigned level) {
+            calls.push_back({r.start().value(), r.end().value(), d.bits(), level});
+            d = Descriptor(d.bits() | bits(Attributes::SWFLAG_1));
+            return static_cast<int>(calls.size()) != stop;
+        };
+        auto visit = [&calls, stop](const MemoryRegion& r, Descriptor d, unsigned level) {
+            calls.push_back({r.start().value(), r.end().value(), d.bits(), level});
+            return static_cast<int>(calls.size()) != stop;
+        };
+        // Inactive: the first block split, and the pages; live: pages alone (no split).
+        const MemoryRegion region(live ? MiB2 : KiB4, MiB2 + 8 * KiB4);
+        Result modified = wrapped ? map.modify_range(region, indirect(modify)) : map.modify_range(region, modify);
+        Result visited = wrapped ? map.walk_range(region, indirect(visit)) : map.walk_range(region, visit);
+        after = leaves(map, MemoryRegion(0, GiB1));
+        if (live) {
+            REQUIRE(map.deactivate().is_ok());
+        }
+        return std::vector<uint64_t>{static_cast<uint64_t>(modified.status()),
+                                     modified.is_ok() ? 0 : modified.error().value,
+                                     static_cast<uint64_t>(visited.status()),
+                                     visited.is_ok() ? 0 : visited.error().value};
+    };
+    for (const bool live : {false, true}) {
+        // A live modify calls fn 16 times, 8 in its plan (on copies) and 8 applying.
+        for (const int stop : {0, 1, 3, 9}) {
+            CAPTURE(live, stop);
+            std::vector<Call> direct_calls, indirect_calls;
+            std::vector<Leaf> direct_after, indirect_after;
+            const auto direct = run(false, live, stop, direct_calls, direct_after);
+            const auto wrapped = run(true, live, stop, indirect_calls, indirect_after);
+            CHECK(direct == wrapped);
+            CHECK(direct_calls == indirect_calls);
+            CHECK(direct_after == indirect_after);
+            // Not vacuous: the modify stops where asked, or changes every leaf in range.
+            CHECK(direct[0] == static_cast<uint64_t>(stop == 0 ? Status::Ok : Status::PteUpdateFault));
+            CHECK(direct[2] == static_cast<uint64_t>(Status::Ok));
+            const auto changed = std::count_if(direct_after.begin(), direct_after.end(), [](const Leaf& leaf) {
+                return (leaf.bits & bits(Attributes::SWFLAG_1)) != 0;
+            });
+            CHECK(changed == (stop == 0 ? (live ? 8 : 519) : live ? 0 : stop - 1));
+        }
+    }
+}
+
 TEST_CASE("out of memory at any allocation leaves the tables exactly as they were", "[idmap]") {
     // Root level 0 with [0, 2 MiB) mapped: root, level 1, level 2. Mapping one page at
     // 1 TiB (root entry 2) needs three new tables: levels 1, 2 and 3.

@@ -29,6 +29,7 @@
 #include "aarch64_paging/dirty.hpp"
 #include "aarch64_paging/error.hpp"
 #include "aarch64_paging/granule.hpp"
+#include "aarch64_paging/indirect.hpp"
 #include "aarch64_paging/page_reserve.hpp"
 #include "aarch64_paging/region.hpp"
 #include "aarch64_paging/regime.hpp"
@@ -209,14 +210,16 @@ public:
     /// sets VALID on an entry that is empty, at level 0, or a page without the page bit
     /// (value = those bits); PteUpdateFault (value = the entry
     /// before the call); BreakBeforeMakeViolation and OutOfMemory before any change.
-    /// The entry for which fn failed keeps its old value.
+    /// The entry for which fn failed keeps its old value. In the size build, fn gets a leaf
+    /// loop of its own, where it is inlined, unless wrapped in indirect() (indirect.hpp).
     template <class F>
     [[nodiscard]] constexpr Result modify_range(const MemoryRegion& region, F&& fn);
 
     /// Calls fn(const MemoryRegion& leaf_region, Descriptor entry, unsigned level) -> bool
     /// for every leaf (block, page or invalid) intersecting region, with the whole region
     /// the leaf maps. Splits nothing. Errors: those of map_range for region; PteUpdateFault
-    /// (value = the descriptor) when fn answers false.
+    /// (value = the descriptor) when fn answers false. In the size build, fn gets a leaf
+    /// loop of its own, where it is inlined, unless wrapped in indirect() (indirect.hpp).
     template <class F>
     [[nodiscard]] constexpr Result walk_range(const MemoryRegion& region, F&& fn) const;
 
@@ -903,6 +906,11 @@ private:
         // only their operations' types ask (TAKES: any in the size build's one walk).
         uint64_t (*take_pages)(const Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) = nullptr;
         static constexpr bool TAKES = true;
+        // The size build's walk of a leaf table for modify_range and walk_range
+        // (FnOp::leaves_of): walk_leaves with their fn called directly, not through fn_ an
+        // entry; nullptr for the others, and in the speed build, whose walk calls fn itself.
+        bool (*leaves)(const Mapping& mapping, bool apply, OpKind kind, Descriptor* table, Descriptor parent,
+                       bool fresh, unsigned level, uint64_t va, uint64_t end, Op& op) = nullptr;
         uint64_t set = 0;      // change_attributes: a valid leaf becomes (leaf & ~clear) | set
         uint64_t clear = 0;
         Runs* runs = nullptr;  // walk_runs' run so far
@@ -923,13 +931,41 @@ private:
         static constexpr bool call(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
             return static_cast<FnOp&>(op).fn(region, entry, level);
         }
+        // Op::leaves of the operation K (kind) for this F, with walk()'s arguments: a leaf
+        // table's loop of its own, where fn is inlined; what else its entries need (a live
+        // change's checks) goes to the one walk's leaf() (shared()).
+        template <OpKind K>
+        static constexpr bool leaves_of(const Mapping& mapping, bool apply, OpKind, Descriptor* table,
+                                        Descriptor parent, bool fresh, unsigned, uint64_t va, uint64_t end, Op& op) {
+            return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, table == nullptr || fresh, va, end,
+                                       static_cast<FnOp&>(op));
+        }
     };
     static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn_(op, region, entry, level);
     }
     template <class F, bool R>
-    static constexpr bool call_fn(FnOp<F, R>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+    AARCH64_PAGING_INLINE static constexpr bool call_fn(FnOp<F, R>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn(region, entry, level);
+    }
+    // The operation and its kind as leaf() takes them: in the size build the one walk's
+    // Op and OpKind (from a callable's own loop, Op::leaves, too), so that leaf() has one
+    // instantiation; in the speed build as they are.
+    template <class Call>
+    AARCH64_PAGING_INLINE static constexpr auto& shared(Call& op) {
+        if constexpr (SIZE_BUILD) {
+            return static_cast<Op&>(op);
+        } else {
+            return op;
+        }
+    }
+    template <class Kind>
+    AARCH64_PAGING_INLINE static constexpr auto shared_kind(Kind kind) {
+        if constexpr (SIZE_BUILD) {
+            return OpKind(kind);
+        } else {
+            return kind;
+        }
     }
 
     // The skeleton: each entry of a table at level that [va, end) touches, with the part of
@@ -1615,6 +1651,9 @@ constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, u
     }
     FnOp<F, R> op{{plan_only ? nullptr : this, is_active()}, fn};
     op.fn_ = &FnOp<F, R>::call;
+    if constexpr (SIZE_BUILD && !R && own_leaf_loop(static_cast<F*>(nullptr))) {
+        op.leaves = &FnOp<F, R>::template leaves_of<OpKind::Modify>;
+    }
     op.widened = widened_;
     op.res1 = res1_bits(where_.regime);
     op.fixed = bits_of(refused_flags_) & ~op.res1;
@@ -1645,6 +1684,9 @@ constexpr Result Mapping<G, T>::visit_with(const MemoryRegion& region, F& fn, Ru
     }
     FnOp<F, R> op{{nullptr, false}, fn};
     op.fn_ = &FnOp<F, R>::call;
+    if constexpr (SIZE_BUILD && !R && own_leaf_loop(static_cast<F*>(nullptr))) {
+        op.leaves = &FnOp<F, R>::template leaves_of<OpKind::Visit>;
+    }
     if constexpr (R) {
         op.take_pages = &run_pages;
         op.runs = runs;

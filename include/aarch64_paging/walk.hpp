@@ -25,6 +25,12 @@ template <class G, class T>
 template <class Step, class Kind, class Call>
 constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, Descriptor* table, Descriptor parent, bool fresh,
                                    unsigned level, uint64_t va, uint64_t end, Call& op) const {
+    if constexpr (SIZE_BUILD) {
+        // A callable's own leaf loop: called with walk's own arguments, a jump.
+        if (level == LEAF_LEVEL && op.leaves != nullptr) {
+            return op.leaves(*this, apply, kind, table, parent, fresh, level, va, end, op);
+        }
+    }
     // Below a split or in a new table, the entries are what parent derives: not read.
     const bool derived = table == nullptr || fresh;
     if (level == LEAF_LEVEL) {
@@ -79,7 +85,8 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
                 table[i] = next;
             }
         } else {
-            ok = leaf(apply, kind, apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va, va + G::page_size, op);
+            ok = leaf(apply, shared_kind(kind), apply ? &table[i] : nullptr, entry, !derived, LEAF_LEVEL, va,
+                      va + G::page_size, shared(op));
         }
         if (!ok) {
             return false;
