@@ -92,7 +92,9 @@ inline constexpr auto APPLY = fixed<true>();
 /// AARCH64_PAGING_PER_CALL (above), and in
 /// the size build an operation's callback and the seal's rule reached through a function
 /// pointer (Mapping::Op::fn_, Mapping::Op::widened), where the speed build calls them
-/// directly; Mapping::run_as picks the size build's one instantiation of the walk.
+/// directly, but in a leaf table, which the size build walks in a loop of each
+/// callable's own (Mapping::Op::leaves; not for a callable wrapped in indirect(),
+/// indirect.hpp); Mapping::run_as picks the size build's one instantiation of the walk.
 
 AARCH64_PAGING_BUILD_END
 }  // namespace aarch64_paging
