@@ -937,8 +937,14 @@ private:
         template <OpKind K>
         static constexpr bool leaves_of(const Mapping& mapping, bool apply, OpKind, Descriptor* table,
                                         Descriptor parent, bool fresh, unsigned, uint64_t va, uint64_t end, Op& op) {
-            return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, table == nullptr || fresh, va, end,
-                                       static_cast<FnOp&>(op));
+            if constexpr (K == OpKind::Visit) {
+                // A visit splits nothing: the entries it walks are read, none derived.
+                return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, Fixed<false>{}, va, end,
+                                           static_cast<FnOp&>(op));
+            } else {
+                return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, table == nullptr || fresh, va, end,
+                                           static_cast<FnOp&>(op));
+            }
         }
     };
     static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
