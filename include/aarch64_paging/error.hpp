@@ -205,6 +205,13 @@ struct MapError {
     MemoryRegion region;         ///< RegionBackwards, BreakBeforeMakeViolation, Preflight: the region.
     uint64_t value = 0;          ///< PteUpdateFault: the descriptor; InvalidFlags: the bits; Preflight.
 
+    /// No error (Ok). Declared, and forced inline: GCC's -Os calls the implicit one out of
+    /// line, from every Result it builds.
+    AARCH64_PAGING_INLINE constexpr MapError() {}
+    /// @p status with its @p va, @p region and @p value.
+    AARCH64_PAGING_INLINE constexpr MapError(Status status, VirtualAddress va, MemoryRegion region, uint64_t value)
+        : status(status), va(va), region(region), value(value) {}
+
     /// AddressRange at @p va, for a mapping that covers @p bounds.
     static constexpr MapError address_range(VirtualAddress va, MemoryRegion bounds) {
         return MapError{Status::AddressRange, va, bounds, 0};
