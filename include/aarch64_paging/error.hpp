@@ -275,9 +275,10 @@ class [[nodiscard]] Result {
 public:
     /// Ok. Provided, not defaulted: `return {}` would otherwise clear the whole object
     /// before the constructor sets each member (a string instruction at -Os on x86).
-    constexpr Result() {}  // NOLINT(modernize-use-equals-default)
+    /// Forced inline, as MapError's: the caller's test of a fresh Ok folds away.
+    AARCH64_PAGING_INLINE constexpr Result() {}  // NOLINT(modernize-use-equals-default)
     /// The failure @p error (Ok if its status is Ok).
-    constexpr Result(const MapError& error) : error_(error) {}  // NOLINT: implicit by design
+    AARCH64_PAGING_INLINE constexpr Result(const MapError& error) : error_(error) {}  // NOLINT: implicit by design
     /// @p status without detail.
     constexpr Result(Status status) : error_(MapError::of(status)) {}  // NOLINT
 
