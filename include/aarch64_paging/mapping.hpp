@@ -1092,8 +1092,9 @@ private:
     template <OpKind K, class Call>
     constexpr Result run_as(Call& op, uint64_t va, uint64_t end, bool hint) const;
     // The deepest table of the tree one of whose entries holds [va, end) but not whole,
-    // and its level.
-    constexpr Descriptor* deepest(uint64_t va, uint64_t end, unsigned& level) const;
+    // and its level. Inlined in every build: run() alone calls it, and level would go
+    // through memory.
+    AARCH64_PAGING_INLINE constexpr Descriptor* deepest(uint64_t va, uint64_t end, unsigned& level) const;
     // map_range's and tables_needed's operation.
     constexpr Op map_op(Attributes flags, Constraints constraints, uint64_t va, uint64_t pa) const;
 
