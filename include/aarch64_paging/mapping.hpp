@@ -871,8 +871,9 @@ private:
     // size build's one walk takes any.
     struct Op {
         // A constructor, not an aggregate: GCC clears an aggregate whole (TlbBatch's slots
-        // too) where this stores each member.
-        constexpr Op(Mapping* changed, bool active) : owner(changed), live(active) {}
+        // too) where this stores each member. Forced inline: GCC's -Os made it a call, whose
+        // stores the caller's own then overwrite.
+        AARCH64_PAGING_INLINE constexpr Op(Mapping* changed, bool active) : owner(changed), live(active) {}
         Mapping* owner;        // what the walk may change: nullptr for a visit
         bool live;             // is_active() when the call began
         MemoryRegion region{};  // modify_range's region, for its errors
