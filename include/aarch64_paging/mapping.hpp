@@ -948,7 +948,8 @@ private:
             }
         }
     };
-    static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+    AARCH64_PAGING_INLINE static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry,
+                                                      unsigned level) {
         return op.fn_(op, region, entry, level);
     }
     template <class F, bool R>
