@@ -1070,12 +1070,12 @@ private:
     // table itself not counted, in closed form, level by level.
     template <class Kind>
     static constexpr size_t tables_below(Kind kind, const Op& op, unsigned level, uint64_t va, uint64_t end);
-    // Runs fn on a copy of entry into next and checks what it did: the rules every modify
-    // obeys, and break-before-make on an active mapping. False, with op.error, when
-    // refused.
+    // Runs fn on next, a copy of the entry, and checks what it did: the rules every modify
+    // obeys. False, with op.error, when refused. (next in and out: one argument fewer,
+    // which the size build's call per entry passes in registers on x86-64 too.)
     template <class Call>
-    AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end,
-                                                     Call& op, Descriptor& next) const;
+    AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor& next, unsigned level, uint64_t va, uint64_t end,
+                                                     Call& op) const;
     // The operation: plan from the deepest table that holds all of [va, end) (unmap, which
     // frees tables left empty, from the root); a visit or tables_needed (no owner) ends
     // there, and so does a live change that would change nothing. Then reserve, apply,

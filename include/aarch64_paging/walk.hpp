@@ -79,8 +79,8 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         } else if (OpKind(kind) == OpKind::Modify && apply && !op.live) {
             // A modified page no walker uses is written as fn leaves it, its rules kept:
             // what leaf() would do, without its checks for a live tree.
-            Descriptor next;
-            ok = modified(entry, LEAF_LEVEL, va, va + G::page_size, op, next);
+            Descriptor next = entry;
+            ok = modified(next, LEAF_LEVEL, va, va + G::page_size, op);
             if (ok) {
                 table[i] = next;
             }
@@ -241,7 +241,8 @@ constexpr bool Mapping<G, T>::leaf(Step apply, Kind kind, Descriptor* slot, Desc
         if (!apply && !plans_leaves(kind, op)) {
             return true;
         }
-        if (!modified(entry, level, va, end, op, next)) {
+        next = entry;
+        if (!modified(next, level, va, end, op)) {
             return false;
         }
         break;
@@ -347,9 +348,9 @@ constexpr size_t Mapping<G, T>::tables_below(Kind kind, const Op& op, unsigned l
 
 template <class G, class T>
 template <class Call>
-constexpr bool Mapping<G, T>::modified(Descriptor entry, unsigned level, uint64_t va, uint64_t end, Call& op,
-                                       Descriptor& next) const {
-    next = entry;
+constexpr bool Mapping<G, T>::modified(Descriptor& next, unsigned level, uint64_t va, uint64_t end,
+                                       Call& op) const {
+    const Descriptor entry = next;
     if (!call_fn(op, region_at(va, end), next, level)) {
         op.error = MapError::pte_update_fault(entry.bits());
         return false;
