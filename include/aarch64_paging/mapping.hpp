@@ -948,8 +948,9 @@ private:
             }
         }
     };
-    AARCH64_PAGING_INLINE static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry,
-                                                      unsigned level) {
+    // Left to the compiler: forced inline, GCC's -Os takes visit_leaf out of the size
+    // build's walk_leaves instead (W6 63.3 -> 84.3 instructions an entry).
+    static constexpr bool call_fn(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
         return op.fn_(op, region, entry, level);
     }
     template <class F, bool R>
