@@ -19,7 +19,7 @@ namespace aarch64_paging {
 /// fn, called through a pointer in the size build (indirect()).
 template <class F>
 struct Indirect {
-    F fn;
+    F fn;  ///< The callable.
     /// fn(args...).
     template <class... A>
     constexpr bool operator()(A&&... args) {
@@ -38,6 +38,7 @@ template <class F>
 constexpr bool own_leaf_loop(const F*) {
     return true;
 }
+/// An Indirect has none.
 template <class F>
 constexpr bool own_leaf_loop(const Indirect<F>*) {
     return false;
