@@ -68,7 +68,7 @@ void for_each_region(const Mapping<>& mapping, const ExportOptions& options, F&&
     // Never fails: the region is the mapping's own (in the upper range its end is 0, 2^64)
     // and the callback always goes on.
     const MemoryRegion all(mapping.va_base(), mapping.va_base() + mapping.size());
-    (void)mapping.walk_range(all, [&](const MemoryRegion& leaf, Descriptor d, unsigned level) {
+    (void)mapping.walk_range(all, indirect([&](const MemoryRegion& leaf, Descriptor d, unsigned level) {
         const uint64_t bits = d.bits();
         const uint64_t va = leaf.start().value();
         // An invalid entry maps nothing: no output address to follow on from the last.
@@ -88,7 +88,7 @@ void for_each_region(const Mapping<>& mapping, const ExportOptions& options, F&&
             is_open = true;
         }
         return true;
-    });
+    }));
     if (is_open) {
         fn(static_cast<const ExportRegion&>(open));
     }

@@ -55,7 +55,7 @@ Result check(const Mapping<>& mapping, uint64_t start, uint64_t size, CriticalUs
     }
     MapError failed;
     // walk_range fails only through the callback: that is the answer.
-    (void)mapping.walk_range(range, [&](const MemoryRegion& leaf, Descriptor d, unsigned) {
+    (void)mapping.walk_range(range, indirect([&](const MemoryRegion& leaf, Descriptor d, unsigned) {
         const uint64_t va = leaf.start().value() > start ? leaf.start().value() : start;
         const uint64_t reasons = d.is_valid() ? lacks(d.bits(), use, options) : preflight_reason::NOT_MAPPED;
         if (reasons != 0) {
@@ -63,7 +63,7 @@ Result check(const Mapping<>& mapping, uint64_t start, uint64_t size, CriticalUs
             return false;
         }
         return true;
-    });
+    }));
     return failed;
 }
 

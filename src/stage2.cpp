@@ -13,7 +13,7 @@ constexpr uint64_t kVmidBits16 = 2;
 template <class G>
 bool output_beyond(const Mapping<G>& map, uint64_t limit, uint64_t& beyond) {
     bool found = false;
-    (void)map.walk_range(MemoryRegion(0, map.size()), [&](const MemoryRegion& region, Descriptor entry, unsigned) {
+    const auto beyond_limit = [&](const MemoryRegion& region, Descriptor entry, unsigned) {
         const uint64_t oa = entry.output_address().value();
         if (entry.is_valid() && oa + (region.len() - 1) >= limit) {
             beyond = oa > limit ? oa : limit;
@@ -21,7 +21,8 @@ bool output_beyond(const Mapping<G>& map, uint64_t limit, uint64_t& beyond) {
             return false;  // stops the walk
         }
         return true;
-    });
+    };
+    (void)map.walk_range(MemoryRegion(0, map.size()), indirect(beyond_limit));
     return found;
 }
 

@@ -957,7 +957,8 @@ private:
         return op.fn_(op, region, entry, level);
     }
     template <class F, bool R>
-    AARCH64_PAGING_INLINE static constexpr bool call_fn(FnOp<F, R>& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
+    AARCH64_PAGING_INLINE static constexpr bool call_fn(FnOp<F, R>& op, const MemoryRegion& region, Descriptor& entry,
+                                                      unsigned level) {
         return op.fn(region, entry, level);
     }
     // The operation and its kind as leaf() takes them: in the size build the one walk's
@@ -1762,17 +1763,17 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
     if (widened_ != nullptr) {
         // A seal may refuse to make a leaf clean (read-only at EL0 lets EL1 execute): asked
         // first, by the plan alone, so that a refusal leaves the bitmap as it was.
-        auto check = [&make_clean](const MemoryRegion& part, Descriptor& entry, unsigned level) {
+        auto check = indirect([&make_clean](const MemoryRegion& part, Descriptor& entry, unsigned level) {
             (void)make_clean(part, entry, level);
             return true;
-        };
+        });
         if (Result r = modify_with<false>(region, check, 0, 0, true, true); !r) {
             return r;
         }
     }
     __builtin_memset(bitmap, 0, needed * sizeof(uint64_t));
     const uint64_t first = va_base_ + va;
-    auto fn = [bitmap, first, &make_clean](const MemoryRegion& part, Descriptor& entry, unsigned level) {
+    auto fn = indirect([bitmap, first, &make_clean](const MemoryRegion& part, Descriptor& entry, unsigned level) {
         if (!make_clean(part, entry, level)) {
             return true;
         }
@@ -1785,7 +1786,7 @@ constexpr Result Mapping<G, T>::collect_dirty(const MemoryRegion& region, uint64
             page += count;
         }
         return true;
-    };
+    });
     return modify_with<false>(region, fn, 0, 0, true);
 }
 
@@ -1819,11 +1820,11 @@ constexpr Result Mapping<G, T>::set_tables_read_only(Mapping& in, bool on) {
         const MemoryRegion page(va, va + G::page_size);
         Descriptor leaf;
         unsigned at = 0;
-        const Result walked = in.walk_range(page, [&](const MemoryRegion&, Descriptor entry, unsigned level) {
+        const Result walked = in.walk_range(page, indirect([&](const MemoryRegion&, Descriptor entry, unsigned level) {
             leaf = entry;
             at = level;
             return true;
-        });
+        }));
         const Descriptor next = changed(leaf, set, clear);
         // A permission change breaks no rule on a live map but Contiguous, in a live group.
         if (!walked || !leaf.is_valid() || at != LEAF_LEVEL) {
