@@ -907,8 +907,6 @@ private:
         // only their operations' types ask (TAKES: any in the size build's one walk).
         uint64_t (*take_pages)(const Op& op, Descriptor* entry, uint64_t count, bool apply, bool derived) = nullptr;
         static constexpr bool TAKES = true;
-        // Whether the walk reaches fn through fn_: the size build's one walk; not an FnOp.
-        static constexpr bool ERASED = true;
         // The size build's walk of a leaf table for modify_range and walk_range
         // (FnOp::leaves_of): walk_leaves with their fn called directly, not through fn_ an
         // entry; nullptr for the others, and in the speed build, whose walk calls fn itself.
@@ -929,7 +927,6 @@ private:
     template <class F, bool R = false>
     struct FnOp : Op {
         static constexpr bool TAKES = R;
-        static constexpr bool ERASED = false;
         F& fn;
         // Op::fn_ for this F.
         static constexpr bool call(Op& op, const MemoryRegion& region, Descriptor& entry, unsigned level) {
@@ -1075,22 +1072,12 @@ private:
     // table itself not counted, in closed form, level by level.
     template <class Kind>
     static constexpr size_t tables_below(Kind kind, const Op& op, unsigned level, uint64_t va, uint64_t end);
-    // Runs fn on next, a copy of the entry, and checks what it did (obeys()). False, with
-    // op.error, when refused. Inlined in every build: in the size build's one walk
-    // (Call::ERASED) the call per entry is then obeys_erased(), which calls nothing and so
-    // saves no registers; elsewhere fn and obeys() are inlined too.
+    // Runs fn on next, a copy of the entry, and checks what it did: the rules every modify
+    // obeys. False, with op.error, when refused. (next in and out: one argument fewer,
+    // which the size build's call per entry passes in registers on x86-64 too.)
     template <class Call>
-    AARCH64_PAGING_INLINE constexpr bool modified(Descriptor& next, unsigned level, uint64_t va, uint64_t end,
-                                                  Call& op) const;
-    // The rules every modify obeys, for fn's next in place of entry (at level, at va):
-    // false, with op.error, where next breaks one.
-    AARCH64_PAGING_INLINE constexpr bool obeys(Descriptor entry, Descriptor next, unsigned level, uint64_t va,
-                                               Op& op) const;
-    // obeys() out of line, for the size build's one walk.
-    [[gnu::noinline]] constexpr bool obeys_erased(Descriptor entry, Descriptor next, unsigned level, uint64_t va,
-                                                  Op& op) const {
-        return obeys(entry, next, level, va, op);
-    }
+    AARCH64_PAGING_PER_ENTRY constexpr bool modified(Descriptor& next, unsigned level, uint64_t va, uint64_t end,
+                                                     Call& op) const;
     // The operation: plan from the deepest table that holds all of [va, end) (unmap, which
     // frees tables left empty, from the root); a visit or tables_needed (no owner) ends
     // there, and so does a live change that would change nothing. Then reserve, apply,

@@ -355,15 +355,6 @@ constexpr bool Mapping<G, T>::modified(Descriptor& next, unsigned level, uint64_
         op.error = MapError::pte_update_fault(entry.bits());
         return false;
     }
-    if constexpr (Call::ERASED) {
-        return obeys_erased(entry, next, level, va, op);
-    } else {
-        return obeys(entry, next, level, va, op);
-    }
-}
-
-template <class G, class T>
-constexpr bool Mapping<G, T>::obeys(Descriptor entry, Descriptor next, unsigned level, uint64_t va, Op& op) const {
     // fn may always empty an entry (contract 1.1), as unmapping does. Else what map_range
     // refuses, fn may not change either: TABLE_OR_PAGE, the output address and RES0 bits
     // 12-49, the contiguous bit, the bits the regime lacks; nor clear the regime's RES1
