@@ -271,16 +271,18 @@ idmap_status_t idmap_modify_range(idmap_t* map, const idmap_region_t* range, idm
     if (range == nullptr || fn == nullptr) {
         return record(map, Status::InvalidArgument);
     }
-    // Through the size build's shared leaf loop (indirect.hpp): a C call an entry either way.
-    return record(map, map->mapping.modify_range(region_of(range), indirect([fn, ctx](const MemoryRegion& region,
-                                                                                      Descriptor& entry,
-                                                                                      unsigned level) {
+    // In the size build, a leaf loop of its own (not indirect(), as idmap_walk_range's): the
+    // shared one pays three calls an entry here, where the speed build pays the C call
+    // alone (W5 at 2.0x the speed build's time, not 1.0x; 0.5 KiB of .text).
+    return record(map, map->mapping.modify_range(region_of(range), [fn, ctx](const MemoryRegion& region,
+                                                                             Descriptor& entry,
+                                                                             unsigned level) {
         const idmap_region_t c_region = to_c(region);
         idmap_descriptor_t c_entry{entry.bits()};
         const int rc = fn(&c_region, &c_entry, level, ctx);
         entry = Descriptor(c_entry.bits);
         return rc == 0;
-    })));
+    }));
 }
 
 idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range, idmap_walk_fn fn,
@@ -291,6 +293,8 @@ idmap_status_t idmap_walk_range(const idmap_t* map, const idmap_region_t* range,
     if (range == nullptr || fn == nullptr) {
         return record(map, Status::InvalidArgument);
     }
+    // Through the size build's shared leaf loop (indirect.hpp): W6 at 1.5x the speed
+    // build's time, a C call an entry either way.
     return record(map, map->mapping.walk_range(region_of(range), indirect([fn, ctx](const MemoryRegion& region,
                                                                                     Descriptor entry,
                                                                                     unsigned level) {

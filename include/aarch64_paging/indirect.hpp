@@ -8,11 +8,11 @@
 /// what they cost in the speed build, and each callable costs the code of its loop (with
 /// GCC at -Os for AArch64, about 0.5 KiB for a modify, 0.2 KiB for a visit). A callable
 /// wrapped in indirect() costs no code of its own: one indirect call an entry, as every
-/// operation of the size build pays above the leaf level. The C facade wraps its
-/// callbacks so, since they call C through a pointer anyway, and so do the library's own
-/// walks (the export, the pre-flight check, dirty collection, table protection), which
-/// would otherwise each add a loop to every program that calls them. The speed build
-/// inlines fn either way.
+/// operation of the size build pays above the leaf level. The C facade's walk_range
+/// callback takes it (a C call an entry either way), and so do the library's own walks
+/// (the export, the pre-flight check, dirty collection, table protection), which would
+/// otherwise each add a loop to every program that calls them. The speed build inlines fn
+/// either way.
 #ifndef AARCH64_PAGING_INDIRECT_HPP
 #define AARCH64_PAGING_INDIRECT_HPP
 
