@@ -34,6 +34,13 @@ constexpr bool Mapping<G, T>::walk(Step apply, Kind kind, Descriptor* table, Des
     // Below a split or in a new table, the entries are what parent derives: not read.
     const bool derived = table == nullptr || fresh;
     if (level == LEAF_LEVEL) {
+        // A map of a tree no walker uses writes its pages as one run (here, not in
+        // walk_leaves: the size build's call to that loop would cost more than the run).
+        if (apply && OpKind(kind) == OpKind::Map && !op.live) {
+            write_run(&table[G::index(va, LEAF_LEVEL)], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL),
+                      stride(op, LEAF_LEVEL));
+            return true;
+        }
         return derived ? walk_leaves(apply, kind, table, parent, fixed<true>(), va, end, op)
                        : walk_leaves(apply, kind, table, parent, fixed<false>(), va, end, op);
     }
@@ -48,11 +55,6 @@ constexpr bool Mapping<G, T>::walk_leaves(Step apply, Kind kind, Descriptor* tab
         return true;
     }
     unsigned i = G::index(va, LEAF_LEVEL);
-    // A map of a tree no walker uses writes its pages as one run.
-    if (apply && OpKind(kind) == OpKind::Map && !op.live) {
-        write_run(&table[i], (end - va) >> G::page_shift, mapped(op, va, LEAF_LEVEL), stride(op, LEAF_LEVEL));
-        return true;
-    }
     // The pages the operation takes in a loop of its own (Op::take_pages: a visit's or a
     // modify's), asked before each leaf() (read once: the size build's loop asks every
     // operation); a map of a live tree passes so over those that map as asked already.
