@@ -249,6 +249,15 @@ TEST_CASE("walk_range passes the whole region of each leaf and splits nothing", 
     CHECK(r.error().value == seen[0].bits);
 }
 
+// The size build gives a callable its own leaf loop but for an Indirect: what keeps the
+// library's own walks from adding a loop each to the programs that call them.
+namespace {
+constexpr auto kVisit = [](const MemoryRegion&, Descriptor, unsigned) { return true; };
+using Visit = decltype(kVisit);
+static_assert(own_leaf_loop(static_cast<Visit*>(nullptr)), "a callable gets its own leaf loop");
+static_assert(!own_leaf_loop(static_cast<Indirect<Visit>*>(nullptr)), "an Indirect keeps the shared loop");
+}  // namespace
+
 TEST_CASE("indirect(fn) is called as fn is: the same leaves, changes and stop, live or not", "[idmap]") {
     // The size build gives fn a leaf loop of its own and calls indirect(fn) from the walk's
     // shared one; the speed build inlines both. Each stops at the stop-th call.
