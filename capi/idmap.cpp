@@ -14,9 +14,9 @@ using aarch64_paging::Descriptor;
 using aarch64_paging::MapError;
 using aarch64_paging::MemoryRegion;
 using aarch64_paging::PageAllocator;
-using aarch64_paging::indirect;
 using aarch64_paging::PhysicalAddress;
 using aarch64_paging::Status;
+using aarch64_paging::indirect;
 using idmap_capi::record;
 namespace reason = aarch64_paging::argument_reason;
 
