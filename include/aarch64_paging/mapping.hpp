@@ -910,8 +910,9 @@ private:
         // The size build's walk of a leaf table for modify_range and walk_range
         // (FnOp::leaves_of): walk_leaves with their fn called directly, not through fn_ an
         // entry; nullptr for the others, and in the speed build, whose walk calls fn itself.
-        bool (*leaves)(const Mapping& mapping, bool apply, OpKind kind, Descriptor* table, Descriptor parent,
-                       bool fresh, unsigned level, uint64_t va, uint64_t end, Op& op) = nullptr;
+        using Leaves = bool (*)(const Mapping& mapping, bool apply, OpKind kind, Descriptor* table,
+                                Descriptor parent, bool fresh, unsigned level, uint64_t va, uint64_t end, Op& op);
+        Leaves leaves = nullptr;
         uint64_t set = 0;      // change_attributes: a valid leaf becomes (leaf & ~clear) | set
         uint64_t clear = 0;
         Runs* runs = nullptr;  // walk_runs' run so far
@@ -938,13 +939,24 @@ private:
         template <OpKind K>
         static constexpr bool leaves_of(const Mapping& mapping, bool apply, OpKind, Descriptor* table,
                                         Descriptor parent, bool fresh, unsigned, uint64_t va, uint64_t end, Op& op) {
-            if constexpr (K == OpKind::Visit) {
-                // A visit splits nothing: the entries it walks are read, none derived.
-                return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, Fixed<false>{}, va, end,
-                                           static_cast<FnOp&>(op));
+            // A visit splits nothing: the entries it walks are read, none derived.
+            const auto derived = [table, fresh] {
+                if constexpr (K == OpKind::Visit) {
+                    return Fixed<false>{};
+                } else {
+                    return table == nullptr || fresh;
+                }
+            }();
+            return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, derived, va, end, static_cast<FnOp&>(op));
+        }
+        // Op::leaves for the operation K: leaves_of in the size build, but for an operation
+        // that takes pages (R) or a callable wrapped in indirect(); else nullptr.
+        template <OpKind K>
+        static constexpr typename Op::Leaves own_leaves() {
+            if constexpr (SIZE_BUILD && !R && own_leaf_loop(static_cast<F*>(nullptr))) {
+                return &leaves_of<K>;
             } else {
-                return mapping.walk_leaves(apply, Fixed<K>{}, table, parent, table == nullptr || fresh, va, end,
-                                           static_cast<FnOp&>(op));
+                return nullptr;
             }
         }
     };
@@ -1666,9 +1678,7 @@ constexpr Result Mapping<G, T>::modify_with(const MemoryRegion& region, F& fn, u
     }
     FnOp<F, R> op{{plan_only ? nullptr : this, is_active()}, fn};
     op.fn_ = &FnOp<F, R>::call;
-    if constexpr (SIZE_BUILD && !R && own_leaf_loop(static_cast<F*>(nullptr))) {
-        op.leaves = &FnOp<F, R>::template leaves_of<OpKind::Modify>;
-    }
+    op.leaves = FnOp<F, R>::template own_leaves<OpKind::Modify>();
     op.widened = widened_;
     op.res1 = res1_bits(where_.regime);
     op.fixed = bits_of(refused_flags_) & ~op.res1;
@@ -1699,9 +1709,7 @@ constexpr Result Mapping<G, T>::visit_with(const MemoryRegion& region, F& fn, Ru
     }
     FnOp<F, R> op{{nullptr, false}, fn};
     op.fn_ = &FnOp<F, R>::call;
-    if constexpr (SIZE_BUILD && !R && own_leaf_loop(static_cast<F*>(nullptr))) {
-        op.leaves = &FnOp<F, R>::template leaves_of<OpKind::Visit>;
-    }
+    op.leaves = FnOp<F, R>::template own_leaves<OpKind::Visit>();
     if constexpr (R) {
         op.take_pages = &run_pages;
         op.runs = runs;
