@@ -940,7 +940,7 @@ private:
         static constexpr bool leaves_of(const Mapping& mapping, bool apply, OpKind, Descriptor* table,
                                         Descriptor parent, bool fresh, unsigned, uint64_t va, uint64_t end, Op& op) {
             // A visit splits nothing: the entries it walks are read, none derived.
-            const auto derived = [table, fresh] {
+            const auto derived = [&] {
                 if constexpr (K == OpKind::Visit) {
                     return Fixed<false>{};
                 } else {
